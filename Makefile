@@ -1,0 +1,42 @@
+# Klantspiegel — two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+FLASK  := $(VENV)/bin/flask --app maturity
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test setup syslibs translations messages db demo clean
+
+run: setup db
+	@$(FLASK) demo --if-empty
+	@echo "Klantspiegel runs on http://127.0.0.1:5000  (Ctrl+C stops it)"
+	@$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+setup: syslibs $(STAMP) translations
+
+syslibs:
+	@$(PYTHON) scripts/check_system.py
+
+$(STAMP): pyproject.toml
+	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+# Compiled catalogues are build output (not committed); tests prove the .po files are current.
+translations: $(STAMP)
+	@$(VENV)/bin/pybabel compile -d maturity/translations >/dev/null
+
+# Re-extract messages after changing UI strings, then translate the new Dutch entries.
+messages: $(STAMP)
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o maturity/translations/messages.pot --no-location --sort-output --omit-header .
+	$(VENV)/bin/pybabel update -i maturity/translations/messages.pot -d maturity/translations --no-wrap --omit-header --no-fuzzy-matching --ignore-obsolete
+
+db: setup
+	@$(FLASK) db upgrade
+
+clean:
+	rm -rf $(VENV) instance

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, PasswordField, StringField, SubmitField
+from wtforms.validators import EqualTo
+
+from ..forms_common import StrongPassword, email_address, max_length, required, strip
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email address"), validators=[required(), email_address()], filters=[strip])
+    password = PasswordField(_l("Password"), validators=[required(), max_length(128)])
+    next = HiddenField()
+    submit = SubmitField(_l("Log in"))
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("Email address"), validators=[required(), email_address()], filters=[strip])
+    submit = SubmitField(_l("Send reset link"))
+
+
+class SetPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"),
+        validators=[required(), StrongPassword()],
+        description=_l("At least 10 characters. A short sentence is easy to remember and hard to guess."),
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[required(), EqualTo("password", message=_l("The two passwords are not the same."))],
+    )
+    submit = SubmitField(_l("Save password"))
+
+
+class AcceptInvitationForm(SetPasswordForm):
+    name = StringField(_l("Your name"), validators=[required(), max_length(120)], filters=[strip])
+    submit = SubmitField(_l("Activate my account"))
+
+
+class ChangePasswordForm(SetPasswordForm):
+    current_password = PasswordField(_l("Current password"), validators=[required(), max_length(128)])
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[required(), max_length(120)], filters=[strip])
+    submit = SubmitField(_l("Save"))
+
+
+class LanguageForm(FlaskForm):
+    locale = HiddenField(validators=[required()])
+    next = HiddenField()

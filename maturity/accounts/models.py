@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from ..extensions import db
+from ..models_base import UTCDateTime, created_at_column, utcnow
+
+
+class User(db.Model):
+    __tablename__ = "user"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    #: Stored lower-cased; the unique key that identifies a person across tenants.
+    email: so.Mapped[str] = so.mapped_column(sa.String(254), unique=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    #: None until the person accepts their invitation and chooses a password.
+    password_hash: so.Mapped[str | None] = so.mapped_column(sa.String(255))
+    locale: so.Mapped[str | None] = so.mapped_column(sa.String(5))
+    is_platform_admin: so.Mapped[bool] = so.mapped_column(default=False)
+    is_deactivated: so.Mapped[bool] = so.mapped_column(default=False)
+    created_at: so.Mapped[datetime] = created_at_column()
+    last_login_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+
+    sessions: so.WriteOnlyMapped[UserSession] = so.relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    #: The raw token of the login session this object was loaded for (not persisted).
+    current_session_token = None
+
+    # Flask-Login protocol. get_id returns the per-login session token, never the user id,
+    # so that deleting the session row ends that login everywhere the cookie was copied.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return not self.is_deactivated
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str | None:
+        return self.current_session_token
+
+    @property
+    def has_password(self) -> bool:
+        return self.password_hash is not None
+
+    def __repr__(self) -> str:
+        return f"<User {self.id}>"
+
+
+class UserSession(db.Model):
+    """One login on one device. Logout, password change and deactivation delete rows."""
+
+    __tablename__ = "user_session"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    #: SHA-256 of the token in the cookie: a copy of the database yields no usable cookie.
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: so.Mapped[datetime] = created_at_column()
+    last_seen_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+
+    user: so.Mapped[User] = so.relationship(back_populates="sessions")

@@ -1,0 +1,164 @@
+"""Every mutation of accounts and login sessions."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from ..extensions import db
+from ..mail.services import send_template_mail
+from ..models_base import utcnow
+from . import tokens
+from .models import User, UserSession
+from .passwords import hash_password, needs_rehash, verify_password
+
+log = logging.getLogger(__name__)
+
+_TOUCH_INTERVAL = timedelta(minutes=5)
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+
+
+def get_or_create_user(email: str, name: str) -> tuple[User, bool]:
+    """Return the user with this email, creating an account without password if needed."""
+    user = find_user_by_email(email)
+    if user is not None:
+        return user, False
+    user = User(email=normalise_email(email), name=name.strip())
+    db.session.add(user)
+    db.session.flush()
+    log.info("user created id=%s", user.id)
+    return user, True
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """Check credentials; upgrades the hash when our parameters changed."""
+    from .passwords import burn_verification_time
+
+    user = find_user_by_email(email)
+    if user is None or not user.has_password:
+        burn_verification_time(password)
+        return None
+    if not verify_password(user.password_hash, password):
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def start_session(user: User) -> str:
+    """Create a new login session and return its raw token (goes into the cookie)."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    db.session.add(UserSession(user_id=user.id, token_hash=_hash_token(token), created_at=now, last_seen_at=now))
+    user.last_login_at = now
+    user.current_session_token = token
+    db.session.commit()
+    log.info("login user=%s", user.id)
+    return token
+
+
+def load_session_user(token: str) -> User | None:
+    """The user_loader: a live, unexpired session of an active user, or None."""
+    row = db.session.execute(
+        sa.select(UserSession, User).join(User).where(UserSession.token_hash == _hash_token(token))
+    ).first()
+    if row is None:
+        return None
+    session_row, user = row
+    now = utcnow()
+    if user.is_deactivated or now - session_row.last_seen_at > current_app.config["SESSION_IDLE_TIMEOUT"]:
+        db.session.delete(session_row)
+        db.session.commit()
+        return None
+    if now - session_row.last_seen_at > _TOUCH_INTERVAL:
+        session_row.last_seen_at = now
+        db.session.commit()
+    user.current_session_token = token
+    return user
+
+
+def end_session(token: str | None) -> None:
+    if token:
+        db.session.execute(sa.delete(UserSession).where(UserSession.token_hash == _hash_token(token)))
+        db.session.commit()
+
+
+def end_all_sessions(user: User) -> None:
+    db.session.execute(sa.delete(UserSession).where(UserSession.user_id == user.id))
+
+
+def set_password(user: User, password: str) -> None:
+    """Set a new password and end every existing login of this user."""
+    user.password_hash = hash_password(password)
+    end_all_sessions(user)
+    db.session.flush()
+    log.info("password set user=%s", user.id)
+
+
+def set_locale(user: User, locale: str) -> None:
+    user.locale = locale
+    db.session.commit()
+
+
+def deactivate_user(user: User) -> None:
+    user.is_deactivated = True
+    end_all_sessions(user)
+    db.session.commit()
+    log.info("user deactivated id=%s", user.id)
+
+
+def send_invitation(user: User, *, context: str, inviter: User | None = None) -> None:
+    """Email an invitation link, or a plain notice when the person already has an account.
+
+    ``context`` names what they were invited to (an organisation or consultancy name).
+    """
+    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        if user.has_password:
+            send_template_mail(
+                user.email,
+                _("You now have access to %(context)s in Klantspiegel", context=context),
+                "mail/added_to_tenant.txt",
+                user=user, context=context, inviter=inviter,
+                login_url=url_for("accounts.login", _external=True),
+            )
+        else:
+            token = tokens.make_token(user, tokens.INVITATION)
+            days = current_app.config["INVITATION_MAX_AGE"] // 86400
+            send_template_mail(
+                user.email,
+                _("Invitation to Klantspiegel: %(context)s", context=context),
+                "mail/invitation.txt",
+                user=user, context=context, inviter=inviter, days=days,
+                accept_url=url_for("accounts.accept_invitation", token=token, _external=True),
+            )
+
+
+def send_password_reset(user: User) -> None:
+    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        token = tokens.make_token(user, tokens.PASSWORD_RESET)
+        send_template_mail(
+            user.email,
+            _("Reset your Klantspiegel password"),
+            "mail/password_reset.txt",
+            user=user,
+            minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60,
+            reset_url=url_for("accounts.reset_password", token=token, _external=True),
+        )

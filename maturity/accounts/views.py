@@ -1,0 +1,188 @@
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..extensions import db, limiter
+from ..safe_redirect import safe_next
+from . import services, tokens
+from .forms import (
+    AcceptInvitationForm,
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LanguageForm,
+    LoginForm,
+    ProfileForm,
+    SetPasswordForm,
+)
+from .models import User
+from .passwords import verify_password
+
+bp = Blueprint("accounts", __name__)
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _submitted_email() -> str:
+    # A second limit per account, so spreading guesses over many addresses doesn't help.
+    return "email:" + (request.form.get("email") or "").strip().lower()
+
+
+def _begin_login(user: User) -> None:
+    locale = session.get("locale")
+    session.clear()  # a fresh session at login: nothing from before survives
+    if locale:
+        session["locale"] = locale
+    services.start_session(user)
+    login_user(user)
+
+
+def _load_user(user_id: int) -> User | None:
+    return db.session.get(User, user_id)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit("30 per hour", key_func=_submitted_email, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is None or not user.is_active:
+            flash(_("That email address and password do not match an active account."), "error")
+        else:
+            _begin_login(user)
+            return redirect(safe_next(form.next.data, url_for("main.home")))
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    services.end_session(getattr(current_user, "current_session_token", None))
+    logout_user()
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    flash(_("You have been logged out."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = services.find_user_by_email(form.email.data)
+        if user is not None and user.is_active and user.has_password:
+            services.send_password_reset(user)
+            db.session.commit()
+        # The same answer whether or not the account exists.
+        flash(_("If an account exists for that address, we have sent it a link to choose a new password."), "info")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def reset_password(token: str):
+    user = tokens.read_token(token, tokens.PASSWORD_RESET, _load_user)
+    if user is None:
+        return render_template("accounts/link_invalid.html"), 400
+    form = SetPasswordForm()
+    form.policy_email, form.policy_name = user.email, user.name
+    if form.validate_on_submit():
+        services.set_password(user, form.password.data)
+        db.session.commit()
+        _begin_login(user)
+        flash(_("Your new password has been saved."), "success")
+        return redirect(url_for("main.home"))
+    return render_template("accounts/reset_password.html", form=form, user=user)
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def accept_invitation(token: str):
+    user = tokens.read_token(token, tokens.INVITATION, _load_user)
+    if user is None or user.has_password:
+        return render_template("accounts/link_invalid.html"), 400
+    form = AcceptInvitationForm()
+    if request.method == "GET":
+        form.name.data = user.name
+    form.policy_email, form.policy_name = user.email, form.name.data or user.name
+    if form.validate_on_submit():
+        user.name = form.name.data
+        if user.locale is None and session.get("locale"):
+            user.locale = session["locale"]
+        services.set_password(user, form.password.data)
+        db.session.commit()
+        _begin_login(user)
+        flash(_("Welcome to Klantspiegel, %(name)s. Your account is active.", name=user.name), "success")
+        return redirect(url_for("main.home"))
+    return render_template("accounts/accept_invitation.html", form=form, user=user)
+
+
+@bp.route("/account", methods=["GET"])
+@login_required
+def account():
+    profile = ProfileForm(obj=current_user)
+    password = ChangePasswordForm()
+    return render_template("accounts/account.html", profile=profile, password_form=password)
+
+
+@bp.route("/account/profile", methods=["POST"])
+@login_required
+def update_profile():
+    profile = ProfileForm()
+    if profile.validate_on_submit():
+        current_user.name = profile.name.data
+        db.session.commit()
+        flash(_("Your details have been saved."), "success")
+        return redirect(url_for("accounts.account"))
+    return render_template("accounts/account.html", profile=profile, password_form=ChangePasswordForm()), 400
+
+
+@bp.route("/account/password", methods=["POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    form.policy_email, form.policy_name = current_user.email, current_user.name
+    if form.validate_on_submit():
+        if not verify_password(current_user.password_hash, form.current_password.data):
+            form.current_password.errors.append(_("This is not your current password."))
+        else:
+            user = current_user._get_current_object()
+            services.set_password(user, form.password.data)  # ends every login, this one too
+            db.session.commit()
+            _begin_login(user)
+            flash(_("Your password has been changed. Other devices have been logged out."), "success")
+            return redirect(url_for("accounts.account"))
+    return render_template("accounts/account.html", profile=ProfileForm(obj=current_user), password_form=form), 400
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    form = LanguageForm()
+    fallback = url_for("main.home")
+    if form.validate_on_submit() and form.locale.data in current_app.config["LANGUAGES"]:
+        session["locale"] = form.locale.data
+        if current_user.is_authenticated:
+            services.set_locale(current_user._get_current_object(), form.locale.data)
+    return redirect(safe_next(form.next.data or request.referrer and _path_of(request.referrer), fallback))
+
+
+def _path_of(url: str) -> str | None:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.netloc and parts.netloc != request.host:
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import getpass
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+
+from .extensions import db
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("create-admin")
+    @click.option("--email", prompt=True)
+    @click.option("--name", prompt=True)
+    @click.option("--password", envvar="ADMIN_PASSWORD", default=None,
+                  help="Read from ADMIN_PASSWORD, else asked for (not echoed).")
+    def create_admin(email: str, name: str, password: str | None) -> None:
+        """Create a platform administrator (or make an existing user one)."""
+        from .accounts.passwords import password_problem
+        from .accounts.services import get_or_create_user, set_password
+
+        if password is None:
+            password = getpass.getpass("Password: ")
+            if getpass.getpass("Repeat password: ") != password:
+                raise click.ClickException("The passwords are not the same.")
+        problem = password_problem(password, email=email, name=name)
+        if problem:
+            raise click.ClickException(f"Password refused ({problem}): use at least 10 characters, not a common one.")
+        user, created = get_or_create_user(email, name)
+        user.is_platform_admin = True
+        set_password(user, password)
+        db.session.commit()
+        click.echo(f"{'Created' if created else 'Updated'} platform admin {user.email}.")
+
+    @app.cli.command("demo")
+    @click.option("--if-empty", is_flag=True, help="Only load when the database has no users yet.")
+    def demo(if_empty: bool) -> None:
+        """Load demo data: a consultancy, two client organisations and about 40 employees."""
+        from .accounts.models import User
+        from .demo import load_demo, print_logins
+
+        if if_empty and db.session.scalar(sa.select(sa.func.count(User.id))):
+            click.echo("Database already has data; demo not loaded.")
+            print_logins(click.echo)
+            return
+        load_demo()
+        print_logins(click.echo)

@@ -1,0 +1,88 @@
+"""Configuration read from the environment.
+
+Development defaults to an SQLite file in ``instance/``; production (``MATURITY_ENV=production``)
+refuses to start without a real ``SECRET_KEY`` and a ``DATABASE_URL``.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+INSECURE_DEV_KEY = "dev-only-insecure-key-change-me"
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_config(instance_path: str, overrides: dict | None = None) -> dict:
+    env = os.environ
+    overrides = overrides or {}
+    environment = overrides.get("ENV_NAME") or env.get("MATURITY_ENV", "development")
+    is_production = environment == "production"
+
+    secret_key = overrides.get("SECRET_KEY") or env.get("SECRET_KEY")
+    if not secret_key:
+        if is_production:
+            raise ConfigError("SECRET_KEY must be set in production (MATURITY_ENV=production).")
+        secret_key = INSECURE_DEV_KEY
+    elif is_production and (secret_key == INSECURE_DEV_KEY or len(secret_key) < 32):
+        raise ConfigError("SECRET_KEY is too short or a known development key; use at least 32 random characters.")
+
+    database_url = env.get("DATABASE_URL")
+    if not database_url:
+        if is_production and "SQLALCHEMY_DATABASE_URI" not in overrides:
+            raise ConfigError("DATABASE_URL must be set in production.")
+        database_url = "sqlite:///" + str(Path(instance_path) / "klantspiegel.sqlite3")
+    # Heroku-style URLs name the old driver; we use psycopg 3.
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgres://"):]
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+
+    config = {
+        "ENV_NAME": environment,
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": is_production,
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        # Long questionnaires must not lose answers to an expired token; the form session
+        # itself is bounded by the login session instead.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "BABEL_DEFAULT_LOCALE": "nl",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
+        "LANGUAGES": {"nl": "Nederlands", "en": "English"},
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        "MAIL_SERVER": env.get("MAIL_SERVER", ""),
+        "MAIL_PORT": int(env.get("MAIL_PORT", "587")),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD", ""),
+        "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS"), True),
+        "MAIL_USE_SSL": _bool(env.get("MAIL_USE_SSL"), False),
+        "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "Klantspiegel <noreply@klantspiegel.local>"),
+        "MAIL_TIMEOUT": int(env.get("MAIL_TIMEOUT", "15")),
+        "INVITATION_MAX_AGE": int(env.get("INVITATION_MAX_AGE", str(14 * 24 * 3600))),
+        "PASSWORD_RESET_MAX_AGE": int(env.get("PASSWORD_RESET_MAX_AGE", "3600")),
+        "SESSION_IDLE_TIMEOUT": timedelta(hours=12),
+        "BASE_URL": env.get("BASE_URL", ""),
+    }
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # SQLite serialises writers; a busy timeout makes a second worker wait instead of failing.
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 15}}
+    config.update(overrides)
+    return config

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+from ..extensions import db
+
+log = logging.getLogger(__name__)
+
+
+def register(app: Flask) -> None:
+    def page(status: int, title: str, message: str):
+        return render_template("errors/error.html", status=status, title=title, message=message), status
+
+    @app.errorhandler(400)
+    def bad_request(e):
+        return page(400, _("Something in the request was not right"), _("Please go back and try again."))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(e):
+        return page(
+            400,
+            _("This form has expired"),
+            _("For your security the form could not be submitted. Go back, reload the page and submit again."),
+        )
+
+    @app.errorhandler(403)
+    def forbidden(e):
+        return page(403, _("Not allowed"), _("Your role does not give access to this page."))
+
+    @app.errorhandler(404)
+    def not_found(e):
+        return page(404, _("Page not found"), _("This page does not exist or you do not have access to it."))
+
+    @app.errorhandler(405)
+    def method_not_allowed(e):
+        return page(405, _("Not possible"), _("This action cannot be done this way."))
+
+    @app.errorhandler(413)
+    def too_large(e):
+        return page(413, _("File too large"), _("The file is larger than 2 MB. Please upload a smaller file."))
+
+    @app.errorhandler(429)
+    def too_many(e):
+        return page(429, _("Too many attempts"), _("Please wait a few minutes and try again."))
+
+    @app.errorhandler(500)
+    def server_error(e):
+        db.session.rollback()
+        log.exception("unhandled error")
+        return page(500, _("Something went wrong on our side"), _("Please try again later."))

@@ -1,0 +1,12 @@
+"""Imports every model so that metadata (Alembic, create_all) sees all tables."""
+
+from .accounts.models import User, UserSession  # noqa: F401
+from .mail.models import OutboxMessage  # noqa: F401
+from .tenancy.models import (  # noqa: F401
+    ConsultantMembership,
+    Consultancy,
+    Department,
+    Organisation,
+    OrganisationMembership,
+    OrgRole,
+)

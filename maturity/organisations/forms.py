@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import EmailField, HiddenField, SelectField, StringField, SubmitField
+from wtforms.validators import Optional
+
+from ..forms_common import email_address, max_length, required, strip
+from ..tenancy.models import OrgRole
+
+
+def role_choices():
+    return [(OrgRole.EMPLOYEE.value, _l("Employee")), (OrgRole.DIRECTOR.value, _l("Director"))]
+
+
+class MemberForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[required(), max_length(120)], filters=[strip])
+    email = EmailField(_l("Email address"), validators=[required(), email_address(), max_length(254)], filters=[strip])
+    department = StringField(
+        _l("Department"), validators=[Optional(), max_length(80)], filters=[strip],
+        description=_l("Choose an existing department or type a new one."),
+    )
+    role = SelectField(_l("Role"), choices=role_choices, default=OrgRole.EMPLOYEE.value)
+    submit = SubmitField(_l("Add and send invitation"))
+
+
+class EditMemberForm(FlaskForm):
+    department = StringField(_l("Department"), validators=[Optional(), max_length(80)], filters=[strip])
+    role = SelectField(_l("Role"), choices=role_choices)
+    submit = SubmitField(_l("Save"))
+
+
+class ImportUploadForm(FlaskForm):
+    file = FileField(
+        _l("CSV file"),
+        validators=[
+            FileRequired(message=_l("Choose a file to upload.")),
+            FileAllowed(["csv", "txt"], message=_l("Upload a .csv file (save your spreadsheet as CSV).")),
+        ],
+        description=_l("Columns: naam (name), e-mail, afdeling (department). Separated by ; or ,"),
+    )
+    submit = SubmitField(_l("Check the file"))
+
+
+class ImportConfirmForm(FlaskForm):
+    #: The uploaded text (base64) travels back with the confirmation: no server-side state.
+    content = HiddenField(validators=[required()])
+    submit = SubmitField(_l("Add these people and send invitations"))
+
+
+class ActionForm(FlaskForm):
+    """An empty form: a CSRF-protected button (remove, resend)."""

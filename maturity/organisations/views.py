@@ -1,0 +1,226 @@
+"""An organisation's own pages: overview and people (directors and consultants manage them)."""
+
+from __future__ import annotations
+
+import base64
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..accounts.models import User
+from ..accounts.services import send_invitation
+from ..extensions import db
+from ..tenancy import services
+from ..tenancy.access import (
+    CONSULTANT,
+    DIRECTOR,
+    organisation_blueprint,
+    roles_required,
+    scoped_get,
+    scoped_select,
+)
+from ..tenancy.models import Department, OrganisationMembership, OrgRole
+from .csv_import import decode, parse_people_csv
+from .forms import ActionForm, EditMemberForm, ImportConfirmForm, ImportUploadForm, MemberForm
+
+bp = organisation_blueprint("organisations", __name__)
+
+MANAGERS = (DIRECTOR, CONSULTANT)
+PAGE_SIZE = 50
+
+
+def _department_names() -> list[str]:
+    return list(db.session.scalars(
+        sa.select(Department.name).where(Department.organisation_id == g.org.id).order_by(Department.name)
+    ))
+
+
+def _department_counts():
+    return db.session.execute(
+        sa.select(Department.name, sa.func.count(OrganisationMembership.id))
+        .select_from(OrganisationMembership)
+        .outerjoin(Department, OrganisationMembership.department_id == Department.id)
+        .where(OrganisationMembership.organisation_id == g.org.id,
+               OrganisationMembership.role == OrgRole.EMPLOYEE)
+        .group_by(Department.name)
+        .order_by(Department.name)
+    ).all()
+
+
+@bp.route("/")
+def index():
+    context = {}
+    if g.role in MANAGERS:
+        context["department_counts"] = _department_counts()
+        context["director_count"] = services.count_directors(g.org)
+    return render_template("organisations/index.html", **context)
+
+
+@bp.route("/people")
+@roles_required(*MANAGERS)
+def people():
+    page = request.args.get("page", 1, type=int)
+    query = (
+        scoped_select(OrganisationMembership)
+        .join(OrganisationMembership.user)
+        .options(so.contains_eager(OrganisationMembership.user), so.joinedload(OrganisationMembership.department))
+        .order_by(OrganisationMembership.role, User.name)
+    )
+    pagination = db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
+    return render_template(
+        "organisations/people.html", pagination=pagination, form=MemberForm(),
+        departments=_department_names(), action_form=ActionForm(),
+    )
+
+
+@bp.route("/people", methods=["POST"])
+@roles_required(*MANAGERS)
+def add_person():
+    form = MemberForm()
+    if form.validate_on_submit():
+        try:
+            services.add_member(
+                g.org,
+                services.NewMember(form.name.data, form.email.data, form.department.data, OrgRole(form.role.data)),
+                inviter=current_user,
+            )
+        except services.AlreadyMember:
+            form.email.errors.append(_("This person is already a member of %(org)s.", org=g.org.name))
+        else:
+            db.session.commit()
+            flash(_("%(name)s has been added and invited.", name=form.name.data), "success")
+            return redirect(url_for("organisations.people"))
+    return render_template(
+        "organisations/add_person.html", form=form, departments=_department_names()
+    ), 400
+
+
+@bp.route("/people/import", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def import_people():
+    form = ImportUploadForm()
+    if form.validate_on_submit():
+        text = decode(form.file.data.read())
+        if text is None:
+            form.file.errors.append(_("The file could not be read as text. Save it as CSV (UTF-8) and try again."))
+        else:
+            return _preview(text)
+    status = 400 if request.method == "POST" else 200
+    return render_template("organisations/import.html", form=form), status
+
+
+_FILE_ERRORS = {
+    "empty": lambda: _("The file contains no people."),
+    "no_header": lambda: _("The first row must name the columns: naam, e-mail and (optionally) afdeling."),
+    "too_many_rows": lambda: _("The file has more than 2,000 people. Split it into smaller files."),
+    "malformed": lambda: _("The file is not valid CSV."),
+}
+
+
+def row_error_text(code: str) -> str:
+    return {
+        "name_missing": _("Name is missing."),
+        "name_too_long": _("Name is longer than 120 characters."),
+        "email_missing": _("Email address is missing."),
+        "email_invalid": _("This is not a valid email address."),
+        "email_duplicate": _("This email address appears more than once in the file."),
+        "department_too_long": _("Department is longer than 80 characters."),
+    }[code]
+
+
+def _preview(text: str):
+    parsed = parse_people_csv(text)
+    upload = ImportUploadForm()
+    if parsed.error:
+        upload.file.errors.append(_FILE_ERRORS[parsed.error]())
+        return render_template("organisations/import.html", form=upload), 400
+    existing = set(db.session.scalars(
+        sa.select(User.email).join(OrganisationMembership, OrganisationMembership.user_id == User.id)
+        .where(OrganisationMembership.organisation_id == g.org.id,
+               User.email.in_([r.email for r in parsed.valid_rows]))
+    ))
+    confirm = ImportConfirmForm(formdata=None, content=base64.b64encode(text.encode()).decode())
+    return render_template(
+        "organisations/import_preview.html", parsed=parsed, existing=existing, confirm=confirm,
+        row_error_text=row_error_text, upload=upload,
+    )
+
+
+@bp.route("/people/import/confirm", methods=["POST"])
+@roles_required(*MANAGERS)
+def confirm_import():
+    form = ImportConfirmForm()
+    if not form.validate_on_submit():
+        flash(_("The import could not be confirmed. Please upload the file again."), "error")
+        return redirect(url_for("organisations.import_people"))
+    try:
+        text = base64.b64decode(form.content.data, validate=True).decode()
+    except (ValueError, UnicodeDecodeError):
+        text = ""
+    parsed = parse_people_csv(text)
+    if parsed.error or not parsed.valid_rows:
+        flash(_("There is nobody to add in this file."), "error")
+        return redirect(url_for("organisations.import_people"))
+    added, skipped = services.import_members(
+        g.org,
+        [services.NewMember(r.name, r.email, r.department or None) for r in parsed.valid_rows],
+        inviter=current_user,
+    )
+    db.session.commit()
+    flash(_("%(added)d people added and invited; %(skipped)d were already members; %(invalid)d rows had errors and were skipped.",
+            added=added, skipped=skipped, invalid=len(parsed.invalid_rows)), "success")
+    return redirect(url_for("organisations.people"))
+
+
+@bp.route("/people/<int:membership_id>/edit", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def edit_person(membership_id: int):
+    membership = scoped_get(OrganisationMembership, membership_id)
+    form = EditMemberForm(data={
+        "department": membership.department.name if membership.department else "",
+        "role": membership.role.value,
+    })
+    if form.validate_on_submit():
+        new_role = OrgRole(form.role.data)
+        if (membership.role is OrgRole.DIRECTOR and new_role is not OrgRole.DIRECTOR
+                and services.count_directors(g.org) <= 1):
+            form.role.errors.append(_("An organisation needs at least one director."))
+        else:
+            services.update_member(membership, role=new_role, department=form.department.data)
+            db.session.commit()
+            flash(_("The changes have been saved."), "success")
+            return redirect(url_for("organisations.people"))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "organisations/edit_person.html", form=form, membership=membership, departments=_department_names()
+    ), status
+
+
+@bp.route("/people/<int:membership_id>/remove", methods=["POST"])
+@roles_required(*MANAGERS)
+def remove_person(membership_id: int):
+    membership = scoped_get(OrganisationMembership, membership_id)
+    form = ActionForm()
+    if form.validate_on_submit():
+        if membership.role is OrgRole.DIRECTOR and services.count_directors(g.org) <= 1:
+            flash(_("An organisation needs at least one director."), "error")
+        else:
+            name = membership.user.name
+            services.remove_member(membership)
+            db.session.commit()
+            flash(_("%(name)s has been removed from %(org)s.", name=name, org=g.org.name), "success")
+    return redirect(url_for("organisations.people"))
+
+
+@bp.route("/people/<int:membership_id>/invite", methods=["POST"])
+@roles_required(*MANAGERS)
+def resend_invitation(membership_id: int):
+    membership = scoped_get(OrganisationMembership, membership_id)
+    if ActionForm().validate_on_submit():
+        send_invitation(membership.user, context=g.org.name, inviter=current_user)
+        db.session.commit()
+        flash(_("The invitation to %(email)s has been sent again.", email=membership.user.email), "success")
+    return redirect(url_for("organisations.people"))

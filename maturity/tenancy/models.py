@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from ..accounts.models import User
+from ..extensions import db
+from ..models_base import created_at_column
+
+
+class Consultancy(db.Model):
+    __tablename__ = "consultancy"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    #: The tenant key in URLs (/c/<slug>/…); never reused.
+    slug: so.Mapped[str] = so.mapped_column(sa.String(80), unique=True)
+    created_at: so.Mapped[datetime] = created_at_column()
+
+    organisations: so.WriteOnlyMapped[Organisation] = so.relationship(back_populates="consultancy")
+
+
+class ConsultantMembership(db.Model):
+    """A consultant sees every client organisation of the consultancy."""
+
+    __tablename__ = "consultant_membership"
+    __table_args__ = (sa.UniqueConstraint("consultancy_id", "user_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    consultancy_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("consultancy.id", ondelete="CASCADE"), index=True
+    )
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: so.Mapped[datetime] = created_at_column()
+
+    consultancy: so.Mapped[Consultancy] = so.relationship()
+    user: so.Mapped[User] = so.relationship()
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisation"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    consultancy_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("consultancy.id", ondelete="RESTRICT"), index=True
+    )
+    name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    #: The tenant key in URLs (/o/<slug>/…); never reused.
+    slug: so.Mapped[str] = so.mapped_column(sa.String(80), unique=True)
+    sector: so.Mapped[str | None] = so.mapped_column(sa.String(120))
+    created_at: so.Mapped[datetime] = created_at_column()
+
+    consultancy: so.Mapped[Consultancy] = so.relationship(back_populates="organisations")
+
+
+class Department(db.Model):
+    __tablename__ = "department"
+    __table_args__ = (sa.UniqueConstraint("organisation_id", "name"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    organisation_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    name: so.Mapped[str] = so.mapped_column(sa.String(80))
+
+
+class OrgRole(str, enum.Enum):
+    DIRECTOR = "director"
+    EMPLOYEE = "employee"
+
+
+class OrganisationMembership(db.Model):
+    __tablename__ = "organisation_membership"
+    __table_args__ = (sa.UniqueConstraint("organisation_id", "user_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    organisation_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    role: so.Mapped[OrgRole] = so.mapped_column(
+        sa.Enum(OrgRole, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e],
+                validate_strings=True, create_constraint=True, name="org_role")
+    )
+    department_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("department.id", ondelete="SET NULL"), index=True
+    )
+    created_at: so.Mapped[datetime] = created_at_column()
+
+    organisation: so.Mapped[Organisation] = so.relationship()
+    user: so.Mapped[User] = so.relationship()
+    department: so.Mapped[Department | None] = so.relationship()
+
+    @property
+    def is_director(self) -> bool:
+        return self.role is OrgRole.DIRECTOR

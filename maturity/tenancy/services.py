@@ -1,0 +1,147 @@
+"""Every mutation of consultancies, organisations and their members."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from ..accounts.models import User
+from ..accounts.services import get_or_create_user, send_invitation
+from ..extensions import db
+from ..slugs import unique_slug
+from .models import (
+    ConsultantMembership,
+    Consultancy,
+    Department,
+    Organisation,
+    OrganisationMembership,
+    OrgRole,
+)
+
+log = logging.getLogger(__name__)
+
+
+class AlreadyMember(Exception):
+    """The person already belongs to this organisation or consultancy."""
+
+
+@dataclass(frozen=True)
+class NewMember:
+    name: str
+    email: str
+    department: str | None = None
+    role: OrgRole = OrgRole.EMPLOYEE
+
+
+def create_consultancy(name: str, consultant_name: str, consultant_email: str, *, inviter: User) -> Consultancy:
+    consultancy = Consultancy(name=name.strip(), slug=unique_slug(Consultancy, name))
+    db.session.add(consultancy)
+    db.session.flush()
+    add_consultant(consultancy, consultant_name, consultant_email, inviter=inviter)
+    log.info("consultancy created id=%s", consultancy.id)
+    return consultancy
+
+
+def add_consultant(consultancy: Consultancy, name: str, email: str, *, inviter: User) -> ConsultantMembership:
+    user, _created = get_or_create_user(email, name)
+    exists = db.session.scalar(
+        sa.select(ConsultantMembership).where(
+            ConsultantMembership.consultancy_id == consultancy.id, ConsultantMembership.user_id == user.id
+        )
+    )
+    if exists is not None:
+        raise AlreadyMember(email)
+    membership = ConsultantMembership(consultancy_id=consultancy.id, user_id=user.id)
+    db.session.add(membership)
+    db.session.flush()
+    send_invitation(user, context=consultancy.name, inviter=inviter)
+    log.info("consultant added consultancy=%s user=%s", consultancy.id, user.id)
+    return membership
+
+
+def create_organisation(
+    consultancy: Consultancy, name: str, sector: str | None, director: NewMember, *, inviter: User
+) -> Organisation:
+    org = Organisation(
+        consultancy_id=consultancy.id, name=name.strip(), sector=(sector or "").strip() or None,
+        slug=unique_slug(Organisation, name),
+    )
+    db.session.add(org)
+    db.session.flush()
+    add_member(org, NewMember(director.name, director.email, director.department, OrgRole.DIRECTOR), inviter=inviter)
+    log.info("organisation created id=%s consultancy=%s", org.id, consultancy.id)
+    return org
+
+
+def department_named(org: Organisation, name: str | None) -> Department | None:
+    """The organisation's department with this name (case-insensitive), created if new."""
+    name = " ".join((name or "").split())
+    if not name:
+        return None
+    department = db.session.scalar(
+        sa.select(Department).where(Department.organisation_id == org.id, sa.func.lower(Department.name) == name.lower())
+    )
+    if department is None:
+        department = Department(organisation_id=org.id, name=name)
+        db.session.add(department)
+        db.session.flush()
+    return department
+
+
+def add_member(org: Organisation, new: NewMember, *, inviter: User, notify: bool = True) -> OrganisationMembership:
+    user, _created = get_or_create_user(new.email, new.name)
+    exists = db.session.scalar(
+        sa.select(OrganisationMembership.id).where(
+            OrganisationMembership.organisation_id == org.id, OrganisationMembership.user_id == user.id
+        )
+    )
+    if exists is not None:
+        raise AlreadyMember(new.email)
+    department = department_named(org, new.department)
+    membership = OrganisationMembership(
+        organisation_id=org.id, user_id=user.id, role=new.role, department_id=department.id if department else None
+    )
+    db.session.add(membership)
+    db.session.flush()
+    if notify:
+        send_invitation(user, context=org.name, inviter=inviter)
+    log.info("member added org=%s user=%s role=%s", org.id, user.id, new.role.value)
+    return membership
+
+
+def import_members(org: Organisation, members: list[NewMember], *, inviter: User) -> tuple[int, int]:
+    """Add every new person; people already in the organisation are skipped.
+    Returns (added, skipped)."""
+    added = skipped = 0
+    for new in members:
+        try:
+            with db.session.begin_nested():
+                add_member(org, new, inviter=inviter)
+            added += 1
+        except AlreadyMember:
+            skipped += 1
+    log.info("members imported org=%s added=%s skipped=%s", org.id, added, skipped)
+    return added, skipped
+
+
+def update_member(membership: OrganisationMembership, *, role: OrgRole, department: str | None) -> None:
+    org = db.session.get(Organisation, membership.organisation_id)
+    membership.role = role
+    dept = department_named(org, department)
+    membership.department_id = dept.id if dept else None
+    log.info("member updated membership=%s", membership.id)
+
+
+def remove_member(membership: OrganisationMembership) -> None:
+    db.session.delete(membership)
+    log.info("member removed membership=%s", membership.id)
+
+
+def count_directors(org: Organisation) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).where(
+            OrganisationMembership.organisation_id == org.id, OrganisationMembership.role == OrgRole.DIRECTOR
+        )
+    )

@@ -1,0 +1,238 @@
+"""Tenant isolation, driven by ``app.url_map``: every route is walked (GET and POST) as
+every role and as members of other tenants. A route nobody classified fails the suite, so
+a new route cannot escape these checks."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from maturity.extensions import db
+from maturity.tenancy.access import CONSULTANCY_PREFIX, ORG_PREFIX
+from maturity.tenancy.models import ConsultantMembership, Department, Organisation, OrganisationMembership
+
+#: Reachable without logging in.
+PUBLIC = {
+    "main.home", "main.health", "accounts.login", "accounts.logout", "accounts.forgot_password",
+    "accounts.reset_password", "accounts.accept_invitation", "accounts.set_language",
+}
+#: Any logged-in user, about themselves only.
+OWN_ACCOUNT = {"accounts.account", "accounts.update_profile", "accounts.change_password"}
+#: Organisation routes an employee may use; every other organisation route is for
+#: directors and consultants only.
+EMPLOYEE_ALLOWED = {"organisations.index"}
+
+#: For each URL variable of a tenant child route: the id of such an object in *their* tenant.
+FOREIGN_CHILD = {
+    "membership_id": lambda w: w.theirs.employee.membership.id,
+}
+#: The same kind of object in *our* tenant, for the routes that must work for us.
+OWN_CHILD = {
+    "membership_id": lambda w: w.ours.employee.membership.id,
+}
+
+POST_DATA = {
+    "name": "Indringer", "email": "indringer@example.nl", "role": "director", "department": "X",
+    "sector": "X", "director_name": "X", "director_email": "x@example.nl", "consultant_name": "X",
+    "consultant_email": "y@example.nl", "content": "bmFhbTtlLW1haWwKWDt4QGV4YW1wbGUubmwK",
+}
+
+
+def _rules(app):
+    return [r for r in app.url_map.iter_rules() if r.endpoint != "static"]
+
+
+def _kind(rule) -> str:
+    if rule.rule.startswith(ORG_PREFIX + "/"):
+        return "org"
+    if rule.rule.startswith(CONSULTANCY_PREFIX + "/"):
+        return "consultancy"
+    if rule.endpoint.startswith("admin."):
+        return "admin"
+    if rule.endpoint in PUBLIC:
+        return "public"
+    if rule.endpoint in OWN_ACCOUNT:
+        return "own"
+    return "unclassified"
+
+
+def _methods(rule):
+    return sorted(m for m in rule.methods if m in {"GET", "POST"})
+
+
+def _url(rule, world, *, tenant, children):
+    values = {}
+    for name in rule.arguments:
+        if name == "org":
+            values[name] = tenant.org.slug
+        elif name == "consultancy":
+            values[name] = tenant.consultancy.slug
+        elif name in children:
+            values[name] = children[name](world)
+        else:
+            pytest.fail(f"{rule.endpoint}: no test value for URL variable <{name}>; add it to FOREIGN_CHILD/OWN_CHILD")
+    # Built by hand: url_for would fill in the tenant of the current request.
+    path = rule.rule
+    for name, value in values.items():
+        path = path.replace(f"<{name}>", str(value)).replace(f"<int:{name}>", str(value))
+    return path
+
+
+def _snapshot():
+    counts = {}
+    for model in (Organisation, OrganisationMembership, ConsultantMembership, Department):
+        counts[model.__name__] = db.session.scalar(sa.select(sa.func.count()).select_from(model))
+    counts["roles"] = tuple(db.session.execute(
+        sa.select(OrganisationMembership.id, OrganisationMembership.role, OrganisationMembership.department_id)
+        .order_by(OrganisationMembership.id)
+    ).all())
+    return counts
+
+
+def test_every_route_is_classified(app):
+    unclassified = [r.endpoint for r in _rules(app) if _kind(r) == "unclassified"]
+    assert not unclassified, f"classify these routes in tests/security/test_isolation.py: {unclassified}"
+
+
+def test_tenant_blueprints_use_the_one_access_helper(app):
+    from maturity.tenancy.access import _load_consultancy, _load_org
+
+    for rule in _rules(app):
+        kind = _kind(rule)
+        if kind in {"org", "consultancy"}:
+            blueprint = rule.endpoint.rsplit(".", 1)[0]
+            loaders = app.before_request_funcs.get(blueprint, [])
+            expected = _load_org if kind == "org" else _load_consultancy
+            assert expected in loaders, f"{rule.endpoint} is under a tenant prefix without the tenant loader"
+
+
+@pytest.mark.parametrize("actor", ["consultant", "director", "employee"])
+def test_members_of_another_consultancy_get_404_everywhere(app, world, make_client, actor):
+    client = make_client()
+    client.submit("/login", {"email": getattr(world.ours, actor).email, "password": "correct horse battery"})
+    token = client.csrf_token()
+    before = _snapshot()
+    for rule in _rules(app):
+        if _kind(rule) not in {"org", "consultancy"}:
+            continue
+        url = _url(rule, world, tenant=world.theirs, children=FOREIGN_CHILD)
+        for method in _methods(rule):
+            data = dict(POST_DATA, csrf_token=token) if method == "POST" else None
+            response = client.open(url, method=method, data=data)
+            assert response.status_code == 404, f"{actor} {method} {url} -> {response.status_code}"
+    assert _snapshot() == before
+
+
+def test_director_cannot_reach_a_sibling_client_of_the_same_consultancy(app, world, make_client):
+    client = make_client()
+    client.submit("/login", {"email": world.ours.director.email, "password": "correct horse battery"})
+    token = client.csrf_token()
+    sibling = type(world.ours)(**{**world.ours.__dict__, "org": world.sibling_org})
+    for rule in _rules(app):
+        if _kind(rule) == "org":
+            url = _url(rule, world, tenant=sibling, children=OWN_CHILD)
+            for method in _methods(rule):
+                data = dict(POST_DATA, csrf_token=token) if method == "POST" else None
+                assert client.open(url, method=method, data=data).status_code == 404, f"{method} {url}"
+    # Nor the consultancy's own pages.
+    for rule in _rules(app):
+        if _kind(rule) == "consultancy":
+            url = _url(rule, world, tenant=world.ours, children=OWN_CHILD)
+            assert client.get(url).status_code in {404, 405}, url
+
+
+def test_own_tenant_routes_reject_foreign_child_ids(app, world, make_client):
+    """Our organisation in the URL, their object's id: the scoped helper must answer 404."""
+    client = make_client()
+    client.submit("/login", {"email": world.ours.director.email, "password": "correct horse battery"})
+    token = client.csrf_token()
+    before = _snapshot()
+    checked = 0
+    for rule in _rules(app):
+        kind = _kind(rule)
+        children = [a for a in rule.arguments if a not in {"org", "consultancy"}]
+        if kind not in {"org", "consultancy"} or not children:
+            continue
+        url = _url(rule, world, tenant=world.ours, children=FOREIGN_CHILD)
+        for method in _methods(rule):
+            data = dict(POST_DATA, csrf_token=token) if method == "POST" else None
+            assert client.open(url, method=method, data=data).status_code == 404, f"{method} {url}"
+            checked += 1
+    assert checked > 0
+    assert _snapshot() == before
+
+
+def test_employee_gets_403_on_manager_routes(app, world, make_client):
+    client = make_client()
+    client.submit("/login", {"email": world.ours.employee.email, "password": "correct horse battery"})
+    token = client.csrf_token()
+    before = _snapshot()
+    for rule in _rules(app):
+        if _kind(rule) != "org":
+            continue
+        url = _url(rule, world, tenant=world.ours, children=OWN_CHILD)
+        for method in _methods(rule):
+            data = dict(POST_DATA, csrf_token=token) if method == "POST" else None
+            status = client.open(url, method=method, data=data).status_code
+            if rule.endpoint in EMPLOYEE_ALLOWED:
+                assert status in {200, 302}, f"{method} {url} -> {status}"
+            else:
+                assert status == 403, f"employee {method} {url} -> {status}"
+    assert _snapshot() == before
+
+
+@pytest.mark.parametrize("actor", ["director", "employee", "consultant"])
+def test_admin_routes_are_404_for_everyone_but_admins(app, world, make_client, actor):
+    client = make_client()
+    client.submit("/login", {"email": getattr(world.ours, actor).email, "password": "correct horse battery"})
+    token = client.csrf_token()
+    for rule in _rules(app):
+        if _kind(rule) == "admin":
+            url = _url(rule, world, tenant=world.ours, children={"message_id": lambda w: 1})
+            for method in _methods(rule):
+                data = dict(POST_DATA, csrf_token=token) if method == "POST" else None
+                assert client.open(url, method=method, data=data).status_code == 404, f"{method} {url}"
+
+
+def test_anonymous_visitors_are_sent_to_login_or_get_404(app, world, make_client):
+    client = make_client()
+    token = client.csrf_token()
+    for rule in _rules(app):
+        kind = _kind(rule)
+        if kind in {"public"}:
+            continue
+        url = _url(rule, world, tenant=world.ours, children={**OWN_CHILD, "message_id": lambda w: 1})
+        for method in _methods(rule):
+            data = dict(POST_DATA, csrf_token=token) if method == "POST" else None
+            response = client.open(url, method=method, data=data)
+            if kind == "admin":
+                assert response.status_code == 404, f"{method} {url}"
+            else:
+                assert response.status_code == 302, f"{method} {url} -> {response.status_code}"
+                assert response.location.startswith("/login"), response.location
+
+
+def test_every_post_route_refuses_a_missing_csrf_token(app, world, make_client):
+    client = make_client()
+    client.submit("/login", {"email": world.ours.director.email, "password": "correct horse battery"})
+    before = _snapshot()
+    for rule in _rules(app):
+        if "POST" not in rule.methods:
+            continue
+        url = _url(rule, world, tenant=world.ours, children={**OWN_CHILD, "message_id": lambda w: 1}) \
+            if rule.arguments - {"token"} else rule.rule.replace("<token>", "x")
+        response = client.post(url, data=POST_DATA)
+        assert response.status_code == 400, f"POST {url} without CSRF -> {response.status_code}"
+    assert _snapshot() == before
+
+
+def test_no_route_changes_state_on_get(app, world, make_client):
+    client = make_client()
+    client.submit("/login", {"email": world.ours.director.email, "password": "correct horse battery"})
+    before = _snapshot()
+    for rule in _rules(app):
+        if "GET" in rule.methods and rule.endpoint not in {"accounts.logout"}:
+            url = _url(rule, world, tenant=world.ours, children={**OWN_CHILD, "message_id": lambda w: 1}) \
+                if rule.arguments - {"token"} else rule.rule.replace("<token>", "x")
+            client.get(url)
+    assert _snapshot() == before
