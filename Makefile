@@ -32,8 +32,8 @@ translations: $(STAMP)
 
 # Re-extract messages after changing UI strings, then translate the new Dutch entries.
 messages: $(STAMP)
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o maturity/translations/messages.pot --no-location --sort-output --omit-header .
-	$(VENV)/bin/pybabel update -i maturity/translations/messages.pot -d maturity/translations --no-wrap --omit-header --no-fuzzy-matching --ignore-obsolete
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o maturity/translations/messages.pot --no-location --sort-output --project Klantspiegel --copyright-holder Klantspiegel .
+	$(VENV)/bin/pybabel update -i maturity/translations/messages.pot -d maturity/translations --no-wrap --no-fuzzy-matching --ignore-obsolete
 
 db: setup
 	@$(FLASK) db upgrade

@@ -105,20 +105,17 @@ def db(app):
             connection.close()
 
 
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits(app):
-    with app.app_context():
-        limiter.reset()
-
-
-@pytest.fixture
-def client(app, db) -> Client:
-    return app.test_client()
-
-
 @pytest.fixture
 def make_client(app, db):
+    """Clients start with fresh rate limits, so tests don't throttle each other."""
+    with app.app_context():
+        limiter.reset()
     return app.test_client
+
+
+@pytest.fixture
+def client(make_client) -> Client:
+    return make_client()
 
 
 @pytest.fixture

@@ -107,7 +107,7 @@ def import_people():
         if text is None:
             form.file.errors.append(_("The file could not be read as text. Save it as CSV (UTF-8) and try again."))
         else:
-            return _preview(text)
+            return _preview(text, form)
     status = 400 if request.method == "POST" else 200
     return render_template("organisations/import.html", form=form), status
 
@@ -131,9 +131,8 @@ def row_error_text(code: str) -> str:
     }[code]
 
 
-def _preview(text: str):
+def _preview(text: str, upload: ImportUploadForm):
     parsed = parse_people_csv(text)
-    upload = ImportUploadForm()
     if parsed.error:
         upload.file.errors.append(_FILE_ERRORS[parsed.error]())
         return render_template("organisations/import.html", form=upload), 400
@@ -145,7 +144,7 @@ def _preview(text: str):
     confirm = ImportConfirmForm(formdata=None, content=base64.b64encode(text.encode()).decode())
     return render_template(
         "organisations/import_preview.html", parsed=parsed, existing=existing, confirm=confirm,
-        row_error_text=row_error_text, upload=upload,
+        row_error_text=row_error_text,
     )
 
 

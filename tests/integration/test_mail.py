@@ -1,0 +1,88 @@
+"""Mail goes to the outbox without SMTP, and through a real SMTP server when configured."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Message
+
+from maturity.mail.services import send_mail
+
+from ..conftest import outbox_messages
+
+
+class Collect(Message):
+    def __init__(self):
+        super().__init__()
+        self.messages = []
+
+    def handle_message(self, message):
+        self.messages.append(message)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(app):
+    handler = Collect()
+    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    saved = {k: app.config[k] for k in ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS")}
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, MAIL_USE_TLS=False)
+    yield handler
+    app.config.update(saved)
+    controller.stop()
+
+
+def test_without_smtp_messages_are_kept_in_the_outbox(app, db):
+    with app.test_request_context():
+        message = send_mail("iemand@example.nl", "Onderwerp", "Tekst met link")
+    assert message.status == "outbox" and message.body_text == "Tekst met link"
+
+
+def test_invitations_are_delivered_by_real_smtp(smtp_server, client, auth, world):
+    auth.login(world.ours.consultant)
+    response = client.submit(f"/c/{world.ours.consultancy.slug}/organisations", {
+        "name": "Gemeente Zandvoort", "sector": "Gemeente",
+        "director_name": "Piet Pol", "director_email": "piet.pol@example.nl",
+    })
+    assert response.status_code == 302
+    [received] = smtp_server.messages
+    assert received["To"] == "piet.pol@example.nl"
+    assert "Gemeente Zandvoort" in received["Subject"]
+    assert "/invitation/" in received.get_payload(decode=True).decode()
+    [recorded] = outbox_messages()
+    # Delivered: the envelope is kept, the body with its link is not.
+    assert recorded.status == "sent" and recorded.body_text is None
+
+
+def test_a_failing_mail_server_is_recorded_not_raised(app, client, auth, world):
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=_free_port(), MAIL_USE_TLS=False, MAIL_TIMEOUT=2)
+    try:
+        auth.login(world.ours.director)
+        response = client.submit(f"/o/{world.ours.org.slug}/people", {
+            "name": "Nieuwe Collega", "email": "nieuw@example.nl", "department": "", "role": "employee",
+        })
+        assert response.status_code == 302
+        [recorded] = outbox_messages()
+        assert recorded.status == "failed" and "ConnectionRefused" in recorded.error
+    finally:
+        app.config.update(MAIL_SERVER="", MAIL_PORT=587, MAIL_USE_TLS=True, MAIL_TIMEOUT=15)
+
+
+def test_admin_reads_the_outbox_in_the_ui(client, auth, world):
+    auth.login(world.ours.director)
+    client.submit("/password/forgot", {"email": world.ours.employee.email})
+    auth.logout()
+    auth.login(world.admin)
+    page = client.get("/admin/outbox").get_data(as_text=True)
+    assert world.ours.employee.email in page
+    message_id = outbox_messages()[-1].id
+    body = client.get(f"/admin/outbox/{message_id}").get_data(as_text=True)
+    assert "/password/reset/" in body

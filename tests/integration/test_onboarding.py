@@ -1,0 +1,187 @@
+"""The onboarding flows end to end: admin → consultancy → organisation → director → employees."""
+
+from __future__ import annotations
+
+import io
+
+import sqlalchemy as sa
+
+from maturity.accounts.models import User
+from maturity.extensions import db
+from maturity.tenancy.models import Consultancy, Department, Organisation, OrganisationMembership, OrgRole
+
+from ..conftest import link_in, outbox_messages
+
+
+def _accept_last_invitation(client, password="een prima wachtzin"):
+    path = link_in(outbox_messages()[-1].body_text, "/invitation/")
+    client.submit("/logout")
+    response = client.submit(path, {"name": "Nieuw Persoon", "password": password, "confirm": password})
+    assert response.status_code == 302
+    return response
+
+
+def test_the_whole_onboarding_chain(client, auth, world):
+    # Admin creates a consultancy with its first consultant.
+    auth.login(world.admin)
+    response = client.submit("/admin/consultancies", {
+        "name": "Spiegel & Co", "consultant_name": "Lisa Bakker", "consultant_email": "lisa@spiegel.example.nl",
+    })
+    assert response.status_code == 302
+    consultancy = db.session.scalar(sa.select(Consultancy).where(Consultancy.name == "Spiegel & Co"))
+    _accept_last_invitation(client)
+
+    # The consultant creates a client organisation and invites its director.
+    page = client.get(f"/c/{consultancy.slug}/")
+    assert page.status_code == 200 and "Nieuwe klantorganisatie" in page.get_data(as_text=True)
+    response = client.submit(f"/c/{consultancy.slug}/organisations", {
+        "name": "Woonstichting Het Anker", "sector": "Woningcorporatie",
+        "director_name": "Marieke de Wit", "director_email": "marieke@anker.example.nl",
+    })
+    org = db.session.scalar(sa.select(Organisation).where(Organisation.name == "Woonstichting Het Anker"))
+    assert response.location == f"/o/{org.slug}/"
+    _accept_last_invitation(client)
+
+    # The director adds one employee by hand and more by CSV.
+    response = client.submit(f"/o/{org.slug}/people", {
+        "name": "Jan Jansen", "email": "jan@anker.example.nl", "department": "Klantcontact", "role": "employee",
+    })
+    assert response.status_code == 302
+    csv_text = "naam;e-mail;afdeling\nAnna Smit;anna@anker.example.nl;Wonen\nBram Bos;bram@anker.example.nl;klantcontact\n"
+    preview = client.submit(f"/o/{org.slug}/people/import",
+                            {"file": (io.BytesIO(csv_text.encode()), "mensen.csv")},
+                            content_type="multipart/form-data")
+    assert preview.status_code == 200
+    assert "2 personen worden toegevoegd" in preview.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).where(OrganisationMembership.organisation_id == org.id)) == 2
+    content = __import__("re").search(r'name="content" type="hidden" value="([^"]+)"', preview.get_data(as_text=True)).group(1)
+    response = client.submit(f"/o/{org.slug}/people/import/confirm", {"content": content})
+    assert response.status_code == 302
+    emails = set(db.session.scalars(
+        sa.select(User.email).join(OrganisationMembership).where(OrganisationMembership.organisation_id == org.id)
+    ))
+    assert emails == {"marieke@anker.example.nl", "jan@anker.example.nl", "anna@anker.example.nl", "bram@anker.example.nl"}
+    # "klantcontact" joined the existing department rather than creating a second one.
+    departments = set(db.session.scalars(sa.select(Department.name).where(Department.organisation_id == org.id)))
+    assert departments == {"Klantcontact", "Wonen"}
+    # Every new person got an invitation.
+    recipients = {m.recipient for m in outbox_messages()}
+    assert {"jan@anker.example.nl", "anna@anker.example.nl", "bram@anker.example.nl"} <= recipients
+
+
+def test_csv_preview_shows_row_errors_and_adds_nobody_until_confirmed(client, auth, world):
+    auth.login(world.ours.director)
+    csv_text = (
+        "Naam,E-mail,Afdeling\n"
+        "Goed Persoon,goed@example.nl,Wonen\n"
+        ",leeg@example.nl,Wonen\n"
+        "Fout Adres,geen-adres,Wonen\n"
+        "Dubbel,goed@example.nl,Wonen\n"
+        f"Bestaand,{world.ours.employee.email},Wonen\n"
+    )
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(OrganisationMembership))
+    preview = client.submit(f"/o/{world.ours.org.slug}/people/import",
+                            {"file": (io.BytesIO(csv_text.encode()), "lijst.csv")}, content_type="multipart/form-data")
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 200
+    for message in ("Naam ontbreekt.", "Dit is geen geldig e-mailadres.", "komt meer dan eens voor", "Al lid"):
+        assert message in html
+    assert "1 persoon wordt toegevoegd" in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OrganisationMembership)) == before
+
+
+def test_csv_upload_problems_get_clear_messages(client, auth, world):
+    auth.login(world.ours.director)
+    url = f"/o/{world.ours.org.slug}/people/import"
+    cases = [
+        (b"", "lijst.csv", "Het bestand bevat geen personen"),
+        (b"voornaam;achternaam\nA;B\n", "lijst.csv", "De eerste regel moet de kolommen noemen"),
+        (b"\xff\xfe\x00\x00garbage", "lijst.csv", None),
+        (b"naam;e-mail\nA;a@example.nl\n", "lijst.xlsx", "Upload een .csv-bestand"),
+    ]
+    for content, filename, message in cases:
+        response = client.submit(url, {"file": (io.BytesIO(content), filename)}, content_type="multipart/form-data")
+        assert response.status_code in {200, 400}, filename
+        if message:
+            assert message in response.get_data(as_text=True)
+
+
+def test_windows_1252_csv_from_excel_is_read(client, auth, world):
+    auth.login(world.ours.director)
+    csv_bytes = "naam;e-mail;afdeling\nZoë Çelik;zoe@example.nl;Wijkbeheer\n".encode("cp1252")
+    preview = client.submit(f"/o/{world.ours.org.slug}/people/import",
+                            {"file": (io.BytesIO(csv_bytes), "lijst.csv")}, content_type="multipart/form-data")
+    assert "Zoë Çelik" in preview.get_data(as_text=True)
+
+
+def test_adding_an_existing_member_says_so(client, auth, world):
+    auth.login(world.ours.director)
+    response = client.submit(f"/o/{world.ours.org.slug}/people", {
+        "name": "Dubbel", "email": world.ours.employee.email.upper(), "department": "", "role": "employee",
+    })
+    assert response.status_code == 400
+    assert "al lid van" in response.get_data(as_text=True)
+
+
+def test_add_person_with_bad_input_keeps_what_was_typed(client, auth, world):
+    auth.login(world.ours.director)
+    response = client.submit(f"/o/{world.ours.org.slug}/people", {
+        "name": "Anna Smit", "email": "anna-at-example", "department": "Wonen", "role": "employee",
+    })
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'value="Anna Smit"' in html and "Vul een geldig e-mailadres in" in html
+
+
+def test_the_last_director_cannot_be_demoted_or_removed(client, auth, world):
+    auth.login(world.ours.director)
+    membership_id = world.ours.director.membership.id
+    response = client.submit(f"/o/{world.ours.org.slug}/people/{membership_id}/edit", {"role": "employee", "department": ""})
+    assert response.status_code == 400 and "minstens één directeur" in response.get_data(as_text=True)
+    client.submit(f"/o/{world.ours.org.slug}/people/{membership_id}/remove")
+    assert db.session.get(OrganisationMembership, membership_id) is not None
+
+
+def test_director_edits_and_removes_an_employee(client, auth, world):
+    auth.login(world.ours.director)
+    membership_id = world.ours.employee.membership.id
+    response = client.submit(f"/o/{world.ours.org.slug}/people/{membership_id}/edit",
+                             {"role": "director", "department": "Directie"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    membership = db.session.get(OrganisationMembership, membership_id)
+    assert membership.role is OrgRole.DIRECTOR and membership.department.name == "Directie"
+    client.submit(f"/o/{world.ours.org.slug}/people/{membership_id}/remove")
+    db.session.expire_all()
+    assert db.session.get(OrganisationMembership, membership_id) is None
+
+
+def test_consultant_sees_all_clients_of_the_consultancy_only(client, auth, world):
+    auth.login(world.ours.consultant)
+    html = client.get(f"/c/{world.ours.consultancy.slug}/").get_data(as_text=True)
+    assert world.ours.org.name in html and world.sibling_org.name in html
+    assert world.theirs.org.name not in html
+    assert client.get(f"/o/{world.sibling_org.slug}/people").status_code == 200
+
+
+def test_people_page_queries_do_not_grow_with_the_number_of_people(client, auth, world, app):
+    from sqlalchemy import event
+
+    from ..factories import member
+
+    def count_queries(url):
+        statements = []
+        listener = lambda *args: statements.append(1)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get(url).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    auth.login(world.ours.director)
+    url = f"/o/{world.ours.org.slug}/people"
+    few = count_queries(url)
+    for _ in range(30):
+        member(world.ours.org, department=world.ours.department)
+    assert count_queries(url) == few
