@@ -81,8 +81,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SESSION_IDLE_TIMEOUT": timedelta(hours=12),
         "BASE_URL": env.get("BASE_URL", ""),
     }
-    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+    config.update(overrides)
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") and "SQLALCHEMY_ENGINE_OPTIONS" not in overrides:
         # SQLite serialises writers; a busy timeout makes a second worker wait instead of failing.
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 15}}
-    config.update(overrides)
     return config

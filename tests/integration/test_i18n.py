@@ -1,0 +1,85 @@
+"""Dutch by default, English on request and remembered; the Dutch catalogue is complete and current."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parents[2]
+PO = ROOT / "maturity" / "translations" / "nl" / "LC_MESSAGES" / "messages.po"
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None}
+
+
+def _catalog():
+    with PO.open("rb") as fh:
+        return read_po(fh, locale="nl")
+
+
+def _source_msgids() -> set:
+    ids = set()
+    method_map = [("maturity/**.py", "python"), ("templates/**.html", "jinja2"), ("templates/**.txt", "jinja2")]
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        str(ROOT), method_map=method_map, keywords=KEYWORDS
+    ):
+        ids.add(message if isinstance(message, str) else tuple(message))
+    return ids
+
+
+def test_dutch_catalogue_is_current_with_the_source():
+    in_po = {m.id if isinstance(m.id, str) else tuple(m.id) for m in _catalog() if m.id}
+    in_source = _source_msgids()
+    assert in_source - in_po == set(), "run `make messages` and translate the new strings"
+    assert in_po - in_source == set(), "obsolete strings in the catalogue: run `make messages`"
+
+
+def test_dutch_catalogue_is_complete_and_well_formed():
+    catalog = _catalog()
+    assert not catalog.fuzzy
+    untranslated = [m.id for m in catalog if m.id and (
+        not m.string or (isinstance(m.string, tuple) and not all(m.string)) or m.fuzzy)]
+    assert untranslated == []
+    problems = [(m.id, errors) for m, errors in catalog.check() if errors]
+    assert problems == []
+
+
+def test_dutch_is_the_default(client, db):
+    html = client.get("/login").get_data(as_text=True)
+    assert 'lang="nl"' in html and "Wachtwoord vergeten?" in html
+
+
+def test_language_choice_is_remembered_in_the_session(client, db):
+    client.submit("/language", {"locale": "en", "next": "/login"})
+    html = client.get("/login").get_data(as_text=True)
+    assert 'lang="en"' in html and "Forgot your password?" in html
+
+
+def test_language_choice_is_saved_on_the_account(make_client, world):
+    from maturity.accounts.models import User
+    from maturity.extensions import db
+
+    first = make_client()
+    first.submit("/login", {"email": world.ours.director.email, "password": "correct horse battery"})
+    first.submit("/language", {"locale": "en"})
+    db.session.expire_all()
+    assert db.session.get(User, world.ours.director.id).locale == "en"
+    second = make_client()  # another device, a fresh session
+    second.submit("/login", {"email": world.ours.director.email, "password": "correct horse battery"})
+    assert "My overview" in second.get("/").get_data(as_text=True)
+
+
+def test_unknown_language_is_ignored(client, db):
+    client.submit("/language", {"locale": "xx"})
+    assert 'lang="nl"' in client.get("/login").get_data(as_text=True)
+
+
+def test_mail_goes_out_in_the_recipients_language(client, auth, world):
+    from maturity.extensions import db
+
+    from ..conftest import outbox_messages
+
+    world.ours.employee.locale = "en"
+    db.session.flush()
+    client.submit("/password/forgot", {"email": world.ours.employee.email})
+    assert outbox_messages()[-1].subject == "Reset your Klantspiegel password"

@@ -1,0 +1,39 @@
+from maturity.organisations.csv_import import decode, parse_people_csv
+
+
+def test_semicolon_file_with_dutch_headers():
+    parsed = parse_people_csv("Naam;E-mailadres;Afdeling\nAnna de Vries;Anna@Example.nl; Klant  contact \n")
+    [row] = parsed.rows
+    assert (row.name, row.email, row.department) == ("Anna de Vries", "anna@example.nl", "Klant contact")
+    assert row.is_valid
+
+
+def test_comma_file_with_english_headers_and_quotes():
+    parsed = parse_people_csv('email,name,department\nb@example.nl,"Jansen, Bram",Sales\n')
+    assert parsed.rows[0].name == "Jansen, Bram"
+
+
+def test_department_is_optional():
+    parsed = parse_people_csv("naam;e-mail\nA;a@example.nl\n")
+    assert parsed.rows[0].department == "" and parsed.rows[0].is_valid
+
+
+def test_row_errors_are_collected_per_row_with_line_numbers():
+    parsed = parse_people_csv("naam;e-mail\n;a@example.nl\nB;niet-goed\nC;a@example.nl\n\nD;\n")
+    assert [(r.line, r.errors) for r in parsed.rows] == [
+        (2, ["name_missing"]), (3, ["email_invalid"]), (4, ["email_duplicate"]), (6, ["email_missing"]),
+    ]
+
+
+def test_file_level_problems():
+    assert parse_people_csv("").error == "empty"
+    assert parse_people_csv("voornaam;achternaam\nA;B\n").error == "no_header"
+    assert parse_people_csv("naam;e-mail\n").error == "empty"
+    big = "naam;e-mail\n" + "".join(f"P{i};p{i}@example.nl\n" for i in range(2001))
+    assert parse_people_csv(big).error == "too_many_rows"
+
+
+def test_decode_accepts_utf8_bom_and_windows_1252():
+    assert decode("\ufeffnaam".encode("utf-8")) == "naam" or decode("\ufeffnaam".encode("utf-8-sig")) == "naam"
+    assert decode("Zoë".encode("cp1252")) == "Zoë"
+    assert decode(b"\x81\x8d\x8f\x90\x9d") is None
