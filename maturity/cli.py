@@ -33,6 +33,23 @@ def register(app: Flask) -> None:
         db.session.commit()
         click.echo(f"{'Created' if created else 'Updated'} platform admin {user.email}.")
 
+    @app.cli.command("remind")
+    def remind() -> None:
+        """Send due reminders for every open round (run daily from cron). Links in the mails
+        use BASE_URL (e.g. https://klantspiegel.example.nl)."""
+        from flask import current_app
+
+        from .rounds.models import Round, RoundStatus
+        from .rounds.services import send_reminders
+
+        base_url = current_app.config["BASE_URL"] or "http://127.0.0.1:5000"
+        total = 0
+        with current_app.test_request_context("/", base_url=base_url):
+            for round_ in db.session.scalars(sa.select(Round).where(Round.status == RoundStatus.OPEN)):
+                total += send_reminders(round_)
+            db.session.commit()
+        click.echo(f"{total} reminders sent.")
+
     @app.cli.command("demo")
     @click.option("--if-empty", is_flag=True, help="Only load when the database has no users yet.")
     def demo(if_empty: bool) -> None:

@@ -10,3 +10,12 @@ from .tenancy.models import (  # noqa: F401
     OrganisationMembership,
     OrgRole,
 )
+from .rounds.models import (  # noqa: F401
+    CustomerAnswer,
+    CustomerResponse,
+    Invitation,
+    Response,
+    ResponseAnswer,
+    Round,
+    RoundStatus,
+)

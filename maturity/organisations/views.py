@@ -52,11 +52,25 @@ def _department_counts():
 
 @bp.route("/")
 def index():
-    context = {}
+    context = {"my_invitations": _my_open_invitations()}
     if g.role in MANAGERS:
         context["department_counts"] = _department_counts()
         context["director_count"] = services.count_directors(g.org)
     return render_template("organisations/index.html", **context)
+
+
+def _my_open_invitations():
+    """The current user's own invitations in this organisation, with their personal links."""
+    from ..rounds.links import invitation_token
+    from ..rounds.models import Invitation, Round, RoundStatus
+
+    rows = db.session.scalars(
+        sa.select(Invitation).join(Round).where(
+            Invitation.organisation_id == g.org.id, Invitation.user_id == current_user.id,
+            Round.status != RoundStatus.DRAFT,
+        ).order_by(Round.opens_on.desc())
+    ).all()
+    return [(inv, invitation_token(inv.id, inv.nonce)) for inv in rows]
 
 
 @bp.route("/people")

@@ -4,6 +4,8 @@ a new route cannot escape these checks."""
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 import sqlalchemy as sa
 
@@ -25,11 +27,18 @@ EMPLOYEE_ALLOWED = {"organisations.index"}
 #: For each URL variable of a tenant child route: the id of such an object in *their* tenant.
 FOREIGN_CHILD = {
     "membership_id": lambda w: w.theirs.employee.membership.id,
+    "round_id": lambda w: w.theirs.round.id,
 }
 #: The same kind of object in *our* tenant, for the routes that must work for us.
 OWN_CHILD = {
     "membership_id": lambda w: w.ours.employee.membership.id,
+    "round_id": lambda w: w.ours.round.id,
+    "message_id": lambda w: 1,
+    "section": lambda w: "quiz",
+    "token": lambda w: w.ours.respondent_token,
 }
+RESPONDENT_PREFIX = "/r/<token>"
+CUSTOMER_PREFIX = "/k/<token>"
 
 POST_DATA = {
     "name": "Indringer", "email": "indringer@example.nl", "role": "director", "department": "X",
@@ -43,6 +52,10 @@ def _rules(app):
 
 
 def _kind(rule) -> str:
+    if rule.rule.startswith(RESPONDENT_PREFIX + "/"):
+        return "respondent"
+    if rule.rule.startswith(CUSTOMER_PREFIX + "/"):
+        return "customer"
     if rule.rule.startswith(ORG_PREFIX + "/"):
         return "org"
     if rule.rule.startswith(CONSULTANCY_PREFIX + "/"):
@@ -78,15 +91,54 @@ def _url(rule, world, *, tenant, children):
     return path
 
 
+@pytest.fixture
+def world(world, app):
+    """The shared world plus an open round in both tenants and a respondent link in ours."""
+    from datetime import date, timedelta
+
+    from maturity.rounds import links, services
+    from maturity.rounds.models import Invitation
+
+    for tenant in (world.ours, world.theirs):
+        tenant.round = services.create_round(tenant.org, services.RoundSettings(
+            title="Ronde", opens_on=date.today(), closes_on=date.today() + timedelta(days=9)))
+        services.open_round(tenant.round)
+        with app.test_request_context():
+            services.invite_employees(tenant.round)
+        invitation = db.session.scalars(sa.select(Invitation).where(
+            Invitation.round_id == tenant.round.id, Invitation.user_id == tenant.employee.id)).one()
+        with app.test_request_context():
+            tenant.respondent_token = links.invitation_token(invitation.id, invitation.nonce)
+    db.session.flush()
+    return world
+
+
 def _snapshot():
     counts = {}
-    for model in (Organisation, OrganisationMembership, ConsultantMembership, Department):
+    from maturity.rounds.models import CustomerResponse, Invitation, Response, Round
+
+    for model in (Organisation, OrganisationMembership, ConsultantMembership, Department, Round, Response,
+                  CustomerResponse):
         counts[model.__name__] = db.session.scalar(sa.select(sa.func.count()).select_from(model))
+    counts["rounds"] = tuple(db.session.execute(
+        sa.select(Round.id, Round.status, Round.min_group_size, Round.title).order_by(Round.id)).all())
+    counts["invitations"] = tuple(db.session.execute(
+        sa.select(Invitation.id, Invitation.sealed_draft, Invitation.has_opted_out_of_reminders).order_by(Invitation.id)
+    ).all())
     counts["roles"] = tuple(db.session.execute(
         sa.select(OrganisationMembership.id, OrganisationMembership.role, OrganisationMembership.department_id)
         .order_by(OrganisationMembership.id)
     ).all())
     return counts
+
+
+def _own_url(rule, world) -> str:
+    """A URL for this rule that reaches our own objects (valid tokens included)."""
+    if _kind(rule) == "customer":
+        return _url(rule, world, tenant=world.ours, children={**OWN_CHILD, "token": lambda w: w.ours.round.customer_token})
+    if _kind(rule) in {"public"} and "token" in rule.arguments:
+        return rule.rule.replace("<token>", "x")
+    return _url(rule, world, tenant=world.ours, children=OWN_CHILD)
 
 
 def test_every_route_is_classified(app):
@@ -127,7 +179,8 @@ def test_director_cannot_reach_a_sibling_client_of_the_same_consultancy(app, wor
     client = make_client()
     client.submit("/login", {"email": world.ours.director.email, "password": "correct horse battery"})
     token = client.csrf_token()
-    sibling = type(world.ours)(**{**world.ours.__dict__, "org": world.sibling_org})
+    sibling = copy.copy(world.ours)
+    sibling.org = world.sibling_org
     for rule in _rules(app):
         if _kind(rule) == "org":
             url = _url(rule, world, tenant=sibling, children=OWN_CHILD)
@@ -188,7 +241,7 @@ def test_admin_routes_are_404_for_everyone_but_admins(app, world, make_client, a
     token = client.csrf_token()
     for rule in _rules(app):
         if _kind(rule) == "admin":
-            url = _url(rule, world, tenant=world.ours, children={"message_id": lambda w: 1})
+            url = _url(rule, world, tenant=world.ours, children=OWN_CHILD)
             for method in _methods(rule):
                 data = dict(POST_DATA, csrf_token=token) if method == "POST" else None
                 assert client.open(url, method=method, data=data).status_code == 404, f"{method} {url}"
@@ -199,9 +252,9 @@ def test_anonymous_visitors_are_sent_to_login_or_get_404(app, world, make_client
     token = client.csrf_token()
     for rule in _rules(app):
         kind = _kind(rule)
-        if kind in {"public"}:
+        if kind in {"public", "respondent", "customer"}:
             continue
-        url = _url(rule, world, tenant=world.ours, children={**OWN_CHILD, "message_id": lambda w: 1})
+        url = _url(rule, world, tenant=world.ours, children=OWN_CHILD)
         for method in _methods(rule):
             data = dict(POST_DATA, csrf_token=token) if method == "POST" else None
             response = client.open(url, method=method, data=data)
@@ -219,8 +272,7 @@ def test_every_post_route_refuses_a_missing_csrf_token(app, world, make_client):
     for rule in _rules(app):
         if "POST" not in rule.methods:
             continue
-        url = _url(rule, world, tenant=world.ours, children={**OWN_CHILD, "message_id": lambda w: 1}) \
-            if rule.arguments - {"token"} else rule.rule.replace("<token>", "x")
+        url = _own_url(rule, world)
         response = client.post(url, data=POST_DATA)
         assert response.status_code == 400, f"POST {url} without CSRF -> {response.status_code}"
     assert _snapshot() == before
@@ -232,7 +284,41 @@ def test_no_route_changes_state_on_get(app, world, make_client):
     before = _snapshot()
     for rule in _rules(app):
         if "GET" in rule.methods and rule.endpoint not in {"accounts.logout"}:
-            url = _url(rule, world, tenant=world.ours, children={**OWN_CHILD, "message_id": lambda w: 1}) \
-                if rule.arguments - {"token"} else rule.rule.replace("<token>", "x")
-            client.get(url)
+            client.get(_own_url(rule, world))
     assert _snapshot() == before
+
+
+def test_respondent_routes_refuse_every_token_but_a_valid_one(app, world, make_client):
+    """A tampered token, another round's customer token, or their signature on our id: 404."""
+    client = make_client()
+    token = client.csrf_token()
+    ours, theirs = world.ours.respondent_token, world.theirs.respondent_token
+    bad_tokens = [
+        ours[:-1] + ("A" if ours[-1] != "A" else "B"),
+        ours.split(".")[0] + "." + theirs.split(".")[1],
+        world.ours.round.customer_token,
+        "1", "../admin",
+    ]
+    before = _snapshot()
+    for rule in _rules(app):
+        if _kind(rule) != "respondent":
+            continue
+        for bad in bad_tokens:
+            url = _url(rule, world, tenant=world.ours, children={**OWN_CHILD, "token": lambda w, b=bad: b})
+            for method in _methods(rule):
+                data = dict(POST_DATA, csrf_token=token) if method == "POST" else None
+                assert client.open(url, method=method, data=data).status_code == 404, f"{method} {url}"
+    assert _snapshot() == before
+
+
+def test_customer_routes_need_the_rounds_customer_token(app, world, make_client):
+    client = make_client()
+    token = client.csrf_token()
+    for rule in _rules(app):
+        if _kind(rule) != "customer":
+            continue
+        for bad in ("nope", world.ours.respondent_token, world.ours.round.customer_token[:-2]):
+            url = rule.rule.replace("<token>", bad)
+            for method in _methods(rule):
+                data = dict(POST_DATA, csrf_token=token) if method == "POST" else None
+                assert client.open(url, method=method, data=data).status_code == 404, f"{method} {url}"

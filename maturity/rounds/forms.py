@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, SelectMultipleField, StringField, SubmitField, ValidationError, widgets
+from wtforms.validators import NumberRange
+
+from ..forms_common import max_length, required, strip
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class RoundForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[required(), max_length(120)], filters=[strip],
+                        description=_l("For example: Klantspiegel spring 2027."))
+    opens_on = DateField(_l("Opens on"), validators=[required()])
+    closes_on = DateField(_l("Closes on"), validators=[required()])
+    min_group_size = IntegerField(
+        _l("Minimum group size for scores"), default=5,
+        validators=[required(), NumberRange(min=3, max=50, message=_l("Choose a number from %(min)s to %(max)s."))],
+        description=_l("Figures resting on fewer responses are hidden. Cannot be changed once the round is open."),
+    )
+    min_comment_group_size = IntegerField(
+        _l("Minimum number of responses before comments are shown"), default=10,
+        validators=[required(), NumberRange(min=3, max=100, message=_l("Choose a number from %(min)s to %(max)s."))],
+    )
+    departments = MultiCheckboxField(_l("Departments taking part"), coerce=int,
+                                     description=_l("Tick none to invite everyone."))
+    submit = SubmitField(_l("Save round"))
+
+    def __init__(self, *args, department_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.departments.choices = list(department_choices)
+
+    def validate_closes_on(self, field):
+        if self.opens_on.data and field.data and field.data < self.opens_on.data:
+            raise ValidationError(_l("The closing date must be on or after the opening date."))
+
+    def validate_min_comment_group_size(self, field):
+        if self.min_group_size.data and field.data is not None and field.data < self.min_group_size.data:
+            raise ValidationError(_l("Must be at least the minimum group size for scores."))
+
+
+class ActionForm(FlaskForm):
+    """A CSRF-protected button (open, close, invite, remind, copy)."""

@@ -1,0 +1,168 @@
+"""Assessment rounds, invitations and the anonymous responses.
+
+Privacy by design: a ``Response`` has no column that points at a person or an invitation.
+The only link is ``Response.receipt``, an HMAC of the respondent's link token under the
+server's secret key, which makes a second submission through the same link impossible (a
+unique key) without letting anyone who reads the database join answers to people.
+Answers in progress, and the respondent's own copy of their result, are stored on the
+invitation encrypted with a key derived from the link token.
+"""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import date, datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from ..extensions import db
+from ..models_base import UTCDateTime, created_at_column
+
+
+def _random_id() -> str:
+    # Random, not sequential: insertion order must not line up with who submitted when.
+    return secrets.token_hex(16)
+
+
+class RoundStatus(str, enum.Enum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Round(db.Model):
+    __tablename__ = "assessment_round"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    organisation_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    title: so.Mapped[str] = so.mapped_column(sa.String(120))
+    opens_on: so.Mapped[date]
+    closes_on: so.Mapped[date]
+    #: The instrument version the round was created with; its questions never change under it.
+    instrument_version: so.Mapped[str] = so.mapped_column(sa.String(16))
+    #: Aggregates resting on fewer responses are suppressed. Fixed once the round opens.
+    min_group_size: so.Mapped[int] = so.mapped_column(default=5)
+    min_comment_group_size: so.Mapped[int] = so.mapped_column(default=10)
+    status: so.Mapped[RoundStatus] = so.mapped_column(
+        sa.Enum(RoundStatus, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e],
+                validate_strings=True, create_constraint=True, name="round_status"),
+        default=RoundStatus.DRAFT,
+    )
+    #: Empty means every department takes part.
+    department_ids: so.Mapped[list[int]] = so.mapped_column(sa.JSON, default=list)
+    #: The public customer-mirror link; anyone with it can answer the customer questions.
+    customer_token: so.Mapped[str] = so.mapped_column(
+        sa.String(43), unique=True, default=lambda: secrets.token_urlsafe(24)
+    )
+    customer_cap: so.Mapped[int] = so.mapped_column(default=500)
+    opened_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    closed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    created_at: so.Mapped[datetime] = created_at_column()
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status is RoundStatus.DRAFT
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is RoundStatus.OPEN
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status is RoundStatus.CLOSED
+
+    def is_accepting(self, today: date) -> bool:
+        return self.status is RoundStatus.OPEN and self.opens_on <= today <= self.closes_on
+
+
+class Invitation(db.Model):
+    """One person's invitation to one round. Knows *whether* they finished, never *what*."""
+
+    __tablename__ = "invitation"
+    __table_args__ = (sa.UniqueConstraint("round_id", "user_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    round_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("assessment_round.id", ondelete="CASCADE"), index=True)
+    organisation_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    #: The department at the time of inviting, for response rates per department.
+    department_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("department.id", ondelete="SET NULL"))
+    #: Part of the link's signature; a new nonce revokes the old link.
+    nonce: so.Mapped[str] = so.mapped_column(sa.String(16), default=lambda: secrets.token_hex(8))
+    #: Answers in progress, encrypted with a key derived from the link token.
+    sealed_draft: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary)
+    #: The respondent's own answers after submitting, encrypted the same way.
+    sealed_result: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary)
+    started_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    submitted_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    invited_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    last_reminded_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    reminder_count: so.Mapped[int] = so.mapped_column(default=0)
+    has_opted_out_of_reminders: so.Mapped[bool] = so.mapped_column(default=False)
+    created_at: so.Mapped[datetime] = created_at_column()
+
+    round: so.Mapped[Round] = so.relationship()
+    user = so.relationship("User")
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.submitted_at is not None
+
+
+class Response(db.Model):
+    """One employee's submitted answers, unlinkable to the person (see module docstring)."""
+
+    __tablename__ = "response"
+
+    id: so.Mapped[str] = so.mapped_column(sa.String(32), primary_key=True, default=_random_id)
+    round_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("assessment_round.id", ondelete="CASCADE"), index=True)
+    organisation_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    department_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("department.id", ondelete="SET NULL"), index=True)
+    #: HMAC of the link token: unique per invitation, useless without the server's key.
+    receipt: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    #: A date, not a time: exact times would line up with invitations' submitted_at.
+    submitted_on: so.Mapped[date]
+    quiz_total: so.Mapped[int]
+    band: so.Mapped[str] = so.mapped_column(sa.String(16))
+    skills: so.Mapped[float]
+    leadership: so.Mapped[float | None]
+    culture: so.Mapped[float | None]
+    mirror_self: so.Mapped[float | None]
+    mirror_estimate: so.Mapped[float | None]
+
+
+class ResponseAnswer(db.Model):
+    __tablename__ = "response_answer"
+
+    response_id: so.Mapped[str] = so.mapped_column(sa.ForeignKey("response.id", ondelete="CASCADE"), primary_key=True)
+    item_key: so.Mapped[str] = so.mapped_column(sa.String(40), primary_key=True)
+    #: Quiz answers keep the chosen option ("a"/"b"/"c") and its score in ``value``.
+    choice: so.Mapped[str | None] = so.mapped_column(sa.String(2))
+    #: None for "weet ik niet / niet van toepassing".
+    value: so.Mapped[int | None]
+
+
+class CustomerResponse(db.Model):
+    __tablename__ = "customer_response"
+
+    id: so.Mapped[str] = so.mapped_column(sa.String(32), primary_key=True, default=_random_id)
+    round_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("assessment_round.id", ondelete="CASCADE"), index=True)
+    organisation_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    submitted_on: so.Mapped[date]
+    language: so.Mapped[str] = so.mapped_column(sa.String(5))
+    mirror_customer: so.Mapped[float | None]
+    comment: so.Mapped[str | None] = so.mapped_column(sa.Text)
+
+
+class CustomerAnswer(db.Model):
+    __tablename__ = "customer_answer"
+
+    customer_response_id: so.Mapped[str] = so.mapped_column(
+        sa.ForeignKey("customer_response.id", ondelete="CASCADE"), primary_key=True
+    )
+    item_key: so.Mapped[str] = so.mapped_column(sa.String(40), primary_key=True)
+    value: so.Mapped[int | None]

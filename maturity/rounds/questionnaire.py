@@ -1,0 +1,102 @@
+"""The questionnaire's sections and answer validation, derived from the instrument.
+
+Answers are kept as strings, the way forms deliver them: quiz "a"/"b"/"c"; agreement "1".."5";
+report marks "1".."10"; and ``DONT_KNOW`` for "weet ik niet / niet van toepassing".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ..core import DONT_KNOW
+from ..instrument import Instrument
+
+SECTIONS = ("quiz", "leadership", "culture", "mirror")
+
+
+def section_keys(instrument: Instrument, section: str) -> list[str]:
+    if section == "quiz":
+        return [q.key for q in instrument.quiz.questions]
+    if section in ("leadership", "culture"):
+        return [item.key for item in getattr(instrument, section).items]
+    if section == "mirror":
+        return [item.answer_key(form) for item in instrument.mirror.items for form in ("self", "estimate")]
+    raise KeyError(section)
+
+
+def allowed_values(instrument: Instrument, key: str) -> set[str]:
+    if key.startswith("quiz."):
+        return {o.key for o in instrument.question(key).options}
+    scale = instrument.mirror.scale if key.startswith("mirror.") else instrument.leadership.scale
+    values = {str(v) for v in scale.values}
+    if scale.allows_dont_know:
+        values.add(DONT_KNOW)
+    return values
+
+
+def parse_answers(instrument: Instrument, keys: list[str], form: Mapping[str, str]) -> dict[str, str]:
+    """The valid answers among ``keys`` in the submitted form; anything else is ignored."""
+    answers = {}
+    for key in keys:
+        value = (form.get(key) or "").strip()
+        if value in allowed_values(instrument, key):
+            answers[key] = value
+    return answers
+
+
+def missing(instrument: Instrument, answers: Mapping[str, str]) -> dict[str, list[str]]:
+    """Unanswered keys per section, in questionnaire order (empty when complete)."""
+    result = {}
+    for section in SECTIONS:
+        gaps = [k for k in section_keys(instrument, section) if k not in answers]
+        if gaps:
+            result[section] = gaps
+    return result
+
+
+def customer_keys(instrument: Instrument) -> list[str]:
+    return [item.answer_key("customer") for item in instrument.mirror.items]
+
+
+def describe_item(instrument: Instrument, key: str, lang: str) -> dict:
+    """What a template needs to show one question: text, options and their labels."""
+    if key.startswith("quiz."):
+        question = instrument.question(key)
+        return {
+            "key": key, "kind": "quiz", "number": question.number, "text": question.text.get(lang),
+            "options": [(o.key, o.text.get(lang)) for o in question.options], "dont_know": None,
+        }
+    if key.startswith("mirror."):
+        item_key, _, form = key.rpartition(".")
+        item = next(i for i in instrument.mirror.items if i.key == item_key)
+        scale = instrument.mirror.scale
+        text = item.form(form).get(lang)
+        kind = "mark"
+    else:
+        section = instrument.leadership if key.startswith("leadership.") else instrument.culture
+        item = next(i for i in section.items if i.key == key)
+        scale, text, kind = section.scale, item.text.get(lang), "likert"
+    options = []
+    for value in scale.values:
+        label = scale.label(value)
+        options.append((str(value), label.get(lang) if label else str(value)))
+    return {
+        "key": key, "kind": kind, "text": text, "options": options,
+        "dont_know": scale.dont_know.get(lang) if scale.allows_dont_know else None,
+    }
+
+
+def section_title(instrument: Instrument, section: str, lang: str) -> str:
+    if section == "quiz":
+        return instrument.quiz.title.get(lang)
+    if section == "mirror":
+        return instrument.mirror.title.get(lang)
+    return getattr(instrument, section).title.get(lang)
+
+
+def section_intro(instrument: Instrument, section: str, lang: str) -> str:
+    if section == "quiz":
+        return instrument.quiz.intro.get(lang)
+    if section == "mirror":
+        return instrument.mirror.intro_employee.get(lang)
+    return getattr(instrument, section).intro.get(lang)

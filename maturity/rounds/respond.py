@@ -1,0 +1,173 @@
+"""The respondent's questionnaire behind the personal link ``/r/<token>/``. No account needed.
+
+The link token is the key: one preprocessor resolves it to the invitation (404 otherwise).
+Answers are saved per section as they are given; a failed CSRF check re-shows the page with
+the answers still filled in instead of throwing them away.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError, validate_csrf
+from wtforms import ValidationError
+
+from ..core import score_quiz
+from ..extensions import csrf, db
+from ..instrument import load_instrument
+from ..tenancy.models import Organisation
+from . import links, services
+from .models import Invitation
+from .questionnaire import SECTIONS, missing, parse_answers, section_keys
+
+bp = Blueprint("respond", __name__, url_prefix="/r/<token>")
+csrf.exempt(bp)  # checked in the views, so that a failed check loses no answers
+
+
+@bp.url_value_preprocessor
+def _pull_token(endpoint, values):
+    g.token = values.pop("token", None) if values else None
+
+
+@bp.url_defaults
+def _push_token(endpoint, values):
+    if "token" not in values and getattr(g, "token", None):
+        values["token"] = g.token
+
+
+@bp.before_request
+def _load_invitation():
+    token = g.token or ""
+    invitation_id = links.token_invitation_id(token)
+    invitation = db.session.get(Invitation, invitation_id) if invitation_id else None
+    if invitation is None or not links.token_matches(token, invitation.id, invitation.nonce):
+        abort(404)
+    g.invitation, g.round = invitation, invitation.round
+    g.org = db.session.get(Organisation, invitation.organisation_id)
+    g.instrument = load_instrument(g.round.instrument_version)
+    g.respondent_page = True
+
+
+def _csrf_ok() -> bool:
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except (ValidationError, CSRFError):
+        return False
+    return True
+
+
+def _accepting() -> bool:
+    return g.round.is_accepting(services.today())
+
+
+def _next_section(answers) -> str:
+    gaps = missing(g.instrument, answers)
+    return next((s for s in SECTIONS if s in gaps), "review")
+
+
+@bp.route("/")
+def welcome():
+    if g.invitation.is_submitted:
+        return redirect(url_for("respond.result"))
+    answers = services.load_answers(g.invitation, g.token)
+    return render_template(
+        "respond/welcome.html", accepting=_accepting(), has_started=bool(answers),
+        continue_to=_next_section(answers), item_count=len(g.instrument.employee_answer_keys()),
+    )
+
+
+@bp.route("/section/<section>", methods=["GET", "POST"])
+def section(section: str):
+    if section not in SECTIONS:
+        abort(404)
+    if g.invitation.is_submitted:
+        return redirect(url_for("respond.result"))
+    if not _accepting():
+        return redirect(url_for("respond.welcome"))
+    keys = section_keys(g.instrument, section)
+    answers = services.load_answers(g.invitation, g.token)
+    if request.method == "POST":
+        posted = parse_answers(g.instrument, keys, request.form)
+        if not _csrf_ok():
+            # Keep what was typed on the page; nothing is saved until the next try.
+            flash(_("Your answers on this page were not saved yet because the page had expired. Please press the button again."), "error")
+            return _render_section(section, keys, {**answers, **posted}), 400
+        answers = services.save_answers(g.invitation, g.token, posted)
+        db.session.commit()
+        index = SECTIONS.index(section)
+        if request.form.get("go") == "back" and index > 0:
+            return redirect(url_for("respond.section", section=SECTIONS[index - 1]))
+        if index + 1 < len(SECTIONS):
+            return redirect(url_for("respond.section", section=SECTIONS[index + 1]))
+        return redirect(url_for("respond.review"))
+    return _render_section(section, keys, answers)
+
+
+def _render_section(section: str, keys: list[str], answers: dict):
+    step = SECTIONS.index(section) + 1
+    return render_template(
+        "respond/section.html", section=section, keys=keys, answers=answers, step=step, steps=len(SECTIONS) + 1,
+        sections=SECTIONS, lang=str(get_locale()),
+    )
+
+
+@bp.route("/review")
+def review():
+    if g.invitation.is_submitted:
+        return redirect(url_for("respond.result"))
+    answers = services.load_answers(g.invitation, g.token)
+    return render_template(
+        "respond/review.html", answers=answers, gaps=missing(g.instrument, answers), accepting=_accepting(),
+        step=len(SECTIONS) + 1, steps=len(SECTIONS) + 1, sections=SECTIONS, lang=str(get_locale()),
+    )
+
+
+@bp.route("/submit", methods=["POST"])
+def submit():
+    if g.invitation.is_submitted:
+        return redirect(url_for("respond.result"))
+    if not _accepting():
+        flash(_("This round is closed; no more responses are accepted."), "error")
+        return redirect(url_for("respond.welcome"))
+    if not _csrf_ok():
+        flash(_("The page had expired. Your answers are safe; please press submit again."), "error")
+        return review(), 400
+    try:
+        services.submit_response(g.invitation, g.token)
+        db.session.commit()
+    except services.Incomplete:
+        db.session.rollback()
+        flash(_("Some questions are not answered yet. They are marked below."), "error")
+        return redirect(url_for("respond.review"))
+    except services.AlreadySubmitted:
+        db.session.rollback()
+    return redirect(url_for("respond.result"))
+
+
+def _own_result():
+    sealed = links.unseal(g.token, g.invitation.sealed_result)
+    answers = sealed.get("answers")
+    if not answers:
+        abort(404)
+    return answers, score_quiz(g.instrument, answers)
+
+
+@bp.route("/result")
+def result():
+    if not g.invitation.is_submitted:
+        return redirect(url_for("respond.welcome"))
+    answers, quiz = _own_result()
+    return render_template("respond/result.html", answers=answers, quiz=quiz, lang=str(get_locale()))
+
+
+@bp.route("/reminders", methods=["GET", "POST"])
+def reminders():
+    if request.method == "POST":
+        if not _csrf_ok():
+            abort(400)
+        services.opt_out_of_reminders(g.invitation)
+        db.session.commit()
+        flash(_("You will receive no more reminders for this round."), "success")
+        return redirect(url_for("respond.reminders"))
+    return render_template("respond/reminders.html")

@@ -1,0 +1,296 @@
+"""Every mutation of rounds, invitations and responses."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from ..core import DONT_KNOW, score_customer_response, score_quiz, score_response
+from ..extensions import db
+from ..instrument import LATEST, load_instrument
+from ..mail.services import send_template_mail
+from ..models_base import utcnow
+from ..tenancy.models import Department, Organisation, OrganisationMembership, OrgRole
+from . import links
+from .models import CustomerAnswer, CustomerResponse, Invitation, Response, ResponseAnswer, Round, RoundStatus
+from .questionnaire import customer_keys, missing
+
+log = logging.getLogger(__name__)
+
+REMINDER_INTERVAL = timedelta(days=2)
+
+
+class RoundStateError(Exception):
+    """The action does not fit the round's state (e.g. editing the minimum of an open round)."""
+
+
+class AlreadySubmitted(Exception):
+    pass
+
+
+class Incomplete(Exception):
+    def __init__(self, gaps):
+        super().__init__("incomplete")
+        self.gaps = gaps
+
+
+@dataclass(frozen=True)
+class RoundSettings:
+    title: str
+    opens_on: date
+    closes_on: date
+    min_group_size: int = 5
+    min_comment_group_size: int = 10
+    department_ids: tuple[int, ...] = ()
+
+
+def today() -> date:
+    return utcnow().date()
+
+
+def create_round(org: Organisation, settings: RoundSettings, *, instrument_version: str = LATEST) -> Round:
+    round_ = Round(organisation_id=org.id, instrument_version=instrument_version, status=RoundStatus.DRAFT)
+    _apply(round_, settings)
+    db.session.add(round_)
+    db.session.flush()
+    log.info("round created id=%s org=%s", round_.id, org.id)
+    return round_
+
+
+def update_round(round_: Round, settings: RoundSettings) -> None:
+    if round_.is_closed:
+        raise RoundStateError("closed")
+    if not round_.is_draft and (
+        settings.min_group_size != round_.min_group_size
+        or settings.min_comment_group_size != round_.min_comment_group_size
+    ):
+        # Changing the minimum after responses arrive could expose a small group.
+        raise RoundStateError("minimum fixed")
+    _apply(round_, settings)
+    log.info("round updated id=%s", round_.id)
+
+
+def _apply(round_: Round, s: RoundSettings) -> None:
+    round_.title = s.title.strip()
+    round_.opens_on, round_.closes_on = s.opens_on, s.closes_on
+    round_.min_group_size, round_.min_comment_group_size = s.min_group_size, s.min_comment_group_size
+    round_.department_ids = sorted(set(s.department_ids))
+
+
+def copy_round(source: Round) -> Round:
+    """A new draft 'like the previous one': same minimums and departments, fresh dates."""
+    start = today()
+    length = max((source.closes_on - source.opens_on).days, 7)
+    settings = RoundSettings(
+        title=_("%(title)s (copy)", title=source.title)[:120], opens_on=start, closes_on=start + timedelta(days=length),
+        min_group_size=source.min_group_size, min_comment_group_size=source.min_comment_group_size,
+        department_ids=tuple(source.department_ids or ()),
+    )
+    org = db.session.get(Organisation, source.organisation_id)
+    return create_round(org, settings)
+
+
+def open_round(round_: Round) -> None:
+    if not round_.is_draft:
+        raise RoundStateError("not draft")
+    round_.status = RoundStatus.OPEN
+    round_.opened_at = utcnow()
+    log.info("round opened id=%s", round_.id)
+
+
+def close_round(round_: Round) -> None:
+    if not round_.is_open:
+        raise RoundStateError("not open")
+    round_.status = RoundStatus.CLOSED
+    round_.closed_at = utcnow()
+    log.info("round closed id=%s", round_.id)
+
+
+def eligible_members(round_: Round):
+    """Employees and directors of the organisation in the round's departments."""
+    query = sa.select(OrganisationMembership).where(
+        OrganisationMembership.organisation_id == round_.organisation_id,
+        OrganisationMembership.role.in_([OrgRole.EMPLOYEE, OrgRole.DIRECTOR]),
+    )
+    if round_.department_ids:
+        query = query.where(OrganisationMembership.department_id.in_(round_.department_ids))
+    return query
+
+
+def invite_employees(round_: Round) -> int:
+    """Invite everyone eligible who has no invitation yet; returns how many were invited."""
+    if not round_.is_open:
+        raise RoundStateError("not open")
+    already = sa.select(Invitation.user_id).where(Invitation.round_id == round_.id, Invitation.user_id.is_not(None))
+    members = db.session.scalars(
+        eligible_members(round_).where(OrganisationMembership.user_id.not_in(already))
+    ).all()
+    now = utcnow()
+    for membership in members:
+        invitation = Invitation(
+            round_id=round_.id, organisation_id=round_.organisation_id, user_id=membership.user_id,
+            department_id=membership.department_id, invited_at=now,
+        )
+        db.session.add(invitation)
+        db.session.flush()
+        _mail_invitation(invitation, "mail/round_invitation.txt")
+    log.info("round %s: %s invited", round_.id, len(members))
+    return len(members)
+
+
+def send_reminders(round_: Round, *, now: datetime | None = None) -> int:
+    """Remind those who have not submitted, did not opt out and were not reminded recently."""
+    if not round_.is_accepting(today()):
+        return 0
+    now = now or utcnow()
+    due = db.session.scalars(
+        sa.select(Invitation).where(
+            Invitation.round_id == round_.id,
+            Invitation.submitted_at.is_(None),
+            Invitation.has_opted_out_of_reminders.is_(False),
+            Invitation.user_id.is_not(None),
+            sa.or_(Invitation.last_reminded_at.is_(None), Invitation.last_reminded_at < now - REMINDER_INTERVAL),
+        )
+    ).all()
+    for invitation in due:
+        invitation.last_reminded_at = now
+        invitation.reminder_count += 1
+        _mail_invitation(invitation, "mail/round_reminder.txt")
+    log.info("round %s: %s reminded", round_.id, len(due))
+    return len(due)
+
+
+def _mail_invitation(invitation: Invitation, template: str) -> None:
+    user, round_ = invitation.user, invitation.round
+    org = db.session.get(Organisation, round_.organisation_id)
+    token = links.invitation_token(invitation.id, invitation.nonce)
+    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        subject = (_("Reminder: %(title)s", title=round_.title) if "reminder" in template
+                   else _("%(org)s asks for your view: %(title)s", org=org.name, title=round_.title))
+        send_template_mail(
+            user.email, subject, template, user=user, org=org, round=round_,
+            link=url_for("respond.welcome", token=token, _external=True),
+            opt_out=url_for("respond.reminders", token=token, _external=True),
+        )
+
+
+def opt_out_of_reminders(invitation: Invitation) -> None:
+    invitation.has_opted_out_of_reminders = True
+
+
+def load_answers(invitation: Invitation, token: str) -> dict[str, str]:
+    return links.unseal(token, invitation.sealed_draft)
+
+
+def save_answers(invitation: Invitation, token: str, new_answers: dict[str, str]) -> dict[str, str]:
+    """Merge answers into the sealed draft; returns all answers so far."""
+    if invitation.is_submitted:
+        raise AlreadySubmitted()
+    answers = load_answers(invitation, token)
+    answers.update(new_answers)
+    invitation.sealed_draft = links.seal(token, answers)
+    if invitation.started_at is None:
+        invitation.started_at = utcnow()
+    return answers
+
+
+def submit_response(invitation: Invitation, token: str) -> Response:
+    """Turn the draft into an anonymous response. Exactly once per invitation: the receipt
+    is a unique key, so a double click or a second tab ends in AlreadySubmitted."""
+    if invitation.is_submitted:
+        raise AlreadySubmitted()
+    instrument = load_instrument(invitation.round.instrument_version)
+    answers = load_answers(invitation, token)
+    gaps = missing(instrument, answers)
+    if gaps:
+        raise Incomplete(gaps)
+    scores = score_response(instrument, answers)
+    quiz = score_quiz(instrument, answers)
+    response = Response(
+        round_id=invitation.round_id, organisation_id=invitation.organisation_id,
+        department_id=invitation.department_id, receipt=links.receipt(token), submitted_on=today(),
+        quiz_total=scores.quiz_total, band=quiz.band_key, skills=scores.skills, leadership=scores.leadership,
+        culture=scores.culture, mirror_self=scores.mirror_self, mirror_estimate=scores.mirror_estimate,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(response)
+            db.session.flush()
+    except sa.exc.IntegrityError:
+        raise AlreadySubmitted() from None
+    for key, value in answers.items():
+        if key.startswith("quiz."):
+            option = instrument.question(key).option(value)
+            db.session.add(ResponseAnswer(response_id=response.id, item_key=key, choice=value, value=option.score))
+        else:
+            db.session.add(ResponseAnswer(
+                response_id=response.id, item_key=key, value=None if value == DONT_KNOW else int(value)
+            ))
+    invitation.sealed_result = links.seal(token, {"answers": answers})
+    invitation.sealed_draft = None
+    invitation.submitted_at = utcnow()
+    log.info("response submitted round=%s", invitation.round_id)  # never who
+    return response
+
+
+class CustomerCapReached(Exception):
+    pass
+
+
+def submit_customer_response(round_: Round, answers: dict[str, str], comment: str, language: str) -> CustomerResponse:
+    count = db.session.scalar(sa.select(sa.func.count()).where(CustomerResponse.round_id == round_.id))
+    if count >= round_.customer_cap:
+        raise CustomerCapReached()
+    instrument = load_instrument(round_.instrument_version)
+    complete = {key: answers.get(key, DONT_KNOW) for key in customer_keys(instrument)}
+    scores = score_customer_response(instrument, complete)
+    response = CustomerResponse(
+        round_id=round_.id, organisation_id=round_.organisation_id, submitted_on=today(),
+        language=language, mirror_customer=scores.mirror_customer, comment=(comment or "").strip()[:2000] or None,
+    )
+    db.session.add(response)
+    db.session.flush()
+    for key, value in complete.items():
+        db.session.add(CustomerAnswer(
+            customer_response_id=response.id, item_key=key, value=None if value == DONT_KNOW else int(value)
+        ))
+    log.info("customer response round=%s", round_.id)
+    return response
+
+
+@dataclass(frozen=True)
+class DepartmentRate:
+    name: str | None
+    invited: int
+    submitted: int
+
+    @property
+    def rate(self) -> float:
+        return self.submitted / self.invited if self.invited else 0.0
+
+    @property
+    def is_low(self) -> bool:
+        return self.invited > 0 and self.rate < 0.6
+
+
+def response_rates(round_: Round) -> list[DepartmentRate]:
+    """Invited and submitted per department: counts only, one grouped query."""
+    rows = db.session.execute(
+        sa.select(Department.name, sa.func.count(Invitation.id), sa.func.count(Invitation.submitted_at))
+        .select_from(Invitation)
+        .outerjoin(Department, Invitation.department_id == Department.id)
+        .where(Invitation.round_id == round_.id)
+        .group_by(Department.name)
+        .order_by(Department.name)
+    ).all()
+    return [DepartmentRate(name, invited, submitted) for name, invited, submitted in rows]
+
+
+def customer_response_count(round_: Round) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).where(CustomerResponse.round_id == round_.id))

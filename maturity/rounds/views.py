@@ -1,0 +1,170 @@
+"""Round management for directors and consultants: create, open, invite, remind, close."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import segno
+import sqlalchemy as sa
+from flask import Response as HttpResponse
+from flask import flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ..extensions import db
+from ..instrument import LATEST
+from ..tenancy.access import CONSULTANT, DIRECTOR, organisation_blueprint, roles_required, scoped_get, scoped_select
+from ..tenancy.models import Department
+from . import services
+from .forms import ActionForm, RoundForm
+from .models import Invitation, Round
+
+bp = organisation_blueprint("rounds", __name__, "/rounds")
+
+MANAGERS = (DIRECTOR, CONSULTANT)
+
+
+def _department_choices() -> list[tuple[int, str]]:
+    rows = db.session.execute(
+        sa.select(Department.id, Department.name).where(Department.organisation_id == g.org.id).order_by(Department.name)
+    )
+    return [(ident, name) for ident, name in rows]
+
+
+def _settings(form: RoundForm) -> services.RoundSettings:
+    return services.RoundSettings(
+        title=form.title.data, opens_on=form.opens_on.data, closes_on=form.closes_on.data,
+        min_group_size=form.min_group_size.data, min_comment_group_size=form.min_comment_group_size.data,
+        department_ids=tuple(form.departments.data or ()),
+    )
+
+
+@bp.route("/")
+@roles_required(*MANAGERS)
+def index():
+    submitted = (
+        sa.select(sa.func.count(Invitation.id)).where(Invitation.round_id == Round.id, Invitation.submitted_at.is_not(None))
+        .scalar_subquery()
+    )
+    invited = sa.select(sa.func.count(Invitation.id)).where(Invitation.round_id == Round.id).scalar_subquery()
+    rows = db.session.execute(
+        scoped_select(Round).add_columns(invited, submitted).order_by(Round.opens_on.desc(), Round.id.desc())
+    ).all()
+    return render_template("rounds/index.html", rows=rows, action_form=ActionForm())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def create():
+    form = RoundForm(department_choices=_department_choices())
+    if request.method == "GET":
+        start = services.today()
+        form.opens_on.data, form.closes_on.data = start, start + timedelta(days=21)
+    if form.validate_on_submit():
+        round_ = services.create_round(g.org, _settings(form))
+        db.session.commit()
+        flash(_("The round has been created as a draft. Open it when you are ready to invite people."), "success")
+        return redirect(url_for("rounds.detail", round_id=round_.id))
+    return render_template("rounds/form.html", form=form, round=None, latest_version=LATEST), 400 if request.method == "POST" else 200
+
+
+@bp.route("/<int:round_id>")
+@roles_required(*MANAGERS)
+def detail(round_id: int):
+    round_ = scoped_get(Round, round_id)
+    rates = services.response_rates(round_)
+    return render_template(
+        "rounds/detail.html", round=round_, rates=rates, action_form=ActionForm(),
+        invited=sum(r.invited for r in rates), submitted=sum(r.submitted for r in rates),
+        eligible=db.session.scalar(sa.select(sa.func.count()).select_from(services.eligible_members(round_).subquery())),
+        customer_count=services.customer_response_count(round_),
+        customer_link=url_for("mirror.questionnaire", token=round_.customer_token, _external=True),
+        today=services.today(),
+    )
+
+
+@bp.route("/<int:round_id>/edit", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def edit(round_id: int):
+    round_ = scoped_get(Round, round_id)
+    if round_.is_closed:
+        flash(_("A closed round cannot be changed."), "error")
+        return redirect(url_for("rounds.detail", round_id=round_.id))
+    form = RoundForm(obj=round_ if request.method == "GET" else None, department_choices=_department_choices())
+    if request.method == "GET":
+        form.departments.data = list(round_.department_ids or [])
+    if form.validate_on_submit():
+        try:
+            services.update_round(round_, _settings(form))
+        except services.RoundStateError:
+            form.min_group_size.errors.append(_("The minimum group size cannot be changed once the round is open."))
+        else:
+            db.session.commit()
+            flash(_("The changes have been saved."), "success")
+            return redirect(url_for("rounds.detail", round_id=round_.id))
+    return render_template("rounds/form.html", form=form, round=round_), 400 if request.method == "POST" else 200
+
+
+def _action(round_id: int, do, success: str, refused: str):
+    round_ = scoped_get(Round, round_id)
+    if ActionForm().validate_on_submit():
+        try:
+            result = do(round_)
+        except services.RoundStateError:
+            flash(refused, "error")
+        else:
+            db.session.commit()
+            flash(success % {"n": result} if isinstance(result, int) else success, "success")
+    return redirect(url_for("rounds.detail", round_id=round_.id))
+
+
+@bp.route("/<int:round_id>/open", methods=["POST"])
+@roles_required(*MANAGERS)
+def open_(round_id: int):
+    return _action(round_id, services.open_round,
+                   _("The round is open. Now send the invitations and share the customer link."),
+                   _("Only a draft round can be opened."))
+
+
+@bp.route("/<int:round_id>/close", methods=["POST"])
+@roles_required(*MANAGERS)
+def close(round_id: int):
+    return _action(round_id, services.close_round, _("The round is closed; it accepts no more responses."),
+                   _("Only an open round can be closed."))
+
+
+@bp.route("/<int:round_id>/invite", methods=["POST"])
+@roles_required(*MANAGERS)
+def invite(round_id: int):
+    return _action(round_id, services.invite_employees, _("%(n)s people have been invited."),
+                   _("Invitations can only be sent while the round is open."))
+
+
+@bp.route("/<int:round_id>/remind", methods=["POST"])
+@roles_required(*MANAGERS)
+def remind(round_id: int):
+    return _action(round_id, services.send_reminders, _("%(n)s reminders have been sent."), "")
+
+
+@bp.route("/<int:round_id>/copy", methods=["POST"])
+@roles_required(*MANAGERS)
+def copy(round_id: int):
+    source = scoped_get(Round, round_id)
+    if ActionForm().validate_on_submit():
+        round_ = services.copy_round(source)
+        db.session.commit()
+        flash(_("A new draft round with the same settings has been created. Check the dates."), "success")
+        return redirect(url_for("rounds.edit", round_id=round_.id))
+    return redirect(url_for("rounds.detail", round_id=source.id))
+
+
+@bp.route("/<int:round_id>/customer-qr.svg")
+@roles_required(*MANAGERS)
+def customer_qr(round_id: int):
+    round_ = scoped_get(Round, round_id)
+    buffer = io.BytesIO()
+    segno.make(url_for("mirror.questionnaire", token=round_.customer_token, _external=True), error="m").save(
+        buffer, kind="svg", scale=8, border=2, title=_("QR code of the customer link")
+    )
+    return HttpResponse(buffer.getvalue(), mimetype="image/svg+xml",
+                        headers={"Content-Disposition": f'inline; filename="klantspiegel-qr-{round_.id}.svg"'})

@@ -1,0 +1,317 @@
+"""Rounds end to end: create, open, invite, fill in on any device, submit once, personal result,
+customer mirror; and the confidentiality of what is stored."""
+
+from __future__ import annotations
+
+import re
+import threading
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from maturity.extensions import db
+from maturity.instrument import load_instrument
+from maturity.rounds import links, services
+from maturity.rounds.models import CustomerResponse, Invitation, Response, ResponseAnswer, Round, RoundStatus
+from maturity.rounds.questionnaire import SECTIONS, section_keys
+
+from ..conftest import link_in, outbox_messages
+from ..factories import member
+
+INSTRUMENT = load_instrument("1")
+#: The answers that score 5 each in seed 001's table.
+BEST = {"quiz.q1": "c", "quiz.q2": "b", "quiz.q3": "a", "quiz.q4": "b", "quiz.q5": "c", "quiz.q6": "c"}
+
+
+def full_answers(choice=None, likert="4", mark="7") -> dict[str, str]:
+    answers = {}
+    for section in SECTIONS:
+        for key in section_keys(INSTRUMENT, section):
+            if key.startswith("quiz."):
+                answers[key] = choice or BEST[key]
+            else:
+                answers[key] = mark if key.startswith("mirror.") else likert
+    return answers
+
+
+def section_form(section: str, answers: dict) -> dict:
+    return {k: v for k, v in answers.items() if k in section_keys(INSTRUMENT, section)}
+
+
+@pytest.fixture
+def open_round(world):
+    round_ = services.create_round(world.ours.org, services.RoundSettings(
+        title="Voorjaar", opens_on=date.today() - timedelta(days=1), closes_on=date.today() + timedelta(days=20)))
+    services.open_round(round_)
+    db.session.flush()
+    return round_
+
+
+def invite_and_get_link(round_, client_or_none=None) -> str:
+    services.invite_employees(round_)
+    db.session.flush()
+    return link_in(outbox_messages()[-1].body_text, "/r/")
+
+
+def test_director_creates_opens_and_invites(client, auth, world):
+    auth.login(world.ours.director)
+    org = world.ours.org.slug
+    assert client.get(f"/o/{org}/rounds/new").status_code == 200
+    response = client.submit(f"/o/{org}/rounds/new", {
+        "title": "Klantspiegel 2027", "opens_on": date.today().isoformat(),
+        "closes_on": (date.today() + timedelta(days=14)).isoformat(), "min_group_size": "5",
+        "min_comment_group_size": "10",
+    })
+    assert response.status_code == 302
+    round_ = db.session.scalar(sa.select(Round).where(Round.title == "Klantspiegel 2027"))
+    assert round_.status is RoundStatus.DRAFT and round_.instrument_version == "1"
+    client.submit(f"/o/{org}/rounds/{round_.id}/open")
+    client.submit(f"/o/{org}/rounds/{round_.id}/invite")
+    invited = db.session.scalars(sa.select(Invitation).where(Invitation.round_id == round_.id)).all()
+    assert {i.user_id for i in invited} == {world.ours.director.id, world.ours.employee.id}
+    page = client.get(f"/o/{org}/rounds/{round_.id}").get_data(as_text=True)
+    assert "0 van 2" in page or "van 2 uitgenodigden" in page
+    assert "/k/" + round_.customer_token in page
+    assert client.get(f"/o/{org}/rounds/{round_.id}/customer-qr.svg").mimetype == "image/svg+xml"
+
+
+def test_round_form_rejects_bad_input_with_messages(client, auth, world):
+    auth.login(world.ours.director)
+    response = client.submit(f"/o/{world.ours.org.slug}/rounds/new", {
+        "title": "", "opens_on": "2027-05-10", "closes_on": "2027-05-01", "min_group_size": "1",
+        "min_comment_group_size": "x",
+    })
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    for message in ("Dit veld is verplicht.", "sluitingsdatum", "Kies een getal van 3 tot 50"):
+        assert message in html
+
+
+def test_minimum_group_size_is_fixed_once_open(client, auth, world, open_round):
+    auth.login(world.ours.director)
+    response = client.submit(f"/o/{world.ours.org.slug}/rounds/{open_round.id}/edit", {
+        "title": "Voorjaar", "opens_on": open_round.opens_on.isoformat(), "closes_on": open_round.closes_on.isoformat(),
+        "min_group_size": "3", "min_comment_group_size": "10",
+    })
+    assert response.status_code == 400
+    db.session.expire_all()
+    assert db.session.get(Round, open_round.id).min_group_size == 5
+
+
+def test_the_whole_respondent_journey(make_client, world, open_round):
+    link = invite_and_get_link(open_round)
+    phone = make_client()
+    welcome = phone.get(link)
+    assert welcome.status_code == 200 and "vertrouwelijk" in welcome.get_data(as_text=True)
+    answers = full_answers()
+    token = phone.csrf_token()
+    for section in SECTIONS[:2]:
+        response = phone.post(f"{link}section/{section}", data={**section_form(section, answers), "csrf_token": token})
+        assert response.status_code == 302
+    # Resume on another device: the same link, a new browser session.
+    laptop = make_client()
+    page = laptop.get(f"{link}section/quiz").get_data(as_text=True)
+    assert 'value="c" checked' in page and 'value="b" checked' in page
+    assert "Verder waar ik gebleven was" in laptop.get(link).get_data(as_text=True)
+    token = laptop.csrf_token()
+    for section in SECTIONS[2:]:
+        laptop.post(f"{link}section/{section}", data={**section_form(section, answers), "csrf_token": token})
+    review = laptop.get(f"{link}review").get_data(as_text=True)
+    assert "Alle vragen zijn beantwoord" in review
+    response = laptop.post(f"{link}submit", data={"csrf_token": token})
+    assert response.status_code == 302 and response.location.endswith("/result")
+    result = laptop.get(f"{link}result").get_data(as_text=True)
+    assert "30" in result and "U scoort hoog" in result
+    assert "Volledige openheid werkt het best" in result  # seed advice for q1 c
+    [stored] = db.session.scalars(sa.select(Response)).all()
+    assert stored.quiz_total == 30 and stored.band == "high"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ResponseAnswer)) == len(answers)
+
+
+def test_a_second_submit_gives_the_result_not_an_error(make_client, world, open_round):
+    link = invite_and_get_link(open_round)
+    client = make_client()
+    token = client.csrf_token()
+    for section in SECTIONS:
+        client.post(f"{link}section/{section}", data={**section_form(section, full_answers()), "csrf_token": token})
+    first = client.post(f"{link}submit", data={"csrf_token": token})
+    second = client.post(f"{link}submit", data={"csrf_token": token})
+    assert first.status_code == second.status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 1
+
+
+def test_the_database_refuses_a_second_response_for_one_link(app, world, open_round):
+    services.invite_employees(open_round)
+    invitation = db.session.scalars(sa.select(Invitation)).first()
+    with app.test_request_context():
+        token = links.invitation_token(invitation.id, invitation.nonce)
+        services.save_answers(invitation, token, full_answers())
+        services.submit_response(invitation, token)
+        invitation.submitted_at = None  # as if a second request raced past the first check
+        services.save_answers(invitation, token, full_answers())
+        with pytest.raises(services.AlreadySubmitted):
+            services.submit_response(invitation, token)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 1
+
+
+def test_incomplete_answers_cannot_be_submitted(make_client, world, open_round):
+    link = invite_and_get_link(open_round)
+    client = make_client()
+    token = client.csrf_token()
+    client.post(f"{link}section/quiz", data={**section_form("quiz", full_answers()), "csrf_token": token})
+    review = client.get(f"{link}review").get_data(as_text=True)
+    assert "nog niet beantwoord" in review
+    response = client.post(f"{link}submit", data={"csrf_token": token})
+    assert response.status_code == 302 and response.location.endswith("/review")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 0
+
+
+def test_expired_csrf_token_keeps_the_answers_on_the_page(make_client, world, open_round):
+    link = invite_and_get_link(open_round)
+    client = make_client()
+    form = section_form("quiz", full_answers(choice="b"))
+    response = client.post(f"{link}section/quiz", data={**form, "csrf_token": "expired"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert html.count('value="b" checked') == len(form)
+
+
+def test_closed_round_accepts_nothing(make_client, world, open_round):
+    link = invite_and_get_link(open_round)
+    services.close_round(open_round)
+    db.session.flush()
+    client = make_client()
+    assert "gesloten" in client.get(link).get_data(as_text=True)
+    token = client.csrf_token()
+    response = client.post(f"{link}section/quiz", data={**section_form("quiz", full_answers()), "csrf_token": token})
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(Invitation.sealed_draft)) is None
+
+
+@pytest.mark.parametrize("mutate", [
+    lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"),  # tampered signature
+    lambda t: "999999." + t.split(".")[1],  # another id with this signature
+    lambda t: "not-a-token",
+])
+def test_tampered_or_foreign_tokens_are_404(make_client, world, open_round, mutate):
+    link = invite_and_get_link(open_round)
+    token = link.split("/")[2]
+    client = make_client()
+    for suffix in ("", "section/quiz", "review", "result", "reminders"):
+        assert client.get(f"/r/{mutate(token)}/{suffix}").status_code == 404
+
+
+def test_stored_data_does_not_link_answers_to_people(app, world, open_round):
+    services.invite_employees(open_round)
+    invitation = db.session.scalars(sa.select(Invitation)).first()
+    with app.test_request_context():
+        token = links.invitation_token(invitation.id, invitation.nonce)
+        services.save_answers(invitation, token, full_answers())
+        draft = invitation.sealed_draft
+        services.submit_response(invitation, token)
+    # Drafts and own results are encrypted; nothing readable on the invitation.
+    assert b"quiz.q1" not in draft and b"quiz.q1" not in invitation.sealed_result
+    columns = {c.name for c in Response.__table__.columns}
+    assert not columns & {"user_id", "invitation_id", "created_at", "email"}
+    response = db.session.scalars(sa.select(Response)).one()
+    assert re.fullmatch(r"[0-9a-f]{32}", response.id)  # random, not in submission order
+    assert response.receipt not in {invitation.nonce, str(invitation.id)}
+
+
+def test_reminders_skip_finished_and_opted_out_people(app, world, open_round):
+    extra = member(world.ours.org, department=world.ours.department)
+    services.invite_employees(open_round)
+    invitations = {i.user_id: i for i in db.session.scalars(sa.select(Invitation))}
+    invitations[extra.id].has_opted_out_of_reminders = True
+    invitations[world.ours.director.id].submitted_at = services.utcnow()
+    with app.test_request_context():
+        assert services.send_reminders(open_round) == 1
+        assert services.send_reminders(open_round) == 0  # not twice within two days
+    assert outbox_messages()[-1].recipient == world.ours.employee.email
+
+
+def test_respondent_can_opt_out_of_reminders(make_client, world, open_round):
+    link = invite_and_get_link(open_round)
+    client = make_client()
+    assert client.get(f"{link}reminders").status_code == 200
+    client.submit(f"{link}reminders")
+    assert db.session.scalar(sa.select(sa.func.count()).where(Invitation.has_opted_out_of_reminders.is_(True))) == 1
+
+
+def test_remind_command_for_cron(app, world, open_round):
+    services.invite_employees(open_round)
+    result = app.test_cli_runner().invoke(args=["remind"])
+    assert result.exit_code == 0 and "2 reminders" in result.output
+
+
+def test_response_rates_per_department_show_counts_only(client, auth, world, open_round):
+    services.invite_employees(open_round)
+    auth.login(world.ours.director)
+    html = client.get(f"/o/{world.ours.org.slug}/rounds/{open_round.id}").get_data(as_text=True)
+    assert "Klantcontact" in html and "onder 60%" in html
+    assert world.ours.employee.name not in html and world.ours.employee.email not in html
+
+
+def test_copy_round_keeps_the_settings(client, auth, world, open_round):
+    auth.login(world.ours.director)
+    response = client.submit(f"/o/{world.ours.org.slug}/rounds/{open_round.id}/copy")
+    assert response.status_code == 302
+    copy = db.session.scalars(sa.select(Round).where(Round.id != open_round.id)).one()
+    assert copy.is_draft and copy.min_group_size == open_round.min_group_size and "kopie" in copy.title
+
+
+def test_customer_mirror(make_client, world, open_round):
+    customer = make_client()
+    url = f"/k/{open_round.customer_token}/"
+    page = customer.get(url)
+    assert page.status_code == 200 and "Hoe klantgericht is Klant ons?" in page.get_data(as_text=True)
+    data = {key: "6" for key in INSTRUMENT.customer_answer_keys()}
+    response = customer.submit(url, {**data, "comment": "Op vrijdagmiddag onbereikbaar."})
+    assert response.status_code == 302
+    stored = db.session.scalars(sa.select(CustomerResponse)).one()
+    assert stored.comment == "Op vrijdagmiddag onbereikbaar." and stored.mirror_customer is not None
+
+
+def test_customer_honeypot_and_empty_form(make_client, world, open_round):
+    customer = make_client()
+    url = f"/k/{open_round.customer_token}/"
+    data = {key: "6" for key in INSTRUMENT.customer_answer_keys()}
+    assert customer.submit(url, {**data, "website": "http://spam"}).status_code == 302
+    assert customer.submit(url, {}).status_code == 400
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CustomerResponse)) == 0
+
+
+def test_customer_cap_and_rate_limit(make_client, world, open_round):
+    open_round.customer_cap = 2
+    db.session.flush()
+    customer = make_client()
+    url = f"/k/{open_round.customer_token}/"
+    data = {key: "8" for key in INSTRUMENT.customer_answer_keys()}
+    statuses = [customer.submit(url, data).status_code for _ in range(3)]
+    assert statuses == [302, 302, 200]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CustomerResponse)) == 2
+    statuses = [customer.submit(url, data).status_code for _ in range(20)]
+    assert 429 in statuses
+
+
+def test_customer_link_reaches_nothing_else(make_client, world, open_round):
+    customer = make_client()
+    token = open_round.customer_token
+    assert customer.get(f"/r/{token}/").status_code == 404
+    assert customer.get(f"/k/{token}/section/quiz").status_code == 404
+    assert customer.get(f"/o/{world.ours.org.slug}/rounds/{open_round.id}").status_code == 302  # login first
+
+
+def test_draft_rounds_have_no_customer_link(make_client, world):
+    round_ = services.create_round(world.ours.org, services.RoundSettings(
+        title="Concept", opens_on=date.today(), closes_on=date.today() + timedelta(days=5)))
+    db.session.flush()
+    assert make_client().get(f"/k/{round_.customer_token}/").status_code == 404
+
+
+def test_employee_finds_their_questionnaire_in_the_app(client, auth, world, open_round):
+    services.invite_employees(open_round)
+    auth.login(world.ours.employee)
+    html = client.get(f"/o/{world.ours.org.slug}/").get_data(as_text=True)
+    assert "Vragenlijst invullen" in html and "/r/" in html
