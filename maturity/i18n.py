@@ -7,7 +7,11 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 
-def select_locale() -> str:
+#: English is British English: day-month dates and a 24-hour clock, as Dutch readers expect.
+LOCALE_FOR_LANGUAGE = {"nl": "nl", "en": "en_GB"}
+
+
+def select_language() -> str:
     languages = current_app.config["LANGUAGES"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
@@ -17,5 +21,20 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def select_locale() -> str:
+    return LOCALE_FOR_LANGUAGE[select_language()]
+
+
 def inject_i18n() -> dict:
-    return {"languages": current_app.config["LANGUAGES"], "current_locale": str(get_locale())}
+    locale = get_locale()
+    return {
+        "languages": current_app.config["LANGUAGES"],
+        "current_language": locale.language,
+        "current_locale": str(locale).replace("_", "-"),
+    }
+
+
+def locale_for(user) -> str:
+    """The locale to write to ``user`` in (mail), from their saved language."""
+    language = user.locale if user.locale in LOCALE_FOR_LANGUAGE else current_app.config["BABEL_DEFAULT_LOCALE"]
+    return LOCALE_FOR_LANGUAGE[language]

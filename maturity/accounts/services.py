@@ -13,6 +13,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from ..extensions import db
+from ..i18n import locale_for
 from ..mail.services import send_template_mail
 from ..models_base import utcnow
 from . import tokens
@@ -130,7 +131,7 @@ def send_invitation(user: User, *, context: str, inviter: User | None = None) ->
 
     ``context`` names what they were invited to (an organisation or consultancy name).
     """
-    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+    with force_locale(locale_for(user)):
         if user.has_password:
             send_template_mail(
                 user.email,
@@ -152,7 +153,7 @@ def send_invitation(user: User, *, context: str, inviter: User | None = None) ->
 
 
 def send_password_reset(user: User) -> None:
-    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+    with force_locale(locale_for(user)):
         token = tokens.make_token(user, tokens.PASSWORD_RESET)
         send_template_mail(
             user.email,

@@ -81,8 +81,11 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         user = services.find_user_by_email(form.email.data)
-        if user is not None and user.is_active and user.has_password:
-            services.send_password_reset(user)
+        if user is not None and user.is_active:
+            if user.has_password:
+                services.send_password_reset(user)
+            else:  # invited but never activated: the invitation is what they need
+                services.send_invitation(user, context="Klantspiegel")
             db.session.commit()
         # The same answer whether or not the account exists.
         flash(_("If an account exists for that address, we have sent it a link to choose a new password."), "info")

@@ -22,8 +22,7 @@ def require_platform_admin():
         abort(404)
 
 
-@bp.route("/")
-def index():
+def _consultancy_rows():
     org_count = (
         sa.select(sa.func.count(Organisation.id))
         .where(Organisation.consultancy_id == Consultancy.id)
@@ -34,10 +33,12 @@ def index():
         .where(ConsultantMembership.consultancy_id == Consultancy.id)
         .scalar_subquery()
     )
-    rows = db.session.execute(
-        sa.select(Consultancy, org_count, consultant_count).order_by(Consultancy.name)
-    ).all()
-    return render_template("admin/index.html", rows=rows, form=ConsultancyForm())
+    return db.session.execute(sa.select(Consultancy, org_count, consultant_count).order_by(Consultancy.name)).all()
+
+
+@bp.route("/")
+def index():
+    return render_template("admin/index.html", rows=_consultancy_rows(), form=ConsultancyForm())
 
 
 @bp.route("/consultancies", methods=["POST"])
@@ -51,7 +52,7 @@ def create_consultancy():
         flash(_("Consultancy %(name)s created; the invitation to %(email)s has been sent.",
                 name=consultancy.name, email=form.consultant_email.data), "success")
         return redirect(url_for("admin.index"))
-    return render_template("admin/index.html", rows=[], form=form, show_form=True), 400
+    return render_template("admin/index.html", rows=_consultancy_rows(), form=form), 400
 
 
 @bp.route("/outbox")

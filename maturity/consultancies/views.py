@@ -40,19 +40,29 @@ def index():
     )
 
 
+def _name_taken(name: str) -> bool:
+    return db.session.scalar(
+        scoped_select(Organisation).with_only_columns(Organisation.id)
+        .where(sa.func.lower(Organisation.name) == name.strip().lower())
+    ) is not None
+
+
 @bp.route("/organisations", methods=["POST"])
 def create_organisation():
     form = OrganisationForm()
     if form.validate_on_submit():
-        org = services.create_organisation(
-            g.consultancy, form.name.data, form.sector.data,
-            services.NewMember(form.director_name.data, form.director_email.data),
-            inviter=current_user,
-        )
-        db.session.commit()
-        flash(_("%(org)s has been created and %(email)s has been invited as director.",
-                org=org.name, email=form.director_email.data), "success")
-        return redirect(url_for("organisations.index", org=org.slug))
+        if _name_taken(form.name.data):
+            form.name.errors.append(_("There is already a client organisation with this name."))
+        else:
+            org = services.create_organisation(
+                g.consultancy, form.name.data, form.sector.data,
+                services.NewMember(form.director_name.data, form.director_email.data),
+                inviter=current_user,
+            )
+            db.session.commit()
+            flash(_("%(org)s has been created and %(email)s has been invited as director.",
+                    org=org.name, email=form.director_email.data), "success")
+            return redirect(url_for("organisations.index", org=org.slug))
     return render_template("consultancies/index.html", rows=_organisations_with_counts(), form=form), 400
 
 

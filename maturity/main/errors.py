@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
@@ -41,7 +41,10 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(413)
     def too_large(e):
-        return page(413, _("File too large"), _("The file is larger than 2 MB. Please upload a smaller file."))
+        return render_template(
+            "errors/error.html", status=413, title=_("File too large"),
+            message=_("The file is larger than 2 MB. Please upload a smaller file."), back=request.path,
+        ), 413
 
     @app.errorhandler(429)
     def too_many(e):

@@ -18,6 +18,9 @@ HEADER_ALIASES = {
     "name": {"naam", "name", "volledige naam", "full name"},
     "email": {"e-mail", "email", "e-mailadres", "emailadres", "email address", "e-mail address", "mail"},
     "department": {"afdeling", "department", "team"},
+    "first_name": {"voornaam", "first name", "firstname", "given name"},
+    "infix": {"tussenvoegsel", "tussenvoegsels", "infix"},
+    "last_name": {"achternaam", "last name", "lastname", "surname", "family name"},
 }
 
 
@@ -81,7 +84,8 @@ def parse_people_csv(text: str) -> ParsedFile:
     except (StopIteration, csv.Error):
         return ParsedFile(error="empty")
     columns = _column_map(header)
-    if "name" not in columns or "email" not in columns:
+    has_split_name = "first_name" in columns or "last_name" in columns
+    if ("name" not in columns and not has_split_name) or "email" not in columns:
         return ParsedFile(error="no_header")
 
     result = ParsedFile()
@@ -97,7 +101,13 @@ def parse_people_csv(text: str) -> ParsedFile:
                 index = columns.get(key)
                 return " ".join(record[index].split()) if index is not None and index < len(record) else ""
 
-            row = ParsedRow(line=reader.line_num, name=cell("name"), email=cell("email").lower(), department=cell("department"))
+            name = cell("name")
+            if has_split_name:
+                # "Voornaam;Tussenvoegsel;Achternaam" (Dutch HR exports) become one name; a
+                # "Naam" column next to them is taken to be the surname.
+                parts = [cell("first_name"), cell("infix"), cell("last_name") or name]
+                name = " ".join(p for p in parts if p)
+            row = ParsedRow(line=reader.line_num, name=name, email=cell("email").lower(), department=cell("department"))
             _check_row(row, seen)
             result.rows.append(row)
     except csv.Error:

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from ..accounts.models import User
@@ -84,6 +85,8 @@ def people():
         .order_by(OrganisationMembership.role, User.name)
     )
     pagination = db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
+    if page > 1 and not pagination.items:
+        return redirect(url_for("organisations.people"))
     return render_template(
         "organisations/people.html", pagination=pagination, form=MemberForm(),
         departments=_department_names(), action_form=ActionForm(),
@@ -183,8 +186,13 @@ def confirm_import():
         inviter=current_user,
     )
     db.session.commit()
-    flash(_("%(added)d people added and invited; %(skipped)d were already members; %(invalid)d rows had errors and were skipped.",
-            added=added, skipped=skipped, invalid=len(parsed.invalid_rows)), "success")
+    parts = [ngettext("%(num)d person added and invited.", "%(num)d people added and invited.", added)]
+    if skipped:
+        parts.append(ngettext("%(num)d was already a member.", "%(num)d were already members.", skipped))
+    if parsed.invalid_rows:
+        parts.append(ngettext("%(num)d row had errors and was skipped.", "%(num)d rows had errors and were skipped.",
+                              len(parsed.invalid_rows)))
+    flash(" ".join(parts), "success")
     return redirect(url_for("organisations.people"))
 
 
@@ -205,6 +213,8 @@ def edit_person(membership_id: int):
             services.update_member(membership, role=new_role, department=form.department.data)
             db.session.commit()
             flash(_("The changes have been saved."), "success")
+            if membership.user_id == current_user.id and new_role is not OrgRole.DIRECTOR and g.role == DIRECTOR:
+                return redirect(url_for("organisations.index"))  # they no longer manage people
             return redirect(url_for("organisations.people"))
     status = 400 if request.method == "POST" else 200
     return render_template(
@@ -221,10 +231,12 @@ def remove_person(membership_id: int):
         if membership.role is OrgRole.DIRECTOR and services.count_directors(g.org) <= 1:
             flash(_("An organisation needs at least one director."), "error")
         else:
-            name = membership.user.name
+            name, is_self = membership.display_name, membership.user_id == current_user.id
             services.remove_member(membership)
             db.session.commit()
             flash(_("%(name)s has been removed from %(org)s.", name=name, org=g.org.name), "success")
+            if is_self and g.role == DIRECTOR:
+                return redirect(url_for("main.home"))
     return redirect(url_for("organisations.people"))
 
 

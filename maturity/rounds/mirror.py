@@ -61,14 +61,14 @@ def questionnaire():
             error = _("Please give at least one rating.")
         else:
             try:
-                services.submit_customer_response(g.round, answers, comment, str(get_locale()))
+                services.submit_customer_response(g.round, answers, comment, get_locale().language)
             except services.CustomerCapReached:
                 return render_template("mirror/closed.html", is_full=True), 200
             db.session.commit()
             return redirect(url_for("mirror.thanks"))
     return render_template(
         "mirror/questionnaire.html", keys=keys, answers=answers, comment=comment, error=error,
-        lang=str(get_locale()), honeypot=HONEYPOT,
+        lang=get_locale().language, honeypot=HONEYPOT,
     ), 400 if error else 200
 
 

@@ -108,7 +108,7 @@ def _render_section(section: str, keys: list[str], answers: dict):
     step = SECTIONS.index(section) + 1
     return render_template(
         "respond/section.html", section=section, keys=keys, answers=answers, step=step, steps=len(SECTIONS) + 1,
-        sections=SECTIONS, lang=str(get_locale()),
+        sections=SECTIONS, lang=get_locale().language,
     )
 
 
@@ -119,7 +119,7 @@ def review():
     answers = services.load_answers(g.invitation, g.token)
     return render_template(
         "respond/review.html", answers=answers, gaps=missing(g.instrument, answers), accepting=_accepting(),
-        step=len(SECTIONS) + 1, steps=len(SECTIONS) + 1, sections=SECTIONS, lang=str(get_locale()),
+        step=len(SECTIONS) + 1, steps=len(SECTIONS) + 1, sections=SECTIONS, lang=get_locale().language,
     )
 
 
@@ -158,7 +158,7 @@ def result():
     if not g.invitation.is_submitted:
         return redirect(url_for("respond.welcome"))
     answers, quiz = _own_result()
-    return render_template("respond/result.html", answers=answers, quiz=quiz, lang=str(get_locale()))
+    return render_template("respond/result.html", answers=answers, quiz=quiz, lang=get_locale().language)
 
 
 @bp.route("/reminders", methods=["GET", "POST"])

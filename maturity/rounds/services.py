@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 
 from ..core import DONT_KNOW, score_customer_response, score_quiz, score_response
 from ..extensions import db
+from ..i18n import locale_for
 from ..instrument import LATEST, load_instrument
 from ..mail.services import send_template_mail
 from ..models_base import utcnow
@@ -170,7 +171,7 @@ def _mail_invitation(invitation: Invitation, template: str) -> None:
     user, round_ = invitation.user, invitation.round
     org = db.session.get(Organisation, round_.organisation_id)
     token = links.invitation_token(invitation.id, invitation.nonce)
-    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+    with force_locale(locale_for(user)):
         subject = (_("Reminder: %(title)s", title=round_.title) if "reminder" in template
                    else _("%(org)s asks for your view: %(title)s", org=org.name, title=round_.title))
         send_template_mail(

@@ -34,10 +34,22 @@ class ConsultantMembership(db.Model):
         sa.ForeignKey("consultancy.id", ondelete="CASCADE"), index=True
     )
     user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    #: The name as the inviter typed it; shown instead of the account's own name, so that
+    #: inviting an address never reveals how another tenant knows that person.
+    name: so.Mapped[str | None] = so.mapped_column(sa.String(120))
     created_at: so.Mapped[datetime] = created_at_column()
 
     consultancy: so.Mapped[Consultancy] = so.relationship()
     user: so.Mapped[User] = so.relationship()
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.user.name
+
+    @property
+    def is_pending(self) -> bool:
+        """Not logged in since being added (per membership, so other tenants' use is not revealed)."""
+        return self.user.last_login_at is None or self.user.last_login_at < self.created_at
 
 
 class Organisation(db.Model):
@@ -88,6 +100,8 @@ class OrganisationMembership(db.Model):
     department_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("department.id", ondelete="SET NULL"), index=True
     )
+    #: See ConsultantMembership.name.
+    name: so.Mapped[str | None] = so.mapped_column(sa.String(120))
     created_at: so.Mapped[datetime] = created_at_column()
 
     organisation: so.Mapped[Organisation] = so.relationship()
@@ -97,3 +111,6 @@ class OrganisationMembership(db.Model):
     @property
     def is_director(self) -> bool:
         return self.role is OrgRole.DIRECTOR
+
+    display_name = ConsultantMembership.display_name
+    is_pending = ConsultantMembership.is_pending

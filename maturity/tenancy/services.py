@@ -53,7 +53,7 @@ def add_consultant(consultancy: Consultancy, name: str, email: str, *, inviter: 
     )
     if exists is not None:
         raise AlreadyMember(email)
-    membership = ConsultantMembership(consultancy_id=consultancy.id, user_id=user.id)
+    membership = ConsultantMembership(consultancy_id=consultancy.id, user_id=user.id, name=name.strip())
     db.session.add(membership)
     db.session.flush()
     send_invitation(user, context=consultancy.name, inviter=inviter)
@@ -101,7 +101,8 @@ def add_member(org: Organisation, new: NewMember, *, inviter: User, notify: bool
         raise AlreadyMember(new.email)
     department = department_named(org, new.department)
     membership = OrganisationMembership(
-        organisation_id=org.id, user_id=user.id, role=new.role, department_id=department.id if department else None
+        organisation_id=org.id, user_id=user.id, role=new.role, department_id=department.id if department else None,
+        name=new.name.strip(),
     )
     db.session.add(membership)
     db.session.flush()

@@ -52,7 +52,7 @@ def test_dutch_is_the_default(client, db):
 def test_language_choice_is_remembered_in_the_session(client, db):
     client.submit("/language", {"locale": "en", "next": "/login"})
     html = client.get("/login").get_data(as_text=True)
-    assert 'lang="en"' in html and "Forgot your password?" in html
+    assert 'lang="en-GB"' in html and "Forgot your password?" in html
 
 
 def test_language_choice_is_saved_on_the_account(make_client, world):

@@ -185,3 +185,48 @@ def test_people_page_queries_do_not_grow_with_the_number_of_people(client, auth,
     for _ in range(30):
         member(world.ours.org, department=world.ours.department)
     assert count_queries(url) == few
+
+
+def test_adding_someone_known_elsewhere_reveals_nothing_about_them(client, auth, world):
+    """The other tenant's name for the person and their account state stay hidden."""
+    auth.login(world.ours.director)
+    client.submit(f"/o/{world.ours.org.slug}/people", {
+        "name": "Zoals Wij Haar Noemen", "email": world.theirs.director.email, "department": "", "role": "employee",
+    })
+    html = client.get(f"/o/{world.ours.org.slug}/people").get_data(as_text=True)
+    assert "Zoals Wij Haar Noemen" in html and world.theirs.director.name not in html
+    row = html[html.index("Zoals Wij Haar Noemen"):][:200]
+    assert "uitgenodigd" in row
+
+
+def test_a_director_who_demotes_themselves_lands_on_a_page_they_may_see(client, auth, world):
+    from ..factories import member
+
+    member(world.ours.org, OrgRole.DIRECTOR)
+    auth.login(world.ours.director)
+    response = client.submit(f"/o/{world.ours.org.slug}/people/{world.ours.director.membership.id}/edit",
+                             {"role": "employee", "department": ""}, follow_redirects=True)
+    assert response.status_code == 200 and "De wijzigingen zijn opgeslagen" in response.get_data(as_text=True)
+
+
+def test_duplicate_client_names_are_refused(client, auth, world):
+    auth.login(world.ours.consultant)
+    response = client.submit(f"/c/{world.ours.consultancy.slug}/organisations", {
+        "name": world.ours.org.name.upper(), "sector": "", "director_name": "X", "director_email": "x@example.nl",
+    })
+    assert response.status_code == 400 and "al een klantorganisatie met deze naam" in response.get_data(as_text=True)
+
+
+def test_forgot_password_for_a_never_activated_account_resends_the_invitation(client, db):
+    from ..factories import UserFactory
+
+    UserFactory(email="nooit@example.nl", password_hash=None)
+    client.submit("/password/forgot", {"email": "nooit@example.nl"})
+    assert "/invitation/" in outbox_messages()[-1].body_text
+
+
+def test_language_switch_after_a_failed_form_returns_to_the_form(client, auth, world):
+    auth.login(world.admin)
+    client.submit("/admin/consultancies", {"name": ""})
+    response = client.submit("/language", {"locale": "en", "next": ""}, headers={"Referer": "http://klantspiegel.local/admin/"})
+    assert response.location == "/admin/"

@@ -37,3 +37,10 @@ def test_decode_accepts_utf8_bom_and_windows_1252():
     assert decode("\ufeffnaam".encode("utf-8")) == "naam" or decode("\ufeffnaam".encode("utf-8-sig")) == "naam"
     assert decode("Zoë".encode("cp1252")) == "Zoë"
     assert decode(b"\x81\x8d\x8f\x90\x9d") is None
+
+
+def test_first_infix_and_last_name_columns_are_combined():
+    parsed = parse_people_csv("Voornaam;Tussenvoegsel;Achternaam;E-mail\nJan;van der;Berg;jan@example.nl\n")
+    assert parsed.rows[0].name == "Jan van der Berg"
+    parsed = parse_people_csv("Voornaam;Naam;E-mail\nJan;Jansen;jan@example.nl\n")
+    assert parsed.rows[0].name == "Jan Jansen"
