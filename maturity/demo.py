@@ -38,7 +38,7 @@ ORGANISATIONS = [
     {
         "name": "Woonstichting De Linde", "sector": "Woningcorporatie", "domain": "delinde.example",
         "director": "Marieke van den Berg",
-        "departments": {"Klantcontact": 9, "Wonen": 7, "Vastgoedonderhoud": 6, "Wijkbeheer": 5},
+        "departments": {"Klantcontact": 14, "Wonen": 12, "Vastgoedonderhoud": 10, "Wijkbeheer": 8},
     },
     {
         "name": "Van Dam Installatietechniek", "sector": "Installatiebedrijf", "domain": "vandam.example",
@@ -92,6 +92,120 @@ def load_demo(seed: int = 7) -> None:
                     organisation_id=org.id, user_id=employee.id, role=OrgRole.EMPLOYEE, department_id=dept.id
                 ))
     db.session.commit()
+    load_demo_rounds(rng)
+
+
+# Per department: how customer-oriented answers lean (0 = poor, 1 = excellent) in the
+# first and the current round; customers' and employees' views of the organisation.
+DEMO_ROUNDS = {
+    "Woonstichting De Linde": {
+        "lean": {"Klantcontact": (0.45, 0.62), "Wonen": (0.40, 0.55), "Vastgoedonderhoud": (0.30, 0.42),
+                 "Wijkbeheer": (0.42, 0.58)},
+        "self_mark": (7.6, 6.9), "estimate_mark": (7.3, 6.6), "customer_mark": (5.6, 6.6),
+        "customers": (10, 10), "respond_share": (0.75, 0.91),
+    },
+    "Van Dam Installatietechniek": {
+        "lean": {"Service & Onderhoud": (0.55, 0.64), "Projecten": (0.45, 0.6), "Verkoop": (0.6, 0.68)},
+        "self_mark": (7.4, 7.4), "estimate_mark": (7.2, 7.2), "customer_mark": (7.1, 7.2),
+        "customers": (0, 8), "respond_share": (0.0, 0.8),
+    },
+}
+
+
+def _answers(instrument, rng, lean: float, self_mark: float, estimate_mark: float) -> dict[str, str]:
+    from .core import DONT_KNOW
+
+    answers = {}
+    for question in instrument.quiz.questions:
+        ranked = sorted(question.options, key=lambda o: o.score)
+        # lean near 1 picks the best option more often.
+        weights = [(1 - lean) ** 2 + 0.05, 2 * lean * (1 - lean) + 0.05, lean ** 2 + 0.05]
+        answers[question.key] = rng.choices(ranked, weights=weights)[0].key
+    for section in instrument.likert_sections:
+        for item in section.items:
+            if rng.random() < 0.05:
+                answers[item.key] = DONT_KNOW
+                continue
+            value = min(5, max(1, round(rng.gauss(1 + 4 * lean, 0.8))))
+            answers[item.key] = str(6 - value if item.reverse else value)
+    for item in instrument.mirror.items:
+        for form, centre in (("self", self_mark), ("estimate", estimate_mark)):
+            answers[item.answer_key(form)] = str(min(10, max(1, round(rng.gauss(centre, 1.0)))))
+    return answers
+
+
+def load_demo_rounds(rng: random.Random) -> None:
+    """An earlier closed round and a current open one, with employee and customer responses."""
+    from datetime import datetime, time, timedelta, timezone
+
+    import sqlalchemy as sa
+
+    from .instrument import load_instrument
+    from .rounds import links, services
+    from .rounds.models import Invitation, RoundStatus
+
+    instrument = load_instrument()
+    today = services.today()
+    periods = [
+        ("Nulmeting voorjaar 2026", today - timedelta(days=240), today - timedelta(days=212), RoundStatus.CLOSED),
+        ("Klantspiegel najaar 2026", today - timedelta(days=10), today + timedelta(days=11), RoundStatus.OPEN),
+    ]
+    for org in db.session.scalars(sa.select(Organisation).order_by(Organisation.id)):
+        spec = DEMO_ROUNDS[org.name]
+        members = db.session.execute(
+            sa.select(OrganisationMembership, Department.name).join(Department)
+            .where(OrganisationMembership.organisation_id == org.id, OrganisationMembership.role == OrgRole.EMPLOYEE)
+            .order_by(OrganisationMembership.id)
+        ).all()
+        for phase, (title, opens, closes, status) in enumerate(periods):
+            if spec["respond_share"][phase] == 0:
+                continue
+            round_ = services.create_round(org, services.RoundSettings(title=title, opens_on=opens, closes_on=closes))
+            round_.status = RoundStatus.OPEN
+            day = datetime.combine(opens, time(9), tzinfo=timezone.utc)
+            round_.opened_at = day
+            for membership, department in members:
+                invitation = Invitation(round_id=round_.id, organisation_id=org.id, user_id=membership.user_id,
+                                        department_id=membership.department_id, invited_at=day)
+                db.session.add(invitation)
+                db.session.flush()
+                if membership.user.email == "medewerker@delinde.example" and status is RoundStatus.OPEN:
+                    continue  # left open so the demo employee can fill it in
+                if rng.random() > spec["respond_share"][phase]:
+                    continue
+                token = links.invitation_token(invitation.id, invitation.nonce)
+                lean = min(0.95, max(0.05, rng.gauss(spec["lean"][department][phase], 0.12)))
+                services.save_answers(invitation, token, _answers(
+                    instrument, rng, lean, spec["self_mark"][phase], spec["estimate_mark"][phase]))
+                response = services.submit_response(invitation, token)
+                answered = opens + timedelta(days=rng.randint(0, max(0, min((closes - opens).days, (today - opens).days))))
+                response.submitted_on = answered
+                invitation.submitted_at = invitation.started_at = datetime.combine(answered, time(12), tzinfo=timezone.utc)
+            for _ in range(spec["customers"][phase]):
+                marks = {item.answer_key("customer"): str(min(10, max(1, round(rng.gauss(spec["customer_mark"][phase], 1.3)))))
+                         for item in instrument.mirror.items}
+                customer = services.submit_customer_response(round_, marks, "", "nl")
+                customer.submitted_on = opens + timedelta(days=rng.randint(0, 7))
+            for comment in DEMO_COMMENTS[:spec["customers"][phase] // 2] if org.name.startswith("Woon") else []:
+                customer = services.submit_customer_response(
+                    round_, {item.answer_key("customer"): str(rng.randint(5, 8)) for item in instrument.mirror.items},
+                    comment, "nl")
+                customer.submitted_on = opens + timedelta(days=rng.randint(0, 7))
+            if status is RoundStatus.CLOSED:
+                round_.status = RoundStatus.CLOSED
+                round_.closed_at = datetime.combine(closes, time(17), tzinfo=timezone.utc)
+    db.session.commit()
+
+
+DEMO_COMMENTS = [
+    "Op vrijdagmiddag is er niemand bereikbaar, terwijl ik dan juist tijd heb om te bellen.",
+    "De reparatie was snel geregeld en de monteur legde duidelijk uit wat hij ging doen.",
+    "Ik word vaak doorverbonden en moet mijn verhaal steeds opnieuw vertellen.",
+    "Vriendelijke mensen, maar er wordt niet gevraagd wat ik eigenlijk nodig heb.",
+    "Mijn klacht over de lekkage werd serieus genomen en netjes opgevolgd.",
+    "Beloftes over een terugbelafspraak worden niet altijd nagekomen.",
+    "Prettig dat de wijkbeheerder mijn buurt echt kent.",
+]
 
 
 def print_logins(echo) -> None:

@@ -75,7 +75,8 @@ def test_create_admin_command(app, db):
     assert weak.exit_code != 0 and "refused" in weak.output
 
 
-def test_demo_command_loads_two_organisations_and_about_forty_employees(app, db):
+def test_demo_command_loads_organisations_rounds_and_responses(app, db):
+    from maturity.rounds.models import CustomerResponse, Response, Round, RoundStatus
     from maturity.tenancy.models import Organisation, OrganisationMembership, OrgRole
 
     result = app.test_cli_runner().invoke(args=["demo"])
@@ -84,6 +85,12 @@ def test_demo_command_loads_two_organisations_and_about_forty_employees(app, db)
     names = set(db.session.scalars(sa.select(Organisation.name)))
     assert {"Woonstichting De Linde", "Van Dam Installatietechniek"} <= names
     employees = db.session.scalar(sa.select(sa.func.count()).where(OrganisationMembership.role == OrgRole.EMPLOYEE))
-    assert 38 <= employees <= 45
+    assert 40 <= employees <= 70
+    linde = db.session.scalar(sa.select(Organisation).where(Organisation.name == "Woonstichting De Linde"))
+    rounds = {r.status: r for r in db.session.scalars(sa.select(Round).where(Round.organisation_id == linde.id))}
+    assert set(rounds) == {RoundStatus.OPEN, RoundStatus.CLOSED}
+    open_id = rounds[RoundStatus.OPEN].id
+    assert 35 <= db.session.scalar(sa.select(sa.func.count()).where(Response.round_id == open_id)) <= 45
+    assert 12 <= db.session.scalar(sa.select(sa.func.count()).where(CustomerResponse.round_id == open_id)) <= 20
     again = app.test_cli_runner().invoke(args=["demo", "--if-empty"])
     assert "not loaded" in again.output
