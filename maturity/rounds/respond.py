@@ -8,7 +8,8 @@ the answers still filled in instead of throwing them away.
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask import Response as HttpResponse
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms import ValidationError
@@ -19,7 +20,8 @@ from ..instrument import load_instrument
 from ..tenancy.models import Organisation
 from . import links, services
 from .models import Invitation
-from .questionnaire import SECTIONS, missing, parse_answers, section_keys
+from ..pdf.render import PdfRenderError, render_pdf
+from .questionnaire import SECTIONS, describe_item, missing, parse_answers, section_keys, section_title
 
 bp = Blueprint("respond", __name__, url_prefix="/r/<token>")
 csrf.exempt(bp)  # checked in the views, so that a failed check loses no answers
@@ -159,6 +161,51 @@ def result():
         return redirect(url_for("respond.welcome"))
     answers, quiz = _own_result()
     return render_template("respond/result.html", answers=answers, quiz=quiz, lang=get_locale().language)
+
+
+@bp.route("/result.pdf")
+def result_pdf():
+    if not g.invitation.is_submitted:
+        return redirect(url_for("respond.welcome"))
+    answers, quiz = _own_result()
+    lang = get_locale().language
+    html = render_template("pdf/personal_result.html", **_personal_pdf_context(answers, quiz, lang))
+    try:
+        pdf, _refused = render_pdf(html)
+    except PdfRenderError:
+        return render_template(
+            "errors/error.html", status=503, title=_("The PDF could not be made right now"),
+            message=_("Please try again in a minute. Your result is safe."), back=url_for("respond.result"),
+        ), 503
+    filename = _("klantspiegel-personal-result") + ".pdf"
+    return HttpResponse(pdf, mimetype="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+
+
+def _personal_pdf_context(answers: dict, quiz, lang: str) -> dict:
+    """Plain values only: the PDF template never sees ORM objects or the request."""
+    other_sections = []
+    for section in ("leadership", "culture", "mirror"):
+        rows = []
+        for key in section_keys(g.instrument, section):
+            item = describe_item(g.instrument, key, lang)
+            value = answers.get(key)
+            label = item["dont_know"] if value == "dk" else next(
+                (v if item["kind"] == "mark" else text for v, text in item["options"] if v == value), "—")
+            rows.append({"text": item["text"], "answer": label})
+        other_sections.append({"title": section_title(g.instrument, section, lang), "rows": rows})
+    return {
+        "lang": lang, "title": _("Your personal result"), "org_name": g.org.name, "round_title": g.round.title,
+        "date": format_date(g.invitation.submitted_at, "long"), "total": quiz.total, "max_total": quiz.max_total,
+        "band_key": quiz.band_key, "band_label": quiz.band.label.get(lang), "band_text": quiz.band_text(lang),
+        "advice_intro": g.instrument.quiz.advice_intro.get(lang),
+        "advice": [
+            {"number": c.question.number, "score": c.score, "question": c.question.text.get(lang),
+             "answer": c.option.text.get(lang), "advice": c.advice.get(lang)}
+            for c in quiz.choices
+        ],
+        "other_sections": other_sections,
+    }
 
 
 @bp.route("/reminders", methods=["GET", "POST"])

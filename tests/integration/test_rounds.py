@@ -315,3 +315,21 @@ def test_employee_finds_their_questionnaire_in_the_app(client, auth, world, open
     auth.login(world.ours.employee)
     html = client.get(f"/o/{world.ours.org.slug}/").get_data(as_text=True)
     assert "Vragenlijst invullen" in html and "/r/" in html
+
+
+def test_personal_result_as_pdf(make_client, world, open_round):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    link = invite_and_get_link(open_round)
+    client = make_client()
+    token = client.csrf_token()
+    for section in SECTIONS:
+        client.post(f"{link}section/{section}", data={**section_form(section, full_answers()), "csrf_token": token})
+    client.post(f"{link}submit", data={"csrf_token": token})
+    response = client.get(f"{link}result.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = " ".join(page.extract_text() for page in PdfReader(BytesIO(response.data)).pages)
+    assert "30/30" in text.replace(" ", "") and "U scoort hoog" in text and "Klant ons" in text
+    assert "Volledige openheid werkt het best" in text

@@ -1,0 +1,67 @@
+"""Render HTML to PDF in a recycled child process with a time limit and a memory cap.
+
+WeasyPrint's memory grows across renders and a hostile document could loop; neither may
+take the web worker down. The pool is created lazily in each web worker process (never
+before a fork) and its child is replaced after a few renders.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
+
+from . import worker
+
+log = logging.getLogger(__name__)
+
+TIME_LIMIT_SECONDS = 60
+MEMORY_LIMIT_BYTES = 1536 * 1024 * 1024
+RENDERS_PER_CHILD = 20
+
+_pool: ProcessPoolExecutor | None = None
+_lock = threading.Lock()
+
+
+class PdfRenderError(RuntimeError):
+    pass
+
+
+def _get_pool() -> ProcessPoolExecutor:
+    global _pool
+    with _lock:
+        if _pool is None:
+            _pool = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                initializer=worker.limit_memory, initargs=(MEMORY_LIMIT_BYTES,),
+                max_tasks_per_child=RENDERS_PER_CHILD,
+            )
+        return _pool
+
+
+def _discard_pool() -> None:
+    global _pool
+    with _lock:
+        if _pool is not None:
+            for process in list(getattr(_pool, "_processes", {}).values()):
+                process.kill()
+            _pool.shutdown(wait=False, cancel_futures=True)
+            _pool = None
+
+
+def render_pdf(html: str, *, timeout: float = TIME_LIMIT_SECONDS) -> tuple[bytes, list[str]]:
+    """The PDF for ``html`` and the URLs that were refused while rendering it."""
+    future = _get_pool().submit(worker.html_to_pdf, html)
+    try:
+        return future.result(timeout=timeout)
+    except FutureTimeout:
+        log.error("PDF render exceeded %ss; child killed", timeout)
+        _discard_pool()
+        raise PdfRenderError("timeout") from None
+    except (BrokenProcessPool, MemoryError) as exc:
+        log.error("PDF render failed: %s", type(exc).__name__)
+        _discard_pool()
+        raise PdfRenderError(type(exc).__name__) from None
