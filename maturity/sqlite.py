@@ -23,4 +23,7 @@ def configure_sqlite(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock up front. A deferred transaction that reads and then
+        # writes cannot wait for another writer (SQLite answers "database is locked" at once),
+        # so concurrent submits would fail; this way they queue behind the busy timeout.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

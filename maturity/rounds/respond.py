@@ -114,6 +114,21 @@ def _render_section(section: str, keys: list[str], answers: dict):
     )
 
 
+@bp.route("/save", methods=["POST"])
+def autosave():
+    """One answer at a time, from the page's script (progressive enhancement)."""
+    if g.invitation.is_submitted or not _accepting():
+        return {"saved": False}, 409
+    if not _csrf_ok():
+        return {"saved": False}, 400
+    answers = parse_answers(g.instrument, list(g.instrument.employee_answer_keys()), request.form)
+    if not answers:
+        return {"saved": False}, 400
+    services.save_answers(g.invitation, g.token, answers)
+    db.session.commit()
+    return {"saved": True}
+
+
 @bp.route("/review")
 def review():
     if g.invitation.is_submitted:

@@ -333,3 +333,20 @@ def test_personal_result_as_pdf(make_client, world, open_round):
     text = " ".join(page.extract_text() for page in PdfReader(BytesIO(response.data)).pages)
     assert "30/30" in text.replace(" ", "") and "U scoort hoog" in text and "Klant ons" in text
     assert "Volledige openheid werkt het best" in text
+
+
+def test_each_answer_can_be_saved_as_it_is_given(make_client, app, world, open_round):
+    link = invite_and_get_link(open_round)
+    client = make_client()
+    token = client.csrf_token()
+    assert client.post(f"{link}save", data={"quiz.q1": "b", "csrf_token": token}).json == {"saved": True}
+    assert client.post(f"{link}save", data={"quiz.q1": "z", "csrf_token": token}).status_code == 400
+    assert client.post(f"{link}save", data={"quiz.q2": "a"}).status_code == 400
+    page = make_client().get(f"{link}section/quiz").get_data(as_text=True)
+    assert 'name="quiz.q1" value="b" checked' in page and 'name="quiz.q2" value="a" checked' not in page
+
+
+def test_round_defaults_protect_small_groups(world):
+    round_ = services.create_round(world.ours.org, services.RoundSettings(
+        title="Standaard", opens_on=date.today(), closes_on=date.today() + timedelta(days=3)))
+    assert (round_.min_group_size, round_.min_comment_group_size) == (5, 10)
