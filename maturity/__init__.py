@@ -63,9 +63,11 @@ def register_blueprints(app: Flask) -> None:
     from .rounds.mirror import bp as mirror_bp
     from .rounds.questionnaire import describe_item, section_intro, section_title
     from .rounds.respond import bp as respond_bp
+    from .results.views import bp as results_bp
     from .rounds.views import bp as rounds_bp
 
-    for bp in (main_bp, accounts_bp, admin_bp, consultancies_bp, organisations_bp, rounds_bp, respond_bp, mirror_bp):
+    for bp in (main_bp, accounts_bp, admin_bp, consultancies_bp, organisations_bp, rounds_bp, results_bp,
+               respond_bp, mirror_bp):
         app.register_blueprint(bp)
     app.jinja_env.globals.update(
         describe_item=describe_item, section_title=section_title, section_intro=section_intro

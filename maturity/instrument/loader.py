@@ -187,6 +187,8 @@ class MirrorItem:
     self: Text
     estimate: Text
     customer: Text
+    #: A short label for charts and tables ("Bereikbaarheid").
+    topic: Text
 
     def form(self, form: MirrorForm) -> Text:
         return {"self": self.self, "estimate": self.estimate, "customer": self.customer}[form]
@@ -588,7 +590,7 @@ class _Parser:
         for number, body in enumerate(self.tables(data, "items", where), start=1):
             key = self.key(body, f"{where} item {number}", "mirror.")
             item = f"item {key!r}"
-            self.only(body, {"key", "seed", "idea", *MIRROR_FORMS}, item)
+            self.only(body, {"key", "seed", "idea", "topic", *MIRROR_FORMS}, item)
             for form in MIRROR_FORMS:
                 if form not in body:
                     raise self.fail(item, f"missing form {form!r} (a mirror item needs self, estimate and customer)")
@@ -600,6 +602,7 @@ class _Parser:
                     self=self.text(body, "self", item),
                     estimate=self.text(body, "estimate", item),
                     customer=self.text(body, "customer", item),
+                    topic=self.text(body, "topic", item),
                 )
             )
         comment = None

@@ -1,0 +1,288 @@
+"""Round results, aggregated in SQL and turned into the pure core's inputs.
+
+Every figure comes from grouped queries; the number of queries does not depend on the number
+of responses (tested). Suppression is decided here, once, so the page, the exports and the
+PDF all show exactly the same figures.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from ..core import DONT_KNOW, DimensionStats, GroupProfile, Placement, place, profile_gaps, suppress  # noqa: F401
+from ..extensions import db
+from ..instrument import Instrument, load_instrument
+from ..rounds.models import CustomerAnswer, CustomerResponse, Invitation, Response, ResponseAnswer, Round
+from ..tenancy.models import Department
+
+DIMENSIONS = ("skills", "leadership", "culture", "mirror_self", "mirror_estimate")
+NO_DEPARTMENT = "—"
+
+
+@dataclass(frozen=True)
+class ItemStat:
+    key: str
+    n: int
+    mean: float | None  # on the item's own scale (1–5, or 1–10 for the mirror)
+    dont_know: int = 0
+
+    @property
+    def index(self) -> float | None:
+        """A 1–5 agreement mean on 0..100, for comparing items."""
+        return None if self.mean is None else (self.mean - 1) / 4 * 100
+
+
+@dataclass(frozen=True)
+class MirrorItemResult:
+    key: str
+    self_: ItemStat
+    estimate: ItemStat
+    customer: ItemStat | None
+    gap: float | None  # self minus customer, in report marks
+    is_gap_meaningful: bool
+
+
+@dataclass(frozen=True)
+class QuizQuestionResult:
+    key: str
+    counts: dict[str, int]  # option key -> number of respondents
+    weakest_common: str | None  # the most chosen option among those scoring 1 point
+
+
+@dataclass(frozen=True)
+class DepartmentResult:
+    name: str
+    n: int
+    is_visible: bool
+    why_hidden: str | None
+    means: dict[str, float | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Reliability:
+    section: str
+    k: int
+    n: int
+    alpha: float | None
+
+
+@dataclass(frozen=True)
+class RoundResults:
+    round_id: int
+    instrument: Instrument
+    n_responses: int
+    n_invited: int
+    n_customers: int
+    min_size: int
+    min_comment_size: int
+    profile: GroupProfile
+    placement: Placement | None
+    bands: dict[str, int]
+    quiz: list[QuizQuestionResult]
+    likert: dict[str, list[ItemStat]]
+    mirror: list[MirrorItemResult]
+    departments: list[DepartmentResult]
+    comments: list[str] | None
+    reliability: list[Reliability]
+
+    @property
+    def is_shown(self) -> bool:
+        """Nothing is shown below the minimum: not even the phase."""
+        return self.n_responses >= self.min_size
+
+    @property
+    def has_customers(self) -> bool:
+        return self.n_customers >= self.min_size
+
+    @property
+    def are_comments_shown(self) -> bool:
+        return self.comments is not None
+
+
+def _stats(n, total, squares) -> DimensionStats | None:
+    return DimensionStats.from_sums(int(n), float(total), float(squares)) if n else None
+
+
+def _dimension_stats(round_id: int) -> tuple[int, dict[str, DimensionStats | None]]:
+    columns = [getattr(Response, d) for d in DIMENSIONS]
+    select = [sa.func.count(Response.id)]
+    for column in columns:
+        select += [sa.func.count(column), sa.func.sum(column), sa.func.sum(column * column)]
+    row = db.session.execute(sa.select(*select).where(Response.round_id == round_id)).one()
+    n = row[0]
+    stats = {d: _stats(*row[1 + 3 * i: 4 + 3 * i]) for i, d in enumerate(DIMENSIONS)}
+    return n, stats
+
+
+def _customer_stats(round_id: int) -> tuple[int, DimensionStats | None]:
+    column = CustomerResponse.mirror_customer
+    n, valued, total, squares = db.session.execute(
+        sa.select(sa.func.count(CustomerResponse.id), sa.func.count(column), sa.func.sum(column),
+                  sa.func.sum(column * column)).where(CustomerResponse.round_id == round_id)
+    ).one()
+    return n, _stats(valued, total, squares)
+
+
+def _item_rows(round_id: int):
+    """Per item and (for the quiz) per chosen option: counts and sums, in one grouped query."""
+    value = ResponseAnswer.value
+    return db.session.execute(
+        sa.select(ResponseAnswer.item_key, ResponseAnswer.choice, sa.func.count(), sa.func.count(value),
+                  sa.func.sum(value), sa.func.sum(value * value))
+        .join(Response, Response.id == ResponseAnswer.response_id)
+        .where(Response.round_id == round_id)
+        .group_by(ResponseAnswer.item_key, ResponseAnswer.choice)
+    ).all()
+
+
+def _customer_item_rows(round_id: int):
+    value = CustomerAnswer.value
+    return db.session.execute(
+        sa.select(CustomerAnswer.item_key, sa.func.count(), sa.func.count(value), sa.func.sum(value))
+        .join(CustomerResponse, CustomerResponse.id == CustomerAnswer.customer_response_id)
+        .where(CustomerResponse.round_id == round_id)
+        .group_by(CustomerAnswer.item_key)
+    ).all()
+
+
+def _reliability(round_: Round, instrument: Instrument) -> list[Reliability]:
+    """Cronbach's alpha per agreement scale, in SQL: respondents who answered every item of the
+    scale (listwise deletion), reverse-keyed items flipped, alpha = k/(k-1)·(1 − Σσ²ᵢ/σ²ₜ)."""
+    results = []
+    for section in instrument.likert_sections:
+        keys = [item.key for item in section.items]
+        reverse = [item.key for item in section.items if item.reverse]
+        k = len(keys)
+        top = section.scale.max + section.scale.min
+        scored = (
+            sa.select(
+                ResponseAnswer.response_id.label("rid"), ResponseAnswer.item_key.label("key"),
+                sa.case((ResponseAnswer.item_key.in_(reverse or ["-"]), top - ResponseAnswer.value),
+                        else_=ResponseAnswer.value).label("v"),
+            )
+            .join(Response, Response.id == ResponseAnswer.response_id)
+            .where(Response.round_id == round_.id, ResponseAnswer.item_key.in_(keys), ResponseAnswer.value.is_not(None))
+            .cte("scored")
+        )
+        complete = sa.select(scored.c.rid).group_by(scored.c.rid).having(sa.func.count() == k)
+        items = db.session.execute(
+            sa.select(sa.func.count(scored.c.v), sa.func.sum(scored.c.v), sa.func.sum(scored.c.v * scored.c.v))
+            .where(scored.c.rid.in_(complete)).group_by(scored.c.key)
+        ).all()
+        totals = sa.select(sa.func.sum(scored.c.v).label("t")).where(scored.c.rid.in_(complete)) \
+            .group_by(scored.c.rid).subquery()
+        n, total, squares = db.session.execute(
+            sa.select(sa.func.count(totals.c.t), sa.func.sum(totals.c.t), sa.func.sum(totals.c.t * totals.c.t))
+        ).one()
+        alpha = None
+        if n and n >= 3 and len(items) == k and k > 1:
+            item_var = sum(DimensionStats.from_sums(int(c), float(s), float(q)).sd ** 2 for c, s, q in items)
+            total_var = DimensionStats.from_sums(int(n), float(total), float(squares)).sd ** 2
+            alpha = k / (k - 1) * (1 - item_var / total_var) if total_var > 0 else None
+        results.append(Reliability(section=section.key, k=k, n=int(n or 0), alpha=alpha))
+    return results
+
+
+def _departments(round_id: int, min_size: int, n_total: int) -> list[DepartmentResult]:
+    columns = [sa.func.avg(getattr(Response, d)) for d in ("skills", "leadership", "culture", "mirror_self")]
+    rows = db.session.execute(
+        sa.select(Department.name, sa.func.count(Response.id), *columns)
+        .select_from(Response).outerjoin(Department, Department.id == Response.department_id)
+        .where(Response.round_id == round_id).group_by(Department.name).order_by(Department.name)
+    ).all()
+    groups = {(name or NO_DEPARTMENT): n for name, n, *_ in rows}
+    decision = suppress(groups, min_size, total=n_total)
+    result = []
+    for name, n, *means in rows:
+        label = name or NO_DEPARTMENT
+        visible = decision.is_visible(label)
+        result.append(DepartmentResult(
+            name=label, n=n if visible else 0, is_visible=visible, why_hidden=decision.why.get(label),
+            means=dict(zip(("skills", "leadership", "culture", "mirror_self"), means)) if visible else {},
+        ))
+    return result
+
+
+def round_results(round_: Round) -> RoundResults:
+    instrument = load_instrument(round_.instrument_version)
+    n, dims = _dimension_stats(round_.id)
+    n_customers, customer = _customer_stats(round_.id)
+    n_invited = db.session.scalar(sa.select(sa.func.count()).where(Invitation.round_id == round_.id))
+    profile = GroupProfile(
+        skills=dims["skills"], leadership=dims["leadership"], culture=dims["culture"],
+        mirror_self=dims["mirror_self"], mirror_estimate=dims["mirror_estimate"],
+        mirror_customer=customer if n_customers >= round_.min_group_size else None,
+    )
+    bands = dict(db.session.execute(
+        sa.select(Response.band, sa.func.count()).where(Response.round_id == round_.id).group_by(Response.band)
+    ).all())
+
+    per_item: dict[str, ItemStat] = {}
+    quiz_counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for key, choice, count, valued, total, squares in _item_rows(round_.id):
+        if choice is not None:
+            quiz_counts[key][choice] = count
+        else:
+            per_item[key] = ItemStat(key, int(valued), (float(total) / valued) if valued else None, count - valued)
+    customer_items = {
+        key: ItemStat(key, int(valued), (float(total) / valued) if valued else None, count - valued)
+        for key, count, valued, total in _customer_item_rows(round_.id)
+    }
+
+    quiz = []
+    for question in instrument.quiz.questions:
+        counts = {o.key: quiz_counts[question.key].get(o.key, 0) for o in question.options}
+        lowest = min(o.score for o in question.options)
+        weak = max((o.key for o in question.options if o.score == lowest), key=lambda k: counts[k])
+        quiz.append(QuizQuestionResult(question.key, counts, weak if counts[weak] else None))
+
+    likert = {
+        section.key: sorted(
+            (per_item.get(item.key, ItemStat(item.key, 0, None)) for item in section.items),
+            key=lambda s: -1 if s.mean is None else _flip(s, section, instrument), reverse=True,
+        )
+        for section in instrument.likert_sections
+    }
+
+    mirror = []
+    for item in instrument.mirror.items:
+        own = per_item.get(item.answer_key("self"), ItemStat(item.answer_key("self"), 0, None))
+        est = per_item.get(item.answer_key("estimate"), ItemStat(item.answer_key("estimate"), 0, None))
+        cust = customer_items.get(item.answer_key("customer")) if n_customers >= round_.min_group_size else None
+        gap = (own.mean - cust.mean) if (cust and cust.mean is not None and own.mean is not None) else None
+        mirror.append(MirrorItemResult(item.key, own, est, cust, gap, gap is not None and abs(gap) >= 1.0))
+
+    comments = None
+    if n_customers >= round_.min_comment_group_size:
+        comments = list(db.session.scalars(
+            sa.select(CustomerResponse.comment).where(
+                CustomerResponse.round_id == round_.id, CustomerResponse.comment.is_not(None)
+            ).order_by(sa.func.lower(CustomerResponse.comment))  # alphabetical: no order of arrival
+        ))
+
+    return RoundResults(
+        round_id=round_.id, instrument=instrument, n_responses=n, n_invited=n_invited, n_customers=n_customers,
+        min_size=round_.min_group_size, min_comment_size=round_.min_comment_group_size, profile=profile,
+        placement=place(profile) if n >= round_.min_group_size else None, bands=bands, quiz=quiz, likert=likert,
+        mirror=mirror, departments=_departments(round_.id, round_.min_group_size, n), comments=comments,
+        reliability=_reliability(round_, instrument),
+    )
+
+
+def _flip(stat: ItemStat, section, instrument) -> float:
+    """The item's mean in the customer-oriented direction (reverse-keyed items flipped)."""
+    item = next(i for i in section.items if i.key == stat.key)
+    return (section.scale.max + section.scale.min - stat.mean) if item.reverse else stat.mean
+
+
+def oriented_mean(stat: ItemStat, instrument: Instrument) -> float | None:
+    if stat.mean is None:
+        return None
+    for section in instrument.likert_sections:
+        for item in section.items:
+            if item.key == stat.key:
+                return _flip(stat, section, instrument)
+    return stat.mean

@@ -1,0 +1,74 @@
+"""The results of a round for directors and consultants, and its exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Response as HttpResponse
+from flask import g, render_template
+from flask_babel import format_decimal, get_locale
+from flask_babel import gettext as _
+
+from ..core import dimension_label, explain, explain_next, phase_gloss, phase_name
+from ..rounds.models import Round
+from ..tenancy.access import CONSULTANT, DIRECTOR, organisation_blueprint, roles_required, scoped_get
+from . import exports
+from .services import oriented_mean, round_results
+
+bp = organisation_blueprint("results", __name__, "/rounds/<int:round_id>")
+
+MANAGERS = (DIRECTOR, CONSULTANT)
+
+
+def number(value: float, digits: int) -> str:
+    """Dutch decimal comma (or English point), the way the core's sentences want numbers."""
+    return format_decimal(round(value, digits), format="0" if digits == 0 else "0." + "0" * digits)
+
+
+@bp.route("/results")
+@roles_required(*MANAGERS)
+def page(round_id: int):
+    round_ = scoped_get(Round, round_id)
+    results = round_results(round_)
+    context = {"round": round_, "r": results, "number": number, "oriented_mean": oriented_mean,
+               "dimension_label": lambda d: dimension_label(d, _)}
+    if results.placement is not None:
+        context.update(
+            phase=phase_name(results.placement.phase), gloss=phase_gloss(results.placement.phase, _),
+            reasons=explain(results.placement, _, number), next_steps=explain_next(results.placement, _, number),
+        )
+    return render_template("results/page.html", **context)
+
+
+@bp.route("/results/live.json")
+@roles_required(*MANAGERS)
+def live(round_id: int):
+    round_ = scoped_get(Round, round_id)
+    results = round_results(round_)
+    return {"responses": results.n_responses, "invited": results.n_invited, "customers": results.n_customers}
+
+
+@bp.route("/results.csv")
+@roles_required(*MANAGERS)
+def export_csv(round_id: int):
+    round_ = scoped_get(Round, round_id)
+    rows = exports.rows(round_results(round_), _, get_locale().language)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerows(rows)
+    return HttpResponse(
+        "\ufeff" + buffer.getvalue(), mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{exports.filename(round_)}.csv"'},
+    )
+
+
+@bp.route("/results.xlsx")
+@roles_required(*MANAGERS)
+def export_xlsx(round_id: int):
+    round_ = scoped_get(Round, round_id)
+    data = exports.xlsx(exports.rows(round_results(round_), _, get_locale().language))
+    return HttpResponse(
+        data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{exports.filename(round_)}.xlsx"'},
+    )

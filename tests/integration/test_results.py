@@ -1,0 +1,163 @@
+"""Round results: the phase and figures from SQL aggregates, suppression everywhere,
+exports safe against formula injection, and a constant number of queries."""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from maturity.extensions import db
+from maturity.rounds import links, services
+from maturity.rounds.models import Invitation
+from maturity.tenancy.models import OrgRole
+
+from ..factories import DepartmentFactory, member
+from .test_rounds import full_answers
+
+
+def _fill(app, world, sizes: dict[str, int], customers: int = 0, comments=(), seed=3):
+    """A round in our organisation with ``sizes`` responses per department (real submits)."""
+    rng = random.Random(seed)
+    org = world.ours.org
+    for name, size in sizes.items():
+        department = DepartmentFactory(organisation_id=org.id, name=name)
+        for _ in range(size):
+            member(org, OrgRole.EMPLOYEE, department)
+    round_ = services.create_round(org, services.RoundSettings(
+        title="Meting", opens_on=date.today(), closes_on=date.today() + timedelta(days=9)))
+    services.open_round(round_)
+    with app.test_request_context():
+        services.invite_employees(round_)
+        department_of = {d.id: d.name for d in db.session.scalars(sa.select(type(department)))}
+        for invitation in db.session.scalars(sa.select(Invitation).where(Invitation.round_id == round_.id)):
+            if department_of.get(invitation.department_id) not in sizes:
+                continue
+            token = links.invitation_token(invitation.id, invitation.nonce)
+            services.save_answers(invitation, token, full_answers(likert=str(rng.randint(2, 5)), mark=str(rng.randint(5, 9))))
+            services.submit_response(invitation, token)
+        for i in range(customers):
+            services.submit_customer_response(
+                round_, {k: str(rng.randint(4, 8)) for k in full_answers() if k.endswith(".self")} and
+                {f"mirror.m{j}.customer": str(rng.randint(4, 8)) for j in range(1, 6)},
+                comments[i] if i < len(comments) else "", "nl")
+    db.session.flush()
+    return round_
+
+
+def _url(world, round_, suffix="results"):
+    return f"/o/{world.ours.org.slug}/rounds/{round_.id}/{suffix}"
+
+
+def test_results_page_shows_phase_dimensions_mirror_and_departments(app, client, auth, world):
+    round_ = _fill(app, world, {"Wonen": 6, "Verhuur": 7}, customers=6, comments=["Prima service"] * 6)
+    auth.login(world.ours.director)
+    html = client.get(_url(world, round_)).get_data(as_text=True)
+    assert "Fase" in html and any(p in html for p in ("onwetend", "klantgericht", "klantbewust", "klantbekwaam"))
+    assert "We denken dat klanten ons een" in html
+    assert "Wonen" in html and "Verhuur" in html
+    assert "Cronbach" in html
+    assert "Opmerkingen worden getoond vanaf 10" in html and "Prima service" not in html  # 6 < 10
+
+
+def test_below_the_minimum_nothing_is_shown_anywhere(app, client, auth, world):
+    round_ = _fill(app, world, {"Wonen": 4})
+    auth.login(world.ours.director)
+    html = client.get(_url(world, round_)).get_data(as_text=True)
+    assert "Te weinig reacties" in html and "We denken dat" not in html and "Fase</p>" not in html
+    rows = list(csv.reader(io.StringIO(client.get(_url(world, round_, "results.csv")).get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
+    assert len(rows) == 2 and rows[1][-1] == "te weinig reacties"
+
+
+def test_a_small_department_and_its_complement_are_hidden(app, client, auth, world):
+    round_ = _fill(app, world, {"Groot": 8, "Middel": 6, "Klein": 2})
+    auth.login(world.ours.director)
+    html = client.get(_url(world, round_)).get_data(as_text=True)
+    section = html[html.index('id="departments"'):html.index('id="comments"')]
+    assert section.count("te weinig reacties") == 2  # Klein, and Middel so Klein can't be derived
+    rows = list(csv.reader(io.StringIO(client.get(_url(world, round_, "results.csv")).get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
+    per_department = [r for r in rows if r[0].startswith("Dimensie per afdeling")]
+    assert {r[2] for r in per_department if r[-1] == "te weinig reacties"} == {"Klein", "Middel"}
+
+
+def test_customer_comments_above_their_threshold(app, client, auth, world):
+    round_ = _fill(app, world, {"Wonen": 6}, customers=10, comments=["=HYPERLINK(\"http://x\")", "Goed bereikbaar"])
+    auth.login(world.ours.director)
+    html = client.get(_url(world, round_)).get_data(as_text=True)
+    assert "Goed bereikbaar" in html
+
+
+def test_exports_neutralise_formulas(app, client, auth, world):
+    from maturity.results.exports import neutralise
+
+    assert neutralise("=1+1") == "'=1+1" and neutralise("+31") == "'+31" and neutralise("@x") == "'@x"
+    assert neutralise("-5") == "'-5" and neutralise("\tx") == "'\tx" and neutralise("Goed") == "Goed"
+    assert neutralise(4.5) == 4.5
+    round_ = _fill(app, world, {"=cmd|' /C calc'!A0": 6})
+    auth.login(world.ours.director)
+    text = client.get(_url(world, round_, "results.csv")).get_data(as_text=True)
+    assert "'=cmd|" in text and ";=cmd|" not in text
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(client.get(_url(world, round_, "results.xlsx")).data))
+    values = [c.value for row in workbook.active.iter_rows() for c in row]
+    assert "'=cmd|' /C calc'!A0" in values and not any(isinstance(v, str) and v.startswith("=") for v in values)
+
+
+def _count_queries(client, url):
+    statements = []
+
+    def listener(*args):
+        statements.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    return len(statements)
+
+
+def _bulk(round_, world, n: int, customers: int, seed: int = 5) -> None:
+    """n responses and answers inserted in bulk (submitting 1,000 one by one would be slow)."""
+    from maturity.rounds.models import CustomerAnswer, CustomerResponse, Response, ResponseAnswer
+
+    rng = random.Random(seed)
+    departments = [DepartmentFactory(organisation_id=world.ours.org.id, name=f"Afdeling {i}").id for i in range(8)]
+    responses, answers = [], []
+    for i in range(n):
+        rid = f"{seed:04d}{i:028d}"
+        responses.append(dict(id=rid, round_id=round_.id, organisation_id=round_.organisation_id,
+                              department_id=rng.choice(departments), receipt=rid * 2, submitted_on=date.today(),
+                              quiz_total=20, band="average", skills=rng.uniform(20, 90), leadership=rng.uniform(20, 90),
+                              culture=rng.uniform(20, 90), mirror_self=rng.uniform(40, 90), mirror_estimate=rng.uniform(40, 90)))
+        for key, value in full_answers(likert=str(rng.randint(1, 5)), mark=str(rng.randint(3, 10))).items():
+            answers.append(dict(response_id=rid, item_key=key, choice=value if key.startswith("quiz.") else None,
+                                value=3 if key.startswith("quiz.") else int(value)))
+    db.session.execute(sa.insert(Response), responses)
+    db.session.execute(sa.insert(ResponseAnswer), answers)
+    customer_rows = [dict(id=f"c{seed:03d}{i:028d}", round_id=round_.id, organisation_id=round_.organisation_id,
+                          submitted_on=date.today(), language="nl", mirror_customer=rng.uniform(30, 90),
+                          comment=f"Opmerking {i}") for i in range(customers)]
+    db.session.execute(sa.insert(CustomerResponse), customer_rows)
+    db.session.execute(sa.insert(CustomerAnswer), [
+        dict(customer_response_id=c["id"], item_key=f"mirror.m{j}.customer", value=rng.randint(3, 10))
+        for c in customer_rows for j in range(1, 6)])
+    db.session.flush()
+
+
+@pytest.mark.parametrize("suffix", ["results", "results.csv", "results.xlsx", "results/live.json"])
+def test_query_count_is_the_same_for_10_and_1000_responses(app, client, auth, world, suffix):
+    small = _fill(app, world, {"Wonen": 10}, customers=12, seed=1)
+    auth.login(world.ours.director)
+    few = _count_queries(client, _url(world, small, suffix))
+    big = services.create_round(world.ours.org, services.RoundSettings(
+        title="Groot", opens_on=date.today(), closes_on=date.today() + timedelta(days=9)))
+    services.open_round(big)
+    _bulk(big, world, n=1000, customers=200)
+    assert _count_queries(client, _url(world, big, suffix)) == few
