@@ -149,40 +149,46 @@ def _customer_item_rows(round_id: int):
 
 
 def _reliability(round_: Round, instrument: Instrument) -> list[Reliability]:
-    """Cronbach's alpha per agreement scale, in SQL: respondents who answered every item of the
-    scale (listwise deletion), reverse-keyed items flipped, alpha = k/(k-1)·(1 − Σσ²ᵢ/σ²ₜ)."""
+    """Cronbach's alpha per agreement scale, in SQL, one pass over the answers per scale.
+
+    Respondents who answered every item of the scale count (listwise deletion); reverse-keyed
+    items are flipped; alpha = k/(k-1) · (1 − Σ var(item) / var(total)). The inner query makes
+    one row per respondent with its total and each item's value; the outer query sums those,
+    which is all the variances need."""
     results = []
     for section in instrument.likert_sections:
         keys = [item.key for item in section.items]
-        reverse = [item.key for item in section.items if item.reverse]
+        reverse = {item.key for item in section.items if item.reverse}
         k = len(keys)
         top = section.scale.max + section.scale.min
-        scored = (
+        v = sa.case((ResponseAnswer.item_key.in_(reverse or {"-"}), top - ResponseAnswer.value),
+                    else_=ResponseAnswer.value)
+        per_respondent = (
             sa.select(
-                ResponseAnswer.response_id.label("rid"), ResponseAnswer.item_key.label("key"),
-                sa.case((ResponseAnswer.item_key.in_(reverse or ["-"]), top - ResponseAnswer.value),
-                        else_=ResponseAnswer.value).label("v"),
+                sa.func.sum(v).label("t"),
+                *[sa.func.sum(sa.case((ResponseAnswer.item_key == key, v))).label(f"i{n}") for n, key in enumerate(keys)],
             )
             .join(Response, Response.id == ResponseAnswer.response_id)
             .where(Response.round_id == round_.id, ResponseAnswer.item_key.in_(keys), ResponseAnswer.value.is_not(None))
-            .cte("scored")
+            .group_by(ResponseAnswer.response_id)
+            .having(sa.func.count() == k)
+            .subquery()
         )
-        complete = sa.select(scored.c.rid).group_by(scored.c.rid).having(sa.func.count() == k)
-        items = db.session.execute(
-            sa.select(sa.func.count(scored.c.v), sa.func.sum(scored.c.v), sa.func.sum(scored.c.v * scored.c.v))
-            .where(scored.c.rid.in_(complete)).group_by(scored.c.key)
-        ).all()
-        totals = sa.select(sa.func.sum(scored.c.v).label("t")).where(scored.c.rid.in_(complete)) \
-            .group_by(scored.c.rid).subquery()
-        n, total, squares = db.session.execute(
-            sa.select(sa.func.count(totals.c.t), sa.func.sum(totals.c.t), sa.func.sum(totals.c.t * totals.c.t))
-        ).one()
+        sums = [sa.func.count(), sa.func.sum(per_respondent.c.t), sa.func.sum(per_respondent.c.t * per_respondent.c.t)]
+        for n in range(k):
+            column = per_respondent.c[f"i{n}"]
+            sums += [sa.func.sum(column), sa.func.sum(column * column)]
+        row = db.session.execute(sa.select(*sums)).one()
+        n_complete = int(row[0] or 0)
         alpha = None
-        if n and n >= 3 and len(items) == k and k > 1:
-            item_var = sum(DimensionStats.from_sums(int(c), float(s), float(q)).sd ** 2 for c, s, q in items)
-            total_var = DimensionStats.from_sums(int(n), float(total), float(squares)).sd ** 2
+        if n_complete >= 3 and k > 1:
+            total_var = DimensionStats.from_sums(n_complete, float(row[1]), float(row[2])).sd ** 2
+            item_var = sum(
+                DimensionStats.from_sums(n_complete, float(row[3 + 2 * i]), float(row[4 + 2 * i])).sd ** 2
+                for i in range(k)
+            )
             alpha = k / (k - 1) * (1 - item_var / total_var) if total_var > 0 else None
-        results.append(Reliability(section=section.key, k=k, n=int(n or 0), alpha=alpha))
+        results.append(Reliability(section=section.key, k=k, n=n_complete, alpha=alpha))
     return results
 
 
@@ -286,3 +292,13 @@ def oriented_mean(stat: ItemStat, instrument: Instrument) -> float | None:
             if item.key == stat.key:
                 return _flip(stat, section, instrument)
     return stat.mean
+
+
+def live_counts(round_: Round) -> dict[str, int]:
+    """Just the counts, for the page's periodic refresh while a round is open."""
+    responses, invited, customers = db.session.execute(sa.select(
+        sa.select(sa.func.count()).where(Response.round_id == round_.id).scalar_subquery(),
+        sa.select(sa.func.count()).where(Invitation.round_id == round_.id).scalar_subquery(),
+        sa.select(sa.func.count()).where(CustomerResponse.round_id == round_.id).scalar_subquery(),
+    )).one()
+    return {"responses": responses, "invited": invited, "customers": customers}

@@ -14,7 +14,7 @@ from ..core import dimension_label, explain, explain_next, phase_gloss, phase_na
 from ..rounds.models import Round
 from ..tenancy.access import CONSULTANT, DIRECTOR, organisation_blueprint, roles_required, scoped_get
 from . import exports
-from .services import oriented_mean, round_results
+from .services import live_counts, oriented_mean, round_results
 
 bp = organisation_blueprint("results", __name__, "/rounds/<int:round_id>")
 
@@ -45,8 +45,7 @@ def page(round_id: int):
 @roles_required(*MANAGERS)
 def live(round_id: int):
     round_ = scoped_get(Round, round_id)
-    results = round_results(round_)
-    return {"responses": results.n_responses, "invited": results.n_invited, "customers": results.n_customers}
+    return live_counts(round_)
 
 
 @bp.route("/results.csv")

@@ -1,0 +1,97 @@
+"""Benchmark: the results page, exports and a personal PDF on a round with many responses.
+
+Run: .venv/bin/python bench/results_page.py [responses]   (default 2000)
+Builds a throw-away SQLite database, fills one round in bulk, and reports the median time
+of each request in-process. Numbers go to docs/performance.md by hand; tests never assert
+times.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+
+def main(n: int) -> None:
+    import sqlalchemy as sa
+    from flask_migrate import upgrade
+
+    from maturity import create_app
+    from maturity.accounts.passwords import hash_password
+    from maturity.extensions import db
+    from maturity.instrument import load_instrument
+    from maturity.rounds import services
+    from maturity.rounds.models import CustomerAnswer, CustomerResponse, Response, ResponseAnswer
+    from maturity.rounds.questionnaire import SECTIONS, section_keys
+    from maturity.tenancy.models import Consultancy, Department, Organisation, OrganisationMembership, OrgRole
+    from maturity.accounts.models import User
+
+    tmp = Path(tempfile.mkdtemp())
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'bench.sqlite3'}", "RATELIMIT_ENABLED": False,
+                      "WTF_CSRF_ENABLED": False, "SECRET_KEY": "bench-secret-key-0123456789abcdef0123"})
+    rng = random.Random(1)
+    instrument = load_instrument()
+    keys = [k for s in SECTIONS for k in section_keys(instrument, s)]
+    with app.app_context():
+        upgrade()
+        consultancy = Consultancy(name="Bench", slug="bench")
+        db.session.add(consultancy)
+        db.session.flush()
+        org = Organisation(consultancy_id=consultancy.id, name="Bench BV", slug="bench-bv")
+        director = User(email="d@bench.example", name="D", password_hash=hash_password("bench password 1"))
+        db.session.add_all([org, director])
+        db.session.flush()
+        db.session.add(OrganisationMembership(organisation_id=org.id, user_id=director.id, role=OrgRole.DIRECTOR))
+        departments = [Department(organisation_id=org.id, name=f"Afdeling {i}") for i in range(12)]
+        db.session.add_all(departments)
+        db.session.flush()
+        round_ = services.create_round(org, services.RoundSettings("Bench", date.today(), date.today() + timedelta(days=5)))
+        services.open_round(round_)
+        db.session.flush()
+        responses, answers = [], []
+        for i in range(n):
+            rid = f"{i:032d}"
+            responses.append(dict(id=rid, round_id=round_.id, organisation_id=org.id, receipt=rid + rid,
+                                  department_id=rng.choice(departments).id, submitted_on=date.today(), quiz_total=20,
+                                  band="average", skills=rng.uniform(0, 100), leadership=rng.uniform(0, 100),
+                                  culture=rng.uniform(0, 100), mirror_self=rng.uniform(0, 100),
+                                  mirror_estimate=rng.uniform(0, 100)))
+            for key in keys:
+                if key.startswith("quiz."):
+                    answers.append(dict(response_id=rid, item_key=key, choice=rng.choice("abc"), value=3))
+                else:
+                    answers.append(dict(response_id=rid, item_key=key, choice=None,
+                                        value=rng.randint(1, 10 if key.startswith("mirror.") else 5)))
+        db.session.execute(sa.insert(Response), responses)
+        db.session.execute(sa.insert(ResponseAnswer), answers)
+        customers = [dict(id=f"c{i:031d}", round_id=round_.id, organisation_id=org.id, submitted_on=date.today(),
+                          language="nl", mirror_customer=rng.uniform(0, 100), comment=None) for i in range(n // 4)]
+        db.session.execute(sa.insert(CustomerResponse), customers)
+        db.session.execute(sa.insert(CustomerAnswer), [
+            dict(customer_response_id=c["id"], item_key=f"mirror.m{j}.customer", value=rng.randint(1, 10))
+            for c in customers for j in range(1, 6)])
+        db.session.commit()
+        round_id = round_.id
+
+    client = app.test_client()
+    client.post("/login", data={"email": "d@bench.example", "password": "bench password 1"})
+    print(f"{n} responses, {n // 4} customer responses")
+    for label, url in [("results page", f"/o/bench-bv/rounds/{round_id}/results"),
+                       ("CSV export", f"/o/bench-bv/rounds/{round_id}/results.csv"),
+                       ("XLSX export", f"/o/bench-bv/rounds/{round_id}/results.xlsx"),
+                       ("live count", f"/o/bench-bv/rounds/{round_id}/results/live.json")]:
+        times = []
+        for _ in range(7):
+            start = time.perf_counter()
+            assert client.get(url).status_code == 200
+            times.append(time.perf_counter() - start)
+        print(f"  {label:<14} median {statistics.median(times) * 1000:7.1f} ms   (min {min(times) * 1000:.1f})")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 2000)
