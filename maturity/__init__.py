@@ -63,15 +63,25 @@ def register_blueprints(app: Flask) -> None:
     from .rounds.mirror import bp as mirror_bp
     from .rounds.questionnaire import describe_item, section_intro, section_title
     from .rounds.respond import bp as respond_bp
+    from .plans.views import bp as plans_bp
+    from .reports.views import bp as reports_bp
     from .results.views import bp as results_bp
     from .rounds.views import bp as rounds_bp
 
-    for bp in (main_bp, accounts_bp, admin_bp, consultancies_bp, organisations_bp, rounds_bp, results_bp,
-               respond_bp, mirror_bp):
+    for bp in (main_bp, accounts_bp, admin_bp, consultancies_bp, organisations_bp, rounds_bp, results_bp, plans_bp,
+               reports_bp, respond_bp, mirror_bp):
         app.register_blueprint(bp)
     app.jinja_env.globals.update(
-        describe_item=describe_item, section_title=section_title, section_intro=section_intro
+        describe_item=describe_item, section_title=section_title, section_intro=section_intro,
+        chart_colors=CHART_COLORS,
     )
+
+
+#: One palette for every chart, on screen and in the PDF (WeasyPrint needs SVG attributes, not CSS).
+CHART_COLORS = {
+    "bar": "#26a69a", "view-self": "#00695c", "view-estimate": "#f9a825", "view-customer": "#3949ab",
+    "band-fill-low": "#c62828", "band-fill-average": "#f9a825", "band-fill-high": "#2e7d32",
+}
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -19,3 +19,5 @@ from .rounds.models import (  # noqa: F401
     Round,
     RoundStatus,
 )
+from .plans.models import ActionItem, ActionPlan, ItemStatus  # noqa: F401
+from .reports.models import ReportCache  # noqa: F401

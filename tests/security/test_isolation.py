@@ -22,17 +22,19 @@ PUBLIC = {
 OWN_ACCOUNT = {"accounts.account", "accounts.update_profile", "accounts.change_password"}
 #: Organisation routes an employee may use; every other organisation route is for
 #: directors and consultants only.
-EMPLOYEE_ALLOWED = {"organisations.index"}
+EMPLOYEE_ALLOWED = {"organisations.index", "plans.page"}
 
 #: For each URL variable of a tenant child route: the id of such an object in *their* tenant.
 FOREIGN_CHILD = {
     "membership_id": lambda w: w.theirs.employee.membership.id,
     "round_id": lambda w: w.theirs.round.id,
+    "item_id": lambda w: w.theirs.item.id,
 }
 #: The same kind of object in *our* tenant, for the routes that must work for us.
 OWN_CHILD = {
     "membership_id": lambda w: w.ours.employee.membership.id,
     "round_id": lambda w: w.ours.round.id,
+    "item_id": lambda w: w.ours.item.id,
     "message_id": lambda w: 1,
     "section": lambda w: "quiz",
     "token": lambda w: w.ours.respondent_token,
@@ -96,6 +98,8 @@ def world(world, app):
     """The shared world plus an open round in both tenants and a respondent link in ours."""
     from datetime import date, timedelta
 
+    from maturity.plans import services as plans
+    from maturity.plans.models import ActionPlan
     from maturity.rounds import links, services
     from maturity.rounds.models import Invitation
 
@@ -109,6 +113,10 @@ def world(world, app):
             Invitation.round_id == tenant.round.id, Invitation.user_id == tenant.employee.id)).one()
         with app.test_request_context():
             tenant.respondent_token = links.invitation_token(invitation.id, invitation.nonce)
+        plan = ActionPlan(round_id=tenant.round.id, organisation_id=tenant.org.id)
+        db.session.add(plan)
+        db.session.flush()
+        tenant.item = plans.add_item(plan, title="Actie", description="", owner=None, due_on=None)
     db.session.flush()
     return world
 
@@ -125,6 +133,11 @@ def _snapshot():
     counts["invitations"] = tuple(db.session.execute(
         sa.select(Invitation.id, Invitation.sealed_draft, Invitation.has_opted_out_of_reminders).order_by(Invitation.id)
     ).all())
+    from maturity.plans.models import ActionItem
+
+    counts["plan"] = tuple(db.session.execute(
+        sa.select(ActionItem.id, ActionItem.title, ActionItem.status, ActionItem.position, ActionItem.is_removed)
+        .order_by(ActionItem.id)).all())
     counts["roles"] = tuple(db.session.execute(
         sa.select(OrganisationMembership.id, OrganisationMembership.role, OrganisationMembership.department_id)
         .order_by(OrganisationMembership.id)

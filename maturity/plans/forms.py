@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import Optional
+
+from ..forms_common import max_length, required, strip
+from .models import ItemStatus
+
+
+def status_choices():
+    return [(ItemStatus.OPEN.value, _l("Open")), (ItemStatus.IN_PROGRESS.value, _l("In progress")),
+            (ItemStatus.DONE.value, _l("Done"))]
+
+
+class ItemForm(FlaskForm):
+    title = StringField(_l("Action"), validators=[required(), max_length(200)], filters=[strip])
+    description = TextAreaField(_l("Description"), validators=[Optional(), max_length(4000)], filters=[strip])
+    owner = StringField(_l("Owner"), validators=[Optional(), max_length(120)], filters=[strip],
+                        description=_l("Who makes sure this happens."))
+    due_on = DateField(_l("Due date"), validators=[Optional()])
+    status = SelectField(_l("Status"), choices=status_choices, default=ItemStatus.OPEN.value)
+    submit = SubmitField(_l("Save"))
+
+
+class NewItemForm(ItemForm):
+    submit = SubmitField(_l("Add to the plan"))
+
+
+class MoveForm(FlaskForm):
+    direction = HiddenField(validators=[required()])
+
+
+class ActionForm(FlaskForm):
+    """A CSRF-protected button (generate, publish, remove)."""

@@ -1,0 +1,81 @@
+"""The action plan of a round: generated proposals the director can edit, plus own items."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from ..extensions import db
+from ..models_base import UTCDateTime, created_at_column, utcnow
+
+
+class ItemStatus(str, enum.Enum):
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+
+
+class ActionPlan(db.Model):
+    __tablename__ = "action_plan"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    round_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("assessment_round.id", ondelete="CASCADE"), unique=True)
+    organisation_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    #: Published plans are visible, read-only, to the organisation's employees.
+    is_published: so.Mapped[bool] = so.mapped_column(default=False)
+    generated_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    created_at: so.Mapped[datetime] = created_at_column()
+    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    items: so.Mapped[list[ActionItem]] = so.relationship(
+        back_populates="plan", order_by="ActionItem.position", cascade="all, delete-orphan"
+    )
+
+
+class ActionItem(db.Model):
+    __tablename__ = "action_item"
+    __table_args__ = (sa.UniqueConstraint("plan_id", "rule_key"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    plan_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("action_plan.id", ondelete="CASCADE"), index=True)
+    organisation_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    #: The rule that proposed it (None for items the director added).
+    rule_key: so.Mapped[str | None] = so.mapped_column(sa.String(80))
+    #: The rule's texts in every language: {"title": {"nl": …, "en": …}, "description": …, "finding": …}.
+    generated: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
+    #: The director's own words; when set they replace the generated text in every language.
+    title: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    description: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    finding: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    owner: so.Mapped[str | None] = so.mapped_column(sa.String(120))
+    due_on: so.Mapped[date | None]
+    status: so.Mapped[ItemStatus] = so.mapped_column(
+        sa.Enum(ItemStatus, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e],
+                validate_strings=True, create_constraint=True, name="item_status"),
+        default=ItemStatus.OPEN,
+    )
+    position: so.Mapped[int] = so.mapped_column(default=0)
+    #: A generated item the director removed; kept so that regenerating does not bring it back.
+    is_removed: so.Mapped[bool] = so.mapped_column(default=False)
+    created_at: so.Mapped[datetime] = created_at_column()
+    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    plan: so.Mapped[ActionPlan] = so.relationship(back_populates="items")
+
+    @property
+    def is_generated(self) -> bool:
+        return self.rule_key is not None
+
+    @property
+    def is_edited(self) -> bool:
+        return self.is_generated and (self.title is not None or self.description is not None)
+
+    def text(self, field: str, lang: str) -> str:
+        own = getattr(self, field)
+        if own:
+            return own
+        generated = (self.generated or {}).get(field) or {}
+        return generated.get(lang) or generated.get("nl") or ""

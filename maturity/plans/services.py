@@ -1,0 +1,132 @@
+"""Every mutation of action plans: generate, regenerate (keeping edits), edit, add, move, publish."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+import sqlalchemy as sa
+
+from ..core.actions import PlanInput, StatementScore, generate
+from ..extensions import db
+from ..models_base import utcnow
+from ..results.services import RoundResults, oriented_mean
+from ..rounds.models import Round
+from .models import ActionItem, ActionPlan, ItemStatus
+
+log = logging.getLogger(__name__)
+
+
+def plan_input(results: RoundResults) -> PlanInput:
+    instrument = results.instrument
+    statements = [
+        StatementScore(stat.key, oriented_mean(stat, instrument), stat.n)
+        for items in results.likert.values() for stat in items if stat.mean is not None
+    ]
+    topics = [
+        (m.key, m.self_.mean, m.customer.mean) for m in results.mirror
+        if m.customer is not None and m.customer.mean is not None and m.self_.mean is not None
+    ]
+    quiz = []
+    for q in results.quiz:
+        total = sum(q.counts.values())
+        if q.weakest_common and total:
+            quiz.append((q.key, q.weakest_common, q.counts[q.weakest_common] / total))
+    return PlanInput(results.placement, statements, topics, quiz)
+
+
+def plan_for(round_: Round) -> ActionPlan | None:
+    return db.session.scalar(sa.select(ActionPlan).where(ActionPlan.round_id == round_.id))
+
+
+def generate_plan(round_: Round, results: RoundResults) -> ActionPlan:
+    """Create the plan, or bring it up to date with the results while keeping every edit:
+    edited texts, owners, dates, statuses, order, own items and removals all survive."""
+    if results.placement is None:
+        raise ValueError("too few responses to generate a plan")
+    plan = plan_for(round_)
+    if plan is None:
+        plan = ActionPlan(round_id=round_.id, organisation_id=round_.organisation_id)
+        db.session.add(plan)
+        db.session.flush()
+    proposals = generate(plan_input(results), results.instrument)
+    existing = {item.rule_key: item for item in plan.items if item.rule_key}
+    position = max((item.position for item in plan.items), default=0)
+    wanted = set()
+    for proposal in proposals:
+        wanted.add(proposal.key)
+        texts = {"title": _texts(proposal.title), "description": _texts(proposal.description),
+                 "finding": _texts(proposal.finding)}
+        item = existing.get(proposal.key)
+        if item is None:
+            position += 1
+            plan.items.append(ActionItem(organisation_id=plan.organisation_id, rule_key=proposal.key,
+                                         generated=texts, position=position))
+        elif not item.is_removed:
+            item.generated = texts  # fresh findings; the director's own words still win
+    for key, item in existing.items():
+        untouched = not item.is_edited and item.status is ItemStatus.OPEN and not item.owner and not item.due_on
+        if key not in wanted and untouched and not item.is_removed:
+            plan.items.remove(item)  # the finding no longer applies and nobody worked on it
+    plan.generated_at = utcnow()
+    log.info("plan generated round=%s items=%s", round_.id, len(plan.items))
+    return plan
+
+
+def _texts(text) -> dict:
+    return {"nl": text.nl, "en": text.en}
+
+
+def add_item(plan: ActionPlan, *, title: str, description: str, owner: str | None, due_on: date | None) -> ActionItem:
+    position = max((item.position for item in plan.items), default=0) + 1
+    item = ActionItem(organisation_id=plan.organisation_id, title=title.strip(), description=(description or "").strip() or None,
+                      owner=(owner or "").strip() or None, due_on=due_on, position=position)
+    plan.items.append(item)
+    db.session.flush()
+    log.info("plan item added plan=%s item=%s", plan.id, item.id)
+    return item
+
+
+def update_item(item: ActionItem, *, title: str, description: str, owner: str | None, due_on: date | None,
+                status: ItemStatus, lang: str) -> None:
+    """Text equal to the generated text in the reader's language is not an edit."""
+    title, description = title.strip(), (description or "").strip()
+    item.title = None if item.is_generated and title == _generated(item, "title", lang) else title
+    item.description = None if item.is_generated and description == _generated(item, "description", lang) else (description or None)
+    item.owner = (owner or "").strip() or None
+    item.due_on = due_on
+    item.status = status
+    log.info("plan item updated item=%s", item.id)
+
+
+def _generated(item: ActionItem, field: str, lang: str) -> str:
+    return ((item.generated or {}).get(field) or {}).get(lang, "")
+
+
+def remove_item(item: ActionItem) -> None:
+    if item.is_generated:
+        item.is_removed = True
+    else:
+        item.plan.items.remove(item)
+    log.info("plan item removed item=%s", item.id)
+
+
+def move_item(item: ActionItem, direction: str) -> None:
+    visible = [i for i in item.plan.items if not i.is_removed]
+    index = visible.index(item)
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(visible):
+        visible[index].position, visible[other].position = visible[other].position, visible[index].position
+        if visible[index].position == visible[other].position:  # repair equal positions
+            for n, i in enumerate(visible):
+                i.position = n
+            visible[index].position, visible[other].position = other, index
+
+
+def set_published(plan: ActionPlan, is_published: bool) -> None:
+    plan.is_published = is_published
+    log.info("plan %s published=%s", plan.id, is_published)
+
+
+def visible_items(plan: ActionPlan) -> list[ActionItem]:
+    return sorted((i for i in plan.items if not i.is_removed), key=lambda i: (i.position, i.id))

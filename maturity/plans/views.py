@@ -1,0 +1,133 @@
+"""The action plan of a round: directors and consultants edit it; employees read it once published."""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from ..extensions import db
+from ..results.services import round_results
+from ..rounds.models import Round
+from ..tenancy.access import CONSULTANT, DIRECTOR, EMPLOYEE, organisation_blueprint, roles_required, scoped_get
+from . import services
+from .forms import ActionForm, ItemForm, MoveForm, NewItemForm
+from .models import ActionItem, ItemStatus
+
+bp = organisation_blueprint("plans", __name__, "/rounds/<int:round_id>/plan")
+
+MANAGERS = (DIRECTOR, CONSULTANT)
+
+
+def _item_of(plan, item_id: int) -> ActionItem:
+    """An item of *this* plan: the tenant check alone would accept another round's item."""
+    item = scoped_get(ActionItem, item_id)
+    if plan is None or item.plan_id != plan.id or item.is_removed:
+        abort(404)
+    return item
+
+
+@bp.route("/")
+@roles_required(*MANAGERS, EMPLOYEE)
+def page(round_id: int):
+    round_ = scoped_get(Round, round_id)
+    plan = services.plan_for(round_)
+    lang = get_locale().language
+    if g.role == EMPLOYEE:
+        if plan is None or not plan.is_published:
+            return render_template("plans/not_published.html", round=round_)
+        return render_template("plans/read.html", round=round_, plan=plan, items=services.visible_items(plan), lang=lang)
+    return render_template(
+        "plans/page.html", round=round_, plan=plan, items=services.visible_items(plan) if plan else [], lang=lang,
+        action_form=ActionForm(), new_form=NewItemForm(), move_form=MoveForm(), results=round_results(round_),
+    )
+
+
+@bp.route("/generate", methods=["POST"])
+@roles_required(*MANAGERS)
+def generate(round_id: int):
+    round_ = scoped_get(Round, round_id)
+    if ActionForm().validate_on_submit():
+        results = round_results(round_)
+        if results.placement is None:
+            flash(_("There are too few responses to make an action plan."), "error")
+        else:
+            had_plan = services.plan_for(round_) is not None
+            services.generate_plan(round_, results)
+            db.session.commit()
+            flash(_("The action plan has been brought up to date; your changes have been kept.") if had_plan
+                  else _("The action plan has been generated from the results. Adjust it to your organisation."), "success")
+    return redirect(url_for("plans.page", round_id=round_id))
+
+
+@bp.route("/publish", methods=["POST"])
+@roles_required(*MANAGERS)
+def publish(round_id: int):
+    round_ = scoped_get(Round, round_id)
+    plan = services.plan_for(round_) or abort(404)
+    if ActionForm().validate_on_submit():
+        services.set_published(plan, not plan.is_published)
+        db.session.commit()
+        flash(_("Employees can now read the action plan.") if plan.is_published
+              else _("The action plan is no longer visible to employees."), "success")
+    return redirect(url_for("plans.page", round_id=round_id))
+
+
+@bp.route("/items", methods=["POST"])
+@roles_required(*MANAGERS)
+def add_item(round_id: int):
+    round_ = scoped_get(Round, round_id)
+    plan = services.plan_for(round_) or abort(404)
+    form = NewItemForm()
+    if form.validate_on_submit():
+        services.add_item(plan, title=form.title.data, description=form.description.data,
+                          owner=form.owner.data, due_on=form.due_on.data)
+        db.session.commit()
+        flash(_("The action has been added."), "success")
+        return redirect(url_for("plans.page", round_id=round_id))
+    return render_template("plans/item_form.html", round=round_, form=form, item=None), 400
+
+
+@bp.route("/items/<int:item_id>", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def edit_item(round_id: int, item_id: int):
+    round_ = scoped_get(Round, round_id)
+    item = _item_of(services.plan_for(round_), item_id)
+    lang = get_locale().language
+    form = ItemForm(data={
+        "title": item.text("title", lang), "description": item.text("description", lang), "owner": item.owner,
+        "due_on": item.due_on, "status": item.status.value,
+    })
+    if form.validate_on_submit():
+        services.update_item(item, title=form.title.data, description=form.description.data, owner=form.owner.data,
+                             due_on=form.due_on.data, status=ItemStatus(form.status.data), lang=lang)
+        db.session.commit()
+        flash(_("The action has been saved."), "success")
+        return redirect(url_for("plans.page", round_id=round_id) + f"#item-{item.id}")
+    status = 400 if request.method == "POST" else 200
+    return render_template("plans/item_form.html", round=round_, form=form, item=item, lang=lang,
+                           action_form=ActionForm()), status
+
+
+@bp.route("/items/<int:item_id>/remove", methods=["POST"])
+@roles_required(*MANAGERS)
+def remove_item(round_id: int, item_id: int):
+    round_ = scoped_get(Round, round_id)
+    item = _item_of(services.plan_for(round_), item_id)
+    if ActionForm().validate_on_submit():
+        services.remove_item(item)
+        db.session.commit()
+        flash(_("The action has been removed from the plan."), "success")
+    return redirect(url_for("plans.page", round_id=round_id))
+
+
+@bp.route("/items/<int:item_id>/move", methods=["POST"])
+@roles_required(*MANAGERS)
+def move_item(round_id: int, item_id: int):
+    round_ = scoped_get(Round, round_id)
+    item = _item_of(services.plan_for(round_), item_id)
+    form = MoveForm()
+    if form.validate_on_submit() and form.direction.data in ("up", "down"):
+        services.move_item(item, form.direction.data)
+        db.session.commit()
+    return redirect(url_for("plans.page", round_id=round_id) + f"#item-{item.id}")

@@ -1,0 +1,185 @@
+"""The action plan and the board report."""
+
+from __future__ import annotations
+
+import http.server
+import io
+import threading
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+from pypdf import PdfReader
+
+from maturity.extensions import db
+from maturity.plans.models import ActionItem, ActionPlan, ItemStatus
+from maturity.reports.models import ReportCache
+
+from ..factories import member
+from .test_results import _fill
+
+
+@pytest.fixture
+def measured(app, world):
+    return _fill(app, world, {"Wonen": 6, "Verhuur": 7}, customers=12, comments=["Vrijdag dicht, jammer"] * 12)
+
+
+def _plan_url(world, round_, suffix=""):
+    return f"/o/{world.ours.org.slug}/rounds/{round_.id}/plan/{suffix}"
+
+
+def _items(round_):
+    plan = db.session.scalar(sa.select(ActionPlan).where(ActionPlan.round_id == round_.id))
+    return [i for i in sorted(plan.items, key=lambda i: i.position) if not i.is_removed]
+
+
+def test_generate_edit_add_reorder_and_regenerate_keeps_edits(client, auth, world, measured):
+    auth.login(world.ours.director)
+    assert client.submit(_plan_url(world, measured, "generate")).status_code == 302
+    items = _items(measured)
+    assert items and all(i.rule_key for i in items)
+    first, second = items[0], items[1]
+    client.submit(_plan_url(world, measured, f"items/{first.id}"), {
+        "title": "Onze eigen formulering", "description": "Zo doen wij het.", "owner": "Marieke",
+        "due_on": "2027-03-01", "status": "in_progress"})
+    client.submit(_plan_url(world, measured, "items"), {"title": "Klantpanel opzetten", "description": "", "owner": "Jan"})
+    client.submit(_plan_url(world, measured, f"items/{second.id}/remove"))
+    client.submit(_plan_url(world, measured, f"items/{first.id}/move"), {"direction": "down"})
+    db.session.expire_all()
+    before = [(i.id, i.title, i.owner, i.status) for i in _items(measured)]
+    assert client.submit(_plan_url(world, measured, "generate")).status_code == 302
+    db.session.expire_all()
+    after = [(i.id, i.title, i.owner, i.status) for i in _items(measured)]
+    assert after == before  # edits, own items, removals and order all survive
+    edited = db.session.get(ActionItem, first.id)
+    assert edited.title == "Onze eigen formulering" and edited.status is ItemStatus.IN_PROGRESS
+    assert edited.due_on == date(2027, 3, 1)
+    assert db.session.get(ActionItem, second.id).is_removed
+    page = client.get(_plan_url(world, measured)).get_data(as_text=True)
+    assert "Onze eigen formulering" in page and "Klantpanel opzetten" in page
+
+
+def test_saving_the_generated_text_unchanged_is_not_an_edit(client, auth, world, measured):
+    auth.login(world.ours.director)
+    client.submit(_plan_url(world, measured, "generate"))
+    item = _items(measured)[0]
+    client.submit(_plan_url(world, measured, f"items/{item.id}"), {
+        "title": item.generated["title"]["nl"], "description": item.generated["description"]["nl"],
+        "owner": "Piet", "status": "open"})
+    db.session.expire_all()
+    item = db.session.get(ActionItem, item.id)
+    assert item.title is None and not item.is_edited and item.owner == "Piet"
+
+
+def test_bad_input_on_an_item_gives_messages(client, auth, world, measured):
+    auth.login(world.ours.director)
+    client.submit(_plan_url(world, measured, "generate"))
+    item = _items(measured)[0]
+    response = client.submit(_plan_url(world, measured, f"items/{item.id}"), {
+        "title": "", "owner": "x" * 300, "due_on": "31-31-2027", "status": "weird"})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Dit veld is verplicht." in html and "Maximaal 120 tekens." in html
+
+
+def test_an_item_of_another_round_is_404_even_in_the_same_organisation(client, auth, world, measured, app):
+    auth.login(world.ours.director)
+    client.submit(_plan_url(world, measured, "generate"))
+    item = _items(measured)[0]
+    other = _fill(app, world, {"Extra": 5})
+    client.submit(_plan_url(world, other, "generate"))
+    assert client.get(_plan_url(world, other, f"items/{item.id}")).status_code == 404
+    assert client.submit(_plan_url(world, other, f"items/{item.id}/remove")).status_code == 404
+
+
+def test_employees_read_the_plan_only_once_published(make_client, client, auth, world, measured):
+    auth.login(world.ours.director)
+    client.submit(_plan_url(world, measured, "generate"))
+    employee = make_client()
+    employee.submit("/login", {"email": world.ours.employee.email, "password": "correct horse battery"})
+    assert "nog niet gepubliceerd" in employee.get(_plan_url(world, measured)).get_data(as_text=True)
+    client.submit(_plan_url(world, measured, "publish"))
+    page = employee.get(_plan_url(world, measured)).get_data(as_text=True)
+    assert _items(measured)[0].generated["title"]["nl"] in page and "Wijzigen" not in page
+    assert employee.submit(_plan_url(world, measured, "generate")).status_code == 403
+
+
+def test_the_report_pdf_contains_phase_actions_and_suppression_notes(client, auth, world, measured, app):
+    auth.login(world.ours.director)
+    client.submit(_plan_url(world, measured, "generate"))
+    response = client.get(f"/o/{world.ours.org.slug}/rounds/{measured.id}/report.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
+    assert world.ours.org.name in text and "BUREAU ONS" in text.upper()
+    assert any(phase in text for phase in ("onwetend", "klantgericht", "klantbewust", "klantbekwaam"))
+    assert _items(measured)[0].generated["title"]["nl"].split(":")[0] in text
+    assert "Vrijdag dicht, jammer" in text
+    # English on request.
+    client.submit("/language", {"locale": "en"})
+    english = client.get(f"/o/{world.ours.org.slug}/rounds/{measured.id}/report.pdf")
+    text_en = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(english.data)).pages)
+    assert "Customer orientation report" in text_en and "Action plan" in text_en
+
+
+def test_report_shows_suppression_notes(client, auth, world, app):
+    round_ = _fill(app, world, {"Groot": 8, "Middel": 6, "Klein": 2}, customers=3)
+    auth.login(world.ours.director)
+    response = client.get(f"/o/{world.ours.org.slug}/rounds/{round_.id}/report.pdf")
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
+    assert text.count("te weinig reacties") >= 2 and "Opmerkingen worden getoond vanaf 10" in text
+
+
+def test_report_is_cached_until_something_changes(client, auth, world, measured):
+    from maturity.reports import services as reports
+
+    auth.login(world.ours.director)
+    client.submit(_plan_url(world, measured, "generate"))
+    url = f"/o/{world.ours.org.slug}/rounds/{measured.id}/report.pdf"
+    first = client.get(url).data
+    created = db.session.scalar(sa.select(ReportCache.created_at))
+    assert client.get(url).data == first
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(ReportCache.created_at)) == created  # served from the cache
+    item = _items(measured)[0]
+    client.submit(_plan_url(world, measured, f"items/{item.id}"), {"title": "Nieuwe titel", "status": "done"})
+    client.get(url)
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(ReportCache.created_at)) != created  # the plan changed
+    del reports
+
+
+@pytest.fixture
+def listener():
+    hits = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1], hits
+    server.shutdown()
+    server.server_close()
+
+
+def test_free_text_cannot_make_the_pdf_fetch_anything(client, auth, world, app, listener):
+    port, hits = listener
+    evil = (f'<img src="http://127.0.0.1:{port}/img"><img src="file:///etc/passwd">'
+            f'<style>@import url("http://127.0.0.1:{port}/css"); body {{ background: url("http://127.0.0.1:{port}/bg") }}</style>')
+    round_ = _fill(app, world, {"Wonen": 6}, customers=12, comments=[evil] * 12)
+    auth.login(world.ours.director)
+    client.submit(_plan_url(world, round_, "generate"))
+    client.submit(_plan_url(world, round_, "items"), {"title": evil[:190], "description": evil, "owner": evil[:110]})
+    world.ours.org.name = f'Org <img src="http://127.0.0.1:{port}/name">'
+    db.session.flush()
+    response = client.get(f"/o/{world.ours.org.slug}/rounds/{round_.id}/report.pdf")
+    assert response.status_code == 200
+    assert hits == []
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
+    assert "<img src=" in text  # shown as text, not interpreted
