@@ -194,7 +194,29 @@ def load_demo_rounds(rng: random.Random) -> None:
             if status is RoundStatus.CLOSED:
                 round_.status = RoundStatus.CLOSED
                 round_.closed_at = datetime.combine(closes, time(17), tzinfo=timezone.utc)
+            db.session.flush()
+            _demo_plan(round_, rng, is_current=status is RoundStatus.OPEN)
     db.session.commit()
+
+
+def _demo_plan(round_, rng: random.Random, *, is_current: bool) -> None:
+    """A generated plan with owners and dates, as a director would have filled it in."""
+    from datetime import timedelta
+
+    from .plans import services as plans
+    from .plans.models import ItemStatus
+    from .results.services import round_results
+
+    results = round_results(round_)
+    if results.placement is None:
+        return
+    plan = plans.generate_plan(round_, results)
+    owners = ["Marieke van den Berg", "Teamleider Klantcontact", "Manager Wonen", "HR-adviseur"]
+    for n, item in enumerate(plans.visible_items(plan)[:4]):
+        item.owner = owners[n % len(owners)]
+        item.due_on = round_.closes_on + timedelta(days=45 * (n + 1))
+        item.status = ItemStatus.OPEN if is_current else ItemStatus.DONE if n < 2 else ItemStatus.IN_PROGRESS
+    plan.is_published = not is_current
 
 
 DEMO_COMMENTS = [
