@@ -10,7 +10,7 @@ from .models import ItemStatus
 
 
 def status_choices():
-    return [(ItemStatus.OPEN.value, _l("Open")), (ItemStatus.IN_PROGRESS.value, _l("In progress")),
+    return [(ItemStatus.OPEN.value, _l("To do")), (ItemStatus.IN_PROGRESS.value, _l("In progress")),
             (ItemStatus.DONE.value, _l("Done"))]
 
 

@@ -119,7 +119,7 @@ def report_context(round_: Round, results: RoundResults) -> dict:
     actions = [{
         "title": i.text("title", lang), "finding": i.text("finding", lang), "description": i.text("description", lang),
         "owner": i.owner or "—", "due": format_date(i.due_on, "medium") if i.due_on else "—",
-        "status": {"open": _("Open"), "in_progress": _("In progress"), "done": _("Done")}[i.status.value],
+        "status": {"open": _("To do"), "in_progress": _("In progress"), "done": _("Done")}[i.status.value],
     } for i in visible_items(plan)] if plan else []
     reliability = [{
         "title": next(s for s in inst.likert_sections if s.key == r.section).title.get(lang), "k": r.k, "n": r.n,
