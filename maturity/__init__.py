@@ -64,12 +64,14 @@ def register_blueprints(app: Flask) -> None:
     from .rounds.questionnaire import describe_item, section_intro, section_title
     from .rounds.respond import bp as respond_bp
     from .plans.views import bp as plans_bp
+    from .progress.views import bp as progress_bp
+    from .progress.views import portfolio_bp
     from .reports.views import bp as reports_bp
     from .results.views import bp as results_bp
     from .rounds.views import bp as rounds_bp
 
     for bp in (main_bp, accounts_bp, admin_bp, consultancies_bp, organisations_bp, rounds_bp, results_bp, plans_bp,
-               reports_bp, respond_bp, mirror_bp):
+               reports_bp, progress_bp, portfolio_bp, respond_bp, mirror_bp):
         app.register_blueprint(bp)
     app.jinja_env.globals.update(
         describe_item=describe_item, section_title=section_title, section_intro=section_intro,

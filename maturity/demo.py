@@ -45,6 +45,15 @@ ORGANISATIONS = [
         "director": "Henk van Dam",
         "departments": {"Service & Onderhoud": 6, "Projecten": 5, "Verkoop": 4},
     },
+    # Smaller clients, so the portfolio and the benchmark (five or more clients) have substance.
+    {"name": "Gemeente Lindendal", "sector": "Gemeente", "domain": "lindendal.example", "director": "Fatima Yılmaz",
+     "departments": {"Publiekszaken": 6, "Vergunningen": 5}},
+    {"name": "Zorggroep De Horst", "sector": "Zorg", "domain": "dehorst.example", "director": "Joost Kramer",
+     "departments": {"Thuiszorg": 7, "Cliëntenservice": 5}},
+    {"name": "Bouwbedrijf Kramer", "sector": "Bouw", "domain": "kramerbouw.example", "director": "Ria Kramer",
+     "departments": {"Uitvoering": 6, "Werkvoorbereiding": 5}},
+    {"name": "Energiecoöperatie Zonnedael", "sector": "Energie", "domain": "zonnedael.example", "director": "Daan Groen",
+     "departments": {"Ledenservice": 6, "Projecten": 5}},
 ]
 
 
@@ -99,17 +108,28 @@ def load_demo(seed: int = 7) -> None:
 # first and the current round; customers' and employees' views of the organisation.
 DEMO_ROUNDS = {
     "Woonstichting De Linde": {
-        "lean": {"Klantcontact": (0.45, 0.62), "Wonen": (0.40, 0.55), "Vastgoedonderhoud": (0.30, 0.42),
-                 "Wijkbeheer": (0.42, 0.58)},
-        "self_mark": (7.6, 6.9), "estimate_mark": (7.3, 6.6), "customer_mark": (5.6, 6.6),
-        "customers": (10, 10), "respond_share": (0.75, 0.91),
+        "lean": {"Klantcontact": (0.38, 0.45, 0.62), "Wonen": (0.34, 0.40, 0.55), "Vastgoedonderhoud": (0.26, 0.30, 0.42),
+                 "Wijkbeheer": (0.36, 0.42, 0.58)},
+        "self_mark": (7.8, 7.6, 6.9), "estimate_mark": (7.5, 7.3, 6.6), "customer_mark": (5.3, 5.6, 6.6),
+        "customers": (8, 10, 10), "respond_share": (0.7, 0.75, 0.91),
     },
     "Van Dam Installatietechniek": {
-        "lean": {"Service & Onderhoud": (0.55, 0.64), "Projecten": (0.45, 0.6), "Verkoop": (0.6, 0.68)},
-        "self_mark": (7.4, 7.4), "estimate_mark": (7.2, 7.2), "customer_mark": (7.1, 7.2),
-        "customers": (0, 8), "respond_share": (0.0, 0.8),
+        "lean": {"Service & Onderhoud": (0, 0.55, 0.64), "Projecten": (0, 0.45, 0.6), "Verkoop": (0, 0.6, 0.68)},
+        "self_mark": (0, 7.4, 7.4), "estimate_mark": (0, 7.2, 7.2), "customer_mark": (0, 7.1, 7.2),
+        "customers": (0, 0, 8), "respond_share": (0.0, 0.0, 0.8),
     },
 }
+# The smaller clients: one round each, from onwetend to klantbewust.
+for _name, _lean, _marks in (
+    ("Gemeente Lindendal", 0.5, (7.5, 7.2, 5.9)), ("Zorggroep De Horst", 0.62, (7.2, 7.0, 7.0)),
+    ("Bouwbedrijf Kramer", 0.42, (7.0, 6.8, 6.7)), ("Energiecoöperatie Zonnedael", 0.68, (7.6, 7.4, 7.3)),
+):
+    _spec = next(o for o in ORGANISATIONS if o["name"] == _name)
+    DEMO_ROUNDS[_name] = {
+        "lean": {d: (0, 0, _lean) for d in _spec["departments"]},
+        "self_mark": (0, 0, _marks[0]), "estimate_mark": (0, 0, _marks[1]), "customer_mark": (0, 0, _marks[2]),
+        "customers": (0, 0, 6), "respond_share": (0.0, 0.0, 0.9),
+    }
 
 
 def _answers(instrument, rng, lean: float, self_mark: float, estimate_mark: float) -> dict[str, str]:
@@ -147,7 +167,8 @@ def load_demo_rounds(rng: random.Random) -> None:
     instrument = load_instrument()
     today = services.today()
     periods = [
-        ("Nulmeting voorjaar 2026", today - timedelta(days=240), today - timedelta(days=212), RoundStatus.CLOSED),
+        ("Nulmeting najaar 2025", today - timedelta(days=400), today - timedelta(days=372), RoundStatus.CLOSED),
+        ("Klantspiegel voorjaar 2026", today - timedelta(days=225), today - timedelta(days=197), RoundStatus.CLOSED),
         ("Klantspiegel najaar 2026", today - timedelta(days=10), today + timedelta(days=11), RoundStatus.OPEN),
     ]
     for org in db.session.scalars(sa.select(Organisation).order_by(Organisation.id)):
@@ -186,7 +207,7 @@ def load_demo_rounds(rng: random.Random) -> None:
                          for item in instrument.mirror.items}
                 customer = services.submit_customer_response(round_, marks, "", "nl")
                 customer.submitted_on = opens + timedelta(days=rng.randint(0, 7))
-            for comment in DEMO_COMMENTS[:spec["customers"][phase] // 2] if org.name.startswith("Woon") else []:
+            for comment in DEMO_COMMENTS[:spec["customers"][phase] // 2] if org.name.startswith("Woon") and phase else []:
                 customer = services.submit_customer_response(
                     round_, {item.answer_key("customer"): str(rng.randint(5, 8)) for item in instrument.mirror.items},
                     comment, "nl")

@@ -85,10 +85,11 @@ def test_demo_command_loads_organisations_rounds_and_responses(app, db):
     names = set(db.session.scalars(sa.select(Organisation.name)))
     assert {"Woonstichting De Linde", "Van Dam Installatietechniek"} <= names
     employees = db.session.scalar(sa.select(sa.func.count()).where(OrganisationMembership.role == OrgRole.EMPLOYEE))
-    assert 40 <= employees <= 70
+    assert 40 <= employees <= 120
     linde = db.session.scalar(sa.select(Organisation).where(Organisation.name == "Woonstichting De Linde"))
     rounds = {r.status: r for r in db.session.scalars(sa.select(Round).where(Round.organisation_id == linde.id))}
     assert set(rounds) == {RoundStatus.OPEN, RoundStatus.CLOSED}
+    assert db.session.scalar(sa.select(sa.func.count()).where(Round.organisation_id == linde.id)) == 3
     open_id = rounds[RoundStatus.OPEN].id
     assert 35 <= db.session.scalar(sa.select(sa.func.count()).where(Response.round_id == open_id)) <= 45
     assert 12 <= db.session.scalar(sa.select(sa.func.count()).where(CustomerResponse.round_id == open_id)) <= 20

@@ -128,7 +128,10 @@ def _bulk(round_, world, n: int, customers: int, seed: int = 5) -> None:
     from maturity.rounds.models import CustomerAnswer, CustomerResponse, Response, ResponseAnswer
 
     rng = random.Random(seed)
-    departments = [DepartmentFactory(organisation_id=world.ours.org.id, name=f"Afdeling {i}").id for i in range(8)]
+    from maturity.tenancy.services import department_named
+
+    org = db.session.get(type(world.ours.org), round_.organisation_id)
+    departments = [department_named(org, f"Afdeling {i}").id for i in range(8)]
     responses, answers = [], []
     for i in range(n):
         rid = f"{seed:04d}{i:028d}"

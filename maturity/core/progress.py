@@ -1,0 +1,61 @@
+"""Change between two rounds, and whether it is larger than the noise. Pure.
+
+A change is marked only when it is at least a practical minimum AND larger than its 95 %
+margin of uncertainty (Welch's t times the Welch standard error of the two means), so a
+small group's random swing is not reported as progress (docs/methodology.md, "Progress").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from .stats import DimensionStats, t_critical_95, welch_df, welch_standard_error
+
+#: On the 0..100 index scale: 5 points (0.2 on a 1–5 scale, 0.45 of a report mark).
+MIN_PRACTICAL_CHANGE = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    previous: float
+    current: float
+    value: float
+    margin: float | None
+    is_meaningful: bool
+
+    @property
+    def direction(self) -> str:
+        return "up" if self.value > 0 else "down" if self.value < 0 else "equal"
+
+
+def change(previous: DimensionStats | None, current: DimensionStats | None,
+           min_practical: float = MIN_PRACTICAL_CHANGE) -> Change | None:
+    if previous is None or current is None:
+        return None
+    value = current.mean - previous.mean
+    se = welch_standard_error(current, previous)
+    margin = None if se is None else t_critical_95(welch_df(current, previous)) * se
+    meaningful = margin is not None and abs(value) >= min_practical and abs(value) > margin
+    return Change(previous.mean, current.mean, value, margin, meaningful)
+
+
+def shared_keys(previous: Sequence[str], current: Sequence[str]) -> list[str]:
+    """Items two instrument versions have in common, in the current order."""
+    earlier = set(previous)
+    return [key for key in current if key in earlier]
+
+
+@dataclass(frozen=True, slots=True)
+class Benchmark:
+    mean: float
+    organisations: int
+
+
+def benchmark(means_of_others: Mapping[int, float], minimum: int = 5) -> Benchmark | None:
+    """The average of other organisations' means, only when at least ``minimum`` contribute
+    (so that no single client's figure can be read from it)."""
+    values = list(means_of_others.values())
+    if len(values) < minimum:
+        return None
+    return Benchmark(sum(values) / len(values), len(values))

@@ -1,0 +1,237 @@
+"""Progress between rounds and the consultancy's portfolio, from grouped SQL queries.
+
+The number of queries does not grow with the number of responses; the portfolio's does not
+grow with the number of clients either (everything is grouped by round).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from ..core import DimensionStats, GroupProfile, Phase, place, profile_gaps
+from ..core.progress import Benchmark, Change, benchmark, change, shared_keys
+from ..extensions import db
+from ..instrument import load_instrument
+from ..plans.models import ActionItem, ActionPlan
+from ..rounds.models import CustomerResponse, Invitation, Response, ResponseAnswer, Round, RoundStatus
+from ..tenancy.models import Organisation
+
+DIMENSIONS = ("skills", "leadership", "culture", "mirror_self", "mirror_estimate")
+TREND_DIMENSIONS = ("skills", "leadership", "culture", "mirror_self", "mirror_customer")
+
+
+@dataclass
+class RoundPoint:
+    round_id: int
+    title: str
+    opens_on: object
+    status: str
+    instrument_version: str
+    min_size: int
+    n: int
+    n_invited: int
+    n_customers: int
+    profile: GroupProfile | None = None
+    phase: Phase | None = None
+    #: Employees' own rating minus customers' rating, in report marks (None without a mirror).
+    mirror_gap: float | None = None
+    items: dict[str, DimensionStats] = field(default_factory=dict)
+
+    @property
+    def is_shown(self) -> bool:
+        return self.n >= self.min_size
+
+
+def _stats(n, total, squares):
+    return DimensionStats.from_sums(int(n), float(total), float(squares)) if n else None
+
+
+def round_points(rounds: list[Round], *, with_items: bool = False) -> list[RoundPoint]:
+    """Aggregates for several rounds at once: a fixed number of grouped queries."""
+    ids = [r.id for r in rounds]
+    if not ids:
+        return []
+    select = [Response.round_id, sa.func.count(Response.id)]
+    for d in DIMENSIONS:
+        column = getattr(Response, d)
+        select += [sa.func.count(column), sa.func.sum(column), sa.func.sum(column * column)]
+    dims = {row[0]: row[1:] for row in db.session.execute(
+        sa.select(*select).where(Response.round_id.in_(ids)).group_by(Response.round_id))}
+    column = CustomerResponse.mirror_customer
+    customers = {row[0]: row[1:] for row in db.session.execute(
+        sa.select(CustomerResponse.round_id, sa.func.count(CustomerResponse.id), sa.func.count(column),
+                  sa.func.sum(column), sa.func.sum(column * column))
+        .where(CustomerResponse.round_id.in_(ids)).group_by(CustomerResponse.round_id))}
+    invited = dict(db.session.execute(
+        sa.select(Invitation.round_id, sa.func.count()).where(Invitation.round_id.in_(ids)).group_by(Invitation.round_id)).all())
+    items: dict[int, dict[str, DimensionStats]] = defaultdict(dict)
+    if with_items:
+        value = ResponseAnswer.value
+        for round_id, key, n, total, squares in db.session.execute(
+            sa.select(Response.round_id, ResponseAnswer.item_key, sa.func.count(value), sa.func.sum(value),
+                      sa.func.sum(value * value))
+            .join(Response, Response.id == ResponseAnswer.response_id)
+            .where(Response.round_id.in_(ids), ResponseAnswer.choice.is_(None))
+            .group_by(Response.round_id, ResponseAnswer.item_key)
+        ):
+            if n:
+                items[round_id][key] = DimensionStats.from_sums(int(n), float(total), float(squares))
+    points = []
+    for r in rounds:
+        row = dims.get(r.id)
+        n = row[0] if row else 0
+        c = customers.get(r.id, (0, 0, None, None))
+        point = RoundPoint(r.id, r.title, r.opens_on, r.status.value, r.instrument_version, r.min_group_size, n,
+                           invited.get(r.id, 0), c[0])
+        if point.is_shown:
+            stats = {d: _stats(*row[1 + 3 * i: 4 + 3 * i]) for i, d in enumerate(DIMENSIONS)}
+            customer = _stats(*c[1:]) if c[0] >= r.min_group_size else None
+            point.profile = GroupProfile(mirror_customer=customer, **stats)
+            point.phase = place(point.profile).phase
+            self_gap, _ = profile_gaps(point.profile)
+            if self_gap is not None:
+                scale = load_instrument(r.instrument_version).mirror.scale
+                point.mirror_gap = scale.from_index(self_gap.internal) - scale.from_index(self_gap.customer)
+            point.items = {k: v for k, v in items.get(r.id, {}).items() if v.n >= r.min_group_size}
+        points.append(point)
+    return points
+
+
+@dataclass
+class ItemChange:
+    key: str
+    section: str
+    change: Change
+
+
+@dataclass
+class Progress:
+    points: list[RoundPoint]
+    dimension_changes: dict[str, Change | None]
+    item_changes: list[ItemChange]
+    versions_differ: bool
+    shared_item_count: int
+    carried: list[ActionItem]
+    carried_from: str | None
+    benchmark: dict[str, Benchmark | None]
+
+
+def _item_index(key: str, stats: DimensionStats, instrument) -> DimensionStats:
+    """Items on the 0..100 index scale, so one noise rule fits every item."""
+    scale = instrument.mirror.scale if key.startswith("mirror.") else instrument.leadership.scale
+    factor = 100 / (scale.max - scale.min)
+    mean = (stats.mean - scale.min) * factor
+    reverse = any(i.key == key and i.reverse for s in instrument.likert_sections for i in s.items)
+    return DimensionStats(stats.n, 100 - mean if reverse else mean, stats.sd * factor)
+
+
+def organisation_progress(org: Organisation) -> Progress:
+    rounds = list(db.session.scalars(
+        sa.select(Round).where(Round.organisation_id == org.id, Round.status != RoundStatus.DRAFT)
+        .order_by(Round.opens_on, Round.id)))
+    points = round_points(rounds, with_items=True)
+    shown = [p for p in points if p.is_shown]
+    dimension_changes: dict[str, Change | None] = {}
+    item_changes: list[ItemChange] = []
+    versions_differ, shared_count = False, 0
+    if len(shown) >= 2:
+        previous, current = shown[-2], shown[-1]
+        for d in TREND_DIMENSIONS:
+            dimension_changes[d] = change(previous.profile.get(d), current.profile.get(d))
+        old, new = load_instrument(previous.instrument_version), load_instrument(current.instrument_version)
+        versions_differ = previous.instrument_version != current.instrument_version
+        keys = shared_keys(_scored_keys(old), _scored_keys(new))
+        shared_count = len(keys)
+        for key in keys:
+            if key in previous.items and key in current.items:
+                c = change(_item_index(key, previous.items[key], old), _item_index(key, current.items[key], new))
+                if c is not None:
+                    item_changes.append(ItemChange(key, key.split(".")[0], c))
+    carried, carried_from = [], None
+    if len(rounds) >= 2:
+        previous_round = rounds[-2]
+        plan = db.session.scalar(sa.select(ActionPlan).where(ActionPlan.round_id == previous_round.id))
+        if plan is not None:
+            carried = sorted((i for i in plan.items if not i.is_removed), key=lambda i: i.position)
+            carried_from = previous_round.title
+    return Progress(points, dimension_changes, item_changes, versions_differ, shared_count, carried, carried_from,
+                    consultancy_benchmark(org, shown[-1] if shown else None))
+
+
+def _scored_keys(instrument) -> list[str]:
+    """The statements compared item by item. Mirror ratings are followed as the gap instead:
+    a lower self-rating can be progress (a more realistic self-image), so a per-item arrow
+    would mislead."""
+    return [i.key for s in instrument.likert_sections for i in s.items]
+
+
+def latest_points_of(organisation_ids: list[int]) -> dict[int, tuple[RoundPoint | None, RoundPoint | None]]:
+    """Per organisation: (latest non-draft round, the one before), aggregated in one go."""
+    rounds = list(db.session.scalars(
+        sa.select(Round).where(Round.organisation_id.in_(organisation_ids), Round.status != RoundStatus.DRAFT)
+        .order_by(Round.organisation_id, Round.opens_on, Round.id)))
+    by_org: dict[int, list[Round]] = defaultdict(list)
+    for r in rounds:
+        by_org[r.organisation_id].append(r)
+    wanted = [r for rs in by_org.values() for r in rs[-2:]]
+    points = {p.round_id: p for p in round_points(wanted)}
+    result = {}
+    for org_id in organisation_ids:
+        rs = by_org.get(org_id, [])
+        latest = points[rs[-1].id] if rs else None
+        before = points[rs[-2].id] if len(rs) >= 2 else None
+        result[org_id] = (latest, before)
+    return result
+
+
+def consultancy_benchmark(org: Organisation, current: RoundPoint | None) -> dict[str, Benchmark | None]:
+    """Each dimension against the average of the consultancy's *other* clients' latest shown
+    rounds, only when at least five contribute; no client is ever named."""
+    if current is None:
+        return {}
+    others = list(db.session.scalars(
+        sa.select(Organisation.id).where(Organisation.consultancy_id == org.consultancy_id, Organisation.id != org.id)))
+    latest = latest_points_of(others)
+    result = {}
+    for d in ("skills", "leadership", "culture"):
+        means = {}
+        for org_id, (point, previous) in latest.items():
+            shown = point if point and point.is_shown else previous if previous and previous.is_shown else None
+            if shown and shown.profile.get(d) is not None:
+                means[org_id] = shown.profile.get(d).mean
+        result[d] = benchmark(means)
+    return result
+
+
+@dataclass
+class PortfolioRow:
+    organisation: Organisation
+    latest: RoundPoint | None
+    previous: RoundPoint | None
+
+    @property
+    def phase(self) -> Phase | None:
+        return self.latest.phase if self.latest and self.latest.phase else None
+
+    @property
+    def response_rate(self) -> float | None:
+        if not self.latest or not self.latest.n_invited:
+            return None
+        return self.latest.n / self.latest.n_invited
+
+    @property
+    def trend(self) -> int | None:
+        """+1 / 0 / −1 phase steps since the previous round; None when either is unknown."""
+        if not self.latest or not self.previous or not self.latest.phase or not self.previous.phase:
+            return None
+        return (self.latest.phase > self.previous.phase) - (self.latest.phase < self.previous.phase)
+
+
+def portfolio(consultancy_id: int) -> list[PortfolioRow]:
+    organisations = list(db.session.scalars(
+        sa.select(Organisation).where(Organisation.consultancy_id == consultancy_id).order_by(Organisation.name)))
+    latest = latest_points_of([o.id for o in organisations])
+    return [PortfolioRow(o, *latest.get(o.id, (None, None))) for o in organisations]

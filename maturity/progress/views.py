@@ -1,0 +1,54 @@
+"""Progress between rounds (an organisation) and the portfolio (a consultancy)."""
+
+from __future__ import annotations
+
+from flask import g, render_template, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from ..core import dimension_label, phase_name
+from ..instrument import load_instrument
+from ..results.views import number
+from ..tenancy.access import CONSULTANT, DIRECTOR, consultancy_blueprint, organisation_blueprint, roles_required
+from .services import TREND_DIMENSIONS, organisation_progress, portfolio
+
+bp = organisation_blueprint("progress", __name__, "/progress")
+portfolio_bp = consultancy_blueprint("portfolio", __name__, "/portfolio")
+
+
+@bp.route("/")
+@roles_required(DIRECTOR, CONSULTANT)
+def page():
+    progress = organisation_progress(g.org)
+    shown = [p for p in progress.points if p.is_shown]
+    return render_template(
+        "progress/page.html", p=progress, number=number, dimensions=TREND_DIMENSIONS, lang=get_locale().language,
+        instrument=load_instrument(shown[-1].instrument_version) if shown else None,
+        dimension_label=lambda d: dimension_label(d, _), phase_name=phase_name,
+    )
+
+
+SORTS = {
+    "name": lambda row: row.organisation.name.lower(),
+    "phase": lambda row: (row.phase or 0),
+    "rate": lambda row: (row.response_rate if row.response_rate is not None else -1),
+    "date": lambda row: (row.latest.opens_on.isoformat() if row.latest else ""),
+}
+
+
+@portfolio_bp.route("/")
+def index():
+    rows = portfolio(g.consultancy.id)
+    phase_filter = request.args.get("phase", "")
+    query = (request.args.get("q") or "").strip().lower()
+    if phase_filter:
+        rows = [r for r in rows if r.phase and r.phase.key == phase_filter]
+    if query:
+        rows = [r for r in rows if query in r.organisation.name.lower() or query in (r.organisation.sector or "").lower()]
+    sort = request.args.get("sort", "name")
+    if sort not in SORTS:
+        sort = "name"
+    descending = request.args.get("dir") == "desc"
+    rows.sort(key=SORTS[sort], reverse=descending)
+    return render_template("progress/portfolio.html", rows=rows, sort=sort, descending=descending,
+                           phase_filter=phase_filter, query=request.args.get("q", ""))

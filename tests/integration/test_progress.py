@@ -1,0 +1,133 @@
+"""Progress between rounds and the portfolio."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from maturity.extensions import db
+from maturity.instrument import load_instrument
+from maturity.plans.models import ActionPlan, ItemStatus
+from maturity.plans import services as plans
+from maturity.rounds import services
+from maturity.rounds.models import Round
+from maturity.tenancy.models import Organisation
+
+from ..factories import OrganisationFactory
+from .test_results import _bulk
+
+
+def _round(org, title, days_ago, n, world, seed):
+    round_ = services.create_round(org, services.RoundSettings(
+        title=title, opens_on=date.today() - timedelta(days=days_ago), closes_on=date.today() - timedelta(days=days_ago - 20)))
+    services.open_round(round_)
+    _bulk(round_, world, n=n, customers=0, seed=seed) if org.id == world.ours.org.id else _bulk_other(round_, n, seed)
+    db.session.flush()
+    return round_
+
+
+def _bulk_other(round_, n, seed):
+    import random
+
+    from maturity.rounds.models import Response
+
+    rng = random.Random(seed)
+    db.session.execute(sa.insert(Response), [dict(
+        id=f"o{seed:03d}{i:028d}", round_id=round_.id, organisation_id=round_.organisation_id, department_id=None,
+        receipt=f"o{seed:03d}{i:028d}" * 2, submitted_on=date.today(), quiz_total=20, band="average",
+        skills=rng.uniform(40, 80), leadership=rng.uniform(40, 80), culture=rng.uniform(40, 80),
+        mirror_self=60.0, mirror_estimate=60.0) for i in range(n)])
+
+
+def test_progress_page_shows_phases_changes_and_carried_actions(client, auth, world, app):
+    first = _round(world.ours.org, "Eerste meting", 200, 40, world, seed=11)
+    plan = ActionPlan(round_id=first.id, organisation_id=world.ours.org.id)
+    db.session.add(plan)
+    db.session.flush()
+    done = plans.add_item(plan, title="Klantpanel opgezet", description="", owner="Marieke", due_on=None)
+    done.status = ItemStatus.DONE
+    second = _round(world.ours.org, "Tweede meting", 10, 40, world, seed=12)
+    db.session.execute(sa.update(sa.table("response", sa.column("round_id"), sa.column("leadership")))
+                       .where(sa.column("round_id") == second.id).values(leadership=sa.column("leadership") + 25))
+    auth.login(world.ours.director)
+    html = client.get(f"/o/{world.ours.org.slug}/progress/").get_data(as_text=True)
+    assert "Eerste meting" in html and "Tweede meting" in html
+    assert "▲" in html  # leadership moved beyond the noise
+    assert "Klantpanel opgezet" in html and "Afgerond" in html
+    assert "binnen de ruis" in html or "▼" in html or html.count("▲") >= 1
+
+
+def test_mixed_instrument_versions_compare_only_shared_items(client, auth, world, monkeypatch):
+    v1 = load_instrument("1")
+    culture = dataclasses.replace(v1.culture, items=v1.culture.items[1:])
+    v2 = dataclasses.replace(v1, version="2", culture=culture)
+    import maturity.progress.services as progress
+
+    monkeypatch.setattr(progress, "load_instrument", lambda version: v2 if version == "2" else v1)
+    import maturity.progress.views as views
+
+    monkeypatch.setattr(views, "load_instrument", lambda version: v2 if version == "2" else v1)
+    _round(world.ours.org, "Oud", 200, 30, world, seed=21)
+    new = _round(world.ours.org, "Nieuw", 10, 30, world, seed=22)
+    new.instrument_version = "2"
+    db.session.flush()
+    auth.login(world.ours.director)
+    html = client.get(f"/o/{world.ours.org.slug}/progress/").get_data(as_text=True)
+    shared = len(v1.leadership.items) + len(culture.items)
+    assert f"alleen de {shared} vragen die ze delen" in html
+
+
+def test_benchmark_needs_five_other_clients(client, auth, world):
+    _round(world.ours.org, "Onze meting", 10, 20, world, seed=31)
+    auth.login(world.ours.director)
+    others = []
+    for i in range(4):
+        org = OrganisationFactory(consultancy=world.ours.consultancy, name=f"Klant {i}", slug=f"klant-x{i}")
+        others.append(org)
+        _round(org, "Meting", 10, 8, world, seed=40 + i)
+    html = client.get(f"/o/{world.ours.org.slug}/progress/").get_data(as_text=True)
+    assert "zodra minstens 5 andere klantorganisaties" in html  # the sibling has no round: 4 contribute
+    org = OrganisationFactory(consultancy=world.ours.consultancy, name="Klant 5", slug="klant-x5")
+    _round(org, "Meting", 10, 8, world, seed=50)
+    html = client.get(f"/o/{world.ours.org.slug}/progress/").get_data(as_text=True)
+    assert "het gemiddelde van 5 andere klantorganisaties" in html
+    assert "Klant 0" not in html and "Klant 5" not in html  # never named
+
+
+def test_portfolio_lists_clients_with_phase_and_is_sortable_and_filterable(client, auth, world):
+    _round(world.ours.org, "Meting", 10, 20, world, seed=61)
+    auth.login(world.ours.consultant)
+    base = f"/c/{world.ours.consultancy.slug}/portfolio/"
+    html = client.get(base).get_data(as_text=True)
+    assert world.ours.org.name in html and world.sibling_org.name in html and world.theirs.org.name not in html
+    assert "nog geen ronde" in html
+    by_name_desc = client.get(base + "?sort=name&dir=desc").get_data(as_text=True)
+    assert by_name_desc.index(world.ours.org.name) < by_name_desc.index(world.sibling_org.name)
+    filtered = client.get(base + "?q=andere").get_data(as_text=True)
+    assert world.sibling_org.name in filtered and world.ours.org.name not in filtered
+    assert client.get(base + "?sort=bogus&phase=xx").status_code == 200
+
+
+def test_portfolio_query_count_does_not_grow_with_clients(client, auth, world):
+    from sqlalchemy import event
+
+    def count(url):
+        statements = []
+        listener = lambda *a: statements.append(1)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get(url).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    auth.login(world.ours.consultant)
+    url = f"/c/{world.ours.consultancy.slug}/portfolio/"
+    _round(world.ours.org, "Meting", 10, 10, world, seed=71)
+    few = count(url)
+    for i in range(6):
+        org = OrganisationFactory(consultancy=world.ours.consultancy, name=f"Extra {i}", slug=f"extra-{i}")
+        _round(org, "Meting", 10, 6, world, seed=80 + i)
+    assert count(url) == few
