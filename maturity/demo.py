@@ -207,7 +207,9 @@ def load_demo_rounds(rng: random.Random) -> None:
                          for item in instrument.mirror.items}
                 customer = services.submit_customer_response(round_, marks, "", "nl")
                 customer.submitted_on = opens + timedelta(days=rng.randint(0, 7))
-            for comment in DEMO_COMMENTS[:spec["customers"][phase] // 2] if org.name.startswith("Woon") and phase else []:
+            # Each round its own comments (the earlier round's were more critical).
+            comments = DEMO_COMMENTS_EARLIER if phase == 1 else DEMO_COMMENTS if phase == 2 else []
+            for comment in comments[:spec["customers"][phase] // 2] if org.name.startswith("Woon") else []:
                 customer = services.submit_customer_response(
                     round_, {item.answer_key("customer"): str(rng.randint(5, 8)) for item in instrument.mirror.items},
                     comment, "nl")
@@ -239,6 +241,14 @@ def _demo_plan(round_, rng: random.Random, *, is_current: bool) -> None:
         item.status = ItemStatus.OPEN if is_current else ItemStatus.DONE if n < 2 else ItemStatus.IN_PROGRESS
     plan.is_published = not is_current
 
+
+DEMO_COMMENTS_EARLIER = [
+    "Bij een reparatieverzoek hoor ik weken niets terug.",
+    "Op vrijdagmiddag staat er een bandje aan, ook als het dringend is.",
+    "Men legt uit wat de regels zijn, maar vraagt niet wat mijn situatie is.",
+    "De huismeester is behulpzaam en kent de buurt goed.",
+    "Ik moet mijn klacht iedere keer opnieuw uitleggen.",
+]
 
 DEMO_COMMENTS = [
     "Op vrijdagmiddag is er niemand bereikbaar, terwijl ik dan juist tijd heb om te bellen.",

@@ -48,6 +48,8 @@ def report_context(round_: Round, results: RoundResults) -> dict:
         "min_comment_size": results.min_comment_size, "instrument_version": inst.version,
         "response_rate": round(100 * results.n_responses / results.n_invited) if results.n_invited else None,
         "too_few": too_few,
+        "is_provisional": round_.is_open,
+        "provisional_text": _("Interim report: the round is still open until %(date)s.", date=format_date(round_.closes_on, "long")),
     }
     if not results.is_shown:
         return context
@@ -101,9 +103,10 @@ def report_context(round_: Round, results: RoundResults) -> dict:
         for stat in results.likert[section.key]:
             item = next(i for i in section.items if i.key == stat.key)
             score = oriented_mean(stat, inst)
+            shown = round(score, 1) if score is not None else None
             rows.append({"text": item.text.get(lang), "reverse": item.reverse, "n": stat.n, "dont_know": stat.dont_know,
-                         "score": number(score, 1) if score is not None else "—",
-                         "tone": "strong" if score and score >= 3.75 else ("weak" if score and score < 3 else "")})
+                         "score": number(score, 1) if score is not None else "—", "value": shown,
+                         "tone": "strong" if shown and shown >= 3.8 else ("weak" if shown and shown < 3.0 else "")})
         sections.append({"title": section.title.get(lang), "rows": rows})
     departments = [{
         "name": d.name, "visible": d.is_visible, "n": d.n, "complementary": d.why_hidden == "complementary",
@@ -111,10 +114,14 @@ def report_context(round_: Round, results: RoundResults) -> dict:
                    "heat": int(d.means[k] // 20) if d.means.get(k) is not None else "none"}
                   for k in ("skills", "leadership", "culture", "mirror_self")] if d.is_visible else [],
     } for d in results.departments]
-    weakest = [row for section in sections for row in section["rows"] if row["tone"] == "weak"]
-    key_findings = [s for s in next_steps[1:2]] + [headline]
-    if weakest:
-        key_findings.append(_("Weakest statement: “%(text)s” (%(score)s of 5).", text=weakest[-1]["text"], score=weakest[-1]["score"]))
+    if cust and est and own:
+        headline += " " + _("We rate ourselves %(self)s.") % {"self": number(mark.from_index(own.mean), 1)}
+    rated = sorted((row for section in sections for row in section["rows"] if row["value"] is not None),
+                   key=lambda row: row["value"])
+    key_findings = [headline]
+    if rated:
+        key_findings.append(_("Weakest statement: “%(text)s” (%(score)s of 5).", text=rated[0]["text"], score=rated[0]["score"]))
+        key_findings.append(_("Strongest statement: “%(text)s” (%(score)s of 5).", text=rated[-1]["text"], score=rated[-1]["score"]))
     plan = plan_for(round_)
     actions = [{
         "title": i.text("title", lang), "finding": i.text("finding", lang), "description": i.text("description", lang),

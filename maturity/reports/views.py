@@ -24,6 +24,7 @@ def download(round_id: int):
             "errors/error.html", status=503, title=_("The PDF could not be made right now"),
             message=_("Please try again in a minute."), back=url_for("plans.page", round_id=round_id),
         ), 503
-    filename = f"klantspiegel-{slugify(round_.title)}.pdf"
+    slug = slugify(round_.title)
+    filename = f"{slug if slug.startswith('klantspiegel') else 'klantspiegel-' + slug}.pdf"
     return HttpResponse(pdf, mimetype="application/pdf",
                         headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})

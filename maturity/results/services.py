@@ -258,7 +258,8 @@ def round_results(round_: Round) -> RoundResults:
         own = per_item.get(item.answer_key("self"), ItemStat(item.answer_key("self"), 0, None))
         est = per_item.get(item.answer_key("estimate"), ItemStat(item.answer_key("estimate"), 0, None))
         cust = customer_items.get(item.answer_key("customer")) if n_customers >= round_.min_group_size else None
-        gap = (own.mean - cust.mean) if (cust and cust.mean is not None and own.mean is not None) else None
+        # From the marks as shown (one decimal), so the column adds up for the reader.
+        gap = (round(own.mean, 1) - round(cust.mean, 1)) if (cust and cust.mean is not None and own.mean is not None) else None
         mirror.append(MirrorItemResult(item.key, own, est, cust, gap, gap is not None and abs(gap) >= 1.0))
 
     comments = None
