@@ -128,10 +128,12 @@ def _item_index(key: str, stats: DimensionStats, instrument) -> DimensionStats:
     return DimensionStats(stats.n, 100 - mean if reverse else mean, stats.sd * factor)
 
 
-def organisation_progress(org: Organisation) -> Progress:
-    rounds = list(db.session.scalars(
-        sa.select(Round).where(Round.organisation_id == org.id, Round.status != RoundStatus.DRAFT)
-        .order_by(Round.opens_on, Round.id)))
+def organisation_progress(org: Organisation, up_to: Round | None = None) -> Progress:
+    """Progress over the organisation's rounds (up to and including ``up_to``, for a report)."""
+    query = sa.select(Round).where(Round.organisation_id == org.id, Round.status != RoundStatus.DRAFT)
+    if up_to is not None:
+        query = query.where(Round.opens_on <= up_to.opens_on)
+    rounds = list(db.session.scalars(query.order_by(Round.opens_on, Round.id)))
     points = round_points(rounds, with_items=True)
     shown = [p for p in points if p.is_shown]
     dimension_changes: dict[str, Change | None] = {}

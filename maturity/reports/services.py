@@ -132,6 +132,7 @@ def report_context(round_: Round, results: RoundResults) -> dict:
         "title": next(s for s in inst.likert_sections if s.key == r.section).title.get(lang), "k": r.k, "n": r.n,
         "alpha": number(r.alpha, 2) if r.alpha is not None else "—", "is_low": r.alpha is not None and r.alpha < 0.7,
     } for r in results.reliability]
+    context["progress"] = _progress_context(round_, org, lang)
     context.update(
         phase=phase_name(placement.phase), gloss=phase_gloss(placement.phase, _), reasons=reasons,
         next_steps=next_steps, headline=headline, key_findings=key_findings[:3], dims=dims, mirror=mirror,
@@ -142,6 +143,36 @@ def report_context(round_: Round, results: RoundResults) -> dict:
         responses_text=ngettext("%(num)d employee response", "%(num)d employee responses", results.n_responses),
     )
     return context
+
+
+def _progress_context(round_: Round, org: Organisation, lang: str) -> dict | None:
+    """The progress section: only when an earlier round has results to compare with."""
+    from ..progress.services import TREND_DIMENSIONS, organisation_progress
+
+    progress = organisation_progress(org, up_to=round_)
+    shown = [p for p in progress.points if p.is_shown]
+    if len(shown) < 2:
+        return None
+    rows = []
+    for d in TREND_DIMENSIONS:
+        c = progress.dimension_changes.get(d)
+        rows.append({
+            "label": dimension_label(d, _),
+            "cells": [number(p.profile.get(d).mean, 0) if p.profile.get(d) else "—" for p in shown],
+            "change": (("+" if c.value > 0 else "") + number(c.value, 0)) if c else "—",
+            "meaningful": bool(c and c.is_meaningful), "up": bool(c and c.value > 0),
+        })
+    return {
+        "rounds": [{"title": p.title, "date": format_date(p.opens_on, "MMM yyyy"),
+                    "phase": phase_name(p.phase) if p.phase else _("too few responses"), "n": p.n} for p in progress.points],
+        "columns": [p.title for p in shown],
+        "rows": rows,
+        "gaps": [{"title": p.title, "gap": number(p.mirror_gap, 1) if p.mirror_gap is not None else None} for p in shown],
+        "carried_from": progress.carried_from,
+        "carried": [{"title": i.text("title", lang), "owner": i.owner or "—",
+                     "status": {"open": _("To do"), "in_progress": _("In progress"), "done": _("Done")}[i.status.value]}
+                    for i in progress.carried],
+    }
 
 
 def report_pdf(round_: Round) -> tuple[bytes, bool]:

@@ -131,3 +131,19 @@ def test_portfolio_query_count_does_not_grow_with_clients(client, auth, world):
         org = OrganisationFactory(consultancy=world.ours.consultancy, name=f"Extra {i}", slug=f"extra-{i}")
         _round(org, "Meting", 10, 6, world, seed=80 + i)
     assert count(url) == few
+
+
+def test_the_report_has_a_progress_section_from_the_second_round_on(client, auth, world):
+    import io
+
+    from pypdf import PdfReader
+
+    first = _round(world.ours.org, "Eerste meting", 200, 30, world, seed=91)
+    auth.login(world.ours.director)
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(
+        client.get(f"/o/{world.ours.org.slug}/rounds/{first.id}/report.pdf").data)).pages)
+    assert "Voortgang tussen rondes" not in text
+    second = _round(world.ours.org, "Tweede meting", 10, 30, world, seed=92)
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(
+        client.get(f"/o/{world.ours.org.slug}/rounds/{second.id}/report.pdf").data)).pages)
+    assert "Voortgang tussen rondes" in text and "Eerste meting" in text
