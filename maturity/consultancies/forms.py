@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, StringField, SubmitField
-from wtforms.validators import Optional
+from flask_wtf.file import FileAllowed, FileField
+from wtforms import BooleanField, EmailField, StringField, SubmitField
+from wtforms.validators import Optional, Regexp
 
 from ..forms_common import email_address, max_length, required, strip
 
@@ -25,3 +26,17 @@ class ConsultantForm(FlaskForm):
     name = StringField(_l("Name"), validators=[required(), max_length(120)], filters=[strip])
     email = EmailField(_l("Email address"), validators=[required(), email_address(), max_length(254)], filters=[strip])
     submit = SubmitField(_l("Invite consultant"))
+
+
+class SettingsForm(FlaskForm):
+    name = StringField(_l("Name of the consultancy"), validators=[required(), max_length(120)], filters=[strip])
+    primary_color = StringField(
+        _l("House colour"), validators=[required(), Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("Choose a colour like #00695c."))],
+        description=_l("Used on the cover of the PDF report."),
+    )
+    logo = FileField(
+        _l("Logo"), validators=[FileAllowed(["png", "jpg", "jpeg"], message=_l("Upload a PNG or JPEG image."))],
+        description=_l("PNG or JPEG, at most 300 KB. Shown on the cover of the PDF report."),
+    )
+    remove_logo = BooleanField(_l("Remove the current logo"))
+    submit = SubmitField(_l("Save settings"))

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 import sqlalchemy.orm  # noqa: F401  (sa.orm.joinedload)
-from flask import flash, g, redirect, render_template, url_for
+from flask import Response as HttpResponse
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import db
 from ..tenancy import services
 from ..tenancy.access import consultancy_blueprint, scoped_select
-from ..tenancy.models import ConsultantMembership, Organisation, OrganisationMembership, OrgRole
-from .forms import ConsultantForm, OrganisationForm
+from ..tenancy.models import ConsultantMembership, Consultancy, Organisation, OrganisationMembership, OrgRole
+from .forms import ConsultantForm, OrganisationForm, SettingsForm
 
 bp = consultancy_blueprint("consultancies", __name__)
 
@@ -92,3 +93,41 @@ def invite_consultant():
             flash(_("%(email)s has been invited.", email=form.email.data), "success")
             return redirect(url_for("consultancies.consultants"))
     return render_template("consultancies/consultants.html", memberships=_consultant_memberships(), form=form), 400
+
+
+LOGO_MAX_BYTES = 300 * 1024
+_LOGO_SIGNATURES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+
+
+def _logo_type(data: bytes) -> str | None:
+    return next((mime for magic, mime in _LOGO_SIGNATURES.items() if data.startswith(magic)), None)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def settings():
+    form = SettingsForm(obj=g.consultancy if request.method == "GET" else None)
+    if form.validate_on_submit():
+        data = form.logo.data.read() if form.logo.data else b""
+        mimetype = _logo_type(data) if data else None
+        if data and len(data) > LOGO_MAX_BYTES:
+            form.logo.errors.append(_("The logo is larger than 300 KB."))
+        elif data and mimetype is None:
+            form.logo.errors.append(_("This file is not a PNG or JPEG image."))
+        else:
+            services.update_consultancy(g.consultancy, name=form.name.data, primary_color=form.primary_color.data,
+                                        logo=(data, mimetype) if data else None, remove_logo=form.remove_logo.data)
+            db.session.commit()
+            flash(_("The settings have been saved."), "success")
+            return redirect(url_for("consultancies.settings"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("consultancies/settings.html", form=form), status
+
+
+@bp.route("/logo")
+def logo():
+    consultancy = db.session.scalar(
+        sa.select(Consultancy).options(sa.orm.undefer(Consultancy.logo)).where(Consultancy.id == g.consultancy.id))
+    if not consultancy.has_logo:
+        abort(404)
+    return HttpResponse(consultancy.logo, mimetype=consultancy.logo_mimetype,
+                        headers={"Cache-Control": "private, max-age=300", "X-Content-Type-Options": "nosniff"})

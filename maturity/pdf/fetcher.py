@@ -1,14 +1,19 @@
 """WeasyPrint may read our own static files and nothing else: no network, no ``file://``,
-no redirects, no ``data:`` tricks. Templates refer to static files as ``ks-static:/path``."""
+no redirects. Templates refer to static files as ``ks-static:/path``. The one exception is a
+base64 PNG or JPEG ``data:`` image, which the app itself builds for the consultancy's logo:
+it reaches nothing outside the document."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import mimetypes
 from pathlib import Path
 
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 SCHEME = "ks-static:"
+DATA_IMAGES = {"data:image/png;base64,": "image/png", "data:image/jpeg;base64,": "image/jpeg"}
 STATIC_ROOT = (Path(__file__).resolve().parent.parent / "static").resolve()
 
 
@@ -23,6 +28,13 @@ class StaticOnlyFetcher(URLFetcher):
         self.refused: list[str] = []
 
     def fetch(self, url, headers=None):
+        for prefix, mime in DATA_IMAGES.items():
+            if url.startswith(prefix):
+                try:
+                    return URLFetcherResponse(url[:40], body=base64.b64decode(url[len(prefix):], validate=True),
+                                              headers={"Content-Type": mime})
+                except (ValueError, binascii.Error):
+                    break
         if not url.startswith(SCHEME):
             self.refused.append(url)
             raise BlockedURL(f"blocked: {url[:80]}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import logging
 
@@ -32,6 +33,13 @@ def number(value: float, digits: int) -> str:
     return format_decimal(round(value, digits), format="0" if digits == 0 else "0." + "0" * digits)
 
 
+def _logo_data_uri(consultancy: Consultancy) -> str | None:
+    if not consultancy.has_logo:
+        return None
+    data = db.session.scalar(sa.select(Consultancy.logo).where(Consultancy.id == consultancy.id))
+    return f"data:{consultancy.logo_mimetype};base64," + base64.b64encode(data).decode()
+
+
 def report_context(round_: Round, results: RoundResults) -> dict:
     """Everything the PDF shows, as strings, numbers, lists and dicts: no ORM objects."""
     lang = get_locale().language
@@ -42,6 +50,7 @@ def report_context(round_: Round, results: RoundResults) -> dict:
     too_few = _("too few responses")
     context = {
         "lang": lang, "title": _("Customer orientation report"), "org_name": org.name, "consultancy_name": consultancy.name,
+        "color": consultancy.primary_color or "#00695c", "logo": _logo_data_uri(consultancy),
         "round_title": round_.title, "period": f"{format_date(round_.opens_on, 'long')} – {format_date(round_.closes_on, 'long')}",
         "date": format_date(utcnow(), "long"), "is_shown": results.is_shown, "n_responses": results.n_responses,
         "n_invited": results.n_invited, "n_customers": results.n_customers, "min_size": results.min_size,

@@ -18,9 +18,18 @@ class Consultancy(db.Model):
     name: so.Mapped[str] = so.mapped_column(sa.String(120))
     #: The tenant key in URLs (/c/<slug>/…); never reused.
     slug: so.Mapped[str] = so.mapped_column(sa.String(80), unique=True)
+    #: House colour for the PDF cover, as #rrggbb.
+    primary_color: so.Mapped[str] = so.mapped_column(sa.String(7), default="#00695c", server_default="#00695c")
+    #: PNG or JPEG, at most 300 KB, checked by its first bytes (never SVG: it could carry script).
+    logo: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary, deferred=True)
+    logo_mimetype: so.Mapped[str | None] = so.mapped_column(sa.String(32))
     created_at: so.Mapped[datetime] = created_at_column()
 
     organisations: so.WriteOnlyMapped[Organisation] = so.relationship(back_populates="consultancy")
+
+    @property
+    def has_logo(self) -> bool:
+        return self.logo_mimetype is not None
 
 
 class ConsultantMembership(db.Model):

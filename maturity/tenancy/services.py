@@ -146,3 +146,14 @@ def count_directors(org: Organisation) -> int:
             OrganisationMembership.organisation_id == org.id, OrganisationMembership.role == OrgRole.DIRECTOR
         )
     )
+
+
+def update_consultancy(consultancy: Consultancy, *, name: str, primary_color: str,
+                       logo: tuple[bytes, str] | None, remove_logo: bool) -> None:
+    consultancy.name = name.strip()
+    consultancy.primary_color = primary_color.lower()
+    if logo is not None:
+        consultancy.logo, consultancy.logo_mimetype = logo
+    elif remove_logo:
+        consultancy.logo, consultancy.logo_mimetype = None, None
+    log.info("consultancy settings updated id=%s", consultancy.id)
