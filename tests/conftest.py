@@ -153,3 +153,42 @@ def link_in(body: str, path_prefix: str) -> str:
     match = re.search(r"https?://[^/\s]+(" + re.escape(path_prefix) + r"[^\s]+)", body)
     assert match, f"no {path_prefix} link in message"
     return match.group(1)
+
+
+def count_queries(client, url: str) -> int:
+    """How many SQL statements one GET of ``url`` runs (asserting it succeeds)."""
+    statements = []
+
+    def listener(*args):
+        statements.append(1)
+
+    sa.event.listen(_db.engine, "before_cursor_execute", listener)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        sa.event.remove(_db.engine, "before_cursor_execute", listener)
+    return len(statements)
+
+
+@pytest.fixture
+def listener():
+    """A local HTTP server that records every request it gets (it must get none)."""
+    import http.server
+    import threading
+
+    hits = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1], hits
+    server.shutdown()
+    server.server_close()

@@ -6,7 +6,7 @@ import csv
 import io
 
 from flask import Response as HttpResponse
-from flask import g, render_template
+from flask import render_template
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 

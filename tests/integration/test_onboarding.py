@@ -165,19 +165,11 @@ def test_consultant_sees_all_clients_of_the_consultancy_only(client, auth, world
 
 
 def test_people_page_queries_do_not_grow_with_the_number_of_people(client, auth, world, app):
-    from sqlalchemy import event
-
+    from ..conftest import count_queries as count
     from ..factories import member
 
     def count_queries(url):
-        statements = []
-        listener = lambda *args: statements.append(1)  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
-            assert client.get(url).status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
-        return len(statements)
+        return count(client, url)
 
     auth.login(world.ours.director)
     url = f"/o/{world.ours.org.slug}/people"

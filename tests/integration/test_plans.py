@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import http.server
 import io
-import threading
 from datetime import date
 
 import pytest
@@ -15,7 +13,6 @@ from maturity.extensions import db
 from maturity.plans.models import ActionItem, ActionPlan, ItemStatus
 from maturity.reports.models import ReportCache
 
-from ..factories import member
 from .test_results import _fill
 
 
@@ -146,26 +143,6 @@ def test_report_is_cached_until_something_changes(client, auth, world, measured)
     db.session.expire_all()
     assert db.session.scalar(sa.select(ReportCache.created_at)) != created  # the plan changed
     del reports
-
-
-@pytest.fixture
-def listener():
-    hits = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            hits.append(self.path)
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server.server_address[1], hits
-    server.shutdown()
-    server.server_close()
 
 
 def test_free_text_cannot_make_the_pdf_fetch_anything(client, auth, world, app, listener):

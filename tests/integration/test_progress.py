@@ -12,8 +12,6 @@ from maturity.instrument import load_instrument
 from maturity.plans.models import ActionPlan, ItemStatus
 from maturity.plans import services as plans
 from maturity.rounds import services
-from maturity.rounds.models import Round
-from maturity.tenancy.models import Organisation
 
 from ..factories import OrganisationFactory
 from .test_results import _bulk
@@ -111,17 +109,10 @@ def test_portfolio_lists_clients_with_phase_and_is_sortable_and_filterable(clien
 
 
 def test_portfolio_query_count_does_not_grow_with_clients(client, auth, world):
-    from sqlalchemy import event
+    from ..conftest import count_queries
 
     def count(url):
-        statements = []
-        listener = lambda *a: statements.append(1)  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
-            assert client.get(url).status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
-        return len(statements)
+        return count_queries(client, url)
 
     auth.login(world.ours.consultant)
     url = f"/c/{world.ours.consultancy.slug}/portfolio/"

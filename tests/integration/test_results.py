@@ -10,13 +10,13 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import event
 
 from maturity.extensions import db
 from maturity.rounds import links, services
 from maturity.rounds.models import Invitation
 from maturity.tenancy.models import OrgRole
 
+from ..conftest import count_queries
 from ..factories import DepartmentFactory, member
 from .test_rounds import full_answers
 
@@ -109,20 +109,6 @@ def test_exports_neutralise_formulas(app, client, auth, world):
     assert "'=cmd|' /C calc'!A0" in values and not any(isinstance(v, str) and v.startswith("=") for v in values)
 
 
-def _count_queries(client, url):
-    statements = []
-
-    def listener(*args):
-        statements.append(1)
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
-    return len(statements)
-
-
 def _bulk(round_, world, n: int, customers: int, seed: int = 5) -> None:
     """n responses and answers inserted in bulk (submitting 1,000 one by one would be slow)."""
     from maturity.rounds.models import CustomerAnswer, CustomerResponse, Response, ResponseAnswer
@@ -161,12 +147,12 @@ def _bulk(round_, world, n: int, customers: int, seed: int = 5) -> None:
 def test_query_count_is_the_same_for_10_and_1000_responses(app, client, auth, world, suffix):
     small = _fill(app, world, {"Wonen": 10}, customers=12, seed=1)
     auth.login(world.ours.director)
-    few = _count_queries(client, _url(world, small, suffix))
+    few = count_queries(client, _url(world, small, suffix))
     big = services.create_round(world.ours.org, services.RoundSettings(
         title="Groot", opens_on=date.today(), closes_on=date.today() + timedelta(days=9)))
     services.open_round(big)
     _bulk(big, world, n=1000, customers=200)
-    assert _count_queries(client, _url(world, big, suffix)) == few
+    assert count_queries(client, _url(world, big, suffix)) == few
 
 
 def test_alpha_in_sql_matches_the_pure_function(app, world):

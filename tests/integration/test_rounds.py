@@ -4,7 +4,6 @@ customer mirror; and the confidentiality of what is stored."""
 from __future__ import annotations
 
 import re
-import threading
 from datetime import date, timedelta
 
 import pytest

@@ -2,34 +2,9 @@
 
 from __future__ import annotations
 
-import http.server
-import threading
-
 import pytest
 
 from maturity.pdf.render import PdfRenderError, render_pdf
-
-
-@pytest.fixture
-def listener():
-    """A local HTTP server that records every request it gets."""
-    hits = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            hits.append(self.path)
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_address[1], hits
-    server.shutdown()
-    server.server_close()
 
 
 def test_nothing_outside_static_is_fetched(listener):
