@@ -36,7 +36,7 @@ class Client(FlaskClient):
             return super().open(*args, **kwargs)
 
     def csrf_token(self) -> str:
-        html = self.get("/").get_data(as_text=True)
+        html = self.get("/", follow_redirects=True).get_data(as_text=True)
         match = CSRF_META.search(html)
         assert match, "no CSRF token on the home page"
         return match.group(1)

@@ -57,7 +57,20 @@ def index():
     if g.role in MANAGERS:
         context["department_counts"] = _department_counts()
         context["director_count"] = services.count_directors(g.org)
+        context["current"] = _current_round()
     return render_template("organisations/index.html", **context)
+
+
+def _current_round():
+    """The latest round (a draft too) with its counts and, when there are enough responses, its phase."""
+    from ..progress.services import round_points
+    from ..rounds.models import Round
+
+    round_ = db.session.scalar(scoped_select(Round).order_by(Round.opens_on.desc(), Round.id.desc()).limit(1))
+    if round_ is None:
+        return None
+    [point] = round_points([round_])
+    return {"round": round_, "point": point}
 
 
 def _my_open_invitations():

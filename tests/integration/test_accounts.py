@@ -16,7 +16,7 @@ from ..factories import PASSWORD, UserFactory
 def test_login_with_right_password_lands_on_overview(client, auth, world):
     response = auth.login(world.ours.director)
     assert response.location == "/"
-    assert "Klant ons" in client.get("/").get_data(as_text=True)
+    assert "Klant ons" in client.get("/", follow_redirects=True).get_data(as_text=True)
 
 
 @pytest.mark.parametrize("email,password", [

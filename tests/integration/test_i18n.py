@@ -66,7 +66,7 @@ def test_language_choice_is_saved_on_the_account(make_client, world):
     assert db.session.get(User, world.ours.director.id).locale == "en"
     second = make_client()  # another device, a fresh session
     second.submit("/login", {"email": world.ours.director.email, "password": "correct horse battery"})
-    assert "My overview" in second.get("/").get_data(as_text=True)
+    assert "Overview" in second.get("/", follow_redirects=True).get_data(as_text=True)
 
 
 def test_unknown_language_is_ignored(client, db):

@@ -138,3 +138,13 @@ def test_the_report_has_a_progress_section_from_the_second_round_on(client, auth
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(
         client.get(f"/o/{world.ours.org.slug}/rounds/{second.id}/report.pdf").data)).pages)
     assert "Voortgang tussen rondes" in text and "Eerste meting" in text
+
+
+def test_the_overview_shows_the_current_round_with_its_phase(client, auth, world):
+    auth.login(world.ours.director)
+    page = client.get("/", follow_redirects=True).get_data(as_text=True)  # one organisation: straight there
+    assert "Volgende stap: maak de eerste ronde aan" in page
+    round_ = _round(world.ours.org, "Meting", 5, 20, world, seed=95)
+    page = client.get(f"/o/{world.ours.org.slug}/").get_data(as_text=True)
+    assert "Huidige ronde: Meting" in page and "phase-chip" in page
+    assert f"/rounds/{round_.id}/results" in page
