@@ -26,6 +26,8 @@ class MemberForm(FlaskForm):
 
 
 class EditMemberForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[required(), max_length(120)], filters=[strip],
+                       description=_l("As shown in this organisation. The email address cannot be changed; remove and add the person again for a new address."))
     department = StringField(_l("Department"), validators=[Optional(), max_length(80)], filters=[strip])
     role = SelectField(_l("Role"), choices=role_choices)
     submit = SubmitField(_l("Save"))

@@ -214,6 +214,7 @@ def confirm_import():
 def edit_person(membership_id: int):
     membership = scoped_get(OrganisationMembership, membership_id)
     form = EditMemberForm(data={
+        "name": membership.display_name,
         "department": membership.department.name if membership.department else "",
         "role": membership.role.value,
     })
@@ -223,7 +224,7 @@ def edit_person(membership_id: int):
                 and services.count_directors(g.org) <= 1):
             form.role.errors.append(_("An organisation needs at least one director."))
         else:
-            services.update_member(membership, role=new_role, department=form.department.data)
+            services.update_member(membership, role=new_role, department=form.department.data, name=form.name.data)
             db.session.commit()
             flash(_("The changes have been saved."), "success")
             if membership.user_id == current_user.id and new_role is not OrgRole.DIRECTOR and g.role == DIRECTOR:

@@ -127,9 +127,12 @@ def import_members(org: Organisation, members: list[NewMember], *, inviter: User
     return added, skipped
 
 
-def update_member(membership: OrganisationMembership, *, role: OrgRole, department: str | None) -> None:
+def update_member(membership: OrganisationMembership, *, role: OrgRole, department: str | None,
+                  name: str | None = None) -> None:
     org = db.session.get(Organisation, membership.organisation_id)
     membership.role = role
+    if name:
+        membership.name = name.strip()
     dept = department_named(org, department)
     membership.department_id = dept.id if dept else None
     log.info("member updated membership=%s", membership.id)

@@ -136,7 +136,7 @@ def test_add_person_with_bad_input_keeps_what_was_typed(client, auth, world):
 def test_the_last_director_cannot_be_demoted_or_removed(client, auth, world):
     auth.login(world.ours.director)
     membership_id = world.ours.director.membership.id
-    response = client.submit(f"/o/{world.ours.org.slug}/people/{membership_id}/edit", {"role": "employee", "department": ""})
+    response = client.submit(f"/o/{world.ours.org.slug}/people/{membership_id}/edit", {"name": "Directeur", "role": "employee", "department": ""})
     assert response.status_code == 400 and "minstens één directeur" in response.get_data(as_text=True)
     client.submit(f"/o/{world.ours.org.slug}/people/{membership_id}/remove")
     assert db.session.get(OrganisationMembership, membership_id) is not None
@@ -146,11 +146,12 @@ def test_director_edits_and_removes_an_employee(client, auth, world):
     auth.login(world.ours.director)
     membership_id = world.ours.employee.membership.id
     response = client.submit(f"/o/{world.ours.org.slug}/people/{membership_id}/edit",
-                             {"role": "director", "department": "Directie"})
+                             {"name": "Nieuwe Naam", "role": "director", "department": "Directie"})
     assert response.status_code == 302
     db.session.expire_all()
     membership = db.session.get(OrganisationMembership, membership_id)
     assert membership.role is OrgRole.DIRECTOR and membership.department.name == "Directie"
+    assert membership.display_name == "Nieuwe Naam"
     client.submit(f"/o/{world.ours.org.slug}/people/{membership_id}/remove")
     db.session.expire_all()
     assert db.session.get(OrganisationMembership, membership_id) is None
@@ -197,7 +198,7 @@ def test_a_director_who_demotes_themselves_lands_on_a_page_they_may_see(client, 
     member(world.ours.org, OrgRole.DIRECTOR)
     auth.login(world.ours.director)
     response = client.submit(f"/o/{world.ours.org.slug}/people/{world.ours.director.membership.id}/edit",
-                             {"role": "employee", "department": ""}, follow_redirects=True)
+                             {"name": "Directeur", "role": "employee", "department": ""}, follow_redirects=True)
     assert response.status_code == 200 and "De wijzigingen zijn opgeslagen" in response.get_data(as_text=True)
 
 
