@@ -33,12 +33,27 @@ def page(round_id: int):
     results = round_results(round_)
     context = {"round": round_, "r": results, "number": number, "oriented_mean": oriented_mean,
                "dimension_label": lambda d: dimension_label(d, _)}
+    context["previous"] = _previous_round_point(round_)
     if results.placement is not None:
         context.update(
             phase=phase_name(results.placement.phase), gloss=phase_gloss(results.placement.phase, _),
             reasons=explain(results.placement, _, number), next_steps=explain_next(results.placement, _, number),
         )
     return render_template("results/page.html", **context)
+
+
+def _previous_round_point(round_: Round):
+    """The round before this one, with its phase, for a one-line comparison."""
+    import sqlalchemy as sa
+
+    from ..extensions import db
+    from ..progress.services import round_points
+    from ..rounds.models import RoundStatus
+
+    previous = db.session.scalar(
+        sa.select(Round).where(Round.organisation_id == round_.organisation_id, Round.status != RoundStatus.DRAFT,
+                               Round.opens_on < round_.opens_on).order_by(Round.opens_on.desc()).limit(1))
+    return round_points([previous])[0] if previous else None
 
 
 @bp.route("/results/live.json")

@@ -148,3 +148,11 @@ def test_the_overview_shows_the_current_round_with_its_phase(client, auth, world
     page = client.get(f"/o/{world.ours.org.slug}/").get_data(as_text=True)
     assert "Huidige ronde: Meting" in page and "phase-chip" in page
     assert f"/rounds/{round_.id}/results" in page
+
+
+def test_results_page_names_the_previous_rounds_phase(client, auth, world):
+    _round(world.ours.org, "Eerste meting", 200, 20, world, seed=97)
+    second = _round(world.ours.org, "Tweede meting", 5, 20, world, seed=98)
+    auth.login(world.ours.director)
+    html = client.get(f"/o/{world.ours.org.slug}/rounds/{second.id}/results").get_data(as_text=True)
+    assert "Vorige ronde (Eerste meting)" in html and "Bekijk wat er veranderde" in html
