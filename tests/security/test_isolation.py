@@ -335,3 +335,26 @@ def test_customer_routes_need_the_rounds_customer_token(app, world, make_client)
             for method in _methods(rule):
                 data = dict(POST_DATA, csrf_token=token) if method == "POST" else None
                 assert client.open(url, method=method, data=data).status_code == 404, f"{method} {url}"
+
+
+GARBAGE = {
+    "name": "x" * 5000, "email": "@@", "role": "king", "department": "\x00\u202e" * 50, "title": "",
+    "opens_on": "2027-02-30", "closes_on": "yesterday", "min_group_size": "-1", "min_comment_group_size": "1e9",
+    "departments": "abc", "description": "y" * 10000, "owner": "z" * 500, "due_on": "31/31/31", "status": "maybe",
+    "direction": "sideways", "locale": "xx", "next": "//evil.example", "content": "%%%not-base64%%%",
+    "primary_color": "javascript:alert(1)", "quiz.q1": "z", "leadership.l1": "99", "comment": "c" * 9000,
+    "password": "", "confirm": "x", "current_password": "", "website": "",
+}
+
+
+def test_no_post_route_answers_500_to_garbage(app, world, make_client):
+    """Bad input gets a message or a refusal, never a server error."""
+    for actor in (world.ours.director, world.ours.consultant, world.admin):
+        client = make_client()
+        client.submit("/login", {"email": actor.email, "password": "correct horse battery"})
+        token = client.csrf_token()
+        for rule in _rules(app):
+            if "POST" not in rule.methods or rule.endpoint in {"accounts.logout"}:
+                continue
+            response = client.post(_own_url(rule, world), data=dict(GARBAGE, csrf_token=token))
+            assert response.status_code < 500, f"{actor.email} POST {rule.rule} -> {response.status_code}"
