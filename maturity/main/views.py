@@ -30,6 +30,11 @@ def home():
     return render_template("main/dashboard.html", consultancies=consultancies, memberships=memberships)
 
 
+@bp.route("/accessibility")
+def accessibility():
+    return render_template("main/accessibility.html")
+
+
 @bp.route("/healthz")
 def health():
     db.session.execute(sa.text("SELECT 1"))

@@ -15,7 +15,7 @@ from maturity.tenancy.models import ConsultantMembership, Department, Organisati
 
 #: Reachable without logging in.
 PUBLIC = {
-    "main.home", "main.health", "accounts.login", "accounts.logout", "accounts.forgot_password",
+    "main.home", "main.health", "main.accessibility", "accounts.login", "accounts.logout", "accounts.forgot_password",
     "accounts.reset_password", "accounts.accept_invitation", "accounts.set_language",
 }
 #: Any logged-in user, about themselves only.
