@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, session
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from flask_login import current_user
 
 
@@ -38,3 +38,8 @@ def locale_for(user) -> str:
     """The locale to write to ``user`` in (mail), from their saved language."""
     language = user.locale if user.locale in LOCALE_FOR_LANGUAGE else current_app.config["BABEL_DEFAULT_LOCALE"]
     return LOCALE_FOR_LANGUAGE[language]
+
+
+def number(value: float, digits: int) -> str:
+    """A number in the reader's locale (decimal comma in Dutch), as the core's sentences want it."""
+    return format_decimal(round(value, digits), format="0" if digits == 0 else "0." + "0" * digits)

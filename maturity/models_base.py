@@ -33,3 +33,9 @@ class UTCDateTime(sa.types.TypeDecorator):
 
 def created_at_column() -> so.Mapped[datetime]:
     return so.mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+
+def enum_type(enum_class, name: str) -> sa.Enum:
+    """A str-Enum stored as its values in a VARCHAR with a CHECK constraint (same on every backend)."""
+    return sa.Enum(enum_class, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e],
+                   validate_strings=True, create_constraint=True, name=name)

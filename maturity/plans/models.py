@@ -9,13 +9,19 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from ..extensions import db
-from ..models_base import UTCDateTime, created_at_column, utcnow
+from ..models_base import UTCDateTime, created_at_column, enum_type, utcnow
 
 
 class ItemStatus(str, enum.Enum):
     OPEN = "open"
     IN_PROGRESS = "in_progress"
     DONE = "done"
+
+    @property
+    def label(self) -> str:
+        from flask_babel import gettext as _
+
+        return {"open": _("To do"), "in_progress": _("In progress"), "done": _("Done")}[self.value]
 
 
 class ActionPlan(db.Model):
@@ -52,11 +58,7 @@ class ActionItem(db.Model):
     finding: so.Mapped[str | None] = so.mapped_column(sa.Text)
     owner: so.Mapped[str | None] = so.mapped_column(sa.String(120))
     due_on: so.Mapped[date | None]
-    status: so.Mapped[ItemStatus] = so.mapped_column(
-        sa.Enum(ItemStatus, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e],
-                validate_strings=True, create_constraint=True, name="item_status"),
-        default=ItemStatus.OPEN,
-    )
+    status: so.Mapped[ItemStatus] = so.mapped_column(enum_type(ItemStatus, "item_status"), default=ItemStatus.OPEN)
     position: so.Mapped[int] = so.mapped_column(default=0)
     #: A generated item the director removed; kept so that regenerating does not bring it back.
     is_removed: so.Mapped[bool] = so.mapped_column(default=False)

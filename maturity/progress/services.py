@@ -16,6 +16,7 @@ from ..core.progress import Benchmark, Change, benchmark, change, shared_keys
 from ..extensions import db
 from ..instrument import load_instrument
 from ..plans.models import ActionItem, ActionPlan
+from ..results.services import stats_from_sums as _stats
 from ..rounds.models import CustomerResponse, Invitation, Response, ResponseAnswer, Round, RoundStatus
 from ..tenancy.models import Organisation
 
@@ -43,10 +44,6 @@ class RoundPoint:
     @property
     def is_shown(self) -> bool:
         return self.n >= self.min_size
-
-
-def _stats(n, total, squares):
-    return DimensionStats.from_sums(int(n), float(total), float(squares)) if n else None
 
 
 def round_points(rounds: list[Round], *, with_items: bool = False) -> list[RoundPoint]:

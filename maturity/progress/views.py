@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from ..core import dimension_label, phase_name
 from ..instrument import load_instrument
-from ..results.views import number
+from ..i18n import number
 from ..tenancy.access import CONSULTANT, DIRECTOR, consultancy_blueprint, organisation_blueprint, roles_required
 from .services import TREND_DIMENSIONS, organisation_progress, portfolio
 

@@ -14,6 +14,7 @@ from flask_babel import ngettext
 
 from ..core import dimension_label, explain, explain_next, phase_gloss, phase_name
 from ..extensions import db
+from ..i18n import number
 from ..models_base import utcnow
 from ..pdf.render import render_pdf
 from ..plans.services import plan_for, visible_items
@@ -25,12 +26,6 @@ from .models import ReportCache
 log = logging.getLogger(__name__)
 
 DIMENSIONS = ("skills", "leadership", "culture", "mirror_self", "mirror_estimate", "mirror_customer")
-
-
-def number(value: float, digits: int) -> str:
-    from flask_babel import format_decimal
-
-    return format_decimal(round(value, digits), format="0" if digits == 0 else "0." + "0" * digits)
 
 
 def _logo_data_uri(consultancy: Consultancy) -> str | None:
@@ -135,7 +130,7 @@ def report_context(round_: Round, results: RoundResults) -> dict:
     actions = [{
         "title": i.text("title", lang), "finding": i.text("finding", lang), "description": i.text("description", lang),
         "owner": i.owner or "—", "due": format_date(i.due_on, "medium") if i.due_on else "—",
-        "status": {"open": _("To do"), "in_progress": _("In progress"), "done": _("Done")}[i.status.value],
+        "status": i.status.label,
     } for i in visible_items(plan)] if plan else []
     reliability = [{
         "title": next(s for s in inst.likert_sections if s.key == r.section).title.get(lang), "k": r.k, "n": r.n,
@@ -179,7 +174,7 @@ def _progress_context(round_: Round, org: Organisation, lang: str) -> dict | Non
         "gaps": [{"title": p.title, "gap": number(p.mirror_gap, 1) if p.mirror_gap is not None else None} for p in shown],
         "carried_from": progress.carried_from,
         "carried": [{"title": i.text("title", lang), "owner": i.owner or "—",
-                     "status": {"open": _("To do"), "in_progress": _("In progress"), "done": _("Done")}[i.status.value]}
+                     "status": i.status.label}
                     for i in progress.carried],
     }
 

@@ -102,7 +102,7 @@ class RoundResults:
         return self.comments is not None
 
 
-def _stats(n, total, squares) -> DimensionStats | None:
+def stats_from_sums(n, total, squares) -> DimensionStats | None:
     return DimensionStats.from_sums(int(n), float(total), float(squares)) if n else None
 
 
@@ -113,7 +113,7 @@ def _dimension_stats(round_id: int) -> tuple[int, dict[str, DimensionStats | Non
         select += [sa.func.count(column), sa.func.sum(column), sa.func.sum(column * column)]
     row = db.session.execute(sa.select(*select).where(Response.round_id == round_id)).one()
     n = row[0]
-    stats = {d: _stats(*row[1 + 3 * i: 4 + 3 * i]) for i, d in enumerate(DIMENSIONS)}
+    stats = {d: stats_from_sums(*row[1 + 3 * i: 4 + 3 * i]) for i, d in enumerate(DIMENSIONS)}
     return n, stats
 
 
@@ -123,7 +123,7 @@ def _customer_stats(round_id: int) -> tuple[int, DimensionStats | None]:
         sa.select(sa.func.count(CustomerResponse.id), sa.func.count(column), sa.func.sum(column),
                   sa.func.sum(column * column)).where(CustomerResponse.round_id == round_id)
     ).one()
-    return n, _stats(valued, total, squares)
+    return n, stats_from_sums(valued, total, squares)
 
 
 def _item_rows(round_id: int):

@@ -7,10 +7,11 @@ import io
 
 from flask import Response as HttpResponse
 from flask import render_template
-from flask_babel import format_decimal, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ..core import dimension_label, explain, explain_next, phase_gloss, phase_name
+from ..i18n import number
 from ..rounds.models import Round
 from ..tenancy.access import CONSULTANT, DIRECTOR, organisation_blueprint, roles_required, scoped_get
 from . import exports
@@ -19,11 +20,6 @@ from .services import live_counts, oriented_mean, round_results
 bp = organisation_blueprint("results", __name__, "/rounds/<int:round_id>")
 
 MANAGERS = (DIRECTOR, CONSULTANT)
-
-
-def number(value: float, digits: int) -> str:
-    """Dutch decimal comma (or English point), the way the core's sentences want numbers."""
-    return format_decimal(round(value, digits), format="0" if digits == 0 else "0." + "0" * digits)
 
 
 @bp.route("/results")

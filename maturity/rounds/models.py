@@ -18,7 +18,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from ..extensions import db
-from ..models_base import UTCDateTime, created_at_column
+from ..models_base import UTCDateTime, created_at_column, enum_type
 
 
 def _random_id() -> str:
@@ -47,11 +47,7 @@ class Round(db.Model):
     #: Aggregates resting on fewer responses are suppressed. Fixed once the round opens.
     min_group_size: so.Mapped[int] = so.mapped_column(default=5)
     min_comment_group_size: so.Mapped[int] = so.mapped_column(default=10)
-    status: so.Mapped[RoundStatus] = so.mapped_column(
-        sa.Enum(RoundStatus, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e],
-                validate_strings=True, create_constraint=True, name="round_status"),
-        default=RoundStatus.DRAFT,
-    )
+    status: so.Mapped[RoundStatus] = so.mapped_column(enum_type(RoundStatus, "round_status"), default=RoundStatus.DRAFT)
     #: Empty means every department takes part.
     department_ids: so.Mapped[list[int]] = so.mapped_column(sa.JSON, default=list)
     #: The public customer-mirror link; anyone with it can answer the customer questions.

@@ -8,7 +8,7 @@ import sqlalchemy.orm as so
 
 from ..accounts.models import User
 from ..extensions import db
-from ..models_base import created_at_column
+from ..models_base import created_at_column, enum_type
 
 
 class Consultancy(db.Model):
@@ -102,10 +102,7 @@ class OrganisationMembership(db.Model):
         sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True
     )
     user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
-    role: so.Mapped[OrgRole] = so.mapped_column(
-        sa.Enum(OrgRole, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e],
-                validate_strings=True, create_constraint=True, name="org_role")
-    )
+    role: so.Mapped[OrgRole] = so.mapped_column(enum_type(OrgRole, "org_role"))
     department_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("department.id", ondelete="SET NULL"), index=True
     )
