@@ -32,13 +32,16 @@ def needs_rehash(password_hash: str) -> bool:
     return _hasher.check_needs_rehash(password_hash)
 
 
-# A hash of a random string, verified against when the email is unknown so that the
-# response time does not reveal which accounts exist.
-_DUMMY_HASH = _hasher.hash("klantspiegel-timing-equaliser")
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    # Made on first use, not at import: hashing costs ~50 ms that start-up needn't pay.
+    return _hasher.hash("klantspiegel-timing-equaliser")
 
 
 def burn_verification_time(password: str) -> None:
-    verify_password(_DUMMY_HASH, password)
+    """Verify against a dummy hash when the email is unknown, so that the response time does
+    not reveal which accounts exist."""
+    verify_password(_dummy_hash(), password)
 
 
 @lru_cache(maxsize=1)
