@@ -71,7 +71,8 @@ class DepartmentFactory(Base):
 
 def consultant(consultancy: Consultancy, **kwargs) -> User:
     user = UserFactory(**kwargs)
-    db.session.add(ConsultantMembership(consultancy_id=consultancy.id, user_id=user.id))
+    user.consultant_membership = ConsultantMembership(consultancy_id=consultancy.id, user_id=user.id)
+    db.session.add(user.consultant_membership)
     db.session.flush()
     return user
 

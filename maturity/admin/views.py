@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..accounts import services as account_services
+from ..accounts.models import User
 from ..extensions import db
+from ..organisations.forms import ActionForm
 from ..mail.models import OutboxMessage
 from ..tenancy import services
 from ..tenancy.models import ConsultantMembership, Consultancy, Organisation
@@ -65,3 +68,31 @@ def outbox():
 def outbox_message(message_id: int):
     message = db.session.get(OutboxMessage, message_id) or abort(404)
     return render_template("admin/outbox_message.html", message=message)
+
+
+@bp.route("/users")
+def users():
+    query = (request.args.get("q") or "").strip().lower()
+    found = []
+    if query:
+        found = db.session.scalars(
+            sa.select(User).where(sa.or_(User.email.contains(query), sa.func.lower(User.name).contains(query)))
+            .order_by(User.email).limit(50)
+        ).all()
+    return render_template("admin/users.html", users=found, query=query, action_form=ActionForm())
+
+
+@bp.route("/users/<int:user_id>/deactivate", methods=["POST"])
+def deactivate_user(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    if ActionForm().validate_on_submit():
+        if user.id == current_user.id:
+            flash(_("You cannot deactivate your own account."), "error")
+        elif user.is_deactivated:
+            user.is_deactivated = False
+            db.session.commit()
+            flash(_("%(email)s can log in again.", email=user.email), "success")
+        else:
+            account_services.deactivate_user(user)
+            flash(_("%(email)s has been deactivated and logged out everywhere.", email=user.email), "success")
+    return redirect(url_for("admin.users", q=user.email))

@@ -11,7 +11,9 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..tenancy import services
-from ..tenancy.access import consultancy_blueprint, scoped_select
+from ..accounts.services import send_invitation
+from ..organisations.forms import ActionForm
+from ..tenancy.access import consultancy_blueprint, scoped_get, scoped_select
 from ..tenancy.models import ConsultantMembership, Consultancy, Organisation, OrganisationMembership, OrgRole
 from .forms import ConsultantForm, OrganisationForm, SettingsForm
 
@@ -77,7 +79,8 @@ def _consultant_memberships():
 
 @bp.route("/consultants")
 def consultants():
-    return render_template("consultancies/consultants.html", memberships=_consultant_memberships(), form=ConsultantForm())
+    return render_template("consultancies/consultants.html", memberships=_consultant_memberships(), form=ConsultantForm(),
+                           action_form=ActionForm())
 
 
 @bp.route("/consultants", methods=["POST"])
@@ -92,7 +95,8 @@ def invite_consultant():
             db.session.commit()
             flash(_("%(email)s has been invited.", email=form.email.data), "success")
             return redirect(url_for("consultancies.consultants"))
-    return render_template("consultancies/consultants.html", memberships=_consultant_memberships(), form=form), 400
+    return render_template("consultancies/consultants.html", memberships=_consultant_memberships(), form=form,
+                           action_form=ActionForm()), 400
 
 
 LOGO_MAX_BYTES = 300 * 1024
@@ -131,3 +135,27 @@ def logo():
         abort(404)
     return HttpResponse(consultancy.logo, mimetype=consultancy.logo_mimetype,
                         headers={"Cache-Control": "private, max-age=300", "X-Content-Type-Options": "nosniff"})
+
+
+@bp.route("/consultants/<int:consultant_id>/remove", methods=["POST"])
+def remove_consultant(consultant_id: int):
+    membership = scoped_get(ConsultantMembership, consultant_id)
+    if ActionForm().validate_on_submit():
+        if membership.user_id == current_user.id:
+            flash(_("You cannot remove yourself. Ask another consultant."), "error")
+        else:
+            name = membership.display_name
+            services.remove_consultant(membership)
+            db.session.commit()
+            flash(_("%(name)s no longer has access to %(consultancy)s.", name=name, consultancy=g.consultancy.name), "success")
+    return redirect(url_for("consultancies.consultants"))
+
+
+@bp.route("/consultants/<int:consultant_id>/invite", methods=["POST"])
+def resend_consultant_invitation(consultant_id: int):
+    membership = scoped_get(ConsultantMembership, consultant_id)
+    if ActionForm().validate_on_submit():
+        send_invitation(membership.user, context=g.consultancy.name, inviter=current_user)
+        db.session.commit()
+        flash(_("The invitation to %(email)s has been sent again.", email=membership.user.email), "success")
+    return redirect(url_for("consultancies.consultants"))

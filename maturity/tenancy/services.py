@@ -160,3 +160,8 @@ def update_consultancy(consultancy: Consultancy, *, name: str, primary_color: st
     elif remove_logo:
         consultancy.logo, consultancy.logo_mimetype = None, None
     log.info("consultancy settings updated id=%s", consultancy.id)
+
+
+def remove_consultant(membership: ConsultantMembership) -> None:
+    db.session.delete(membership)
+    log.info("consultant removed membership=%s", membership.id)

@@ -223,3 +223,36 @@ def test_language_switch_after_a_failed_form_returns_to_the_form(client, auth, w
     client.submit("/admin/consultancies", {"name": ""})
     response = client.submit("/language", {"locale": "en", "next": ""}, headers={"Referer": "http://klantspiegel.local/admin/"})
     assert response.location == "/admin/"
+
+
+def test_consultant_removes_another_consultant_but_not_themselves(client, auth, world):
+    from maturity.tenancy.models import ConsultantMembership
+
+    from ..factories import consultant
+
+    colleague = consultant(world.ours.consultancy, email="collega@example.nl")
+    auth.login(world.ours.consultant)
+    base = f"/c/{world.ours.consultancy.slug}/consultants"
+    client.submit(f"{base}/{world.ours.consultant.consultant_membership.id}/remove")
+    assert db.session.get(ConsultantMembership, world.ours.consultant.consultant_membership.id) is not None
+    colleague_id = colleague.consultant_membership.id
+    client.submit(f"{base}/{colleague_id}/remove")
+    db.session.expire_all()
+    assert db.session.get(ConsultantMembership, colleague_id) is None
+
+
+def test_admin_deactivates_and_reactivates_a_user(make_client, world):
+    from maturity.accounts.models import User
+
+    victim = make_client()
+    victim.submit("/login", {"email": world.ours.director.email, "password": "correct horse battery"})
+    admin = make_client()
+    admin.submit("/login", {"email": world.admin.email, "password": "correct horse battery"})
+    assert world.ours.director.email in admin.get("/admin/users?q=directeur@ons").get_data(as_text=True)
+    admin.submit(f"/admin/users/{world.ours.director.id}/deactivate")
+    assert victim.get("/account").status_code == 302  # logged out everywhere
+    db.session.expire_all()
+    assert db.session.get(User, world.ours.director.id).is_deactivated
+    admin.submit(f"/admin/users/{world.ours.director.id}/deactivate")
+    db.session.expire_all()
+    assert not db.session.get(User, world.ours.director.id).is_deactivated

@@ -29,12 +29,15 @@ FOREIGN_CHILD = {
     "membership_id": lambda w: w.theirs.employee.membership.id,
     "round_id": lambda w: w.theirs.round.id,
     "item_id": lambda w: w.theirs.item.id,
+    "consultant_id": lambda w: w.theirs.consultant.consultant_membership.id,
 }
 #: The same kind of object in *our* tenant, for the routes that must work for us.
 OWN_CHILD = {
     "membership_id": lambda w: w.ours.employee.membership.id,
     "round_id": lambda w: w.ours.round.id,
     "item_id": lambda w: w.ours.item.id,
+    "consultant_id": lambda w: w.ours.consultant.consultant_membership.id,
+    "user_id": lambda w: w.ours.employee.id,
     "message_id": lambda w: 1,
     "section": lambda w: "quiz",
     "token": lambda w: w.ours.respondent_token,
@@ -138,6 +141,8 @@ def _snapshot():
     counts["plan"] = tuple(db.session.execute(
         sa.select(ActionItem.id, ActionItem.title, ActionItem.status, ActionItem.position, ActionItem.is_removed)
         .order_by(ActionItem.id)).all())
+    counts["consultants"] = tuple(db.session.execute(
+        sa.select(ConsultantMembership.id).order_by(ConsultantMembership.id)).all())
     counts["roles"] = tuple(db.session.execute(
         sa.select(OrganisationMembership.id, OrganisationMembership.role, OrganisationMembership.department_id)
         .order_by(OrganisationMembership.id)
@@ -207,10 +212,11 @@ def test_director_cannot_reach_a_sibling_client_of_the_same_consultancy(app, wor
             assert client.get(url).status_code in {404, 405}, url
 
 
-def test_own_tenant_routes_reject_foreign_child_ids(app, world, make_client):
-    """Our organisation in the URL, their object's id: the scoped helper must answer 404."""
+@pytest.mark.parametrize("actor", ["director", "consultant"])
+def test_own_tenant_routes_reject_foreign_child_ids(app, world, make_client, actor):
+    """Our tenant in the URL, their object's id: the scoped helper must answer 404."""
     client = make_client()
-    client.submit("/login", {"email": world.ours.director.email, "password": "correct horse battery"})
+    client.submit("/login", {"email": getattr(world.ours, actor).email, "password": "correct horse battery"})
     token = client.csrf_token()
     before = _snapshot()
     checked = 0
