@@ -25,6 +25,9 @@ def create_app(config: dict | None = None) -> Flask:
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         logging.getLogger("alembic").setLevel(logging.WARNING)
+    from .logs import install as install_log_redaction
+
+    install_log_redaction()
 
     register_extensions(app)
     register_blueprints(app)
@@ -63,6 +66,7 @@ def register_blueprints(app: Flask) -> None:
     from .rounds.mirror import bp as mirror_bp
     from .rounds.questionnaire import describe_item, section_intro, section_title
     from .rounds.respond import bp as respond_bp
+    from .rounds.respond import link_bp as respond_link_bp
     from .plans.views import bp as plans_bp
     from .progress.views import bp as progress_bp
     from .progress.views import portfolio_bp
@@ -71,7 +75,7 @@ def register_blueprints(app: Flask) -> None:
     from .rounds.views import bp as rounds_bp
 
     for bp in (main_bp, accounts_bp, admin_bp, consultancies_bp, organisations_bp, rounds_bp, results_bp, plans_bp,
-               reports_bp, progress_bp, portfolio_bp, respond_bp, mirror_bp):
+               reports_bp, progress_bp, portfolio_bp, respond_link_bp, respond_bp, mirror_bp):
         app.register_blueprint(bp)
     app.jinja_env.globals.update(
         describe_item=describe_item, section_title=section_title, section_intro=section_intro,

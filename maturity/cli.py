@@ -50,6 +50,19 @@ def register(app: Flask) -> None:
             db.session.commit()
         click.echo(f"{total} reminders sent.")
 
+    @app.cli.command("close-rounds")
+    def close_rounds() -> None:
+        """Close (and so publish) every open round whose end date has passed (run daily from cron)."""
+        from .rounds.models import Round, RoundStatus
+        from .rounds.services import close_round, today
+
+        due = db.session.scalars(
+            sa.select(Round).where(Round.status == RoundStatus.OPEN, Round.closes_on < today())).all()
+        for round_ in due:
+            close_round(round_)
+            db.session.commit()
+        click.echo(f"{len(due)} rounds closed.")
+
     @app.cli.command("demo")
     @click.option("--if-empty", is_flag=True, help="Only load when the database has no users yet.")
     def demo(if_empty: bool) -> None:

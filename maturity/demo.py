@@ -111,7 +111,7 @@ DEMO_ROUNDS = {
         "lean": {"Klantcontact": (0.38, 0.45, 0.62), "Wonen": (0.34, 0.40, 0.55), "Vastgoedonderhoud": (0.26, 0.30, 0.42),
                  "Wijkbeheer": (0.36, 0.42, 0.58)},
         "self_mark": (7.8, 7.6, 6.9), "estimate_mark": (7.5, 7.3, 6.6), "customer_mark": (5.3, 5.6, 6.6),
-        "customers": (8, 10, 10), "respond_share": (0.7, 0.75, 0.91),
+        "customers": (8, 10, 10, 3), "respond_share": (0.7, 0.75, 0.91, 0.45),
     },
     "Van Dam Installatietechniek": {
         "lean": {"Service & Onderhoud": (0, 0.55, 0.64), "Projecten": (0, 0.45, 0.6), "Verkoop": (0, 0.6, 0.68)},
@@ -155,7 +155,8 @@ def _answers(instrument, rng, lean: float, self_mark: float, estimate_mark: floa
 
 
 def load_demo_rounds(rng: random.Random) -> None:
-    """An earlier closed round and a current open one, with employee and customer responses."""
+    """Closed rounds with published results, and (for De Linde) a current open one whose
+    responses wait in the ballot box until it closes."""
     from datetime import datetime, time, timedelta, timezone
 
     import sqlalchemy as sa
@@ -169,7 +170,8 @@ def load_demo_rounds(rng: random.Random) -> None:
     periods = [
         ("Nulmeting najaar 2025", today - timedelta(days=400), today - timedelta(days=372), RoundStatus.CLOSED),
         ("Klantspiegel voorjaar 2026", today - timedelta(days=225), today - timedelta(days=197), RoundStatus.CLOSED),
-        ("Klantspiegel najaar 2026", today - timedelta(days=10), today + timedelta(days=11), RoundStatus.OPEN),
+        ("Klantspiegel najaar 2026", today - timedelta(days=45), today - timedelta(days=14), RoundStatus.CLOSED),
+        ("Pulsmeting winter 2026", today - timedelta(days=5), today + timedelta(days=16), RoundStatus.OPEN),
     ]
     for org in db.session.scalars(sa.select(Organisation).order_by(Organisation.id)):
         spec = DEMO_ROUNDS[org.name]
@@ -179,8 +181,9 @@ def load_demo_rounds(rng: random.Random) -> None:
             .order_by(OrganisationMembership.id)
         ).all()
         for phase, (title, opens, closes, status) in enumerate(periods):
-            if spec["respond_share"][phase] == 0:
+            if phase >= len(spec["respond_share"]) or spec["respond_share"][phase] == 0:
                 continue
+            like = min(phase, 2)  # the open pulse round leans like the latest closed one
             round_ = services.create_round(org, services.RoundSettings(title=title, opens_on=opens, closes_on=closes))
             round_.status = RoundStatus.OPEN
             day = datetime.combine(opens, time(9), tzinfo=timezone.utc)
@@ -195,30 +198,29 @@ def load_demo_rounds(rng: random.Random) -> None:
                 if rng.random() > spec["respond_share"][phase]:
                     continue
                 token = links.invitation_token(invitation.id, invitation.nonce)
-                lean = min(0.95, max(0.05, rng.gauss(spec["lean"][department][phase], 0.12)))
+                lean = min(0.95, max(0.05, rng.gauss(spec["lean"][department][like], 0.12)))
                 services.save_answers(invitation, token, _answers(
-                    instrument, rng, lean, spec["self_mark"][phase], spec["estimate_mark"][phase]))
-                response = services.submit_response(invitation, token)
+                    instrument, rng, lean, spec["self_mark"][like], spec["estimate_mark"][like]))
+                services.submit_response(invitation, token)
                 answered = opens + timedelta(days=rng.randint(0, max(0, min((closes - opens).days, (today - opens).days))))
-                response.submitted_on = answered
                 invitation.submitted_at = invitation.started_at = datetime.combine(answered, time(12), tzinfo=timezone.utc)
             for _ in range(spec["customers"][phase]):
-                marks = {item.answer_key("customer"): str(min(10, max(1, round(rng.gauss(spec["customer_mark"][phase], 1.3)))))
+                marks = {item.answer_key("customer"): str(min(10, max(1, round(rng.gauss(spec["customer_mark"][like], 1.3)))))
                          for item in instrument.mirror.items}
                 customer = services.submit_customer_response(round_, marks, "", "nl")
                 customer.submitted_on = opens + timedelta(days=rng.randint(0, 7))
             # Each round its own comments (the earlier round's were more critical).
             comments = DEMO_COMMENTS_EARLIER if phase == 1 else DEMO_COMMENTS if phase == 2 else []
-            for comment in comments[:spec["customers"][phase] // 2] if org.name.startswith("Woon") else []:
+            for comment in comments[:spec["customers"][phase] // 2] if org.name.startswith("Woon") and status is RoundStatus.CLOSED else []:
                 customer = services.submit_customer_response(
                     round_, {item.answer_key("customer"): str(rng.randint(5, 8)) for item in instrument.mirror.items},
                     comment, "nl")
                 customer.submitted_on = opens + timedelta(days=rng.randint(0, 7))
             if status is RoundStatus.CLOSED:
-                round_.status = RoundStatus.CLOSED
+                services.close_round(round_)  # releases the ballot box: the results are published
                 round_.closed_at = datetime.combine(closes, time(17), tzinfo=timezone.utc)
-            db.session.flush()
-            _demo_plan(round_, rng, is_current=status is RoundStatus.OPEN)
+                db.session.flush()
+                _demo_plan(round_, rng, is_current=phase == 2)
     db.session.commit()
 
 

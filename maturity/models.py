@@ -11,6 +11,7 @@ from .tenancy.models import (  # noqa: F401
     OrgRole,
 )
 from .rounds.models import (  # noqa: F401
+    Ballot,
     CustomerAnswer,
     CustomerResponse,
     Invitation,

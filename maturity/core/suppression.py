@@ -35,12 +35,15 @@ class Suppression:
         return group in self.visible
 
 
-def suppress(groups: Mapping[str, int], min_size: int, total: int | None = None) -> Suppression:
+def suppress(groups: Mapping[str, int], min_size: int, total: int | None = None,
+             also_hidden: frozenset[str] = frozenset()) -> Suppression:
     """Decide which groups (and whether the total) may be shown.
 
     ``groups`` maps group key to its number of responses. ``total`` is the number behind the
     overall aggregate when that is shown next to the groups; it may exceed the sum of the groups
     (respondents without a group). Pass None when no total is shown anywhere with these groups.
+    ``also_hidden`` names groups hidden for another reason (e.g. a department hidden as a
+    whole, when deciding one of its cells); they count towards the complement.
     """
     if min_size < 1:
         raise ValueError("min_size must be at least 1")
@@ -50,6 +53,7 @@ def suppress(groups: Mapping[str, int], min_size: int, total: int | None = None)
         raise ValueError(f"total {total} is smaller than the sum of the groups {sum(groups.values())}")
 
     why = {g: "below_minimum" for g, n in groups.items() if n < min_size}
+    why.update({g: "complementary" for g in also_hidden if g in groups and g not in why})
     is_total_visible = total is not None and total >= min_size
     if total is not None and not is_total_visible:
         # Every group is part of a total below the minimum, so each is below it too.

@@ -17,15 +17,28 @@ from .models import OutboxMessage
 log = logging.getLogger(__name__)
 
 
-def send_template_mail(recipient: str, subject: str, template: str, **context) -> OutboxMessage:
-    return send_mail(recipient, subject, render_template(template, **context))
+#: Stands in for a personal link in the stored copy of a message.
+REDACTED = "[…]"
 
 
-def send_mail(recipient: str, subject: str, body_text: str) -> OutboxMessage:
+def send_template_mail(recipient: str, subject: str, template: str, *, private: tuple[str, ...] = (),
+                       **context) -> OutboxMessage:
+    """``private`` names context values (personal respondent links) that go to the recipient
+    only: the outbox keeps the message with each of them replaced by a placeholder."""
+    body = render_template(template, **context)
+    stored = body
+    for name in private:
+        stored = stored.replace(context[name], REDACTED)
+    return send_mail(recipient, subject, body, stored_body=stored)
+
+
+def send_mail(recipient: str, subject: str, body_text: str, *, stored_body: str | None = None) -> OutboxMessage:
     """Record the message and deliver it. Never raises for delivery problems: a failed
-    delivery is recorded (and visible to admins) so the calling action still succeeds."""
+    delivery is recorded (and visible to admins) so the calling action still succeeds.
+    The outbox keeps ``stored_body`` (the body without personal links) when given."""
     config = current_app.config
-    message = OutboxMessage(recipient=recipient, subject=subject, body_text=body_text, status="outbox")
+    message = OutboxMessage(recipient=recipient, subject=subject,
+                            body_text=body_text if stored_body is None else stored_body, status="outbox")
     db.session.add(message)
     if config["MAIL_SERVER"]:
         try:

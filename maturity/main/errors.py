@@ -39,6 +39,17 @@ def register(app: Flask) -> None:
     def method_not_allowed(e):
         return page(405, _("Not possible"), _("This action cannot be done this way."))
 
+    from ..results.services import ResultsNotPublished
+
+    @app.errorhandler(ResultsNotPublished)
+    def not_published(e):
+        # The one gate for every results surface (page, exports, report, plan) of an open round.
+        return render_template(
+            "errors/error.html", status=409, title=_("Results are published when the round closes"),
+            message=_("To keep answers confidential, a round's results appear once, for everyone at the same time, when the round closes. Until then only the number of responses is shown."),
+            back=None,
+        ), 409
+
     @app.errorhandler(413)
     def too_large(e):
         return render_template(

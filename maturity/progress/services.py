@@ -16,6 +16,7 @@ from ..core.progress import Benchmark, Change, benchmark, change, shared_keys
 from ..extensions import db
 from ..instrument import load_instrument
 from ..plans.models import ActionItem, ActionPlan
+from ..results.services import disclose_stats, thresholds_for
 from ..results.services import stats_from_sums as _stats
 from ..rounds.models import CustomerResponse, Invitation, Response, ResponseAnswer, Round, RoundStatus
 from ..tenancy.models import Organisation
@@ -32,9 +33,13 @@ class RoundPoint:
     status: str
     instrument_version: str
     min_size: int
+    #: Released responses: 0 until the round is published (closed).
     n: int
     n_invited: int
     n_customers: int
+    is_published: bool = False
+    #: Submissions so far, including those still sealed in the ballot box.
+    n_submitted: int = 0
     profile: GroupProfile | None = None
     phase: Phase | None = None
     #: Employees' own rating minus customers' rating, in report marks (None without a mirror).
@@ -43,7 +48,7 @@ class RoundPoint:
 
     @property
     def is_shown(self) -> bool:
-        return self.n >= self.min_size
+        return self.is_published and self.n >= self.min_size
 
 
 def round_points(rounds: list[Round], *, with_items: bool = False) -> list[RoundPoint]:
@@ -62,8 +67,9 @@ def round_points(rounds: list[Round], *, with_items: bool = False) -> list[Round
         sa.select(CustomerResponse.round_id, sa.func.count(CustomerResponse.id), sa.func.count(column),
                   sa.func.sum(column), sa.func.sum(column * column))
         .where(CustomerResponse.round_id.in_(ids)).group_by(CustomerResponse.round_id))}
-    invited = dict(db.session.execute(
-        sa.select(Invitation.round_id, sa.func.count()).where(Invitation.round_id.in_(ids)).group_by(Invitation.round_id)).all())
+    invited = {round_id: (n_invited, n_submitted) for round_id, n_invited, n_submitted in db.session.execute(
+        sa.select(Invitation.round_id, sa.func.count(), sa.func.count(Invitation.submitted_at))
+        .where(Invitation.round_id.in_(ids)).group_by(Invitation.round_id))}
     items: dict[int, dict[str, DimensionStats]] = defaultdict(dict)
     if with_items:
         value = ResponseAnswer.value
@@ -81,13 +87,16 @@ def round_points(rounds: list[Round], *, with_items: bool = False) -> list[Round
         row = dims.get(r.id)
         n = row[0] if row else 0
         c = customers.get(r.id, (0, 0, None, None))
+        n_invited, n_submitted = invited.get(r.id, (0, 0))
         point = RoundPoint(r.id, r.title, r.opens_on, r.status.value, r.instrument_version, r.min_group_size, n,
-                           invited.get(r.id, 0), c[0])
+                           n_invited, c[0], is_published=r.is_published, n_submitted=n_submitted)
         if point.is_shown:
-            stats = {d: _stats(*row[1 + 3 * i: 4 + 3 * i]) for i, d in enumerate(DIMENSIONS)}
-            customer = _stats(*c[1:]) if c[0] >= r.min_group_size else None
+            # The same disclosure rules as the results page (results/services.py).
+            stats = {d: disclose_stats(_stats(*row[1 + 3 * i: 4 + 3 * i]), r.min_group_size)
+                     for i, d in enumerate(DIMENSIONS)}
+            customer = disclose_stats(_stats(*c[1:]), r.min_group_size) if c[0] >= r.min_group_size else None
             point.profile = GroupProfile(mirror_customer=customer, **stats)
-            point.phase = place(point.profile).phase
+            point.phase = place(point.profile, thresholds_for(r)).phase
             self_gap, _ = profile_gaps(point.profile)
             if self_gap is not None:
                 scale = load_instrument(r.instrument_version).mirror.scale
@@ -219,7 +228,7 @@ class PortfolioRow:
     def response_rate(self) -> float | None:
         if not self.latest or not self.latest.n_invited:
             return None
-        return self.latest.n / self.latest.n_invited
+        return self.latest.n_submitted / self.latest.n_invited
 
     @property
     def trend(self) -> int | None:

@@ -1,25 +1,51 @@
 """Round results, aggregated in SQL and turned into the pure core's inputs.
 
 Every figure comes from grouped queries; the number of queries does not depend on the number
-of responses (tested). Suppression is decided here, once, so the page, the exports and the
-PDF all show exactly the same figures.
+of responses (tested). Disclosure is decided here, once, so the page, the exports and the PDF
+all show exactly the same figures:
+
+- a round's results exist only once it is published (closed): before that there are no
+  responses to aggregate (they are sealed in the ballot box) and ``round_results`` refuses;
+- every figure counts only the answers it rests on ("weet ik niet" excluded) and is hidden
+  below the round's minimum, with complementary suppression where a hidden value could be
+  derived (``disclose_*`` below);
+- ``check_disclosure`` walks the finished result and refuses to hand out any figure that
+  rests on fewer than the minimum: a bug elsewhere fails loudly instead of leaking.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sqlalchemy as sa
 
-from ..core import DONT_KNOW, DimensionStats, GroupProfile, Placement, place, profile_gaps, suppress  # noqa: F401
+from ..core import DEFAULT, DONT_KNOW, DimensionStats, GroupProfile, PhaseThresholds, Placement, place, profile_gaps, suppress  # noqa: F401
 from ..extensions import db
 from ..instrument import Instrument, load_instrument
 from ..rounds.models import CustomerAnswer, CustomerResponse, Invitation, Response, ResponseAnswer, Round
 from ..tenancy.models import Department
 
 DIMENSIONS = ("skills", "leadership", "culture", "mirror_self", "mirror_estimate")
+DEPARTMENT_DIMENSIONS = ("skills", "leadership", "culture", "mirror_self")
 NO_DEPARTMENT = "—"
+
+
+class ResultsNotPublished(Exception):
+    """The round is not closed yet: its results are published once, at close."""
+
+
+class DisclosureError(RuntimeError):
+    """A figure resting on fewer than the round's minimum was about to be shown."""
+
+
+def thresholds_for(round_: Round) -> PhaseThresholds:
+    """The phase rule with the round's own minimum (not a hard-coded 5)."""
+    return replace(DEFAULT, min_responses=round_.min_group_size)
+
+
+def disclose_stats(stats: DimensionStats | None, min_size: int) -> DimensionStats | None:
+    return stats if stats is not None and stats.n >= min_size else None
 
 
 @dataclass(frozen=True)
@@ -28,6 +54,10 @@ class ItemStat:
     n: int
     mean: float | None  # on the item's own scale (1–5, or 1–10 for the mirror)
     dont_know: int = 0
+
+    def disclosed(self, min_size: int) -> ItemStat:
+        """The mean only when it rests on at least ``min_size`` answers."""
+        return self if self.n >= min_size else ItemStat(self.key, self.n, None, self.dont_know)
 
     @property
     def index(self) -> float | None:
@@ -48,7 +78,7 @@ class MirrorItemResult:
 @dataclass(frozen=True)
 class QuizQuestionResult:
     key: str
-    counts: dict[str, int]  # option key -> number of respondents
+    counts: dict[str, int | None]  # option key -> number of respondents (None: hidden)
     weakest_common: str | None  # the most chosen option among those scoring 1 point
 
 
@@ -59,6 +89,8 @@ class DepartmentResult:
     is_visible: bool
     why_hidden: str | None
     means: dict[str, float | None] = field(default_factory=dict)
+    #: How many answers each shown mean rests on (for the disclosure check, not for display).
+    cell_n: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -192,35 +224,50 @@ def _reliability(round_: Round, instrument: Instrument) -> list[Reliability]:
     return results
 
 
-def _departments(round_id: int, min_size: int, n_total: int) -> list[DepartmentResult]:
-    columns = [sa.func.avg(getattr(Response, d)) for d in ("skills", "leadership", "culture", "mirror_self")]
+def _departments(round_id: int, min_size: int, n_total: int, dims: dict[str, DimensionStats | None]) -> list[DepartmentResult]:
+    """Departments, and within a shown department each score, with complementary suppression:
+    first on the number of responses per department, then per score on the number of answers
+    it rests on (a department where most answered "weet ik niet" hides that score)."""
+    columns = [getattr(Response, d) for d in DEPARTMENT_DIMENSIONS]
     rows = db.session.execute(
-        sa.select(Department.name, sa.func.count(Response.id), *columns)
+        sa.select(Department.name, sa.func.count(Response.id), *[sa.func.avg(c) for c in columns],
+                  *[sa.func.count(c) for c in columns])
         .select_from(Response).outerjoin(Department, Department.id == Response.department_id)
         .where(Response.round_id == round_id).group_by(Department.name).order_by(Department.name)
     ).all()
-    groups = {(name or NO_DEPARTMENT): n for name, n, *_ in rows}
-    decision = suppress(groups, min_size, total=n_total)
+    k = len(DEPARTMENT_DIMENSIONS)
+    parsed = [((name or NO_DEPARTMENT), n, rest[:k], rest[k:]) for name, n, *rest in rows]
+    decision = suppress({label: n for label, n, _, _ in parsed}, min_size, total=n_total)
+    cells = {
+        d: suppress({label: counts[i] for label, _, _, counts in parsed}, min_size,
+                    total=dims[d].n if dims.get(d) else None, also_hidden=decision.hidden)
+        for i, d in enumerate(DEPARTMENT_DIMENSIONS)
+    }
     result = []
-    for name, n, *means in rows:
-        label = name or NO_DEPARTMENT
+    for label, n, means, counts in parsed:
         visible = decision.is_visible(label)
+        shown = {d: visible and cells[d].is_visible(label) for d in DEPARTMENT_DIMENSIONS}
         result.append(DepartmentResult(
             name=label, n=n if visible else 0, is_visible=visible, why_hidden=decision.why.get(label),
-            means=dict(zip(("skills", "leadership", "culture", "mirror_self"), means)) if visible else {},
+            means={d: (means[i] if shown[d] else None) for i, d in enumerate(DEPARTMENT_DIMENSIONS)} if visible else {},
+            cell_n={d: counts[i] for i, d in enumerate(DEPARTMENT_DIMENSIONS) if shown[d]},
         ))
     return result
 
 
 def round_results(round_: Round) -> RoundResults:
+    if not round_.is_published:
+        raise ResultsNotPublished(round_.id)
     instrument = load_instrument(round_.instrument_version)
-    n, dims = _dimension_stats(round_.id)
+    min_size = round_.min_group_size
+    n, raw_dims = _dimension_stats(round_.id)
+    dims = {d: disclose_stats(stats, min_size) for d, stats in raw_dims.items()}
     n_customers, customer = _customer_stats(round_.id)
     n_invited = db.session.scalar(sa.select(sa.func.count()).where(Invitation.round_id == round_.id))
     profile = GroupProfile(
         skills=dims["skills"], leadership=dims["leadership"], culture=dims["culture"],
         mirror_self=dims["mirror_self"], mirror_estimate=dims["mirror_estimate"],
-        mirror_customer=customer if n_customers >= round_.min_group_size else None,
+        mirror_customer=disclose_stats(customer, min_size) if n_customers >= min_size else None,
     )
     bands = dict(db.session.execute(
         sa.select(Response.band, sa.func.count()).where(Response.round_id == round_.id).group_by(Response.band)
@@ -232,15 +279,19 @@ def round_results(round_: Round) -> RoundResults:
         if choice is not None:
             quiz_counts[key][choice] = count
         else:
-            per_item[key] = ItemStat(key, int(valued), (float(total) / valued) if valued else None, count - valued)
+            per_item[key] = ItemStat(key, int(valued), (float(total) / valued) if valued else None,
+                                     count - valued).disclosed(min_size)
     customer_items = {
-        key: ItemStat(key, int(valued), (float(total) / valued) if valued else None, count - valued)
+        key: ItemStat(key, int(valued), (float(total) / valued) if valued else None, count - valued).disclosed(min_size)
         for key, count, valued, total in _customer_item_rows(round_.id)
     }
 
     quiz = []
     for question in instrument.quiz.questions:
         counts = {o.key: quiz_counts[question.key].get(o.key, 0) for o in question.options}
+        if sum(counts.values()) < min_size:
+            quiz.append(QuizQuestionResult(question.key, {o.key: None for o in question.options}, None))
+            continue
         lowest = min(o.score for o in question.options)
         weak = max((o.key for o in question.options if o.score == lowest), key=lambda k: counts[k])
         quiz.append(QuizQuestionResult(question.key, counts, weak if counts[weak] else None))
@@ -257,7 +308,7 @@ def round_results(round_: Round) -> RoundResults:
     for item in instrument.mirror.items:
         own = per_item.get(item.answer_key("self"), ItemStat(item.answer_key("self"), 0, None))
         est = per_item.get(item.answer_key("estimate"), ItemStat(item.answer_key("estimate"), 0, None))
-        cust = customer_items.get(item.answer_key("customer")) if n_customers >= round_.min_group_size else None
+        cust = customer_items.get(item.answer_key("customer")) if n_customers >= min_size else None
         # From the marks as shown (one decimal), so the column adds up for the reader.
         gap = (round(own.mean, 1) - round(cust.mean, 1)) if (cust and cust.mean is not None and own.mean is not None) else None
         mirror.append(MirrorItemResult(item.key, own, est, cust, gap, gap is not None and abs(gap) >= 1.0))
@@ -267,16 +318,62 @@ def round_results(round_: Round) -> RoundResults:
         comments = list(db.session.scalars(
             sa.select(CustomerResponse.comment).where(
                 CustomerResponse.round_id == round_.id, CustomerResponse.comment.is_not(None)
-            ).order_by(sa.func.lower(CustomerResponse.comment))  # alphabetical: no order of arrival
+            ).order_by(CustomerResponse.id)  # ids are random: a fixed random order, not arrival
         ))
 
-    return RoundResults(
+    results = RoundResults(
         round_id=round_.id, instrument=instrument, n_responses=n, n_invited=n_invited, n_customers=n_customers,
-        min_size=round_.min_group_size, min_comment_size=round_.min_comment_group_size, profile=profile,
-        placement=place(profile) if n >= round_.min_group_size else None, bands=bands, quiz=quiz, likert=likert,
-        mirror=mirror, departments=_departments(round_.id, round_.min_group_size, n), comments=comments,
-        reliability=_reliability(round_, instrument),
+        min_size=min_size, min_comment_size=round_.min_comment_group_size, profile=profile,
+        placement=place(profile, thresholds_for(round_)) if n >= min_size else None,
+        bands=bands if n >= min_size else {}, quiz=quiz, likert=likert,
+        mirror=mirror, departments=_departments(round_.id, min_size, n, dims), comments=comments,
+        reliability=[r if r.n >= min_size else replace(r, alpha=None) for r in _reliability(round_, instrument)],
     )
+    check_disclosure(results)
+    return results
+
+
+def check_disclosure(r: RoundResults) -> None:
+    """The invariant, checked on every result before anyone sees it: no shown figure rests on
+    fewer than the round's minimum (comments: the comment minimum of customers)."""
+    problems = []
+
+    def need(n: int, what: str, minimum: int = r.min_size) -> None:
+        if n < minimum:
+            problems.append(f"{what} rests on {n}")
+
+    if r.placement is not None or r.bands:
+        need(r.n_responses, "phase or bands")
+    for d in ("skills", "leadership", "culture", "mirror_self", "mirror_estimate", "mirror_customer"):
+        stats = r.profile.get(d)
+        if stats is not None:
+            need(stats.n, d)
+    if r.profile.mirror_customer is not None:
+        need(r.n_customers, "customer mirror")
+    for stat in [s for items in r.likert.values() for s in items] + [
+        s for m in r.mirror for s in (m.self_, m.estimate, m.customer) if s is not None
+    ]:
+        if stat.mean is not None:
+            need(stat.n, stat.key)
+    for m in r.mirror:
+        if m.gap is not None and (m.self_.mean is None or m.customer is None or m.customer.mean is None):
+            problems.append(f"gap of {m.key} without both sides")
+    for q in r.quiz:
+        if any(c is not None for c in q.counts.values()):
+            need(sum(c or 0 for c in q.counts.values()), q.key)
+    for dept in r.departments:
+        if dept.is_visible:
+            need(dept.n, dept.name)
+        for d, mean in dept.means.items():
+            if mean is not None:
+                need(dept.cell_n.get(d, 0), f"{dept.name}/{d}")
+    for rel in r.reliability:
+        if rel.alpha is not None:
+            need(rel.n, f"alpha {rel.section}")
+    if r.comments is not None:
+        need(r.n_customers, "comments", r.min_comment_size)
+    if problems:
+        raise DisclosureError("; ".join(problems))
 
 
 def _flip(stat: ItemStat, section, instrument) -> float:
@@ -296,9 +393,11 @@ def oriented_mean(stat: ItemStat, instrument: Instrument) -> float | None:
 
 
 def live_counts(round_: Round) -> dict[str, int]:
-    """Just the counts, for the page's periodic refresh while a round is open."""
+    """Just the overall counts, for the page's periodic refresh while a round is open. The
+    number of responses counts submissions (the ballots too), never anything in them."""
     responses, invited, customers = db.session.execute(sa.select(
-        sa.select(sa.func.count()).where(Response.round_id == round_.id).scalar_subquery(),
+        sa.select(sa.func.count()).where(Invitation.round_id == round_.id,
+                                         Invitation.submitted_at.is_not(None)).scalar_subquery(),
         sa.select(sa.func.count()).where(Invitation.round_id == round_.id).scalar_subquery(),
         sa.select(sa.func.count()).where(CustomerResponse.round_id == round_.id).scalar_subquery(),
     )).one()

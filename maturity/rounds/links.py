@@ -1,9 +1,14 @@
-"""The personal respondent link, its receipt, and sealing answers with a key only the link holds.
+"""The personal respondent link, and the keys that seal drafts, results and ballots.
 
 A link token is ``<invitation id>.<signature>``; the signature is an HMAC (server secret) over
 the id and the invitation's nonce, so the server can show the link to the logged-in employee
-again, and a new nonce revokes it. Everything derived from the token (the receipt on the
-anonymous response, the key that encrypts drafts) needs the token or the server's secret.
+again, and a new nonce revokes it. Three seals, each with its own key:
+
+- the draft, with a key derived from the link token (resume on any device with the link);
+- the respondent's own result, with a random key kept only in the submitting browser's
+  session, so a used link read from a log or a forwarded mail opens nothing;
+- the ballot, with a key derived from the server's secret (and ``SECRET_KEY_FALLBACKS`` after
+  a key rotation), opened only when the round closes.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import hashlib
 import hmac
 import json
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
@@ -40,16 +45,16 @@ def token_invitation_id(token: str) -> int | None:
 
 
 def token_matches(token: str, invitation_id: int, nonce: str) -> bool:
-    return hmac.compare_digest(token, invitation_token(invitation_id, nonce))
+    return hmac.compare_digest(token.encode(), invitation_token(invitation_id, nonce).encode())
 
 
-def receipt(token: str) -> str:
-    return hmac.new(_secret(), f"receipt:{token}".encode(), hashlib.sha256).hexdigest()
+def _derive(secret: bytes, material: str, salt: bytes) -> Fernet:
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=secret).derive(material.encode())
+    return Fernet(base64.urlsafe_b64encode(key))
 
 
 def _fernet(token: str) -> Fernet:
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"klantspiegel.seal", info=_secret()).derive(token.encode())
-    return Fernet(base64.urlsafe_b64encode(key))
+    return _derive(_secret(), token, b"klantspiegel.seal")
 
 
 def seal(token: str, data: dict) -> bytes:
@@ -63,3 +68,42 @@ def unseal(token: str, blob: bytes | None) -> dict:
         return json.loads(_fernet(token).decrypt(blob))
     except (InvalidToken, ValueError):
         return {}
+
+
+def new_result_key() -> str:
+    """A random key for the respondent's own result; it lives only in their browser session."""
+    return Fernet.generate_key().decode()
+
+
+def seal_result(key: str, data: dict) -> bytes:
+    return Fernet(key.encode()).encrypt(json.dumps(data, separators=(",", ":")).encode())
+
+
+def unseal_result(key: str | None, blob: bytes | None) -> dict:
+    if not key or not blob:
+        return {}
+    try:
+        return json.loads(Fernet(key.encode()).decrypt(blob))
+    except (InvalidToken, ValueError, TypeError):
+        return {}
+
+
+#: Ballots are padded to a multiple of this many bytes, so their length says nothing about
+#: the answers (e.g. how many were "weet ik niet").
+BALLOT_BLOCK = 4096
+
+
+def _ballot_fernet() -> MultiFernet:
+    secrets = [_secret()] + [k.encode() for k in current_app.config.get("SECRET_KEY_FALLBACKS") or []]
+    return MultiFernet([_derive(s, "ballot", b"klantspiegel.ballot") for s in secrets])
+
+
+def seal_ballot(data: dict) -> bytes:
+    plain = json.dumps(data, separators=(",", ":"))
+    padding = -len(plain.encode()) % BALLOT_BLOCK
+    return _ballot_fernet().encrypt((plain + " " * padding).encode())
+
+
+def open_ballot(blob: bytes) -> dict:
+    """Raises InvalidToken when no configured key opens it (never silently drops a ballot)."""
+    return json.loads(_ballot_fernet().decrypt(blob))

@@ -1,11 +1,17 @@
 """Assessment rounds, invitations and the anonymous responses.
 
-Privacy by design: a ``Response`` has no column that points at a person or an invitation.
-The only link is ``Response.receipt``, an HMAC of the respondent's link token under the
-server's secret key, which makes a second submission through the same link impossible (a
-unique key) without letting anyone who reads the database join answers to people.
-Answers in progress, and the respondent's own copy of their result, are stored on the
-invitation encrypted with a key derived from the link token.
+Privacy by design (docs/privacy.md):
+
+- A submitted questionnaire goes into the ballot box (``Ballot``): sealed with a key derived
+  from the server's secret, with no department, time or person in the clear. The invitation
+  only records *that* it was submitted.
+- When the round closes, every ballot is opened and released as a ``Response`` in one
+  transaction, in random order, and the ballots are deleted. A ``Response`` has no column that
+  points at a person, an invitation, a link or a time, and all responses of a round share one
+  transaction, so neither row order nor transaction ids line up with invitations.
+- Answers in progress are stored on the invitation encrypted with a key derived from the link
+  token; the respondent's own result is encrypted with a key that only their browser session
+  holds.
 """
 
 from __future__ import annotations
@@ -71,6 +77,11 @@ class Round(db.Model):
     def is_closed(self) -> bool:
         return self.status is RoundStatus.CLOSED
 
+    @property
+    def is_published(self) -> bool:
+        """Results are published once, when the round closes (docs/privacy.md)."""
+        return self.status is RoundStatus.CLOSED
+
     def is_accepting(self, today: date) -> bool:
         return self.status is RoundStatus.OPEN and self.opens_on <= today <= self.closes_on
 
@@ -91,7 +102,8 @@ class Invitation(db.Model):
     nonce: so.Mapped[str] = so.mapped_column(sa.String(16), default=lambda: secrets.token_hex(8))
     #: Answers in progress, encrypted with a key derived from the link token.
     sealed_draft: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary)
-    #: The respondent's own answers after submitting, encrypted the same way.
+    #: The respondent's own answers after submitting, encrypted with a key that only the
+    #: submitting browser session holds (not the link).
     sealed_result: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary)
     started_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     submitted_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
@@ -109,8 +121,21 @@ class Invitation(db.Model):
         return self.submitted_at is not None
 
 
+class Ballot(db.Model):
+    """A submitted questionnaire waiting in the ballot box until the round closes.
+
+    ``sealed`` holds the department and the answers, padded and encrypted under a key derived
+    from the server's secret; the row has nothing else that could tell whose it is."""
+
+    __tablename__ = "ballot"
+
+    id: so.Mapped[str] = so.mapped_column(sa.String(32), primary_key=True, default=_random_id)
+    round_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("assessment_round.id", ondelete="CASCADE"), index=True)
+    sealed: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary)
+
+
 class Response(db.Model):
-    """One employee's submitted answers, unlinkable to the person (see module docstring)."""
+    """One employee's released answers, unlinkable to the person (see module docstring)."""
 
     __tablename__ = "response"
 
@@ -118,10 +143,6 @@ class Response(db.Model):
     round_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("assessment_round.id", ondelete="CASCADE"), index=True)
     organisation_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     department_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("department.id", ondelete="SET NULL"), index=True)
-    #: HMAC of the link token: unique per invitation, useless without the server's key.
-    receipt: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
-    #: A date, not a time: exact times would line up with invitations' submitted_at.
-    submitted_on: so.Mapped[date]
     quiz_total: so.Mapped[int]
     band: so.Mapped[str] = so.mapped_column(sa.String(16))
     skills: so.Mapped[float]

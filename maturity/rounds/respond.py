@@ -1,13 +1,18 @@
-"""The respondent's questionnaire behind the personal link ``/r/<token>/``. No account needed.
+"""The respondent's questionnaire. No account needed.
 
-The link token is the key: one preprocessor resolves it to the invitation (404 otherwise).
+The personal link ``/r/<token>/`` is exchanged at first use for this browser session and a
+token-free address (``/respond/…``), so the token is not repeated in every request. After
+submitting, the personal result is shown in that session only (its key lives in the session);
+the link itself then only says that the response was received. A used link found later in a
+log, a forwarded mail or a mailbox opens nobody's answers (docs/privacy.md).
+
 Answers are saved per section as they are given; a failed CSRF check re-shows the page with
 the answers still filled in instead of throwing them away.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask import Response as HttpResponse
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
@@ -23,32 +28,82 @@ from .models import Invitation
 from ..pdf.render import PdfRenderError, render_pdf
 from .questionnaire import SECTIONS, describe_item, missing, parse_answers, section_keys, section_title
 
-bp = Blueprint("respond", __name__, url_prefix="/r/<token>")
+#: The link in the invitation mail: exchanged for a session, and the reminder opt-out.
+link_bp = Blueprint("respond_link", __name__, url_prefix="/r/<token>")
+#: The questionnaire itself, at token-free addresses, for the session that holds the link.
+bp = Blueprint("respond", __name__, url_prefix="/respond")
+csrf.exempt(link_bp)
 csrf.exempt(bp)  # checked in the views, so that a failed check loses no answers
 
+SESSION_KEY = "respondent"
 
-@bp.url_value_preprocessor
+
+def _load(invitation_id) -> Invitation | None:
+    invitation = db.session.get(Invitation, invitation_id) if isinstance(invitation_id, int) else None
+    if invitation is not None:
+        g.invitation, g.round = invitation, invitation.round
+        g.org = db.session.get(Organisation, invitation.organisation_id)
+        g.instrument = load_instrument(g.round.instrument_version)
+        g.respondent_page = True
+    return invitation
+
+
+@link_bp.url_value_preprocessor
 def _pull_token(endpoint, values):
     g.token = values.pop("token", None) if values else None
 
 
-@bp.url_defaults
+@link_bp.url_defaults
 def _push_token(endpoint, values):
     if "token" not in values and getattr(g, "token", None):
         values["token"] = g.token
 
 
-@bp.before_request
-def _load_invitation():
+@link_bp.before_request
+def _load_from_link():
     token = g.token or ""
-    invitation_id = links.token_invitation_id(token)
-    invitation = db.session.get(Invitation, invitation_id) if invitation_id else None
+    invitation = _load(links.token_invitation_id(token))
     if invitation is None or not links.token_matches(token, invitation.id, invitation.nonce):
         abort(404)
-    g.invitation, g.round = invitation, invitation.round
-    g.org = db.session.get(Organisation, invitation.organisation_id)
-    g.instrument = load_instrument(g.round.instrument_version)
-    g.respondent_page = True
+
+
+@link_bp.route("/")
+def open_link():
+    """Exchange the link for this browser session, then continue at a token-free address."""
+    held = session.get(SESSION_KEY) or {}
+    if g.invitation.is_submitted:
+        if held.get("i") == g.invitation.id and held.get("k"):
+            return redirect(url_for("respond.result"))
+        return render_template("respond/received.html")
+    session[SESSION_KEY] = {"i": g.invitation.id, "t": g.token}
+    return redirect(url_for("respond.welcome"))
+
+
+@link_bp.route("/reminders", methods=["GET", "POST"])
+def reminders():
+    if request.method == "POST":
+        if not _csrf_ok():
+            abort(400)
+        services.opt_out_of_reminders(g.invitation)
+        db.session.commit()
+        flash(_("You will receive no more reminders for this round."), "success")
+        return redirect(url_for("respond_link.reminders"))
+    return render_template("respond/reminders.html")
+
+
+@bp.before_request
+def _load_from_session():
+    held = session.get(SESSION_KEY) or {}
+    invitation = _load(held.get("i"))
+    if invitation is None:
+        return render_template("respond/no_link.html"), 403
+    g.token = held.get("t")
+    g.result_key = held.get("k")
+    if not invitation.is_submitted and not (g.token and links.token_matches(g.token, invitation.id, invitation.nonce)):
+        session.pop(SESSION_KEY, None)  # the link was revoked since
+        return render_template("respond/no_link.html"), 403
+    if invitation.is_submitted and request.endpoint not in ("respond.result", "respond.result_pdf"):
+        return redirect(url_for("respond.result"))
 
 
 def _csrf_ok() -> bool:
@@ -70,8 +125,6 @@ def _next_section(answers) -> str:
 
 @bp.route("/")
 def welcome():
-    if g.invitation.is_submitted:
-        return redirect(url_for("respond.result"))
     answers = services.load_answers(g.invitation, g.token)
     return render_template(
         "respond/welcome.html", accepting=_accepting(), has_started=bool(answers),
@@ -83,8 +136,6 @@ def welcome():
 def section(section: str):
     if section not in SECTIONS:
         abort(404)
-    if g.invitation.is_submitted:
-        return redirect(url_for("respond.result"))
     if not _accepting():
         return redirect(url_for("respond.welcome"))
     keys = section_keys(g.instrument, section)
@@ -117,7 +168,7 @@ def _render_section(section: str, keys: list[str], answers: dict):
 @bp.route("/save", methods=["POST"])
 def autosave():
     """One answer at a time, from the page's script (progressive enhancement)."""
-    if g.invitation.is_submitted or not _accepting():
+    if not _accepting():
         return {"saved": False}, 409
     if not _csrf_ok():
         return {"saved": False}, 400
@@ -131,8 +182,6 @@ def autosave():
 
 @bp.route("/review")
 def review():
-    if g.invitation.is_submitted:
-        return redirect(url_for("respond.result"))
     answers = services.load_answers(g.invitation, g.token)
     return render_template(
         "respond/review.html", answers=answers, gaps=missing(g.instrument, answers), accepting=_accepting(),
@@ -142,8 +191,6 @@ def review():
 
 @bp.route("/submit", methods=["POST"])
 def submit():
-    if g.invitation.is_submitted:
-        return redirect(url_for("respond.result"))
     if not _accepting():
         flash(_("This round is closed; no more responses are accepted."), "error")
         return redirect(url_for("respond.welcome"))
@@ -151,23 +198,28 @@ def submit():
         flash(_("The page had expired. Your answers are safe; please press submit again."), "error")
         return review(), 400
     try:
-        services.submit_response(g.invitation, g.token)
+        result_key = services.submit_response(g.invitation, g.token)
         db.session.commit()
     except services.Incomplete:
         db.session.rollback()
         flash(_("Some questions are not answered yet. They are marked below."), "error")
         return redirect(url_for("respond.review"))
+    except services.RoundNotAccepting:
+        db.session.rollback()
+        flash(_("This round is closed; no more responses are accepted."), "error")
+        return redirect(url_for("respond.welcome"))
     except services.AlreadySubmitted:
         db.session.rollback()
+        return redirect(url_for("respond.result"))
+    # The token leaves the session: from now on only the result key opens the result.
+    session[SESSION_KEY] = {"i": g.invitation.id, "k": result_key}
     return redirect(url_for("respond.result"))
 
 
 def _own_result():
-    sealed = links.unseal(g.token, g.invitation.sealed_result)
-    answers = sealed.get("answers")
-    if not answers:
-        abort(404)
-    return answers, score_quiz(g.instrument, answers)
+    """The respondent's answers, or None when this session does not hold the result key."""
+    answers = links.unseal_result(g.result_key, g.invitation.sealed_result).get("answers")
+    return (answers, score_quiz(g.instrument, answers)) if answers else (None, None)
 
 
 @bp.route("/result")
@@ -175,6 +227,8 @@ def result():
     if not g.invitation.is_submitted:
         return redirect(url_for("respond.welcome"))
     answers, quiz = _own_result()
+    if answers is None:
+        return render_template("respond/received.html")
     return render_template("respond/result.html", answers=answers, quiz=quiz, lang=get_locale().language)
 
 
@@ -183,6 +237,8 @@ def result_pdf():
     if not g.invitation.is_submitted:
         return redirect(url_for("respond.welcome"))
     answers, quiz = _own_result()
+    if answers is None:
+        return redirect(url_for("respond.result"))
     lang = get_locale().language
     html = render_template("pdf/personal_result.html", **_personal_pdf_context(answers, quiz, lang))
     try:
@@ -221,15 +277,3 @@ def _personal_pdf_context(answers: dict, quiz, lang: str) -> dict:
         ],
         "other_sections": other_sections,
     }
-
-
-@bp.route("/reminders", methods=["GET", "POST"])
-def reminders():
-    if request.method == "POST":
-        if not _csrf_ok():
-            abort(400)
-        services.opt_out_of_reminders(g.invitation)
-        db.session.commit()
-        flash(_("You will receive no more reminders for this round."), "success")
-        return redirect(url_for("respond.reminders"))
-    return render_template("respond/reminders.html")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -11,7 +12,7 @@ from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from ..core import DONT_KNOW, score_customer_response, score_quiz, score_response
+from ..core import DONT_KNOW, score_customer_response, score_quiz, score_response, suppress
 from ..extensions import db
 from ..i18n import locale_for
 from ..instrument import LATEST, load_instrument
@@ -19,7 +20,7 @@ from ..mail.services import send_template_mail
 from ..models_base import utcnow
 from ..tenancy.models import Department, Organisation, OrganisationMembership, OrgRole
 from . import links
-from .models import CustomerAnswer, CustomerResponse, Invitation, Response, ResponseAnswer, Round, RoundStatus
+from .models import Ballot, CustomerAnswer, CustomerResponse, Invitation, Response, ResponseAnswer, Round, RoundStatus
 from .questionnaire import customer_keys, missing
 
 log = logging.getLogger(__name__)
@@ -106,11 +107,59 @@ def open_round(round_: Round) -> None:
 
 
 def close_round(round_: Round) -> None:
+    """Close the round and publish it: every ballot is released in this one transaction."""
     if not round_.is_open:
         raise RoundStateError("not open")
+    _lock(round_.id, for_update=True)
     round_.status = RoundStatus.CLOSED
     round_.closed_at = utcnow()
-    log.info("round closed id=%s", round_.id)
+    released = release_ballots(round_)
+    log.info("round closed id=%s released=%s", round_.id, released)
+
+
+def _lock(round_id: int, *, for_update: bool = False) -> RoundStatus:
+    """Lock the round's row (PostgreSQL; SQLite serialises writers anyway). Submissions take
+    a shared lock and closing an exclusive one, so a ballot is either in the box when the
+    round closes, or refused because it is closed: never left behind after publication."""
+    return db.session.execute(
+        sa.select(Round.status).where(Round.id == round_id).with_for_update(read=not for_update)
+    ).scalar_one()
+
+
+def release_ballots(round_: Round) -> int:
+    """Open every ballot of the round and store it as an anonymous response, in random order,
+    then delete the ballots. Runs inside the closing transaction, never the submitting one, so
+    row order and transaction ids say nothing about who submitted when."""
+    instrument = load_instrument(round_.instrument_version)
+    ballots = list(db.session.scalars(sa.select(Ballot).where(Ballot.round_id == round_.id)))
+    secrets.SystemRandom().shuffle(ballots)
+    for ballot in ballots:
+        content = links.open_ballot(ballot.sealed)
+        _store_response(round_, instrument, content.get("department_id"), content["answers"])
+    db.session.execute(sa.delete(Ballot).where(Ballot.round_id == round_.id))
+    db.session.flush()
+    return len(ballots)
+
+
+def _store_response(round_: Round, instrument, department_id: int | None, answers: dict[str, str]) -> Response:
+    scores = score_response(instrument, answers)
+    quiz = score_quiz(instrument, answers)
+    response = Response(
+        round_id=round_.id, organisation_id=round_.organisation_id, department_id=department_id,
+        quiz_total=scores.quiz_total, band=quiz.band_key, skills=scores.skills, leadership=scores.leadership,
+        culture=scores.culture, mirror_self=scores.mirror_self, mirror_estimate=scores.mirror_estimate,
+    )
+    db.session.add(response)
+    db.session.flush()
+    for key, value in answers.items():
+        if key.startswith("quiz."):
+            option = instrument.question(key).option(value)
+            db.session.add(ResponseAnswer(response_id=response.id, item_key=key, choice=value, value=option.score))
+        else:
+            db.session.add(ResponseAnswer(
+                response_id=response.id, item_key=key, value=None if value == DONT_KNOW else int(value)
+            ))
+    return response
 
 
 def eligible_members(round_: Round):
@@ -176,8 +225,9 @@ def _mail_invitation(invitation: Invitation, template: str) -> None:
                    else _("%(org)s asks for your view: %(title)s", org=org.name, title=round_.title))
         send_template_mail(
             user.email, subject, template, user=user, org=org, round=round_,
-            link=url_for("respond.welcome", token=token, _external=True),
-            opt_out=url_for("respond.reminders", token=token, _external=True),
+            link=url_for("respond_link.open_link", token=token, _external=True),
+            opt_out=url_for("respond_link.reminders", token=token, _external=True),
+            private=("link", "opt_out"),
         )
 
 
@@ -201,43 +251,43 @@ def save_answers(invitation: Invitation, token: str, new_answers: dict[str, str]
     return answers
 
 
-def submit_response(invitation: Invitation, token: str) -> Response:
-    """Turn the draft into an anonymous response. Exactly once per invitation: the receipt
-    is a unique key, so a double click or a second tab ends in AlreadySubmitted."""
+class RoundNotAccepting(Exception):
+    pass
+
+
+def submit_response(invitation: Invitation, token: str) -> str:
+    """Seal the draft into the ballot box; returns the key of the respondent's own result,
+    which only their browser session keeps.
+
+    Exactly once per invitation: the invitation is marked submitted with a conditional update,
+    so of a double click, a second tab or parallel retries exactly one gets through and the
+    others end in AlreadySubmitted."""
     if invitation.is_submitted:
         raise AlreadySubmitted()
+    if _lock(invitation.round_id) is not RoundStatus.OPEN:
+        raise RoundNotAccepting()
     instrument = load_instrument(invitation.round.instrument_version)
     answers = load_answers(invitation, token)
     gaps = missing(instrument, answers)
     if gaps:
         raise Incomplete(gaps)
-    scores = score_response(instrument, answers)
-    quiz = score_quiz(instrument, answers)
-    response = Response(
-        round_id=invitation.round_id, organisation_id=invitation.organisation_id,
-        department_id=invitation.department_id, receipt=links.receipt(token), submitted_on=today(),
-        quiz_total=scores.quiz_total, band=quiz.band_key, skills=scores.skills, leadership=scores.leadership,
-        culture=scores.culture, mirror_self=scores.mirror_self, mirror_estimate=scores.mirror_estimate,
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(response)
-            db.session.flush()
-    except sa.exc.IntegrityError:
-        raise AlreadySubmitted() from None
-    for key, value in answers.items():
-        if key.startswith("quiz."):
-            option = instrument.question(key).option(value)
-            db.session.add(ResponseAnswer(response_id=response.id, item_key=key, choice=value, value=option.score))
-        else:
-            db.session.add(ResponseAnswer(
-                response_id=response.id, item_key=key, value=None if value == DONT_KNOW else int(value)
-            ))
-    invitation.sealed_result = links.seal(token, {"answers": answers})
-    invitation.sealed_draft = None
-    invitation.submitted_at = utcnow()
+    now = utcnow()
+    marked = db.session.execute(
+        sa.update(Invitation).where(Invitation.id == invitation.id, Invitation.submitted_at.is_(None))
+        .values(submitted_at=now, sealed_draft=None).execution_options(synchronize_session=False)
+    ).rowcount
+    if marked != 1:
+        raise AlreadySubmitted()
+    db.session.add(Ballot(
+        round_id=invitation.round_id,
+        sealed=links.seal_ballot({"department_id": invitation.department_id, "answers": answers}),
+    ))
+    result_key = links.new_result_key()
+    invitation.sealed_result = links.seal_result(result_key, {"answers": answers})
+    invitation.submitted_at, invitation.sealed_draft = now, None
+    db.session.flush()
     log.info("response submitted round=%s", invitation.round_id)  # never who
-    return response
+    return result_key
 
 
 class CustomerCapReached(Exception):
@@ -245,6 +295,8 @@ class CustomerCapReached(Exception):
 
 
 def submit_customer_response(round_: Round, answers: dict[str, str], comment: str, language: str) -> CustomerResponse:
+    if _lock(round_.id) is not RoundStatus.OPEN:
+        raise RoundNotAccepting()  # nothing may change a round's figures after publication
     count = db.session.scalar(sa.select(sa.func.count()).where(CustomerResponse.round_id == round_.id))
     if count >= round_.customer_cap:
         raise CustomerCapReached()
@@ -270,6 +322,8 @@ class DepartmentRate:
     name: str | None
     invited: int
     submitted: int
+    #: The departments with fewer than the minimum invited, together (``name`` is None).
+    is_combined: bool = False
 
     @property
     def rate(self) -> float:
@@ -281,7 +335,11 @@ class DepartmentRate:
 
 
 def response_rates(round_: Round) -> list[DepartmentRate]:
-    """Invited and submitted per department: counts only, one grouped query."""
+    """Invited and submitted per department: counts only, one grouped query.
+
+    A department is shown on its own only when at least the round's minimum were invited
+    (with complementary suppression, as for results); the others are counted together in one
+    row, so nobody can watch whether one person in a small team has responded."""
     rows = db.session.execute(
         sa.select(Department.name, sa.func.count(Invitation.id), sa.func.count(Invitation.submitted_at))
         .select_from(Invitation)
@@ -290,7 +348,14 @@ def response_rates(round_: Round) -> list[DepartmentRate]:
         .group_by(Department.name)
         .order_by(Department.name)
     ).all()
-    return [DepartmentRate(name, invited, submitted) for name, invited, submitted in rows]
+    counts = {(name or ""): (invited, submitted) for name, invited, submitted in rows}
+    named = {name: invited for name, (invited, _) in counts.items() if name}
+    decision = suppress(named, round_.min_group_size, total=sum(i for i, _ in counts.values()))
+    rates = [DepartmentRate(name, *counts[name]) for name in sorted(decision.visible)]
+    rest = [counts[name] for name in counts if name not in decision.visible]
+    if rest:
+        rates.append(DepartmentRate(None, sum(i for i, _ in rest), sum(s for _, s in rest), is_combined=True))
+    return rates
 
 
 def customer_response_count(round_: Round) -> int:

@@ -129,7 +129,8 @@ def open_(round_id: int):
 @bp.route("/<int:round_id>/close", methods=["POST"])
 @roles_required(*MANAGERS)
 def close(round_id: int):
-    return _action(round_id, services.close_round, _("The round is closed; it accepts no more responses."),
+    return _action(round_id, services.close_round,
+                   _("The round is closed and its results are published; it accepts no more responses."),
                    _("Only an open round can be closed."))
 
 
