@@ -76,7 +76,7 @@ def test_create_admin_command(app, db):
 
 
 def test_demo_command_loads_organisations_rounds_and_responses(app, db):
-    from maturity.rounds.models import CustomerResponse, Response, Round, RoundStatus
+    from maturity.rounds.models import Ballot, CustomerResponse, Response, Round, RoundStatus
     from maturity.tenancy.models import Organisation, OrganisationMembership, OrgRole
 
     result = app.test_cli_runner().invoke(args=["demo"])
@@ -87,11 +87,13 @@ def test_demo_command_loads_organisations_rounds_and_responses(app, db):
     employees = db.session.scalar(sa.select(sa.func.count()).where(OrganisationMembership.role == OrgRole.EMPLOYEE))
     assert 40 <= employees <= 120
     linde = db.session.scalar(sa.select(Organisation).where(Organisation.name == "Woonstichting De Linde"))
-    rounds = {r.status: r for r in db.session.scalars(sa.select(Round).where(Round.organisation_id == linde.id))}
-    assert set(rounds) == {RoundStatus.OPEN, RoundStatus.CLOSED}
-    assert db.session.scalar(sa.select(sa.func.count()).where(Round.organisation_id == linde.id)) == 3
-    open_id = rounds[RoundStatus.OPEN].id
-    assert 35 <= db.session.scalar(sa.select(sa.func.count()).where(Response.round_id == open_id)) <= 45
-    assert 12 <= db.session.scalar(sa.select(sa.func.count()).where(CustomerResponse.round_id == open_id)) <= 20
+    rounds = list(db.session.scalars(sa.select(Round).where(Round.organisation_id == linde.id).order_by(Round.opens_on)))
+    assert [r.status for r in rounds] == [RoundStatus.CLOSED] * 3 + [RoundStatus.OPEN]
+    latest, current = rounds[-2].id, rounds[-1].id
+    assert 35 <= db.session.scalar(sa.select(sa.func.count()).where(Response.round_id == latest)) <= 45
+    assert 12 <= db.session.scalar(sa.select(sa.func.count()).where(CustomerResponse.round_id == latest)) <= 20
+    # The open round's answers wait, sealed, in the ballot box: nothing is published yet.
+    assert db.session.scalar(sa.select(sa.func.count()).where(Response.round_id == current)) == 0
+    assert 10 <= db.session.scalar(sa.select(sa.func.count()).where(Ballot.round_id == current)) <= 30
     again = app.test_cli_runner().invoke(args=["demo", "--if-empty"])
     assert "not loaded" in again.output

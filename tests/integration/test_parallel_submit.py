@@ -13,7 +13,7 @@ from flask_migrate import upgrade
 from maturity import create_app
 from maturity.extensions import db
 from maturity.rounds import links, services
-from maturity.rounds.models import Invitation, Response
+from maturity.rounds.models import Ballot, Invitation
 
 from ..conftest import Client
 from .test_rounds import full_answers
@@ -47,9 +47,10 @@ def test_parallel_double_submit_gives_one_response(tmp_path):
 
     def submit():
         client = app.test_client()
+        client.get(f"/r/{token}/")  # the link is exchanged for this browser session
         csrf_token = client.csrf_token()
         barrier.wait()
-        statuses.append(client.post(f"/r/{token}/submit", data={"csrf_token": csrf_token}).status_code)
+        statuses.append(client.post("/respond/submit", data={"csrf_token": csrf_token}).status_code)
 
     threads = [threading.Thread(target=submit) for _ in range(4)]
     for t in threads:
@@ -58,5 +59,5 @@ def test_parallel_double_submit_gives_one_response(tmp_path):
         t.join()
     assert sorted(statuses) == [302] * 4
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 1
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Ballot)) == 1
         db.engine.dispose()

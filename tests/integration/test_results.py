@@ -21,7 +21,7 @@ from ..factories import DepartmentFactory, member
 from .test_rounds import full_answers
 
 
-def _fill(app, world, sizes: dict[str, int], customers: int = 0, comments=(), seed=3):
+def _fill(app, world, sizes: dict[str, int], customers: int = 0, comments=(), seed=3, close=True):
     """A round in our organisation with ``sizes`` responses per department (real submits)."""
     rng = random.Random(seed)
     org = world.ours.org
@@ -46,6 +46,8 @@ def _fill(app, world, sizes: dict[str, int], customers: int = 0, comments=(), se
                 round_, {k: str(rng.randint(4, 8)) for k in full_answers() if k.endswith(".self")} and
                 {f"mirror.m{j}.customer": str(rng.randint(4, 8)) for j in range(1, 6)},
                 comments[i] if i < len(comments) else "", "nl")
+        if close:
+            services.close_round(round_)  # publishes: the ballot box is released
     db.session.flush()
     return round_
 
@@ -122,7 +124,7 @@ def _bulk(round_, world, n: int, customers: int, seed: int = 5) -> None:
     for i in range(n):
         rid = f"{seed:04d}{i:028d}"
         responses.append(dict(id=rid, round_id=round_.id, organisation_id=round_.organisation_id,
-                              department_id=rng.choice(departments), receipt=rid * 2, submitted_on=date.today(),
+                              department_id=rng.choice(departments),
                               quiz_total=20, band="average", skills=rng.uniform(20, 90), leadership=rng.uniform(20, 90),
                               culture=rng.uniform(20, 90), mirror_self=rng.uniform(40, 90), mirror_estimate=rng.uniform(40, 90)))
         for key, value in full_answers(likert=str(rng.randint(1, 5)), mark=str(rng.randint(3, 10))).items():
@@ -135,11 +137,21 @@ def _bulk(round_, world, n: int, customers: int, seed: int = 5) -> None:
                           comment=f"Opmerking {i}") for i in range(customers)]
     if not customer_rows:
         db.session.flush()
+        _published(round_)
         return
     db.session.execute(sa.insert(CustomerResponse), customer_rows)
     db.session.execute(sa.insert(CustomerAnswer), [
         dict(customer_response_id=c["id"], item_key=f"mirror.m{j}.customer", value=rng.randint(3, 10))
         for c in customer_rows for j in range(1, 6)])
+    db.session.flush()
+    _published(round_)
+
+
+def _published(round_):
+    """Closed without going through the ballot box (the rows were bulk-inserted as released)."""
+    from maturity.rounds.models import RoundStatus
+
+    round_.status = RoundStatus.CLOSED
     db.session.flush()
 
 

@@ -8,15 +8,16 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
+import sqlalchemy.orm
 
 from maturity.extensions import db
 from maturity.instrument import load_instrument
 from maturity.rounds import links, services
-from maturity.rounds.models import CustomerResponse, Invitation, Response, ResponseAnswer, Round, RoundStatus
+from maturity.rounds.models import Ballot, CustomerResponse, Invitation, Response, ResponseAnswer, Round, RoundStatus
 from maturity.rounds.questionnaire import SECTIONS, section_keys
 
 from ..conftest import link_in, outbox_messages
-from ..factories import member
+from ..factories import DepartmentFactory, member
 
 INSTRUMENT = load_instrument("1")
 #: The answers that score 5 each in seed 001's table.
@@ -47,10 +48,24 @@ def open_round(world):
     return round_
 
 
+#: Where the questionnaire lives once the personal link has been opened in a browser.
+R = "/respond/"
+
+
 def invite_and_get_link(round_, client_or_none=None) -> str:
+    """Invite everyone; the personal link of the last one invited (as in their mail)."""
     services.invite_employees(round_)
     db.session.flush()
-    return link_in(outbox_messages()[-1].body_text, "/r/")
+    invitation = db.session.scalars(
+        sa.select(Invitation).where(Invitation.round_id == round_.id).order_by(Invitation.id.desc())).first()
+    return f"/r/{links.invitation_token(invitation.id, invitation.nonce)}/"
+
+
+def opened(client, link: str):
+    """Open the personal link as a browser does: it is exchanged for the session."""
+    response = client.get(link)
+    assert response.status_code == 302 and response.location.endswith(R), response.status_code
+    return client
 
 
 def test_director_creates_opens_and_invites(client, auth, world):
@@ -100,29 +115,32 @@ def test_minimum_group_size_is_fixed_once_open(client, auth, world, open_round):
 
 def test_the_whole_respondent_journey(make_client, world, open_round):
     link = invite_and_get_link(open_round)
-    phone = make_client()
-    welcome = phone.get(link)
+    phone = opened(make_client(), link)
+    welcome = phone.get(R)
     assert welcome.status_code == 200 and "vertrouwelijk" in welcome.get_data(as_text=True)
     answers = full_answers()
     token = phone.csrf_token()
     for section in SECTIONS[:2]:
-        response = phone.post(f"{link}section/{section}", data={**section_form(section, answers), "csrf_token": token})
+        response = phone.post(f"{R}section/{section}", data={**section_form(section, answers), "csrf_token": token})
         assert response.status_code == 302
     # Resume on another device: the same link, a new browser session.
-    laptop = make_client()
-    page = laptop.get(f"{link}section/quiz").get_data(as_text=True)
+    laptop = opened(make_client(), link)
+    page = laptop.get(f"{R}section/quiz").get_data(as_text=True)
     assert 'value="c" checked' in page and 'value="b" checked' in page
-    assert "Verder waar ik gebleven was" in laptop.get(link).get_data(as_text=True)
+    assert "Verder waar ik gebleven was" in laptop.get(R).get_data(as_text=True)
     token = laptop.csrf_token()
     for section in SECTIONS[2:]:
-        laptop.post(f"{link}section/{section}", data={**section_form(section, answers), "csrf_token": token})
-    review = laptop.get(f"{link}review").get_data(as_text=True)
+        laptop.post(f"{R}section/{section}", data={**section_form(section, answers), "csrf_token": token})
+    review = laptop.get(f"{R}review").get_data(as_text=True)
     assert "Alle vragen zijn beantwoord" in review
-    response = laptop.post(f"{link}submit", data={"csrf_token": token})
+    response = laptop.post(f"{R}submit", data={"csrf_token": token})
     assert response.status_code == 302 and response.location.endswith("/result")
-    result = laptop.get(f"{link}result").get_data(as_text=True)
+    result = laptop.get(f"{R}result").get_data(as_text=True)
     assert "30" in result and "U scoort hoog" in result
     assert "Volledige openheid werkt het best" in result  # seed advice for q1 c
+    # Sealed in the ballot box until the round closes; then one anonymous response.
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 0
+    services.close_round(open_round)
     [stored] = db.session.scalars(sa.select(Response)).all()
     assert stored.quiz_total == 30 and stored.band == "high"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ResponseAnswer)) == len(answers)
@@ -130,14 +148,14 @@ def test_the_whole_respondent_journey(make_client, world, open_round):
 
 def test_a_second_submit_gives_the_result_not_an_error(make_client, world, open_round):
     link = invite_and_get_link(open_round)
-    client = make_client()
+    client = opened(make_client(), link)
     token = client.csrf_token()
     for section in SECTIONS:
-        client.post(f"{link}section/{section}", data={**section_form(section, full_answers()), "csrf_token": token})
-    first = client.post(f"{link}submit", data={"csrf_token": token})
-    second = client.post(f"{link}submit", data={"csrf_token": token})
-    assert first.status_code == second.status_code == 302
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 1
+        client.post(f"{R}section/{section}", data={**section_form(section, full_answers()), "csrf_token": token})
+    first = client.post(f"{R}submit", data={"csrf_token": token})
+    second = client.post(f"{R}submit", data={"csrf_token": token})
+    assert first.status_code == second.status_code == 302 and second.location.endswith("/result")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Ballot)) == 1
 
 
 def test_the_database_refuses_a_second_response_for_one_link(app, world, open_round):
@@ -146,31 +164,35 @@ def test_the_database_refuses_a_second_response_for_one_link(app, world, open_ro
     with app.test_request_context():
         token = links.invitation_token(invitation.id, invitation.nonce)
         services.save_answers(invitation, token, full_answers())
+        draft = invitation.sealed_draft
         services.submit_response(invitation, token)
-        invitation.submitted_at = None  # as if a second request raced past the first check
-        services.save_answers(invitation, token, full_answers())
+        # As if a second request had read the invitation before the first one committed.
+        db.session.expunge(invitation)
+        stale = db.session.get(Invitation, invitation.id)
+        sa.orm.attributes.set_committed_value(stale, "submitted_at", None)
+        sa.orm.attributes.set_committed_value(stale, "sealed_draft", draft)
         with pytest.raises(services.AlreadySubmitted):
-            services.submit_response(invitation, token)
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 1
+            services.submit_response(stale, token)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Ballot)) == 1
 
 
 def test_incomplete_answers_cannot_be_submitted(make_client, world, open_round):
     link = invite_and_get_link(open_round)
-    client = make_client()
+    client = opened(make_client(), link)
     token = client.csrf_token()
-    client.post(f"{link}section/quiz", data={**section_form("quiz", full_answers()), "csrf_token": token})
-    review = client.get(f"{link}review").get_data(as_text=True)
+    client.post(f"{R}section/quiz", data={**section_form("quiz", full_answers()), "csrf_token": token})
+    review = client.get(f"{R}review").get_data(as_text=True)
     assert "nog niet beantwoord" in review
-    response = client.post(f"{link}submit", data={"csrf_token": token})
+    response = client.post(f"{R}submit", data={"csrf_token": token})
     assert response.status_code == 302 and response.location.endswith("/review")
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Ballot)) == 0
 
 
 def test_expired_csrf_token_keeps_the_answers_on_the_page(make_client, world, open_round):
     link = invite_and_get_link(open_round)
-    client = make_client()
+    client = opened(make_client(), link)
     form = section_form("quiz", full_answers(choice="b"))
-    response = client.post(f"{link}section/quiz", data={**form, "csrf_token": "expired"})
+    response = client.post(f"{R}section/quiz", data={**form, "csrf_token": "expired"})
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert html.count('value="b" checked') == len(form)
@@ -180,10 +202,10 @@ def test_closed_round_accepts_nothing(make_client, world, open_round):
     link = invite_and_get_link(open_round)
     services.close_round(open_round)
     db.session.flush()
-    client = make_client()
-    assert "gesloten" in client.get(link).get_data(as_text=True)
+    client = opened(make_client(), link)
+    assert "gesloten" in client.get(R).get_data(as_text=True)
     token = client.csrf_token()
-    response = client.post(f"{link}section/quiz", data={**section_form("quiz", full_answers()), "csrf_token": token})
+    response = client.post(f"{R}section/quiz", data={**section_form("quiz", full_answers()), "csrf_token": token})
     assert response.status_code == 302
     assert db.session.scalar(sa.select(Invitation.sealed_draft)) is None
 
@@ -197,8 +219,11 @@ def test_tampered_or_foreign_tokens_are_404(make_client, world, open_round, muta
     link = invite_and_get_link(open_round)
     token = link.split("/")[2]
     client = make_client()
-    for suffix in ("", "section/quiz", "review", "result", "reminders"):
+    for suffix in ("", "reminders"):
         assert client.get(f"/r/{mutate(token)}/{suffix}").status_code == 404
+    # Nothing was exchanged for the session, so the questionnaire stays closed.
+    for suffix in ("", "section/quiz", "review", "result"):
+        assert client.get(f"{R}{suffix}").status_code == 403
 
 
 def test_stored_data_does_not_link_answers_to_people(app, world, open_round):
@@ -209,13 +234,16 @@ def test_stored_data_does_not_link_answers_to_people(app, world, open_round):
         services.save_answers(invitation, token, full_answers())
         draft = invitation.sealed_draft
         services.submit_response(invitation, token)
-    # Drafts and own results are encrypted; nothing readable on the invitation.
-    assert b"quiz.q1" not in draft and b"quiz.q1" not in invitation.sealed_result
+    # Drafts, own results and ballots are encrypted; nothing readable on the invitation.
+    ballot = db.session.scalars(sa.select(Ballot)).one()
+    assert b"quiz.q1" not in draft and b"quiz.q1" not in invitation.sealed_result and b"quiz" not in ballot.sealed
+    assert {c.name for c in Ballot.__table__.columns} == {"id", "round_id", "sealed"}
     columns = {c.name for c in Response.__table__.columns}
-    assert not columns & {"user_id", "invitation_id", "created_at", "email"}
+    assert not columns & {"user_id", "invitation_id", "created_at", "email", "receipt", "submitted_on"}
+    services.close_round(open_round)
     response = db.session.scalars(sa.select(Response)).one()
     assert re.fullmatch(r"[0-9a-f]{32}", response.id)  # random, not in submission order
-    assert response.receipt not in {invitation.nonce, str(invitation.id)}
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Ballot)) == 0
 
 
 def test_reminders_skip_finished_and_opted_out_people(app, world, open_round):
@@ -245,11 +273,22 @@ def test_remind_command_for_cron(app, world, open_round):
 
 
 def test_response_rates_per_department_show_counts_only(client, auth, world, open_round):
+    for _ in range(4):
+        member(world.ours.org, department=world.ours.department)  # Klantcontact: 5 people
+    small = DepartmentFactory(organisation_id=world.ours.org.id, name="Directiesecretariaat")
+    member(world.ours.org, department=small)
+    member(world.ours.org, department=small)
+    member(world.ours.org)
+    member(world.ours.org)  # with the director, 3 without a department: 5 counted together
     services.invite_employees(open_round)
     auth.login(world.ours.director)
     html = client.get(f"/o/{world.ours.org.slug}/rounds/{open_round.id}").get_data(as_text=True)
     assert "Klantcontact" in html and "onder 60%" in html
     assert world.ours.employee.name not in html and world.ours.employee.email not in html
+    # A department of two is never shown on its own: nobody can watch whether one of them responded.
+    assert "Directiesecretariaat" not in html and "Kleinere afdelingen en geen afdeling" in html
+    rates = services.response_rates(open_round)
+    assert [(r.name, r.invited) for r in rates] == [("Klantcontact", 5), (None, 5)]
 
 
 def test_copy_round_keeps_the_settings(client, auth, world, open_round):
@@ -322,12 +361,12 @@ def test_personal_result_as_pdf(make_client, world, open_round):
     from pypdf import PdfReader
 
     link = invite_and_get_link(open_round)
-    client = make_client()
+    client = opened(make_client(), link)
     token = client.csrf_token()
     for section in SECTIONS:
-        client.post(f"{link}section/{section}", data={**section_form(section, full_answers()), "csrf_token": token})
-    client.post(f"{link}submit", data={"csrf_token": token})
-    response = client.get(f"{link}result.pdf")
+        client.post(f"{R}section/{section}", data={**section_form(section, full_answers()), "csrf_token": token})
+    client.post(f"{R}submit", data={"csrf_token": token})
+    response = client.get(f"{R}result.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = " ".join(page.extract_text() for page in PdfReader(BytesIO(response.data)).pages)
     assert "30/30" in text.replace(" ", "") and "U scoort hoog" in text and "Klant ons" in text
@@ -336,12 +375,12 @@ def test_personal_result_as_pdf(make_client, world, open_round):
 
 def test_each_answer_can_be_saved_as_it_is_given(make_client, app, world, open_round):
     link = invite_and_get_link(open_round)
-    client = make_client()
+    client = opened(make_client(), link)
     token = client.csrf_token()
-    assert client.post(f"{link}save", data={"quiz.q1": "b", "csrf_token": token}).json == {"saved": True}
-    assert client.post(f"{link}save", data={"quiz.q1": "z", "csrf_token": token}).status_code == 400
-    assert client.post(f"{link}save", data={"quiz.q2": "a"}).status_code == 400
-    page = make_client().get(f"{link}section/quiz").get_data(as_text=True)
+    assert client.post(f"{R}save", data={"quiz.q1": "b", "csrf_token": token}).json == {"saved": True}
+    assert client.post(f"{R}save", data={"quiz.q1": "z", "csrf_token": token}).status_code == 400
+    assert client.post(f"{R}save", data={"quiz.q2": "a"}).status_code == 400
+    page = opened(make_client(), link).get(f"{R}section/quiz").get_data(as_text=True)
     assert 'name="quiz.q1" value="b" checked' in page and 'name="quiz.q2" value="a" checked' not in page
 
 

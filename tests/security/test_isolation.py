@@ -43,6 +43,8 @@ OWN_CHILD = {
     "token": lambda w: w.ours.respondent_token,
 }
 RESPONDENT_PREFIX = "/r/<token>"
+#: The questionnaire at token-free addresses, for the browser session that opened the link.
+RESPONDENT_SESSION_PREFIX = "/respond/"
 CUSTOMER_PREFIX = "/k/<token>"
 
 POST_DATA = {
@@ -59,6 +61,8 @@ def _rules(app):
 def _kind(rule) -> str:
     if rule.rule.startswith(RESPONDENT_PREFIX + "/"):
         return "respondent"
+    if rule.rule.startswith(RESPONDENT_SESSION_PREFIX):
+        return "respondent_session"
     if rule.rule.startswith(CUSTOMER_PREFIX + "/"):
         return "customer"
     if rule.rule.startswith(ORG_PREFIX + "/"):
@@ -271,7 +275,7 @@ def test_anonymous_visitors_are_sent_to_login_or_get_404(app, world, make_client
     token = client.csrf_token()
     for rule in _rules(app):
         kind = _kind(rule)
-        if kind in {"public", "respondent", "customer"}:
+        if kind in {"public", "respondent", "respondent_session", "customer"}:
             continue
         url = _url(rule, world, tenant=world.ours, children=OWN_CHILD)
         for method in _methods(rule):
@@ -287,6 +291,7 @@ def test_anonymous_visitors_are_sent_to_login_or_get_404(app, world, make_client
 def test_every_post_route_refuses_a_missing_csrf_token(app, world, make_client):
     client = make_client()
     client.submit("/login", {"email": world.ours.director.email, "password": "correct horse battery"})
+    client.get(f"/r/{world.ours.respondent_token}/")  # so the questionnaire's own routes are reachable
     before = _snapshot()
     for rule in _rules(app):
         if "POST" not in rule.methods:
@@ -327,6 +332,35 @@ def test_respondent_routes_refuse_every_token_but_a_valid_one(app, world, make_c
             for method in _methods(rule):
                 data = dict(POST_DATA, csrf_token=token) if method == "POST" else None
                 assert client.open(url, method=method, data=data).status_code == 404, f"{method} {url}"
+    assert _snapshot() == before
+
+
+@pytest.mark.parametrize("who", ["anonymous", "director", "other_respondent"])
+def test_the_questionnaire_needs_a_session_that_opened_a_link(app, world, make_client, who):
+    """Without a personal link opened in this browser, /respond/… shows nothing of anyone's."""
+    client = make_client()
+    if who == "director":
+        client.submit("/login", {"email": world.ours.director.email, "password": "correct horse battery"})
+    token = client.csrf_token()
+    if who == "other_respondent":
+        # Their link was opened here, then revoked (a new nonce): the session holds nothing valid.
+        client.get(f"/r/{world.theirs.respondent_token}/")
+        from maturity.rounds.models import Invitation
+
+        invitation = db.session.scalars(sa.select(Invitation).where(
+            Invitation.round_id == world.theirs.round.id, Invitation.user_id == world.theirs.employee.id)).one()
+        invitation.nonce = "revoked0revoked0"
+        db.session.flush()
+    before = _snapshot()
+    for rule in _rules(app):
+        if _kind(rule) != "respondent_session":
+            continue
+        url = _url(rule, world, tenant=world.ours, children=OWN_CHILD)
+        for method in _methods(rule):
+            data = dict(POST_DATA, csrf_token=token) if method == "POST" else None
+            response = client.open(url, method=method, data=data)
+            assert response.status_code == 403, f"{who} {method} {url} -> {response.status_code}"
+            assert "persoonlijke link" in response.get_data(as_text=True)
     assert _snapshot() == before
 
 
