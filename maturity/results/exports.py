@@ -40,23 +40,27 @@ def rows(results: RoundResults, _, lang: str) -> list[list]:
                     stats.n if stats else 0, _num(stats.mean) if stats else too_few])
     for dept in results.departments:
         for dimension in ("skills", "leadership", "culture"):
+            mean = dept.means.get(dimension)
             out.append([_("Dimension per department (0-100)"), dimension_label(dimension, _), dept.name,
-                        dept.n if dept.is_visible else "", _num(dept.means.get(dimension)) if dept.is_visible else too_few])
+                        dept.n if dept.is_visible else "", _num(mean) if mean is not None else too_few])
     instrument = results.instrument
     for section_key, items in results.likert.items():
         for stat in items:
             text = next(i.text for s in instrument.likert_sections for i in s.items if i.key == stat.key)
-            out.append([_("Statement (1-5)"), text.get(lang), _("All"), stat.n, _num(stat.mean, 2)])
+            out.append([_("Statement (1-5)"), text.get(lang), _("All"), stat.n,
+                        _num(stat.mean, 2) if stat.mean is not None else too_few])
     for item in results.mirror:
         text = next(i.self.get(lang) for i in instrument.mirror.items if i.key == item.key)
-        out.append([_("Mirror (1-10)"), text, _("Employees' own rating"), item.self_.n, _num(item.self_.mean)])
-        out.append([_("Mirror (1-10)"), text, _("Employees' estimate"), item.estimate.n, _num(item.estimate.mean)])
-        out.append([_("Mirror (1-10)"), text, _("Customers"), item.customer.n if item.customer else results.n_customers,
-                    _num(item.customer.mean) if item.customer else too_few])
+        for group, stat in ((_("Employees' own rating"), item.self_), (_("Employees' estimate"), item.estimate),
+                            (_("Customers"), item.customer)):
+            n = stat.n if stat else results.n_customers
+            out.append([_("Mirror (1-10)"), text, group, n,
+                        _num(stat.mean) if stat and stat.mean is not None else too_few])
     for question, q in zip(instrument.quiz.questions, results.quiz):
         for option in question.options:
+            count = q.counts[option.key]
             out.append([_("Quiz answers"), f"{question.number}{option.key}: {option.text.get(lang)}", _("All"),
-                        results.n_responses, q.counts[option.key]])
+                        results.n_responses, count if count is not None else too_few])
     return [[neutralise(c) for c in row] for row in out]
 
 

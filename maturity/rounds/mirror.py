@@ -64,6 +64,9 @@ def questionnaire():
                 services.submit_customer_response(g.round, answers, comment, get_locale().language)
             except services.CustomerCapReached:
                 return render_template("mirror/closed.html", is_full=True), 200
+            except services.RoundNotAccepting:  # closed while the customer was answering
+                db.session.rollback()
+                return render_template("mirror/closed.html"), 410
             db.session.commit()
             return redirect(url_for("mirror.thanks"))
     return render_template(
