@@ -51,6 +51,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     config = {
         "ENV_NAME": environment,
         "SECRET_KEY": secret_key,
+        # Earlier keys, comma-separated, after a rotation: sessions and the ballots of open
+        # rounds sealed under them still open (docs/privacy.md, docs/deploy.md).
+        "SECRET_KEY_FALLBACKS": [k for k in (env.get("SECRET_KEY_FALLBACKS") or "").split(",") if k.strip()],
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SESSION_COOKIE_HTTPONLY": True,

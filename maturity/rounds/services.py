@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from cryptography.fernet import InvalidToken
 from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -34,6 +35,10 @@ class RoundStateError(Exception):
 
 class AlreadySubmitted(Exception):
     pass
+
+
+class BallotUnreadable(Exception):
+    """A ballot cannot be opened with SECRET_KEY or SECRET_KEY_FALLBACKS (a rotated key)."""
 
 
 class Incomplete(Exception):
@@ -134,7 +139,10 @@ def release_ballots(round_: Round) -> int:
     ballots = list(db.session.scalars(sa.select(Ballot).where(Ballot.round_id == round_.id)))
     secrets.SystemRandom().shuffle(ballots)
     for ballot in ballots:
-        content = links.open_ballot(ballot.sealed)
+        try:
+            content = links.open_ballot(ballot.sealed)
+        except InvalidToken:
+            raise BallotUnreadable() from None  # refuse to close: never drop an answer
         _store_response(round_, instrument, content.get("department_id"), content["answers"])
     db.session.execute(sa.delete(Ballot).where(Ballot.round_id == round_.id))
     db.session.flush()

@@ -129,9 +129,14 @@ def open_(round_id: int):
 @bp.route("/<int:round_id>/close", methods=["POST"])
 @roles_required(*MANAGERS)
 def close(round_id: int):
-    return _action(round_id, services.close_round,
-                   _("The round is closed and its results are published; it accepts no more responses."),
-                   _("Only an open round can be closed."))
+    try:
+        return _action(round_id, services.close_round,
+                       _("The round is closed and its results are published; it accepts no more responses."),
+                       _("Only an open round can be closed."))
+    except services.BallotUnreadable:
+        db.session.rollback()
+        flash(_("The round could not be closed: the answers were sealed with a server key that is no longer configured. Nothing was lost; please ask the platform administrator to restore the previous key."), "error")
+        return redirect(url_for("rounds.detail", round_id=round_id))
 
 
 @bp.route("/<int:round_id>/invite", methods=["POST"])

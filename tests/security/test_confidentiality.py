@@ -397,3 +397,35 @@ def test_comments_appear_only_at_publication_in_random_order(app, client, auth, 
     shown = round_results(round_).comments
     assert sorted(shown) == written
     assert shown != written and shown != sorted(written, reverse=True)  # not arrival, not alphabetical
+
+
+# The secret key --------------------------------------------------------------------------------
+
+def test_a_rotated_key_closes_with_its_fallback_and_refuses_without(app, world):
+    round_ = _round(world, departments={"Wonen": 6})
+    with app.test_request_context():
+        for invitation in _invitations(round_)[:6]:
+            _submit(invitation, full_answers())
+    old = app.config["SECRET_KEY"]
+    try:
+        app.config.update(SECRET_KEY="a-new-key-after-rotation-0123456789abcdef", SECRET_KEY_FALLBACKS=[])
+        with pytest.raises(services.BallotUnreadable):
+            services.release_ballots(round_)
+        assert db.session.scalar(sa.select(sa.func.count()).where(Ballot.round_id == round_.id)) == 6
+        app.config["SECRET_KEY_FALLBACKS"] = [old]
+        services.close_round(round_)
+    finally:
+        app.config.update(SECRET_KEY=old, SECRET_KEY_FALLBACKS=[])
+    assert db.session.scalar(sa.select(sa.func.count()).where(Response.round_id == round_.id)) == 6
+
+
+def test_rounds_past_their_end_date_are_closed_by_the_daily_command(app, world):
+    round_ = _round(world, departments={"Wonen": 6})
+    with app.test_request_context():
+        for invitation in _invitations(round_)[:5]:
+            _submit(invitation, full_answers())
+    round_.closes_on = date.today() - timedelta(days=1)
+    db.session.flush()
+    result = app.test_cli_runner().invoke(args=["close-rounds"])
+    assert result.exit_code == 0 and "1 rounds closed" in result.output
+    assert round_.is_published and round_results(round_).n_responses == 5
