@@ -24,7 +24,7 @@ from ..core import DEFAULT, DONT_KNOW, DimensionStats, GroupProfile, PhaseThresh
 from ..extensions import db
 from ..instrument import Instrument, load_instrument
 from ..rounds.models import CustomerAnswer, CustomerResponse, Invitation, Response, ResponseAnswer, Round
-from ..tenancy.models import Department
+
 
 DIMENSIONS = ("skills", "leadership", "culture", "mirror_self", "mirror_estimate")
 DEPARTMENT_DIMENSIONS = ("skills", "leadership", "culture", "mirror_self")
@@ -230,10 +230,9 @@ def _departments(round_id: int, min_size: int, n_total: int, dims: dict[str, Dim
     it rests on (a department where most answered "weet ik niet" hides that score)."""
     columns = [getattr(Response, d) for d in DEPARTMENT_DIMENSIONS]
     rows = db.session.execute(
-        sa.select(Department.name, sa.func.count(Response.id), *[sa.func.avg(c) for c in columns],
+        sa.select(Response.department, sa.func.count(Response.id), *[sa.func.avg(c) for c in columns],
                   *[sa.func.count(c) for c in columns])
-        .select_from(Response).outerjoin(Department, Department.id == Response.department_id)
-        .where(Response.round_id == round_id).group_by(Department.name).order_by(Department.name)
+        .where(Response.round_id == round_id).group_by(Response.department).order_by(Response.department)
     ).all()
     k = len(DEPARTMENT_DIMENSIONS)
     parsed = [((name or NO_DEPARTMENT), n, rest[:k], rest[k:]) for name, n, *rest in rows]

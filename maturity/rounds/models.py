@@ -142,7 +142,9 @@ class Response(db.Model):
     id: so.Mapped[str] = so.mapped_column(sa.String(32), primary_key=True, default=_random_id)
     round_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("assessment_round.id", ondelete="CASCADE"), index=True)
     organisation_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
-    department_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("department.id", ondelete="SET NULL"), index=True)
+    #: The department's name when the round was published: renaming, merging or deleting
+    #: departments afterwards must not change published figures (that would allow differencing).
+    department: so.Mapped[str | None] = so.mapped_column(sa.String(120))
     quiz_total: so.Mapped[int]
     band: so.Mapped[str] = so.mapped_column(sa.String(16))
     skills: so.Mapped[float]

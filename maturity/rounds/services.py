@@ -138,22 +138,24 @@ def release_ballots(round_: Round) -> int:
     instrument = load_instrument(round_.instrument_version)
     ballots = list(db.session.scalars(sa.select(Ballot).where(Ballot.round_id == round_.id)))
     secrets.SystemRandom().shuffle(ballots)
+    names = dict(db.session.execute(
+        sa.select(Department.id, Department.name).where(Department.organisation_id == round_.organisation_id)).all())
     for ballot in ballots:
         try:
             content = links.open_ballot(ballot.sealed)
         except InvalidToken:
             raise BallotUnreadable() from None  # refuse to close: never drop an answer
-        _store_response(round_, instrument, content.get("department_id"), content["answers"])
+        _store_response(round_, instrument, names.get(content.get("department_id")), content["answers"])
     db.session.execute(sa.delete(Ballot).where(Ballot.round_id == round_.id))
     db.session.flush()
     return len(ballots)
 
 
-def _store_response(round_: Round, instrument, department_id: int | None, answers: dict[str, str]) -> Response:
+def _store_response(round_: Round, instrument, department: str | None, answers: dict[str, str]) -> Response:
     scores = score_response(instrument, answers)
     quiz = score_quiz(instrument, answers)
     response = Response(
-        round_id=round_.id, organisation_id=round_.organisation_id, department_id=department_id,
+        round_id=round_.id, organisation_id=round_.organisation_id, department=department,
         quiz_total=scores.quiz_total, band=quiz.band_key, skills=scores.skills, leadership=scores.leadership,
         culture=scores.culture, mirror_self=scores.mirror_self, mirror_estimate=scores.mirror_estimate,
     )

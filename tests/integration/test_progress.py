@@ -34,7 +34,7 @@ def _bulk_other(round_, n, seed):
     rng = random.Random(seed)
     round_.status = RoundStatus.CLOSED
     db.session.execute(sa.insert(Response), [dict(
-        id=f"o{seed:03d}{i:028d}", round_id=round_.id, organisation_id=round_.organisation_id, department_id=None,
+        id=f"o{seed:03d}{i:028d}", round_id=round_.id, organisation_id=round_.organisation_id, department=None,
         quiz_total=20, band="average",
         skills=rng.uniform(40, 80), leadership=rng.uniform(40, 80), culture=rng.uniform(40, 80),
         mirror_self=60.0, mirror_estimate=60.0) for i in range(n)])

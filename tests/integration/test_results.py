@@ -119,12 +119,12 @@ def _bulk(round_, world, n: int, customers: int, seed: int = 5) -> None:
     from maturity.tenancy.services import department_named
 
     org = db.session.get(type(world.ours.org), round_.organisation_id)
-    departments = [department_named(org, f"Afdeling {i}").id for i in range(8)]
+    departments = [department_named(org, f"Afdeling {i}").name for i in range(8)]
     responses, answers = [], []
     for i in range(n):
         rid = f"{seed:04d}{i:028d}"
         responses.append(dict(id=rid, round_id=round_.id, organisation_id=round_.organisation_id,
-                              department_id=rng.choice(departments),
+                              department=rng.choice(departments),
                               quiz_total=20, band="average", skills=rng.uniform(20, 90), leadership=rng.uniform(20, 90),
                               culture=rng.uniform(20, 90), mirror_self=rng.uniform(40, 90), mirror_estimate=rng.uniform(40, 90)))
         for key, value in full_answers(likert=str(rng.randint(1, 5)), mark=str(rng.randint(3, 10))).items():

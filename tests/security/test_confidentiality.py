@@ -429,3 +429,24 @@ def test_rounds_past_their_end_date_are_closed_by_the_daily_command(app, world):
     result = app.test_cli_runner().invoke(args=["close-rounds"])
     assert result.exit_code == 0 and "1 rounds closed" in result.output
     assert round_.is_published and round_results(round_).n_responses == 5
+
+
+def test_changing_departments_after_publication_changes_no_figure(app, client, auth, world):
+    """Merging a hidden department into a shown one (by renaming it) or deleting it would,
+    if groups followed the live departments, expose the moved people by subtraction."""
+    from maturity.tenancy.models import Department
+
+    round_ = _round(world, departments={"Wonen": 6, "Verhuur": 6, "Juridisch": 2})
+    with app.test_request_context():
+        for invitation in _invitations(round_):
+            _submit(invitation, full_answers(likert=str(1 + invitation.id % 5)))
+        services.close_round(round_)
+    auth.login(world.ours.director)
+    before = client.get(_url(world, round_, "results.csv")).data
+    legal = db.session.scalar(sa.select(Department).where(Department.name == "Juridisch"))
+    legal.name = "Wonen2"
+    db.session.flush()
+    db.session.execute(sa.update(Department).where(Department.name == "Verhuur").values(name="Wonen3"))
+    db.session.delete(legal)
+    db.session.flush()
+    assert client.get(_url(world, round_, "results.csv")).data == before
