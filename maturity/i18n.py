@@ -6,6 +6,8 @@ from flask import current_app, session
 from flask_babel import format_decimal, get_locale
 from flask_login import current_user
 
+from .core.display import shown
+
 
 #: English is British English: day-month dates and a 24-hour clock, as Dutch readers expect.
 LOCALE_FOR_LANGUAGE = {"nl": "nl", "en": "en_GB"}
@@ -42,4 +44,4 @@ def locale_for(user) -> str:
 
 def number(value: float, digits: int) -> str:
     """A number in the reader's locale (decimal comma in Dutch), as the core's sentences want it."""
-    return format_decimal(round(value, digits), format="0" if digits == 0 else "0." + "0" * digits)
+    return format_decimal(shown(value, digits), format="0" if digits == 0 else "0." + "0" * digits)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .display import INDEX_DIGITS, MARK_DIGITS, shown
 from .phases import Phase, Placement, Reason
 
 Gettext = Callable[[str], str]
@@ -17,7 +18,7 @@ NumberFormat = Callable[[float, int], str]
 
 
 def format_number(value: float, digits: int) -> str:
-    return f"{value:.{digits}f}"
+    return f"{shown(value, digits):.{digits}f}"
 
 
 def phase_name(phase: Phase) -> str:
@@ -71,6 +72,8 @@ def explain_next(placement: Placement, _: Gettext, number: NumberFormat = format
 def describe_reason(
     reason: Reason, _: Gettext, number: NumberFormat = format_number, *, for_next: bool = False
 ) -> str:
+    """One sentence stating the reason's facts, from its params only (so a test can check
+    every stated number against the inputs)."""
     p = _format_params(reason, _, number)
     code = reason.code
     if code == "dimension_meets":
@@ -83,58 +86,106 @@ def describe_reason(
         return _("Customers rate the organisation %(value)s, which meets the %(needed)s that %(phase)s needs.") % p
     if code == "customer_below":
         return _("Customers rate the organisation %(value)s; %(phase)s needs at least %(needed)s.") % p
+    if code == "mirror_required" and reason.params.get("phase") == "klantgericht":
+        return _(
+            "Customers must confirm the self-image: at least %(min_n)s customer responses, with "
+            "employees' own rating and their estimate less than a report mark above the customers' rating."
+        ) % p
     if code == "mirror_required":
         return _(
             "Customers must confirm %(phase)s: that needs at least %(min_n)s customer responses."
         ) % p
+    if code == "awareness_unknown" and reason.params.get("has_customers"):
+        return _(
+            "Employees gave no rating of the organisation and no estimate of the customers' rating, "
+            "so it cannot be shown that the organisation sees itself as its customers do; and its "
+            "scores are below what klantbewust needs: so it is placed in onwetend."
+        ) % p
+    if code == "awareness_unknown":
+        return _(
+            "Without at least %(min_n)s customer responses it cannot be shown that the organisation "
+            "sees itself as its customers do, and its scores are below what klantbewust needs: so it "
+            "is placed in onwetend until customers confirm the self-image."
+        ) % p
     if code == "overestimation" and for_next:
         return _(
             "The self-image must come closer to the customers' view: employees rate the organisation "
-            "%(self)s, customers %(customer)s. The difference of %(gap)s must become smaller than "
-            "%(min_gap)s or fall within its margin of uncertainty (%(margin)s)."
+            "%(self)s, customers %(customer)s. The difference of %(gap)s must become smaller than %(min_gap)s."
         ) % p
     if code == "overestimation":
         return _(
-            "Employees rate the organisation %(self)s, customers only %(customer)s. This overestimation "
-            "of %(gap)s is at least %(min_gap)s and larger than its margin of uncertainty (%(margin)s): "
-            "the organisation does not see itself as its customers do, so it is onwetend, whatever its "
-            "other scores."
+            "Employees rate the organisation %(self)s, customers only %(customer)s: an overestimation "
+            "of %(gap)s, at least %(min_gap)s. The organisation does not see itself as its customers "
+            "do, so it is onwetend, whatever its other scores."
+        ) % p
+    if code == "estimate_overestimation" and for_next:
+        return _(
+            "Employees must learn how customers see the organisation: they expect %(estimate)s, "
+            "customers give %(customer)s. The difference of %(gap)s must become smaller than %(min_gap)s."
+        ) % p
+    if code == "estimate_overestimation":
+        return _(
+            "Employees expect customers to give %(estimate)s, but customers give %(customer)s: "
+            "%(gap)s too high, at least %(min_gap)s. Employees do not see how customers see the "
+            "organisation, so it is onwetend, whatever its other scores."
         ) % p
     if code == "no_overestimation":
         return _(
-            "Employees rate the organisation %(self)s, customers %(customer)s: no clear overestimation "
-            "(the difference is under %(min_gap)s or within its margin of uncertainty)."
+            "Employees rate the organisation %(self)s, customers %(customer)s: not an overestimation "
+            "of %(min_gap)s or more."
+        ) % p
+    if code == "estimate_no_overestimation":
+        return _(
+            "Employees expect customers to give %(estimate)s and customers give %(customer)s: "
+            "employees do not overestimate the customers' view by %(min_gap)s or more."
         ) % p
     if code == "self_image_matches":
         return _(
             "The self-image matches the customers' view: employees rate the organisation %(self)s, "
-            "customers %(customer)s, a difference under %(min_gap)s."
-        ) % p
-    if code == "self_image_above":
-        return _(
-            "For %(phase)s the self-image must match the customers' view: employees rate the "
-            "organisation %(self)s, customers %(customer)s; the difference of %(gap)s must be under "
-            "%(min_gap)s."
+            "customers %(customer)s, a difference smaller than %(min_gap)s either way."
         ) % p
     if code == "estimate_matches":
         return _(
             "Employees know how customers see the organisation: they expect %(estimate)s, customers "
-            "give %(customer)s."
+            "give %(customer)s, a difference smaller than %(min_gap)s either way."
         ) % p
-    if code == "estimate_above":
+    if code in ("self_image_above", "self_image_below") and reason.params.get("is_target"):
+        return _(
+            "For %(phase)s the self-image must match the customers' view: when customers give the "
+            "%(customer)s that %(phase)s needs, employees' own rating (now %(self)s) must be less than "
+            "%(min_gap)s away from it."
+        ) % p
+    if code in ("self_image_above", "self_image_below"):
+        return _(
+            "For %(phase)s the self-image must match the customers' view: employees rate the "
+            "organisation %(self)s, customers %(customer)s; the difference must be smaller than "
+            "%(min_gap)s either way."
+        ) % p
+    if code in ("estimate_above", "estimate_below") and reason.params.get("is_target"):
+        return _(
+            "For %(phase)s employees must know how customers see them: when customers give the "
+            "%(customer)s that %(phase)s needs, employees' estimate (now %(estimate)s) must be less "
+            "than %(min_gap)s away from it."
+        ) % p
+    if code in ("estimate_above", "estimate_below"):
         return _(
             "For %(phase)s employees must know how customers see them: they expect %(estimate)s, "
-            "customers give %(customer)s; the difference of %(gap)s must be under %(min_gap)s."
+            "customers give %(customer)s; the difference must be smaller than %(min_gap)s either way."
+        ) % p
+    if code == "departments_consistent":
+        return _(
+            "Customer orientation is in the culture of every department shown: the lowest culture "
+            "score of the %(count)s departments is %(lowest)s, at least %(needed)s."
+        ) % p
+    if code == "department_below":
+        return _(
+            "For %(phase)s customer orientation must be in the culture of every department: "
+            "%(department)s scores %(value)s on culture, at least %(needed)s is needed."
         ) % p
     if code == "underestimation":
         return _(
             "Customers rate the organisation higher (%(customer)s) than employees do (%(self)s): the "
             "organisation may be more customer-oriented than it thinks."
-        ) % p
-    if code == "estimate_too_high":
-        return _(
-            "Employees expect customers to give %(estimate)s, but customers give %(customer)s: "
-            "employees overestimate how satisfied customers are."
         ) % p
     if code == "estimate_too_low":
         return _(
@@ -163,29 +214,22 @@ def describe_reason(
     raise ValueError(f"no sentence for reason code {code!r}")
 
 
+#: Params shown as report marks (one decimal); the rest of the numbers are index scores.
+_MARK_PARAMS = ("self", "estimate", "customer", "gap", "min_gap", "margin")
+
+
 def _format_params(reason: Reason, _: Gettext, number: NumberFormat) -> dict[str, Any]:
+    """Every number exactly as the rule compared it (``display.shown``): index scores whole,
+    report marks and their differences with one decimal."""
     raw: Mapping[str, Any] = reason.params
     out: dict[str, Any] = dict(raw)
     if "dimension" in raw:
         out["dimension"] = dimension_label(raw["dimension"], _)
-    # Index scores read as whole numbers, report marks with one decimal.
-    digits = 1 if reason.code.startswith("customer_") else 0
-    if "value" in raw and "needed" in raw:
-        out["value"], out["needed"] = _pair(raw["value"], raw["needed"], digits, number)
-    for key in ("self", "estimate", "customer", "gap", "min_gap"):
+    digits = MARK_DIGITS if reason.code.startswith("customer_") else INDEX_DIGITS
+    for key in ("value", "needed", "lowest"):
         if key in raw:
-            out[key] = number(raw[key], 1)
-    if "gap" in raw and "min_gap" in raw:
-        out["gap"], out["min_gap"] = _pair(raw["gap"], raw["min_gap"], 1, number)
-    if "margin" in raw:
-        out["margin"] = "-" if raw["margin"] is None else number(raw["margin"], 1)
+            out[key] = number(raw[key], digits)
+    for key in _MARK_PARAMS:
+        if key in raw:
+            out[key] = "-" if raw[key] is None else number(abs(raw[key]) if key == "gap" else raw[key], MARK_DIGITS)
     return out
-
-
-def _pair(value: float, needed: float, digits: int, number: NumberFormat) -> tuple[str, str]:
-    """Format two numbers; add a decimal while rounding would hide which side of the bar we are."""
-    for extra in range(3):
-        shown_value, shown_needed = number(value, digits + extra), number(needed, digits + extra)
-        if (shown_value == shown_needed) == (value == needed):
-            return shown_value, shown_needed
-    return shown_value, shown_needed

@@ -1,19 +1,34 @@
 """Placing an organisation in one of seed 004's four phases, with structured reasons.
 
-The rule (docs/methodology.md, "Phase placement"):
+Two things are measured separately, as seed 004 separates them (docs/methodology.md §5):
 
-1. A meaningful overestimation -- employees rate the organisation clearly above what its
-   customers say -- is ``onwetend`` whatever the other scores: the organisation is
-   incompetent without realising it (seed 004), and a realistic self-image is the basis of
-   everything else (seed 000).
-2. Otherwise each next phase has a bar of minimum scores (``PhaseThresholds``); the phase is
-   the highest one whose bar, and every lower bar, is met.
-3. ``klantbekwaam`` ("in the DNA") must be confirmed by customers: it needs the mirror, a
-   high customer rating and a self-image and estimate that match the customers' view.
-   Without customer responses the phase is therefore at most ``klantbewust``.
+- **awareness**: does the organisation see itself as its customers see it? Employees'
+  own rating and their estimate of the customers' rating are compared with what customers
+  say. Either one a report mark or more *above* the customers (as shown, one decimal) is an
+  overestimation: the organisation is *unaware*. Without enough customer responses awareness
+  is *unknown*.
+- **competence**: the scores: personal customer orientation (quiz), leadership and culture on
+  0..100, and the customers' rating.
 
-Every condition is a minimum on something where more is better, or a maximum on an
-overestimation, so a better profile never gets a lower phase (tested with hypothesis).
+The phases:
+
+1. ``onwetend`` (unconsciously incompetent): unaware, whatever the scores; or, without the
+   mirror, scores below the klantbewust bar (nothing shows that the organisation knows).
+2. ``klantgericht`` (consciously incompetent): aware (customers confirm the self-image), scores
+   below the klantbewust bar.
+3. ``klantbewust`` (consciously competent): the klantbewust bar (leadership, learning, skills)
+   and, with the mirror, a sufficient customer rating; not unaware.
+4. ``klantbekwaam`` (unconsciously competent, "in the DNA"): the klantbekwaam bar, a high
+   customer rating, a self-image and an estimate within a mark of the customers' view in
+   either direction, and every shown department's culture at least the klantbewust bar.
+   It needs the mirror.
+
+Every comparison is made on the value as shown (``display.shown``), so what a reader sees
+always agrees with the verdict next to it.
+
+Monotone: a profile that is at least as good never gets a lower phase, where "at least as
+good" means every score and the customers' rating are at least as high, and each mirror gap is
+no further from zero and no more of an overestimation (tested with hypothesis).
 """
 
 from __future__ import annotations
@@ -21,8 +36,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any
+from typing import Any, Literal
 
+from .display import INDEX_DIGITS, MARK_DIGITS, shown
 from .profile import DIMENSIONS, Gap, GroupProfile, compute_gap
 from .stats import DimensionStats
 
@@ -56,6 +72,8 @@ PHASE_GLOSS = {
     Phase.KLANTBEKWAAM: "customer-competent (unconsciously competent)",
 }
 
+Awareness = Literal["aware", "unaware", "unknown"]
+
 
 @dataclass(frozen=True, slots=True)
 class Bar:
@@ -73,10 +91,11 @@ class Bar:
 
 @dataclass(frozen=True, slots=True)
 class PhaseThresholds:
-    klantgericht: Bar = Bar(skills=30, leadership=35)
+    #: klantgericht rests on awareness alone (seed 004: consciously incompetent).
+    klantgericht: Bar = Bar()
     klantbewust: Bar = Bar(skills=50, leadership=60, culture=50, customer_mark=5.5)
     klantbekwaam: Bar = Bar(skills=65, leadership=70, culture=70, customer_mark=7.0)
-    #: Smallest self/estimate-minus-customer difference that counts, in report marks.
+    #: Smallest self/estimate-minus-customer difference that counts, in report marks, as shown.
     min_gap_marks: float = 1.0
     #: A dimension resting on fewer responses is treated as missing (the privacy minimum).
     min_responses: int = 5
@@ -131,15 +150,17 @@ class Placement:
     #: Why this phase: the requirements it meets, or for onwetend what is wrong.
     reasons: tuple[Reason, ...]
     next_phase: Phase | None
-    #: What the next phase needs and is not there yet (empty for klantbekwaam).
+    #: What the next phase needs and is not there yet (empty for klantbekwaam). Together they
+    #: are sufficient: with all of them met, the organisation is placed in ``next_phase``.
     missing: tuple[Reason, ...]
-    #: Findings that do not change the phase (an underestimation, a wrong estimate).
+    #: Findings that do not change the phase (an underestimation, a too modest estimate).
     notes: tuple[Reason, ...]
     #: What the data cannot tell (no mirror, too few responses).
     limitations: tuple[Reason, ...]
     has_mirror: bool
     self_gap: Gap | None
     estimate_gap: Gap | None
+    awareness: Awareness = "unknown"
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,48 +169,73 @@ class _Check:
     reason: Reason
 
 
-def place(profile: GroupProfile, thresholds: PhaseThresholds = DEFAULT) -> Placement:
-    """The phase of one group, with reasons, what the next phase needs and what is unknown."""
+def place(
+    profile: GroupProfile,
+    thresholds: PhaseThresholds = DEFAULT,
+    departments: Mapping[str, float] | None = None,
+) -> Placement:
+    """The phase of one group, with reasons, what the next phase needs and what is unknown.
+
+    ``departments`` maps each *shown* department to its culture index, for klantbekwaam's
+    consistency across departments (hidden departments are not passed, so none is exposed)."""
     t = thresholds
+    departments = departments or {}
     usable = {d: _usable(profile.get(d), t) for d in DIMENSIONS}
     customer = usable["mirror_customer"]
     has_mirror = customer is not None
-
     self_gap = estimate_gap = None
     if customer is not None:
         if usable["mirror_self"] is not None:
             self_gap = compute_gap(usable["mirror_self"], customer, kind="self_vs_customer", min_practical=t.min_gap_index)
         if usable["mirror_estimate"] is not None:
             estimate_gap = compute_gap(
-                usable["mirror_estimate"], customer, kind="estimate_vs_customer", min_practical=t.min_gap_index
-            )
+                usable["mirror_estimate"], customer, kind="estimate_vs_customer", min_practical=t.min_gap_index)
 
-    phase = Phase.ONWETEND
-    reasons: list[Reason] = []
-    missing: list[Reason] = []
-    for candidate in (Phase.KLANTGERICHT, Phase.KLANTBEWUST, Phase.KLANTBEKWAAM):
-        checks = _checks(candidate, usable, self_gap, estimate_gap, t)
-        failed = [c.reason for c in checks if not c.ok]
-        if failed:
-            missing = failed
-            if phase is Phase.ONWETEND:
-                reasons = failed
-            break
-        phase = candidate
-        # Keep the self-image verdict from klantgericht; otherwise the highest bar met says it all.
-        kept = [r for r in reasons if r.code == "no_overestimation"]
-        reasons = kept + [c.reason for c in checks]
+    aware_checks = _awareness(self_gap, estimate_gap, t)
+    awareness: Awareness = (
+        "unknown" if not aware_checks else "unaware" if any(not c.ok for c in aware_checks) else "aware"
+    )
+    bewust = _competence(Phase.KLANTBEWUST, usable, t)
+    bekwaam = _competence(Phase.KLANTBEKWAAM, usable, t) + _consistency(usable, self_gap, estimate_gap, departments, t)
+    passed = lambda checks: all(c.ok for c in checks)  # noqa: E731
+
+    if awareness == "unaware":
+        phase = Phase.ONWETEND
+        reasons = [c.reason for c in aware_checks if not c.ok]
+        missing = [c.reason for c in aware_checks if not c.ok]
+    elif awareness == "unknown" and not passed(bewust):
+        phase = Phase.ONWETEND
+        reasons = [Reason("awareness_unknown", {"min_n": t.min_responses, "has_customers": has_mirror})]
+        reasons += [c.reason for c in bewust if not c.ok]
+        missing = []
+        if usable["mirror_self"] is None and usable["mirror_estimate"] is None:
+            missing.append(Reason("dimension_missing", {"dimension": "mirror_self", "phase": Phase.KLANTGERICHT.key}))
+        if not has_mirror:
+            missing.append(Reason("mirror_required", {"phase": Phase.KLANTGERICHT.key, "min_n": t.min_responses}))
+    elif not passed(bewust):
+        phase = Phase.KLANTGERICHT
+        reasons = [c.reason for c in aware_checks]
+        missing = [c.reason for c in bewust if not c.ok]
+    elif not passed(bekwaam):
+        phase = Phase.KLANTBEWUST
+        reasons = [c.reason for c in aware_checks] + [c.reason for c in bewust]
+        missing = [c.reason for c in bekwaam if not c.ok]
+    else:
+        phase = Phase.KLANTBEKWAAM
+        reasons = [c.reason for c in bekwaam]
+        missing = []
 
     return Placement(
         phase=phase,
         reasons=tuple(reasons),
         next_phase=phase.next,
-        missing=tuple(missing) if phase.next is not None else (),
+        missing=tuple(missing),
         notes=tuple(_notes(self_gap, estimate_gap, t)),
         limitations=tuple(_limitations(profile, usable, t)),
         has_mirror=has_mirror,
         self_gap=self_gap,
         estimate_gap=estimate_gap,
+        awareness=awareness,
     )
 
 
@@ -200,33 +246,40 @@ def _usable(stats: DimensionStats | None, t: PhaseThresholds) -> DimensionStats 
     return stats if stats is not None and stats.n >= t.min_responses else None
 
 
-def _mirror_params(gap: Gap, t: PhaseThresholds, internal: str) -> dict[str, Any]:
+def _mark(t: PhaseThresholds, index: float) -> float:
+    return shown(t.index_to_mark(index), MARK_DIGITS)
+
+
+def _gap_params(gap: Gap, t: PhaseThresholds, internal: str) -> dict[str, Any]:
+    """The two marks and their difference exactly as shown; the margin for information."""
     scale = (t.mirror_max - t.mirror_min) / 100.0
     return {
-        internal: t.index_to_mark(gap.internal),
-        "customer": t.index_to_mark(gap.customer),
-        "gap": gap.value * scale,
-        "margin": None if gap.margin is None else gap.margin * scale,
+        internal: _mark(t, gap.internal),
+        "customer": _mark(t, gap.customer),
+        "gap": gap.marks,
+        "margin": None if gap.margin is None else shown(gap.margin * scale, MARK_DIGITS),
         "min_gap": t.min_gap_marks,
     }
 
 
-def _checks(
-    phase: Phase,
-    usable: Mapping[str, DimensionStats | None],
-    self_gap: Gap | None,
-    estimate_gap: Gap | None,
-    t: PhaseThresholds,
-) -> list[_Check]:
+def _awareness(self_gap: Gap | None, estimate_gap: Gap | None, t: PhaseThresholds) -> list[_Check]:
+    """No overestimation in the employees' own rating, nor in their estimate of the customers'
+    rating. Empty when there is no mirror (awareness unknown)."""
+    checks = []
+    for gap, internal, ok_code, bad_code in (
+        (self_gap, "self", "no_overestimation", "overestimation"),
+        (estimate_gap, "estimate", "estimate_no_overestimation", "estimate_overestimation"),
+    ):
+        if gap is None:
+            continue
+        over = gap.marks >= t.min_gap_marks
+        checks.append(_Check(not over, Reason(bad_code if over else ok_code, _gap_params(gap, t, internal))))
+    return checks
+
+
+def _competence(phase: Phase, usable: Mapping[str, DimensionStats | None], t: PhaseThresholds) -> list[_Check]:
     checks: list[_Check] = []
     bar = t.bar(phase)
-    customer = usable["mirror_customer"]
-
-    if phase is Phase.KLANTGERICHT and self_gap is not None:
-        overestimated = self_gap.is_meaningful and self_gap.direction == "above"
-        code = "overestimation" if overestimated else "no_overestimation"
-        checks.append(_Check(not overestimated, Reason(code, _mirror_params(self_gap, t, "self"))))
-
     for dimension in ("skills", "leadership", "culture"):
         needed = getattr(bar, dimension)
         if needed is None:
@@ -235,40 +288,78 @@ def _checks(
         if stats is None:
             checks.append(_Check(False, Reason("dimension_missing", {"dimension": dimension, "phase": phase.key})))
             continue
-        ok = stats.mean >= needed
-        params = {"dimension": dimension, "value": stats.mean, "needed": float(needed), "phase": phase.key}
+        value = shown(stats.mean, INDEX_DIGITS)
+        ok = value >= needed
+        params = {"dimension": dimension, "value": value, "needed": float(needed), "phase": phase.key}
         checks.append(_Check(ok, Reason("dimension_meets" if ok else "dimension_below", params)))
-
-    if phase is Phase.KLANTBEKWAAM and customer is None:
-        # "In the DNA" is a claim only customers can confirm.
-        checks.append(_Check(False, Reason("mirror_required", {"phase": phase.key, "min_n": t.min_responses})))
+    customer = usable["mirror_customer"]
     if bar.customer_mark is not None and customer is not None:
-        ok = customer.mean >= t.mark_to_index(bar.customer_mark)
-        params = {"value": t.index_to_mark(customer.mean), "needed": bar.customer_mark, "phase": phase.key}
+        value = _mark(t, customer.mean)
+        ok = value >= bar.customer_mark
+        params = {"value": value, "needed": bar.customer_mark, "phase": phase.key}
         checks.append(_Check(ok, Reason("customer_meets" if ok else "customer_below", params)))
-
-    if phase is Phase.KLANTBEKWAAM and customer is not None:
-        for gap, dimension, internal, good, bad in (
-            (self_gap, "mirror_self", "self", "self_image_matches", "self_image_above"),
-            (estimate_gap, "mirror_estimate", "estimate", "estimate_matches", "estimate_above"),
-        ):
-            if gap is None:
-                checks.append(_Check(False, Reason("dimension_missing", {"dimension": dimension, "phase": phase.key})))
-                continue
-            # The point estimate itself must be small: "not proven" is not "matches".
-            ok = gap.value < t.min_gap_index
-            params = _mirror_params(gap, t, internal) | {"phase": phase.key}
-            checks.append(_Check(ok, Reason(good if ok else bad, params)))
     return checks
+
+
+def _consistency(
+    usable: Mapping[str, DimensionStats | None], self_gap: Gap | None, estimate_gap: Gap | None,
+    departments: Mapping[str, float], t: PhaseThresholds,
+) -> list[_Check]:
+    """klantbekwaam's further conditions: confirmed by customers (the mirror, a self-image and
+    an estimate that match their view in size) and in the culture of every shown department.
+
+    While the customers' rating must still rise to the bar (or is not there at all), the
+    self-image and estimate are judged against that target, so that meeting every stated
+    requirement is enough to reach klantbekwaam."""
+    phase = Phase.KLANTBEKWAAM
+    customer = usable["mirror_customer"]
+    checks: list[_Check] = []
+    if customer is None:
+        checks.append(_Check(False, Reason("mirror_required", {"phase": phase.key, "min_n": t.min_responses})))
+    actual = None if customer is None else _mark(t, customer.mean)
+    target = max(actual if actual is not None else t.mirror_min, t.klantbekwaam.customer_mark or t.mirror_min)
+    for gap, dimension, internal, good in (
+        (self_gap, "mirror_self", "self", "self_image_matches"),
+        (estimate_gap, "mirror_estimate", "estimate", "estimate_matches"),
+    ):
+        stats = usable[dimension]
+        if stats is None:
+            checks.append(_Check(False, Reason("dimension_missing", {"dimension": dimension, "phase": phase.key})))
+            continue
+        own = _mark(t, stats.mean)
+        difference = shown(own - target, MARK_DIGITS)
+        matches_now = gap is not None and abs(gap.marks) < t.min_gap_marks
+        if abs(difference) < t.min_gap_marks and (gap is None or matches_now):
+            if gap is not None:
+                checks.append(_Check(True, Reason(good, _gap_params(gap, t, internal))))
+            continue
+        params = {internal: own, "customer": target, "gap": difference, "min_gap": t.min_gap_marks,
+                  "phase": phase.key, "is_target": target != actual}
+        bad = f"{'self_image' if internal == 'self' else 'estimate'}_{'above' if difference > 0 else 'below'}"
+        checks.append(_Check(False, Reason(bad, params)))
+    return checks + _department_checks(departments, t)
+
+
+def _department_checks(departments: Mapping[str, float], t: PhaseThresholds) -> list[_Check]:
+    needed = t.klantbewust.culture
+    if not departments or needed is None:
+        return []
+    low = {name: shown(v, INDEX_DIGITS) for name, v in departments.items() if shown(v, INDEX_DIGITS) < needed}
+    if not low:
+        lowest = min(shown(v, INDEX_DIGITS) for v in departments.values())
+        return [_Check(True, Reason("departments_consistent", {"lowest": lowest, "needed": float(needed),
+                                                                 "count": len(departments)}))]
+    return [_Check(False, Reason("department_below", {"department": name, "value": value, "needed": float(needed),
+                                                       "phase": Phase.KLANTBEKWAAM.key}))
+            for name, value in sorted(low.items())]
 
 
 def _notes(self_gap: Gap | None, estimate_gap: Gap | None, t: PhaseThresholds) -> list[Reason]:
     notes = []
-    if self_gap is not None and self_gap.is_meaningful and self_gap.direction == "below":
-        notes.append(Reason("underestimation", _mirror_params(self_gap, t, "self")))
-    if estimate_gap is not None and estimate_gap.is_meaningful:
-        code = "estimate_too_high" if estimate_gap.direction == "above" else "estimate_too_low"
-        notes.append(Reason(code, _mirror_params(estimate_gap, t, "estimate")))
+    if self_gap is not None and self_gap.marks <= -t.min_gap_marks:
+        notes.append(Reason("underestimation", _gap_params(self_gap, t, "self")))
+    if estimate_gap is not None and estimate_gap.marks <= -t.min_gap_marks:
+        notes.append(Reason("estimate_too_low", _gap_params(estimate_gap, t, "estimate")))
     return notes
 
 

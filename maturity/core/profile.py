@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from .display import MARK_DIGITS, shown_difference
 from .scoring import CustomerScores, ResponseScores, describe_scores
 from .stats import DimensionStats, t_critical_95, welch_df, welch_standard_error
 
@@ -42,7 +43,14 @@ class GroupProfile:
 
 GapKind = Literal["self_vs_customer", "estimate_vs_customer"]
 GapDirection = Literal["above", "below", "equal"]
-GapWhy = Literal["meaningful", "below_practical_minimum", "within_uncertainty", "too_few_responses"]
+GapWhy = Literal["meaningful", "below_practical_minimum"]
+
+#: The mirror scale (report marks), for gaps as they are shown.
+MARK_MIN, MARK_MAX = 1, 10
+
+
+def to_mark(index: float) -> float:
+    return MARK_MIN + index / 100.0 * (MARK_MAX - MARK_MIN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,14 +58,19 @@ class Gap:
     """Internal view minus the customers' view, in the units of the stats (index points).
 
     ``direction`` "above" means employees rate (or expect) higher than customers do.
-    A gap is meaningful when it is at least ``min_practical`` AND larger than ``margin``,
-    the 95 % margin of uncertainty (Welch's t times the Welch standard error).
+    ``marks`` is the gap as a reader sees it: both sides as report marks with one decimal,
+    then subtracted. A gap is meaningful when ``marks`` is at least the practical minimum (one
+    report mark), in either direction. The 95 % margin of uncertainty (Welch's t times the
+    Welch standard error) is reported beside it but does not decide: a polarised customer group
+    widens the margin and would otherwise let a large overestimation pass unnoticed, and the
+    round's minimum group size already keeps tiny groups out (docs/methodology.md).
     """
 
     kind: GapKind
     internal: float
     customer: float
     value: float
+    marks: float
     direction: GapDirection
     standard_error: float | None
     margin: float | None
@@ -74,23 +87,18 @@ def compute_gap(
     min_practical: float = MIN_PRACTICAL_GAP,
 ) -> Gap:
     value = internal.mean - customer.mean
-    direction: GapDirection = "above" if value > 0 else "below" if value < 0 else "equal"
+    marks = shown_difference(to_mark(internal.mean), to_mark(customer.mean), MARK_DIGITS)
+    direction: GapDirection = "above" if marks > 0 else "below" if marks < 0 else "equal"
     se = welch_standard_error(internal, customer)
     margin = None if se is None else t_critical_95(welch_df(internal, customer)) * se
-    why: GapWhy
-    if margin is None:
-        why = "too_few_responses"
-    elif abs(value) < min_practical:
-        why = "below_practical_minimum"
-    elif abs(value) <= margin:
-        why = "within_uncertainty"
-    else:
-        why = "meaningful"
+    min_marks = shown_difference(to_mark(min_practical), to_mark(0), MARK_DIGITS)
+    why: GapWhy = "meaningful" if abs(marks) >= min_marks else "below_practical_minimum"
     return Gap(
         kind=kind,
         internal=internal.mean,
         customer=customer.mean,
         value=value,
+        marks=marks,
         direction=direction,
         standard_error=se,
         margin=margin,

@@ -76,31 +76,17 @@ def welch_df(a: DimensionStats, b: DimensionStats) -> float | None:
     return (va + vb) ** 2 / denominator
 
 
-# Two-sided 95 % critical values of Student's t. Between rows we interpolate linearly in 1/df,
-# which is accurate to about 0.002 here; no SciPy needed for one quantile.
-_T_975: tuple[tuple[float, float], ...] = (
-    (1, 12.706), (2, 4.303), (3, 3.182), (4, 2.776), (5, 2.571), (6, 2.447), (7, 2.365),
-    (8, 2.306), (9, 2.262), (10, 2.228), (11, 2.201), (12, 2.179), (13, 2.160), (14, 2.145),
-    (15, 2.131), (16, 2.120), (17, 2.110), (18, 2.101), (19, 2.093), (20, 2.086), (21, 2.080),
-    (22, 2.074), (23, 2.069), (24, 2.064), (25, 2.060), (26, 2.056), (27, 2.052), (28, 2.048),
-    (29, 2.045), (30, 2.042), (40, 2.021), (60, 2.000), (120, 1.980),
-)
 Z_975 = 1.959964
 
 
 def t_critical_95(df: float | None) -> float:
-    """Two-sided 95 % critical value of t with ``df`` degrees of freedom (normal when None/inf)."""
+    """Two-sided 95 % critical value of Student's t with ``df`` degrees of freedom, exact for
+    any real df (Welch's df is rarely whole); the normal value when df is None or infinite."""
     if df is None or math.isinf(df):
         return Z_975
-    if df <= 1:
-        return _T_975[0][1]
-    for (df_low, t_low), (df_high, t_high) in zip(_T_975, _T_975[1:]):
-        if df_low <= df <= df_high:
-            share = (1 / df_low - 1 / df) / (1 / df_low - 1 / df_high)
-            return t_low + share * (t_high - t_low)
-    df_last, t_last = _T_975[-1]
-    share = (1 / df_last - 1 / df) / (1 / df_last)
-    return t_last + share * (Z_975 - t_last)
+    from scipy.special import stdtrit  # the inverse of Student's t distribution
+
+    return float(stdtrit(max(df, 1e-6), 0.975))
 
 
 def cronbach_alpha(matrix: Sequence[Sequence[float | None]]) -> float | None:

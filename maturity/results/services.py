@@ -224,6 +224,11 @@ def _reliability(round_: Round, instrument: Instrument) -> list[Reliability]:
     return results
 
 
+def shown_cultures(departments: list[DepartmentResult]) -> dict[str, float]:
+    """The culture score of every shown department, for the phase rule's consistency check."""
+    return {d.name: d.means["culture"] for d in departments if d.is_visible and d.means.get("culture") is not None}
+
+
 def _departments(round_id: int, min_size: int, n_total: int, dims: dict[str, DimensionStats | None]) -> list[DepartmentResult]:
     """Departments, and within a shown department each score, with complementary suppression:
     first on the number of responses per department, then per score on the number of answers
@@ -320,12 +325,13 @@ def round_results(round_: Round) -> RoundResults:
             ).order_by(CustomerResponse.id)  # ids are random: a fixed random order, not arrival
         ))
 
+    departments = _departments(round_.id, min_size, n, dims)
     results = RoundResults(
         round_id=round_.id, instrument=instrument, n_responses=n, n_invited=n_invited, n_customers=n_customers,
         min_size=min_size, min_comment_size=round_.min_comment_group_size, profile=profile,
-        placement=place(profile, thresholds_for(round_)) if n >= min_size else None,
+        placement=place(profile, thresholds_for(round_), shown_cultures(departments)) if n >= min_size else None,
         bands=bands if n >= min_size else {}, quiz=quiz, likert=likert,
-        mirror=mirror, departments=_departments(round_.id, min_size, n, dims), comments=comments,
+        mirror=mirror, departments=departments, comments=comments,
         reliability=[r if r.n >= min_size else replace(r, alpha=None) for r in _reliability(round_, instrument)],
     )
     check_disclosure(results)

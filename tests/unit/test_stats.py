@@ -59,8 +59,18 @@ def test_t_critical_values(df, t):
     assert t_critical_95(df) == pytest.approx(t, abs=1e-3)
 
 
-def test_t_critical_interpolates_and_decreases():
-    assert 2.021 > t_critical_95(50) > 2.000
+def test_t_critical_is_exact_between_whole_degrees_of_freedom():
+    # Checked through the t distribution's CDF, via the regularised incomplete beta function:
+    # P(T <= x) = 1 - I(df / (df + x²); df/2, 1/2) / 2 must be 0.975 for every df.
+    from scipy.special import betainc
+
+    for df in (1.0, 1.3, 2.5, 7.77, 50, 333.3):
+        x = t_critical_95(df)
+        assert 1 - betainc(df / 2, 0.5, df / (df + x * x)) / 2 == pytest.approx(0.975, abs=1e-12)
+    assert t_critical_95(50) == pytest.approx(2.0086, abs=1e-4)
+
+
+def test_t_critical_decreases():
     previous = math.inf
     for df in [1, 1.5, 2, 3.3, 7, 29.5, 35, 80, 119, 500, 10_000]:
         assert t_critical_95(df) < previous
@@ -91,11 +101,11 @@ def test_small_gap_is_not_meaningful_however_certain():
     assert not gap.is_meaningful and gap.why == "below_practical_minimum"
 
 
-def test_same_gap_depends_on_spread_and_n():
+def test_a_gap_is_decided_on_its_size_as_shown_and_its_margin_only_reported():
     internal, tight, loose = DimensionStats(20, 70, 8), DimensionStats(30, 55, 8), DimensionStats(6, 55, 30)
-    assert compute_gap(internal, tight).is_meaningful
-    wide = compute_gap(internal, loose)
-    assert not wide.is_meaningful and wide.why == "within_uncertainty"
+    narrow, wide = compute_gap(internal, tight), compute_gap(internal, loose)
+    assert narrow.is_meaningful and wide.is_meaningful and narrow.marks == wide.marks == 1.3
+    assert wide.margin > narrow.margin
 
 
 def test_gap_below_customers():
@@ -103,9 +113,9 @@ def test_gap_below_customers():
     assert gap.direction == "below" and gap.is_meaningful and gap.value == -20
 
 
-def test_gap_with_a_single_response_is_never_meaningful():
+def test_gap_with_a_single_response_has_no_margin():
     gap = compute_gap(DimensionStats(1, 90, 0), DimensionStats(50, 40, 5))
-    assert gap.why == "too_few_responses" and not gap.is_meaningful
+    assert gap.margin is None and gap.marks == 4.5
 
 
 def test_profile_gaps():
