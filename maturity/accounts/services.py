@@ -149,6 +149,7 @@ def send_invitation(user: User, *, context: str, inviter: User | None = None) ->
                 "mail/invitation.txt",
                 user=user, context=context, inviter=inviter, days=days,
                 accept_url=url_for("accounts.accept_invitation", token=token, _external=True),
+                private_when_mailed=("accept_url",),
             )
 
 
@@ -162,4 +163,5 @@ def send_password_reset(user: User) -> None:
             user=user,
             minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60,
             reset_url=url_for("accounts.reset_password", token=token, _external=True),
+            private_when_mailed=("reset_url",),
         )

@@ -22,12 +22,18 @@ REDACTED = "[…]"
 
 
 def send_template_mail(recipient: str, subject: str, template: str, *, private: tuple[str, ...] = (),
-                       **context) -> OutboxMessage:
-    """``private`` names context values (personal respondent links) that go to the recipient
-    only: the outbox keeps the message with each of them replaced by a placeholder."""
+                       private_when_mailed: tuple[str, ...] = (), **context) -> OutboxMessage:
+    """Links that work as keys go to the recipient only; the outbox keeps the message with each
+    replaced by a placeholder, so nobody who reads the outbox can use them:
+
+    - ``private`` (personal respondent links): always; employees find theirs by signing in;
+    - ``private_when_mailed`` (account invitation and password links): whenever a mail server is
+      configured, delivered or not. Without one (development, the demo) the outbox is how those
+      messages are read at all, so there they stay readable (docs/security.md)."""
     body = render_template(template, **context)
     stored = body
-    for name in private:
+    redacted = private + (private_when_mailed if current_app.config["MAIL_SERVER"] else ())
+    for name in redacted:
         stored = stored.replace(context[name], REDACTED)
     return send_mail(recipient, subject, body, stored_body=stored)
 

@@ -41,7 +41,7 @@ def rows(results: RoundResults, _, lang: str) -> list[list]:
     for dept in results.departments:
         for dimension in ("skills", "leadership", "culture"):
             mean = dept.means.get(dimension)
-            out.append([_("Dimension per department (0-100)"), dimension_label(dimension, _), dept.name,
+            out.append([_("Dimension per department (0-100)"), dimension_label(dimension, _), dept.name or _("Other (smaller departments and none)"),
                         dept.n if dept.is_visible else "", _num(mean) if mean is not None else too_few])
     instrument = results.instrument
     for section_key, items in results.likert.items():

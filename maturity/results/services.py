@@ -28,7 +28,6 @@ from ..rounds.models import CustomerAnswer, CustomerResponse, Invitation, Respon
 
 DIMENSIONS = ("skills", "leadership", "culture", "mirror_self", "mirror_estimate")
 DEPARTMENT_DIMENSIONS = ("skills", "leadership", "culture", "mirror_self")
-NO_DEPARTMENT = "—"
 
 
 class ResultsNotPublished(Exception):
@@ -84,7 +83,8 @@ class QuizQuestionResult:
 
 @dataclass(frozen=True)
 class DepartmentResult:
-    name: str
+    #: None for the responses without a (large enough) department.
+    name: str | None
     n: int
     is_visible: bool
     why_hidden: str | None
@@ -226,33 +226,44 @@ def _reliability(round_: Round, instrument: Instrument) -> list[Reliability]:
 
 def shown_cultures(departments: list[DepartmentResult]) -> dict[str, float]:
     """The culture score of every shown department, for the phase rule's consistency check."""
-    return {d.name: d.means["culture"] for d in departments if d.is_visible and d.means.get("culture") is not None}
+    return {d.name or "": d.means["culture"] for d in departments if d.is_visible and d.means.get("culture") is not None}
+
+
+#: The key of the responses stored without a department name (none, or a small one), chosen so
+#: that no department's name can collide with it.
+OTHERS = "\x00others"
 
 
 def _departments(round_id: int, min_size: int, n_total: int, dims: dict[str, DimensionStats | None]) -> list[DepartmentResult]:
     """Departments, and within a shown department each score, with complementary suppression:
     first on the number of responses per department, then per score on the number of answers
-    it rests on (a department where most answered "weet ik niet" hides that score)."""
+    it rests on (a department where most answered "weet ik niet" hides that score).
+
+    Responses carry a department name only for departments that reached the minimum when the
+    round was published (``rounds.services.release_ballots``); the rest are one group, shown as
+    "other" (``name`` None)."""
     columns = [getattr(Response, d) for d in DEPARTMENT_DIMENSIONS]
     rows = db.session.execute(
         sa.select(Response.department, sa.func.count(Response.id), *[sa.func.avg(c) for c in columns],
                   *[sa.func.count(c) for c in columns])
-        .where(Response.round_id == round_id).group_by(Response.department).order_by(Response.department)
+        .where(Response.round_id == round_id).group_by(Response.department)
     ).all()
     k = len(DEPARTMENT_DIMENSIONS)
-    parsed = [((name or NO_DEPARTMENT), n, rest[:k], rest[k:]) for name, n, *rest in rows]
-    decision = suppress({label: n for label, n, _, _ in parsed}, min_size, total=n_total)
+    parsed = sorted((((name if name is not None else OTHERS), n, rest[:k], rest[k:]) for name, n, *rest in rows),
+                    key=lambda row: (row[0] == OTHERS, row[0]))
+    decision = suppress({key: n for key, n, _, _ in parsed}, min_size, total=n_total)
     cells = {
-        d: suppress({label: counts[i] for label, _, _, counts in parsed}, min_size,
+        d: suppress({key: counts[i] for key, _, _, counts in parsed}, min_size,
                     total=dims[d].n if dims.get(d) else None, also_hidden=decision.hidden)
         for i, d in enumerate(DEPARTMENT_DIMENSIONS)
     }
     result = []
-    for label, n, means, counts in parsed:
-        visible = decision.is_visible(label)
-        shown = {d: visible and cells[d].is_visible(label) for d in DEPARTMENT_DIMENSIONS}
+    for key, n, means, counts in parsed:
+        visible = decision.is_visible(key)
+        shown = {d: visible and cells[d].is_visible(key) for d in DEPARTMENT_DIMENSIONS}
         result.append(DepartmentResult(
-            name=label, n=n if visible else 0, is_visible=visible, why_hidden=decision.why.get(label),
+            name=None if key == OTHERS else key, n=n if visible else 0, is_visible=visible,
+            why_hidden=decision.why.get(key),
             means={d: (means[i] if shown[d] else None) for i, d in enumerate(DEPARTMENT_DIMENSIONS)} if visible else {},
             cell_n={d: counts[i] for i, d in enumerate(DEPARTMENT_DIMENSIONS) if shown[d]},
         ))
@@ -368,10 +379,20 @@ def check_disclosure(r: RoundResults) -> None:
             need(sum(c or 0 for c in q.counts.values()), q.key)
     for dept in r.departments:
         if dept.is_visible:
-            need(dept.n, dept.name)
+            need(dept.n, str(dept.name))
         for d, mean in dept.means.items():
             if mean is not None:
                 need(dept.cell_n.get(d, 0), f"{dept.name}/{d}")
+    # What the shown departments leave of the total can be worked out: it must be 0 or enough.
+    shown_departments = [dept for dept in r.departments if dept.is_visible]
+    if shown_departments:
+        rest = r.n_responses - sum(dept.n for dept in shown_departments)
+        if 0 < rest < r.min_size:
+            problems.append(f"departments leave {rest} by subtraction")
+    for d in DEPARTMENT_DIMENSIONS:
+        stats, cells = r.profile.get(d), [dept.cell_n[d] for dept in r.departments if d in dept.cell_n]
+        if cells and stats is not None and 0 < stats.n - sum(cells) < r.min_size:
+            problems.append(f"department {d} scores leave {stats.n - sum(cells)} by subtraction")
     for rel in r.reliability:
         if rel.alpha is not None:
             need(rel.n, f"alpha {rel.section}")

@@ -8,7 +8,8 @@ again, and a new nonce revokes it. Three seals, each with its own key:
 - the respondent's own result, with a random key kept only in the submitting browser's
   session, so a used link read from a log or a forwarded mail opens nothing;
 - the ballot, with a key derived from the server's secret (and ``SECRET_KEY_FALLBACKS`` after
-  a key rotation), opened only when the round closes.
+  a key rotation), opened only when the round closes; AES-GCM, so unlike a Fernet token the
+  ciphertext holds no timestamp.
 """
 
 from __future__ import annotations
@@ -17,8 +18,11 @@ import base64
 import hashlib
 import hmac
 import json
+import os
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.exceptions import InvalidTag
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
@@ -93,17 +97,26 @@ def unseal_result(key: str | None, blob: bytes | None) -> dict:
 BALLOT_BLOCK = 4096
 
 
-def _ballot_fernet() -> MultiFernet:
-    secrets = [_secret()] + [k.encode() for k in current_app.config.get("SECRET_KEY_FALLBACKS") or []]
-    return MultiFernet([_derive(s, "ballot", b"klantspiegel.ballot") for s in secrets])
+def _ballot_keys() -> list[AESGCM]:
+    secrets_ = [_secret()] + [k.encode() for k in current_app.config.get("SECRET_KEY_FALLBACKS") or []]
+    return [AESGCM(HKDF(algorithm=hashes.SHA256(), length=32, salt=b"klantspiegel.ballot", info=s).derive(b"ballot"))
+            for s in secrets_]
 
 
 def seal_ballot(data: dict) -> bytes:
+    """AES-GCM with a random nonce: unlike a Fernet token, the ciphertext carries no time."""
     plain = json.dumps(data, separators=(",", ":"))
     padding = -len(plain.encode()) % BALLOT_BLOCK
-    return _ballot_fernet().encrypt((plain + " " * padding).encode())
+    nonce = os.urandom(12)
+    return nonce + _ballot_keys()[0].encrypt(nonce, (plain + " " * padding).encode(), b"ballot")
 
 
 def open_ballot(blob: bytes) -> dict:
     """Raises InvalidToken when no configured key opens it (never silently drops a ballot)."""
-    return json.loads(_ballot_fernet().decrypt(blob))
+    nonce, body = blob[:12], blob[12:]
+    for key in _ballot_keys():
+        try:
+            return json.loads(key.decrypt(nonce, body, b"ballot"))
+        except InvalidTag:
+            continue
+    raise InvalidToken()

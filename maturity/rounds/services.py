@@ -140,12 +140,23 @@ def release_ballots(round_: Round) -> int:
     secrets.SystemRandom().shuffle(ballots)
     names = dict(db.session.execute(
         sa.select(Department.id, Department.name).where(Department.organisation_id == round_.organisation_id)).all())
+    opened = []
     for ballot in ballots:
         try:
             content = links.open_ballot(ballot.sealed)
         except InvalidToken:
             raise BallotUnreadable() from None  # refuse to close: never drop an answer
-        _store_response(round_, instrument, names.get(content.get("department_id")), content["answers"])
+        opened.append((names.get(content.get("department_id")), content["answers"]))
+    # A department name is kept only where at least the minimum responded (with complementary
+    # suppression): otherwise the stored name, next to who was invited from where and who
+    # submitted, would point at a few people even for someone who reads only the database.
+    sizes: dict[str, int] = {}
+    for department, _answers in opened:
+        if department is not None:
+            sizes[department] = sizes.get(department, 0) + 1
+    kept = suppress(sizes, round_.min_group_size, total=len(opened)).visible
+    for department, answers in opened:
+        _store_response(round_, instrument, department if department in kept else None, answers)
     db.session.execute(sa.delete(Ballot).where(Ballot.round_id == round_.id))
     db.session.flush()
     return len(ballots)

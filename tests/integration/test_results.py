@@ -81,10 +81,11 @@ def test_a_small_department_and_its_complement_are_hidden(app, client, auth, wor
     auth.login(world.ours.director)
     html = client.get(_url(world, round_)).get_data(as_text=True)
     section = html[html.index('id="departments"'):html.index('id="comments"')]
-    assert section.count("te weinig reacties") == 2  # Klein, and Middel so Klein can't be derived
+    # Klein, and Middel so that Klein can't be derived, are counted together under Overig.
+    assert "Klein" not in section and "Middel" not in section and "Groot" in section and "Overig" in section
     rows = list(csv.reader(io.StringIO(client.get(_url(world, round_, "results.csv")).get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
     per_department = [r for r in rows if r[0].startswith("Dimensie per afdeling")]
-    assert {r[2] for r in per_department if r[-1] == "te weinig reacties"} == {"Klein", "Middel"}
+    assert {(r[2], r[3]) for r in per_department} == {("Groot", "8"), ("Overig (kleinere afdelingen en zonder afdeling)", "8")}
 
 
 def test_customer_comments_above_their_threshold(app, client, auth, world):

@@ -450,3 +450,71 @@ def test_changing_departments_after_publication_changes_no_figure(app, client, a
     db.session.delete(legal)
     db.session.flush()
     assert client.get(_url(world, round_, "results.csv")).data == before
+
+
+def test_with_a_mail_server_the_outbox_keeps_no_account_link_either(app, client, auth, world):
+    """A failed delivery keeps the body for the admin: without the password link in it."""
+    from ..integration.test_mail import _free_port
+
+    saved = {k: app.config[k] for k in ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_TIMEOUT")}
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=_free_port(), MAIL_USE_TLS=False, MAIL_TIMEOUT=2)
+    try:
+        client.submit("/password/forgot", {"email": world.ours.employee.email})
+    finally:
+        app.config.update(saved)
+    [message] = [m for m in outbox_messages() if m.recipient == world.ours.employee.email]
+    assert message.status == "failed" and "/password/reset/" not in message.body_text and "[…]" in message.body_text
+
+
+def test_a_department_named_like_the_no_department_row_exposes_nobody(app, client, auth, world):
+    """A director names a department "—" (how the no-department row used to be labelled) and
+    leaves one person alone in another department: that person stays hidden."""
+    from maturity.tenancy.models import OrganisationMembership
+
+    dash = DepartmentFactory(organisation_id=world.ours.org.id, name="—")
+    for _ in range(5):
+        member(world.ours.org, OrgRole.EMPLOYEE, dash)
+    for _ in range(5):
+        member(world.ours.org, OrgRole.EMPLOYEE)
+    round_ = _round(world, departments={"Juridisch": 1})
+    db.session.execute(sa.update(OrganisationMembership).where(
+        OrganisationMembership.user_id.in_([world.ours.employee.id])).values(department_id=None))
+    with app.test_request_context():
+        for invitation in _invitations(round_):
+            _submit(invitation, full_answers(likert="5" if invitation.department_id else "2"))
+        services.close_round(round_)
+    results = round_results(round_)  # would raise DisclosureError on any subtraction leak
+    shown_n = sum(d.n for d in results.departments if d.is_visible)
+    assert results.n_responses - shown_n in (0,) or results.n_responses - shown_n >= round_.min_group_size
+    assert db.session.scalar(sa.select(sa.func.count()).where(
+        Response.round_id == round_.id, Response.department == "Juridisch")) == 0
+    auth.login(world.ours.director)
+    assert "Juridisch" not in client.get(_url(world, round_, "results")).get_data(as_text=True)
+
+
+def test_the_database_keeps_no_department_of_fewer_than_the_minimum(app, world):
+    round_ = _round(world, departments={"Wonen": 6, "Verhuur": 5, "Juridisch": 2})
+    with app.test_request_context():
+        for invitation in _invitations(round_):
+            _submit(invitation, full_answers())
+        services.close_round(round_)
+    stored = dict(db.session.execute(sa.select(Response.department, sa.func.count()).where(
+        Response.round_id == round_.id).group_by(Response.department)).all())
+    # Juridisch (2) and Klantcontact (1) are merged with the director (no department); that
+    # group of 4 is too small in turn, so the smallest named one (Verhuur, 5) joins it.
+    assert stored == {"Wonen": 6, None: 9}
+
+
+def test_ballots_carry_no_time(app, world):
+    import time
+
+    round_ = _round(world, departments={"Wonen": 2})
+    with app.test_request_context():
+        first, second = _invitations(round_)[:2]
+        _submit(first, full_answers())
+        time.sleep(1.1)
+        _submit(second, full_answers())
+    a, b = db.session.scalars(sa.select(Ballot.sealed).where(Ballot.round_id == round_.id)).all()
+    # A Fernet token would carry its creation time in bytes 1..8; these are random nonces and
+    # ciphertext of one fixed length.
+    assert len(a) == len(b) and a[:9] != b[:9]
