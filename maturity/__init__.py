@@ -73,13 +73,14 @@ def register_blueprints(app: Flask) -> None:
     from .reports.views import bp as reports_bp
     from .results.views import bp as results_bp
     from .rounds.views import bp as rounds_bp
+    from .core import MIN_ALPHA_RESPONDENTS
 
     for bp in (main_bp, accounts_bp, admin_bp, consultancies_bp, organisations_bp, rounds_bp, results_bp, plans_bp,
                reports_bp, progress_bp, portfolio_bp, respond_link_bp, respond_bp, mirror_bp):
         app.register_blueprint(bp)
     app.jinja_env.globals.update(
         describe_item=describe_item, section_title=section_title, section_intro=section_intro,
-        chart_colors=CHART_COLORS,
+        chart_colors=CHART_COLORS, alpha_minimum=MIN_ALPHA_RESPONDENTS,
     )
 
 

@@ -71,6 +71,20 @@ def register(app: Flask) -> None:
             closed += 1
         click.echo(f"{closed} rounds closed.")
 
+    @app.cli.command("rescore")
+    @click.option("--dry-run", is_flag=True, help="Report what would change; change nothing.")
+    def rescore_command(dry_run: bool) -> None:
+        """Recompute every response's stored scores from its raw answers (after a scoring fix)."""
+        from .rounds.rescore import rescore
+
+        report = rescore(dry_run=dry_run)
+        if not dry_run:  # a dry run changed nothing, so there is nothing to commit
+            db.session.commit()
+        verb = "would change" if dry_run else "changed"
+        details = ", ".join(f"{name} {n}" for name, n in sorted(report.changed.items())) or "nothing"
+        click.echo(f"{report.responses} responses and {report.customer_responses} customer responses checked; "
+                   f"{report.total_changed} values {verb} ({details}).")
+
     @app.cli.command("demo")
     @click.option("--if-empty", is_flag=True, help="Only load when the database has no users yet.")
     def demo(if_empty: bool) -> None:

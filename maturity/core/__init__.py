@@ -31,13 +31,14 @@ from .scoring import (
     score_quiz,
     score_response,
 )
-from .stats import DimensionStats, cronbach_alpha, describe, t_critical_95, welch_df, welch_standard_error
+from .stats import MIN_ALPHA_RESPONDENTS, DimensionStats, alpha_rows, cronbach_alpha, describe, t_critical_95, welch_df, welch_standard_error
 from .suppression import Suppression, suppress
 
 __all__ = [
     "DEFAULT",
     "DIMENSIONS",
     "DONT_KNOW",
+    "MIN_ALPHA_RESPONDENTS",
     "MIN_ANSWERED_SHARE",
     "MIN_PRACTICAL_GAP",
     "PHASE_GLOSS",
@@ -54,6 +55,7 @@ __all__ = [
     "Reason",
     "ResponseScores",
     "Suppression",
+    "alpha_rows",
     "compute_gap",
     "cronbach_alpha",
     "describe",

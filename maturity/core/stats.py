@@ -89,30 +89,56 @@ def t_critical_95(df: float | None) -> float:
     return float(stdtrit(max(df, 1e-6), 0.975))
 
 
-def cronbach_alpha(matrix: Sequence[Sequence[float | None]]) -> float | None:
-    """Cronbach's alpha of a respondents x items matrix.
+#: Cronbach's alpha is reported from this many respondents on, everywhere (SQL, this function,
+#: the pages): on a handful of people it swings wildly (−3.2 on six has been seen) and says
+#: nothing about the scale.
+MIN_ALPHA_RESPONDENTS = 10
 
-    Respondents with any missing answer (None, e.g. "weet ik niet") are left out (listwise
-    deletion), so every item variance and the total variance rest on the same people.
-    Reverse-keyed items must already be flipped. Returns None when alpha is undefined:
-    fewer than 2 items, fewer than 2 complete respondents, or no variance in the totals.
-    """
+
+def alpha_rows(matrix: Sequence[Sequence[float | None]], min_answered_share: float) -> list[list[float]]:
+    """The respondents alpha is computed on, with "weet ik niet" filled in.
+
+    A respondent counts when they answered at least ``min_answered_share`` of the items (the
+    rule that also decides whether they get an index at all); each missing answer is replaced by
+    their own mean over the items they did answer (person-mean substitution). Listwise deletion
+    would drop everyone with a single "weet ik niet" — at 10 % "weet ik niet" per item that
+    keeps fewer than a quarter of the respondents of a 9-item scale."""
     rows = [list(row) for row in matrix]
     if not rows:
-        return None
+        return []
     k = len(rows[0])
     if any(len(row) != k for row in rows):
         raise ValueError("every respondent needs a value (or None) for every item")
-    complete = [[float(v) for v in row] for row in rows if all(v is not None for v in row)]
-    if k < 2 or len(complete) < 2:
+    needed = max(1, math.ceil(k * min_answered_share))
+    filled = []
+    for row in rows:
+        answered = [float(v) for v in row if v is not None]
+        if len(answered) < needed:
+            continue
+        mean = math.fsum(answered) / len(answered)
+        filled.append([mean if v is None else float(v) for v in row])
+    return filled
+
+
+def cronbach_alpha(matrix: Sequence[Sequence[float | None]], *, min_answered_share: float = 1.0,
+                   min_respondents: int = MIN_ALPHA_RESPONDENTS) -> float | None:
+    """Cronbach's alpha of a respondents x items matrix (reverse-keyed items already flipped).
+
+    Missing answers (None, "weet ik niet") are handled by ``alpha_rows``; with the default share
+    of 1.0 only complete respondents count. Returns None when alpha is undefined or not worth
+    reporting: fewer than 2 items, fewer than ``min_respondents`` respondents, or no variance in
+    the totals. Alpha = k/(k−1) · (1 − Σ var(item) / var(total))."""
+    rows = alpha_rows(matrix, min_answered_share)
+    k = len(rows[0]) if rows else 0
+    if k < 2 or len(rows) < max(2, min_respondents):
         return None
 
     def variance(values: Sequence[float]) -> float:
         mean = math.fsum(values) / len(values)
         return math.fsum((v - mean) ** 2 for v in values) / (len(values) - 1)
 
-    item_variances = math.fsum(variance([row[i] for row in complete]) for i in range(k))
-    total_variance = variance([math.fsum(row) for row in complete])
+    item_variances = math.fsum(variance([row[i] for row in rows]) for i in range(k))
+    total_variance = variance([math.fsum(row) for row in rows])
     if total_variance == 0:
         return None
     return k / (k - 1) * (1 - item_variances / total_variance)

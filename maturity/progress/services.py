@@ -16,7 +16,7 @@ from ..core.progress import Benchmark, Change, benchmark, change, shared_keys
 from ..extensions import db
 from ..instrument import load_instrument
 from ..plans.models import ActionItem, ActionPlan
-from ..results.services import disclose_stats, thresholds_for
+from ..results.services import department_rows, departments_of, disclose_stats, shown_cultures, thresholds_for
 from ..results.services import stats_from_sums as _stats
 from ..rounds.models import CustomerResponse, Invitation, Response, ResponseAnswer, Round, RoundStatus
 from ..tenancy.models import Organisation
@@ -82,6 +82,7 @@ def round_points(rounds: list[Round], *, with_items: bool = False) -> list[Round
         ):
             if n:
                 items[round_id][key] = DimensionStats.from_sums(int(n), float(total), float(squares))
+    departments = department_rows(ids)
     points = []
     for r in rounds:
         row = dims.get(r.id)
@@ -96,7 +97,9 @@ def round_points(rounds: list[Round], *, with_items: bool = False) -> list[Round
                      for i, d in enumerate(DIMENSIONS)}
             customer = disclose_stats(_stats(*c[1:]), r.min_group_size) if c[0] >= r.min_group_size else None
             point.profile = GroupProfile(mirror_customer=customer, **stats)
-            point.phase = place(point.profile, thresholds_for(r)).phase
+            # The same departments, suppression and rule as the results page: one phase.
+            shown = departments_of(r.id, r.min_group_size, n, stats, departments.get(r.id, []))
+            point.phase = place(point.profile, thresholds_for(r), shown_cultures(shown)).phase
             self_gap, _ = profile_gaps(point.profile)
             if self_gap is not None:
                 scale = load_instrument(r.instrument_version).mirror.scale

@@ -15,12 +15,13 @@ all show exactly the same figures:
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
 import sqlalchemy as sa
 
-from ..core import DEFAULT, DONT_KNOW, DimensionStats, GroupProfile, PhaseThresholds, Placement, place, profile_gaps, suppress  # noqa: F401
+from ..core import DEFAULT, DONT_KNOW, MIN_ALPHA_RESPONDENTS, MIN_ANSWERED_SHARE, DimensionStats, GroupProfile, PhaseThresholds, Placement, place, profile_gaps, suppress  # noqa: F401
 from ..extensions import db
 from ..instrument import Instrument, load_instrument
 from ..rounds.models import CustomerAnswer, CustomerResponse, Invitation, Response, ResponseAnswer, Round
@@ -181,12 +182,15 @@ def _customer_item_rows(round_id: int):
 
 
 def _reliability(round_: Round, instrument: Instrument) -> list[Reliability]:
-    """Cronbach's alpha per agreement scale, in SQL, one pass over the answers per scale.
+    """Cronbach's alpha per agreement scale, in SQL, one pass over the answers per scale, with
+    exactly the pure function's rules (``core.cronbach_alpha`` with ``MIN_ANSWERED_SHARE``):
+    respondents who answered at least half the scale count, a "weet ik niet" is replaced by the
+    respondent's own mean on the scale, reverse-keyed items are flipped.
 
-    Respondents who answered every item of the scale count (listwise deletion); reverse-keyed
-    items are flipped; alpha = k/(k-1) · (1 − Σ var(item) / var(total)). The inner query makes
-    one row per respondent with its total and each item's value; the outer query sums those,
-    which is all the variances need."""
+    The inner query makes one row per respondent: the sum and count of their answers and each
+    item's value (NULL for "weet ik niet"). With m = sum / count, an item is its value or m, and
+    the total is k · m; the outer query sums those and their squares, which is all the
+    variances need."""
     results = []
     for section in instrument.likert_sections:
         keys = [item.key for item in section.items]
@@ -197,30 +201,32 @@ def _reliability(round_: Round, instrument: Instrument) -> list[Reliability]:
                     else_=ResponseAnswer.value)
         per_respondent = (
             sa.select(
-                sa.func.sum(v).label("t"),
+                sa.func.sum(v).label("t"), sa.func.count().label("c"),
                 *[sa.func.sum(sa.case((ResponseAnswer.item_key == key, v))).label(f"i{n}") for n, key in enumerate(keys)],
             )
             .join(Response, Response.id == ResponseAnswer.response_id)
             .where(Response.round_id == round_.id, ResponseAnswer.item_key.in_(keys), ResponseAnswer.value.is_not(None))
             .group_by(ResponseAnswer.response_id)
-            .having(sa.func.count() == k)
+            .having(sa.func.count() >= max(1, math.ceil(k * MIN_ANSWERED_SHARE)))
             .subquery()
         )
-        sums = [sa.func.count(), sa.func.sum(per_respondent.c.t), sa.func.sum(per_respondent.c.t * per_respondent.c.t)]
+        mean = sa.cast(per_respondent.c.t, sa.Float) / per_respondent.c.c
+        sums = [sa.func.count(), sa.func.sum(mean), sa.func.sum(mean * mean)]
         for n in range(k):
-            column = per_respondent.c[f"i{n}"]
+            column = sa.func.coalesce(sa.cast(per_respondent.c[f"i{n}"], sa.Float), mean)
             sums += [sa.func.sum(column), sa.func.sum(column * column)]
         row = db.session.execute(sa.select(*sums)).one()
-        n_complete = int(row[0] or 0)
+        n_counted = int(row[0] or 0)
         alpha = None
-        if n_complete >= 3 and k > 1:
-            total_var = DimensionStats.from_sums(n_complete, float(row[1]), float(row[2])).sd ** 2
+        if n_counted >= max(2, MIN_ALPHA_RESPONDENTS) and k > 1:
+            # The total is k · m, so its variance is k² · var(m).
+            total_var = k * k * DimensionStats.from_sums(n_counted, float(row[1]), float(row[2])).sd ** 2
             item_var = sum(
-                DimensionStats.from_sums(n_complete, float(row[3 + 2 * i]), float(row[4 + 2 * i])).sd ** 2
+                DimensionStats.from_sums(n_counted, float(row[3 + 2 * i]), float(row[4 + 2 * i])).sd ** 2
                 for i in range(k)
             )
-            alpha = k / (k - 1) * (1 - item_var / total_var) if total_var > 0 else None
-        results.append(Reliability(section=section.key, k=k, n=n_complete, alpha=alpha))
+            alpha = k / (k - 1) * (1 - item_var / total_var) if total_var > 1e-12 else None
+        results.append(Reliability(section=section.key, k=k, n=n_counted, alpha=alpha))
     return results
 
 
@@ -234,7 +240,22 @@ def shown_cultures(departments: list[DepartmentResult]) -> dict[str, float]:
 OTHERS = "\x00others"
 
 
-def _departments(round_id: int, min_size: int, n_total: int, dims: dict[str, DimensionStats | None]) -> list[DepartmentResult]:
+def department_rows(round_ids: list[int]) -> dict[int, list]:
+    """Per round: (department, responses, mean and count per department dimension), one query."""
+    columns = [getattr(Response, d) for d in DEPARTMENT_DIMENSIONS]
+    rows = db.session.execute(
+        sa.select(Response.round_id, Response.department, sa.func.count(Response.id),
+                  *[sa.func.avg(c) for c in columns], *[sa.func.count(c) for c in columns])
+        .where(Response.round_id.in_(round_ids)).group_by(Response.round_id, Response.department)
+    ).all()
+    by_round: dict[int, list] = defaultdict(list)
+    for round_id, *rest in rows:
+        by_round[round_id].append(rest)
+    return by_round
+
+
+def departments_of(round_id: int, min_size: int, n_total: int, dims: dict[str, DimensionStats | None],
+                 rows: list | None = None) -> list[DepartmentResult]:
     """Departments, and within a shown department each score, with complementary suppression:
     first on the number of responses per department, then per score on the number of answers
     it rests on (a department where most answered "weet ik niet" hides that score).
@@ -242,12 +263,8 @@ def _departments(round_id: int, min_size: int, n_total: int, dims: dict[str, Dim
     Responses carry a department name only for departments that reached the minimum when the
     round was published (``rounds.services.release_ballots``); the rest are one group, shown as
     "other" (``name`` None)."""
-    columns = [getattr(Response, d) for d in DEPARTMENT_DIMENSIONS]
-    rows = db.session.execute(
-        sa.select(Response.department, sa.func.count(Response.id), *[sa.func.avg(c) for c in columns],
-                  *[sa.func.count(c) for c in columns])
-        .where(Response.round_id == round_id).group_by(Response.department)
-    ).all()
+    if rows is None:
+        rows = department_rows([round_id]).get(round_id, [])
     k = len(DEPARTMENT_DIMENSIONS)
     parsed = sorted((((name if name is not None else OTHERS), n, rest[:k], rest[k:]) for name, n, *rest in rows),
                     key=lambda row: (row[0] == OTHERS, row[0]))
@@ -336,7 +353,7 @@ def round_results(round_: Round) -> RoundResults:
             ).order_by(CustomerResponse.id)  # ids are random: a fixed random order, not arrival
         ))
 
-    departments = _departments(round_.id, min_size, n, dims)
+    departments = departments_of(round_.id, min_size, n, dims)
     results = RoundResults(
         round_id=round_.id, instrument=instrument, n_responses=n, n_invited=n_invited, n_customers=n_customers,
         min_size=min_size, min_comment_size=round_.min_comment_group_size, profile=profile,

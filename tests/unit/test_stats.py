@@ -139,19 +139,36 @@ def reference_alpha(rows):
     return k / (k - 1) * (1 - item_var / total_var)
 
 
+def alpha(rows, **kwargs):
+    return cronbach_alpha(rows, min_respondents=2, **kwargs)
+
+
 def test_alpha_of_perfectly_parallel_items_is_one():
-    assert cronbach_alpha([[1, 2, 3], [2, 3, 4], [3, 4, 5], [4, 5, 6]]) == pytest.approx(1.0)
+    assert alpha([[1, 2, 3], [2, 3, 4], [3, 4, 5], [4, 5, 6]]) == pytest.approx(1.0)
 
 
 def test_alpha_on_a_worked_example():
     rows = [[4, 5, 4, 3], [2, 2, 3, 2], [5, 4, 5, 5], [3, 3, 2, 3], [4, 4, 4, 5], [1, 2, 1, 2]]
-    assert cronbach_alpha(rows) == pytest.approx(reference_alpha(rows))
-    assert 0.9 < cronbach_alpha(rows) < 1
+    assert alpha(rows) == pytest.approx(reference_alpha(rows))
+    assert 0.9 < alpha(rows) < 1
 
 
-def test_alpha_deletes_incomplete_respondents_listwise():
+def test_alpha_is_not_reported_below_its_minimum_of_respondents():
+    rows = [[4, 5, 4, 3], [2, 2, 3, 2], [5, 4, 5, 5], [3, 3, 2, 3], [4, 4, 4, 5], [1, 2, 1, 2]]
+    assert cronbach_alpha(rows) is None  # 6 < MIN_ALPHA_RESPONDENTS
+    assert cronbach_alpha(rows * 2) == pytest.approx(reference_alpha(rows * 2))
+
+
+def test_alpha_with_the_default_share_counts_complete_respondents_only():
     rows = [[4, 5, 4], [2, 2, 3], [5, 4, 5], [3, 3, 2]]
-    assert cronbach_alpha(rows + [[1, None, 5]]) == pytest.approx(cronbach_alpha(rows))
+    assert alpha(rows + [[1, None, 5]]) == pytest.approx(alpha(rows))
+
+
+def test_alpha_fills_a_dont_know_with_the_respondents_own_mean():
+    rows = [[4, 5, 4], [2, 2, 3], [5, 4, 5], [3, 3, 2]]
+    assert alpha(rows + [[1, None, 5]], min_answered_share=0.5) == pytest.approx(alpha(rows + [[1, 3, 5]]))
+    # Fewer than half answered: left out.
+    assert alpha(rows + [[1, None, None]], min_answered_share=0.5) == pytest.approx(alpha(rows))
 
 
 @pytest.mark.parametrize(
@@ -160,19 +177,19 @@ def test_alpha_deletes_incomplete_respondents_listwise():
     ids=["empty", "one item", "one complete respondent", "no variance"],
 )
 def test_alpha_is_none_when_undefined(rows):
-    assert cronbach_alpha(rows) is None
+    assert alpha(rows) is None
 
 
 def test_alpha_refuses_ragged_rows():
     with pytest.raises(ValueError):
-        cronbach_alpha([[1, 2], [1]])
+        alpha([[1, 2], [1]])
 
 
 @given(st.lists(st.lists(st.integers(1, 5), min_size=3, max_size=3), min_size=3, max_size=30))
 def test_alpha_matches_reference_and_is_at_most_one(rows):
-    alpha = cronbach_alpha(rows)
+    value = alpha(rows)
     if statistics.variance([sum(r) for r in rows]) == 0:
-        assert alpha is None
+        assert value is None
     else:
-        assert alpha == pytest.approx(reference_alpha(rows))
-        assert alpha <= 1 + 1e-9
+        assert value == pytest.approx(reference_alpha(rows))
+        assert value <= 1 + 1e-9
