@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..instrument import Instrument, Text
+from .display import MARK_DIGITS, shown_difference
 from .phases import Phase, Placement
 
 WEAK_STATEMENT = 3.0
@@ -214,7 +215,7 @@ def generate(plan: PlanInput, instrument: Instrument) -> list[Proposal]:
                customer=_num(instrument.mirror.scale.from_index(estimate.customer))),
         ))
     for key, own, customer in plan.mirror_topics:
-        if own - customer >= TOPIC_GAP:
+        if shown_difference(own, customer, MARK_DIGITS) >= TOPIC_GAP:  # as shown in the report
             item = next(i for i in instrument.mirror.items if i.key == key)
             proposals.append(Proposal(
                 f"topic.{key}",

@@ -1,21 +1,24 @@
-"""Aggregated results as rows for CSV and XLSX. The same suppression as the page: a hidden
-figure is written as the "too few responses" text, never as a number."""
+"""Aggregated results as rows for CSV and XLSX, rendered from the one result model
+(``figures.RoundFigures``): the same figures as the page and the PDF."""
 
 from __future__ import annotations
 
 import io
 import re
 
-from ..core import dimension_label
 from ..slugs import slugify
-from .services import RoundResults
+from .figures import RoundFigures
 
 #: Cells a spreadsheet would read as a formula (OWASP "CSV injection").
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+#: A plain signed number ("+1,0", "-0.5") is data, not a formula: it is left as it is.
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
+
+
 def neutralise(value):
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
         return "'" + value
     return value
 
@@ -24,43 +27,46 @@ def filename(round_) -> str:
     return "klantspiegel-" + slugify(round_.title)
 
 
-def _num(value, digits=1):
-    return None if value is None else round(float(value), digits)
+def rows(f: RoundFigures, _, *, as_text: bool) -> list[list]:
+    """The round's figures as rows: (section, item, group, responses, value).
 
-
-def rows(results: RoundResults, _, lang: str) -> list[list]:
+    Rendered from the one result model: the CSV gets each value exactly as the page shows it
+    (in the reader's language, so a Dutch file has decimal commas, as Dutch Excel reads them);
+    the XLSX gets the same shown value as a number cell. A hidden figure is the "too few
+    responses" text, never a number."""
     too_few = _("too few responses")
+
+    def cell(value, text):
+        if value is None:
+            return too_few if text in ("—", too_few) else text
+        return text if as_text else value
+
     out: list[list] = [[_("Section"), _("Item"), _("Group"), _("Responses"), _("Value")]]
-    if not results.is_shown:
-        out.append([_("All"), "", "", results.n_responses, too_few])
+    if not f.is_shown:
+        out.append([_("All"), "", "", f.n_responses, too_few])
         return [[neutralise(c) for c in row] for row in out]
-    for dimension in ("skills", "leadership", "culture", "mirror_self", "mirror_estimate", "mirror_customer"):
-        stats = results.profile.get(dimension)
-        out.append([_("Dimension (0-100)"), dimension_label(dimension, _), _("All"),
-                    stats.n if stats else 0, _num(stats.mean) if stats else too_few])
-    for dept in results.departments:
-        for dimension in ("skills", "leadership", "culture"):
-            mean = dept.means.get(dimension)
-            out.append([_("Dimension per department (0-100)"), dimension_label(dimension, _), dept.name or _("Other (smaller departments and none)"),
-                        dept.n if dept.is_visible else "", _num(mean) if mean is not None else too_few])
-    instrument = results.instrument
-    for section_key, items in results.likert.items():
-        for stat in items:
-            text = next(i.text for s in instrument.likert_sections for i in s.items if i.key == stat.key)
-            out.append([_("Statement (1-5)"), text.get(lang), _("All"), stat.n,
-                        _num(stat.mean, 2) if stat.mean is not None else too_few])
-    for item in results.mirror:
-        text = next(i.self.get(lang) for i in instrument.mirror.items if i.key == item.key)
-        for group, stat in ((_("Employees' own rating"), item.self_), (_("Employees' estimate"), item.estimate),
-                            (_("Customers"), item.customer)):
-            n = stat.n if stat else results.n_customers
-            out.append([_("Mirror (1-10)"), text, group, n,
-                        _num(stat.mean) if stat and stat.mean is not None else too_few])
-    for question, q in zip(instrument.quiz.questions, results.quiz):
-        for option in question.options:
-            count = q.counts[option.key]
-            out.append([_("Quiz answers"), f"{question.number}{option.key}: {option.text.get(lang)}", _("All"),
-                        results.n_responses, count if count is not None else too_few])
+    out.append([_("Phase"), f.phase, _("All"), f.n_responses, f.phase])
+    for d in f.dims:
+        out.append([_("Dimension (0-100)"), d.label, _("All"), d.n, cell(d.value, d.text)])
+    for dept in f.departments:
+        cells = dept.cells or [None] * len(f.department_columns)
+        for label, c in zip(f.department_columns, cells):
+            out.append([_("Dimension per department (0-100)"), label, dept.name, dept.n if dept.visible else "",
+                        cell(c.value, c.text) if c else too_few])
+    for section in f.sections:
+        for row in section.rows:
+            text = row.text + (" (" + _("reversed") + ")" if row.reverse else "")
+            out.append([_("Statement (1-5)"), text, _("All"), row.n, cell(row.value, row.score)])
+    for m in f.mirror:
+        for view, group in zip(m.views, (_("Employees' own rating"), _("Employees' estimate"), _("Customers"))):
+            out.append([_("Mirror (1-10)"), m.label, group, view.n, cell(view.value, view.text)])
+        out.append([_("Mirror (1-10)"), m.label, _("Own rating − customers"), "", cell(m.gap, m.gap_text)])
+    for q in f.quiz:
+        for option in q.options:
+            out.append([_("Quiz answers"), f"{q.number}{option.key}: {option.text}", _("All"), f.n_responses,
+                        cell(option.count, option.count_text)])
+    for r in f.reliability:
+        out.append([_("Reliability (alpha)"), r.title, _("All"), r.n, cell(r.value, r.alpha)])
     return [[neutralise(c) for c in row] for row in out]
 
 

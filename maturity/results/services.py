@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 import sqlalchemy as sa
 
 from ..core import DEFAULT, DONT_KNOW, MIN_ALPHA_RESPONDENTS, MIN_ANSWERED_SHARE, DimensionStats, GroupProfile, PhaseThresholds, Placement, place, profile_gaps, suppress  # noqa: F401
+from ..core.display import MARK_DIGITS, shown_difference
 from ..extensions import db
 from ..instrument import Instrument, load_instrument
 from ..rounds.models import CustomerAnswer, CustomerResponse, Invitation, Response, ResponseAnswer, Round
@@ -29,6 +30,10 @@ from ..rounds.models import CustomerAnswer, CustomerResponse, Invitation, Respon
 
 DIMENSIONS = ("skills", "leadership", "culture", "mirror_self", "mirror_estimate")
 DEPARTMENT_DIMENSIONS = ("skills", "leadership", "culture", "mirror_self")
+
+
+#: A mirror topic is marked when own rating and customers differ by this much, as shown.
+TOPIC_GAP_MARKS = 1.0
 
 
 class ResultsNotPublished(Exception):
@@ -342,8 +347,9 @@ def round_results(round_: Round) -> RoundResults:
         est = per_item.get(item.answer_key("estimate"), ItemStat(item.answer_key("estimate"), 0, None))
         cust = customer_items.get(item.answer_key("customer")) if n_customers >= min_size else None
         # From the marks as shown (one decimal), so the column adds up for the reader.
-        gap = (round(own.mean, 1) - round(cust.mean, 1)) if (cust and cust.mean is not None and own.mean is not None) else None
-        mirror.append(MirrorItemResult(item.key, own, est, cust, gap, gap is not None and abs(gap) >= 1.0))
+        gap = (shown_difference(own.mean, cust.mean, MARK_DIGITS)
+               if (cust and cust.mean is not None and own.mean is not None) else None)
+        mirror.append(MirrorItemResult(item.key, own, est, cust, gap, gap is not None and abs(gap) >= TOPIC_GAP_MARKS))
 
     comments = None
     if n_customers >= round_.min_comment_group_size:

@@ -10,12 +10,11 @@ from flask import render_template
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from ..core import dimension_label, explain, explain_next, phase_gloss, phase_name
-from ..i18n import number
 from ..rounds.models import Round
 from ..tenancy.access import CONSULTANT, DIRECTOR, organisation_blueprint, roles_required, scoped_get
 from . import exports
-from .services import live_counts, oriented_mean, round_results
+from .figures import round_figures
+from .services import live_counts, round_results
 
 bp = organisation_blueprint("results", __name__, "/rounds/<int:round_id>")
 
@@ -26,16 +25,8 @@ MANAGERS = (DIRECTOR, CONSULTANT)
 @roles_required(*MANAGERS)
 def page(round_id: int):
     round_ = scoped_get(Round, round_id)
-    results = round_results(round_)
-    context = {"round": round_, "r": results, "number": number, "oriented_mean": oriented_mean,
-               "dimension_label": lambda d: dimension_label(d, _)}
-    context["previous"] = _previous_round_point(round_)
-    if results.placement is not None:
-        context.update(
-            phase=phase_name(results.placement.phase), gloss=phase_gloss(results.placement.phase, _),
-            reasons=explain(results.placement, _, number), next_steps=explain_next(results.placement, _, number),
-        )
-    return render_template("results/page.html", **context)
+    figures = round_figures(round_results(round_), get_locale().language)
+    return render_template("results/page.html", round=round_, f=figures, previous=_previous_round_point(round_))
 
 
 def _previous_round_point(round_: Round):
@@ -47,7 +38,7 @@ def _previous_round_point(round_: Round):
     from ..rounds.models import RoundStatus
 
     previous = db.session.scalar(
-        sa.select(Round).where(Round.organisation_id == round_.organisation_id, Round.status != RoundStatus.DRAFT,
+        sa.select(Round).where(Round.organisation_id == round_.organisation_id, Round.status == RoundStatus.CLOSED,
                                Round.opens_on < round_.opens_on).order_by(Round.opens_on.desc()).limit(1))
     return round_points([previous])[0] if previous else None
 
@@ -63,7 +54,7 @@ def live(round_id: int):
 @roles_required(*MANAGERS)
 def export_csv(round_id: int):
     round_ = scoped_get(Round, round_id)
-    rows = exports.rows(round_results(round_), _, get_locale().language)
+    rows = exports.rows(round_figures(round_results(round_), get_locale().language), _, as_text=True)
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
     writer.writerows(rows)
@@ -77,7 +68,7 @@ def export_csv(round_id: int):
 @roles_required(*MANAGERS)
 def export_xlsx(round_id: int):
     round_ = scoped_get(Round, round_id)
-    data = exports.xlsx(exports.rows(round_results(round_), _, get_locale().language))
+    data = exports.xlsx(exports.rows(round_figures(round_results(round_), get_locale().language), _, as_text=False))
     return HttpResponse(
         data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="{exports.filename(round_)}.xlsx"'},

@@ -98,8 +98,11 @@ def test_customer_comments_above_their_threshold(app, client, auth, world):
 def test_exports_neutralise_formulas(app, client, auth, world):
     from maturity.results.exports import neutralise
 
-    assert neutralise("=1+1") == "'=1+1" and neutralise("+31") == "'+31" and neutralise("@x") == "'@x"
-    assert neutralise("-5") == "'-5" and neutralise("\tx") == "'\tx" and neutralise("Goed") == "Goed"
+    assert neutralise("=1+1") == "'=1+1" and neutralise("+31 cmd") == "'+31 cmd" and neutralise("@x") == "'@x"
+    assert neutralise("-2+3+cmd|' /C calc'!A0") == "'-2+3+cmd|' /C calc'!A0" and neutralise("\tx") == "'\tx"
+    assert neutralise("Goed") == "Goed"
+    # A plain number is data, not a formula (a mirror gap is written as "+1,0").
+    assert neutralise("+1,0") == "+1,0" and neutralise("-0.5") == "-0.5"
     assert neutralise(4.5) == 4.5
     round_ = _fill(app, world, {"=cmd|' /C calc'!A0": 6})
     auth.login(world.ours.director)

@@ -1,4 +1,4 @@
-// While a round is open, refresh the response counts on the results page every 30 seconds.
+// While a round is open, refresh the overall response counts on the round page every 30 seconds.
 (function () {
   "use strict";
   var live = document.querySelector("[data-live-url]");

@@ -1,0 +1,329 @@
+"""One round's results as plain values, computed once and rendered by every surface.
+
+``round_figures`` turns ``RoundResults`` (the aggregates, with every disclosure decision
+already made) into what a reader sees: labels in the reader's language, every number rounded
+and formatted once (``display.shown`` then ``i18n.number``), marks (weak/strong, marked gaps)
+decided on those shown values, and chart geometry in pixels. The results page, the board
+report (PDF), the CSV and the XLSX all render this object and nothing else, so a figure is
+the same everywhere (tests/integration/test_one_truth.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from ..core import dimension_label, explain, explain_next, phase_gloss, phase_name
+from ..core.display import INDEX_DIGITS, MARK_DIGITS, shown
+from ..i18n import number
+from .services import DEPARTMENT_DIMENSIONS, RoundResults, oriented_mean
+
+#: The six dimensions, in the order every surface lists them.
+DIMENSIONS = ("skills", "leadership", "culture", "mirror_self", "mirror_estimate", "mirror_customer")
+VIEW_CSS = {"mirror_self": "view-self", "mirror_estimate": "view-estimate", "mirror_customer": "view-customer"}
+#: Statement means (1..5, as shown) from which a statement is marked strong, and below which weak.
+STRONG_STATEMENT, WEAK_STATEMENT = 3.8, 3.0
+#: Cronbach's alpha below this is flagged.
+ALPHA_LOW = 0.7
+STATEMENT_DIGITS = 1
+ALPHA_DIGITS = 2
+
+# Chart geometry (pixels), shared by the page and the PDF.
+WIDE, WIDE_LABEL, NARROW = 640, 285, 360
+HBAR_WIDE, HBAR_NARROW = WIDE - WIDE_LABEL - 50, NARROW - 50
+MIRROR_WIDE, MIRROR_NARROW = WIDE - WIDE_LABEL - 40, NARROW - 40
+
+
+@dataclass(frozen=True)
+class Bar:
+    """A bar's length in the wide and the narrow (phone) chart, from the value as shown."""
+
+    wide: float
+    narrow: float
+
+
+def _bar(fraction: float | None, wide: float, narrow: float, minimum: float = 1.0) -> Bar | None:
+    if fraction is None:
+        return None
+    fraction = min(max(fraction, 0.0), 1.0)
+    return Bar(round(max(wide * fraction, minimum), 1), round(max(narrow * fraction, minimum), 1))
+
+
+@dataclass(frozen=True)
+class DimensionRow:
+    key: str
+    label: str
+    value: float | None  # 0..100 as shown; None when hidden
+    text: str
+    n: int
+    css: str
+    bar: Bar | None
+
+
+@dataclass(frozen=True)
+class MirrorView:
+    view: str  # self / estimate / customer
+    value: float | None  # report mark as shown
+    text: str
+    n: int
+    bar: Bar | None
+
+
+@dataclass(frozen=True)
+class MirrorRow:
+    key: str
+    label: str
+    views: tuple[MirrorView, ...]
+    self_text: str
+    estimate_text: str
+    customer_text: str
+    gap: float | None  # own − customers, as shown
+    gap_text: str
+    meaningful: bool
+    direction: str  # above / below / ""
+
+
+@dataclass(frozen=True)
+class BandPart:
+    key: str
+    label: str
+    count: int
+    css: str
+    x: float
+    width: float
+
+
+@dataclass(frozen=True)
+class QuizOption:
+    key: str
+    text: str
+    score: int
+    count: int | None
+    count_text: str
+
+
+@dataclass(frozen=True)
+class QuizRow:
+    key: str
+    number: int
+    text: str
+    options: tuple[QuizOption, ...]
+    weak_key: str | None
+    advice: str | None
+
+
+@dataclass(frozen=True)
+class StatementRow:
+    key: str
+    text: str
+    reverse: bool
+    value: float | None  # 1..5, customer-oriented direction (reverse-keyed items turned), as shown
+    score: str
+    n: int
+    dont_know: int
+    tone: str  # strong / weak / ""
+
+
+@dataclass(frozen=True)
+class StatementSection:
+    key: str
+    title: str
+    rows: tuple[StatementRow, ...]
+
+
+@dataclass(frozen=True)
+class DepartmentCell:
+    dimension: str
+    label: str
+    value: float | None
+    text: str
+    heat: str
+
+
+@dataclass(frozen=True)
+class DepartmentRow:
+    name: str  # "Other (…)" for the responses without a (large enough) department
+    visible: bool
+    n: int
+    complementary: bool
+    cells: tuple[DepartmentCell, ...]
+
+
+@dataclass(frozen=True)
+class ReliabilityRow:
+    key: str
+    title: str
+    k: int
+    n: int
+    value: float | None
+    alpha: str
+    is_low: bool
+
+
+@dataclass(frozen=True)
+class RoundFigures:
+    lang: str
+    n_responses: int
+    n_invited: int
+    n_customers: int
+    min_size: int
+    min_comment_size: int
+    is_shown: bool
+    response_rate: int | None
+    phase: str | None = None
+    gloss: str | None = None
+    reasons: tuple[str, ...] = ()
+    next_steps: tuple[str, ...] = ()
+    dims: tuple[DimensionRow, ...] = ()
+    headline: str = ""
+    has_mirror: bool = False
+    mirror: tuple[MirrorRow, ...] = ()
+    bands: tuple[BandPart, ...] = ()
+    quiz: tuple[QuizRow, ...] = ()
+    sections: tuple[StatementSection, ...] = ()
+    department_columns: tuple[str, ...] = ()
+    departments: tuple[DepartmentRow, ...] = ()
+    comments: tuple[str, ...] | None = None
+    reliability: tuple[ReliabilityRow, ...] = ()
+    key_findings: tuple[str, ...] = ()
+    legend: tuple[tuple[str, str], ...] = ()
+    responses_text: str = ""
+
+
+def round_figures(results: RoundResults, lang: str) -> RoundFigures:
+    """Every figure of the round in ``lang`` (the current Flask-Babel locale's language)."""
+    base = dict(
+        lang=lang, n_responses=results.n_responses, n_invited=results.n_invited, n_customers=results.n_customers,
+        min_size=results.min_size, min_comment_size=results.min_comment_size, is_shown=results.is_shown,
+        response_rate=round(100 * results.n_responses / results.n_invited) if results.n_invited else None,
+        responses_text=ngettext("%(num)d employee response", "%(num)d employee responses", results.n_responses),
+    )
+    if not results.is_shown:
+        return RoundFigures(**base)
+    inst = results.instrument
+    scale = inst.mirror.scale
+    too_few = _("too few responses")
+    placement = results.placement
+
+    dims = []
+    for d in DIMENSIONS:
+        s = results.profile.get(d)
+        value = shown(s.mean, INDEX_DIGITS) if s else None
+        dims.append(DimensionRow(
+            key=d, label=_("Employees' estimate") if d == "mirror_estimate" else dimension_label(d, _),
+            value=value, text=number(value, INDEX_DIGITS) if s else too_few,
+            n=s.n if s else (results.n_customers if d == "mirror_customer" else 0),
+            css=VIEW_CSS.get(d, "bar"), bar=_bar(None if value is None else value / 100, HBAR_WIDE, HBAR_NARROW),
+        ))
+
+    def mark_of(stats) -> float | None:
+        return None if stats is None else shown(scale.from_index(stats.mean), MARK_DIGITS)
+
+    own, est, cust = (mark_of(results.profile.get(d)) for d in ("mirror_self", "mirror_estimate", "mirror_customer"))
+    if cust is not None and est is not None:
+        headline = _("We think customers rate us %(estimate)s; they rate us %(customer)s.",
+                     estimate=number(est, 1), customer=number(cust, 1))
+        if own is not None:
+            headline += " " + _("We rate ourselves %(self)s.") % {"self": number(own, 1)}  # "self" can't be a keyword
+    else:
+        headline = _("There are too few customer responses (%(n)s of at least %(min)s) to compare the self-image "
+                     "with the customers' view. Share the customer link to complete the mirror.",
+                     n=results.n_customers, min=results.min_size)
+
+    mirror = []
+    for m in results.mirror:
+        item = next(i for i in inst.mirror.items if i.key == m.key)
+        views = []
+        for view, stat in (("self", m.self_), ("estimate", m.estimate), ("customer", m.customer)):
+            value = shown(stat.mean, MARK_DIGITS) if stat is not None and stat.mean is not None else None
+            views.append(MirrorView(view, value, number(value, MARK_DIGITS) if value is not None else "—",
+                                    stat.n if stat is not None else results.n_customers,
+                                    _bar(None if value is None else (value - scale.min) / (scale.max - scale.min),
+                                         MIRROR_WIDE, MIRROR_NARROW, 2.0)))
+        gap = m.gap
+        mirror.append(MirrorRow(
+            key=m.key, label=item.topic.get(lang), views=tuple(views),
+            self_text=views[0].text, estimate_text=views[1].text,
+            customer_text=views[2].text if views[2].value is not None else too_few,
+            gap=gap, gap_text=(("+" if gap > 0 else "") + number(gap, MARK_DIGITS)) if gap is not None else "—",
+            meaningful=m.is_gap_meaningful,
+            direction="" if gap is None or gap == 0 else ("above" if gap > 0 else "below"),
+        ))
+
+    total_bands = sum(results.bands.values()) or 1
+    bands, x = [], 0.0
+    for band in inst.quiz.bands:
+        count = results.bands.get(band.key, 0)
+        width = round(WIDE * count / total_bands, 1)
+        bands.append(BandPart(band.key, band.label.get(lang), count, f"band-fill-{band.key}", round(x, 1), width))
+        x += width
+
+    quiz = []
+    for q in results.quiz:
+        question = inst.question(q.key)
+        quiz.append(QuizRow(
+            key=q.key, number=question.number, text=question.text.get(lang),
+            options=tuple(QuizOption(o.key, o.text.get(lang), o.score, q.counts[o.key],
+                                     str(q.counts[o.key]) if q.counts[o.key] is not None else too_few)
+                          for o in question.options),
+            weak_key=q.weakest_common,
+            advice=question.option(q.weakest_common).advice.get(lang) if q.weakest_common else None,
+        ))
+
+    sections = []
+    for section in inst.likert_sections:
+        rows = []
+        for stat in results.likert[section.key]:
+            item = next(i for i in section.items if i.key == stat.key)
+            score = oriented_mean(stat, inst)
+            value = shown(score, STATEMENT_DIGITS) if score is not None else None
+            rows.append(StatementRow(
+                key=stat.key, text=item.text.get(lang), reverse=item.reverse, value=value,
+                score=number(value, STATEMENT_DIGITS) if value is not None else "—", n=stat.n,
+                dont_know=stat.dont_know,
+                tone="" if value is None else "strong" if value >= STRONG_STATEMENT else "weak" if value < WEAK_STATEMENT else "",
+            ))
+        sections.append(StatementSection(section.key, section.title.get(lang), tuple(rows)))
+
+    departments = []
+    for d in results.departments:
+        cells = []
+        for key in DEPARTMENT_DIMENSIONS:
+            mean = d.means.get(key)
+            value = shown(mean, INDEX_DIGITS) if mean is not None else None
+            cells.append(DepartmentCell(key, dimension_label(key, _), value,
+                                        number(value, INDEX_DIGITS) if value is not None else "—",
+                                        str(min(int(value // 20), 4)) if value is not None else "none"))
+        departments.append(DepartmentRow(
+            name=d.name or _("Other (smaller departments and none)"), visible=d.is_visible, n=d.n,
+            complementary=d.why_hidden == "complementary", cells=tuple(cells) if d.is_visible else (),
+        ))
+
+    reliability = []
+    for r in results.reliability:
+        value = shown(r.alpha, ALPHA_DIGITS) if r.alpha is not None else None
+        reliability.append(ReliabilityRow(
+            key=r.section, title=next(s for s in inst.likert_sections if s.key == r.section).title.get(lang),
+            k=r.k, n=r.n, value=value, alpha=number(value, ALPHA_DIGITS) if value is not None else "—",
+            is_low=value is not None and value < ALPHA_LOW,
+        ))
+
+    rated = sorted((row for s in sections for row in s.rows if row.value is not None), key=lambda row: row.value)
+    key_findings = [headline]
+    if rated:
+        key_findings.append(_("Weakest statement: “%(text)s” (%(score)s of 5).", text=rated[0].text, score=rated[0].score))
+        key_findings.append(_("Strongest statement: “%(text)s” (%(score)s of 5).", text=rated[-1].text, score=rated[-1].score))
+
+    return RoundFigures(
+        **base,
+        phase=phase_name(placement.phase), gloss=phase_gloss(placement.phase, _),
+        reasons=tuple(explain(placement, _, number)), next_steps=tuple(explain_next(placement, _, number)),
+        dims=tuple(dims), headline=headline, has_mirror=cust is not None and est is not None, mirror=tuple(mirror),
+        bands=tuple(bands), quiz=tuple(quiz), sections=tuple(sections),
+        department_columns=tuple(dimension_label(k, _) for k in DEPARTMENT_DIMENSIONS),
+        departments=tuple(departments), comments=tuple(results.comments) if results.comments is not None else None,
+        reliability=tuple(reliability), key_findings=tuple(key_findings[:3]),
+        legend=(("self", _("Employees' own rating")), ("estimate", _("Employees' estimate")), ("customer", _("Customers"))),
+    )

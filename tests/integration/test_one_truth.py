@@ -1,0 +1,190 @@
+"""One truth: every figure of a round is identical on the results page, in the PDF report, in
+the CSV and in the XLSX, because all four render the one result model (results/figures.py).
+
+The planted round has what used to make the surfaces disagree: reverse-keyed statements,
+"weet ik niet", a department too small to show, and a mirror topic whose gap sits exactly on
+the one-mark edge (own 8.2, customers 7.2: 0.9999999999999991 in floating point)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from html.parser import HTMLParser
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from maturity.extensions import db
+from maturity.results.figures import round_figures
+from maturity.results.services import round_results
+from maturity.rounds import services
+from maturity.rounds.models import Round
+
+from ..security.test_confidentiality import _invitations, _round, _submit, _url
+from .test_rounds import full_answers
+
+LEADERSHIP_REVERSED = "leadership.l6"  # reverse-keyed in instrument v1
+
+
+class Rows(HTMLParser):
+    """Every table row of a page as a list of its cells' text."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows, self._row, self._cell = [], None, None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "tr":
+            self._row = []
+        elif tag in ("td", "th") and self._row is not None:
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self._row.append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            self.rows.append(self._row)
+            self._row = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def _planted(app, world) -> Round:
+    round_ = _round(world, departments={"Wonen": 6, "Juridisch": 2})
+    invitations = _invitations(round_)
+    with app.test_request_context():
+        for n, invitation in enumerate(invitations):
+            answers = full_answers(likert=str(2 + n % 4))
+            answers[LEADERSHIP_REVERSED] = "4"  # agreeing with a negative statement: weak
+            answers["culture.c2"] = "dk" if n % 3 == 0 else "3"
+            answers["mirror.m1.self"] = "9" if n < 2 else "8"  # 2 of 10 give a 9: mean 8.2
+            _submit(invitation, answers)
+        for n in range(5):
+            services.submit_customer_response(
+                round_, {f"mirror.m{j}.customer": ("8" if n == 0 else "7") for j in range(1, 6)}, f"Opmerking {n}", "nl")
+        services.close_round(round_)
+    db.session.flush()
+    return round_
+
+
+def _csv_table(client, world, round_) -> dict[tuple[str, str, str], tuple[str, str]]:
+    body = client.get(_url(world, round_, "results.csv")).get_data(as_text=True).lstrip("\ufeff")
+    rows = list(csv.reader(io.StringIO(body), delimiter=";"))
+    return {(s, i, g): (n, v) for s, i, g, n, v in rows[1:]}
+
+
+def test_every_figure_is_the_same_on_page_pdf_csv_and_xlsx(app, client, auth, world):
+    round_ = _planted(app, world)
+    results = round_results(round_)
+    auth.login(world.ours.director)
+    with app.test_request_context(headers={"Accept-Language": "nl"}):
+        f = round_figures(results, "nl")
+
+    # The edge: own rating 8.2 against customers 7.2 shows as +1,0 and is marked as such.
+    m1 = next(m for m in f.mirror if m.key == "mirror.m1")
+    assert (m1.self_text, m1.customer_text, m1.gap_text, m1.meaningful) == ("8,2", "7,2", "+1,0", True)
+
+    page = client.get(_url(world, round_, "results")).get_data(as_text=True)
+    parser = Rows()
+    parser.feed(page)
+    page_rows = parser.rows
+    table = _csv_table(client, world, round_)
+    workbook = load_workbook(io.BytesIO(client.get(_url(world, round_, "results.xlsx")).data))
+    xlsx = {(r[0], r[1], r[2]): r[4] for r in workbook.active.iter_rows(min_row=2, values_only=True)}
+    pdf = PdfReader(io.BytesIO(client.get(_url(world, round_, "report.pdf")).data))
+    pdf_text = " ".join(" ".join(page.extract_text().split()) for page in pdf.pages)
+
+    def on_page(*cells):
+        assert any(all(c in row for c in cells) and row.index(cells[0]) < row.index(cells[-1]) or list(cells) == row[:len(cells)]
+                   for row in page_rows), cells
+
+    def in_xlsx(key, text):
+        value = xlsx[key]
+        if isinstance(value, (int, float)):
+            assert f"{value:.{_digits(text)}f}".replace(".", ",") == text.lstrip("+").replace("−", "-") or \
+                ("+" + f"{value:.{_digits(text)}f}".replace(".", ",")) == text, (key, value, text)
+        else:
+            assert value == text, (key, value, text)
+
+    checked = 0
+    for d in f.dims:
+        on_page(d.label, d.text)
+        assert table[("Dimensie (0-100)", d.label, "Iedereen")][1] == d.text
+        in_xlsx(("Dimensie (0-100)", d.label, "Iedereen"), d.text)
+        assert re.search(re.escape(d.label) + r"\s+" + re.escape(d.text), pdf_text), d.label
+        checked += 1
+    for section in f.sections:
+        for row in section.rows:
+            label = row.text + (" (omgedraaid)" if row.reverse else "")
+            on_page(label, row.score)
+            value = table[("Stelling (1-5)", label, "Iedereen")][1]
+            assert value == (row.score if row.value is not None else "te weinig reacties")
+            in_xlsx(("Stelling (1-5)", label, "Iedereen"), value)
+            assert row.score in pdf_text[pdf_text.index(row.text[:40]):][:len(row.text) + 40], row.text
+            checked += 1
+    for m in f.mirror:
+        on_page(m.label, m.self_text, m.estimate_text, m.customer_text)
+        for view, group in zip(m.views, ("Eigen oordeel van medewerkers", "Inschatting medewerkers", "Klanten")):
+            assert table[("Spiegel (1-10)", m.label, group)][1] == view.text
+            in_xlsx(("Spiegel (1-10)", m.label, group), view.text)
+        assert table[("Spiegel (1-10)", m.label, "Eigen oordeel − klanten")][1] == m.gap_text
+        assert re.search(re.escape(m.label) + r"\s+" + r"\s+".join(map(re.escape, (m.self_text, m.estimate_text, m.customer_text, m.gap_text))), pdf_text), m.label
+        checked += 1
+    for dept in f.departments:
+        if dept.visible:
+            on_page(dept.name, str(dept.n), *[c.text for c in dept.cells])
+            assert re.search(re.escape(dept.name) + r"\s+" + str(dept.n) + r"\s+" + r"\s+".join(re.escape(c.text) for c in dept.cells), pdf_text)
+            for c in dept.cells:
+                assert table[("Dimensie per afdeling (0-100)", c.label, dept.name)][1] == c.text
+            checked += 1
+    assert "Juridisch" not in page and "Juridisch" not in pdf_text and not any("Juridisch" in k[2] for k in table)
+    for r in f.reliability:
+        on_page(r.title, str(r.k), str(r.n), r.alpha)
+        checked += 1
+    assert checked >= 29  # 6 dimensions, 16 statements, 5 topics, the shown departments, 2 scales
+    # The reverse-keyed statement is turned around everywhere: agreeing (4) with a negative
+    # statement is a 2,0 in the customer-oriented direction.
+    reversed_row = next(row for s in f.sections for row in s.rows if row.key == LEADERSHIP_REVERSED)
+    assert reversed_row.reverse and reversed_row.score == "2,0" and reversed_row.tone == "weak"
+    assert f.phase in pdf_text and f.phase in page and table[("Fase", f.phase, "Iedereen")][1] == f.phase
+
+
+def _digits(text: str) -> int:
+    return len(text.split(",")[1]) if "," in text else 0
+
+
+def test_the_english_csv_uses_decimal_points(app, client, auth, world):
+    round_ = _planted(app, world)
+    world.ours.director.locale = "en"
+    db.session.flush()
+    auth.login(world.ours.director)
+    body = client.get(_url(world, round_, "results.csv")).get_data(as_text=True)
+    assert "8.2" in body and "8,2" not in body
+
+
+@pytest.mark.parametrize("n", [5, 12, 37, 300])
+def test_a_mark_on_the_bar_reads_and_counts_as_the_bar(app, world, n):
+    """n customers who all give a 7: 7,0 on every surface, and klantbekwaam's 7,0 is met."""
+    from maturity.results.figures import round_figures as figures
+
+    round_ = _round(world, departments={"Wonen": 6})
+    with app.test_request_context():
+        for invitation in _invitations(round_):
+            answers = full_answers(likert="5", mark="7")
+            _submit(invitation, answers)
+        for _ in range(n):
+            services.submit_customer_response(round_, {f"mirror.m{j}.customer": "7" for j in range(1, 6)}, "", "nl")
+        services.close_round(round_)
+    results = round_results(round_)
+    with app.test_request_context():
+        f = figures(results, "nl")
+    customers = next(d for d in f.dims if d.key == "mirror_customer")
+    assert all(m.customer_text == "7,0" for m in f.mirror)
+    assert not any("klanten geven een 7,0" in s and "minstens 7,0" in s for s in f.next_steps)
+    assert customers.text == "67"
