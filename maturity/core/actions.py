@@ -21,10 +21,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..instrument import Instrument, Text
-from .display import MARK_DIGITS, shown_difference
+from .display import MARK_DIGITS, WEAK_STATEMENT, shown_difference
 from .phases import Phase, Placement
 
-WEAK_STATEMENT = 3.0
 MAX_WEAK_STATEMENTS = 3
 QUIZ_WEAK_SHARE = 0.30
 TOPIC_GAP = 1.0

@@ -25,3 +25,9 @@ def shown(value: float, digits: int) -> float:
 def shown_difference(a: float, b: float, digits: int) -> float:
     """The difference of two values as shown (8.2 − 7.2 = 1.0, not 0.9999999999999991)."""
     return float(Decimal(repr(shown(a, digits))) - Decimal(repr(shown(b, digits))))
+
+
+#: A statement (1..5, customer-oriented direction, as shown) is marked strong from this mean on
+#: and weak below the next; the page, the PDF, the exports and the action plan all use these.
+STRONG_STATEMENT = 3.8
+WEAK_STATEMENT = 3.0

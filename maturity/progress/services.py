@@ -16,12 +16,11 @@ from ..core.progress import Benchmark, Change, benchmark, change, shared_keys
 from ..extensions import db
 from ..instrument import load_instrument
 from ..plans.models import ActionItem, ActionPlan
-from ..results.services import department_rows, departments_of, disclose_stats, shown_cultures, thresholds_for
-from ..results.services import stats_from_sums as _stats
+from ..results.services import EMPLOYEE_DIMENSIONS as DIMENSIONS
+from ..results.services import customer_stats, department_rows, departments_of, dimension_stats, disclose_stats, shown_cultures, thresholds_for
 from ..rounds.models import CustomerResponse, Invitation, Response, ResponseAnswer, Round, RoundStatus
 from ..tenancy.models import Organisation
 
-DIMENSIONS = ("skills", "leadership", "culture", "mirror_self", "mirror_estimate")
 TREND_DIMENSIONS = ("skills", "leadership", "culture", "mirror_self", "mirror_customer")
 
 
@@ -56,17 +55,8 @@ def round_points(rounds: list[Round], *, with_items: bool = False) -> list[Round
     ids = [r.id for r in rounds]
     if not ids:
         return []
-    select = [Response.round_id, sa.func.count(Response.id)]
-    for d in DIMENSIONS:
-        column = getattr(Response, d)
-        select += [sa.func.count(column), sa.func.sum(column), sa.func.sum(column * column)]
-    dims = {row[0]: row[1:] for row in db.session.execute(
-        sa.select(*select).where(Response.round_id.in_(ids)).group_by(Response.round_id))}
-    column = CustomerResponse.mirror_customer
-    customers = {row[0]: row[1:] for row in db.session.execute(
-        sa.select(CustomerResponse.round_id, sa.func.count(CustomerResponse.id), sa.func.count(column),
-                  sa.func.sum(column), sa.func.sum(column * column))
-        .where(CustomerResponse.round_id.in_(ids)).group_by(CustomerResponse.round_id))}
+    dims = dimension_stats(ids)
+    customers = customer_stats(ids)
     invited = {round_id: (n_invited, n_submitted) for round_id, n_invited, n_submitted in db.session.execute(
         sa.select(Invitation.round_id, sa.func.count(), sa.func.count(Invitation.submitted_at))
         .where(Invitation.round_id.in_(ids)).group_by(Invitation.round_id))}
@@ -85,25 +75,21 @@ def round_points(rounds: list[Round], *, with_items: bool = False) -> list[Round
     departments = department_rows(ids)
     points = []
     for r in rounds:
-        row = dims.get(r.id)
-        n = row[0] if row else 0
-        c = customers.get(r.id, (0, 0, None, None))
+        n, raw = dims.get(r.id, (0, dict.fromkeys(DIMENSIONS)))
+        n_customers, customer = customers.get(r.id, (0, None))
         n_invited, n_submitted = invited.get(r.id, (0, 0))
         point = RoundPoint(r.id, r.title, r.opens_on, r.status.value, r.instrument_version, r.min_group_size, n,
-                           n_invited, c[0], is_published=r.is_published, n_submitted=n_submitted)
+                           n_invited, n_customers, is_published=r.is_published, n_submitted=n_submitted)
         if point.is_shown:
-            # The same disclosure rules as the results page (results/services.py).
-            stats = {d: disclose_stats(_stats(*row[1 + 3 * i: 4 + 3 * i]), r.min_group_size)
-                     for i, d in enumerate(DIMENSIONS)}
-            customer = disclose_stats(_stats(*c[1:]), r.min_group_size) if c[0] >= r.min_group_size else None
+            # The same aggregates, disclosure, departments and rule as the results page: one phase.
+            stats = {d: disclose_stats(raw[d], r.min_group_size) for d in DIMENSIONS}
+            customer = disclose_stats(customer, r.min_group_size) if n_customers >= r.min_group_size else None
             point.profile = GroupProfile(mirror_customer=customer, **stats)
-            # The same departments, suppression and rule as the results page: one phase.
             shown = departments_of(r.id, r.min_group_size, n, stats, departments.get(r.id, []))
             point.phase = place(point.profile, thresholds_for(r), shown_cultures(shown)).phase
             self_gap, _ = profile_gaps(point.profile)
             if self_gap is not None:
-                scale = load_instrument(r.instrument_version).mirror.scale
-                point.mirror_gap = scale.from_index(self_gap.internal) - scale.from_index(self_gap.customer)
+                point.mirror_gap = self_gap.marks  # as the results page shows it
             point.items = {k: v for k, v in items.get(r.id, {}).items() if v.n >= r.min_group_size}
         points.append(point)
     return points

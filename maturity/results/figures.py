@@ -15,16 +15,12 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from ..core import dimension_label, explain, explain_next, phase_gloss, phase_name
-from ..core.display import INDEX_DIGITS, MARK_DIGITS, shown
+from ..core import DIMENSIONS, dimension_label, explain, explain_next, phase_gloss, phase_name
+from ..core.display import INDEX_DIGITS, MARK_DIGITS, STRONG_STATEMENT, WEAK_STATEMENT, shown
 from ..i18n import number
 from .services import DEPARTMENT_DIMENSIONS, RoundResults, oriented_mean
 
-#: The six dimensions, in the order every surface lists them.
-DIMENSIONS = ("skills", "leadership", "culture", "mirror_self", "mirror_estimate", "mirror_customer")
 VIEW_CSS = {"mirror_self": "view-self", "mirror_estimate": "view-estimate", "mirror_customer": "view-customer"}
-#: Statement means (1..5, as shown) from which a statement is marked strong, and below which weak.
-STRONG_STATEMENT, WEAK_STATEMENT = 3.8, 3.0
 #: Cronbach's alpha below this is flagged.
 ALPHA_LOW = 0.7
 STATEMENT_DIGITS = 1

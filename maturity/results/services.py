@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 
 import sqlalchemy as sa
 
+from ..core import DIMENSIONS as PROFILE_DIMENSIONS
 from ..core import DEFAULT, DONT_KNOW, MIN_ALPHA_RESPONDENTS, MIN_ANSWERED_SHARE, DimensionStats, GroupProfile, PhaseThresholds, Placement, place, profile_gaps, suppress  # noqa: F401
 from ..core.display import MARK_DIGITS, shown_difference
 from ..extensions import db
@@ -28,7 +29,9 @@ from ..instrument import Instrument, load_instrument
 from ..rounds.models import CustomerAnswer, CustomerResponse, Invitation, Response, ResponseAnswer, Round
 
 
-DIMENSIONS = ("skills", "leadership", "culture", "mirror_self", "mirror_estimate")
+#: The dimensions stored on each employee response (the customers' rating is on customer responses).
+EMPLOYEE_DIMENSIONS = tuple(d for d in PROFILE_DIMENSIONS if d != "mirror_customer")
+#: The scores shown per department.
 DEPARTMENT_DIMENSIONS = ("skills", "leadership", "culture", "mirror_self")
 
 
@@ -144,24 +147,30 @@ def stats_from_sums(n, total, squares) -> DimensionStats | None:
     return DimensionStats.from_sums(int(n), float(total), float(squares)) if n else None
 
 
-def _dimension_stats(round_id: int) -> tuple[int, dict[str, DimensionStats | None]]:
-    columns = [getattr(Response, d) for d in DIMENSIONS]
-    select = [sa.func.count(Response.id)]
+def dimension_stats(round_ids: list[int]) -> dict[int, tuple[int, dict[str, DimensionStats | None]]]:
+    """Per round: the number of responses and each employee dimension's stats, in one grouped
+    query (the results page asks for one round, progress and the portfolio for several)."""
+    columns = [getattr(Response, d) for d in EMPLOYEE_DIMENSIONS]
+    select = [Response.round_id, sa.func.count(Response.id)]
     for column in columns:
         select += [sa.func.count(column), sa.func.sum(column), sa.func.sum(column * column)]
-    row = db.session.execute(sa.select(*select).where(Response.round_id == round_id)).one()
-    n = row[0]
-    stats = {d: stats_from_sums(*row[1 + 3 * i: 4 + 3 * i]) for i, d in enumerate(DIMENSIONS)}
-    return n, stats
+    result = {}
+    for round_id, n, *sums in db.session.execute(
+            sa.select(*select).where(Response.round_id.in_(round_ids)).group_by(Response.round_id)):
+        result[round_id] = (n, {d: stats_from_sums(*sums[3 * i: 3 + 3 * i]) for i, d in enumerate(EMPLOYEE_DIMENSIONS)})
+    return result
 
 
-def _customer_stats(round_id: int) -> tuple[int, DimensionStats | None]:
+def customer_stats(round_ids: list[int]) -> dict[int, tuple[int, DimensionStats | None]]:
+    """Per round: the number of customer responses and the customers' rating, one query."""
     column = CustomerResponse.mirror_customer
-    n, valued, total, squares = db.session.execute(
-        sa.select(sa.func.count(CustomerResponse.id), sa.func.count(column), sa.func.sum(column),
-                  sa.func.sum(column * column)).where(CustomerResponse.round_id == round_id)
-    ).one()
-    return n, stats_from_sums(valued, total, squares)
+    return {
+        round_id: (n, stats_from_sums(valued, total, squares))
+        for round_id, n, valued, total, squares in db.session.execute(
+            sa.select(CustomerResponse.round_id, sa.func.count(CustomerResponse.id), sa.func.count(column),
+                      sa.func.sum(column), sa.func.sum(column * column))
+            .where(CustomerResponse.round_id.in_(round_ids)).group_by(CustomerResponse.round_id))
+    }
 
 
 def _item_rows(round_id: int):
@@ -297,9 +306,9 @@ def round_results(round_: Round) -> RoundResults:
         raise ResultsNotPublished(round_.id)
     instrument = load_instrument(round_.instrument_version)
     min_size = round_.min_group_size
-    n, raw_dims = _dimension_stats(round_.id)
+    n, raw_dims = dimension_stats([round_.id]).get(round_.id, (0, dict.fromkeys(EMPLOYEE_DIMENSIONS)))
     dims = {d: disclose_stats(stats, min_size) for d, stats in raw_dims.items()}
-    n_customers, customer = _customer_stats(round_.id)
+    n_customers, customer = customer_stats([round_.id]).get(round_.id, (0, None))
     n_invited = db.session.scalar(sa.select(sa.func.count()).where(Invitation.round_id == round_.id))
     profile = GroupProfile(
         skills=dims["skills"], leadership=dims["leadership"], culture=dims["culture"],
