@@ -231,7 +231,7 @@ def generate(plan: PlanInput, instrument: Instrument) -> list[Proposal]:
         item = next(i for section in instrument.likert_sections for i in section.items if i.key == statement.key)
         proposals.append(Proposal(
             f"statement.{statement.key}",
-            _t("Verbeterpunt: {text}", "Improvement point: {text}", text=item.text),
+            _t("Verbeterpunt: {text}", "Improvement point: {text}", text=item.aim),
             Text(nl="Bespreek met de betrokken teams waarom deze stelling laag scoort, en spreek één concrete verandering af die u over drie maanden terugziet.",
                  en="Discuss with the teams concerned why this statement scores low, and agree one concrete change you will look back on in three months."),
             _t("Gemiddeld {mean} op een schaal van 1 tot 5 ({n} antwoorden).", "Average {mean} on a scale of 1 to 5 ({n} answers).",

@@ -168,6 +168,13 @@ class LikertItem:
     idea: str
     #: Agreement means *less* customer orientation; scoring flips the value (6 - v on 1..5).
     reverse: bool
+    #: The behaviour to reach, phrased positively: the statement itself unless it is reverse-keyed
+    #: (a plan says "ask before acting", not "we often decide for the customer").
+    goal: Text | None = None
+
+    @property
+    def aim(self) -> Text:
+        return self.goal or self.text
 
 
 @dataclass(frozen=True, slots=True)
@@ -554,10 +561,12 @@ class _Parser:
         for number, body in enumerate(self.tables(data, "items", where), start=1):
             item_key = self.key(body, f"{where} item {number}", _SECTION_PREFIX[key])
             item = f"item {item_key!r}"
-            self.only(body, {"key", "seed", "idea", "reverse", "text"}, item)
+            self.only(body, {"key", "seed", "idea", "reverse", "text", "goal"}, item)
             reverse = body.get("reverse", False)
             if not isinstance(reverse, bool):
                 raise self.fail(item, "'reverse' must be true or false")
+            if reverse and "goal" not in body:
+                raise self.fail(item, "a reverse-keyed statement needs a 'goal': the behaviour to reach, phrased positively")
             items.append(
                 LikertItem(
                     key=item_key,
@@ -566,6 +575,7 @@ class _Parser:
                     seed=self.seed(body, item),
                     idea=self.string(body, "idea", item),
                     reverse=reverse,
+                    goal=self.text(body, "goal", item) if "goal" in body else None,
                 )
             )
         return LikertSection(

@@ -53,7 +53,7 @@ def _department_counts():
 
 @bp.route("/")
 def index():
-    context = {"my_invitations": _my_open_invitations()}
+    context = {"my_invitations": _my_open_invitations(), "published": _latest_published()}
     if g.role in MANAGERS:
         context["department_counts"] = _department_counts()
         context["director_count"] = services.count_directors(g.org)
@@ -71,6 +71,23 @@ def _current_round():
         return None
     [point] = round_points([round_])
     return {"round": round_, "point": point}
+
+
+def _latest_published():
+    """The latest published round, its phase and whether its action plan is published: what
+    employees see came of their answers (sharing results back lifts the next round's response)."""
+    from ..plans.models import ActionPlan
+    from ..progress.services import round_points
+    from ..rounds.models import Round, RoundStatus
+
+    round_ = db.session.scalar(scoped_select(Round).where(Round.status == RoundStatus.CLOSED)
+                               .order_by(Round.opens_on.desc(), Round.id.desc()).limit(1))
+    if round_ is None:
+        return None
+    [point] = round_points([round_])
+    is_plan_published = bool(db.session.scalar(
+        sa.select(ActionPlan.is_published).where(ActionPlan.round_id == round_.id)))
+    return {"round": round_, "point": point, "is_plan_published": is_plan_published}
 
 
 def _my_open_invitations():

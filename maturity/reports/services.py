@@ -49,8 +49,8 @@ def report_context(round_: Round, results: RoundResults) -> dict:
         "min_comment_size": results.min_comment_size, "instrument_version": inst.version,
         "response_rate": round(100 * results.n_responses / results.n_invited) if results.n_invited else None,
         "too_few": too_few,
-        "is_provisional": round_.is_open,
-        "provisional_text": _("Interim report: the round is still open until %(date)s.", date=format_date(round_.closes_on, "long")),
+        "is_provisional": False,
+        "provisional_text": "",
     }
     if not results.is_shown:
         return context
@@ -64,6 +64,7 @@ def report_context(round_: Round, results: RoundResults) -> dict:
     context["progress"] = _progress_context(round_, org, lang)
     # Every figure from the one result model, exactly as on the results page and in the exports.
     context.update(
+        is_provisional=f.provisional is not None, provisional_text=f.provisional or "",
         phase=f.phase, gloss=f.gloss, reasons=f.reasons, next_steps=f.next_steps, headline=f.headline,
         key_findings=f.key_findings, dims=f.dims, mirror=f.mirror, bands=f.bands, quiz=f.quiz, sections=f.sections,
         departments=f.departments, department_columns=f.department_columns, actions=actions, comments=f.comments,

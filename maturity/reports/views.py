@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 
 from ..pdf.render import PdfRenderError
 from ..rounds.models import Round
-from ..slugs import slugify
+from ..results import exports
 from ..tenancy.access import CONSULTANT, DIRECTOR, organisation_blueprint, roles_required, scoped_get
 from .services import report_pdf
 
@@ -24,7 +24,6 @@ def download(round_id: int):
             "errors/error.html", status=503, title=_("The PDF could not be made right now"),
             message=_("Please try again in a minute."), back=url_for("plans.page", round_id=round_id),
         ), 503
-    slug = slugify(round_.title)
-    filename = f"{slug if slug.startswith('klantspiegel') else 'klantspiegel-' + slug}.pdf"
+    filename = exports.filename(round_) + ".pdf"
     return HttpResponse(pdf, mimetype="application/pdf",
                         headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})

@@ -24,7 +24,14 @@ def neutralise(value):
 
 
 def filename(round_) -> str:
-    return "klantspiegel-" + slugify(round_.title)
+    """klantspiegel-<organisation>-<round>, so that files of several clients don't get mixed up."""
+    from ..extensions import db
+    from ..tenancy.models import Organisation
+
+    org = db.session.get(Organisation, round_.organisation_id)
+    title = slugify(round_.title)
+    title = title[len("klantspiegel-"):] if title.startswith("klantspiegel-") else title
+    return f"klantspiegel-{org.slug}-{title}".strip("-")
 
 
 def rows(f: RoundFigures, _, *, as_text: bool) -> list[list]:

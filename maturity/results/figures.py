@@ -170,6 +170,8 @@ class RoundFigures:
     response_rate: int | None
     phase: str | None = None
     gloss: str | None = None
+    #: Set when the phase is provisional (the mirror is missing): said next to the phase itself.
+    provisional: str | None = None
     reasons: tuple[str, ...] = ()
     next_steps: tuple[str, ...] = ()
     dims: tuple[DimensionRow, ...] = ()
@@ -315,6 +317,9 @@ def round_figures(results: RoundResults, lang: str) -> RoundFigures:
     return RoundFigures(
         **base,
         phase=phase_name(placement.phase), gloss=phase_gloss(placement.phase, _),
+        provisional=None if placement.has_mirror else _(
+            "Provisional: with %(n)s customer responses (at least %(min)s are needed) the self-image could not be "
+            "checked against what customers say.", n=results.n_customers, min=results.min_size),
         reasons=tuple(explain(placement, _, number)), next_steps=tuple(explain_next(placement, _, number)),
         dims=tuple(dims), headline=headline, has_mirror=cust is not None and est is not None, mirror=tuple(mirror),
         bands=tuple(bands), quiz=tuple(quiz), sections=tuple(sections),

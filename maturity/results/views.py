@@ -47,7 +47,7 @@ def _previous_round_point(round_: Round):
 @roles_required(*MANAGERS)
 def live(round_id: int):
     round_ = scoped_get(Round, round_id)
-    return live_counts(round_)
+    return live_counts(round_), 200, {"Cache-Control": "no-store"}
 
 
 @bp.route("/results.csv")
@@ -60,7 +60,7 @@ def export_csv(round_id: int):
     writer.writerows(rows)
     return HttpResponse(
         "\ufeff" + buffer.getvalue(), mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{exports.filename(round_)}.csv"'},
+        headers={"Content-Disposition": f'attachment; filename="{exports.filename(round_)}.csv"', "Cache-Control": "no-store"},
     )
 
 
@@ -71,5 +71,5 @@ def export_xlsx(round_id: int):
     data = exports.xlsx(exports.rows(round_figures(round_results(round_), get_locale().language), _, as_text=False))
     return HttpResponse(
         data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{exports.filename(round_)}.xlsx"'},
+        headers={"Content-Disposition": f'attachment; filename="{exports.filename(round_)}.xlsx"', "Cache-Control": "no-store"},
     )

@@ -188,3 +188,28 @@ def test_a_mark_on_the_bar_reads_and_counts_as_the_bar(app, world, n):
     assert all(m.customer_text == "7,0" for m in f.mirror)
     assert not any("klanten geven een 7,0" in s and "minstens 7,0" in s for s in f.next_steps)
     assert customers.text == "67"
+
+
+def test_without_enough_customers_the_phase_is_provisional_where_it_is_stated(app, client, auth, world):
+    round_ = _round(world, departments={"Wonen": 6})
+    with app.test_request_context():
+        for invitation in _invitations(round_):
+            _submit(invitation, full_answers(likert="5", mark="7"))
+        services.close_round(round_)
+    auth.login(world.ours.director)
+    page = client.get(_url(world, round_, "results")).get_data(as_text=True)
+    phase_card = page[page.index('id="phase"'):page.index('id="dimensions"')]
+    assert "Voorlopig: met 0 klantreacties" in phase_card
+    pdf = PdfReader(io.BytesIO(client.get(_url(world, round_, "report.pdf")).data))
+    cover = " ".join(pdf.pages[0].extract_text().split())
+    assert "Voorlopig: met 0 klantreacties" in cover
+
+
+def test_downloads_are_named_after_the_organisation_and_the_round(app, client, auth, world):
+    round_ = _planted(app, world)
+    auth.login(world.ours.director)
+    for suffix in ("results.csv", "results.xlsx", "report.pdf"):
+        response = client.get(_url(world, round_, suffix))
+        assert f'filename="klantspiegel-{world.ours.org.slug}-meting.' in response.headers["Content-Disposition"]
+        assert response.headers["Cache-Control"] == "no-store"  # never kept by a shared cache
+    assert client.get(_url(world, round_, "results/live.json")).headers["Cache-Control"] == "no-store"

@@ -160,3 +160,22 @@ def test_free_text_cannot_make_the_pdf_fetch_anything(client, auth, world, app, 
     assert hits == []
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
     assert "<img src=" in text  # shown as text, not interpreted
+
+
+def test_employees_see_the_phase_and_the_published_plan_on_their_overview(app, client, auth, world):
+    from maturity.plans import services as plan_services
+    from maturity.results.services import round_results
+
+    from .test_results import _fill
+
+    round_ = _fill(app, world, {"Wonen": 6}, customers=6)
+    auth.login(world.ours.employee)
+    overview = client.get(f"/o/{world.ours.org.slug}/").get_data(as_text=True)
+    phase = round_results(round_).placement.phase.key
+    assert "Wat het opleverde" in overview and f"phase-{phase}" in overview
+    assert "verschijnt hier zodra het is gepubliceerd" in overview
+    plan = plan_services.generate_plan(round_, round_results(round_))
+    plan.is_published = True
+    db.session.flush()
+    overview = client.get(f"/o/{world.ours.org.slug}/").get_data(as_text=True)
+    assert f"/o/{world.ours.org.slug}/rounds/{round_.id}/plan/" in overview

@@ -66,3 +66,11 @@ def test_every_phase_has_a_next_step_and_keys_are_unique():
         result = proposals(prof)
         assert result and len({p.key for p in result}) == len(result)
         assert all(p.title.nl and p.title.en and p.description.nl and p.finding.en for p in result)
+
+
+def test_a_weak_reverse_keyed_statement_is_titled_with_the_behaviour_to_reach():
+    """"Wij vullen vaak zelf in wat een klant wil" is the problem, not the goal."""
+    [item] = [p for p in proposals(profile(customer=66), [StatementScore("culture.c3", 2.0, 30)])
+              if p.key == "statement.culture.c3"]
+    assert "Vraag eerst wat de klant wil" in item.title.nl and "zelf in" not in item.title.nl
+    assert "How can I help you?" in item.title.en

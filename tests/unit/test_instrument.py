@@ -269,3 +269,12 @@ def test_invalid_toml_is_refused(tmp_path):
 
 def test_missing_file_is_refused(tmp_path):
     assert "cannot read file" in refused(tmp_path / "v7.toml")
+
+
+def test_a_reverse_keyed_statement_needs_a_positive_goal(tmp_path):
+    path = broken(tmp_path, 'goal.nl = "Ontvang kritiek van klanten open, als informatie om van te leren."\n'
+                            'goal.en = "Receive customers\' criticism openly, as information to learn from."\n', '')
+    message = refused(path)
+    assert "item 'culture.c7'" in message and "'goal'" in message
+    item = next(i for i in load_instrument().culture.items if i.key == "culture.c7")
+    assert item.aim == item.goal and item.aim.nl.startswith("Ontvang kritiek")
