@@ -43,6 +43,7 @@ def _load_round():
     g.org = db.session.get(Organisation, round_.organisation_id)
     g.instrument = load_instrument(round_.instrument_version)
     g.respondent_page = True
+    g.customer_page = True  # the footer speaks to customers, in the client organisation's name
 
 
 @bp.route("/", methods=["GET", "POST"])
