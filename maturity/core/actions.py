@@ -1,32 +1,47 @@
-"""Generating the action plan from a round's results: a documented rule set, pure.
+"""Generating the action plan from a round's findings: a documented rule set, pure.
 
-Every proposal says which finding it answers. Texts are given in Dutch and English here, so
-a generated plan reads well in either language; a director's own edits are kept as typed.
-Rules (docs/methodology.md, "The action plan"):
+The plan is a short list of **focus areas** (3 to 7), ranked, without duplicates. Each one
+starts from a figure in the report (its *finding*), proposes a concrete practice grounded in
+the seeds, and names an owner role, a suggested due date and the figure that should move by
+the next round (its *target*). Rules (docs/methodology.md, "The action plan"), in order of
+priority:
 
-1. The step to the next phase (seed 004): onwetend → klantgericht: hold up the mirror;
-   klantgericht → klantbewust: leadership, a learning culture, skills training;
-   klantbewust → klantbekwaam: leadership that embeds it in the culture; klantbekwaam: keep
-   the customer looking along.
-2. Every dimension that keeps the organisation from the next phase, with its numbers.
-3. A meaningful mirror gap (seed 000: let the customer look along, go and ask), and each
-   mirror topic where employees rate at least one mark above customers.
-4. The weakest statements (customer-oriented average below 3 on 1–5), at most three.
-5. The seed 001 advice for each quiz question where at least 30 % chose the weakest answer.
+1. **Awareness first** (seed 000, 004): an overestimation in the own rating or in the estimate
+   of the customers' rating: let customers look along.
+2. **What the next phase needs** (seed 004): each requirement the placement names — a
+   dimension below its bar (leadership, a learning culture and skills training are the route
+   from klantgericht to klantbewust), the customers' rating, a department whose culture lags,
+   customer responses to confirm the self-image.
+3. **The mirror per topic**: where employees rate a topic at least a report mark above
+   customers (as shown), with the seed's practice for that topic.
+4. **What customers wrote**: a theme that at least two comments share (only when comments are
+   shown at all), merged with the same topic from rule 3.
+5. **The weakest statements** (below 3.0 as shown), phrased as the behaviour to reach, with a
+   practice for what the statement is about; at most two.
+6. **A department** at least 10 points below the organisation on a dimension.
+7. **An organisation-wide pattern in the quiz**: a question where at least 30 % chose the
+   weakest answer, as a team training, not as advice to one person.
+
+Two findings about the same thing (a mirror topic, the comments about it and the statement
+about it) become one focus area carrying every figure. Texts are in Dutch and English; a
+director's own edits are kept as typed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from ..instrument import Instrument, Text
-from .display import MARK_DIGITS, WEAK_STATEMENT, shown_difference
+from .display import INDEX_DIGITS, MARK_DIGITS, WEAK_STATEMENT, shown, shown_difference
 from .phases import Phase, Placement
 
-MAX_WEAK_STATEMENTS = 3
+MIN_FOCUS, MAX_FOCUS = 3, 7
+MAX_WEAK_STATEMENTS = 2
 QUIZ_WEAK_SHARE = 0.30
 TOPIC_GAP = 1.0
+DEPARTMENT_GAP = 10.0
+MIN_COMMENTS_PER_THEME = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +51,15 @@ class Proposal:
     title: Text
     description: Text
     finding: Text
+    #: Who should own it (a role; the director fills in a person).
+    owner: Text = Text(nl="", en="")
+    #: The figure that should move by the next round.
+    target: Text = Text(nl="", en="")
+    #: Suggested due date, in months after the round closed.
+    due_months: int = 3
+    #: What it is about; two proposals on one theme become one focus area.
+    theme: str = ""
+    priority: int = 9
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +70,14 @@ class StatementScore:
 
 
 @dataclass(frozen=True, slots=True)
+class DepartmentScore:
+    name: str
+    dimension: str
+    value: float  # 0..100
+    organisation: float  # the organisation's value on the same dimension
+
+
+@dataclass(frozen=True, slots=True)
 class PlanInput:
     placement: Placement
     statements: Sequence[StatementScore]
@@ -53,10 +85,15 @@ class PlanInput:
     mirror_topics: Sequence[tuple[str, float, float]]
     #: (quiz question key, option key of the weakest answer, share of respondents choosing it)
     quiz_weak: Sequence[tuple[str, str, float]]
+    departments: Sequence[DepartmentScore] = ()
+    #: The customer comments as shown in the report (None when below their minimum).
+    comments: Sequence[str] | None = None
+    #: Mirror marks (1..10) of the employees' own rating, estimate and the customers (as shown).
+    marks: Mapping[str, float] = field(default_factory=dict)
 
 
 def _num(value: float, digits: int = 1) -> Text:
-    text = f"{value:.{digits}f}"
+    text = f"{shown(value, digits):.{digits}f}"
     return Text(nl=text.replace(".", ","), en=text)
 
 
@@ -66,188 +103,366 @@ def _t(nl: str, en: str, **params) -> Text:
     return Text(nl=nl.format(**nl_params), en=en.format(**en_params))
 
 
-PHASE_STEPS: dict[Phase, list[tuple[str, Text, Text]]] = {
-    Phase.ONWETEND: [
-        ("step.mirror", Text(nl="Houd de organisatie de spiegel voor", en="Hold up the mirror to the organisation"),
-         Text(nl="Bespreek de uitkomsten van de spiegel met alle medewerkers: hoe wij onszelf zien en hoe klanten ons zien. "
-                 "Zolang dat verschil niet gevoeld wordt, gebeurt er niets. Laat in elk team twee klantreacties voorlezen en bespreek: herkennen wij dit?",
-              en="Share the mirror with every employee: how we see ourselves and how customers see us. As long as the "
-                 "difference is not felt, nothing happens. Have each team read out two customer responses and discuss: do we recognise this?")),
-        ("step.listen", Text(nl="Ga op bezoek bij klanten en vraag door", en="Visit customers and keep asking"),
-         Text(nl="Laat leidinggevenden de komende maand elk vijf klanten spreken met één vraag: 'Waar lopen wij u in de weg?' "
-                 "Verzamel de antwoorden en deel ze in het managementoverleg.",
-              en="Have every manager speak with five customers in the coming month with one question: 'Where do we get in your way?' "
-                 "Collect the answers and share them in the management meeting.")),
-    ],
-    Phase.KLANTGERICHT: [
-        ("step.leadership", Text(nl="Leiderschap: leidinggevenden geven het goede voorbeeld",
-                                 en="Leadership: managers set the example"),
-         Text(nl="Spreek met het managementteam af welk klantgedrag u van elkaar verwacht en hoe u elkaar daarop aanspreekt. "
-                 "Begin elk overleg met één klantsituatie van de afgelopen week. Van klantgericht naar klantbewust gaat via leiderschap.",
-              en="Agree with the management team which behaviour towards customers you expect of each other and how you hold each other to it. "
-                 "Start every meeting with one customer situation from the past week. The road from klantgericht to klantbewust runs through leadership.")),
-        ("step.learning", Text(nl="Een lerende cultuur: bespreek wat er misging, zonder schuldige",
-                               en="A learning culture: discuss what went wrong, without blame"),
-         Text(nl="Plan elke maand een korte teamsessie waarin een klacht of misser wordt besproken: wat vroeg de klant echt, wat deden wij, "
-                 "wat doen we voortaan anders? Leg de afspraken vast.",
-              en="Hold a short team session every month on one complaint or miss: what did the customer really ask, what did we do, "
-                 "what will we do differently? Record the agreements.")),
-        ("step.training", Text(nl="Train vaardigheden: eerst vragen, dan doen",
-                               en="Train skills: ask first, then act"),
-         Text(nl="Train medewerkers met klantcontact in het stellen van de vraag 'Waarmee kan ik u helpen?' voordat ze een oplossing geven, "
-                 "en in doorvragen bij klachten. Oefen met echte situaties uit de eigen organisatie.",
-              en="Train customer-facing staff to ask 'How can I help you?' before offering a solution, and to keep asking when customers complain. "
-                 "Practise with real situations from your own organisation.")),
-    ],
-    Phase.KLANTBEWUST: [
-        ("step.embed", Text(nl="Veranker klantgerichtheid in de cultuur", en="Embed customer orientation in the culture"),
-         Text(nl="Maak klantgerichtheid onderdeel van hoe u werft, inwerkt, beoordeelt en waardeert. Leiderschap maakt het verschil tussen "
-                 "klantbewust (het lukt met moeite) en klantbekwaam (het gaat vanzelf).",
-              en="Make customer orientation part of how you recruit, onboard, appraise and reward. Leadership makes the difference between "
-                 "klantbewust (it works with effort) and klantbekwaam (it comes naturally).")),
-        ("step.choices", Text(nl="Toets beslissingen aan wat de klant nodig heeft", en="Test decisions against what customers need"),
-         Text(nl="Stel bij elke beslissing over dienstverlening (openingstijden, procedures, kanalen) de vraag: is dit wat de klant nodig heeft, "
-                 "of wat ons het beste uitkomt? Leg de afweging vast.",
-              en="For every decision about service (opening hours, procedures, channels) ask: is this what customers need, or what suits us best? "
-                 "Record the trade-off.")),
-    ],
-    Phase.KLANTBEKWAAM: [
-        ("step.keep", Text(nl="Blijf de klant laten meekijken", en="Keep customers looking along"),
-         Text(nl="Herhaal de spiegel jaarlijks en nodig een klantpanel uit om mee te denken over veranderingen. "
-                 "Onbewust bekwaam blijft u alleen als u blijft kijken.",
-              en="Repeat the mirror every year and invite a customer panel to think along about changes. "
-                 "You only stay unconsciously competent if you keep looking.")),
-    ],
+def _join(a: Text, b: Text) -> Text:
+    return Text(nl=f"{a.nl} {b.nl}".strip(), en=f"{a.en} {b.en}".strip())
+
+
+ROLE = {
+    "board": Text(nl="Directie", en="Board"),
+    "managers": Text(nl="Directie en leidinggevenden", en="Board and managers"),
+    "teams": Text(nl="Teamleiders", en="Team leaders"),
+    "hr": Text(nl="HR / opleidingen", en="HR / training"),
+    "service": Text(nl="Manager klantcontact", en="Customer service manager"),
 }
 
-DIMENSION_ACTIONS = {
-    "skills": (Text(nl="Vergroot de persoonlijke klantgerichtheid", en="Strengthen personal customer orientation"),
-               Text(nl="Bespreek de persoonlijke adviezen uit de test in de teams en oefen de lastigste situaties (klachten, toezeggingen die niet lukken).",
-                    en="Discuss the personal advice from the quiz in the teams and practise the hardest situations (complaints, promises that can't be kept).")),
-    "leadership": (Text(nl="Versterk het leiderschap rond klantgerichtheid", en="Strengthen leadership for customer orientation"),
-                   Text(nl="Laat leidinggevenden zichtbaar klantgericht handelen, klantervaringen actief ophalen en medewerkers coachen op klantgedrag.",
-                        en="Have managers act visibly customer-oriented, actively collect customer experiences and coach employees on customer behaviour.")),
-    "culture": (Text(nl="Werk aan de dagelijkse klantcultuur", en="Work on the daily customer culture"),
-                Text(nl="Kies met elk team één gewoonte om te veranderen (bijvoorbeeld eerst vragen wat de klant nodig heeft) en kijk na zes weken samen terug.",
-                     en="Choose one habit to change with each team (for example asking first what the customer needs) and review it together after six weeks.")),
-    "mirror_customer": (Text(nl="Verbeter wat klanten ervaren", en="Improve what customers experience"),
-                        Text(nl="Kies de twee onderwerpen waarop klanten het laagst scoren en maak er een verbeterproject van met een eigenaar en een datum.",
-                             en="Pick the two topics customers rate lowest and turn them into improvement projects with an owner and a date.")),
+#: The practices, by theme. Leadership, a learning culture and skills training are seed 004's
+#: route from klantgericht to klantbewust; asking first is seed 002; reachability, knowing the
+#: customer's context and receiving criticism are seed 003.
+PRACTICE: dict[str, tuple[Text, Text, str, int]] = {
+    "mirror": (
+        Text(nl="Laat klanten meekijken: houd de organisatie de spiegel voor", en="Let customers look along: hold up the mirror"),
+        Text(nl="Bespreek de spiegel met alle medewerkers: hoe wij onszelf zien en hoe klanten ons zien. Laat elke leidinggevende de komende "
+                "maand vijf klanten spreken met één vraag: 'Waar lopen wij u in de weg?', en laat medewerkers die gesprekken bijwonen. "
+                "Een realistisch zelfbeeld is de basis van elke verbetering.",
+             en="Share the mirror with every employee: how we see ourselves and how customers see us. Have every manager speak with five "
+                "customers in the coming month with one question, 'Where do we get in your way?', and let employees attend. "
+                "A realistic self-image is the basis of every improvement."),
+        "board", 3),
+    "estimate": (
+        Text(nl="Deel wat klanten zeggen met alle medewerkers", en="Share what customers say with every employee"),
+        Text(nl="Medewerkers denken dat klanten tevredener zijn dan ze zijn. Maak klantreacties en klachten zichtbaar: lees er elke maand "
+                "twee voor in het teamoverleg en bespreek wat ze zeggen over ons.",
+             en="Employees think customers are more satisfied than they are. Make customer responses and complaints visible: read two out "
+                "in every monthly team meeting and discuss what they say about us."),
+        "teams", 3),
+    "leadership": (
+        Text(nl="Leiderschap: leidinggevenden geven het goede voorbeeld", en="Leadership: managers set the example"),
+        Text(nl="Spreek met het managementteam af welk klantgedrag u van elkaar verwacht en hoe u elkaar daarop aanspreekt. Begin elk "
+                "overleg met één klantsituatie van de afgelopen week. Van klantgericht naar klantbewust gaat via leiderschap.",
+             en="Agree with the management team which behaviour towards customers you expect of each other and how you hold each other "
+                "to it. Start every meeting with one customer situation from the past week. The road to klantbewust runs through leadership."),
+        "managers", 3),
+    "learning": (
+        Text(nl="Een lerende cultuur: bespreek wat er misging, zonder schuldige", en="A learning culture: discuss what went wrong, without blame"),
+        Text(nl="Plan elke maand een korte teamsessie over één klacht of misser: wat vroeg de klant echt, wat deden wij, wat doen we "
+                "voortaan anders? Leg de afspraken vast en kijk na zes weken terug.",
+             en="Hold a short monthly team session on one complaint or miss: what did the customer really ask, what did we do, what will "
+                "we do differently? Record the agreements and look back after six weeks."),
+        "teams", 6),
+    "training": (
+        Text(nl="Train vaardigheden met echte klantsituaties", en="Train skills with real customer situations"),
+        Text(nl="Train medewerkers met klantcontact in de situaties uit de test die het vaakst misgaan (klachten, toezeggingen die niet "
+                "lukken) en in doorvragen: 'Waarmee kan ik u helpen?'. Oefen met voorbeelden uit de eigen organisatie.",
+             en="Train customer-facing staff in the situations from the quiz that go wrong most often (complaints, promises that can't be "
+                "kept) and in asking further: 'How can I help you?'. Practise with examples from your own organisation."),
+        "hr", 6),
+    "customers": (
+        Text(nl="Verbeter wat klanten het laagst waarderen", en="Improve what customers rate lowest"),
+        Text(nl="Kies de onderwerpen waarop klanten het laagst scoren en maak er een verbeterproject van met een eigenaar, een datum en "
+                "een klantpanel dat meekijkt.",
+             en="Pick the topics customers rate lowest and turn them into an improvement project with an owner, a date and a customer "
+                "panel that looks along."),
+        "service", 6),
+    "collect": (
+        Text(nl="Vraag klanten om hun oordeel", en="Ask customers for their view"),
+        Text(nl="Zonder genoeg klantreacties kan het zelfbeeld niet worden getoetst. Stuur de klantlink na elk afgerond contact, zet de "
+                "QR-code op de balie en in de wachtruimte, en vraag elke medewerker om vijf klanten persoonlijk uit te nodigen.",
+             en="Without enough customer responses the self-image cannot be checked. Send the customer link after every completed contact, "
+                "put the QR code at the counter and in the waiting area, and ask every employee to invite five customers personally."),
+        "service", 2),
+    "embed": (
+        Text(nl="Veranker klantgerichtheid in de cultuur van elk team", en="Embed customer orientation in every team's culture"),
+        Text(nl="Maak klantgerichtheid onderdeel van hoe u werft, inwerkt, beoordeelt en waardeert. Leiderschap maakt het verschil tussen "
+                "klantbewust (het lukt met moeite) en klantbekwaam (het gaat vanzelf).",
+             en="Make customer orientation part of how you recruit, onboard, appraise and reward. Leadership makes the difference between "
+                "klantbewust (it works with effort) and klantbekwaam (it comes naturally)."),
+        "managers", 6),
+    "ask": (
+        Text(nl="Eerst vragen: 'Waarmee kan ik u helpen?'", en="Ask first: 'How can I help you?'"),
+        Text(nl="Maak 'Waarmee kan ik u helpen?' de standaardopening van elk klantcontact, vul niet zelf in wat de klant wil, en vraag na "
+                "afloop of het gelukt is. Klantvriendelijk is nog niet klantgericht.",
+             en="Make 'How can I help you?' the standard opening of every customer contact, don't decide for the customer, and ask "
+                "afterwards whether it worked. Customer-friendly is not yet customer-oriented."),
+        "teams", 3),
+    "reach": (
+        Text(nl="Bereikbaar als klanten ons nodig hebben", en="Reachable when customers need us"),
+        Text(nl="Leg de bereikbaarheid naast de momenten waarop klanten u nodig hebben (zoals de vrijdagmiddag) en pas openingstijden, "
+                "bezetting en kanalen daarop aan, ook als dat intern minder handig is.",
+             en="Compare your availability with the moments customers need you (such as Friday afternoon) and adapt opening hours, "
+                "staffing and channels, even when that is less convenient internally."),
+        "service", 3),
+    "criticism": (
+        Text(nl="Kritiek ontvangen als informatie", en="Receive criticism as information"),
+        Text(nl="Registreer klachten, bel elke klager binnen twee werkdagen terug en bespreek maandelijks wat u ervan leert. Reageer niet "
+                "met uitleg over de regels, maar met de vraag wat de klant nodig had.",
+             en="Record complaints, call every complainant back within two working days and review monthly what you learn. Respond not "
+                "by explaining the rules, but by asking what the customer needed."),
+        "service", 3),
+    "promises": (
+        Text(nl="Nakomen wat we toezeggen", en="Keep what we promise"),
+        Text(nl="Doe alleen toezeggingen die u kunt nakomen, leg ze vast, en bel zelf op als het toch niet lukt om samen een oplossing "
+                "te vinden.",
+             en="Only make promises you can keep, record them, and call the customer yourself when one can't be kept, to find a "
+                "solution together."),
+        "service", 3),
+    "handoff": (
+        Text(nl="Eén aanspreekpunt: de klant hoeft niets twee keer te vertellen", en="One point of contact: customers never tell their story twice"),
+        Text(nl="Leg bij elk klantcontact vast wat de klant al verteld heeft, en laat wie de vraag aanneemt eigenaar blijven tot die is "
+                "opgelost.",
+             en="Record what the customer has already told at every contact, and let whoever takes the question own it until it is solved."),
+        "service", 3),
+    "context": (
+        Text(nl="Ken de situatie van de klant", en="Know the customer's situation"),
+        Text(nl="Laat medewerkers meelopen met collega's in de wijk of bij de klant thuis, en begin contacten met een vraag naar de "
+                "situatie van de klant in plaats van naar het dossier.",
+             en="Let employees accompany colleagues in the neighbourhood or at customers' homes, and start contacts by asking about "
+                "the customer's situation rather than the file."),
+        "teams", 6),
+    "choices": (
+        Text(nl="Toets beslissingen aan wat de klant nodig heeft", en="Test decisions against what customers need"),
+        Text(nl="Stel bij elke beslissing over dienstverlening (openingstijden, procedures, kanalen) de vraag: is dit wat de klant nodig "
+                "heeft, of wat ons het beste uitkomt? Leg de afweging vast.",
+             en="For every decision about service (opening hours, procedures, channels) ask: is this what customers need, or what suits "
+                "us best? Record the trade-off."),
+        "managers", 6),
+    "keep": (
+        Text(nl="Blijf de klant laten meekijken", en="Keep customers looking along"),
+        Text(nl="Herhaal de spiegel jaarlijks en nodig een klantpanel uit om mee te denken over veranderingen. Onbewust bekwaam blijft u "
+                "alleen als u blijft kijken.",
+             en="Repeat the mirror every year and invite a customer panel to think along about changes. You only stay unconsciously "
+                "competent if you keep looking."),
+        "board", 12),
 }
 
+#: What each dimension's shortfall calls for.
+DIMENSION_THEME = {"skills": "training", "leadership": "leadership", "culture": "learning", "mirror_customer": "customers"}
 DIMENSION_NAMES = {
     "skills": Text(nl="Persoonlijke klantgerichtheid", en="Personal customer orientation"),
     "leadership": Text(nl="Leiderschap", en="Leadership"),
     "culture": Text(nl="Cultuur", en="Culture"),
+    "mirror_self": Text(nl="Eigen oordeel van medewerkers", en="Employees' own rating"),
     "mirror_customer": Text(nl="Het oordeel van klanten", en="The customers' rating"),
 }
-
-#: Specific advice for mirror topics of instrument v1 (other topics get the generic text).
-TOPIC_ACTIONS = {
-    "mirror.m2": Text(nl="Maak 'Waarmee kan ik u helpen?' de standaardopening van elk klantcontact en vraag na afloop of dat gelukt is.",
-                      en="Make 'How can I help you?' the standard opening of every customer contact and ask afterwards whether it worked."),
-    "mirror.m3": Text(nl="Leg de bereikbaarheid naast de momenten waarop klanten u nodig hebben (zoals de vrijdagmiddag) en pas openingstijden en kanalen daarop aan.",
-                      en="Compare your availability with the moments customers need you (such as Friday afternoon) and adapt opening hours and channels."),
-    "mirror.m4": Text(nl="Behandel kritiek als informatie: registreer klachten, bel elke klager binnen twee werkdagen terug en bespreek maandelijks wat u ervan leert.",
-                      en="Treat criticism as information: record complaints, call every complainant back within two working days and review monthly what you learn."),
-    "mirror.m5": Text(nl="Doe alleen toezeggingen die u kunt nakomen, en bel zelf op als het toch niet lukt om samen een oplossing te vinden.",
-                      en="Only make promises you can keep, and call the customer yourself when one can't be kept, to find a solution together."),
+#: The theme of each mirror topic and statement of instrument v1 (others: their own key).
+TOPIC_THEME = {"mirror.m1": "mirror", "mirror.m2": "ask", "mirror.m3": "reach", "mirror.m4": "criticism", "mirror.m5": "promises"}
+STATEMENT_THEME = {
+    "leadership.l1": "leadership", "leadership.l2": "training", "leadership.l3": "learning", "leadership.l4": "leadership",
+    "leadership.l5": "choices", "leadership.l6": "reach", "leadership.l7": "estimate",
+    "culture.c1": "ask", "culture.c2": "ask", "culture.c3": "ask", "culture.c4": "reach", "culture.c5": "context",
+    "culture.c6": "criticism", "culture.c7": "criticism", "culture.c8": "choices", "culture.c9": "embed",
+}
+#: Words that put a customer comment under a theme (Dutch and English, lower case).
+COMMENT_THEMES = {
+    "reach": ("bereikbaar", "vrijdag", "bandje", "telefoon", "terugbel", "openingstijd", "reachable", "phone", "call back"),
+    "ask": ("niet gevraagd", "vraagt niet", "wat ik nodig", "luister", "not asked", "listen"),
+    "criticism": ("klacht", "kritiek", "complaint", "criticism"),
+    "promises": ("belofte", "toezeg", "afspraak", "nagekomen", "promise"),
+    "handoff": ("doorverbonden", "opnieuw uitleggen", "opnieuw vertellen", "steeds opnieuw", "transferred", "again and again"),
 }
 
 
-def _phase_name(phase: Phase) -> str:
-    return phase.key
+def _focus(key: str, theme: str, finding: Text, target: Text, priority: int, title: Text | None = None,
+           practice: str | None = None) -> Proposal:
+    default_title, description, role, months = PRACTICE[practice or theme]
+    return Proposal(key=key, title=title or default_title, description=description, finding=finding, owner=ROLE[role],
+                    target=target, due_months=months, theme=theme, priority=priority)
 
 
 def generate(plan: PlanInput, instrument: Instrument) -> list[Proposal]:
-    """The proposals for this round, in the order a director would read them."""
-    placement = plan.placement
-    proposals: list[Proposal] = []
-    current, target = placement.phase, placement.next_phase
-    step_finding = (
-        _t("Fase {phase}; volgende stap: {target}.", "Phase {phase}; next step: {target}.",
-           phase=_phase_name(current), target=_phase_name(target))
-        if target else _t("Fase {phase}.", "Phase {phase}.", phase=_phase_name(current))
+    """The focus areas for this round, most important first (see the module docstring)."""
+    candidates = (
+        _awareness(plan) + _requirements(plan, instrument) + _topics(plan, instrument) + _comments(plan)
+        + _statements(plan, instrument) + _departments(plan) + _quiz(plan, instrument)
     )
-    for key, title, description in PHASE_STEPS[current]:
-        proposals.append(Proposal(key, title, description, step_finding))
+    merged: dict[str, Proposal] = {}
+    for proposal in sorted(candidates, key=lambda p: p.priority):  # stable: rule order within a priority
+        first = merged.get(proposal.theme)
+        if first is None:
+            merged[proposal.theme] = proposal
+        elif proposal.finding.nl not in first.finding.nl:
+            merged[proposal.theme] = replace(first, finding=_join(first.finding, proposal.finding))
+    focus = list(merged.values())[:MAX_FOCUS]
+    if len(focus) < MIN_FOCUS:
+        for theme in _step_themes(plan.placement.phase):
+            if theme not in merged and len(focus) < MIN_FOCUS:
+                focus.append(_focus(f"step.{theme}", theme, _step_finding(plan.placement), _step_target(plan.placement), 8))
+    return focus
 
-    for reason in placement.missing:
-        if reason.code == "dimension_below":
-            dimension = reason.params["dimension"]
-        elif reason.code == "customer_below":
-            dimension = "mirror_customer"
-        else:
-            continue
-        if dimension in DIMENSION_ACTIONS:
-            title, description = DIMENSION_ACTIONS[dimension]
-            digits = 1 if dimension == "mirror_customer" else 0
-            finding = _t("{name}: {value}, voor {target} is minstens {needed} nodig.",
-                         "{name}: {value}; {target} needs at least {needed}.",
-                         name=DIMENSION_NAMES[dimension], value=_num(reason.params["value"], digits),
-                         needed=_num(reason.params["needed"], digits), target=_phase_name(target))
-            proposals.append(Proposal(f"dimension.{dimension}", title, description, finding))
 
-    gap = placement.self_gap
-    if gap is not None and gap.is_meaningful and gap.direction == "above":
-        proposals.append(Proposal(
-            "mirror.gap",
-            Text(nl="Laat de klant meekijken: ga het gesprek aan", en="Let customers look along: start the conversation"),
-            Text(nl="Het zelfbeeld ligt duidelijk boven het oordeel van klanten. Organiseer klantgesprekken of een klantpanel, "
-                    "vraag wat zij anders zien, en laat medewerkers die gesprekken bijwonen. Een realistisch zelfbeeld is de basis van elke verbetering.",
-                 en="The self-image is clearly above the customers' view. Organise customer conversations or a customer panel, ask what they see "
-                    "differently, and let employees attend. A realistic self-image is the basis of every improvement."),
-            _t("Medewerkers geven gemiddeld {own}, klanten {customer}.", "Employees give {own} on average, customers {customer}.",
-               own=_num(instrument.mirror.scale.from_index(gap.internal)),
-               customer=_num(instrument.mirror.scale.from_index(gap.customer))),
-        ))
-    estimate = placement.estimate_gap
-    if estimate is not None and estimate.is_meaningful and estimate.direction == "above":
-        proposals.append(Proposal(
-            "mirror.estimate",
-            Text(nl="Deel klantfeedback met alle medewerkers", en="Share customer feedback with every employee"),
-            Text(nl="Medewerkers denken dat klanten tevredener zijn dan ze zijn. Maak klantreacties en klachten zichtbaar, bijvoorbeeld maandelijks in het teamoverleg.",
-                 en="Employees think customers are more satisfied than they are. Make customer responses and complaints visible, for example monthly in team meetings."),
-            _t("Medewerkers verwachten een {estimate}, klanten geven een {customer}.",
-               "Employees expect {estimate}, customers give {customer}.",
-               estimate=_num(instrument.mirror.scale.from_index(estimate.internal)),
-               customer=_num(instrument.mirror.scale.from_index(estimate.customer))),
-        ))
+def _step_themes(phase: Phase) -> tuple[str, ...]:
+    return {
+        Phase.ONWETEND: ("mirror", "estimate", "customers", "learning"),
+        Phase.KLANTGERICHT: ("leadership", "learning", "training"),
+        Phase.KLANTBEWUST: ("embed", "choices", "learning"),
+        Phase.KLANTBEKWAAM: ("keep", "choices", "learning"),
+    }[phase]
+
+
+def _step_finding(placement: Placement) -> Text:
+    if placement.next_phase is None:
+        return _t("Fase {phase}.", "Phase {phase}.", phase=placement.phase.key)
+    return _t("Fase {phase}; de volgende stap is {target}.", "Phase {phase}; the next step is {target}.",
+              phase=placement.phase.key, target=placement.next_phase.key)
+
+
+def _step_target(placement: Placement) -> Text:
+    if placement.next_phase is None:
+        return _t("Fase {phase} in de volgende meting.", "Phase {phase} in the next round.", phase=placement.phase.key)
+    return _t("Fase {target} in de volgende meting.", "Phase {target} in the next round.", target=placement.next_phase.key)
+
+
+def _awareness(plan: PlanInput) -> list[Proposal]:
+    out = []
+    for reason in plan.placement.reasons:
+        q = reason.params
+        if reason.code == "overestimation":
+            out.append(_focus("mirror.gap", "mirror", _t(
+                "Medewerkers geven de organisatie een {own}, klanten een {customer}: {gap} hoger.",
+                "Employees rate the organisation {own}, customers {customer}: {gap} higher.",
+                own=_num(q["self"]), customer=_num(q["customer"]), gap=_num(q["gap"])),
+                _t("Het verschil kleiner dan {min} in de volgende meting.", "The difference below {min} in the next round.",
+                   min=_num(q["min_gap"])), 1))
+        elif reason.code == "estimate_overestimation":
+            out.append(_focus("mirror.estimate", "estimate", _t(
+                "Medewerkers verwachten van klanten een {estimate}, klanten geven een {customer}.",
+                "Employees expect customers to give {estimate}, customers give {customer}.",
+                estimate=_num(q["estimate"]), customer=_num(q["customer"])),
+                _t("De inschatting minder dan {min} van het klantoordeel af.", "The estimate less than {min} from the customers' rating.",
+                   min=_num(q["min_gap"])), 1))
+    return out
+
+
+def _requirements(plan: PlanInput, instrument: Instrument) -> list[Proposal]:
+    out = []
+    target_phase = plan.placement.next_phase
+    for reason in plan.placement.missing:
+        q = reason.params
+        if reason.code in ("dimension_below", "customer_below"):
+            dimension = q.get("dimension", "mirror_customer")
+            theme = DIMENSION_THEME.get(dimension)
+            if theme is None:
+                continue
+            if target_phase is Phase.KLANTBEKWAAM and dimension == "culture":
+                theme = "embed"
+            digits = MARK_DIGITS if dimension == "mirror_customer" else INDEX_DIGITS
+            out.append(_focus(f"dimension.{dimension}", theme, _t(
+                "{name}: {value}; voor {target} is minstens {needed} nodig.", "{name}: {value}; {target} needs at least {needed}.",
+                name=DIMENSION_NAMES[dimension], value=_num(q["value"], digits), needed=_num(q["needed"], digits),
+                target=q["phase"]),
+                _t("{name} minstens {needed} in de volgende meting.", "{name} at least {needed} in the next round.",
+                   name=DIMENSION_NAMES[dimension], needed=_num(q["needed"], digits)), 2))
+        elif reason.code == "mirror_required":
+            out.append(_focus("mirror.collect", "collect", _t(
+                "Te weinig klantreacties om het zelfbeeld te toetsen (minstens {n} nodig).",
+                "Too few customer responses to check the self-image (at least {n} needed).", n=q["min_n"]),
+                _t("Minstens {n} klantreacties in de volgende meting.", "At least {n} customer responses in the next round.",
+                   n=q["min_n"]), 2))
+        elif reason.code in ("self_image_above", "self_image_below", "estimate_above", "estimate_below"):
+            view = "self" if reason.code.startswith("self") else "estimate"
+            out.append(_focus(f"mirror.{reason.code}", "mirror" if view == "self" else "estimate", _t(
+                "Medewerkers: {own}; klanten: {customer}. Voor {target} moet het verschil kleiner zijn dan {min}.",
+                "Employees: {own}; customers: {customer}. {target} needs a difference below {min}.",
+                own=_num(q[view]), customer=_num(q["customer"]), target=q["phase"], min=_num(q["min_gap"])),
+                _t("Het verschil kleiner dan {min} in de volgende meting.", "The difference below {min} in the next round.",
+                   min=_num(q["min_gap"])), 2))
+        elif reason.code == "department_below":
+            out.append(_focus(f"department.{q['department']}", f"department.{q['department']}", _t(
+                "{department} scoort {value} op cultuur; voor {target} is in elke afdeling minstens {needed} nodig.",
+                "{department} scores {value} on culture; {target} needs at least {needed} in every department.",
+                department=q["department"], value=_num(q["value"], 0), needed=_num(q["needed"], 0), target=q["phase"]),
+                _t("Cultuur in {department} minstens {needed}.", "Culture in {department} at least {needed}.",
+                   department=q["department"], needed=_num(q["needed"], 0)), 2,
+                title=_t("Cultuur in {department}", "Culture in {department}", department=q["department"]), practice="embed"))
+    return out
+
+
+def _topics(plan: PlanInput, instrument: Instrument) -> list[Proposal]:
+    out = []
     for key, own, customer in plan.mirror_topics:
-        if shown_difference(own, customer, MARK_DIGITS) >= TOPIC_GAP:  # as shown in the report
-            item = next(i for i in instrument.mirror.items if i.key == key)
-            proposals.append(Proposal(
-                f"topic.{key}",
-                _t("Spiegelpunt: {topic}", "Mirror topic: {topic}", topic=item.topic),
-                TOPIC_ACTIONS.get(key, Text(
-                    nl="Vraag klanten wat er op dit onderwerp beter kan en spreek één concrete verbetering af.",
-                    en="Ask customers what could be better on this topic and agree one concrete improvement.")),
-                _t("Medewerkers geven {own}, klanten {customer}.", "Employees give {own}, customers {customer}.",
-                   own=_num(own), customer=_num(customer)),
-            ))
+        gap = shown_difference(own, customer, MARK_DIGITS)
+        if gap < TOPIC_GAP:
+            continue
+        item = next(i for i in instrument.mirror.items if i.key == key)
+        theme = TOPIC_THEME.get(key, f"topic.{key}")
+        specific = theme in PRACTICE
+        out.append(_focus(f"topic.{key}", theme, _t(
+            "{topic}: medewerkers {own}, klanten {customer} ({gap} hoger).", "{topic}: employees {own}, customers {customer} ({gap} higher).",
+            topic=item.topic, own=_num(own), customer=_num(customer), gap=_num(gap)),
+            _t("{topic}: verschil kleiner dan {min}.", "{topic}: difference below {min}.", topic=item.topic, min=_num(TOPIC_GAP)),
+            3, title=None if specific else _t("Spiegelpunt: {topic}", "Mirror topic: {topic}", topic=item.topic),
+            practice=None if specific else "customers"))
+    return out
 
-    weak = sorted((s for s in plan.statements if s.n and s.mean < WEAK_STATEMENT), key=lambda s: s.mean)
+
+def _comments(plan: PlanInput) -> list[Proposal]:
+    if not plan.comments:
+        return []
+    out = []
+    for theme, words in COMMENT_THEMES.items():
+        matching = [c for c in plan.comments if any(w in c.lower() for w in words)]
+        if len(matching) < MIN_COMMENTS_PER_THEME:
+            continue
+        example = matching[0] if len(matching[0]) <= 140 else matching[0][:137] + "…"
+        out.append(_focus(f"comments.{theme}", theme, _t(
+            "{n} klanten schreven hierover, bijvoorbeeld: “{example}”", "{n} customers wrote about this, for example: “{example}”",
+            n=len(matching), example=example),
+            _t("Minder klantopmerkingen over dit onderwerp in de volgende meting.", "Fewer customer comments on this in the next round."),
+            4))
+    return out
+
+
+def _statements(plan: PlanInput, instrument: Instrument) -> list[Proposal]:
+    weak = sorted((s for s in plan.statements if s.n and shown(s.mean, 1) < WEAK_STATEMENT), key=lambda s: s.mean)
+    out = []
     for statement in weak[:MAX_WEAK_STATEMENTS]:
         item = next(i for section in instrument.likert_sections for i in section.items if i.key == statement.key)
-        proposals.append(Proposal(
-            f"statement.{statement.key}",
-            _t("Verbeterpunt: {text}", "Improvement point: {text}", text=item.aim),
-            Text(nl="Bespreek met de betrokken teams waarom deze stelling laag scoort, en spreek één concrete verandering af die u over drie maanden terugziet.",
-                 en="Discuss with the teams concerned why this statement scores low, and agree one concrete change you will look back on in three months."),
-            _t("Gemiddeld {mean} op een schaal van 1 tot 5 ({n} antwoorden).", "Average {mean} on a scale of 1 to 5 ({n} answers).",
-               mean=_num(statement.mean), n=statement.n),
-        ))
+        theme = STATEMENT_THEME.get(statement.key, "learning")
+        out.append(_focus(f"statement.{statement.key}", theme, _t(
+            "“{text}”: gemiddeld {mean} op 1 tot 5{turned} ({n} antwoorden).", "“{text}”: {mean} on 1 to 5{turned} ({n} answers).",
+            text=item.text, mean=_num(statement.mean), n=statement.n,
+            turned=Text(nl=", omgedraaid", en=", reversed") if item.reverse else Text(nl="", en="")),
+            _t("Deze stelling minstens {bar} in de volgende meting.", "This statement at least {bar} in the next round.",
+               bar=_num(WEAK_STATEMENT)),
+            5, title=_t("Verbeterpunt: {aim}", "Improvement point: {aim}", aim=item.aim)))
+    return out
 
+
+def _departments(plan: PlanInput) -> list[Proposal]:
+    out = []
+    for d in plan.departments:
+        if d.dimension not in ("skills", "leadership", "culture"):
+            continue
+        if shown(d.organisation, 0) - shown(d.value, 0) < DEPARTMENT_GAP:
+            continue
+        out.append(_focus(f"department.{d.name}.{d.dimension}", f"department.{d.name}", _t(
+            "{department}: {name} {value}, de organisatie {org}.", "{department}: {name} {value}, the organisation {org}.",
+            department=d.name, name=DIMENSION_NAMES[d.dimension], value=_num(d.value, 0), org=_num(d.organisation, 0)),
+            _t("{department} dichter bij de organisatie: verschil kleiner dan {gap}.",
+               "{department} closer to the organisation: a difference below {gap}.", department=d.name,
+               gap=_num(DEPARTMENT_GAP, 0)),
+            6, title=_t("Aandacht voor {department}: {name}", "Attention for {department}: {name}",
+                        department=d.name, name=DIMENSION_NAMES[d.dimension]),
+            practice=DIMENSION_THEME[d.dimension]))
+    return out
+
+
+def _quiz(plan: PlanInput, instrument: Instrument) -> list[Proposal]:
+    out = []
     for question_key, option_key, share in plan.quiz_weak:
         if share < QUIZ_WEAK_SHARE:
             continue
         question = instrument.question(question_key)
         option = question.option(option_key)
-        proposals.append(Proposal(
-            f"advice.{question_key}",
-            _t("Training: {question} …", "Training: {question} …", question=question.text),
-            option.advice,
-            _t("{share}% van de medewerkers koos: “{answer}”.", "{share}% of employees chose: “{answer}”.",
-               share=round(share * 100), answer=option.text),
-        ))
-    return proposals
+        proposal = _focus(f"quiz.{question_key}", f"quiz.{question_key}", _t(
+            "{share}% van de medewerkers koos bij “{question} …”: “{answer}”.",
+            "{share}% of employees chose, for “{question} …”: “{answer}”.",
+            share=round(share * 100), question=question.text, answer=option.text),
+            _t("Minder dan {share}% kiest dit antwoord in de volgende meting.", "Fewer than {share}% choose this answer in the next round.",
+               share=round(QUIZ_WEAK_SHARE * 100)),
+            7, title=_t("Teamtraining: {question} …", "Team training: {question} …", question=question.text), practice="training")
+        out.append(replace(proposal, description=_t(
+            "Oefen deze situatie in de teams, met voorbeelden uit de eigen organisatie. Bespreek waarom veel collega's voor dit antwoord "
+            "kiezen en wat de klant er dan van merkt.",
+            "Practise this situation in the teams, with examples from your own organisation. Discuss why many colleagues choose this "
+            "answer and what the customer notices.")))
+    return out

@@ -75,6 +75,19 @@ class ActionItem(db.Model):
     def is_edited(self) -> bool:
         return self.is_generated and (self.title is not None or self.description is not None)
 
+    def suggestion(self, field: str, lang: str) -> str:
+        """A generated suggestion without a column of its own: the owner role, the target."""
+        value = (self.generated or {}).get(field)
+        return (value.get(lang) or value.get("nl") or "") if isinstance(value, dict) else ""
+
+    @property
+    def suggested_due(self) -> date | None:
+        value = (self.generated or {}).get("due")
+        try:
+            return date.fromisoformat(value) if value else None
+        except (TypeError, ValueError):
+            return None
+
     def text(self, field: str, lang: str) -> str:
         own = getattr(self, field)
         if own:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from ..core.actions import PlanInput, StatementScore, generate
+from ..core.actions import DepartmentScore, PlanInput, StatementScore, generate
 from ..extensions import db
 from ..models_base import utcnow
 from ..results.services import RoundResults, oriented_mean
@@ -32,7 +32,14 @@ def plan_input(results: RoundResults) -> PlanInput:
         total = sum(q.counts.values())
         if q.weakest_common and total:
             quiz.append((q.key, q.weakest_common, q.counts[q.weakest_common] / total))
-    return PlanInput(results.placement, statements, topics, quiz)
+    departments = [
+        DepartmentScore(d.name, dimension, mean, results.profile.get(dimension).mean)
+        for d in results.departments if d.is_visible and d.name is not None
+        for dimension, mean in d.means.items()
+        if mean is not None and dimension in ("skills", "leadership", "culture") and results.profile.get(dimension)
+    ]
+    return PlanInput(results.placement, statements, topics, quiz, departments=departments,
+                     comments=results.comments)
 
 
 def plan_for(round_: Round) -> ActionPlan | None:
@@ -50,13 +57,16 @@ def generate_plan(round_: Round, results: RoundResults) -> ActionPlan:
         db.session.add(plan)
         db.session.flush()
     proposals = generate(plan_input(results), results.instrument)
+    closed = (round_.closed_at.date() if round_.closed_at else round_.closes_on)
     existing = {item.rule_key: item for item in plan.items if item.rule_key}
     position = max((item.position for item in plan.items), default=0)
     wanted = set()
     for proposal in proposals:
         wanted.add(proposal.key)
         texts = {"title": _texts(proposal.title), "description": _texts(proposal.description),
-                 "finding": _texts(proposal.finding)}
+                 "finding": _texts(proposal.finding), "owner": _texts(proposal.owner), "target": _texts(proposal.target),
+                 # A suggestion, shown until the director sets a date of their own.
+                 "due": (closed + timedelta(days=round(30.4 * proposal.due_months))).isoformat()}
         item = existing.get(proposal.key)
         if item is None:
             position += 1

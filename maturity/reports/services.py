@@ -58,8 +58,9 @@ def report_context(round_: Round, results: RoundResults) -> dict:
     plan = plan_for(round_)
     actions = [{
         "title": i.text("title", lang), "finding": i.text("finding", lang), "description": i.text("description", lang),
-        "owner": i.owner or "—", "due": format_date(i.due_on, "medium") if i.due_on else "—",
-        "status": i.status.label,
+        "owner": i.owner or i.suggestion("owner", lang) or "—",
+        "due": format_date(i.due_on or i.suggested_due, "medium") if (i.due_on or i.suggested_due) else "—",
+        "target": i.suggestion("target", lang), "status": i.status.label,
     } for i in visible_items(plan)] if plan else []
     context["progress"] = _progress_context(round_, org, lang)
     # Every figure from the one result model, exactly as on the results page and in the exports.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from maturity.core import DimensionStats, GroupProfile, place
-from maturity.core.actions import PlanInput, StatementScore, generate
+from maturity.core.actions import MAX_FOCUS, MIN_FOCUS, DepartmentScore, PlanInput, StatementScore, generate
 from maturity.instrument import load_instrument
 
 INSTRUMENT = load_instrument()
@@ -25,10 +25,14 @@ def proposals(prof, statements=(), topics=(), quiz=()):
     return generate(PlanInput(place(prof), statements, topics, quiz), INSTRUMENT)
 
 
-def test_klantgericht_gets_leadership_learning_and_training_and_the_missing_dimension():
-    keys = [p.key for p in proposals(profile(customer=66))]
-    assert keys[:3] == ["step.leadership", "step.learning", "step.training"]
-    assert "dimension.leadership" in keys
+def test_klantgericht_works_on_what_the_next_phase_needs_first():
+    result = proposals(profile(customer=66))
+    keys = [p.key for p in result]
+    assert keys[0] == "dimension.leadership"  # leadership 50, klantbewust needs 60 (seed 004's route)
+    assert MIN_FOCUS <= len(result) <= MAX_FOCUS
+    leadership = result[0]
+    assert leadership.owner.nl == "Directie en leidinggevenden" and "60" in leadership.target.nl
+    assert "leiderschap" in leadership.description.nl.lower()
 
 
 def test_the_finding_carries_the_numbers_in_both_languages():
@@ -37,40 +41,75 @@ def test_the_finding_carries_the_numbers_in_both_languages():
     assert "needs at least 60" in leadership.finding.en
 
 
-def test_a_meaningful_overestimation_asks_to_let_customers_look_along():
+def test_an_overestimation_comes_first_and_lets_customers_look_along():
     result = proposals(profile(own=80, estimate=78, customer=45))
     keys = [p.key for p in result]
-    assert keys[0] == "step.mirror" and "mirror.gap" in keys and "mirror.estimate" in keys
+    assert keys[:2] == ["mirror.gap", "mirror.estimate"]
+    assert "Waar lopen wij u in de weg" in result[0].description.nl
+    assert "8,2" in result[0].finding.nl and "5,1" in result[0].finding.nl  # the marks as shown
 
 
-def test_weak_statements_topics_and_quiz_advice():
+def test_weak_statements_are_the_behaviour_to_reach_with_their_own_practice():
     statements = [StatementScore("leadership.l5", 2.4, 30), StatementScore("culture.c1", 3.6, 30),
-                  StatementScore("culture.c4", 2.1, 28), StatementScore("culture.c6", 2.9, 30),
-                  StatementScore("culture.c8", 2.95, 30)]
-    result = proposals(profile(customer=66), statements, topics=[("mirror.m3", 7.5, 5.9), ("mirror.m2", 7.0, 6.5)],
-                       quiz=[("quiz.q2", "c", 0.42), ("quiz.q3", "b", 0.1)])
-    keys = [p.key for p in result]
-    assert [k for k in keys if k.startswith("statement.")] == [
-        "statement.culture.c4", "statement.leadership.l5", "statement.culture.c6"]  # weakest three
-    assert "topic.mirror.m3" in keys and "topic.mirror.m2" not in keys
-    [reach] = [p for p in result if p.key == "topic.mirror.m3"]
-    assert "vrijdagmiddag" in reach.description.nl
-    [quiz] = [p for p in result if p.key == "advice.quiz.q2"]
-    assert quiz.description == INSTRUMENT.question("quiz.q2").option("c").advice
-    assert "42%" in quiz.finding.nl and "advice.quiz.q3" not in keys
+                  StatementScore("culture.c4", 2.1, 28), StatementScore("culture.c7", 1.9, 30)]
+    result = proposals(profile(skills=60, leadership=65, culture=60, customer=66), statements)
+    statement_items = [p for p in result if p.key.startswith("statement.")]
+    assert [p.key for p in statement_items] == ["statement.culture.c7", "statement.culture.c4"]  # weakest two
+    c7 = statement_items[0]
+    assert c7.title.nl.startswith("Verbeterpunt: Ontvang kritiek") and "omgedraaid" in c7.finding.nl
+    assert len({p.description.nl for p in result}) == len(result)  # no two the same advice
 
 
-def test_every_phase_has_a_next_step_and_keys_are_unique():
+def test_a_topic_and_the_comments_about_it_are_one_focus_area_with_both_figures():
+    comments = ["Op vrijdagmiddag is er niemand bereikbaar.", "Ik krijg op vrijdag een bandje.", "Prima service."]
+    result = generate(PlanInput(place(profile(customer=66)), [], [("mirror.m3", 7.5, 5.9)], [], comments=comments),
+                      INSTRUMENT)
+    [reach] = [p for p in result if p.theme == "reach"]
+    assert reach.key == "topic.mirror.m3" and "vrijdagmiddag" in reach.description.nl
+    assert "7,5" in reach.finding.nl and "2 klanten schreven hierover" in reach.finding.nl
+    assert len([p for p in result if p.theme == "reach"]) == 1
+
+
+def test_comments_count_only_when_they_are_shown():
+    comments = ["Op vrijdagmiddag is er niemand bereikbaar.", "Ik krijg op vrijdag een bandje."]
+    hidden = generate(PlanInput(place(profile(customer=66)), [], [], [], comments=None), INSTRUMENT)
+    shown_ = generate(PlanInput(place(profile(customer=66)), [], [], [], comments=comments), INSTRUMENT)
+    assert not any(p.key.startswith("comments.") for p in hidden)
+    assert any(p.key == "comments.reach" for p in shown_)
+
+
+def test_a_lagging_department_gets_its_own_focus():
+    departments = [DepartmentScore("Vastgoed", "culture", 41.0, 58.0), DepartmentScore("Wonen", "culture", 60.0, 58.0)]
+    result = generate(PlanInput(place(profile(skills=60, leadership=65, culture=58, customer=66)), [], [], [],
+                                departments=departments), INSTRUMENT)
+    [vastgoed] = [p for p in result if p.key == "department.Vastgoed.culture"]
+    assert "41" in vastgoed.finding.nl and "58" in vastgoed.finding.nl and "Vastgoed" in vastgoed.title.nl
+    assert not any("Wonen" in p.key for p in result)
+
+
+def test_the_quiz_is_an_organisation_pattern_not_personal_advice():
+    result = proposals(profile(customer=66), quiz=[("quiz.q2", "c", 0.42), ("quiz.q3", "b", 0.1)])
+    [quiz] = [p for p in result if p.key == "quiz.quiz.q2"]
+    assert "42%" in quiz.finding.nl and "teams" in quiz.description.nl
+    assert quiz.description != INSTRUMENT.question("quiz.q2").option("c").advice
+    assert not any(p.key == "quiz.quiz.q3" for p in result)
+
+
+def test_a_planted_weak_organisation_gets_a_short_ranked_plan_without_duplicates():
+    statements = [StatementScore(k, 2.2, 30) for k in ("culture.c1", "culture.c2", "culture.c3", "culture.c7", "leadership.l3")]
+    topics = [("mirror.m2", 7.6, 5.2), ("mirror.m3", 7.4, 4.9), ("mirror.m4", 7.0, 5.5), ("mirror.m5", 7.1, 6.8)]
+    result = proposals(profile(skills=30, leadership=32, culture=28, own=75, estimate=72, customer=40), statements, topics,
+                       quiz=[("quiz.q1", "a", 0.5), ("quiz.q4", "a", 0.45)])
+    assert MIN_FOCUS <= len(result) <= MAX_FOCUS
+    assert [p.priority for p in result] == sorted(p.priority for p in result)
+    assert len({p.theme for p in result}) == len(result) and len({p.key for p in result}) == len(result)
+    assert result[0].key == "mirror.gap"
+    assert all(p.owner.nl and p.target.nl and p.due_months > 0 for p in result)
+
+
+def test_every_phase_has_a_plan_and_keys_are_unique():
     for prof in (profile(own=85, customer=40), profile(customer=66), profile(skills=70, leadership=75, culture=75, customer=66),
                  profile(skills=80, leadership=85, culture=85, own=76, estimate=76, customer=76)):
         result = proposals(prof)
-        assert result and len({p.key for p in result}) == len(result)
-        assert all(p.title.nl and p.title.en and p.description.nl and p.finding.en for p in result)
-
-
-def test_a_weak_reverse_keyed_statement_is_titled_with_the_behaviour_to_reach():
-    """"Wij vullen vaak zelf in wat een klant wil" is the problem, not the goal."""
-    [item] = [p for p in proposals(profile(customer=66), [StatementScore("culture.c3", 2.0, 30)])
-              if p.key == "statement.culture.c3"]
-    assert "Vraag eerst wat de klant wil" in item.title.nl and "zelf in" not in item.title.nl
-    assert "How can I help you?" in item.title.en
+        assert MIN_FOCUS <= len(result) <= MAX_FOCUS and len({p.key for p in result}) == len(result)
+        assert all(p.title.nl and p.title.en and p.description.nl and p.finding.en and p.owner.en and p.target.nl for p in result)
