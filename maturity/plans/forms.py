@@ -28,6 +28,13 @@ class NewItemForm(ItemForm):
     submit = SubmitField(_l("Add to the plan"))
 
 
+class CommentaryForm(FlaskForm):
+    commentary = TextAreaField(_l("Your commentary for the board"), validators=[Optional(), max_length(3000)],
+                               filters=[strip],
+                               description=_l("Shown on page 2 of the report, under your consultancy's name."))
+    submit = SubmitField(_l("Save the commentary"))
+
+
 class MoveForm(FlaskForm):
     direction = HiddenField(validators=[required()])
 

@@ -33,6 +33,8 @@ class ActionPlan(db.Model):
     #: Published plans are visible, read-only, to the organisation's employees.
     is_published: so.Mapped[bool] = so.mapped_column(default=False)
     generated_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    #: The consultant's own words for the board, on page 2 of the report.
+    commentary: so.Mapped[str | None] = so.mapped_column(sa.Text)
     created_at: so.Mapped[datetime] = created_at_column()
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

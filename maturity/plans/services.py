@@ -83,6 +83,11 @@ def generate_plan(round_: Round, results: RoundResults) -> ActionPlan:
     return plan
 
 
+def set_commentary(plan: ActionPlan, text: str | None) -> None:
+    plan.commentary = (text or "").strip() or None
+    log.info("plan commentary saved round=%s", plan.round_id)
+
+
 def _texts(text) -> dict:
     return {"nl": text.nl, "en": text.en}
 

@@ -11,7 +11,7 @@ from ..results.services import round_results
 from ..rounds.models import Round
 from ..tenancy.access import CONSULTANT, DIRECTOR, EMPLOYEE, organisation_blueprint, roles_required, scoped_get
 from . import services
-from .forms import ActionForm, ItemForm, MoveForm, NewItemForm
+from .forms import ActionForm, CommentaryForm, ItemForm, MoveForm, NewItemForm
 from .models import ActionItem, ItemStatus
 
 bp = organisation_blueprint("plans", __name__, "/rounds/<int:round_id>/plan")
@@ -40,6 +40,7 @@ def page(round_id: int):
     return render_template(
         "plans/page.html", round=round_, plan=plan, items=services.visible_items(plan) if plan else [], lang=lang,
         action_form=ActionForm(), new_form=NewItemForm(), move_form=MoveForm(), results=round_results(round_),
+        commentary_form=CommentaryForm(data={"commentary": plan.commentary if plan else ""}),
     )
 
 
@@ -71,6 +72,25 @@ def publish(round_id: int):
         flash(_("Employees can now read the action plan.") if plan.is_published
               else _("The action plan is no longer visible to employees."), "success")
     return redirect(url_for("plans.page", round_id=round_id))
+
+
+@bp.route("/commentary", methods=["POST"])
+@roles_required(*MANAGERS)
+def commentary(round_id: int):
+    """The consultant's own words for the board (page 2 of the report)."""
+    round_ = scoped_get(Round, round_id)  # a foreign round is 404 before anything else
+    plan = services.plan_for(round_) or abort(404)
+    if g.role != CONSULTANT:
+        abort(403)
+    form = CommentaryForm()
+    if form.validate_on_submit():
+        services.set_commentary(plan, form.commentary.data)
+        db.session.commit()
+        flash(_("The commentary has been saved; it is on page 2 of the report."), "success")
+        return redirect(url_for("plans.page", round_id=round_id) + "#commentary")
+    flash(_("The commentary was not saved: %(error)s", error="; ".join(str(e) for e in form.commentary.errors)
+            or _("the page had expired, please try again")), "error")
+    return redirect(url_for("plans.page", round_id=round_id) + "#commentary")
 
 
 @bp.route("/items", methods=["POST"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import logging
 
@@ -64,7 +65,14 @@ def report_context(round_: Round, results: RoundResults) -> dict:
     } for i in visible_items(plan)] if plan else []
     context["progress"] = _progress_context(round_, org, lang)
     # Every figure from the one result model, exactly as on the results page and in the exports.
+    toc = [("dimensions", _("Dimensions")), ("mirror", _("The mirror")), ("comments", _("Customer comments")),
+           ("quiz", _("Personal customer orientation (quiz)")), ("statements", _("Leadership and culture")),
+           ("departments", _("Departments"))]
+    if context["progress"]:
+        toc.append(("progress", _("Progress between rounds")))
+    toc += [("plan", _("Action plan")), ("method", _("Appendix: method"))]
     context.update(
+        toc=toc, commentary=plan.commentary if plan else None,
         is_provisional=f.provisional is not None, provisional_text=f.provisional or "",
         phase=f.phase, gloss=f.gloss, reasons=f.reasons, next_steps=f.next_steps, headline=f.headline,
         key_findings=f.key_findings, dims=f.dims, mirror=f.mirror, bands=f.bands, quiz=f.quiz, sections=f.sections,
@@ -84,9 +92,12 @@ def _progress_context(round_: Round, org: Organisation, lang: str) -> dict | Non
     if len(shown) < 2:
         return None
     rows = []
+    benchmarks = [b for b in progress.benchmark.values() if b is not None]
     for d in TREND_DIMENSIONS:
         c = progress.dimension_changes.get(d)
+        b = progress.benchmark.get(d)
         rows.append({
+            "benchmark": number(b.mean, 0) if b else "—",
             "label": dimension_label(d, _),
             "cells": [number(p.profile.get(d).mean, 0) if p.profile.get(d) else "—" for p in shown],
             "change": (("+" if c.value > 0 else "") + number(c.value, 0)) if c else "—",
@@ -99,16 +110,25 @@ def _progress_context(round_: Round, org: Organisation, lang: str) -> dict | Non
         "rows": rows,
         "gaps": [{"title": p.title, "gap": number(p.mirror_gap, 1) if p.mirror_gap is not None else None} for p in shown],
         "carried_from": progress.carried_from,
+        "benchmark": benchmarks[0].organisations if benchmarks else None,
         "carried": [{"title": i.text("title", lang), "owner": i.owner or "—",
                      "status": i.status.label}
                     for i in progress.carried],
     }
 
 
+@functools.cache
+def _stylesheet_digest() -> bytes:
+    from pathlib import Path
+
+    return hashlib.sha256((Path(__file__).parent.parent / "static" / "pdf" / "print.css").read_bytes()).digest()
+
+
 def report_pdf(round_: Round) -> tuple[bytes, bool]:
     """The report in the current language: (pdf, served_from_cache)."""
     html = render_template("pdf/report.html", **report_context(round_, round_results(round_)))
-    digest = hashlib.sha256(html.encode()).hexdigest()
+    # The stylesheet is part of what the PDF looks like: a changed style is a new report.
+    digest = hashlib.sha256(html.encode() + _stylesheet_digest()).hexdigest()
     language = get_locale().language
     cached = db.session.scalar(
         sa.select(ReportCache).where(ReportCache.round_id == round_.id, ReportCache.language == language)

@@ -179,3 +179,25 @@ def test_employees_see_the_phase_and_the_published_plan_on_their_overview(app, c
     db.session.flush()
     overview = client.get(f"/o/{world.ours.org.slug}/").get_data(as_text=True)
     assert f"/o/{world.ours.org.slug}/rounds/{round_.id}/plan/" in overview
+
+
+def test_the_consultants_commentary_is_on_page_two_of_the_report(app, client, auth, world):
+    from maturity.results.services import round_results
+
+    from maturity.plans import services as plan_services
+
+    round_ = _fill(app, world, {"Wonen": 6}, customers=6)
+    plan_services.generate_plan(round_, round_results(round_))
+    db.session.flush()
+    base = f"/o/{world.ours.org.slug}/rounds/{round_.id}"
+    auth.login(world.ours.director)
+    assert client.submit(f"{base}/plan/commentary", {"commentary": "Van de directeur"}).status_code in (403, 404)
+    auth.logout()
+    auth.login(world.ours.consultant)
+    assert client.submit(f"{base}/plan/commentary", {"commentary": "x" * 3001}).status_code == 302
+    assert db.session.scalar(sa.select(ActionPlan.commentary)) is None  # too long: refused with a message
+    text = "De organisatie weet waar het schuurt.\nNu doorpakken op leiderschap."
+    assert client.submit(f"{base}/plan/commentary", {"commentary": text}).status_code == 302
+    reader = PdfReader(io.BytesIO(client.get(f"{base}/report.pdf").data))
+    page_two = " ".join(reader.pages[1].extract_text().split())
+    assert "Toelichting van Bureau ons" in page_two and "Nu doorpakken op leiderschap." in page_two
