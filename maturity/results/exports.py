@@ -64,6 +64,9 @@ def rows(f: RoundFigures, _, *, as_text: bool) -> list[list]:
         for row in section.rows:
             text = row.text + (" (" + _("reversed") + ")" if row.reverse else "")
             out.append([_("Statement (1-5)"), text, _("All"), row.n, cell(row.value, row.score)])
+            for label, share in zip((_("disagree"), _("neutral"), _("agree")), row.shares or (None, None, None)):
+                out.append([_("Statement (share of the answers)"), text, label, row.n,
+                            cell(share, f"{share}%" if as_text else share) if share is not None else too_few])
     for m in f.mirror:
         for view, group in zip(m.views, (_("Employees' own rating"), _("Employees' estimate"), _("Customers"))):
             out.append([_("Mirror (1-10)"), m.label, group, view.n, cell(view.value, view.text)])

@@ -98,6 +98,7 @@ class QuizOption:
     score: int
     count: int | None
     count_text: str
+    share_text: str = "—"  # the share of the respondents, as a whole percentage
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,9 @@ class StatementRow:
     n: int
     dont_know: int
     tone: str  # strong / weak / ""
+    #: Shares of the answers, in %, in the customer-oriented direction: (disagree, neutral, agree).
+    shares: tuple[int, int, int] | None = None
+    shares_text: str = "—"
 
 
 @dataclass(frozen=True)
@@ -261,10 +265,13 @@ def round_figures(results: RoundResults, lang: str) -> RoundFigures:
     quiz = []
     for q in results.quiz:
         question = inst.question(q.key)
+        answered = sum(c or 0 for c in q.counts.values())
         quiz.append(QuizRow(
             key=q.key, number=question.number, text=question.text.get(lang),
             options=tuple(QuizOption(o.key, o.text.get(lang), o.score, q.counts[o.key],
-                                     str(q.counts[o.key]) if q.counts[o.key] is not None else too_few)
+                                     str(q.counts[o.key]) if q.counts[o.key] is not None else too_few,
+                                     f"{int(shown(100 * q.counts[o.key] / answered, 0))}%"
+                                     if q.counts[o.key] is not None and answered else "—")
                           for o in question.options),
             weak_key=q.weakest_common,
             advice=question.option(q.weakest_common).advice.get(lang) if q.weakest_common else None,
@@ -277,11 +284,14 @@ def round_figures(results: RoundResults, lang: str) -> RoundFigures:
             item = next(i for i in section.items if i.key == stat.key)
             score = oriented_mean(stat, inst)
             value = shown(score, STATEMENT_DIGITS) if score is not None else None
+            shares = (tuple(int(shown(100 * c / stat.n, 0)) for c in stat.distribution)
+                      if stat.distribution is not None and stat.n else None)
             rows.append(StatementRow(
                 key=stat.key, text=item.text.get(lang), reverse=item.reverse, value=value,
                 score=number(value, STATEMENT_DIGITS) if value is not None else "—", n=stat.n,
                 dont_know=stat.dont_know,
                 tone="" if value is None else "strong" if value >= STRONG_STATEMENT else "weak" if value < WEAK_STATEMENT else "",
+                shares=shares, shares_text=" / ".join(f"{p}%" for p in shares) if shares else "—",
             ))
         sections.append(StatementSection(section.key, section.title.get(lang), tuple(rows)))
 

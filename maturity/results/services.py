@@ -62,9 +62,11 @@ class ItemStat:
     n: int
     mean: float | None  # on the item's own scale (1–5, or 1–10 for the mirror)
     dont_know: int = 0
+    #: Agreement statements: (disagree, neutral, agree) in the customer-oriented direction.
+    distribution: tuple[int, int, int] | None = None
 
     def disclosed(self, min_size: int) -> ItemStat:
-        """The mean only when it rests on at least ``min_size`` answers."""
+        """The mean and distribution only when they rest on at least ``min_size`` answers."""
         return self if self.n >= min_size else ItemStat(self.key, self.n, None, self.dont_know)
 
     @property
@@ -174,15 +176,42 @@ def customer_stats(round_ids: list[int]) -> dict[int, tuple[int, DimensionStats 
 
 
 def _item_rows(round_id: int):
-    """Per item and (for the quiz) per chosen option: counts and sums, in one grouped query."""
-    value = ResponseAnswer.value
+    """Per item, per chosen option (quiz) and per value: how many, in one grouped query; means,
+    spreads and distributions follow from these counts."""
     return db.session.execute(
-        sa.select(ResponseAnswer.item_key, ResponseAnswer.choice, sa.func.count(), sa.func.count(value),
-                  sa.func.sum(value), sa.func.sum(value * value))
+        sa.select(ResponseAnswer.item_key, ResponseAnswer.choice, ResponseAnswer.value, sa.func.count())
         .join(Response, Response.id == ResponseAnswer.response_id)
         .where(Response.round_id == round_id)
-        .group_by(ResponseAnswer.item_key, ResponseAnswer.choice)
+        .group_by(ResponseAnswer.item_key, ResponseAnswer.choice, ResponseAnswer.value)
     ).all()
+
+
+def _item_stats(rows, instrument: Instrument, min_size: int) -> tuple[dict[str, ItemStat], dict[str, dict[str, int]]]:
+    quiz_counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    counted: dict[str, list] = defaultdict(lambda: [0, 0, 0.0, defaultdict(int)])  # all, valued, sum, per value
+    for key, choice, value, count in rows:
+        if choice is not None:
+            quiz_counts[key][choice] += count
+            continue
+        acc = counted[key]
+        acc[0] += count
+        if value is not None:
+            acc[1] += count
+            acc[2] += value * count
+            acc[3][value] += count
+    scales = {i.key: (s.scale, i.reverse) for s in instrument.likert_sections for i in s.items}
+    per_item = {}
+    for key, (count, valued, total, values) in counted.items():
+        distribution = None
+        if key in scales:
+            scale, reverse = scales[key]
+            middle = (scale.min + scale.max) / 2
+            low = sum(c for v, c in values.items() if v < middle)
+            high = sum(c for v, c in values.items() if v > middle)
+            distribution = (high, valued - low - high, low) if reverse else (low, valued - low - high, high)
+        per_item[key] = ItemStat(key, valued, total / valued if valued else None, count - valued,
+                                 distribution).disclosed(min_size)
+    return per_item, quiz_counts
 
 
 def _customer_item_rows(round_id: int):
@@ -319,14 +348,7 @@ def round_results(round_: Round) -> RoundResults:
         sa.select(Response.band, sa.func.count()).where(Response.round_id == round_.id).group_by(Response.band)
     ).all())
 
-    per_item: dict[str, ItemStat] = {}
-    quiz_counts: dict[str, dict[str, int]] = defaultdict(dict)
-    for key, choice, count, valued, total, squares in _item_rows(round_.id):
-        if choice is not None:
-            quiz_counts[key][choice] = count
-        else:
-            per_item[key] = ItemStat(key, int(valued), (float(total) / valued) if valued else None,
-                                     count - valued).disclosed(min_size)
+    per_item, quiz_counts = _item_stats(_item_rows(round_.id), instrument, min_size)
     customer_items = {
         key: ItemStat(key, int(valued), (float(total) / valued) if valued else None, count - valued).disclosed(min_size)
         for key, count, valued, total in _customer_item_rows(round_.id)
@@ -401,7 +423,7 @@ def check_disclosure(r: RoundResults) -> None:
     for stat in [s for items in r.likert.values() for s in items] + [
         s for m in r.mirror for s in (m.self_, m.estimate, m.customer) if s is not None
     ]:
-        if stat.mean is not None:
+        if stat.mean is not None or stat.distribution is not None:
             need(stat.n, stat.key)
     for m in r.mirror:
         if m.gap is not None and (m.self_.mean is None or m.customer is None or m.customer.mean is None):

@@ -122,7 +122,10 @@ def test_every_figure_is_the_same_on_page_pdf_csv_and_xlsx(app, client, auth, wo
     for section in f.sections:
         for row in section.rows:
             label = row.text + (" (omgedraaid)" if row.reverse else "")
-            on_page(label, row.score)
+            on_page(label, row.score, row.shares_text)
+            for group, share in zip(("oneens", "neutraal", "eens"), row.shares or ()):
+                assert table[("Stelling (aandeel van de antwoorden)", label, group)][1] == f"{share}%"
+                assert xlsx[("Stelling (aandeel van de antwoorden)", label, group)] == share
             value = table[("Stelling (1-5)", label, "Iedereen")][1]
             assert value == (row.score if row.value is not None else "te weinig reacties")
             in_xlsx(("Stelling (1-5)", label, "Iedereen"), value)
@@ -152,6 +155,7 @@ def test_every_figure_is_the_same_on_page_pdf_csv_and_xlsx(app, client, auth, wo
     # statement is a 2,0 in the customer-oriented direction.
     reversed_row = next(row for s in f.sections for row in s.rows if row.key == LEADERSHIP_REVERSED)
     assert reversed_row.reverse and reversed_row.score == "2,0" and reversed_row.tone == "weak"
+    assert reversed_row.shares == (100, 0, 0)  # everyone agreed with a negative statement: 100 % "disagree"
     assert f.phase in pdf_text and f.phase in page and table[("Fase", f.phase, "Iedereen")][1] == f.phase
 
 
