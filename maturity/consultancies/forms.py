@@ -31,8 +31,8 @@ class ConsultantForm(FlaskForm):
 class SettingsForm(FlaskForm):
     name = StringField(_l("Name of the consultancy"), validators=[required(), max_length(120)], filters=[strip])
     primary_color = StringField(
-        _l("House colour"), validators=[required(), Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("Choose a colour like #00695c."))],
-        description=_l("Used on the cover of the PDF report."),
+        _l("House colour"), validators=[required(), Regexp(r"^#[0-9a-fA-F]{6}\Z", message=_l("Choose a colour like #00695c."))],
+        description=_l("Used for the cover, headings, phase ladder, charts and footer of the PDF report."),
     )
     logo = FileField(
         _l("Logo"), validators=[FileAllowed(["png", "jpg", "jpeg"], message=_l("Upload a PNG or JPEG image."))],

@@ -13,6 +13,7 @@ from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from .. import CHART_COLORS
 from ..core import dimension_label, phase_name
 from ..extensions import db
 from ..i18n import number
@@ -44,6 +45,8 @@ def report_context(round_: Round, results: RoundResults) -> dict:
     context = {
         "lang": lang, "title": _("Customer orientation report"), "org_name": org.name, "consultancy_name": consultancy.name,
         "color": consultancy.primary_color or "#00695c", "logo": _logo_data_uri(consultancy),
+        # The dimension bars in the house colour; the three mirror views keep their own colours.
+        "chart_colors": {**CHART_COLORS, "bar": consultancy.primary_color or CHART_COLORS["bar"]},
         "round_title": round_.title, "period": f"{format_date(round_.opens_on, 'long')} – {format_date(round_.closes_on, 'long')}",
         "date": format_date(utcnow(), "long"), "is_shown": results.is_shown, "n_responses": results.n_responses,
         "n_invited": results.n_invited, "n_customers": results.n_customers, "min_size": results.min_size,

@@ -78,3 +78,46 @@ def test_no_one_else_sees_the_settings_or_the_logo(make_client, world):
         client.submit("/login", {"email": user.email, "password": "correct horse battery"})
         assert client.get(_url(world)).status_code == 404
         assert client.get(_url(world, "logo")).status_code == 404
+
+
+def test_a_colour_with_a_trailing_newline_is_refused_with_a_message(client, auth, world):
+    auth.login(world.ours.consultant)
+    response = client.submit(_url(world), {"name": "Bureau", "primary_color": "#1a237e\n"})
+    assert response.status_code == 400 and "#00695c" in response.get_data(as_text=True)
+
+
+def test_the_house_colour_and_name_run_through_the_whole_report(client, auth, world, app):
+    from pypdf import PdfReader
+
+    from maturity.reports.services import report_context
+    from maturity.results.services import round_results
+
+    from .test_results import _fill
+
+    auth.login(world.ours.consultant)
+    client.submit(_url(world), {"name": "Spiegel & Partners", "primary_color": "#1a237e"})
+    round_ = _fill(app, world, {"Wonen": 6})
+    db.session.expire_all()  # the settings were saved by another request
+    with app.test_request_context():
+        from flask import render_template
+
+        html = render_template("pdf/report.html", **report_context(round_, round_results(round_)))
+    assert 'fill="#1a237e"' in html  # the dimension bars
+    assert ".phase-bar span.current { background: #1a237e; }" in html
+    reader = PdfReader(io.BytesIO(client.get(f"/o/{world.ours.org.slug}/rounds/{round_.id}/report.pdf").data))
+    footer = reader.pages[2].extract_text()
+    assert "Spiegel & Partners" in footer and "Klantspiegel" not in footer
+
+
+def test_respondents_and_customers_see_the_client_not_the_platform(make_client, world, app):
+    from datetime import date, timedelta
+
+    from maturity.rounds import services
+
+    round_ = services.create_round(world.ours.org, services.RoundSettings(
+        title="R", opens_on=date.today(), closes_on=date.today() + timedelta(days=3)))
+    services.open_round(round_)
+    db.session.flush()
+    page = make_client().get(f"/k/{round_.customer_token}/").get_data(as_text=True)
+    header = page.split("</header>")[0]
+    assert world.ours.org.name in header and "Klantspiegel" not in header
