@@ -51,6 +51,8 @@ def _load_round():
 def questionnaire():
     if not g.round.is_accepting(services.today()):
         return render_template("mirror/closed.html"), 410 if g.round.is_closed else 200
+    if g.round.is_customer_link_paused:
+        return render_template("mirror/closed.html", is_paused=True), 200
     keys = customer_keys(g.instrument)
     answers, comment, error = {}, "", None
     if request.method == "POST":
@@ -65,9 +67,10 @@ def questionnaire():
                 services.submit_customer_response(g.round, answers, comment, get_locale().language)
             except services.CustomerCapReached:
                 return render_template("mirror/closed.html", is_full=True), 200
-            except services.RoundNotAccepting:  # closed while the customer was answering
+            except services.RoundNotAccepting:  # closed or paused while the customer was answering
                 db.session.rollback()
-                return render_template("mirror/closed.html"), 410
+                return render_template("mirror/closed.html", is_paused=g.round.is_customer_link_paused), \
+                    200 if g.round.is_customer_link_paused else 410
             db.session.commit()
             return redirect(url_for("mirror.thanks"))
     return render_template(

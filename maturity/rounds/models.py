@@ -61,6 +61,9 @@ class Round(db.Model):
         sa.String(43), unique=True, default=lambda: secrets.token_urlsafe(24)
     )
     customer_cap: so.Mapped[int] = so.mapped_column(default=500)
+    #: The director can pause the public customer link (e.g. when answers arrive that do not
+    #: look like customers'); a paused link accepts nothing until resumed.
+    is_customer_link_paused: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     opened_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     closed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     created_at: so.Mapped[datetime] = created_at_column()

@@ -316,7 +316,7 @@ class CustomerCapReached(Exception):
 
 
 def submit_customer_response(round_: Round, answers: dict[str, str], comment: str, language: str) -> CustomerResponse:
-    if _lock(round_.id) is not RoundStatus.OPEN:
+    if _lock(round_.id) is not RoundStatus.OPEN or round_.is_customer_link_paused:
         raise RoundNotAccepting()  # nothing may change a round's figures after publication
     count = db.session.scalar(sa.select(sa.func.count()).where(CustomerResponse.round_id == round_.id))
     if count >= round_.customer_cap:
@@ -377,6 +377,20 @@ def response_rates(round_: Round) -> list[DepartmentRate]:
     if rest:
         rates.append(DepartmentRate(None, sum(i for i, _ in rest), sum(s for _, s in rest), is_combined=True))
     return rates
+
+
+def set_customer_link_paused(round_: Round, paused: bool) -> None:
+    if not round_.is_open:
+        raise RoundStateError("not open")
+    round_.is_customer_link_paused = paused
+    log.info("round %s: customer link %s", round_.id, "paused" if paused else "resumed")
+
+
+def customer_arrivals(round_: Round) -> list[tuple[date, int]]:
+    """Customer responses per day (counts only), so the director sees when the link was used."""
+    return [(day, n) for day, n in db.session.execute(
+        sa.select(CustomerResponse.submitted_on, sa.func.count()).where(CustomerResponse.round_id == round_.id)
+        .group_by(CustomerResponse.submitted_on).order_by(CustomerResponse.submitted_on)).all()]
 
 
 def customer_response_count(round_: Round) -> int:

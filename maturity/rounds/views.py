@@ -78,6 +78,7 @@ def detail(round_id: int):
         invited=sum(r.invited for r in rates), submitted=sum(r.submitted for r in rates),
         eligible=db.session.scalar(sa.select(sa.func.count()).select_from(services.eligible_members(round_).subquery())),
         customer_count=services.customer_response_count(round_),
+        arrivals=services.customer_arrivals(round_),
         customer_link=url_for("mirror.questionnaire", token=round_.customer_token, _external=True),
         today=services.today(),
     )
@@ -162,6 +163,17 @@ def copy(round_id: int):
         flash(_("A new draft round with the same settings has been created. Check the dates."), "success")
         return redirect(url_for("rounds.edit", round_id=round_.id))
     return redirect(url_for("rounds.detail", round_id=source.id))
+
+
+@bp.route("/<int:round_id>/customer-link", methods=["POST"])
+@roles_required(*MANAGERS)
+def customer_link(round_id: int):
+    round_ = scoped_get(Round, round_id)
+    pause = not round_.is_customer_link_paused
+    return _action(round_id, lambda r: services.set_customer_link_paused(r, pause),
+                   _("The customer link is paused: it accepts no answers until you resume it.") if pause
+                   else _("The customer link accepts answers again."),
+                   _("The customer link can only be paused while the round is open."))
 
 
 @bp.route("/<int:round_id>/customer-qr.svg")

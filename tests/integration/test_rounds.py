@@ -390,3 +390,21 @@ def test_round_defaults_protect_small_groups(world):
     round_ = services.create_round(world.ours.org, services.RoundSettings(
         title="Standaard", opens_on=date.today(), closes_on=date.today() + timedelta(days=3)))
     assert (round_.min_group_size, round_.min_comment_group_size) == (5, 10)
+
+
+def test_the_director_can_pause_the_customer_link_and_sees_arrivals_per_day(client, auth, world, make_client, open_round):
+    customer = make_client()
+    url = f"/k/{open_round.customer_token}/"
+    data = {key: "7" for key in INSTRUMENT.customer_answer_keys()}
+    assert customer.submit(url, data).status_code == 302
+    auth.login(world.ours.director)
+    base = f"/o/{world.ours.org.slug}/rounds/{open_round.id}"
+    page = client.get(base).get_data(as_text=True)
+    assert "Klantreacties per dag" in page and "hoogstens 500" in page
+    assert client.submit(f"{base}/customer-link").status_code == 302
+    paused = customer.get(url)
+    assert paused.status_code == 200 and "gepauzeerd" in paused.get_data(as_text=True)
+    assert customer.submit(url, data).status_code == 200
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CustomerResponse)) == 1
+    client.submit(f"{base}/customer-link")  # resume
+    assert customer.submit(url, data).status_code == 302
