@@ -158,6 +158,15 @@ def organisation_progress(org: Organisation, up_to: Round | None = None) -> Prog
                     consultancy_benchmark(org, shown[-1] if shown else None))
 
 
+def statement_changes(progress: Progress, round_: Round) -> dict[str, Change]:
+    """Per statement, its change from the previous published round to ``round_`` (on the
+    0..100 index), when ``round_`` is the latest round that progress compares."""
+    shown = [p for p in progress.points if p.is_shown]
+    if len(shown) < 2 or shown[-1].round_id != round_.id:
+        return {}
+    return {c.key: c.change for c in progress.item_changes}
+
+
 def _scored_keys(instrument) -> list[str]:
     """The statements compared item by item. Mirror ratings are followed as the gap instead:
     a lower self-rating can be progress (a more realistic self-image), so a per-item arrow

@@ -58,7 +58,10 @@ def report_context(round_: Round, results: RoundResults) -> dict:
     }
     if not results.is_shown:
         return context
-    f = round_figures(results, lang)
+    from ..progress.services import organisation_progress, statement_changes
+
+    progress = organisation_progress(org, up_to=round_)
+    f = round_figures(results, lang, statement_changes(progress, round_))
     plan = plan_for(round_)
     actions = [{
         "title": i.text("title", lang), "finding": i.text("finding", lang), "description": i.text("description", lang),
@@ -66,7 +69,7 @@ def report_context(round_: Round, results: RoundResults) -> dict:
         "due": format_date(i.due_on or i.suggested_due, "medium") if (i.due_on or i.suggested_due) else "—",
         "target": i.suggestion("target", lang), "status": i.status.label,
     } for i in visible_items(plan)] if plan else []
-    context["progress"] = _progress_context(round_, org, lang)
+    context["progress"] = _progress_context(progress, lang)
     # Every figure from the one result model, exactly as on the results page and in the exports.
     toc = [("dimensions", _("Dimensions")), ("mirror", _("The mirror")), ("comments", _("Customer comments")),
            ("quiz", _("Personal customer orientation (quiz)")), ("statements", _("Leadership and culture")),
@@ -75,6 +78,7 @@ def report_context(round_: Round, results: RoundResults) -> dict:
         toc.append(("progress", _("Progress between rounds")))
     toc += [("plan", _("Action plan")), ("method", _("Appendix: method"))]
     context.update(
+        has_changes=any(row.change_text for section in f.sections for row in section.rows),
         toc=toc, commentary=plan.commentary if plan else None,
         is_provisional=f.provisional is not None, provisional_text=f.provisional or "",
         phase=f.phase, gloss=f.gloss, reasons=f.reasons, next_steps=f.next_steps, headline=f.headline,
@@ -86,11 +90,10 @@ def report_context(round_: Round, results: RoundResults) -> dict:
     return context
 
 
-def _progress_context(round_: Round, org: Organisation, lang: str) -> dict | None:
+def _progress_context(progress, lang: str) -> dict | None:
     """The progress section: only when an earlier round has results to compare with."""
-    from ..progress.services import TREND_DIMENSIONS, organisation_progress
+    from ..progress.services import TREND_DIMENSIONS
 
-    progress = organisation_progress(org, up_to=round_)
     shown = [p for p in progress.points if p.is_shown]
     if len(shown) < 2:
         return None

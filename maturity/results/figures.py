@@ -10,6 +10,7 @@ the same everywhere (tests/integration/test_one_truth.py).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -124,6 +125,10 @@ class StatementRow:
     #: Shares of the answers, in %, in the customer-oriented direction: (disagree, neutral, agree).
     shares: tuple[int, int, int] | None = None
     shares_text: str = "—"
+    #: Change since the previous round on the 1..5 scale, as shown; marked when beyond the noise.
+    change: float | None = None
+    change_text: str = ""
+    change_is_meaningful: bool = False
 
 
 @dataclass(frozen=True)
@@ -194,8 +199,10 @@ class RoundFigures:
     responses_text: str = ""
 
 
-def round_figures(results: RoundResults, lang: str) -> RoundFigures:
-    """Every figure of the round in ``lang`` (the current Flask-Babel locale's language)."""
+def round_figures(results: RoundResults, lang: str, changes: Mapping | None = None) -> RoundFigures:
+    """Every figure of the round in ``lang`` (the current Flask-Babel locale's language).
+    ``changes`` maps statements to their change since the previous round (0..100 index)."""
+    changes = changes or {}
     base = dict(
         lang=lang, n_responses=results.n_responses, n_invited=results.n_invited, n_customers=results.n_customers,
         min_size=results.min_size, min_comment_size=results.min_comment_size, is_shown=results.is_shown,
@@ -286,12 +293,16 @@ def round_figures(results: RoundResults, lang: str) -> RoundFigures:
             value = shown(score, STATEMENT_DIGITS) if score is not None else None
             shares = (tuple(int(shown(100 * c / stat.n, 0)) for c in stat.distribution)
                       if stat.distribution is not None and stat.n else None)
+            moved = changes.get(stat.key) if value is not None else None
+            delta = shown(moved.value * (section.scale.max - section.scale.min) / 100, STATEMENT_DIGITS) if moved else None
             rows.append(StatementRow(
                 key=stat.key, text=item.text.get(lang), reverse=item.reverse, value=value,
                 score=number(value, STATEMENT_DIGITS) if value is not None else "—", n=stat.n,
                 dont_know=stat.dont_know,
                 tone="" if value is None else "strong" if value >= STRONG_STATEMENT else "weak" if value < WEAK_STATEMENT else "",
                 shares=shares, shares_text=" / ".join(f"{p}%" for p in shares) if shares else "—",
+                change=delta, change_text=(("+" if delta > 0 else "") + number(delta, STATEMENT_DIGITS)) if delta is not None else "",
+                change_is_meaningful=bool(moved and moved.is_meaningful),
             ))
         sections.append(StatementSection(section.key, section.title.get(lang), tuple(rows)))
 

@@ -6,7 +6,7 @@ import csv
 import io
 
 from flask import Response as HttpResponse
-from flask import render_template
+from flask import g, render_template
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -25,8 +25,14 @@ MANAGERS = (DIRECTOR, CONSULTANT)
 @roles_required(*MANAGERS)
 def page(round_id: int):
     round_ = scoped_get(Round, round_id)
-    figures = round_figures(round_results(round_), get_locale().language)
+    figures = round_figures(round_results(round_), get_locale().language, _changes(round_))
     return render_template("results/page.html", round=round_, f=figures, previous=_previous_round_point(round_))
+
+
+def _changes(round_: Round) -> dict:
+    from ..progress.services import organisation_progress, statement_changes
+
+    return statement_changes(organisation_progress(g.org, up_to=round_), round_)
 
 
 def _previous_round_point(round_: Round):
@@ -54,7 +60,7 @@ def live(round_id: int):
 @roles_required(*MANAGERS)
 def export_csv(round_id: int):
     round_ = scoped_get(Round, round_id)
-    rows = exports.rows(round_figures(round_results(round_), get_locale().language), _, as_text=True)
+    rows = exports.rows(round_figures(round_results(round_), get_locale().language, _changes(round_)), _, as_text=True)
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
     writer.writerows(rows)
@@ -68,7 +74,8 @@ def export_csv(round_id: int):
 @roles_required(*MANAGERS)
 def export_xlsx(round_id: int):
     round_ = scoped_get(Round, round_id)
-    data = exports.xlsx(exports.rows(round_figures(round_results(round_), get_locale().language), _, as_text=False))
+    data = exports.xlsx(exports.rows(round_figures(round_results(round_), get_locale().language, _changes(round_)), _,
+                                     as_text=False))
     return HttpResponse(
         data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="{exports.filename(round_)}.xlsx"', "Cache-Control": "no-store"},

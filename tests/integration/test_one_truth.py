@@ -217,3 +217,28 @@ def test_downloads_are_named_after_the_organisation_and_the_round(app, client, a
         assert f'filename="klantspiegel-{world.ours.org.slug}-meting.' in response.headers["Content-Disposition"]
         assert response.headers["Cache-Control"] == "no-store"  # never kept by a shared cache
     assert client.get(_url(world, round_, "results/live.json")).headers["Cache-Control"] == "no-store"
+
+
+def test_each_statement_shows_its_change_since_the_previous_round(app, client, auth, world):
+    from datetime import timedelta
+
+    first = _round(world, departments={"Wonen": 6})
+    with app.test_request_context():
+        for invitation in _invitations(first):
+            _submit(invitation, full_answers(likert="2"))
+        services.close_round(first)
+    first.opens_on -= timedelta(days=200)
+    second = services.create_round(world.ours.org, services.RoundSettings(
+        title="Tweede", opens_on=first.opens_on + timedelta(days=180), closes_on=first.opens_on + timedelta(days=220)))
+    services.open_round(second)
+    with app.test_request_context():
+        services.invite_employees(second)
+        for invitation in _invitations(second):
+            _submit(invitation, full_answers(likert="4"))
+        services.close_round(second)
+    db.session.flush()
+    auth.login(world.ours.director)
+    page = client.get(_url(world, second, "results")).get_data(as_text=True)
+    assert "Sinds de vorige ronde" in page and "▲ +2,0" in page
+    table = _csv_table(client, world, second)
+    assert any(k[2] == "Sinds de vorige ronde" and v[1] == "+2,0" for k, v in table.items())
