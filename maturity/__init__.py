@@ -64,6 +64,7 @@ def register_blueprints(app: Flask) -> None:
     from .main.views import bp as main_bp
     from .organisations.views import bp as organisations_bp
     from .rounds.mirror import bp as mirror_bp
+    from .rounds.mirror import personal_bp as mirror_personal_bp
     from .rounds.questionnaire import describe_item, section_intro, section_title
     from .rounds.respond import bp as respond_bp
     from .rounds.respond import link_bp as respond_link_bp
@@ -76,7 +77,7 @@ def register_blueprints(app: Flask) -> None:
     from .core import MIN_ALPHA_RESPONDENTS
 
     for bp in (main_bp, accounts_bp, admin_bp, consultancies_bp, organisations_bp, rounds_bp, results_bp, plans_bp,
-               reports_bp, progress_bp, portfolio_bp, respond_link_bp, respond_bp, mirror_bp):
+               reports_bp, progress_bp, portfolio_bp, respond_link_bp, respond_bp, mirror_bp, mirror_personal_bp):
         app.register_blueprint(bp)
     app.jinja_env.globals.update(
         describe_item=describe_item, section_title=section_title, section_intro=section_intro,

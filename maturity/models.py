@@ -13,6 +13,7 @@ from .tenancy.models import (  # noqa: F401
 from .rounds.models import (  # noqa: F401
     Ballot,
     CustomerAnswer,
+    CustomerInvitation,
     CustomerResponse,
     Invitation,
     Response,

@@ -85,7 +85,7 @@ def report_context(round_: Round, results: RoundResults) -> dict:
         key_findings=f.key_findings, dims=f.dims, mirror=f.mirror, bands=f.bands, quiz=f.quiz, sections=f.sections,
         departments=f.departments, department_columns=f.department_columns, actions=actions, comments=f.comments,
         reliability=f.reliability, legend=f.legend, phases=["onwetend", "klantgericht", "klantbewust", "klantbekwaam"],
-        responses_text=f.responses_text,
+        responses_text=f.responses_text, customers_text=f.customers_text,
     )
     return context
 

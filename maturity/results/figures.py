@@ -197,6 +197,7 @@ class RoundFigures:
     key_findings: tuple[str, ...] = ()
     legend: tuple[tuple[str, str], ...] = ()
     responses_text: str = ""
+    customers_text: str = ""
 
 
 def round_figures(results: RoundResults, lang: str, changes: Mapping | None = None) -> RoundFigures:
@@ -208,6 +209,10 @@ def round_figures(results: RoundResults, lang: str, changes: Mapping | None = No
         min_size=results.min_size, min_comment_size=results.min_comment_size, is_shown=results.is_shown,
         response_rate=round(100 * results.n_responses / results.n_invited) if results.n_invited else None,
         responses_text=ngettext("%(num)d employee response", "%(num)d employee responses", results.n_responses),
+        customers_text=ngettext("%(num)d customer response", "%(num)d customer responses", results.n_customers)
+        + (" " + _("(%(personal)s through personal links, %(public)s through the public link)",
+                   personal=results.n_customers_personal, public=results.n_customers - results.n_customers_personal)
+           if results.n_customers_personal else ""),
     )
     if not results.is_shown:
         return RoundFigures(**base)

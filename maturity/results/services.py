@@ -119,6 +119,8 @@ class RoundResults:
     n_responses: int
     n_invited: int
     n_customers: int
+    #: Of the customer responses, how many came through a personal (single-use) link.
+    n_customers_personal: int
     min_size: int
     min_comment_size: int
     profile: GroupProfile
@@ -338,6 +340,8 @@ def round_results(round_: Round) -> RoundResults:
     n, raw_dims = dimension_stats([round_.id]).get(round_.id, (0, dict.fromkeys(EMPLOYEE_DIMENSIONS)))
     dims = {d: disclose_stats(stats, min_size) for d, stats in raw_dims.items()}
     n_customers, customer = customer_stats([round_.id]).get(round_.id, (0, None))
+    n_customers_personal = db.session.scalar(sa.select(sa.func.count()).where(
+        CustomerResponse.round_id == round_.id, CustomerResponse.source == "personal"))
     n_invited = db.session.scalar(sa.select(sa.func.count()).where(Invitation.round_id == round_.id))
     profile = GroupProfile(
         skills=dims["skills"], leadership=dims["leadership"], culture=dims["culture"],
@@ -393,7 +397,7 @@ def round_results(round_: Round) -> RoundResults:
     departments = departments_of(round_.id, min_size, n, dims)
     results = RoundResults(
         round_id=round_.id, instrument=instrument, n_responses=n, n_invited=n_invited, n_customers=n_customers,
-        min_size=min_size, min_comment_size=round_.min_comment_group_size, profile=profile,
+        n_customers_personal=n_customers_personal, min_size=min_size, min_comment_size=round_.min_comment_group_size, profile=profile,
         placement=place(profile, thresholds_for(round_), shown_cultures(departments)) if n >= min_size else None,
         bands=bands if n >= min_size else {}, quiz=quiz, likert=likert,
         mirror=mirror, departments=departments, comments=comments,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectMultipleField, StringField, SubmitField, ValidationError, widgets
+from wtforms import DateField, IntegerField, SelectMultipleField, StringField, SubmitField, TextAreaField, ValidationError, widgets
 from wtforms.validators import NumberRange
 
 from ..forms_common import max_length, required, strip
@@ -42,6 +42,32 @@ class RoundForm(FlaskForm):
     def validate_min_comment_group_size(self, field):
         if self.min_group_size.data and field.data is not None and field.data < self.min_group_size.data:
             raise ValidationError(_l("Must be at least the minimum group size for scores."))
+
+
+class CustomerInviteForm(FlaskForm):
+    """Customers' e-mail addresses, one per line, for personal single-use links."""
+
+    emails = TextAreaField(_l("Customers' e-mail addresses"), validators=[required(), max_length(60_000)],
+                           description=_l("One address per line, at most 500 at a time. The addresses are used only "
+                                          "to send the links, and are erased when the round closes."))
+    submit = SubmitField(_l("Send personal links"))
+
+    def validate_emails(self, field):
+        from email_validator import EmailNotValidError, validate_email
+
+        lines = [line.strip() for line in (field.data or "").replace(",", "\n").replace(";", "\n").splitlines()]
+        lines = [line for line in lines if line]
+        bad, good = [], []
+        for line in lines:
+            try:
+                good.append(validate_email(line, check_deliverability=False).normalized.lower())
+            except EmailNotValidError:
+                bad.append(line)
+        if bad:
+            raise ValidationError(_l("Not an e-mail address: %(lines)s", lines=", ".join(bad[:5]) + (" …" if len(bad) > 5 else "")))
+        if len(good) > 500:
+            raise ValidationError(_l("At most 500 addresses at a time."))
+        self.addresses = good
 
 
 class ActionForm(FlaskForm):

@@ -41,6 +41,15 @@ def invitation_token(invitation_id: int, nonce: str) -> str:
     return f"{invitation_id}.{_mac(f'respond:{invitation_id}:{nonce}')[:32]}"
 
 
+def customer_token(invitation_id: int, nonce: str) -> str:
+    """A customer's personal link token: like an employee's, under its own purpose."""
+    return f"{invitation_id}.{_mac(f'customer:{invitation_id}:{nonce}')[:32]}"
+
+
+def customer_token_matches(token: str, invitation_id: int, nonce: str) -> bool:
+    return hmac.compare_digest(token.encode(), customer_token(invitation_id, nonce).encode())
+
+
 def token_invitation_id(token: str) -> int | None:
     head, _, signature = token.partition(".")
     if not head.isdigit() or len(signature) != 32 or len(head) > 12:

@@ -1,7 +1,10 @@
-"""The customer mirror behind the round's public link ``/k/<token>/``: anonymous, no account.
+"""The customer mirror: anonymous, no account. Two ways in:
 
-The link reaches nothing but this questionnaire. Abuse protection: a rate limit per address,
-a honeypot field, and a cap on responses per round.
+- the round's public link ``/k/<token>/`` (a counter, a website, a QR code), protected by a
+  rate limit per address, a honeypot field, a cap per round, and a pause switch;
+- a personal link ``/kp/<token>/`` that a customer received by e-mail, which works once.
+
+Either reaches nothing but this questionnaire.
 """
 
 from __future__ import annotations
@@ -15,10 +18,11 @@ from ..extensions import db, limiter
 from ..instrument import load_instrument
 from ..tenancy.models import Organisation
 from . import services
-from .models import Round
+from .models import CustomerInvitation, Round
 from .questionnaire import customer_keys, parse_answers
 
 bp = Blueprint("mirror", __name__, url_prefix="/k/<token>")
+personal_bp = Blueprint("mirror_personal", __name__, url_prefix="/kp/<token>")
 
 HONEYPOT = "website"
 
@@ -39,6 +43,10 @@ def _load_round():
     round_ = db.session.scalar(sa.select(Round).where(Round.customer_token == (g.customer_token or "")))
     if round_ is None or round_.is_draft:
         abort(404)
+    _customer_page(round_)
+
+
+def _customer_page(round_: Round) -> None:
     g.round = round_
     g.org = db.session.get(Organisation, round_.organisation_id)
     g.instrument = load_instrument(round_.instrument_version)
@@ -46,39 +54,86 @@ def _load_round():
     g.customer_page = True  # the footer speaks to customers, in the client organisation's name
 
 
+@personal_bp.url_value_preprocessor
+def _pull_personal_token(endpoint, values):
+    g.customer_token = values.pop("token", None) if values else None
+
+
+@personal_bp.url_defaults
+def _push_personal_token(endpoint, values):
+    if "token" not in values and getattr(g, "customer_token", None):
+        values["token"] = g.customer_token
+
+
+@personal_bp.before_request
+def _load_invitation():
+    from . import links
+
+    token = g.customer_token or ""
+    invitation_id = links.token_invitation_id(token)
+    invitation = db.session.get(CustomerInvitation, invitation_id) if invitation_id else None
+    if invitation is None or not links.customer_token_matches(token, invitation.id, invitation.nonce):
+        abort(404)
+    g.invitation = invitation
+    _customer_page(invitation.round)
+    if g.round.is_draft:
+        abort(404)
+
+
 @bp.route("/", methods=["GET", "POST"])
 @limiter.limit("20 per hour", methods=["POST"])
 def questionnaire():
+    if g.round.is_customer_link_paused and g.round.is_accepting(services.today()):
+        return render_template("mirror/closed.html", is_paused=True), 200
+    return _questionnaire(None, "mirror.thanks")
+
+
+@personal_bp.route("/", methods=["GET", "POST"], endpoint="questionnaire")
+@limiter.limit("20 per hour", methods=["POST"])
+def personal_questionnaire():
+    if g.invitation.used_at is not None:
+        return redirect(url_for("mirror_personal.thanks"))
+    return _questionnaire(g.invitation, "mirror_personal.thanks")
+
+
+def _questionnaire(invitation: CustomerInvitation | None, thanks: str):
     if not g.round.is_accepting(services.today()):
         return render_template("mirror/closed.html"), 410 if g.round.is_closed else 200
-    if g.round.is_customer_link_paused:
-        return render_template("mirror/closed.html", is_paused=True), 200
     keys = customer_keys(g.instrument)
     answers, comment, error = {}, "", None
     if request.method == "POST":
         answers = parse_answers(g.instrument, keys, request.form)
         comment = (request.form.get("comment") or "")[:2000]
         if request.form.get(HONEYPOT):
-            return redirect(url_for("mirror.thanks"))  # a bot: pretend all went well
+            return redirect(url_for(thanks))  # a bot: pretend all went well
         if not answers:
             error = _("Please give at least one rating.")
         else:
             try:
-                services.submit_customer_response(g.round, answers, comment, get_locale().language)
+                services.submit_customer_response(g.round, answers, comment, get_locale().language, invitation)
             except services.CustomerCapReached:
                 return render_template("mirror/closed.html", is_full=True), 200
+            except services.CustomerLinkUsed:  # a second tab or a double click
+                db.session.rollback()
+                return redirect(url_for(thanks))
             except services.RoundNotAccepting:  # closed or paused while the customer was answering
                 db.session.rollback()
-                return render_template("mirror/closed.html", is_paused=g.round.is_customer_link_paused), \
-                    200 if g.round.is_customer_link_paused else 410
+                paused = invitation is None and g.round.is_customer_link_paused
+                return render_template("mirror/closed.html", is_paused=paused), 200 if paused else 410
             db.session.commit()
-            return redirect(url_for("mirror.thanks"))
+            return redirect(url_for(thanks))
     return render_template(
         "mirror/questionnaire.html", keys=keys, answers=answers, comment=comment, error=error,
         lang=get_locale().language, honeypot=HONEYPOT,
+        action=url_for("mirror_personal.questionnaire" if invitation else "mirror.questionnaire"),
     ), 400 if error else 200
 
 
 @bp.route("/thanks")
 def thanks():
+    return render_template("mirror/thanks.html")
+
+
+@personal_bp.route("/thanks", endpoint="thanks")
+def personal_thanks():
     return render_template("mirror/thanks.html")

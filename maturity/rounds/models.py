@@ -168,6 +168,27 @@ class ResponseAnswer(db.Model):
     value: so.Mapped[int | None]
 
 
+class CustomerInvitation(db.Model):
+    """A customer invited by e-mail with a personal, single-use link to the customer questions.
+
+    The address is needed only to send the link: it is erased when the round closes. The
+    response does not point back here (customers stay anonymous); it only records that it came
+    through a personal link, so the results can say how many did."""
+
+    __tablename__ = "customer_invitation"
+    __table_args__ = (sa.UniqueConstraint("round_id", "email"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    round_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("assessment_round.id", ondelete="CASCADE"), index=True)
+    organisation_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    email: so.Mapped[str | None] = so.mapped_column(sa.String(254))
+    nonce: so.Mapped[str] = so.mapped_column(sa.String(16), default=lambda: secrets.token_hex(8))
+    invited_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    used_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+
+    round: so.Mapped[Round] = so.relationship()
+
+
 class CustomerResponse(db.Model):
     __tablename__ = "customer_response"
 
@@ -176,6 +197,8 @@ class CustomerResponse(db.Model):
     organisation_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     submitted_on: so.Mapped[date]
     language: so.Mapped[str] = so.mapped_column(sa.String(5))
+    #: "public" (the round's open link) or "personal" (a single-use invitation).
+    source: so.Mapped[str] = so.mapped_column(sa.String(8), default="public", server_default="public")
     mirror_customer: so.Mapped[float | None]
     comment: so.Mapped[str | None] = so.mapped_column(sa.Text)
 

@@ -21,7 +21,7 @@ from ..mail.services import send_template_mail
 from ..models_base import utcnow
 from ..tenancy.models import Department, Organisation, OrganisationMembership, OrgRole
 from . import links
-from .models import Ballot, CustomerAnswer, CustomerResponse, Invitation, Response, ResponseAnswer, Round, RoundStatus
+from .models import Ballot, CustomerAnswer, CustomerInvitation, CustomerResponse, Invitation, Response, ResponseAnswer, Round, RoundStatus
 from .questionnaire import customer_keys, missing
 
 log = logging.getLogger(__name__)
@@ -119,6 +119,8 @@ def close_round(round_: Round) -> None:
     round_.status = RoundStatus.CLOSED
     round_.closed_at = utcnow()
     released = release_ballots(round_)
+    # Customers' addresses were needed only to send their links.
+    db.session.execute(sa.update(CustomerInvitation).where(CustomerInvitation.round_id == round_.id).values(email=None))
     log.info("round closed id=%s released=%s", round_.id, released)
 
 
@@ -315,9 +317,23 @@ class CustomerCapReached(Exception):
     pass
 
 
-def submit_customer_response(round_: Round, answers: dict[str, str], comment: str, language: str) -> CustomerResponse:
-    if _lock(round_.id) is not RoundStatus.OPEN or round_.is_customer_link_paused:
+class CustomerLinkUsed(Exception):
+    pass
+
+
+def submit_customer_response(round_: Round, answers: dict[str, str], comment: str, language: str,
+                             invitation: CustomerInvitation | None = None) -> CustomerResponse:
+    """Store one customer's answers. Through the public link (``invitation`` None), or once
+    through a personal link; the response never points at the invitation."""
+    public = invitation is None
+    if _lock(round_.id) is not RoundStatus.OPEN or (public and round_.is_customer_link_paused):
         raise RoundNotAccepting()  # nothing may change a round's figures after publication
+    if not public:
+        marked = db.session.execute(
+            sa.update(CustomerInvitation).where(CustomerInvitation.id == invitation.id, CustomerInvitation.used_at.is_(None))
+            .values(used_at=utcnow()).execution_options(synchronize_session=False)).rowcount
+        if marked != 1:
+            raise CustomerLinkUsed()
     count = db.session.scalar(sa.select(sa.func.count()).where(CustomerResponse.round_id == round_.id))
     if count >= round_.customer_cap:
         raise CustomerCapReached()
@@ -327,6 +343,7 @@ def submit_customer_response(round_: Round, answers: dict[str, str], comment: st
     response = CustomerResponse(
         round_id=round_.id, organisation_id=round_.organisation_id, submitted_on=today(),
         language=language, mirror_customer=scores.mirror_customer, comment=(comment or "").strip()[:2000] or None,
+        source="public" if public else "personal",
     )
     db.session.add(response)
     db.session.flush()
@@ -391,6 +408,44 @@ def customer_arrivals(round_: Round) -> list[tuple[date, int]]:
     return [(day, n) for day, n in db.session.execute(
         sa.select(CustomerResponse.submitted_on, sa.func.count()).where(CustomerResponse.round_id == round_.id)
         .group_by(CustomerResponse.submitted_on).order_by(CustomerResponse.submitted_on)).all()]
+
+
+MAX_CUSTOMER_INVITATIONS = 500
+
+
+def invite_customers(round_: Round, emails: list[str]) -> int:
+    """Send each address (not invited before in this round) a personal, single-use link to
+    the customer questions; returns how many were invited."""
+    if not round_.is_open:
+        raise RoundStateError("not open")
+    known = set(db.session.scalars(sa.select(CustomerInvitation.email).where(
+        CustomerInvitation.round_id == round_.id, CustomerInvitation.email.is_not(None))))
+    org = db.session.get(Organisation, round_.organisation_id)
+    now, invited = utcnow(), 0
+    for email in dict.fromkeys(emails):
+        if email in known:
+            continue
+        invitation = CustomerInvitation(round_id=round_.id, organisation_id=round_.organisation_id, email=email,
+                                        invited_at=now)
+        db.session.add(invitation)
+        db.session.flush()
+        token = links.customer_token(invitation.id, invitation.nonce)
+        send_template_mail(
+            email, _("%(org)s would like to hear from you", org=org.name), "mail/customer_invitation.txt",
+            org=org, round=round_, link=url_for("mirror_personal.questionnaire", token=token, _external=True),
+            private=("link",),
+        )
+        invited += 1
+    log.info("round %s: %s customers invited", round_.id, invited)
+    return invited
+
+
+def customer_invitation_counts(round_: Round) -> tuple[int, int]:
+    """(customers invited personally, of whom answered): counts only."""
+    invited, answered = db.session.execute(
+        sa.select(sa.func.count(CustomerInvitation.id), sa.func.count(CustomerInvitation.used_at))
+        .where(CustomerInvitation.round_id == round_.id)).one()
+    return invited, answered
 
 
 def customer_response_count(round_: Round) -> int:

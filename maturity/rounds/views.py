@@ -10,13 +10,14 @@ import sqlalchemy as sa
 from flask import Response as HttpResponse
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ..extensions import db
 from ..instrument import LATEST
 from ..tenancy.access import CONSULTANT, DIRECTOR, organisation_blueprint, roles_required, scoped_get, scoped_select
 from ..tenancy.models import Department
 from . import services
-from .forms import ActionForm, RoundForm
+from .forms import ActionForm, CustomerInviteForm, RoundForm
 from .models import Invitation, Round
 
 bp = organisation_blueprint("rounds", __name__, "/rounds")
@@ -79,6 +80,7 @@ def detail(round_id: int):
         eligible=db.session.scalar(sa.select(sa.func.count()).select_from(services.eligible_members(round_).subquery())),
         customer_count=services.customer_response_count(round_),
         arrivals=services.customer_arrivals(round_),
+        customer_invitations=services.customer_invitation_counts(round_), customer_form=CustomerInviteForm(),
         customer_link=url_for("mirror.questionnaire", token=round_.customer_token, _external=True),
         today=services.today(),
     )
@@ -163,6 +165,24 @@ def copy(round_id: int):
         flash(_("A new draft round with the same settings has been created. Check the dates."), "success")
         return redirect(url_for("rounds.edit", round_id=round_.id))
     return redirect(url_for("rounds.detail", round_id=source.id))
+
+
+@bp.route("/<int:round_id>/customers", methods=["POST"])
+@roles_required(*MANAGERS)
+def invite_customers(round_id: int):
+    round_ = scoped_get(Round, round_id)
+    form = CustomerInviteForm()
+    if not form.validate_on_submit():
+        flash(" ".join(str(e) for e in form.emails.errors) or _("The page had expired. Please try again."), "error")
+        return redirect(url_for("rounds.detail", round_id=round_.id) + "#customers")
+    try:
+        n = services.invite_customers(round_, form.addresses)
+    except services.RoundStateError:
+        flash(_("Customers can only be invited while the round is open."), "error")
+    else:
+        db.session.commit()
+        flash(ngettext("%(num)d customer has been sent a personal link.", "%(num)d customers have been sent a personal link.", n), "success")
+    return redirect(url_for("rounds.detail", round_id=round_.id) + "#customers")
 
 
 @bp.route("/<int:round_id>/customer-link", methods=["POST"])

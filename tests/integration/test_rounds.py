@@ -408,3 +408,37 @@ def test_the_director_can_pause_the_customer_link_and_sees_arrivals_per_day(clie
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CustomerResponse)) == 1
     client.submit(f"{base}/customer-link")  # resume
     assert customer.submit(url, data).status_code == 302
+
+
+def test_customers_get_personal_links_that_work_once(client, auth, world, make_client, open_round):
+    from maturity.rounds.models import CustomerInvitation
+
+    auth.login(world.ours.director)
+    base = f"/o/{world.ours.org.slug}/rounds/{open_round.id}"
+    refused = client.submit(f"{base}/customers", {"emails": "klant@example.nl\ngeen-adres"}, follow_redirects=True)
+    assert "Geen e-mailadres: geen-adres" in refused.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CustomerInvitation)) == 0
+    sent = client.submit(f"{base}/customers", {"emails": "Klant@Example.nl\nander@example.nl, klant@example.nl"},
+                         follow_redirects=True)
+    assert "2 klanten hebben een persoonlijke link gekregen" in sent.get_data(as_text=True)
+    invitations = db.session.scalars(sa.select(CustomerInvitation).order_by(CustomerInvitation.id)).all()
+    assert [i.email for i in invitations] == ["klant@example.nl", "ander@example.nl"]
+    [mail] = [m for m in outbox_messages() if m.recipient == "klant@example.nl"]
+    token = links.customer_token(invitations[0].id, invitations[0].nonce)
+    assert token not in (mail.body_text or "") and "[…]" in mail.body_text
+    customer = make_client()
+    url = f"/kp/{token}/"
+    page = customer.get(url)
+    assert page.status_code == 200 and f'action="{url}"' in page.get_data(as_text=True)
+    data = {key: "8" for key in INSTRUMENT.customer_answer_keys()}
+    assert customer.submit(url, data).location.endswith(f"{url}thanks")
+    assert customer.submit(url, data).status_code == 302  # the second time: thanks, nothing stored
+    stored = db.session.scalars(sa.select(CustomerResponse)).all()
+    assert [r.source for r in stored] == ["personal"]
+    # The public link still works, and the results tell the two apart.
+    make_client().submit(f"/k/{open_round.customer_token}/", data)
+    services.close_round(open_round)
+    assert db.session.scalars(sa.select(CustomerInvitation.email)).all() == [None, None]  # erased at close
+    from maturity.results.services import round_results
+
+    assert round_results(open_round).n_customers_personal == 1

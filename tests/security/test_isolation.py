@@ -46,6 +46,8 @@ RESPONDENT_PREFIX = "/r/<token>"
 #: The questionnaire at token-free addresses, for the browser session that opened the link.
 RESPONDENT_SESSION_PREFIX = "/respond/"
 CUSTOMER_PREFIX = "/k/<token>"
+#: A customer's personal, single-use link.
+CUSTOMER_PERSONAL_PREFIX = "/kp/<token>"
 
 POST_DATA = {
     "name": "Indringer", "email": "indringer@example.nl", "role": "director", "department": "X",
@@ -63,7 +65,7 @@ def _kind(rule) -> str:
         return "respondent"
     if rule.rule.startswith(RESPONDENT_SESSION_PREFIX):
         return "respondent_session"
-    if rule.rule.startswith(CUSTOMER_PREFIX + "/"):
+    if rule.rule.startswith(CUSTOMER_PREFIX + "/") or rule.rule.startswith(CUSTOMER_PERSONAL_PREFIX + "/"):
         return "customer"
     if rule.rule.startswith(ORG_PREFIX + "/"):
         return "org"
