@@ -23,6 +23,13 @@ class ItemStatus(str, enum.Enum):
 
         return {"open": _("To do"), "in_progress": _("In progress"), "done": _("Done")}[self.value]
 
+    def label_in(self, lang: str) -> str:
+        """The label in a given language (for generated texts that keep both)."""
+        from flask_babel import force_locale
+
+        with force_locale(lang):
+            return self.label
+
 
 class ActionPlan(db.Model):
     __tablename__ = "action_plan"

@@ -58,13 +58,25 @@ def generate_plan(round_: Round, results: RoundResults) -> ActionPlan:
         db.session.flush()
     proposals = generate(plan_input(results), results.instrument)
     closed = (round_.closed_at.date() if round_.closed_at else round_.closes_on)
+    unfinished, previous_title = _unfinished_before(round_)
     existing = {item.rule_key: item for item in plan.items if item.rule_key}
     position = max((item.position for item in plan.items), default=0)
     wanted = set()
     for proposal in proposals:
         wanted.add(proposal.key)
+        finding = _texts(proposal.finding)
+        earlier = unfinished.get(proposal.theme)
+        if earlier is not None:
+            # Reviewed, not copied: an unfinished action on the same theme continues here.
+            finding = {
+                "nl": f"{finding['nl']} Vervolg op “{earlier.text('title', 'nl')}” uit {previous_title} "
+                      f"({earlier.status.label_in('nl')}).",
+                "en": f"{finding['en']} Continues “{earlier.text('title', 'en')}” from {previous_title} "
+                      f"({earlier.status.label_in('en')}).",
+            }
         texts = {"title": _texts(proposal.title), "description": _texts(proposal.description),
-                 "finding": _texts(proposal.finding), "owner": _texts(proposal.owner), "target": _texts(proposal.target),
+                 "finding": finding, "owner": _texts(proposal.owner), "target": _texts(proposal.target),
+                 "theme": proposal.theme,
                  # A suggestion, shown until the director sets a date of their own.
                  "due": (closed + timedelta(days=round(30.4 * proposal.due_months))).isoformat()}
         item = existing.get(proposal.key)
@@ -81,6 +93,25 @@ def generate_plan(round_: Round, results: RoundResults) -> ActionPlan:
     plan.generated_at = utcnow()
     log.info("plan generated round=%s items=%s", round_.id, len(plan.items))
     return plan
+
+
+def _unfinished_before(round_: Round) -> tuple[dict, str | None]:
+    """The previous published round's unfinished plan items, by theme, and its title."""
+    from ..rounds.models import RoundStatus
+
+    previous = db.session.scalar(
+        sa.select(Round).where(Round.organisation_id == round_.organisation_id, Round.status == RoundStatus.CLOSED,
+                               Round.id != round_.id, Round.opens_on <= round_.opens_on)
+        .order_by(Round.opens_on.desc(), Round.id.desc()).limit(1))
+    plan = plan_for(previous) if previous is not None else None
+    if plan is None:
+        return {}, None
+    items = {}
+    for item in visible_items(plan):
+        theme = (item.generated or {}).get("theme")
+        if theme and item.status is not ItemStatus.DONE:
+            items.setdefault(theme, item)
+    return items, previous.title
 
 
 def set_commentary(plan: ActionPlan, text: str | None) -> None:

@@ -201,3 +201,26 @@ def test_the_consultants_commentary_is_on_page_two_of_the_report(app, client, au
     reader = PdfReader(io.BytesIO(client.get(f"{base}/report.pdf").data))
     page_two = " ".join(reader.pages[1].extract_text().split())
     assert "Toelichting van Bureau ons" in page_two and "Nu doorpakken op leiderschap." in page_two
+
+
+def test_an_unfinished_action_is_reviewed_into_the_next_plan_not_copied(app, world):
+    from datetime import timedelta
+
+    from maturity.plans import services as plan_services
+    from maturity.results.services import round_results
+
+    first = _fill(app, world, {"Wonen": 6}, customers=6, seed=4)
+    first.opens_on -= timedelta(days=200)
+    with app.test_request_context():
+        old_plan = plan_services.generate_plan(first, round_results(first))
+    db.session.flush()
+    continued = plan_services.visible_items(old_plan)[0]
+    continued.status = ItemStatus.IN_PROGRESS
+    theme = continued.generated["theme"]
+    second = _fill(app, world, {"Verhuur": 6}, customers=6, seed=4)
+    with app.test_request_context():
+        new_plan = plan_services.generate_plan(second, round_results(second))
+    [same] = [i for i in plan_services.visible_items(new_plan) if i.generated.get("theme") == theme]
+    assert "Vervolg op “" in same.text("finding", "nl") and "(Bezig)" in same.text("finding", "nl")
+    assert "Continues “" in same.text("finding", "en") and "(In progress)" in same.text("finding", "en")
+    assert len(plan_services.visible_items(new_plan)) <= 7
