@@ -18,7 +18,7 @@ from ..instrument import load_instrument
 from ..plans.models import ActionItem, ActionPlan
 from ..results.services import EMPLOYEE_DIMENSIONS as DIMENSIONS
 from ..results.services import customer_stats, department_rows, departments_of, dimension_stats, disclose_stats, shown_cultures, thresholds_for
-from ..rounds.models import CustomerResponse, Invitation, Response, ResponseAnswer, Round, RoundStatus
+from ..rounds.models import Invitation, Response, ResponseAnswer, Round, RoundStatus
 from ..tenancy.models import Organisation
 
 TREND_DIMENSIONS = ("skills", "leadership", "culture", "mirror_self", "mirror_customer")

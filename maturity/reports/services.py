@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from flask import render_template
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from .. import CHART_COLORS
 from ..core import dimension_label, phase_name

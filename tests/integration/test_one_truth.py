@@ -13,7 +13,6 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-import sqlalchemy as sa
 from openpyxl import load_workbook
 from pypdf import PdfReader
 

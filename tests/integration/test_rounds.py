@@ -16,7 +16,7 @@ from maturity.rounds import links, services
 from maturity.rounds.models import Ballot, CustomerResponse, Invitation, Response, ResponseAnswer, Round, RoundStatus
 from maturity.rounds.questionnaire import SECTIONS, section_keys
 
-from ..conftest import link_in, outbox_messages
+from ..conftest import outbox_messages
 from ..factories import DepartmentFactory, member
 
 INSTRUMENT = load_instrument("1")
