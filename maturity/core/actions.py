@@ -138,9 +138,9 @@ PRACTICE: dict[str, tuple[Text, Text, str, int]] = {
     "leadership": (
         Text(nl="Leiderschap: leidinggevenden geven het goede voorbeeld", en="Leadership: managers set the example"),
         Text(nl="Spreek met het managementteam af welk klantgedrag u van elkaar verwacht en hoe u elkaar daarop aanspreekt. Begin elk "
-                "overleg met één klantsituatie van de afgelopen week. Van klantgericht naar klantbewust gaat via leiderschap.",
+                "overleg met één klantsituatie van de afgelopen week: leidinggevenden laten zien wat klantgericht werken hier betekent.",
              en="Agree with the management team which behaviour towards customers you expect of each other and how you hold each other "
-                "to it. Start every meeting with one customer situation from the past week. The road to klantbewust runs through leadership."),
+                "to it. Start every meeting with one customer situation from the past week: managers show what customer orientation means here."),
         "managers", 3),
     "learning": (
         Text(nl="Een lerende cultuur: bespreek wat er misging, zonder schuldige", en="A learning culture: discuss what went wrong, without blame"),
@@ -282,10 +282,13 @@ def generate(plan: PlanInput, instrument: Instrument) -> list[Proposal]:
         elif proposal.finding.nl not in first.finding.nl:
             merged[proposal.theme] = replace(first, finding=_join(first.finding, proposal.finding))
     focus = list(merged.values())[:MAX_FOCUS]
+    # Not everything at once: the first focus areas first, the later ones a month apart.
+    focus = [replace(p, due_months=max(p.due_months, 2 + rank)) for rank, p in enumerate(focus)]
     if len(focus) < MIN_FOCUS:
         for theme in _step_themes(plan.placement.phase):
             if theme not in merged and len(focus) < MIN_FOCUS:
-                focus.append(_focus(f"step.{theme}", theme, _step_finding(plan.placement), _step_target(plan.placement), 8))
+                step = _focus(f"step.{theme}", theme, _step_finding(plan.placement), _step_target(plan.placement), 8)
+                focus.append(replace(step, due_months=max(step.due_months, 2 + len(focus))))
     return focus
 
 
@@ -428,18 +431,22 @@ def _statements(plan: PlanInput, instrument: Instrument) -> list[Proposal]:
 
 
 def _departments(plan: PlanInput) -> list[Proposal]:
-    out = []
+    """Per department, its largest lag behind the organisation (at least 10 points)."""
+    worst: dict[str, DepartmentScore] = {}
     for d in plan.departments:
         if d.dimension not in ("skills", "leadership", "culture"):
             continue
-        if shown(d.organisation, 0) - shown(d.value, 0) < DEPARTMENT_GAP:
-            continue
+        lag = shown(d.organisation, 0) - shown(d.value, 0)
+        if lag >= DEPARTMENT_GAP and (d.name not in worst or lag > shown(worst[d.name].organisation, 0) - shown(worst[d.name].value, 0)):
+            worst[d.name] = d
+    out = []
+    for d in worst.values():
         out.append(_focus(f"department.{d.name}.{d.dimension}", f"department.{d.name}", _t(
             "{department}: {name} {value}, de organisatie {org}.", "{department}: {name} {value}, the organisation {org}.",
             department=d.name, name=DIMENSION_NAMES[d.dimension], value=_num(d.value, 0), org=_num(d.organisation, 0)),
-            _t("{department} dichter bij de organisatie: verschil kleiner dan {gap}.",
-               "{department} closer to the organisation: a difference below {gap}.", department=d.name,
-               gap=_num(DEPARTMENT_GAP, 0)),
+            _t("{name} in {department} hoogstens {gap} onder de organisatie.",
+               "{name} in {department} at most {gap} below the organisation.", department=d.name,
+               name=DIMENSION_NAMES[d.dimension], gap=_num(DEPARTMENT_GAP / 2, 0)),
             6, title=_t("Aandacht voor {department}: {name}", "Attention for {department}: {name}",
                         department=d.name, name=DIMENSION_NAMES[d.dimension]),
             practice=DIMENSION_THEME[d.dimension]))
@@ -447,22 +454,25 @@ def _departments(plan: PlanInput) -> list[Proposal]:
 
 
 def _quiz(plan: PlanInput, instrument: Instrument) -> list[Proposal]:
+    """The one quiz question most employees answered weakly, as a team training on that situation."""
+    weak = sorted((q for q in plan.quiz_weak if q[2] >= QUIZ_WEAK_SHARE), key=lambda q: -q[2])[:1]
     out = []
-    for question_key, option_key, share in plan.quiz_weak:
-        if share < QUIZ_WEAK_SHARE:
-            continue
+    for question_key, option_key, share in weak:
         question = instrument.question(question_key)
         option = question.option(option_key)
+        best = max(question.options, key=lambda o: o.score)
         proposal = _focus(f"quiz.{question_key}", f"quiz.{question_key}", _t(
             "{share}% van de medewerkers koos bij “{question} …”: “{answer}”.",
             "{share}% of employees chose, for “{question} …”: “{answer}”.",
             share=round(share * 100), question=question.text, answer=option.text),
             _t("Minder dan {share}% kiest dit antwoord in de volgende meting.", "Fewer than {share}% choose this answer in the next round.",
                share=round(QUIZ_WEAK_SHARE * 100)),
-            7, title=_t("Teamtraining: {question} …", "Team training: {question} …", question=question.text), practice="training")
+            7, title=_t("Teamtraining op vraag {n} van de test", "Team training on question {n} of the quiz", n=question.number),
+            practice="training")
         out.append(replace(proposal, description=_t(
-            "Oefen deze situatie in de teams, met voorbeelden uit de eigen organisatie. Bespreek waarom veel collega's voor dit antwoord "
-            "kiezen en wat de klant er dan van merkt.",
-            "Practise this situation in the teams, with examples from your own organisation. Discuss why many colleagues choose this "
-            "answer and what the customer notices.")))
+            "Bespreek in elk team de situatie “{question} …” aan de hand van een echt voorbeeld. Veel collega's kiezen “{answer}”; "
+            "het antwoord dat de klant het meest helpt is “{best}”. Oefen dat antwoord en spreek af hoe u het voortaan doet.",
+            "Discuss the situation “{question} …” in every team with a real example. Many colleagues choose “{answer}”; the answer "
+            "that helps the customer most is “{best}”. Practise that answer and agree how you will do it from now on.",
+            question=question.text, answer=option.text, best=best.text)))
     return out

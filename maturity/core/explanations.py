@@ -109,35 +109,36 @@ def describe_reason(
         ) % p
     if code == "overestimation" and for_next:
         return _(
-            "The self-image must come closer to the customers' view: employees rate the organisation "
-            "%(self)s, customers %(customer)s. The difference of %(gap)s must become smaller than %(min_gap)s."
+            "The self-image must be confirmed by customers: employees rate the organisation %(self)s, "
+            "customers %(customer)s, and that difference of %(gap)s must become smaller than %(min_gap)s, "
+            "by finding out what customers experience and improving it."
         ) % p
     if code == "overestimation":
         return _(
-            "Employees rate the organisation %(self)s, customers only %(customer)s: an overestimation "
-            "of %(gap)s, at least %(min_gap)s. The organisation does not see itself as its customers "
-            "do, so it is onwetend, whatever its other scores."
+            "Employees rate the organisation %(gap)s higher than customers do (%(self)s against %(customer)s; "
+            "the limit is %(min_gap)s): the organisation does not see itself as its customers do, so it is "
+            "onwetend, whatever its other scores."
         ) % p
     if code == "estimate_overestimation" and for_next:
         return _(
             "Employees must learn how customers see the organisation: they expect %(estimate)s, "
-            "customers give %(customer)s. The difference of %(gap)s must become smaller than %(min_gap)s."
+            "customers give %(customer)s, and that difference of %(gap)s must become smaller than %(min_gap)s."
         ) % p
     if code == "estimate_overestimation":
         return _(
-            "Employees expect customers to give %(estimate)s, but customers give %(customer)s: "
-            "%(gap)s too high, at least %(min_gap)s. Employees do not see how customers see the "
-            "organisation, so it is onwetend, whatever its other scores."
+            "Employees expect customers to be more positive than they are (%(estimate)s expected, %(customer)s "
+            "given: %(gap)s apart, the limit is %(min_gap)s). Not knowing how customers see the organisation "
+            "is onwetend too."
         ) % p
     if code == "no_overestimation":
         return _(
-            "Employees rate the organisation %(self)s, customers %(customer)s: not an overestimation "
-            "of %(min_gap)s or more."
+            "The self-image is realistic: employees rate the organisation %(self)s, customers %(customer)s "
+            "(an overestimation starts at %(min_gap)s higher)."
         ) % p
     if code == "estimate_no_overestimation":
         return _(
-            "Employees expect customers to give %(estimate)s and customers give %(customer)s: "
-            "employees do not overestimate the customers' view by %(min_gap)s or more."
+            "Employees do not expect customers to be more positive than they are: they expect %(estimate)s, "
+            "customers give %(customer)s (an overestimation starts at %(min_gap)s higher)."
         ) % p
     if code == "self_image_matches":
         return _(

@@ -46,7 +46,10 @@ def report_context(round_: Round, results: RoundResults) -> dict:
         "color": consultancy.primary_color or "#00695c", "logo": _logo_data_uri(consultancy),
         # The dimension bars in the house colour; the three mirror views keep their own colours.
         "chart_colors": {**CHART_COLORS, "bar": consultancy.primary_color or CHART_COLORS["bar"]},
-        "round_title": round_.title, "period": f"{format_date(round_.opens_on, 'long')} – {format_date(round_.closes_on, 'long')}",
+        "round_title": round_.title,
+        # The period the round actually ran: a director may close it before its end date.
+        "period": f"{format_date(round_.opens_on, 'long')} – "
+                  f"{format_date(round_.closed_at.date() if round_.closed_at else round_.closes_on, 'long')}",
         "date": format_date(utcnow(), "long"), "is_shown": results.is_shown, "n_responses": results.n_responses,
         "n_invited": results.n_invited, "n_customers": results.n_customers, "min_size": results.min_size,
         "min_comment_size": results.min_comment_size, "instrument_version": inst.version,
@@ -76,17 +79,37 @@ def report_context(round_: Round, results: RoundResults) -> dict:
     if context["progress"]:
         toc.append(("progress", _("Progress between rounds")))
     toc += [("plan", _("Action plan")), ("method", _("Appendix: method"))]
+    key_findings = list(f.key_findings)
+    moved = _movement(progress, round_)
+    if moved:
+        key_findings.insert(0, moved)
     context.update(
         has_changes=any(row.change_text for section in f.sections for row in section.rows),
         toc=toc, commentary=plan.commentary if plan else None,
         is_provisional=f.provisional is not None, provisional_text=f.provisional or "",
         phase=f.phase, gloss=f.gloss, reasons=f.reasons, next_steps=f.next_steps, headline=f.headline,
-        key_findings=f.key_findings, dims=f.dims, mirror=f.mirror, bands=f.bands, quiz=f.quiz, sections=f.sections,
+        key_findings=key_findings, dims=f.dims, mirror=f.mirror, bands=f.bands, quiz=f.quiz, sections=f.sections,
         departments=f.departments, department_columns=f.department_columns, actions=actions, comments=f.comments,
         reliability=f.reliability, legend=f.legend, phases=["onwetend", "klantgericht", "klantbewust", "klantbekwaam"],
         responses_text=f.responses_text, customers_text=f.customers_text,
     )
     return context
+
+
+def _movement(progress, round_: Round) -> str | None:
+    """One sentence for the board: the phase then and now, and what moved beyond the noise."""
+    shown = [p for p in progress.points if p.is_shown]
+    if len(shown) < 2 or shown[-1].round_id != round_.id:
+        return None
+    previous, current = shown[-2], shown[-1]
+    moves = [f"{dimension_label(d, _)} {'+' if c.value > 0 else ''}{number(c.value, 0)}"
+             for d, c in progress.dimension_changes.items() if c is not None and c.is_meaningful and d != "mirror_self"]
+    sentence = _("Since %(title)s: from %(before)s to %(now)s.", title=previous.title,
+                 before=phase_name(previous.phase) if previous.phase else _("too few responses"),
+                 now=phase_name(current.phase) if current.phase else _("too few responses"))
+    if moves:
+        sentence += " " + _("Moved beyond the noise: %(moves)s.", moves=", ".join(moves))
+    return sentence
 
 
 def _progress_context(progress, lang: str) -> dict | None:
@@ -107,6 +130,8 @@ def _progress_context(progress, lang: str) -> dict | None:
             "cells": [number(p.profile.get(d).mean, 0) if p.profile.get(d) else "—" for p in shown],
             "change": (("+" if c.value > 0 else "") + number(c.value, 0)) if c else "—",
             "meaningful": bool(c and c.is_meaningful), "up": bool(c and c.value > 0),
+            # The employees' own rating is no score to raise: a lower, realistic one can be progress.
+            "neutral": d == "mirror_self",
         })
     return {
         "rounds": [{"title": p.title, "date": format_date(p.opens_on, "MMM yyyy"),

@@ -117,6 +117,8 @@ class StatementRow:
     key: str
     text: str
     reverse: bool
+    #: The behaviour the statement is about, phrased positively (differs for reverse-keyed ones).
+    aim: str
     value: float | None  # 1..5, customer-oriented direction (reverse-keyed items turned), as shown
     score: str
     n: int
@@ -301,7 +303,7 @@ def round_figures(results: RoundResults, lang: str, changes: Mapping | None = No
             moved = changes.get(stat.key) if value is not None else None
             delta = shown(moved.value * (section.scale.max - section.scale.min) / 100, STATEMENT_DIGITS) if moved else None
             rows.append(StatementRow(
-                key=stat.key, text=item.text.get(lang), reverse=item.reverse, value=value,
+                key=stat.key, text=item.text.get(lang), reverse=item.reverse, aim=item.aim.get(lang), value=value,
                 score=number(value, STATEMENT_DIGITS) if value is not None else "—", n=stat.n,
                 dont_know=stat.dont_know,
                 tone="" if value is None else "strong" if value >= STRONG_STATEMENT else "weak" if value < WEAK_STATEMENT else "",
@@ -330,15 +332,18 @@ def round_figures(results: RoundResults, lang: str, changes: Mapping | None = No
         value = shown(r.alpha, ALPHA_DIGITS) if r.alpha is not None else None
         reliability.append(ReliabilityRow(
             key=r.section, title=next(s for s in inst.likert_sections if s.key == r.section).title.get(lang),
-            k=r.k, n=r.n, value=value, alpha=number(value, ALPHA_DIGITS) if value is not None else "—",
+            k=r.k, n=r.n, value=value,
+            # A negative alpha means the statements contradict each other: no number to read.
+            alpha=(_("n/a (negative)") if value < 0 else number(value, ALPHA_DIGITS)) if value is not None else "—",
             is_low=value is not None and value < ALPHA_LOW,
         ))
 
     rated = sorted((row for s in sections for row in s.rows if row.value is not None), key=lambda row: row.value)
     key_findings = [headline]
     if rated:
-        key_findings.append(_("Weakest statement: “%(text)s” (%(score)s of 5).", text=rated[0].text, score=rated[0].score))
-        key_findings.append(_("Strongest statement: “%(text)s” (%(score)s of 5).", text=rated[-1].text, score=rated[-1].score))
+        # Named by the behaviour they are about, so that "strongest" reads the right way round.
+        key_findings.append(_("Weakest point: “%(text)s” (%(score)s of 5).", text=rated[0].aim, score=rated[0].score))
+        key_findings.append(_("Strongest point: “%(text)s” (%(score)s of 5).", text=rated[-1].aim, score=rated[-1].score))
 
     return RoundFigures(
         **base,

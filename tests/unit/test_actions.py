@@ -32,7 +32,7 @@ def test_klantgericht_works_on_what_the_next_phase_needs_first():
     assert MIN_FOCUS <= len(result) <= MAX_FOCUS
     leadership = result[0]
     assert leadership.owner.nl == "Directie en leidinggevenden" and "60" in leadership.target.nl
-    assert "leiderschap" in leadership.description.nl.lower()
+    assert "leidinggevenden" in leadership.description.nl.lower()
 
 
 def test_the_finding_carries_the_numbers_in_both_languages():
@@ -90,7 +90,8 @@ def test_a_lagging_department_gets_its_own_focus():
 def test_the_quiz_is_an_organisation_pattern_not_personal_advice():
     result = proposals(profile(customer=66), quiz=[("quiz.q2", "c", 0.42), ("quiz.q3", "b", 0.1)])
     [quiz] = [p for p in result if p.key == "quiz.quiz.q2"]
-    assert "42%" in quiz.finding.nl and "teams" in quiz.description.nl
+    assert "42%" in quiz.finding.nl and "elk team" in quiz.description.nl and quiz.title.nl == "Teamtraining op vraag 2 van de test"
+    assert "vraag ik door op de klacht" in quiz.description.nl  # the answer that helps the customer most
     assert quiz.description != INSTRUMENT.question("quiz.q2").option("c").advice
     assert not any(p.key == "quiz.quiz.q3" for p in result)
 
