@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -93,6 +94,48 @@ def generate_plan(round_: Round, results: RoundResults) -> ActionPlan:
     plan.generated_at = utcnow()
     log.info("plan generated round=%s items=%s", round_.id, len(plan.items))
     return plan
+
+
+@dataclass(frozen=True)
+class CarryOver:
+    """An unfinished action of the previous round, and what became of it in this plan."""
+
+    item: ActionItem
+    #: The title of this plan's item that continues it (same theme, or adopted); None: not continued.
+    continued_in: str | None
+
+
+def carry_over(round_: Round, plan: ActionPlan | None, lang: str) -> tuple[list[CarryOver], str | None]:
+    """The previous round's unfinished actions for the director to review: each is continued
+    here (on the same theme, or adopted) or deliberately not."""
+    from ..rounds.models import RoundStatus
+
+    previous = db.session.scalar(
+        sa.select(Round).where(Round.organisation_id == round_.organisation_id, Round.status == RoundStatus.CLOSED,
+                               Round.id != round_.id, Round.opens_on <= round_.opens_on)
+        .order_by(Round.opens_on.desc(), Round.id.desc()).limit(1))
+    old_plan = plan_for(previous) if previous is not None else None
+    if old_plan is None:
+        return [], None
+    current = visible_items(plan) if plan else []
+    themes = {(i.generated or {}).get("theme"): i for i in current if (i.generated or {}).get("theme")}
+    adopted = {(i.generated or {}).get("adopted_from"): i for i in current if (i.generated or {}).get("adopted_from")}
+    out = []
+    for item in visible_items(old_plan):
+        if item.status is ItemStatus.DONE:
+            continue
+        theme = (item.generated or {}).get("theme")
+        successor = adopted.get(item.id) or (themes.get(theme) if theme else None)
+        out.append(CarryOver(item, successor.text("title", lang) if successor else None))
+    return out, previous.title
+
+
+def adopt_item(plan: ActionPlan, earlier: ActionItem, lang: str) -> ActionItem:
+    """Take an unfinished action of the previous round into this plan, as the director's own."""
+    item = add_item(plan, title=earlier.text("title", lang), description=earlier.text("description", lang),
+                    owner=earlier.owner, due_on=None)
+    item.generated = {"adopted_from": earlier.id}
+    return item
 
 
 def _unfinished_before(round_: Round) -> tuple[dict, str | None]:

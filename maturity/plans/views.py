@@ -37,8 +37,10 @@ def page(round_id: int):
         if plan is None or not plan.is_published:
             return render_template("plans/not_published.html", round=round_)
         return render_template("plans/read.html", round=round_, plan=plan, items=services.visible_items(plan), lang=lang)
+    carried, carried_from = services.carry_over(round_, plan, lang)
     return render_template(
         "plans/page.html", round=round_, plan=plan, items=services.visible_items(plan) if plan else [], lang=lang,
+        carried=carried, carried_from=carried_from,
         action_form=ActionForm(), new_form=NewItemForm(), move_form=MoveForm(), results=round_results(round_),
         commentary_form=CommentaryForm(data={"commentary": plan.commentary if plan else ""}),
     )
@@ -91,6 +93,24 @@ def commentary(round_id: int):
     flash(_("The commentary was not saved: %(error)s", error="; ".join(str(e) for e in form.commentary.errors)
             or _("the page had expired, please try again")), "error")
     return redirect(url_for("plans.page", round_id=round_id) + "#commentary")
+
+
+@bp.route("/adopt/<int:item_id>", methods=["POST"])
+@roles_required(*MANAGERS)
+def adopt_item(round_id: int, item_id: int):
+    """Continue an unfinished action of the previous round in this plan."""
+    round_ = scoped_get(Round, round_id)
+    plan = services.plan_for(round_) or abort(404)
+    earlier = scoped_get(ActionItem, item_id)
+    lang = get_locale().language
+    carried, _title = services.carry_over(round_, plan, lang)
+    if not any(c.item.id == earlier.id and c.continued_in is None for c in carried):
+        abort(404)  # only the previous round's unfinished, not yet continued actions
+    if ActionForm().validate_on_submit():
+        services.adopt_item(plan, earlier, lang)
+        db.session.commit()
+        flash(_("The action continues in this plan."), "success")
+    return redirect(url_for("plans.page", round_id=round_id))
 
 
 @bp.route("/items", methods=["POST"])

@@ -71,7 +71,10 @@ def report_context(round_: Round, results: RoundResults) -> dict:
         "due": format_date(i.due_on or i.suggested_due, "medium") if (i.due_on or i.suggested_due) else "—",
         "target": i.suggestion("target", lang), "status": i.status.label,
     } for i in visible_items(plan)] if plan else []
-    context["progress"] = _progress_context(progress, lang)
+    from ..plans.services import carry_over
+
+    continued = {c.item.id: c.continued_in for c in carry_over(round_, plan, lang)[0]}
+    context["progress"] = _progress_context(progress, lang, continued)
     # Every figure from the one result model, exactly as on the results page and in the exports.
     toc = [("dimensions", _("Dimensions")), ("mirror", _("The mirror")), ("comments", _("Customer comments")),
            ("quiz", _("Personal customer orientation (quiz)")), ("statements", _("Leadership and culture")),
@@ -112,7 +115,7 @@ def _movement(progress, round_: Round) -> str | None:
     return sentence
 
 
-def _progress_context(progress, lang: str) -> dict | None:
+def _progress_context(progress, lang: str, continued: dict | None = None) -> dict | None:
     """The progress section: only when an earlier round has results to compare with."""
     from ..progress.services import TREND_DIMENSIONS
 
@@ -142,7 +145,11 @@ def _progress_context(progress, lang: str) -> dict | None:
         "carried_from": progress.carried_from,
         "benchmark": benchmarks[0].organisations if benchmarks else None,
         "carried": [{"title": i.text("title", lang), "owner": i.owner or "—",
-                     "status": i.status.label}
+                     "status": i.status.label,
+                     # What the new plan does with an unfinished action: continued, or not.
+                     "next": "" if i.status.value == "done" else (
+                         _("continues in: %(title)s", title=(continued or {}).get(i.id))
+                         if (continued or {}).get(i.id) else _("not continued"))}
                     for i in progress.carried],
     }
 

@@ -224,3 +224,29 @@ def test_an_unfinished_action_is_reviewed_into_the_next_plan_not_copied(app, wor
     assert "Vervolg op “" in same.text("finding", "nl") and "(Bezig)" in same.text("finding", "nl")
     assert "Continues “" in same.text("finding", "en") and "(In progress)" in same.text("finding", "en")
     assert len(plan_services.visible_items(new_plan)) <= 7
+
+
+def test_the_director_reviews_what_is_still_open_from_the_previous_round(app, client, auth, world):
+    from datetime import timedelta
+
+    from maturity.plans import services as plan_services
+    from maturity.results.services import round_results
+
+    first = _fill(app, world, {"Wonen": 6}, customers=6, seed=4)
+    first.opens_on -= timedelta(days=200)
+    with app.test_request_context():
+        old_plan = plan_services.generate_plan(first, round_results(first))
+        mine = plan_services.add_item(old_plan, title="Klantpanel opzetten", description="", owner="Marieke", due_on=None)
+    db.session.flush()
+    second = _fill(app, world, {"Verhuur": 6}, customers=6, seed=5)
+    with app.test_request_context():
+        plan_services.generate_plan(second, round_results(second))
+    db.session.flush()
+    auth.login(world.ours.director)
+    base = f"/o/{world.ours.org.slug}/rounds/{second.id}/plan/"
+    page = client.get(base).get_data(as_text=True)
+    assert "Nog open uit" in page and "Klantpanel opzetten" in page and "Voortzetten in dit plan" in page
+    assert client.submit(f"{base}adopt/{mine.id}").status_code == 302
+    page = client.get(base).get_data(as_text=True)
+    assert "Gaat verder in: Klantpanel opzetten" in page
+    assert client.submit(f"{base}adopt/{mine.id}").status_code == 404  # not twice
