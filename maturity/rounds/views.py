@@ -9,6 +9,7 @@ import segno
 import sqlalchemy as sa
 from flask import Response as HttpResponse
 from flask import flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -194,6 +195,34 @@ def customer_link(round_id: int):
                    _("The customer link is paused: it accepts no answers until you resume it.") if pause
                    else _("The customer link accepts answers again."),
                    _("The customer link can only be paused while the round is open."))
+
+
+@bp.route("/<int:round_id>/customer-card.pdf")
+@roles_required(*MANAGERS)
+def customer_card(round_id: int):
+    """A printable A4 card with the customer link's QR code, for a counter or a waiting room."""
+    import base64
+
+    from flask_babel import format_date
+
+    from ..pdf.render import PdfRenderError, render_pdf
+
+    round_ = scoped_get(Round, round_id)
+    link = url_for("mirror.questionnaire", token=round_.customer_token, _external=True)
+    png = io.BytesIO()
+    segno.make(link, error="m").save(png, kind="png", scale=12, border=2)
+    html = render_template(
+        "pdf/customer_card.html", title=_("How do you experience us?"), org_name=g.org.name, link=link,
+        qr="data:image/png;base64," + base64.b64encode(png.getvalue()).decode(),
+        closes_on=format_date(round_.closes_on, "long"), lang=get_locale().language, color=None,
+    )
+    try:
+        pdf, _refused = render_pdf(html)
+    except PdfRenderError:
+        flash(_("The PDF could not be made right now. Please try again in a minute."), "error")
+        return redirect(url_for("rounds.detail", round_id=round_.id))
+    return HttpResponse(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="klantspiegel-{g.org.slug}-klantkaart.pdf"'})
 
 
 @bp.route("/<int:round_id>/customer-qr.svg")

@@ -442,3 +442,17 @@ def test_customers_get_personal_links_that_work_once(client, auth, world, make_c
     from maturity.results.services import round_results
 
     assert round_results(open_round).n_customers_personal == 1
+
+
+def test_a_printable_customer_card_with_the_qr_code(client, auth, world, open_round):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    auth.login(world.ours.director)
+    response = client.get(f"/o/{world.ours.org.slug}/rounds/{open_round.id}/customer-card.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    page = PdfReader(BytesIO(response.data)).pages[0]
+    text = " ".join(page.extract_text().split())
+    assert "Hoe ervaart u ons?" in text and world.ours.org.name in text and open_round.customer_token in text
+    assert len(page.images) == 1  # the QR code
