@@ -75,13 +75,14 @@ def register_blueprints(app: Flask) -> None:
     from .results.views import bp as results_bp
     from .rounds.views import bp as rounds_bp
     from .core import MIN_ALPHA_RESPONDENTS
+    from .core.display import shown_difference
 
     for bp in (main_bp, accounts_bp, admin_bp, consultancies_bp, organisations_bp, rounds_bp, results_bp, plans_bp,
                reports_bp, progress_bp, portfolio_bp, respond_link_bp, respond_bp, mirror_bp, mirror_personal_bp):
         app.register_blueprint(bp)
     app.jinja_env.globals.update(
         describe_item=describe_item, section_title=section_title, section_intro=section_intro,
-        chart_colors=CHART_COLORS, alpha_minimum=MIN_ALPHA_RESPONDENTS,
+        chart_colors=CHART_COLORS, alpha_minimum=MIN_ALPHA_RESPONDENTS, shown_difference=shown_difference,
     )
 
 

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field, replace
 
 from ..instrument import Instrument, Text
 from .display import INDEX_DIGITS, MARK_DIGITS, WEAK_STATEMENT, shown, shown_difference
-from .phases import Phase, Placement
+from .phases import DEFAULT, Phase, Placement
 
 MIN_FOCUS, MAX_FOCUS = 3, 7
 MAX_WEAK_STATEMENTS = 2
@@ -90,6 +90,8 @@ class PlanInput:
     comments: Sequence[str] | None = None
     #: Mirror marks (1..10) of the employees' own rating, estimate and the customers (as shown).
     marks: Mapping[str, float] = field(default_factory=dict)
+    #: The organisation's skills, leadership and culture (0..100), where shown.
+    scores: Mapping[str, float] = field(default_factory=dict)
 
 
 def _num(value: float, digits: int = 1) -> Text:
@@ -200,7 +202,7 @@ PRACTICE: dict[str, tuple[Text, Text, str, int]] = {
         "service", 3),
     "promises": (
         Text(nl="Nakomen wat we toezeggen", en="Keep what we promise"),
-        Text(nl="Doe alleen toezeggingen die u kunt nakomen, leg ze vast, en bel zelf op als het toch niet lukt om samen een oplossing "
+        Text(nl="Doe alleen toezeggingen die u kunt nakomen, leg ze vast, en bel zelf op als het toch niet lukt, om samen een oplossing "
                 "te vinden.",
              en="Only make promises you can keep, record them, and call the customer yourself when one can't be kept, to find a "
                 "solution together."),
@@ -271,7 +273,8 @@ def _focus(key: str, theme: str, finding: Text, target: Text, priority: int, tit
 def generate(plan: PlanInput, instrument: Instrument) -> list[Proposal]:
     """The focus areas for this round, most important first (see the module docstring)."""
     candidates = (
-        _awareness(plan) + _requirements(plan, instrument) + _topics(plan, instrument) + _comments(plan)
+        _awareness(plan) + _requirements(plan, instrument) + _competence_when_onwetend(plan) + _topics(plan, instrument)
+        + _comments(plan)
         + _statements(plan, instrument) + _departments(plan) + _quiz(plan, instrument)
     )
     merged: dict[str, Proposal] = {}
@@ -379,6 +382,25 @@ def _requirements(plan: PlanInput, instrument: Instrument) -> list[Proposal]:
     return out
 
 
+def _competence_when_onwetend(plan: PlanInput) -> list[Proposal]:
+    """For an unaware organisation the next step is awareness, but a board also needs to hear
+    where the scores stand: each dimension below klantbewust's bar, after the mirror."""
+    if plan.placement.phase is not Phase.ONWETEND:
+        return []
+    bar = DEFAULT.klantbewust
+    out = []
+    for dimension in ("leadership", "culture", "skills"):
+        value, needed = plan.scores.get(dimension), getattr(bar, dimension)
+        if value is None or needed is None or shown(value, 0) >= needed:
+            continue
+        out.append(_focus(f"dimension.{dimension}", DIMENSION_THEME[dimension], _t(
+            "{name}: {value}; klantbewust vraagt minstens {needed}.", "{name}: {value}; klantbewust needs at least {needed}.",
+            name=DIMENSION_NAMES[dimension], value=_num(value, 0), needed=_num(needed, 0)),
+            _t("{name} hoger in de volgende meting, op weg naar {needed}.", "{name} higher in the next round, on the way to {needed}.",
+               name=DIMENSION_NAMES[dimension], needed=_num(needed, 0)), 3))
+    return out
+
+
 def _topics(plan: PlanInput, instrument: Instrument) -> list[Proposal]:
     out = []
     for key, own, customer in plan.mirror_topics:
@@ -450,6 +472,7 @@ def _departments(plan: PlanInput) -> list[Proposal]:
             6, title=_t("Aandacht voor {department}: {name}", "Attention for {department}: {name}",
                         department=d.name, name=DIMENSION_NAMES[d.dimension]),
             practice=DIMENSION_THEME[d.dimension]))
+        out[-1] = replace(out[-1], owner=_t("Leidinggevende {department}", "Manager of {department}", department=d.name))
     return out
 
 
@@ -460,19 +483,18 @@ def _quiz(plan: PlanInput, instrument: Instrument) -> list[Proposal]:
     for question_key, option_key, share in weak:
         question = instrument.question(question_key)
         option = question.option(option_key)
-        best = max(question.options, key=lambda o: o.score)
+        situation = question.text.nl[:1].lower() + question.text.nl[1:]
+        situation_en = question.text.en[:1].lower() + question.text.en[1:]
         proposal = _focus(f"quiz.{question_key}", f"quiz.{question_key}", _t(
             "{share}% van de medewerkers koos bij “{question} …”: “{answer}”.",
             "{share}% of employees chose, for “{question} …”: “{answer}”.",
             share=round(share * 100), question=question.text, answer=option.text),
-            _t("Minder dan {share}% kiest dit antwoord in de volgende meting.", "Fewer than {share}% choose this answer in the next round.",
-               share=round(QUIZ_WEAK_SHARE * 100)),
-            7, title=_t("Teamtraining op vraag {n} van de test", "Team training on question {n} of the quiz", n=question.number),
-            practice="training")
+            _t("Elk team heeft afspraken over deze situatie en past ze toe; klanten merken het in hun oordeel.",
+               "Every team has agreements on this situation and applies them; customers notice it in their rating."),
+            7, title=Text(nl=f"Teamtraining: {situation} …", en=f"Team training: {situation_en} …"), practice="training")
         out.append(replace(proposal, description=_t(
-            "Bespreek in elk team de situatie “{question} …” aan de hand van een echt voorbeeld. Veel collega's kiezen “{answer}”; "
-            "het antwoord dat de klant het meest helpt is “{best}”. Oefen dat antwoord en spreek af hoe u het voortaan doet.",
-            "Discuss the situation “{question} …” in every team with a real example. Many colleagues choose “{answer}”; the answer "
-            "that helps the customer most is “{best}”. Practise that answer and agree how you will do it from now on.",
-            question=question.text, answer=option.text, best=best.text)))
+            "Bespreek in elk team deze situatie aan de hand van een echt voorbeeld: wat merkt de klant van onze aanpak, en wat "
+            "zou de klant het meest helpen? Spreek af hoe u het voortaan doet, en kijk na zes weken samen terug.",
+            "Discuss this situation in every team with a real example: what does the customer notice of our approach, and what "
+            "would help the customer most? Agree how you will do it from now on, and look back together after six weeks.")))
     return out

@@ -109,7 +109,7 @@ def describe_reason(
         ) % p
     if code == "overestimation" and for_next:
         return _(
-            "The self-image must be confirmed by customers: employees rate the organisation %(self)s, "
+            "The self-image must match what customers say: employees rate the organisation %(self)s, "
             "customers %(customer)s, and that difference of %(gap)s must become smaller than %(min_gap)s, "
             "by finding out what customers experience and improving it."
         ) % p
@@ -137,8 +137,8 @@ def describe_reason(
         ) % p
     if code == "estimate_no_overestimation":
         return _(
-            "Employees do not expect customers to be more positive than they are: they expect %(estimate)s, "
-            "customers give %(customer)s (an overestimation starts at %(min_gap)s higher)."
+            "Employees do not overrate the customers' view: they expect %(estimate)s, customers give "
+            "%(customer)s."
         ) % p
     if code == "self_image_matches":
         return _(

@@ -39,8 +39,9 @@ def plan_input(results: RoundResults) -> PlanInput:
         for dimension, mean in d.means.items()
         if mean is not None and dimension in ("skills", "leadership", "culture") and results.profile.get(dimension)
     ]
+    scores = {d: results.profile.get(d).mean for d in ("skills", "leadership", "culture") if results.profile.get(d)}
     return PlanInput(results.placement, statements, topics, quiz, departments=departments,
-                     comments=results.comments)
+                     comments=results.comments, scores=scores)
 
 
 def plan_for(round_: Round) -> ActionPlan | None:
@@ -79,7 +80,7 @@ def generate_plan(round_: Round, results: RoundResults) -> ActionPlan:
                  "finding": finding, "owner": _texts(proposal.owner), "target": _texts(proposal.target),
                  "theme": proposal.theme,
                  # A suggestion, shown until the director sets a date of their own.
-                 "due": (closed + timedelta(days=round(30.4 * proposal.due_months))).isoformat()}
+                 "due": _weekday(closed + timedelta(days=round(30.4 * proposal.due_months))).isoformat()}
         item = existing.get(proposal.key)
         if item is None:
             position += 1
@@ -136,6 +137,11 @@ def adopt_item(plan: ActionPlan, earlier: ActionItem, lang: str) -> ActionItem:
                     owner=earlier.owner, due_on=None)
     item.generated = {"adopted_from": earlier.id}
     return item
+
+
+def _weekday(day: date) -> date:
+    """A suggested due date never falls in a weekend."""
+    return day + timedelta(days=(7 - day.weekday()) % 7 if day.weekday() >= 5 else 0)
 
 
 def _unfinished_before(round_: Round) -> tuple[dict, str | None]:

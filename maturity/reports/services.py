@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 
 from .. import CHART_COLORS
 from ..core import dimension_label, phase_name
+from ..core.display import shown_difference
 from ..extensions import db
 from ..i18n import number
 from ..models_base import utcnow
@@ -91,12 +92,19 @@ def report_context(round_: Round, results: RoundResults) -> dict:
         toc=toc, commentary=plan.commentary if plan else None,
         is_provisional=f.provisional is not None, provisional_text=f.provisional or "",
         phase=f.phase, gloss=f.gloss, reasons=f.reasons, next_steps=f.next_steps, headline=f.headline,
-        key_findings=key_findings, dims=f.dims, mirror=f.mirror, bands=f.bands, quiz=f.quiz, sections=f.sections,
+        key_findings=key_findings, dims=f.dims, mirror_overall=f.mirror_overall, mirror=f.mirror, bands=f.bands, quiz=f.quiz, sections=f.sections,
         departments=f.departments, department_columns=f.department_columns, actions=actions, comments=f.comments,
         reliability=f.reliability, legend=f.legend, phases=["onwetend", "klantgericht", "klantbewust", "klantbekwaam"],
         responses_text=f.responses_text, customers_text=f.customers_text,
     )
     return context
+
+
+def _shown_change(c) -> str:
+    if c is None:
+        return "—"
+    value = shown_difference(c.current, c.previous, 0)
+    return ("+" if value > 0 else "") + number(value, 0)
 
 
 def _movement(progress, round_: Round) -> str | None:
@@ -105,13 +113,13 @@ def _movement(progress, round_: Round) -> str | None:
     if len(shown) < 2 or shown[-1].round_id != round_.id:
         return None
     previous, current = shown[-2], shown[-1]
-    moves = [f"{dimension_label(d, _)} {'+' if c.value > 0 else ''}{number(c.value, 0)}"
+    moves = [f"{dimension_label(d, _)} {_shown_change(c)}"
              for d, c in progress.dimension_changes.items() if c is not None and c.is_meaningful and d != "mirror_self"]
     sentence = _("Since %(title)s: from %(before)s to %(now)s.", title=previous.title,
                  before=phase_name(previous.phase) if previous.phase else _("too few responses"),
                  now=phase_name(current.phase) if current.phase else _("too few responses"))
     if moves:
-        sentence += " " + _("Moved beyond the noise: %(moves)s.", moves=", ".join(moves))
+        sentence += " " + _("Clearly changed: %(moves)s.", moves=", ".join(moves))
     return sentence
 
 
@@ -131,7 +139,8 @@ def _progress_context(progress, lang: str, continued: dict | None = None) -> dic
             "benchmark": number(b.mean, 0) if b else "—",
             "label": dimension_label(d, _),
             "cells": [number(p.profile.get(d).mean, 0) if p.profile.get(d) else "—" for p in shown],
-            "change": (("+" if c.value > 0 else "") + number(c.value, 0)) if c else "—",
+            # From the figures as shown in the row, so that the reader's subtraction agrees.
+            "change": _shown_change(c),
             "meaningful": bool(c and c.is_meaningful), "up": bool(c and c.value > 0),
             # The employees' own rating is no score to raise: a lower, realistic one can be progress.
             "neutral": d == "mirror_self",
@@ -149,7 +158,7 @@ def _progress_context(progress, lang: str, continued: dict | None = None) -> dic
                      # What the new plan does with an unfinished action: continued, or not.
                      "next": "" if i.status.value == "done" else (
                          _("continues in: %(title)s", title=(continued or {}).get(i.id))
-                         if (continued or {}).get(i.id) else _("not continued"))}
+                         if (continued or {}).get(i.id) else _("not (yet) in the new plan"))}
                     for i in progress.carried],
     }
 

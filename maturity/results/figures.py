@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from ..core import DIMENSIONS, dimension_label, explain, explain_next, phase_gloss, phase_name
-from ..core.display import INDEX_DIGITS, MARK_DIGITS, STRONG_STATEMENT, WEAK_STATEMENT, shown
+from ..core.display import INDEX_DIGITS, MARK_DIGITS, STRONG_STATEMENT, WEAK_STATEMENT, shown, shown_difference
 from ..i18n import number
 from .services import DEPARTMENT_DIMENSIONS, RoundResults, oriented_mean
 
@@ -87,6 +87,7 @@ class BandPart:
     key: str
     label: str
     count: int
+    count_text: str  # "32 employees": a head-count, not a score
     css: str
     x: float
     width: float
@@ -189,6 +190,8 @@ class RoundFigures:
     headline: str = ""
     has_mirror: bool = False
     mirror: tuple[MirrorRow, ...] = ()
+    #: The overall marks the headline quotes (own, estimate, customers) and their gap, as shown.
+    mirror_overall: tuple[str, str, str, str] | None = None
     bands: tuple[BandPart, ...] = ()
     quiz: tuple[QuizRow, ...] = ()
     sections: tuple[StatementSection, ...] = ()
@@ -239,10 +242,10 @@ def round_figures(results: RoundResults, lang: str, changes: Mapping | None = No
 
     own, est, cust = (mark_of(results.profile.get(d)) for d in ("mirror_self", "mirror_estimate", "mirror_customer"))
     if cust is not None and est is not None:
-        headline = _("We think customers rate us %(estimate)s; they rate us %(customer)s.",
+        headline = _("Employees think customers rate the organisation %(estimate)s; customers give %(customer)s.",
                      estimate=number(est, 1), customer=number(cust, 1))
         if own is not None:
-            headline += " " + _("We rate ourselves %(self)s.") % {"self": number(own, 1)}  # "self" can't be a keyword
+            headline += " " + _("Employees themselves give %(own)s.", own=number(own, 1))
     else:
         headline = _("There are too few customer responses (%(n)s of at least %(min)s) to compare the self-image "
                      "with the customers' view. Share the customer link to complete the mirror.",
@@ -273,7 +276,9 @@ def round_figures(results: RoundResults, lang: str, changes: Mapping | None = No
     for band in inst.quiz.bands:
         count = results.bands.get(band.key, 0)
         width = round(WIDE * count / total_bands, 1)
-        bands.append(BandPart(band.key, band.label.get(lang), count, f"band-fill-{band.key}", round(x, 1), width))
+        bands.append(BandPart(band.key, band.label.get(lang), count,
+                              ngettext("%(num)d employee", "%(num)d employees", count),
+                              f"band-fill-{band.key}", round(x, 1), width))
         x += width
 
     quiz = []
@@ -334,16 +339,25 @@ def round_figures(results: RoundResults, lang: str, changes: Mapping | None = No
             key=r.section, title=next(s for s in inst.likert_sections if s.key == r.section).title.get(lang),
             k=r.k, n=r.n, value=value,
             # A negative alpha means the statements contradict each other: no number to read.
-            alpha=(_("n/a (negative)") if value < 0 else number(value, ALPHA_DIGITS)) if value is not None else "—",
+            alpha=(_("n/a") if value < 0 else number(value, ALPHA_DIGITS)) if value is not None else "—",
             is_low=value is not None and value < ALPHA_LOW,
         ))
 
     rated = sorted((row for s in sections for row in s.rows if row.value is not None), key=lambda row: row.value)
     key_findings = [headline]
+
+    def quoted(row) -> str:
+        # A reverse-keyed statement is quoted as it was asked, and said to be turned around.
+        return (_("“%(text)s” (reversed: %(score)s of 5)", text=row.text, score=row.score) if row.reverse
+                else _("“%(text)s” (%(score)s of 5)", text=row.text, score=row.score))
+
     if rated:
-        # Named by the behaviour they are about, so that "strongest" reads the right way round.
-        key_findings.append(_("Weakest point: “%(text)s” (%(score)s of 5).", text=rated[0].aim, score=rated[0].score))
-        key_findings.append(_("Strongest point: “%(text)s” (%(score)s of 5).", text=rated[-1].aim, score=rated[-1].score))
+        key_findings.append(_("Weakest point: %(statement)s.", statement=quoted(rated[0])))
+        if rated[-1].value < WEAK_STATEMENT:
+            key_findings.append(_("No statement scores sufficiently (3.0 or more); the highest is %(statement)s.",
+                                  statement=quoted(rated[-1])))
+        else:
+            key_findings.append(_("Strongest point: %(statement)s.", statement=quoted(rated[-1])))
 
     return RoundFigures(
         **base,
@@ -353,6 +367,11 @@ def round_figures(results: RoundResults, lang: str, changes: Mapping | None = No
             "checked against what customers say.", n=results.n_customers, min=results.min_size),
         reasons=tuple(explain(placement, _, number)), next_steps=tuple(explain_next(placement, _, number)),
         dims=tuple(dims), headline=headline, has_mirror=cust is not None and est is not None, mirror=tuple(mirror),
+        mirror_overall=(
+            number(own, 1) if own is not None else "—", number(est, 1) if est is not None else "—",
+            number(cust, 1) if cust is not None else too_few,
+            (("+" if own - cust > 0 else "") + number(shown_difference(own, cust, MARK_DIGITS), 1))
+            if own is not None and cust is not None else "—"),
         bands=tuple(bands), quiz=tuple(quiz), sections=tuple(sections),
         department_columns=tuple(dimension_label(k, _) for k in DEPARTMENT_DIMENSIONS),
         departments=tuple(departments), comments=tuple(results.comments) if results.comments is not None else None,

@@ -61,7 +61,7 @@ def test_results_page_shows_phase_dimensions_mirror_and_departments(app, client,
     auth.login(world.ours.director)
     html = client.get(_url(world, round_)).get_data(as_text=True)
     assert "Fase" in html and any(p in html for p in ("onwetend", "klantgericht", "klantbewust", "klantbekwaam"))
-    assert "We denken dat klanten ons een" in html
+    assert "Medewerkers denken dat klanten de organisatie een" in html
     assert "Wonen" in html and "Verhuur" in html
     assert "Cronbach" in html
     assert "Opmerkingen worden getoond vanaf 10" in html and "Prima service" not in html  # 6 < 10
@@ -71,7 +71,7 @@ def test_below_the_minimum_nothing_is_shown_anywhere(app, client, auth, world):
     round_ = _fill(app, world, {"Wonen": 4})
     auth.login(world.ours.director)
     html = client.get(_url(world, round_)).get_data(as_text=True)
-    assert "Te weinig reacties" in html and "We denken dat" not in html and "Fase</p>" not in html
+    assert "Te weinig reacties" in html and "Medewerkers denken dat" not in html and "Fase</p>" not in html
     rows = list(csv.reader(io.StringIO(client.get(_url(world, round_, "results.csv")).get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
     assert len(rows) == 2 and rows[1][-1] == "te weinig reacties"
 

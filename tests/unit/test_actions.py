@@ -90,8 +90,9 @@ def test_a_lagging_department_gets_its_own_focus():
 def test_the_quiz_is_an_organisation_pattern_not_personal_advice():
     result = proposals(profile(customer=66), quiz=[("quiz.q2", "c", 0.42), ("quiz.q3", "b", 0.1)])
     [quiz] = [p for p in result if p.key == "quiz.quiz.q2"]
-    assert "42%" in quiz.finding.nl and "elk team" in quiz.description.nl and quiz.title.nl == "Teamtraining op vraag 2 van de test"
-    assert "vraag ik door op de klacht" in quiz.description.nl  # the answer that helps the customer most
+    assert "42%" in quiz.finding.nl and "elk team" in quiz.description.nl
+    assert quiz.title.nl == "Teamtraining: als een klant een klacht heeft, die mijns inziens niet helemaal terecht is …"
+    assert "test" not in quiz.target.nl  # the behaviour should change, not the test answer
     assert quiz.description != INSTRUMENT.question("quiz.q2").option("c").advice
     assert not any(p.key == "quiz.quiz.q3" for p in result)
 
@@ -114,3 +115,12 @@ def test_every_phase_has_a_plan_and_keys_are_unique():
         result = proposals(prof)
         assert MIN_FOCUS <= len(result) <= MAX_FOCUS and len({p.key for p in result}) == len(result)
         assert all(p.title.nl and p.title.en and p.description.nl and p.finding.en and p.owner.en and p.target.nl for p in result)
+
+
+def test_an_unaware_organisation_also_hears_where_its_scores_stand():
+    prof = profile(skills=30, leadership=25, culture=26, own=75, estimate=72, customer=40)
+    result = generate(PlanInput(place(prof), [], [], [], scores={"skills": 30, "leadership": 25, "culture": 26}), INSTRUMENT)
+    keys = [p.key for p in result]
+    assert keys[0] == "mirror.gap" and "dimension.leadership" in keys
+    [leadership] = [p for p in result if p.key == "dimension.leadership"]
+    assert "25" in leadership.finding.nl and "60" in leadership.finding.nl
