@@ -236,10 +236,10 @@ def _demo_plan(round_, rng: random.Random, *, is_current: bool) -> None:
     if results.placement is None:
         return
     plan = plans.generate_plan(round_, results)
-    owners = ["Marieke van den Berg", "Teamleider Klantcontact", "Manager Wonen", "HR-adviseur"]
     for n, item in enumerate(plans.visible_items(plan)[:4]):
-        item.owner = owners[n % len(owners)]
-        item.due_on = round_.closes_on + timedelta(days=45 * (n + 1))
+        # As a director would: the suggested owner role becomes a person's role, the date stays.
+        item.owner = item.suggestion("owner", "nl") or None
+        item.due_on = item.suggested_due or round_.closes_on + timedelta(days=45 * (n + 1))
         item.status = ItemStatus.OPEN if is_current else ItemStatus.DONE if n < 2 else ItemStatus.IN_PROGRESS
     plan.is_published = not is_current
 

@@ -59,6 +59,8 @@ class Proposal:
     due_months: int = 3
     #: What it is about; two proposals on one theme become one focus area.
     theme: str = ""
+    #: The practice it proposes (usually the theme; a department's focus uses a dimension's).
+    practice: str = ""
     priority: int = 9
 
 
@@ -153,10 +155,10 @@ PRACTICE: dict[str, tuple[Text, Text, str, int]] = {
         "teams", 6),
     "training": (
         Text(nl="Train vaardigheden met echte klantsituaties", en="Train skills with real customer situations"),
-        Text(nl="Train medewerkers met klantcontact in de situaties uit de test die het vaakst misgaan (klachten, toezeggingen die niet "
-                "lukken) en in doorvragen: 'Waarmee kan ik u helpen?'. Oefen met voorbeelden uit de eigen organisatie.",
-             en="Train customer-facing staff in the situations from the quiz that go wrong most often (complaints, promises that can't be "
-                "kept) and in asking further: 'How can I help you?'. Practise with examples from your own organisation."),
+        Text(nl="Train medewerkers met klantcontact in de klantsituaties die in uw organisatie het vaakst misgaan, met echte "
+                "voorbeelden: een klacht aannemen, een toezegging die niet lukt, een vraag die niet bij de eigen afdeling hoort.",
+             en="Train customer-facing staff in the customer situations that go wrong most often in your organisation, with real "
+                "examples: taking a complaint, a promise that can't be kept, a question that belongs to another department."),
         "hr", 6),
     "customers": (
         Text(nl="Verbeter wat klanten het laagst waarderen", en="Improve what customers rate lowest"),
@@ -267,7 +269,7 @@ def _focus(key: str, theme: str, finding: Text, target: Text, priority: int, tit
            practice: str | None = None) -> Proposal:
     default_title, description, role, months = PRACTICE[practice or theme]
     return Proposal(key=key, title=title or default_title, description=description, finding=finding, owner=ROLE[role],
-                    target=target, due_months=months, theme=theme, priority=priority)
+                    target=target, due_months=months, theme=theme, priority=priority, practice=practice or theme)
 
 
 def generate(plan: PlanInput, instrument: Instrument) -> list[Proposal]:
@@ -489,12 +491,12 @@ def _quiz(plan: PlanInput, instrument: Instrument) -> list[Proposal]:
             "{share}% van de medewerkers koos bij “{question} …”: “{answer}”.",
             "{share}% of employees chose, for “{question} …”: “{answer}”.",
             share=round(share * 100), question=question.text, answer=option.text),
-            _t("Elk team heeft afspraken over deze situatie en past ze toe; klanten merken het in hun oordeel.",
-               "Every team has agreements on this situation and applies them; customers notice it in their rating."),
+            _t("Elk team heeft hierover afspraken gemaakt en kijkt na zes weken terug of ze werken.",
+               "Every team has made agreements on this and checks after six weeks whether they work."),
             7, title=Text(nl=f"Teamtraining: {situation} …", en=f"Team training: {situation_en} …"), practice="training")
         out.append(replace(proposal, description=_t(
-            "Bespreek in elk team deze situatie aan de hand van een echt voorbeeld: wat merkt de klant van onze aanpak, en wat "
-            "zou de klant het meest helpen? Spreek af hoe u het voortaan doet, en kijk na zes weken samen terug.",
-            "Discuss this situation in every team with a real example: what does the customer notice of our approach, and what "
-            "would help the customer most? Agree how you will do it from now on, and look back together after six weeks.")))
+            "Bespreek dit onderwerp in elk team aan de hand van een echt voorbeeld uit de afgelopen maand: wat merkte de klant "
+            "van onze aanpak, en wat had de klant het meest geholpen? Spreek af hoe u het voortaan doet.",
+            "Discuss this topic in every team with a real example from the past month: what did the customer notice of our "
+            "approach, and what would have helped the customer most? Agree how you will do it from now on.")))
     return out

@@ -67,7 +67,7 @@ def generate_plan(round_: Round, results: RoundResults) -> ActionPlan:
     for proposal in proposals:
         wanted.add(proposal.key)
         finding = _texts(proposal.finding)
-        earlier = unfinished.get(proposal.theme)
+        earlier = unfinished.get(proposal.theme) or unfinished.get(proposal.practice)
         if earlier is not None:
             # Reviewed, not copied: an unfinished action on the same theme continues here.
             finding = {
@@ -78,7 +78,7 @@ def generate_plan(round_: Round, results: RoundResults) -> ActionPlan:
             }
         texts = {"title": _texts(proposal.title), "description": _texts(proposal.description),
                  "finding": finding, "owner": _texts(proposal.owner), "target": _texts(proposal.target),
-                 "theme": proposal.theme,
+                 "theme": proposal.theme, "practice": proposal.practice,
                  # A suggestion, shown until the director sets a date of their own.
                  "due": _weekday(closed + timedelta(days=round(30.4 * proposal.due_months))).isoformat()}
         item = existing.get(proposal.key)
@@ -119,14 +119,19 @@ def carry_over(round_: Round, plan: ActionPlan | None, lang: str) -> tuple[list[
     if old_plan is None:
         return [], None
     current = visible_items(plan) if plan else []
-    themes = {(i.generated or {}).get("theme"): i for i in current if (i.generated or {}).get("theme")}
+    themes = {}
+    for i in current:  # a new item continues an old one on its theme, or when it proposes the same practice
+        for key in ("practice", "theme"):
+            if (i.generated or {}).get(key):
+                themes.setdefault((i.generated or {})[key], i)
     adopted = {(i.generated or {}).get("adopted_from"): i for i in current if (i.generated or {}).get("adopted_from")}
     out = []
     for item in visible_items(old_plan):
         if item.status is ItemStatus.DONE:
             continue
-        theme = (item.generated or {}).get("theme")
-        successor = adopted.get(item.id) or (themes.get(theme) if theme else None)
+        successor = adopted.get(item.id) or next(
+            (themes[v] for v in ((item.generated or {}).get("theme"), (item.generated or {}).get("practice")) if v in themes),
+            None)
         out.append(CarryOver(item, successor.text("title", lang) if successor else None))
     return out, previous.title
 
@@ -157,9 +162,12 @@ def _unfinished_before(round_: Round) -> tuple[dict, str | None]:
         return {}, None
     items = {}
     for item in visible_items(plan):
-        theme = (item.generated or {}).get("theme")
-        if theme and item.status is not ItemStatus.DONE:
-            items.setdefault(theme, item)
+        if item.status is ItemStatus.DONE:
+            continue
+        for key in ("theme", "practice"):
+            value = (item.generated or {}).get(key)
+            if value:
+                items.setdefault(value, item)
     return items, previous.title
 
 

@@ -125,7 +125,7 @@ class StatementRow:
     n: int
     dont_know: int
     tone: str  # strong / weak / ""
-    #: Shares of the answers, in %, in the customer-oriented direction: (disagree, neutral, agree).
+    #: Shares of the answers, in %, with the statement as asked: (disagree, neutral, agree).
     shares: tuple[int, int, int] | None = None
     shares_text: str = "—"
     #: Change since the previous round on the 1..5 scale, as shown; marked when beyond the noise.
@@ -339,7 +339,7 @@ def round_figures(results: RoundResults, lang: str, changes: Mapping | None = No
             key=r.section, title=next(s for s in inst.likert_sections if s.key == r.section).title.get(lang),
             k=r.k, n=r.n, value=value,
             # A negative alpha means the statements contradict each other: no number to read.
-            alpha=(_("n/a") if value < 0 else number(value, ALPHA_DIGITS)) if value is not None else "—",
+            alpha=(_("negative") if value < 0 else number(value, ALPHA_DIGITS)) if value is not None else "—",
             is_low=value is not None and value < ALPHA_LOW,
         ))
 

@@ -62,7 +62,7 @@ class ItemStat:
     n: int
     mean: float | None  # on the item's own scale (1–5, or 1–10 for the mirror)
     dont_know: int = 0
-    #: Agreement statements: (disagree, neutral, agree) in the customer-oriented direction.
+    #: Agreement statements: (disagree, neutral, agree) with the statement as it was asked.
     distribution: tuple[int, int, int] | None = None
 
     def disclosed(self, min_size: int) -> ItemStat:
@@ -210,7 +210,8 @@ def _item_stats(rows, instrument: Instrument, min_size: int) -> tuple[dict[str, 
             middle = (scale.min + scale.max) / 2
             low = sum(c for v, c in values.items() if v < middle)
             high = sum(c for v, c in values.items() if v > middle)
-            distribution = (high, valued - low - high, low) if reverse else (low, valued - low - high, high)
+            # As asked: for a reverse-keyed statement "agree" is the weak answer; the mean is turned.
+            distribution = (low, valued - low - high, high)
         per_item[key] = ItemStat(key, valued, total / valued if valued else None, count - valued,
                                  distribution).disclosed(min_size)
     return per_item, quiz_counts

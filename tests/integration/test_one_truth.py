@@ -154,7 +154,7 @@ def test_every_figure_is_the_same_on_page_pdf_csv_and_xlsx(app, client, auth, wo
     # statement is a 2,0 in the customer-oriented direction.
     reversed_row = next(row for s in f.sections for row in s.rows if row.key == LEADERSHIP_REVERSED)
     assert reversed_row.reverse and reversed_row.score == "2,0" and reversed_row.tone == "weak"
-    assert reversed_row.shares == (100, 0, 0)  # everyone agreed with a negative statement: 100 % "disagree"
+    assert reversed_row.shares == (0, 0, 100)  # as asked: everyone agreed with the negative statement
     assert f.phase in pdf_text and f.phase in page and table[("Fase", f.phase, "Iedereen")][1] == f.phase
 
 
