@@ -126,10 +126,11 @@ def deactivate_user(user: User) -> None:
     log.info("user deactivated id=%s", user.id)
 
 
-def send_invitation(user: User, *, context: str, inviter: User | None = None) -> None:
+def send_invitation(user: User, *, context: str, inviter: User | None = None, sender: str | None = None) -> None:
     """Email an invitation link, or a plain notice when the person already has an account.
 
-    ``context`` names what they were invited to (an organisation or consultancy name).
+    ``context`` names what they were invited to (an organisation or consultancy name);
+    ``sender`` is the consultancy that signs the mail (white-label), else the platform.
     """
     with force_locale(locale_for(user)):
         if user.has_password:
@@ -137,7 +138,7 @@ def send_invitation(user: User, *, context: str, inviter: User | None = None) ->
                 user.email,
                 _("You now have access to %(context)s in Klantspiegel", context=context),
                 "mail/added_to_tenant.txt",
-                user=user, context=context, inviter=inviter,
+                user=user, context=context, inviter=inviter, sender=sender,
                 login_url=url_for("accounts.login", _external=True),
             )
         else:
@@ -147,7 +148,7 @@ def send_invitation(user: User, *, context: str, inviter: User | None = None) ->
                 user.email,
                 _("Invitation to Klantspiegel: %(context)s", context=context),
                 "mail/invitation.txt",
-                user=user, context=context, inviter=inviter, days=days,
+                user=user, context=context, inviter=inviter, days=days, sender=sender,
                 accept_url=url_for("accounts.accept_invitation", token=token, _external=True),
                 private_when_mailed=("accept_url",),
             )

@@ -155,7 +155,7 @@ def remove_consultant(consultant_id: int):
 def resend_consultant_invitation(consultant_id: int):
     membership = scoped_get(ConsultantMembership, consultant_id)
     if ActionForm().validate_on_submit():
-        send_invitation(membership.user, context=g.consultancy.name, inviter=current_user)
+        send_invitation(membership.user, context=g.consultancy.name, inviter=current_user, sender=g.consultancy.name)
         db.session.commit()
         flash(_("The invitation to %(email)s has been sent again.", email=membership.user.email), "success")
     return redirect(url_for("consultancies.consultants"))

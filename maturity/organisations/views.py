@@ -276,7 +276,8 @@ def remove_person(membership_id: int):
 def resend_invitation(membership_id: int):
     membership = scoped_get(OrganisationMembership, membership_id)
     if ActionForm().validate_on_submit():
-        send_invitation(membership.user, context=g.org.name, inviter=current_user)
+        send_invitation(membership.user, context=g.org.name, inviter=current_user,
+                        sender=g.org.consultancy.name)
         db.session.commit()
         flash(_("The invitation to %(email)s has been sent again.", email=membership.user.email), "success")
     return redirect(url_for("organisations.people"))

@@ -56,7 +56,7 @@ def add_consultant(consultancy: Consultancy, name: str, email: str, *, inviter: 
     membership = ConsultantMembership(consultancy_id=consultancy.id, user_id=user.id, name=name.strip())
     db.session.add(membership)
     db.session.flush()
-    send_invitation(user, context=consultancy.name, inviter=inviter)
+    send_invitation(user, context=consultancy.name, inviter=inviter, sender=consultancy.name)
     log.info("consultant added consultancy=%s user=%s", consultancy.id, user.id)
     return membership
 
@@ -107,7 +107,7 @@ def add_member(org: Organisation, new: NewMember, *, inviter: User, notify: bool
     db.session.add(membership)
     db.session.flush()
     if notify:
-        send_invitation(user, context=org.name, inviter=inviter)
+        send_invitation(user, context=org.name, inviter=inviter, sender=org.consultancy.name)
     log.info("member added org=%s user=%s role=%s", org.id, user.id, new.role.value)
     return membership
 

@@ -121,3 +121,13 @@ def test_respondents_and_customers_see_the_client_not_the_platform(make_client, 
     page = make_client().get(f"/k/{round_.customer_token}/").get_data(as_text=True)
     header = page.split("</header>")[0]
     assert world.ours.org.name in header and "Klantspiegel" not in header
+
+
+def test_invitations_are_signed_by_the_consultancy(client, auth, world):
+    from ..conftest import outbox_messages
+
+    auth.login(world.ours.director)
+    client.submit(f"/o/{world.ours.org.slug}/people", {
+        "name": "Nieuwe Collega", "email": "nieuw@example.nl", "department": "", "role": "employee"})
+    [mail] = [m for m in outbox_messages() if m.recipient == "nieuw@example.nl"]
+    assert mail.body_text.rstrip().endswith(world.ours.consultancy.name)
