@@ -186,10 +186,12 @@ def _store_response(round_: Round, instrument, department: str | None, answers: 
 
 
 def eligible_members(round_: Round):
-    """Employees and directors of the organisation in the round's departments."""
+    """The employees of the organisation in the round's departments. Directors answer only
+    when they choose to (``invite_self``): they are not counted as respondents by default, and
+    a director who answers knows one of the answers behind every figure."""
     query = sa.select(OrganisationMembership).where(
         OrganisationMembership.organisation_id == round_.organisation_id,
-        OrganisationMembership.role.in_([OrgRole.EMPLOYEE, OrgRole.DIRECTOR]),
+        OrganisationMembership.role == OrgRole.EMPLOYEE,
     )
     if round_.department_ids:
         query = query.where(OrganisationMembership.department_id.in_(round_.department_ids))
@@ -215,6 +217,23 @@ def invite_employees(round_: Round) -> int:
         _mail_invitation(invitation, "mail/round_invitation.txt")
     log.info("round %s: %s invited", round_.id, len(members))
     return len(members)
+
+
+def invite_self(round_: Round, user_id: int) -> Invitation:
+    """A director who wants to answer too: their own invitation (no mail; they are here)."""
+    if not round_.is_open:
+        raise RoundStateError("not open")
+    invitation = db.session.scalar(sa.select(Invitation).where(
+        Invitation.round_id == round_.id, Invitation.user_id == user_id))
+    if invitation is None:
+        membership = db.session.scalar(sa.select(OrganisationMembership).where(
+            OrganisationMembership.organisation_id == round_.organisation_id, OrganisationMembership.user_id == user_id))
+        invitation = Invitation(round_id=round_.id, organisation_id=round_.organisation_id, user_id=user_id,
+                                department_id=membership.department_id if membership else None, invited_at=utcnow())
+        db.session.add(invitation)
+        db.session.flush()
+        log.info("round %s: a director chose to answer", round_.id)
+    return invitation
 
 
 def send_reminders(round_: Round, *, now: datetime | None = None) -> int:

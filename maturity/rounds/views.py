@@ -8,7 +8,7 @@ from datetime import timedelta
 import segno
 import sqlalchemy as sa
 from flask import Response as HttpResponse
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -148,6 +148,28 @@ def close(round_id: int):
 def invite(round_id: int):
     return _action(round_id, services.invite_employees, _("%(n)s people have been invited."),
                    _("Invitations can only be sent while the round is open."))
+
+
+@bp.route("/<int:round_id>/answer-myself", methods=["POST"])
+@roles_required(*MANAGERS)
+def answer_myself(round_id: int):
+    """A director who wants to answer too gets an invitation and goes straight to it."""
+    from flask_login import current_user
+
+    from . import links
+
+    round_ = scoped_get(Round, round_id)  # a foreign round is 404 before anything else
+    if g.role != DIRECTOR:
+        abort(403)  # consultants are not members of the organisation
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("rounds.detail", round_id=round_.id))
+    try:
+        invitation = services.invite_self(round_, current_user.id)
+    except services.RoundStateError:
+        flash(_("Only an open round can be answered."), "error")
+        return redirect(url_for("rounds.detail", round_id=round_.id))
+    db.session.commit()
+    return redirect(url_for("respond_link.open_link", token=links.invitation_token(invitation.id, invitation.nonce)))
 
 
 @bp.route("/<int:round_id>/remind", methods=["POST"])

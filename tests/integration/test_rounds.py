@@ -83,9 +83,14 @@ def test_director_creates_opens_and_invites(client, auth, world):
     client.submit(f"/o/{org}/rounds/{round_.id}/open")
     client.submit(f"/o/{org}/rounds/{round_.id}/invite")
     invited = db.session.scalars(sa.select(Invitation).where(Invitation.round_id == round_.id)).all()
-    assert {i.user_id for i in invited} == {world.ours.director.id, world.ours.employee.id}
+    # Employees are invited; the director is not counted unless the director chooses to answer.
+    assert {i.user_id for i in invited} == {world.ours.employee.id}
     page = client.get(f"/o/{org}/rounds/{round_.id}").get_data(as_text=True)
-    assert "0 van 2" in page or "van 2 uitgenodigden" in page
+    assert "van 1 uitgenodigden" in page and "Zelf de vragenlijst invullen" in page
+    response = client.submit(f"/o/{org}/rounds/{round_.id}/answer-myself")
+    assert response.status_code == 302 and response.location.startswith("/r/")
+    assert db.session.scalar(sa.select(sa.func.count()).where(
+        Invitation.round_id == round_.id, Invitation.user_id == world.ours.director.id)) == 1
     assert "/k/" + round_.customer_token in page
     assert client.get(f"/o/{org}/rounds/{round_.id}/customer-qr.svg").mimetype == "image/svg+xml"
 
@@ -248,10 +253,11 @@ def test_stored_data_does_not_link_answers_to_people(app, world, open_round):
 
 def test_reminders_skip_finished_and_opted_out_people(app, world, open_round):
     extra = member(world.ours.org, department=world.ours.department)
+    finished = member(world.ours.org, department=world.ours.department)
     services.invite_employees(open_round)
     invitations = {i.user_id: i for i in db.session.scalars(sa.select(Invitation))}
     invitations[extra.id].has_opted_out_of_reminders = True
-    invitations[world.ours.director.id].submitted_at = services.utcnow()
+    invitations[finished.id].submitted_at = services.utcnow()
     with app.test_request_context():
         assert services.send_reminders(open_round) == 1
         assert services.send_reminders(open_round) == 0  # not twice within two days
@@ -267,6 +273,7 @@ def test_respondent_can_opt_out_of_reminders(make_client, world, open_round):
 
 
 def test_remind_command_for_cron(app, world, open_round):
+    member(world.ours.org, department=world.ours.department)
     services.invite_employees(open_round)
     result = app.test_cli_runner().invoke(args=["remind"])
     assert result.exit_code == 0 and "2 reminders" in result.output
@@ -279,7 +286,8 @@ def test_response_rates_per_department_show_counts_only(client, auth, world, ope
     member(world.ours.org, department=small)
     member(world.ours.org, department=small)
     member(world.ours.org)
-    member(world.ours.org)  # with the director, 3 without a department: 5 counted together
+    member(world.ours.org)
+    member(world.ours.org)  # 3 without a department: with the small department, 5 counted together
     services.invite_employees(open_round)
     auth.login(world.ours.director)
     html = client.get(f"/o/{world.ours.org.slug}/rounds/{open_round.id}").get_data(as_text=True)
