@@ -109,13 +109,7 @@ class CarryOver:
 def carry_over(round_: Round, plan: ActionPlan | None, lang: str) -> tuple[list[CarryOver], str | None]:
     """The previous round's unfinished actions for the director to review: each is continued
     here (on the same theme, or adopted) or deliberately not."""
-    from ..rounds.models import RoundStatus
-
-    previous = db.session.scalar(
-        sa.select(Round).where(Round.organisation_id == round_.organisation_id, Round.status == RoundStatus.CLOSED,
-                               Round.id != round_.id, Round.opens_on <= round_.opens_on)
-        .order_by(Round.opens_on.desc(), Round.id.desc()).limit(1))
-    old_plan = plan_for(previous) if previous is not None else None
+    old_plan, previous_title = _previous_plan(round_)
     if old_plan is None:
         return [], None
     current = visible_items(plan) if plan else []
@@ -133,7 +127,7 @@ def carry_over(round_: Round, plan: ActionPlan | None, lang: str) -> tuple[list[
             (themes[v] for v in ((item.generated or {}).get("theme"), (item.generated or {}).get("practice")) if v in themes),
             None)
         out.append(CarryOver(item, successor.text("title", lang) if successor else None))
-    return out, previous.title
+    return out, previous_title
 
 
 def adopt_item(plan: ActionPlan, earlier: ActionItem, lang: str) -> ActionItem:
@@ -150,14 +144,8 @@ def _weekday(day: date) -> date:
 
 
 def _unfinished_before(round_: Round) -> tuple[dict, str | None]:
-    """The previous published round's unfinished plan items, by theme, and its title."""
-    from ..rounds.models import RoundStatus
-
-    previous = db.session.scalar(
-        sa.select(Round).where(Round.organisation_id == round_.organisation_id, Round.status == RoundStatus.CLOSED,
-                               Round.id != round_.id, Round.opens_on <= round_.opens_on)
-        .order_by(Round.opens_on.desc(), Round.id.desc()).limit(1))
-    plan = plan_for(previous) if previous is not None else None
+    """The previous published round's unfinished plan items, by theme and practice, and its title."""
+    plan, previous_title = _previous_plan(round_)
     if plan is None:
         return {}, None
     items = {}
@@ -168,7 +156,20 @@ def _unfinished_before(round_: Round) -> tuple[dict, str | None]:
             value = (item.generated or {}).get(key)
             if value:
                 items.setdefault(value, item)
-    return items, previous.title
+    return items, previous_title
+
+
+def _previous_plan(round_: Round) -> tuple[ActionPlan | None, str | None]:
+    """The plan of the organisation's published round before ``round_``, and that round's title."""
+    from ..rounds.models import RoundStatus
+
+    previous = db.session.scalar(
+        sa.select(Round).where(Round.organisation_id == round_.organisation_id, Round.status == RoundStatus.CLOSED,
+                               Round.id != round_.id, Round.opens_on <= round_.opens_on)
+        .order_by(Round.opens_on.desc(), Round.id.desc()).limit(1))
+    if previous is None:
+        return None, None
+    return plan_for(previous), previous.title
 
 
 def set_commentary(plan: ActionPlan, text: str | None) -> None:
