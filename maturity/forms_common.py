@@ -22,7 +22,8 @@ def max_length(n: int):
 
 
 def strip(value):
-    return value.strip() if isinstance(value, str) else value
+    """Trim, and drop NUL characters: PostgreSQL cannot store them in text."""
+    return value.replace("\x00", "").strip() if isinstance(value, str) else value
 
 
 class StrongPassword:

@@ -386,6 +386,7 @@ GARBAGE = {
     "direction": "sideways", "locale": "xx", "next": "//evil.example", "content": "%%%not-base64%%%",
     "primary_color": "javascript:alert(1)", "quiz.q1": "z", "leadership.l1": "99", "comment": "c" * 9000,
     "password": "", "confirm": "x", "current_password": "", "website": "",
+    "commentary": "toelichting\x00" + "x" * 50, "emails": "klant@example.nl\x00\nnog@example.nl",
 }
 
 
