@@ -35,6 +35,14 @@ class CommentaryForm(FlaskForm):
     submit = SubmitField(_l("Save the commentary"))
 
 
+class StopForm(FlaskForm):
+    """The decision not to continue an unfinished action of the previous round, with the reason."""
+
+    reason = StringField(_l("Why not continue it?"), validators=[required(), max_length(300)], filters=[strip],
+                         description=_l("For example: replaced by another approach, or no longer relevant."))
+    submit = SubmitField(_l("Stop this action"))
+
+
 class MoveForm(FlaskForm):
     direction = HiddenField(validators=[required()])
 

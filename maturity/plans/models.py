@@ -71,6 +71,8 @@ class ActionItem(db.Model):
     position: so.Mapped[int] = so.mapped_column(default=0)
     #: A generated item the director removed; kept so that regenerating does not bring it back.
     is_removed: so.Mapped[bool] = so.mapped_column(default=False)
+    #: Not continued in the next round's plan, and why: the director's recorded decision.
+    stop_reason: so.Mapped[str | None] = so.mapped_column(sa.String(300))
     created_at: so.Mapped[datetime] = created_at_column()
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

@@ -105,10 +105,15 @@ class CarryOver:
     #: The title of this plan's item that continues it (same theme, or adopted); None: not continued.
     continued_in: str | None
 
+    @property
+    def stop_reason(self) -> str | None:
+        """Why the director decided not to continue it; None while undecided."""
+        return None if self.continued_in else self.item.stop_reason
+
 
 def carry_over(round_: Round, plan: ActionPlan | None, lang: str) -> tuple[list[CarryOver], str | None]:
     """The previous round's unfinished actions for the director to review: each is continued
-    here (on the same theme, or adopted) or deliberately not."""
+    here (on the same theme, or adopted) or deliberately stopped, with a reason."""
     old_plan, previous_title = _previous_plan(round_)
     if old_plan is None:
         return [], None
@@ -135,7 +140,14 @@ def adopt_item(plan: ActionPlan, earlier: ActionItem, lang: str) -> ActionItem:
     item = add_item(plan, title=earlier.text("title", lang), description=earlier.text("description", lang),
                     owner=earlier.owner, due_on=None)
     item.generated = {"adopted_from": earlier.id}
+    earlier.stop_reason = None
     return item
+
+
+def stop_item(earlier: ActionItem, reason: str) -> None:
+    """Record the decision not to continue an unfinished action of the previous round."""
+    earlier.stop_reason = reason.strip()[:300] or None
+    log.info("plan item stopped item=%s", earlier.id)
 
 
 def _weekday(day: date) -> date:
@@ -150,7 +162,7 @@ def _unfinished_before(round_: Round) -> tuple[dict, str | None]:
         return {}, None
     items = {}
     for item in visible_items(plan):
-        if item.status is ItemStatus.DONE:
+        if item.status is ItemStatus.DONE or item.stop_reason:
             continue
         for key in ("theme", "practice"):
             value = (item.generated or {}).get(key)

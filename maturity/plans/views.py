@@ -11,7 +11,7 @@ from ..results.services import round_results
 from ..rounds.models import Round
 from ..tenancy.access import CONSULTANT, DIRECTOR, EMPLOYEE, organisation_blueprint, roles_required, scoped_get
 from . import services
-from .forms import ActionForm, CommentaryForm, ItemForm, MoveForm, NewItemForm
+from .forms import ActionForm, CommentaryForm, ItemForm, MoveForm, NewItemForm, StopForm
 from .models import ActionItem, ItemStatus
 
 bp = organisation_blueprint("plans", __name__, "/rounds/<int:round_id>/plan")
@@ -41,7 +41,8 @@ def page(round_id: int):
     return render_template(
         "plans/page.html", round=round_, plan=plan, items=services.visible_items(plan) if plan else [], lang=lang,
         carried=carried, carried_from=carried_from,
-        action_form=ActionForm(), new_form=NewItemForm(), move_form=MoveForm(), results=round_results(round_),
+        action_form=ActionForm(), new_form=NewItemForm(), move_form=MoveForm(), stop_form=StopForm(),
+        results=round_results(round_),
         commentary_form=CommentaryForm(data={"commentary": plan.commentary if plan else ""}),
     )
 
@@ -111,6 +112,27 @@ def adopt_item(round_id: int, item_id: int):
         db.session.commit()
         flash(_("The action continues in this plan."), "success")
     return redirect(url_for("plans.page", round_id=round_id))
+
+
+@bp.route("/stop/<int:item_id>", methods=["POST"])
+@roles_required(*MANAGERS)
+def stop_item(round_id: int, item_id: int):
+    """Record that an unfinished action of the previous round is deliberately not continued."""
+    round_ = scoped_get(Round, round_id)
+    plan = services.plan_for(round_) or abort(404)
+    earlier = scoped_get(ActionItem, item_id)
+    carried, _title = services.carry_over(round_, plan, get_locale().language)
+    if not any(c.item.id == earlier.id and c.continued_in is None for c in carried):
+        abort(404)
+    form = StopForm()
+    if form.validate_on_submit():
+        services.stop_item(earlier, form.reason.data)
+        db.session.commit()
+        flash(_("Recorded: this action is not continued. The report says why."), "success")
+    else:
+        flash(_("Not recorded: %(error)s", error="; ".join(str(e) for e in form.reason.errors)
+                or _("the page had expired, please try again")), "error")
+    return redirect(url_for("plans.page", round_id=round_id) + "#carried")
 
 
 @bp.route("/items", methods=["POST"])

@@ -83,7 +83,8 @@ def round_points(rounds: list[Round], *, with_items: bool = False) -> list[Round
         if point.is_shown:
             # The same aggregates, disclosure, departments and rule as the results page: one phase.
             stats = {d: disclose_stats(raw[d], r.min_group_size) for d in DIMENSIONS}
-            customer = disclose_stats(customer, r.min_group_size) if n_customers >= r.min_group_size else None
+            min_customers = max(r.min_customer_group_size, r.min_group_size)
+            customer = disclose_stats(customer, min_customers) if n_customers >= min_customers else None
             point.profile = GroupProfile(mirror_customer=customer, **stats)
             shown = departments_of(r.id, r.min_group_size, n, stats, departments.get(r.id, []))
             point.phase = place(point.profile, thresholds_for(r), shown_cultures(shown)).phase

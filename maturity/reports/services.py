@@ -53,7 +53,8 @@ def report_context(round_: Round, results: RoundResults) -> dict:
                   f"{format_date(round_.closed_at.date() if round_.closed_at else round_.closes_on, 'long')}",
         "date": format_date(utcnow(), "long"), "is_shown": results.is_shown, "n_responses": results.n_responses,
         "n_invited": results.n_invited, "n_customers": results.n_customers, "min_size": results.min_size,
-        "min_comment_size": results.min_comment_size, "instrument_version": inst.version,
+        "min_comment_size": max(results.min_comment_size, results.min_customer_size),
+        "min_customer_size": results.min_customer_size, "instrument_version": inst.version,
         "response_rate": round(100 * results.n_responses / results.n_invited) if results.n_invited else None,
         "too_few": too_few,
         "is_provisional": False,
@@ -158,7 +159,9 @@ def _progress_context(progress, lang: str, continued: dict | None = None) -> dic
                      # What the new plan does with an unfinished action: continued, or not.
                      "next": "" if i.status.value == "done" else (
                          _("continues in: %(title)s", title=(continued or {}).get(i.id))
-                         if (continued or {}).get(i.id) else _("not (yet) in the new plan"))}
+                         if (continued or {}).get(i.id)
+                         else _("stopped: %(reason)s", reason=i.stop_reason) if i.stop_reason
+                         else _("not (yet) decided"))}
                     for i in progress.carried],
     }
 

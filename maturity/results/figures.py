@@ -178,6 +178,7 @@ class RoundFigures:
     n_customers: int
     min_size: int
     min_comment_size: int
+    min_customer_size: int
     is_shown: bool
     response_rate: int | None
     phase: str | None = None
@@ -211,7 +212,8 @@ def round_figures(results: RoundResults, lang: str, changes: Mapping | None = No
     changes = changes or {}
     base = dict(
         lang=lang, n_responses=results.n_responses, n_invited=results.n_invited, n_customers=results.n_customers,
-        min_size=results.min_size, min_comment_size=results.min_comment_size, is_shown=results.is_shown,
+        min_size=results.min_size, min_comment_size=max(results.min_comment_size, results.min_customer_size),
+        min_customer_size=results.min_customer_size, is_shown=results.is_shown,
         response_rate=round(100 * results.n_responses / results.n_invited) if results.n_invited else None,
         responses_text=ngettext("%(num)d employee response", "%(num)d employee responses", results.n_responses),
         customers_text=ngettext("%(num)d customer response", "%(num)d customer responses", results.n_customers)
@@ -249,7 +251,7 @@ def round_figures(results: RoundResults, lang: str, changes: Mapping | None = No
     else:
         headline = _("There are too few customer responses (%(n)s of at least %(min)s) to compare the self-image "
                      "with the customers' view. Share the customer link to complete the mirror.",
-                     n=results.n_customers, min=results.min_size)
+                     n=results.n_customers, min=results.min_customer_size)
 
     mirror = []
     for m in results.mirror:
@@ -364,7 +366,7 @@ def round_figures(results: RoundResults, lang: str, changes: Mapping | None = No
         phase=phase_name(placement.phase), gloss=phase_gloss(placement.phase, _),
         provisional=None if placement.has_mirror else _(
             "Provisional: with %(n)s customer responses (at least %(min)s are needed) the self-image could not be "
-            "checked against what customers say.", n=results.n_customers, min=results.min_size),
+            "checked against what customers say.", n=results.n_customers, min=results.min_customer_size),
         reasons=tuple(explain(placement, _, number)), next_steps=tuple(explain_next(placement, _, number)),
         dims=tuple(dims), headline=headline, has_mirror=cust is not None and est is not None, mirror=tuple(mirror),
         mirror_overall=(

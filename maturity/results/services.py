@@ -123,6 +123,8 @@ class RoundResults:
     n_customers_personal: int
     min_size: int
     min_comment_size: int
+    #: The customer mirror's own minimum (at least ``min_size``).
+    min_customer_size: int
     profile: GroupProfile
     placement: Placement | None
     bands: dict[str, int]
@@ -140,7 +142,7 @@ class RoundResults:
 
     @property
     def has_customers(self) -> bool:
-        return self.n_customers >= self.min_size
+        return self.n_customers >= self.min_customer_size
 
     @property
     def are_comments_shown(self) -> bool:
@@ -338,6 +340,7 @@ def round_results(round_: Round) -> RoundResults:
         raise ResultsNotPublished(round_.id)
     instrument = load_instrument(round_.instrument_version)
     min_size = round_.min_group_size
+    min_customers = max(round_.min_customer_group_size, min_size)
     n, raw_dims = dimension_stats([round_.id]).get(round_.id, (0, dict.fromkeys(EMPLOYEE_DIMENSIONS)))
     dims = {d: disclose_stats(stats, min_size) for d, stats in raw_dims.items()}
     n_customers, customer = customer_stats([round_.id]).get(round_.id, (0, None))
@@ -347,7 +350,7 @@ def round_results(round_: Round) -> RoundResults:
     profile = GroupProfile(
         skills=dims["skills"], leadership=dims["leadership"], culture=dims["culture"],
         mirror_self=dims["mirror_self"], mirror_estimate=dims["mirror_estimate"],
-        mirror_customer=disclose_stats(customer, min_size) if n_customers >= min_size else None,
+        mirror_customer=disclose_stats(customer, min_customers) if n_customers >= min_customers else None,
     )
     bands = dict(db.session.execute(
         sa.select(Response.band, sa.func.count()).where(Response.round_id == round_.id).group_by(Response.band)
@@ -355,7 +358,7 @@ def round_results(round_: Round) -> RoundResults:
 
     per_item, quiz_counts = _item_stats(_item_rows(round_.id), instrument, min_size)
     customer_items = {
-        key: ItemStat(key, int(valued), (float(total) / valued) if valued else None, count - valued).disclosed(min_size)
+        key: ItemStat(key, int(valued), (float(total) / valued) if valued else None, count - valued).disclosed(min_customers)
         for key, count, valued, total in _customer_item_rows(round_.id)
     }
 
@@ -381,14 +384,14 @@ def round_results(round_: Round) -> RoundResults:
     for item in instrument.mirror.items:
         own = per_item.get(item.answer_key("self"), ItemStat(item.answer_key("self"), 0, None))
         est = per_item.get(item.answer_key("estimate"), ItemStat(item.answer_key("estimate"), 0, None))
-        cust = customer_items.get(item.answer_key("customer")) if n_customers >= min_size else None
+        cust = customer_items.get(item.answer_key("customer")) if n_customers >= min_customers else None
         # From the marks as shown (one decimal), so the column adds up for the reader.
         gap = (shown_difference(own.mean, cust.mean, MARK_DIGITS)
                if (cust and cust.mean is not None and own.mean is not None) else None)
         mirror.append(MirrorItemResult(item.key, own, est, cust, gap, gap is not None and abs(gap) >= TOPIC_GAP_MARKS))
 
     comments = None
-    if n_customers >= round_.min_comment_group_size:
+    if n_customers >= max(round_.min_comment_group_size, min_customers):
         comments = list(db.session.scalars(
             sa.select(CustomerResponse.comment).where(
                 CustomerResponse.round_id == round_.id, CustomerResponse.comment.is_not(None)
@@ -398,7 +401,8 @@ def round_results(round_: Round) -> RoundResults:
     departments = departments_of(round_.id, min_size, n, dims)
     results = RoundResults(
         round_id=round_.id, instrument=instrument, n_responses=n, n_invited=n_invited, n_customers=n_customers,
-        n_customers_personal=n_customers_personal, min_size=min_size, min_comment_size=round_.min_comment_group_size, profile=profile,
+        n_customers_personal=n_customers_personal, min_size=min_size, min_comment_size=round_.min_comment_group_size,
+        min_customer_size=min_customers, profile=profile,
         placement=place(profile, thresholds_for(round_), shown_cultures(departments)) if n >= min_size else None,
         bands=bands if n >= min_size else {}, quiz=quiz, likert=likert,
         mirror=mirror, departments=departments, comments=comments,
@@ -424,12 +428,16 @@ def check_disclosure(r: RoundResults) -> None:
         if stats is not None:
             need(stats.n, d)
     if r.profile.mirror_customer is not None:
-        need(r.n_customers, "customer mirror")
+        need(r.n_customers, "customer mirror", r.min_customer_size)
+        need(r.profile.mirror_customer.n, "mirror_customer", r.min_customer_size)
     for stat in [s for items in r.likert.values() for s in items] + [
-        s for m in r.mirror for s in (m.self_, m.estimate, m.customer) if s is not None
+        s for m in r.mirror for s in (m.self_, m.estimate) if s is not None
     ]:
         if stat.mean is not None or stat.distribution is not None:
             need(stat.n, stat.key)
+    for stat in [m.customer for m in r.mirror if m.customer is not None]:
+        if stat.mean is not None or stat.distribution is not None:
+            need(stat.n, stat.key, r.min_customer_size)
     for m in r.mirror:
         if m.gap is not None and (m.self_.mean is None or m.customer is None or m.customer.mean is None):
             problems.append(f"gap of {m.key} without both sides")
@@ -456,7 +464,7 @@ def check_disclosure(r: RoundResults) -> None:
         if rel.alpha is not None:
             need(rel.n, f"alpha {rel.section}")
     if r.comments is not None:
-        need(r.n_customers, "comments", r.min_comment_size)
+        need(r.n_customers, "comments", max(r.min_comment_size, r.min_customer_size))
     if problems:
         raise DisclosureError("; ".join(problems))
 

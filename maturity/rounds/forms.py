@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectMultipleField, StringField, SubmitField, TextAreaField, ValidationError, widgets
-from wtforms.validators import NumberRange
+from wtforms.validators import NumberRange, Optional
 
 from ..forms_common import max_length, required, strip
 
@@ -27,6 +27,12 @@ class RoundForm(FlaskForm):
         _l("Minimum number of responses before comments are shown"), default=10,
         validators=[required(), NumberRange(min=3, max=100, message=_l("Choose a number from %(min)s to %(max)s."))],
     )
+    min_customer_group_size = IntegerField(
+        _l("Minimum number of customer responses"), default=5,
+        validators=[Optional(), NumberRange(min=3, max=100, message=_l("Choose a number from %(min)s to %(max)s."))],
+        description=_l("The customer mirror is shown from this number of customer responses on; "
+                       "empty means the minimum group size."),
+    )
     departments = MultiCheckboxField(_l("Departments taking part"), coerce=int,
                                      description=_l("Tick none to invite everyone."))
     submit = SubmitField(_l("Save round"))
@@ -40,6 +46,10 @@ class RoundForm(FlaskForm):
             raise ValidationError(_l("The closing date must be on or after the opening date."))
 
     def validate_min_comment_group_size(self, field):
+        if self.min_group_size.data and field.data is not None and field.data < self.min_group_size.data:
+            raise ValidationError(_l("Must be at least the minimum group size for scores."))
+
+    def validate_min_customer_group_size(self, field):
         if self.min_group_size.data and field.data is not None and field.data < self.min_group_size.data:
             raise ValidationError(_l("Must be at least the minimum group size for scores."))
 

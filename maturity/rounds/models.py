@@ -53,6 +53,9 @@ class Round(db.Model):
     #: Aggregates resting on fewer responses are suppressed. Fixed once the round opens.
     min_group_size: so.Mapped[int] = so.mapped_column(default=5)
     min_comment_group_size: so.Mapped[int] = so.mapped_column(default=10)
+    #: The customer mirror's own minimum: customers invited by name need the same protection as
+    #: employees, and a mirror from very few customers decides nothing. At least min_group_size.
+    min_customer_group_size: so.Mapped[int] = so.mapped_column(default=5, server_default="5")
     status: so.Mapped[RoundStatus] = so.mapped_column(enum_type(RoundStatus, "round_status"), default=RoundStatus.DRAFT)
     #: Empty means every department takes part.
     department_ids: so.Mapped[list[int]] = so.mapped_column(sa.JSON, default=list)

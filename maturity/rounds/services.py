@@ -54,6 +54,7 @@ class RoundSettings:
     closes_on: date
     min_group_size: int = 5
     min_comment_group_size: int = 10
+    min_customer_group_size: int | None = None  # None: the round's minimum group size
     department_ids: tuple[int, ...] = ()
 
 
@@ -76,6 +77,7 @@ def update_round(round_: Round, settings: RoundSettings) -> None:
     if not round_.is_draft and (
         settings.min_group_size != round_.min_group_size
         or settings.min_comment_group_size != round_.min_comment_group_size
+        or _customer_minimum(settings) != round_.min_customer_group_size
     ):
         # Changing the minimum after responses arrive could expose a small group.
         raise RoundStateError("minimum fixed")
@@ -87,7 +89,13 @@ def _apply(round_: Round, s: RoundSettings) -> None:
     round_.title = s.title.strip()
     round_.opens_on, round_.closes_on = s.opens_on, s.closes_on
     round_.min_group_size, round_.min_comment_group_size = s.min_group_size, s.min_comment_group_size
+    round_.min_customer_group_size = _customer_minimum(s)
     round_.department_ids = sorted(set(s.department_ids))
+
+
+def _customer_minimum(s: RoundSettings) -> int:
+    # Customers invited by name are protected like employees: never below the round's minimum.
+    return max(s.min_customer_group_size or s.min_group_size, s.min_group_size)
 
 
 def copy_round(source: Round) -> Round:
@@ -97,6 +105,7 @@ def copy_round(source: Round) -> Round:
     settings = RoundSettings(
         title=_("%(title)s (copy)", title=source.title)[:120], opens_on=start, closes_on=start + timedelta(days=length),
         min_group_size=source.min_group_size, min_comment_group_size=source.min_comment_group_size,
+        min_customer_group_size=source.min_customer_group_size,
         department_ids=tuple(source.department_ids or ()),
     )
     org = db.session.get(Organisation, source.organisation_id)

@@ -37,6 +37,7 @@ def _settings(form: RoundForm) -> services.RoundSettings:
     return services.RoundSettings(
         title=form.title.data, opens_on=form.opens_on.data, closes_on=form.closes_on.data,
         min_group_size=form.min_group_size.data, min_comment_group_size=form.min_comment_group_size.data,
+        min_customer_group_size=form.min_customer_group_size.data,
         department_ids=tuple(form.departments.data or ()),
     )
 

@@ -206,3 +206,34 @@ def test_alpha_in_sql_matches_the_pure_function(app, world):
         assert expected is not None
         assert computed[section.key].alpha == pytest.approx(expected, abs=1e-9)
     assert computed["leadership"].n == 60 and computed["culture"].n == 54  # the 6 "…7" respondents left out
+
+
+@pytest.mark.parametrize("minimum, shown", [(6, True), (8, False)])
+def test_the_customer_mirror_has_its_own_minimum(app, client, auth, world, minimum, shown):
+    from maturity.results.services import round_results
+
+    round_ = _fill(app, world, {"Wonen": 6}, customers=6, close=False)
+    round_.min_customer_group_size = minimum
+    with app.test_request_context():
+        services.close_round(round_)
+        results = round_results(round_)
+    assert results.has_customers is shown
+    assert (results.profile.mirror_customer is not None) is shown
+    assert all((m.customer is not None) is shown for m in results.mirror)
+    auth.login(world.ours.director)
+    html = client.get(_url(world, round_)).get_data(as_text=True)
+    assert ("Voorlopig: met 6 klantreacties (er zijn er minstens 8 nodig)" in html) is not shown
+
+
+def test_the_customer_minimum_is_never_below_the_round_minimum(app, client, auth, world):
+    auth.login(world.ours.director)
+    url = f"/o/{world.ours.org.slug}/rounds/new"
+    form = {"title": "Meting", "opens_on": date.today().isoformat(), "closes_on": (date.today() + timedelta(days=9)).isoformat(),
+            "min_group_size": "6", "min_customer_group_size": "4", "min_comment_group_size": "10"}
+    response = client.submit(url, form)
+    assert response.status_code == 400
+    assert "Moet minstens zo groot zijn als de minimale groepsgrootte voor scores." in response.get_data(as_text=True)
+    form.update(min_customer_group_size="12")
+    assert client.submit(url, form).status_code == 302
+    from maturity.rounds.models import Round
+    assert db.session.scalar(sa.select(Round.min_customer_group_size).where(Round.title == "Meting")) == 12
