@@ -250,3 +250,23 @@ def test_the_director_reviews_what_is_still_open_from_the_previous_round(app, cl
     page = client.get(base).get_data(as_text=True)
     assert "Gaat verder in: Klantpanel opzetten" in page
     assert client.submit(f"{base}adopt/{mine.id}").status_code == 404  # not twice
+
+
+def test_the_contents_stay_on_the_cover_and_the_key_findings_on_one_page_after_the_longest_commentary(
+        app, client, auth, world):
+    from maturity.results.services import round_results
+
+    from maturity.plans import services as plan_services
+
+    round_ = _fill(app, world, {"Wonen": 6}, customers=6)
+    plan = plan_services.generate_plan(round_, round_results(round_))
+    plan_services.set_commentary(plan, "\n\n".join(["Een alinea van de adviseur over wat opvalt en wat nu moet. " * 5] * 10)[:3000])
+    db.session.commit()
+    auth.login(world.ours.director)
+    reader = PdfReader(io.BytesIO(client.get(f"/o/{world.ours.org.slug}/rounds/{round_.id}/report.pdf").data))
+    pages = [" ".join(p.extract_text().split()) for p in reader.pages]
+    assert "inhoud" in pages[0].lower() and "Actieplan" in pages[0] and "Bijlage: methode" in pages[0]
+    findings = [i for i, text in enumerate(pages) if "Belangrijkste bevindingen" in text]
+    assert findings == [1]
+    # The findings come before the commentary, whole, on the summary page.
+    assert pages[1].index("Belangrijkste bevindingen") < pages[1].index("Toelichting van")
