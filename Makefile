@@ -10,7 +10,9 @@ STAMP  := $(VENV)/.installed
 run: setup db
 	@$(FLASK) demo --if-empty
 	@echo "Klantspiegel runs on http://127.0.0.1:5000  (Ctrl+C stops it)"
-	@$(FLASK) run --host 127.0.0.1 --port 5000
+	@# The worker (mail, reports, schedule) runs beside the web server, on the embedded SQLite queue.
+	@$(FLASK) worker >instance/worker.log 2>&1 & WORKER=$$!; trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
+		$(FLASK) run --host 127.0.0.1 --port 5000
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)

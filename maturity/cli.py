@@ -35,41 +35,54 @@ def register(app: Flask) -> None:
 
     @app.cli.command("remind")
     def remind() -> None:
-        """Send due reminders for every open round (run daily from cron). Links in the mails
-        use BASE_URL (e.g. https://klantspiegel.example.nl)."""
-        from flask import current_app
+        """Send due reminders for every open round now (the worker does this daily). Links in
+        the mails use BASE_URL (e.g. https://klantspiegel.example.nl)."""
+        from .tasks.jobs import send_due_reminders
 
-        from .rounds.models import Round, RoundStatus
-        from .rounds.services import send_reminders
-
-        base_url = current_app.config["BASE_URL"] or "http://127.0.0.1:5000"
-        total = 0
-        with current_app.test_request_context("/", base_url=base_url):
-            for round_ in db.session.scalars(sa.select(Round).where(Round.status == RoundStatus.OPEN)):
-                total += send_reminders(round_)
-            db.session.commit()
-        click.echo(f"{total} reminders sent.")
+        click.echo(f"{send_due_reminders()} reminders recorded; the worker delivers them.")
 
     @app.cli.command("close-rounds")
     def close_rounds() -> None:
-        """Close (and so publish) every open round whose end date has passed (run daily from cron)."""
-        from .rounds.models import Round, RoundStatus
-        from .rounds.services import BallotUnreadable, close_round, today
+        """Close (and so publish) every open round whose end date has passed (the worker does
+        this every ten minutes)."""
+        from .tasks.jobs import close_due_rounds
 
-        due = db.session.scalars(
-            sa.select(Round).where(Round.status == RoundStatus.OPEN, Round.closes_on < today())).all()
-        closed = 0
-        for round_ in due:
-            try:
-                close_round(round_)
-            except BallotUnreadable:
-                db.session.rollback()
-                click.echo(f"Round {round_.id} not closed: its ballots need an earlier SECRET_KEY "
-                           "(set SECRET_KEY_FALLBACKS).", err=True)
-                continue
-            db.session.commit()
-            closed += 1
+        closed, unreadable = close_due_rounds()
+        for round_id in unreadable:
+            click.echo(f"Round {round_id} not closed: its ballots need an earlier SECRET_KEY "
+                       "(set SECRET_KEY_FALLBACKS).", err=True)
         click.echo(f"{closed} rounds closed.")
+
+    @app.cli.command("worker")
+    @click.option("--workers", default=2, show_default=True, help="Threads that run tasks.")
+    def worker(workers: int) -> None:
+        """Run the task queue's worker: mail, reports and the schedule (TASK_QUEUE_URL)."""
+        from .tasks import huey
+
+        if huey.immediate:
+            raise click.ClickException("TASK_QUEUE_URL is 'immediate': tasks run where they are enqueued.")
+        from huey.consumer_options import ConsumerConfig
+
+        from huey.storage import SqliteStorage
+
+        # On one machine (SQLite) a lock left by a killed worker is stale at start; with Redis,
+        # other hosts' workers may hold locks, which expire by themselves instead.
+        config = ConsumerConfig(workers=workers, worker_type="thread", periodic=True,
+                                flush_locks=huey.storage_class is SqliteStorage, check_worker_health=True,
+                                backoff=1.15, max_delay=2.0, graceful_signal="TERM", shutdown_timeout=30)
+        config.validate()
+        huey.create_consumer(**config.values).run()
+
+    @app.cli.command("worker-health")
+    @click.option("--max-age", default=180, show_default=True, help="Seconds since the schedule last ran.")
+    def worker_health(max_age: int) -> None:
+        """Exit 0 when a worker ran its schedule recently (for a container health check)."""
+        from .tasks.jobs import worker_heartbeat_age
+
+        age = worker_heartbeat_age()
+        if age is None or age > max_age:
+            raise click.ClickException(f"no worker heartbeat in the last {max_age} s")
+        click.echo(f"worker alive ({age:.0f} s ago)")
 
     @app.cli.command("rescore")
     @click.option("--dry-run", is_flag=True, help="Report what would change; change nothing.")

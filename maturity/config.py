@@ -83,6 +83,11 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PASSWORD_RESET_MAX_AGE": int(env.get("PASSWORD_RESET_MAX_AGE", "3600")),
         "SESSION_IDLE_TIMEOUT": timedelta(hours=12),
         "BASE_URL": env.get("BASE_URL", ""),
+        # The task queue (maturity/tasks): embedded SQLite by default, Redis in production.
+        "TASK_QUEUE_URL": env.get("TASK_QUEUE_URL") or "sqlite:///" + str(Path(instance_path) / "tasks.sqlite3"),
+        # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host
+        # (0: none; the client address is the connection's). docs/deploy.md.
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
     }
     config.update(overrides)
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") and "SQLALCHEMY_ENGINE_OPTIONS" not in overrides:

@@ -65,6 +65,8 @@ def app(database_url):
         "SERVER_NAME": "klantspiegel.local",
         "MAIL_SERVER": "",
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Tasks run at once in the test process; tests/queue runs a real worker instead.
+        "TASK_QUEUE_URL": "immediate",
     })
     app.test_client_class = Client
     with app.app_context():

@@ -126,7 +126,8 @@ def deactivate_user(user: User) -> None:
     log.info("user deactivated id=%s", user.id)
 
 
-def send_invitation(user: User, *, context: str, inviter: User | None = None, sender: str | None = None) -> None:
+def send_invitation(user: User, *, context: str, inviter: User | None = None, sender: str | None = None,
+                    key: str | None = None, organisation_id: int | None = None) -> None:
     """Email an invitation link, or a plain notice when the person already has an account.
 
     ``context`` names what they were invited to (an organisation or consultancy name);
@@ -140,6 +141,7 @@ def send_invitation(user: User, *, context: str, inviter: User | None = None, se
                 "mail/added_to_tenant.txt",
                 user=user, context=context, inviter=inviter, sender=sender,
                 login_url=url_for("accounts.login", _external=True),
+                key=key, kind="account-invitation", organisation_id=organisation_id,
             )
         else:
             token = tokens.make_token(user, tokens.INVITATION)
@@ -151,6 +153,7 @@ def send_invitation(user: User, *, context: str, inviter: User | None = None, se
                 user=user, context=context, inviter=inviter, days=days, sender=sender,
                 accept_url=url_for("accounts.accept_invitation", token=token, _external=True),
                 private_when_mailed=("accept_url",),
+                key=key, kind="account-invitation", organisation_id=organisation_id,
             )
 
 
@@ -164,5 +167,5 @@ def send_password_reset(user: User) -> None:
             user=user,
             minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60,
             reset_url=url_for("accounts.reset_password", token=token, _external=True),
-            private_when_mailed=("reset_url",),
+            private_when_mailed=("reset_url",), kind="password-reset",
         )

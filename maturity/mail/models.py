@@ -10,17 +10,39 @@ from ..models_base import UTCDateTime, created_at_column
 
 
 class OutboxMessage(db.Model):
-    """Every message we send. Without SMTP the body is kept so admins can read it in the UI;
-    with SMTP only the envelope is kept once delivered, so links in it don't linger."""
+    """Every message we send: a transactional outbox.
+
+    A message is recorded in the same transaction as the action that causes it, and delivered by
+    the worker after the commit (docs/deploy.md). While it waits, the full body is sealed under
+    the server's key (it may hold a personal link); ``body_text`` is the copy without personal
+    links that admins may read. Without SMTP the message is only kept, for the admin UI."""
 
     __tablename__ = "outbox_message"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    recipient: so.Mapped[str] = so.mapped_column(sa.String(254))
+    #: At most one message per key (e.g. one invitation mail per invitation): a retried action
+    #: records nothing twice. None for messages without a natural key (password reset).
+    idempotency_key: so.Mapped[str | None] = so.mapped_column(sa.String(120), unique=True)
+    #: What caused it, for the director's delivery progress: e.g. "round-invitation".
+    kind: so.Mapped[str | None] = so.mapped_column(sa.String(40))
+    organisation_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="SET NULL"), index=True)
+    round_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("assessment_round.id", ondelete="SET NULL"), index=True)
+    recipient: so.Mapped[str | None] = so.mapped_column(sa.String(254))
     subject: so.Mapped[str] = so.mapped_column(sa.String(200))
     body_text: so.Mapped[str | None] = so.mapped_column(sa.Text)
-    #: 'outbox' (kept for the admin UI), 'sent' (delivered by SMTP) or 'failed'.
+    #: The body as sent, sealed, only while it waits for delivery.
+    body_sealed: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary)
+    #: 'outbox' (no mail server: kept for the admin UI), 'pending' (waiting for the worker),
+    #: 'sending' (claimed by a worker), 'sent', 'failed' (gave up, or refused by the server) or
+    #: 'unconfirmed' (a worker stopped while sending: it may or may not have arrived, and is not
+    #: sent again, so that nobody gets it twice).
     status: so.Mapped[str] = so.mapped_column(sa.String(16), index=True)
+    attempts: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    next_attempt_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    claimed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     error: so.Mapped[str | None] = so.mapped_column(sa.String(500))
     created_at: so.Mapped[datetime] = created_at_column()
     sent_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+
+    __table_args__ = (sa.Index("ix_outbox_message_due", "status", "next_attempt_at"),)

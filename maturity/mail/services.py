@@ -1,17 +1,15 @@
-"""Sending mail: real SMTP when MAIL_SERVER is set, otherwise the admin-visible outbox."""
+"""Recording mail in the transactional outbox; the worker delivers it (``mail.delivery``)."""
 
 from __future__ import annotations
 
 import logging
-import smtplib
-import ssl
-from email.message import EmailMessage
-from email.utils import make_msgid
 
+import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import current_app, render_template
 
+from .. import sealing
 from ..extensions import db
-from ..models_base import utcnow
 from .models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -19,12 +17,14 @@ log = logging.getLogger(__name__)
 
 #: Stands in for a personal link in the stored copy of a message.
 REDACTED = "[…]"
+SEAL_PURPOSE = b"outbox"
 
 
 def send_template_mail(recipient: str, subject: str, template: str, *, private: tuple[str, ...] = (),
-                       private_when_mailed: tuple[str, ...] = (), **context) -> OutboxMessage:
-    """Links that work as keys go to the recipient only; the outbox keeps the message with each
-    replaced by a placeholder, so nobody who reads the outbox can use them:
+                       private_when_mailed: tuple[str, ...] = (), key: str | None = None, kind: str | None = None,
+                       organisation_id: int | None = None, round_id: int | None = None, **context) -> OutboxMessage:
+    """Links that work as keys go to the recipient only; the readable copy keeps the message with
+    each replaced by a placeholder, so nobody who reads the outbox can use them:
 
     - ``private`` (personal respondent links): always; employees find theirs by signing in;
     - ``private_when_mailed`` (account invitation and password links): whenever a mail server is
@@ -35,49 +35,58 @@ def send_template_mail(recipient: str, subject: str, template: str, *, private: 
     redacted = private + (private_when_mailed if current_app.config["MAIL_SERVER"] else ())
     for name in redacted:
         stored = stored.replace(context[name], REDACTED)
-    return send_mail(recipient, subject, body, stored_body=stored)
+    return send_mail(recipient, subject, body, stored_body=stored, key=key, kind=kind,
+                     organisation_id=organisation_id, round_id=round_id)
 
 
-def send_mail(recipient: str, subject: str, body_text: str, *, stored_body: str | None = None) -> OutboxMessage:
-    """Record the message and deliver it. Never raises for delivery problems: a failed
-    delivery is recorded (and visible to admins) so the calling action still succeeds.
-    The outbox keeps ``stored_body`` (the body without personal links) when given."""
-    config = current_app.config
-    message = OutboxMessage(recipient=recipient, subject=subject,
-                            body_text=body_text if stored_body is None else stored_body, status="outbox")
+def send_mail(recipient: str, subject: str, body_text: str, *, stored_body: str | None = None, key: str | None = None,
+              kind: str | None = None, organisation_id: int | None = None, round_id: int | None = None) -> OutboxMessage:
+    """Record the message in the current transaction. With a mail server it waits, sealed, for
+    the worker, which picks it up once this transaction commits; a rollback takes it back.
+    With ``key``, a message recorded before under the same key is returned instead: at most one
+    message per key, so a retried action mails nobody twice."""
+    if key is not None:
+        existing = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.idempotency_key == key))
+        if existing is not None:
+            return existing
+    readable = body_text if stored_body is None else stored_body
+    message = OutboxMessage(recipient=recipient, subject=subject[:200], idempotency_key=key, kind=kind,
+                            organisation_id=organisation_id, round_id=round_id, body_text=readable, attempts=0)
+    if current_app.config["MAIL_SERVER"]:
+        message.status = "pending"
+        message.body_sealed = sealing.seal(body_text.encode(), SEAL_PURPOSE)
+        db.session.info[_PENDING] = True  # delivered once this transaction commits
+    else:
+        message.status = "outbox"
     db.session.add(message)
-    if config["MAIL_SERVER"]:
-        try:
-            _deliver_smtp(recipient, subject, body_text)
-        except (OSError, smtplib.SMTPException) as exc:
-            message.status = "failed"
-            message.error = f"{type(exc).__name__}: {exc}"[:500]
-            log.warning("mail delivery failed to message=%s: %s", message.id, type(exc).__name__)
-        else:
-            message.status = "sent"
-            message.sent_at = utcnow()
-            message.body_text = None  # links in it must not linger in the database
     db.session.flush()
-    log.info("mail %s status=%s", message.id, message.status)
+    log.info("mail %s recorded status=%s", message.id, message.status)
     return message
 
 
-def _deliver_smtp(recipient: str, subject: str, body_text: str) -> None:
-    config = current_app.config
-    msg = EmailMessage()
-    msg["From"] = config["MAIL_DEFAULT_SENDER"]
-    msg["To"] = recipient
-    msg["Subject"] = subject
-    msg["Message-ID"] = make_msgid(domain="klantspiegel")
-    msg.set_content(body_text)
-    host, port, timeout = config["MAIL_SERVER"], config["MAIL_PORT"], config["MAIL_TIMEOUT"]
-    if config["MAIL_USE_SSL"]:
-        smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
-    else:
-        smtp = smtplib.SMTP(host, port, timeout=timeout)
-    with smtp:
-        if config["MAIL_USE_TLS"] and not config["MAIL_USE_SSL"]:
-            smtp.starttls(context=ssl.create_default_context())
-        if config["MAIL_USERNAME"]:
-            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-        smtp.send_message(msg)
+_PENDING = "klantspiegel.outbox_pending"
+
+
+@sa.event.listens_for(so.Session, "after_commit")
+def _deliver_after_commit(session: so.Session) -> None:
+    """The worker picks up what this transaction recorded; never before the commit."""
+    if session.info.pop(_PENDING, False):
+        from ..tasks import enqueue
+        from ..tasks.jobs import deliver_outbox
+
+        try:
+            enqueue(deliver_outbox)
+        except Exception:  # the queue is unreachable: the schedule delivers it later
+            log.exception("could not enqueue mail delivery; the next scheduled run delivers it")
+
+
+@sa.event.listens_for(so.Session, "after_rollback")
+def _forget_after_rollback(session: so.Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def delivery_counts(round_id: int, kinds: tuple[str, ...]) -> dict[str, int]:
+    """How the round's messages of these kinds are doing: counts per status."""
+    return dict(db.session.execute(
+        sa.select(OutboxMessage.status, sa.func.count()).where(
+            OutboxMessage.round_id == round_id, OutboxMessage.kind.in_(kinds)).group_by(OutboxMessage.status)).all())

@@ -54,7 +54,14 @@ def _discard_pool() -> None:
 
 def render_pdf(html: str, *, timeout: float = TIME_LIMIT_SECONDS) -> tuple[bytes, list[str]]:
     """The PDF for ``html`` and the URLs that were refused while rendering it."""
-    future = _get_pool().submit(worker.html_to_pdf, html)
+    try:
+        future = _get_pool().submit(worker.html_to_pdf, html)
+    except (BrokenProcessPool, RuntimeError):
+        # The idle child died (killed, out of memory): the pool is broken and would refuse every
+        # render from now on. Start a fresh one for this render.
+        log.warning("PDF render pool was broken; starting a new one")
+        _discard_pool()
+        future = _get_pool().submit(worker.html_to_pdf, html)
     try:
         return future.result(timeout=timeout)
     except FutureTimeout:

@@ -6,12 +6,13 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from ..extensions import db
-from ..models_base import created_at_column
+from ..models_base import UTCDateTime, created_at_column
 
 
 class ReportCache(db.Model):
-    """The last rendered report per round and language. It is served again only while the
-    HTML it was made from is byte-for-byte the same (same data, plan, language, template)."""
+    """The report per round and language, rendered by the worker. A PDF is served only while the
+    HTML it was made from is byte-for-byte the same (same data, plan, language, template and
+    stylesheet); otherwise a new rendering is requested."""
 
     __tablename__ = "report_cache"
     __table_args__ = (sa.UniqueConstraint("round_id", "language"),)
@@ -19,6 +20,11 @@ class ReportCache(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     round_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("assessment_round.id", ondelete="CASCADE"), index=True)
     language: so.Mapped[str] = so.mapped_column(sa.String(5))
+    #: The HTML the PDF is (or is being) made from.
     html_sha256: so.Mapped[str] = so.mapped_column(sa.String(64))
-    pdf: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary)
+    #: 'ready', 'pending' (the worker is making it) or 'failed'.
+    status: so.Mapped[str] = so.mapped_column(sa.String(16), default="ready", server_default="ready")
+    pdf: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary)
+    error: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    requested_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     created_at: so.Mapped[datetime] = created_at_column()

@@ -6,6 +6,7 @@ import base64
 import functools
 import hashlib
 import logging
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import render_template
@@ -18,7 +19,7 @@ from ..core.display import shown_difference
 from ..extensions import db
 from ..i18n import number
 from ..models_base import utcnow
-from ..pdf.render import render_pdf
+from ..pdf.render import PdfRenderError, render_pdf
 from ..plans.services import plan_for, visible_items
 from ..results.figures import round_figures
 from ..results.services import RoundResults, round_results
@@ -173,23 +174,64 @@ def _stylesheet_digest() -> bytes:
     return hashlib.sha256((Path(__file__).parent.parent / "static" / "pdf" / "print.css").read_bytes()).digest()
 
 
-def report_pdf(round_: Round) -> tuple[bytes, bool]:
-    """The report in the current language: (pdf, served_from_cache)."""
+#: A rendering requested longer ago than this and still pending is requested again (its
+#: worker may have stopped).
+PENDING_TIMEOUT = timedelta(minutes=5)
+
+
+def request_report(round_: Round, *, retry: bool = False) -> ReportCache:
+    """The report in the current language: ready, or asked of the worker now.
+
+    Served only while it was made from exactly the HTML the data gives now; otherwise the worker
+    renders it (at once with the ``immediate`` queue). A failed rendering is retried on request."""
     html = render_template("pdf/report.html", **report_context(round_, round_results(round_)))
     # The stylesheet is part of what the PDF looks like: a changed style is a new report.
     digest = hashlib.sha256(html.encode() + _stylesheet_digest()).hexdigest()
     language = get_locale().language
-    cached = db.session.scalar(
-        sa.select(ReportCache).where(ReportCache.round_id == round_.id, ReportCache.language == language)
-    )
-    if cached is not None and cached.html_sha256 == digest:
-        return cached.pdf, True
-    pdf, refused = render_pdf(html)
-    if refused:
-        log.warning("report round=%s: %d URL(s) refused while rendering", round_.id, len(refused))
-    if cached is None:
-        cached = ReportCache(round_id=round_.id, language=language)
-        db.session.add(cached)
-    cached.html_sha256, cached.pdf, cached.created_at = digest, pdf, utcnow()
+    row = _cache_row(round_.id, language)
+    if row is not None and row.html_sha256 == digest:
+        if row.status == "ready":
+            return row
+        waiting = row.status == "pending" and row.requested_at and utcnow() - row.requested_at < PENDING_TIMEOUT
+        if waiting or (row.status == "failed" and not retry):
+            return row
+    if row is None:
+        row = ReportCache(round_id=round_.id, language=language)
+        db.session.add(row)
+    row.html_sha256, row.status, row.pdf, row.error, row.requested_at = digest, "pending", None, None, utcnow()
+    try:
+        db.session.flush()
+        row_id = row.id  # read before the commit: reading after it would open a new transaction
+        db.session.commit()
+    except sa.exc.IntegrityError:  # a second request for the same report won the race
+        db.session.rollback()
+        return _cache_row(round_.id, language)
+    from ..tasks import enqueue
+    from ..tasks.jobs import render_report
+
+    enqueue(render_report, row_id, digest, html)
+    db.session.refresh(row)  # the immediate queue (or a quick worker) may be done already
+    return row
+
+
+def _cache_row(round_id: int, language: str) -> ReportCache | None:
+    return db.session.scalar(sa.select(ReportCache).where(ReportCache.round_id == round_id, ReportCache.language == language))
+
+
+def render_into_cache(cache_id: int, digest: str, html: str) -> None:
+    """In the worker: render and store, unless a newer request superseded this one."""
+    row = db.session.get(ReportCache, cache_id)
+    if row is None or row.html_sha256 != digest or row.status == "ready":
+        return
+    try:
+        pdf, refused = render_pdf(html)
+    except PdfRenderError as exc:
+        values = {"status": "failed", "error": str(exc)[:200]}
+        log.error("report cache=%s failed: %s", cache_id, exc)
+    else:
+        if refused:
+            log.warning("report cache=%s: %d URL(s) refused while rendering", cache_id, len(refused))
+        values = {"status": "ready", "pdf": pdf, "created_at": utcnow()}
+    db.session.execute(sa.update(ReportCache).where(ReportCache.id == cache_id, ReportCache.html_sha256 == digest)
+                       .values(**values).execution_options(synchronize_session=False))
     db.session.commit()
-    return pdf, False

@@ -18,14 +18,13 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 
-from cryptography.exceptions import InvalidTag
 from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
+
+from .. import sealing
 
 
 def _secret() -> bytes:
@@ -106,26 +105,13 @@ def unseal_result(key: str | None, blob: bytes | None) -> dict:
 BALLOT_BLOCK = 4096
 
 
-def _ballot_keys() -> list[AESGCM]:
-    secrets_ = [_secret()] + [k.encode() for k in current_app.config.get("SECRET_KEY_FALLBACKS") or []]
-    return [AESGCM(HKDF(algorithm=hashes.SHA256(), length=32, salt=b"klantspiegel.ballot", info=s).derive(b"ballot"))
-            for s in secrets_]
-
-
 def seal_ballot(data: dict) -> bytes:
-    """AES-GCM with a random nonce: unlike a Fernet token, the ciphertext carries no time."""
+    """Padded, then sealed under the server's key (no timestamp in the ciphertext)."""
     plain = json.dumps(data, separators=(",", ":"))
     padding = -len(plain.encode()) % BALLOT_BLOCK
-    nonce = os.urandom(12)
-    return nonce + _ballot_keys()[0].encrypt(nonce, (plain + " " * padding).encode(), b"ballot")
+    return sealing.seal((plain + " " * padding).encode(), b"ballot")
 
 
 def open_ballot(blob: bytes) -> dict:
     """Raises InvalidToken when no configured key opens it (never silently drops a ballot)."""
-    nonce, body = blob[:12], blob[12:]
-    for key in _ballot_keys():
-        try:
-            return json.loads(key.decrypt(nonce, body, b"ballot"))
-        except InvalidTag:
-            continue
-    raise InvalidToken()
+    return json.loads(sealing.unseal(blob, b"ballot"))

@@ -17,6 +17,7 @@ from ..core import DONT_KNOW, score_customer_response, score_quiz, score_respons
 from ..extensions import db
 from ..i18n import locale_for
 from ..instrument import LATEST, load_instrument
+from ..mail.models import OutboxMessage
 from ..mail.services import send_template_mail
 from ..models_base import utcnow
 from ..tenancy.models import Department, Organisation, OrganisationMembership, OrgRole
@@ -130,6 +131,12 @@ def close_round(round_: Round) -> None:
     released = release_ballots(round_)
     # Customers' addresses were needed only to send their links.
     db.session.execute(sa.update(CustomerInvitation).where(CustomerInvitation.round_id == round_.id).values(email=None))
+    # Nor does the outbox keep them; a link not yet delivered would lead to a closed round.
+    customer_mail = (OutboxMessage.round_id == round_.id, OutboxMessage.kind == "customer-invitation")
+    db.session.execute(sa.update(OutboxMessage).where(*customer_mail, OutboxMessage.status == "pending")
+                       .values(status="failed", error="The round closed before the message was delivered."))
+    db.session.execute(sa.update(OutboxMessage).where(*customer_mail)
+                       .values(recipient=None, body_text=None, body_sealed=None))
     log.info("round closed id=%s released=%s", round_.id, released)
 
 
@@ -274,11 +281,17 @@ def _mail_invitation(invitation: Invitation, template: str) -> None:
     with force_locale(locale_for(user)):
         subject = (_("Reminder: %(title)s", title=round_.title) if "reminder" in template
                    else _("%(org)s asks for your view: %(title)s", org=org.name, title=round_.title))
+        is_reminder = "reminder" in template
         send_template_mail(
             user.email, subject, template, user=user, org=org, round=round_,
             link=url_for("respond_link.open_link", token=token, _external=True),
             opt_out=url_for("respond_link.reminders", token=token, _external=True),
             private=("link", "opt_out"),
+            # One mail per invitation, and one per reminder: a retried run sends nothing twice.
+            key=(f"round-reminder:{invitation.id}:{invitation.reminder_count}" if is_reminder
+                 else f"round-invitation:{invitation.id}"),
+            kind="round-reminder" if is_reminder else "round-invitation",
+            organisation_id=round_.organisation_id, round_id=round_.id,
         )
 
 
@@ -461,7 +474,8 @@ def invite_customers(round_: Round, emails: list[str]) -> int:
         send_template_mail(
             email, _("%(org)s would like to hear from you", org=org.name), "mail/customer_invitation.txt",
             org=org, round=round_, link=url_for("mirror_personal.questionnaire", token=token, _external=True),
-            private=("link",),
+            private=("link",), key=f"customer-invitation:{invitation.id}", kind="customer-invitation",
+            organisation_id=round_.organisation_id, round_id=round_.id,
         )
         invited += 1
     log.info("round %s: %s customers invited", round_.id, invited)

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from ..extensions import db
+from ..mail.services import delivery_counts
 from ..instrument import LATEST
 from ..tenancy.access import CONSULTANT, DIRECTOR, organisation_blueprint, roles_required, scoped_get, scoped_select
 from ..tenancy.models import Department
@@ -85,6 +86,8 @@ def detail(round_id: int):
         customer_invitations=services.customer_invitation_counts(round_), customer_form=CustomerInviteForm(),
         customer_link=url_for("mirror.questionnaire", token=round_.customer_token, _external=True),
         today=services.today(),
+        delivery=delivery_counts(round_.id, ("round-invitation", "round-reminder")),
+        customer_delivery=delivery_counts(round_.id, ("customer-invitation",)),
     )
 
 

@@ -107,7 +107,8 @@ def add_member(org: Organisation, new: NewMember, *, inviter: User, notify: bool
     db.session.add(membership)
     db.session.flush()
     if notify:
-        send_invitation(user, context=org.name, inviter=inviter, sender=org.consultancy.name)
+        send_invitation(user, context=org.name, inviter=inviter, sender=org.consultancy.name,
+                        key=f"member-invitation:{membership.id}", organisation_id=org.id)
     log.info("member added org=%s user=%s role=%s", org.id, user.id, new.role.value)
     return membership
 

@@ -71,7 +71,9 @@ def test_a_failing_mail_server_is_recorded_not_raised(app, client, auth, world):
         })
         assert response.status_code == 302
         [recorded] = outbox_messages()
-        assert recorded.status == "failed" and "ConnectionRefused" in recorded.error
+        # The action succeeded; the message waits, with the reason, for the next attempt.
+        assert recorded.status == "pending" and "ConnectionRefused" in recorded.error
+        assert recorded.attempts == 1 and recorded.next_attempt_at is not None
     finally:
         app.config.update(MAIL_SERVER="", MAIL_PORT=587, MAIL_USE_TLS=True, MAIL_TIMEOUT=15)
 

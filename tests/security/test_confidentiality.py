@@ -347,6 +347,7 @@ def test_personal_links_are_delivered_but_not_kept(app, world):
     try:
         with app.test_request_context():
             round_ = _round(world, departments={"Wonen": 1})
+        db.session.commit()  # the outbox delivers after the commit
         tokens = {links.invitation_token(i.id, i.nonce) for i in _invitations(round_)}
         delivered = " ".join(m.get_payload(decode=True).decode() for m in handler.messages)
         assert all(token in delivered for token in tokens)
@@ -465,7 +466,7 @@ def test_with_a_mail_server_the_outbox_keeps_no_account_link_either(app, client,
     finally:
         app.config.update(saved)
     [message] = [m for m in outbox_messages() if m.recipient == world.ours.employee.email]
-    assert message.status == "failed" and "/password/reset/" not in message.body_text and "[…]" in message.body_text
+    assert message.status == "pending" and "/password/reset/" not in message.body_text and "[…]" in message.body_text
 
 
 def test_a_department_named_like_the_no_department_row_exposes_nobody(app, client, auth, world):

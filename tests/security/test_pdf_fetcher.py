@@ -33,3 +33,21 @@ def test_a_render_that_takes_too_long_is_stopped():
     # The pool recovers for the next render.
     pdf, _refused = render_pdf("<p>ok</p>")
     assert pdf.startswith(b"%PDF")
+
+
+def test_after_the_idle_renderer_dies_the_next_render_works():
+    """A killed idle child used to break the pool: every later PDF failed until a restart."""
+    import os
+    import signal
+    import time
+
+    from maturity.pdf import render
+
+    assert render_pdf("<p>warm</p>")[0].startswith(b"%PDF")
+    children = list(getattr(render._get_pool(), "_processes", {}).values())
+    assert children
+    for child in children:
+        os.kill(child.pid, signal.SIGKILL)
+    time.sleep(0.5)  # the pool notices its dead child and marks itself broken
+    pdf, _refused = render_pdf("<p>after</p>")
+    assert pdf.startswith(b"%PDF")

@@ -1,0 +1,128 @@
+"""The task queue: Huey, embedded on SQLite by default and on Redis in production.
+
+``TASK_QUEUE_URL`` chooses the storage:
+
+- ``sqlite:///path/tasks.sqlite3`` (the default, in ``instance/``): one machine, no extra service;
+  ``flask worker`` (started by ``make run``) consumes it;
+- ``redis://host:6379/0``: several web hosts and workers share one queue and one set of locks;
+- ``immediate``: a task runs in the process that enqueues it, at once (the tests' default;
+  the dedicated queue tests run a real worker process instead).
+
+Tasks run inside an application context of the app that configured the queue, with a
+session of their own. They are enqueued after the commit that caused them and are idempotent:
+the database, not the queue, records what has been done (docs/deploy.md).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from pathlib import Path
+
+from huey import Huey
+from huey.storage import MemoryStorage, RedisExpireStorage, SqliteStorage
+
+log = logging.getLogger(__name__)
+
+#: The one queue. Configured by ``init_app`` before anything is enqueued.
+huey = Huey("klantspiegel", results=False, storage_class=MemoryStorage, immediate=True)
+
+_app = None
+_configured: str | None = None
+
+
+def configure(url: str) -> None:
+    """Point the queue at its storage (see the module docstring)."""
+    global _configured
+    if url == _configured:
+        return
+    _configured = url
+    if url == "immediate":
+        huey.immediate = True
+        return
+    if url.startswith("redis://") or url.startswith("rediss://") or url.startswith("unix://"):
+        # The "expire" storage lets locks expire on any Redis version: a worker killed while
+        # holding one does not block that job forever.
+        huey.storage_class, huey.storage_kwargs = RedisExpireStorage, {"url": url}
+    elif url.startswith("sqlite:///"):
+        path = Path(url[len("sqlite:///"):])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        huey.storage_class, huey.storage_kwargs = SqliteStorage, {"filename": str(path), "timeout": 15}
+    else:
+        raise ValueError(f"TASK_QUEUE_URL must be sqlite:///…, redis://… or immediate, not {url[:20]!r}")
+    if huey.immediate:
+        huey.immediate = False  # recreates the storage from the class and arguments above
+    else:
+        huey.storage = huey.create_storage()
+
+
+def lock(name: str, ttl: int):
+    """A lock shared by every worker using this storage. Redis lets it expire after ``ttl``
+    seconds; SQLite (one machine) cannot, and the worker clears stale locks when it starts."""
+    return huey.lock_task(name, ttl=ttl if huey.storage_class is RedisExpireStorage and not huey.immediate else None)
+
+
+def init_app(app) -> None:
+    global _app
+    _app = app
+    configure(app.config["TASK_QUEUE_URL"])
+    from . import jobs  # noqa: F401  (registers the tasks and the schedule)
+
+
+def enqueue(task, *args, **kwargs) -> None:
+    """Hand ``task`` to the worker of the current app's queue; with ``immediate``, run it now
+    (in an application context and database session of its own)."""
+    from flask import current_app
+
+    url = current_app.config["TASK_QUEUE_URL"]
+    configure(url)  # a process holds one app; the tests build several
+    if url == "immediate":
+        task.call_local(*args, **kwargs)
+    else:
+        task(*args, **kwargs)
+
+
+def _context_app():
+    from flask import current_app, has_app_context
+
+    if has_app_context():
+        return current_app._get_current_object()  # immediate: the app that enqueued it
+    if _app is None:
+        raise RuntimeError("the task queue is not configured: call tasks.init_app(app)")
+    return _app
+
+
+def app_task(**options):
+    """A Huey task that runs in an application context (with its own database session)."""
+
+    def decorator(fn):
+        @functools.wraps(fn)
+        def run(*args, **kwargs):
+            from ..extensions import db
+
+            with _context_app().app_context():
+                try:
+                    return fn(*args, **kwargs)
+                finally:
+                    db.session.remove()
+
+        return huey.task(name=fn.__name__, **options)(run)
+
+    return decorator
+
+
+def app_periodic_task(schedule, **options):
+    def decorator(fn):
+        @functools.wraps(fn)
+        def run():
+            from ..extensions import db
+
+            with _context_app().app_context():
+                try:
+                    return fn()
+                finally:
+                    db.session.remove()
+
+        return huey.periodic_task(schedule, name=fn.__name__, **options)(run)
+
+    return decorator

@@ -1,0 +1,163 @@
+"""What the worker does: deliver mail, render reports, and the schedule.
+
+Each job is idempotent (the database records what has been done) and the scheduled ones take a
+lock in the queue's storage, so that with several workers on several hosts (Redis) a job never
+runs twice at the same time. Mail and reports are enqueued after the commit that asked for them.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from huey import crontab
+from huey.exceptions import TaskLockedException
+
+from ..extensions import db
+from ..models_base import utcnow
+from . import app_periodic_task, app_task, huey, lock
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_KEY = "klantspiegel:worker-heartbeat"
+
+
+# --- Mail ------------------------------------------------------------------------------------
+
+@app_task()
+def deliver_outbox() -> int:
+    """Deliver every due message, batch by batch over one connection each."""
+    from ..mail.delivery import deliver_due
+
+    total = 0
+    try:
+        with lock("outbox-delivery", ttl=900):
+            while True:
+                sent, due = deliver_due()
+                total += sent
+                if not due or not sent:
+                    break  # all delivered, or the server is away: the schedule retries
+    except TaskLockedException:
+        log.info("outbox delivery already running")
+    return total
+
+
+# --- Reports ---------------------------------------------------------------------------------
+
+@app_task()
+def render_report(cache_id: int, digest: str, html: str) -> None:
+    from ..reports.services import render_into_cache
+
+    render_into_cache(cache_id, digest, html)
+
+
+# --- The schedule ----------------------------------------------------------------------------
+
+@app_periodic_task(crontab(minute="*"))
+def every_minute() -> None:
+    """Retries of mail, messages whose worker stopped mid-way, and the worker's heartbeat."""
+    from ..mail.delivery import mark_unconfirmed
+
+    huey.put(HEARTBEAT_KEY, utcnow().isoformat())
+    mark_unconfirmed()
+    deliver_outbox.call_local()
+
+
+@app_periodic_task(crontab(minute="*/10"))
+def close_due_rounds_job() -> None:
+    _exclusive("close-rounds", 600, close_due_rounds)
+
+
+@app_periodic_task(crontab(hour="8", minute="0"))
+def reminders_job() -> None:
+    """Daily at 08:00 UTC (09:00 or 10:00 in the Netherlands)."""
+    _exclusive("reminders", 3600, send_due_reminders)
+
+
+@app_periodic_task(crontab(hour="3", minute="17"))
+def prune_job() -> None:
+    _exclusive("prune", 3600, prune)
+
+
+def _exclusive(name: str, ttl: int, job) -> None:
+    """Run ``job`` unless another worker is running it (the lock is shared through the queue)."""
+    try:
+        with lock(name, ttl):
+            job()
+    except TaskLockedException:
+        log.info("%s already running elsewhere; skipped", name)
+
+
+# --- The jobs themselves (also run by the CLI) -----------------------------------------------
+
+def close_due_rounds() -> tuple[int, list[int]]:
+    """Close (and so publish) every open round whose end date has passed: (closed, unreadable)."""
+    from ..rounds.models import Round, RoundStatus
+    from ..rounds.services import BallotUnreadable, close_round, today
+
+    due = db.session.scalars(sa.select(Round.id).where(Round.status == RoundStatus.OPEN, Round.closes_on < today())).all()
+    closed, unreadable = 0, []
+    for round_id in due:
+        round_ = db.session.get(Round, round_id)
+        try:
+            close_round(round_)
+        except BallotUnreadable:
+            db.session.rollback()
+            unreadable.append(round_id)
+            log.error("round %s not closed: its ballots need an earlier SECRET_KEY (SECRET_KEY_FALLBACKS)", round_id)
+            continue
+        db.session.commit()
+        closed += 1
+    if closed:
+        log.info("%s rounds closed at their end date", closed)
+    return closed, unreadable
+
+
+def send_due_reminders() -> int:
+    """Reminders for every open round; links use BASE_URL."""
+    from ..rounds.models import Round, RoundStatus
+    from ..rounds.services import send_reminders
+
+    base_url = current_app.config["BASE_URL"] or "http://127.0.0.1:5000"
+    total = 0
+    with current_app.test_request_context("/", base_url=base_url):
+        for round_id in db.session.scalars(sa.select(Round.id).where(Round.status == RoundStatus.OPEN)).all():
+            total += send_reminders(db.session.get(Round, round_id))
+            db.session.commit()  # per round: the outbox enqueues delivery after each commit
+    return total
+
+
+#: Readable copies of messages kept without a mail server (development) go after this long.
+OUTBOX_KEEP = timedelta(days=30)
+
+
+def prune() -> dict[str, int]:
+    """Expired sessions, and what the outbox no longer needs to keep."""
+    from ..accounts.models import UserSession
+    from ..mail.models import OutboxMessage
+
+    now = utcnow()
+    config = current_app.config
+    counts = {
+        "sessions": db.session.execute(sa.delete(UserSession).where(
+            UserSession.last_seen_at < now - config["SESSION_IDLE_TIMEOUT"])).rowcount,
+        "outbox": db.session.execute(sa.update(OutboxMessage).where(
+            OutboxMessage.status.in_(("sent", "failed", "unconfirmed", "outbox")),
+            OutboxMessage.created_at < now - OUTBOX_KEEP, OutboxMessage.body_text.is_not(None))
+            .values(body_text=None, body_sealed=None)).rowcount,
+    }
+    db.session.commit()
+    log.info("pruned %s", counts)
+    return counts
+
+
+def worker_heartbeat_age() -> float | None:
+    """Seconds since the worker's schedule last ran; None if it never did."""
+    from datetime import datetime
+
+    value = huey.get(HEARTBEAT_KEY, peek=True)
+    if not value:
+        return None
+    return (utcnow() - datetime.fromisoformat(value)).total_seconds()
