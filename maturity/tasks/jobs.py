@@ -23,6 +23,10 @@ log = logging.getLogger(__name__)
 
 HEARTBEAT_KEY = "klantspiegel:worker-heartbeat"
 
+#: Every lock, named up front so that a starting worker (SQLite) can clear stale ones.
+for _name in ("outbox-delivery", "close-rounds", "reminders", "prune"):
+    huey.lock_task(_name)
+
 
 # --- Mail ------------------------------------------------------------------------------------
 
@@ -33,7 +37,8 @@ def deliver_outbox() -> int:
 
     total = 0
     try:
-        with lock("outbox-delivery", ttl=900):
+        # Only saves work: the claim keeps delivery at most once even if two workers run it.
+        with lock("outbox-delivery", ttl=60):
             while True:
                 sent, due = deliver_due()
                 total += sent
