@@ -127,7 +127,7 @@ def deactivate_user(user: User) -> None:
 
 
 def send_invitation(user: User, *, context: str, inviter: User | None = None, sender: str | None = None,
-                    key: str | None = None, organisation_id: int | None = None) -> None:
+                    key: str | None = None, organisation_id: int | None = None, key_is_new: bool = False) -> None:
     """Email an invitation link, or a plain notice when the person already has an account.
 
     ``context`` names what they were invited to (an organisation or consultancy name);
@@ -141,7 +141,7 @@ def send_invitation(user: User, *, context: str, inviter: User | None = None, se
                 "mail/added_to_tenant.txt",
                 user=user, context=context, inviter=inviter, sender=sender,
                 login_url=url_for("accounts.login", _external=True),
-                key=key, kind="account-invitation", organisation_id=organisation_id,
+                key=key, kind="account-invitation", organisation_id=organisation_id, key_is_new=key_is_new,
             )
         else:
             token = tokens.make_token(user, tokens.INVITATION)
@@ -153,7 +153,7 @@ def send_invitation(user: User, *, context: str, inviter: User | None = None, se
                 user=user, context=context, inviter=inviter, days=days, sender=sender,
                 accept_url=url_for("accounts.accept_invitation", token=token, _external=True),
                 private_when_mailed=("accept_url",),
-                key=key, kind="account-invitation", organisation_id=organisation_id,
+                key=key, kind="account-invitation", organisation_id=organisation_id, key_is_new=key_is_new,
             )
 
 

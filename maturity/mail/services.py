@@ -22,7 +22,8 @@ SEAL_PURPOSE = b"outbox"
 
 def send_template_mail(recipient: str, subject: str, template: str, *, private: tuple[str, ...] = (),
                        private_when_mailed: tuple[str, ...] = (), key: str | None = None, kind: str | None = None,
-                       organisation_id: int | None = None, round_id: int | None = None, **context) -> OutboxMessage:
+                       organisation_id: int | None = None, round_id: int | None = None, key_is_new: bool = False,
+                       **context) -> OutboxMessage | None:
     """Links that work as keys go to the recipient only; the readable copy keeps the message with
     each replaced by a placeholder, so nobody who reads the outbox can use them:
 
@@ -36,35 +37,54 @@ def send_template_mail(recipient: str, subject: str, template: str, *, private: 
     for name in redacted:
         stored = stored.replace(context[name], REDACTED)
     return send_mail(recipient, subject, body, stored_body=stored, key=key, kind=kind,
-                     organisation_id=organisation_id, round_id=round_id)
+                     organisation_id=organisation_id, round_id=round_id, key_is_new=key_is_new)
 
 
 def send_mail(recipient: str, subject: str, body_text: str, *, stored_body: str | None = None, key: str | None = None,
-              kind: str | None = None, organisation_id: int | None = None, round_id: int | None = None) -> OutboxMessage:
+              kind: str | None = None, organisation_id: int | None = None, round_id: int | None = None,
+              key_is_new: bool = False) -> OutboxMessage | None:
     """Record the message in the current transaction. With a mail server it waits, sealed, for
     the worker, which picks it up once this transaction commits; a rollback takes it back.
     With ``key``, a message recorded before under the same key is returned instead: at most one
-    message per key, so a retried action mails nobody twice."""
-    if key is not None:
+    message per key, so a retried action mails nobody twice. ``key_is_new``: the caller created
+    what the key names in this transaction, so no earlier message can exist (bulk sends skip the
+    lookup, and leave the flush to the caller; the unique constraint still guards)."""
+    if key is not None and not key_is_new:
         existing = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.idempotency_key == key))
         if existing is not None:
             return existing
-    readable = body_text if stored_body is None else stored_body
-    message = OutboxMessage(recipient=recipient, subject=subject[:200], idempotency_key=key, kind=kind,
-                            organisation_id=organisation_id, round_id=round_id, body_text=readable, attempts=0)
+    values = {"recipient": recipient, "subject": subject[:200], "idempotency_key": key, "kind": kind,
+              "organisation_id": organisation_id, "round_id": round_id, "attempts": 0,
+              "body_text": body_text if stored_body is None else stored_body, "status": "outbox", "body_sealed": None}
     if current_app.config["MAIL_SERVER"]:
-        message.status = "pending"
-        message.body_sealed = sealing.seal(body_text.encode(), SEAL_PURPOSE)
+        values.update(status="pending", body_sealed=sealing.seal(body_text.encode(), SEAL_PURPOSE))
         db.session.info[_PENDING] = True  # delivered once this transaction commits
-    else:
-        message.status = "outbox"
+    if key_is_new:
+        # Many at once (an import, a round's invitations): written in one statement.
+        db.session.info.setdefault(_BUFFER, []).append(values)
+        return None
+    message = OutboxMessage(**values)
     db.session.add(message)
     db.session.flush()
-    log.info("mail %s recorded status=%s", message.id, message.status)
     return message
 
 
+def write_outbox() -> None:
+    """Write the messages recorded in bulk in this transaction (also done before every commit)."""
+    rows = db.session.info.pop(_BUFFER, None)
+    if rows:
+        db.session.execute(sa.insert(OutboxMessage), rows)
+
+
 _PENDING = "klantspiegel.outbox_pending"
+_BUFFER = "klantspiegel.outbox_buffer"
+
+
+@sa.event.listens_for(so.Session, "before_commit")
+def _write_before_commit(session: so.Session) -> None:
+    rows = session.info.pop(_BUFFER, None)
+    if rows:
+        session.execute(sa.insert(OutboxMessage), rows)
 
 
 @sa.event.listens_for(so.Session, "after_commit")
@@ -83,6 +103,7 @@ def _deliver_after_commit(session: so.Session) -> None:
 @sa.event.listens_for(so.Session, "after_rollback")
 def _forget_after_rollback(session: so.Session) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_BUFFER, None)
 
 
 def delivery_counts(round_id: int, kinds: tuple[str, ...]) -> dict[str, int]:

@@ -17,8 +17,9 @@ from ..core import DONT_KNOW, score_customer_response, score_quiz, score_respons
 from ..extensions import db
 from ..i18n import locale_for
 from ..instrument import LATEST, load_instrument
+from ..accounts.models import User
 from ..mail.models import OutboxMessage
-from ..mail.services import send_template_mail
+from ..mail.services import send_template_mail, write_outbox
 from ..models_base import utcnow
 from ..tenancy.models import Department, Organisation, OrganisationMembership, OrgRole
 from . import links
@@ -223,16 +224,28 @@ def invite_employees(round_: Round) -> int:
         eligible_members(round_).where(OrganisationMembership.user_id.not_in(already))
     ).all()
     now = utcnow()
-    for membership in members:
-        invitation = Invitation(
-            round_id=round_.id, organisation_id=round_.organisation_id, user_id=membership.user_id,
-            department_id=membership.department_id, invited_at=now,
-        )
-        db.session.add(invitation)
-        db.session.flush()
-        _mail_invitation(invitation, "mail/round_invitation.txt")
+    if not members:
+        return 0
+    # One statement for all, then the rows back (a few per 900 people) for the mails, which need ids.
+    db.session.execute(sa.insert(Invitation), [
+        {"round_id": round_.id, "organisation_id": round_.organisation_id, "user_id": m.user_id,
+         "department_id": m.department_id, "invited_at": now} for m in members])
+    invitations = []
+    for chunk in _chunks([m.user_id for m in members], 900):
+        invitations += db.session.scalars(sa.select(Invitation).where(
+            Invitation.round_id == round_.id, Invitation.user_id.in_(chunk))).all()
+    users = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_([m.user_id for m in members])))}
+    org = db.session.get(Organisation, round_.organisation_id)
+    for invitation in invitations:
+        _mail_invitation(invitation, "mail/round_invitation.txt", user=users[invitation.user_id], org=org, is_new=True)
+    write_outbox()
     log.info("round %s: %s invited", round_.id, len(members))
     return len(members)
+
+
+def _chunks(items: list, size: int):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
 
 
 def invite_self(round_: Round, user_id: int) -> Invitation:
@@ -274,9 +287,11 @@ def send_reminders(round_: Round, *, now: datetime | None = None) -> int:
     return len(due)
 
 
-def _mail_invitation(invitation: Invitation, template: str) -> None:
-    user, round_ = invitation.user, invitation.round
-    org = db.session.get(Organisation, round_.organisation_id)
+def _mail_invitation(invitation: Invitation, template: str, *, user: User | None = None, org: Organisation | None = None,
+                     is_new: bool = False) -> None:
+    round_ = invitation.round
+    user = user or invitation.user
+    org = org or db.session.get(Organisation, round_.organisation_id)
     token = links.invitation_token(invitation.id, invitation.nonce)
     with force_locale(locale_for(user)):
         subject = (_("Reminder: %(title)s", title=round_.title) if "reminder" in template
@@ -291,7 +306,7 @@ def _mail_invitation(invitation: Invitation, template: str) -> None:
             key=(f"round-reminder:{invitation.id}:{invitation.reminder_count}" if is_reminder
                  else f"round-invitation:{invitation.id}"),
             kind="round-reminder" if is_reminder else "round-invitation",
-            organisation_id=round_.organisation_id, round_id=round_.id,
+            organisation_id=round_.organisation_id, round_id=round_.id, key_is_new=is_new,
         )
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from ..accounts.models import User
-from ..accounts.services import get_or_create_user, send_invitation
+from ..accounts.services import get_or_create_user, normalise_email, send_invitation
 from ..extensions import db
 from ..slugs import unique_slug
 from .models import (
@@ -115,17 +115,63 @@ def add_member(org: Organisation, new: NewMember, *, inviter: User, notify: bool
 
 def import_members(org: Organisation, members: list[NewMember], *, inviter: User) -> tuple[int, int]:
     """Add every new person; people already in the organisation are skipped.
-    Returns (added, skipped)."""
-    added = skipped = 0
+    Returns (added, skipped). In bulk: the same few statements for any number of people, and the
+    invitations recorded in the outbox for the worker."""
+    from ..mail.services import write_outbox
+
+    emails = list(dict.fromkeys(normalise_email(m.email) for m in members))
+    user_ids = {}
+    for chunk in _chunks(emails, 900):
+        user_ids.update(db.session.execute(sa.select(User.email, User.id).where(User.email.in_(chunk))).all())
+    already = set(db.session.scalars(sa.select(OrganisationMembership.user_id).where(
+        OrganisationMembership.organisation_id == org.id)))
+    departments = {d.name.lower(): d for d in db.session.scalars(sa.select(Department).where(
+        Department.organisation_id == org.id))}
+    rows, skipped, seen = [], 0, set()
     for new in members:
-        try:
-            with db.session.begin_nested():
-                add_member(org, new, inviter=inviter)
-            added += 1
-        except AlreadyMember:
+        email = normalise_email(new.email)
+        if email in seen or user_ids.get(email) in already:
             skipped += 1
-    log.info("members imported org=%s added=%s skipped=%s", org.id, added, skipped)
-    return added, skipped
+            continue
+        seen.add(email)
+        rows.append((new, email, _department(org, new.department, departments)))
+    if not rows:
+        return 0, skipped
+    db.session.flush()  # new departments
+    new_users = [{"email": email, "name": new.name.strip()} for new, email, _d in rows if email not in user_ids]
+    if new_users:
+        user_ids.update(db.session.execute(sa.insert(User).returning(User.email, User.id), new_users).all())
+    db.session.execute(sa.insert(OrganisationMembership).returning(OrganisationMembership.id), [
+        {"organisation_id": org.id, "user_id": user_ids[email], "role": new.role,
+         "department_id": department.id if department else None, "name": new.name.strip()}
+        for new, email, department in rows])
+    ids = [user_ids[email] for _new, email, _d in rows]
+    users, memberships = {}, {}
+    for chunk in _chunks(ids, 900):
+        users.update({u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(chunk)))})
+        memberships.update(db.session.execute(sa.select(OrganisationMembership.user_id, OrganisationMembership.id).where(
+            OrganisationMembership.organisation_id == org.id, OrganisationMembership.user_id.in_(chunk))).all())
+    for user_id in ids:
+        send_invitation(users[user_id], context=org.name, inviter=inviter, sender=org.consultancy.name,
+                        key=f"member-invitation:{memberships[user_id]}", organisation_id=org.id, key_is_new=True)
+    write_outbox()
+    log.info("members imported org=%s added=%s skipped=%s", org.id, len(rows), skipped)
+    return len(rows), skipped
+
+
+def _chunks(items: list, size: int):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _department(org: Organisation, name: str | None, known: dict[str, Department]) -> Department | None:
+    name = " ".join((name or "").split())
+    if not name:
+        return None
+    if name.lower() not in known:
+        known[name.lower()] = Department(organisation_id=org.id, name=name)
+        db.session.add(known[name.lower()])
+    return known[name.lower()]
 
 
 def update_member(membership: OrganisationMembership, *, role: OrgRole, department: str | None,

@@ -1,0 +1,61 @@
+"""Importing and inviting many people costs the same number of queries as a few: the requests
+only record rows (the outbox included); the worker does the slow part."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from maturity.extensions import db
+from maturity.mail.models import OutboxMessage
+from maturity.rounds import services as rounds
+from maturity.tenancy import services as tenancy
+from maturity.tenancy.models import Organisation
+
+
+def _statements(fn) -> int:
+    count = []
+    listener = lambda *args: count.append(1)  # noqa: E731
+    sa.event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        fn()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listener)
+    return len(count)
+
+
+def _people(n: int, prefix: str) -> list[tenancy.NewMember]:
+    return [tenancy.NewMember(f"Persoon {i}", f"{prefix}{i}@example.nl", f"Afdeling {i % 3}") for i in range(n)]
+
+
+def test_importing_and_inviting_take_the_same_number_of_queries_for_5_or_60_people(app, world):
+    counts = {}
+    for n in (5, 60):
+        org = Organisation(consultancy_id=world.ours.consultancy.id, name=f"Org {n}", slug=f"org-{n}")
+        db.session.add(org)
+        db.session.flush()
+        with app.test_request_context():
+            imported = _statements(lambda: tenancy.import_members(org, _people(n, f"p{n}-"), inviter=world.ours.director))
+            round_ = rounds.create_round(org, rounds.RoundSettings(
+                title="Meting", opens_on=date.today(), closes_on=date.today() + timedelta(days=14)))
+            rounds.open_round(round_)
+            db.session.flush()
+            invited = _statements(lambda: rounds.invite_employees(round_))
+        counts[n] = (imported, invited)
+        messages = db.session.scalar(sa.select(sa.func.count()).where(OutboxMessage.organisation_id == org.id))
+        assert messages == 2 * n  # an account invitation and a round invitation each
+    assert counts[5] == counts[60]
+
+
+def test_an_import_skips_people_already_in_the_organisation_and_duplicates_in_the_file(app, world):
+    org = world.ours.org
+    people = [tenancy.NewMember("Bestaand", world.ours.employee.email.upper()),
+              tenancy.NewMember("Nieuw", "nieuw@example.nl", "Klantcontact"),
+              tenancy.NewMember("Nieuw twee", "NIEUW@example.nl")]
+    with app.test_request_context():
+        assert tenancy.import_members(org, people, inviter=world.ours.director) == (1, 2)
+        # Retrying the same file adds and mails nobody again.
+        before = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage))
+        assert tenancy.import_members(org, people, inviter=world.ours.director) == (0, 3)
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == before
