@@ -31,6 +31,18 @@ def _submitted_email() -> str:
     return "email:" + (request.form.get("email") or "").strip().lower()
 
 
+def _link_token() -> str:
+    # Per invitation or reset link: colleagues behind one office address each have their own.
+    return "link:" + (request.view_args or {}).get("token", "")[:200]
+
+
+#: Per link: guesses on one link's form (the link itself is the secret).
+PER_LINK = "10 per minute;30 per hour"
+#: Per address, for what is limited per link or account first: generous, for a shared office
+#: address behind NAT or a proxy, but a ceiling for one machine trying many links.
+PER_ADDRESS = "120 per hour"
+
+
 def _begin_login(user: User) -> None:
     locale = session.get("locale")
     session.clear()  # a fresh session at login: nothing from before survives
@@ -46,7 +58,7 @@ def _load_user(user_id: int) -> User | None:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit("30 per hour", key_func=_submitted_email, methods=["POST"])
+@limiter.limit("10 per minute;30 per hour", key_func=_submitted_email, methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -77,6 +89,8 @@ def logout():
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
+# Nobody's mailbox is flooded with reset links from here.
+@limiter.limit("5 per hour", key_func=_submitted_email, methods=["POST"])
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -94,7 +108,8 @@ def forgot_password():
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(PER_LINK, key_func=_link_token, methods=["POST"])
+@limiter.limit(PER_ADDRESS, methods=["POST"])
 def reset_password(token: str):
     user = tokens.read_token(token, tokens.PASSWORD_RESET, _load_user)
     if user is None:
@@ -111,7 +126,8 @@ def reset_password(token: str):
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(PER_LINK, key_func=_link_token, methods=["POST"])
+@limiter.limit(PER_ADDRESS, methods=["POST"])
 def accept_invitation(token: str):
     user = tokens.read_token(token, tokens.INVITATION, _load_user)
     if user is None or user.has_password:

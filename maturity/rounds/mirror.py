@@ -80,8 +80,13 @@ def _load_invitation():
         abort(404)
 
 
+#: Per address: a counter tablet or a shared network serves many customers, one every few
+#: minutes at most; a script from one address is stopped. The per-round cap is the ceiling.
+CUSTOMER_LIMIT = "10 per minute;120 per hour"
+
+
 @bp.route("/", methods=["GET", "POST"])
-@limiter.limit("20 per hour", methods=["POST"])
+@limiter.limit(CUSTOMER_LIMIT, methods=["POST"])
 def questionnaire():
     if g.round.is_customer_link_paused and g.round.is_accepting(services.today()):
         return render_template("mirror/closed.html", is_paused=True), 200
@@ -89,7 +94,7 @@ def questionnaire():
 
 
 @personal_bp.route("/", methods=["GET", "POST"], endpoint="questionnaire")
-@limiter.limit("20 per hour", methods=["POST"])
+@limiter.limit(CUSTOMER_LIMIT, methods=["POST"])
 def personal_questionnaire():
     if g.invitation.used_at is not None:
         return redirect(url_for("mirror_personal.thanks"))

@@ -382,7 +382,9 @@ def submit_customer_response(round_: Round, answers: dict[str, str], comment: st
     """Store one customer's answers. Through the public link (``invitation`` None), or once
     through a personal link; the response never points at the invitation."""
     public = invitation is None
-    if _lock(round_.id) is not RoundStatus.OPEN or (public and round_.is_customer_link_paused):
+    # Exclusive: the count below and this insert must not interleave with another customer's,
+    # or parallel submissions would each see room under the cap and all be stored.
+    if _lock(round_.id, for_update=True) is not RoundStatus.OPEN or (public and round_.is_customer_link_paused):
         raise RoundNotAccepting()  # nothing may change a round's figures after publication
     if not public:
         marked = db.session.execute(

@@ -190,11 +190,54 @@ def test_login_is_rate_limited(client, world):
         for _ in range(11)
     ]
     assert statuses[:10] == [200] * 10
-    assert statuses[10] == 429
-    assert "Te veel pogingen" in client.submit("/login", {"email": "x@example.nl", "password": "y"}).get_data(as_text=True)
+    assert statuses[10] == 429  # per account
+    again = client.submit("/login", {"email": world.ours.director.email, "password": "y"})
+    assert again.status_code == 429 and "Te veel pogingen" in again.get_data(as_text=True)
+
+
+def test_one_address_trying_many_accounts_is_limited(client, world):
+    statuses = [client.submit("/login", {"email": f"gok{i}@example.nl", "password": "wrong guess"}).status_code
+                for i in range(31)]
+    assert statuses[:30] == [200] * 30 and statuses[30] == 429  # per address (LOGIN_RATE_LIMIT)
 
 
 def test_logout_is_post_only(client, auth, world):
     auth.login(world.ours.director)
     assert client.get("/logout").status_code == 405
     assert client.get("/account").status_code == 200
+
+
+def test_colleagues_behind_one_office_address_all_activate_their_accounts(make_client, app, db):
+    """Accepting an invitation is limited per invitation, not per address: a whole office
+    behind one address (NAT, a proxy) activates at the same time."""
+    from maturity.accounts.models import User
+
+    with app.test_request_context():
+        users = [User(email=f"collega{i}@kantoor.example.nl", name=f"Collega {i}") for i in range(24)]
+        db.session.add_all(users)
+        db.session.flush()
+        links = [f"/invitation/{tokens.make_token(u, tokens.INVITATION)}" for u in users]
+    password = "een lange zin als wachtwoord"
+    statuses = []
+    for i, link in enumerate(links):
+        colleague = make_client()  # each their own browser, all from 127.0.0.1
+        statuses.append(colleague.submit(link, {"name": f"Collega {i}", "password": password, "confirm": password}).status_code)
+    assert statuses == [302] * 24
+
+
+def test_guessing_on_one_invitation_is_limited(client, app, db):
+    from maturity.accounts.models import User
+
+    with app.test_request_context():
+        user = User(email="doelwit@example.nl", name="Doelwit")
+        db.session.add(user)
+        db.session.flush()
+        link = f"/invitation/{tokens.make_token(user, tokens.INVITATION)}"
+    statuses = [client.submit(link, {"name": "x", "password": "kort", "confirm": "kort"}).status_code for _ in range(11)]
+    assert statuses[:10] == [200] * 10 and statuses[10] == 429
+
+
+def test_one_address_cannot_be_mail_bombed_with_reset_links(client, world):
+    for _ in range(5):
+        client.submit("/password/forgot", {"email": world.ours.director.email})
+    assert client.submit("/password/forgot", {"email": world.ours.director.email}).status_code == 429
