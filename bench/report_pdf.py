@@ -22,7 +22,9 @@ def main() -> None:
 
     tmp = Path(tempfile.mkdtemp())
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'bench.sqlite3'}", "RATELIMIT_ENABLED": False,
-                      "WTF_CSRF_ENABLED": False, "SECRET_KEY": "bench-secret-key-0123456789abcdef0123"})
+                      "WTF_CSRF_ENABLED": False, "SECRET_KEY": "bench-secret-key-0123456789abcdef0123",
+                      # The render happens in the worker; here in-process, to time it.
+                      "TASK_QUEUE_URL": "immediate"})
     with app.app_context():
         upgrade()
         load_demo()
