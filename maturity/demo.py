@@ -243,26 +243,28 @@ def _demo_plan(round_, rng: random.Random, *, is_current: bool) -> None:
         item.status = ItemStatus.OPEN if is_current else ItemStatus.DONE if n < 2 else ItemStatus.IN_PROGRESS
     plan.is_published = not is_current
     if is_current:
-        # The review of the previous plan, as a director would do it: continue one, stop the rest.
+        # The review of the previous plan, as a director would do it: customers still mention
+        # reachability, so that continues; the rest is stopped, with the reason.
         carried, _title = plans.carry_over(round_, plan, "nl")
-        undecided = [c.item for c in carried if c.continued_in is None]
-        for n, earlier in enumerate(undecided):
-            if n == 0:
-                plans.adopt_item(plan, earlier, "nl")
+        for c in carried:
+            if c.continued_in is not None:
+                continue
+            if "ereikbaar" in c.item.text("title", "nl"):
+                plans.adopt_item(plan, c.item, "nl")
             else:
-                plans.stop_item(earlier, "Opgegaan in de nieuwe werkwijze van het klantcontactcentrum.")
+                plans.stop_item(c.item, "Vervangen door de teamgesprekken over klantsituaties in het nieuwe plan.")
         plans.set_commentary(plan, DEMO_COMMENTARY)
 
 
 DEMO_COMMENTARY = (
-    "De Linde heeft sinds de nulmeting een duidelijke stap gezet: medewerkers zien beter hoe huurders hen "
-    "ervaren, en het eigen oordeel ligt dichter bij dat van de klant. Dat is precies de beweging van "
-    "onwetend naar klantgericht.\n\n"
-    "Wat huurders het vaakst noemen, is bereikbaarheid buiten de vaste uren en het steeds opnieuw moeten "
-    "uitleggen van hun situatie. Dat zijn geen trainingsvragen maar keuzes in de organisatie. Ons advies is "
-    "daarom om de eerste twee acties bij de directie en de teamleiders te beleggen, en de voortgang in elk "
-    "MT-overleg kort te bespreken.\n\n"
-    "Wij stellen voor over zes maanden opnieuw te meten, met dezelfde vragen, zodat de verandering zichtbaar wordt."
+    "De Linde heeft sinds de nulmeting een duidelijke stap gezet: het eigen oordeel van medewerkers ligt nu "
+    "dicht bij dat van huurders, en de organisatie schuift op van onwetend naar klantgericht. Dat is een "
+    "compliment aan de teams die hier het afgelopen jaar aan hebben gewerkt.\n\n"
+    "Wat nu nog tussen De Linde en de fase klantbewust in staat, is het leiderschap. Het actieplan begint "
+    "daarom bij de leidinggevenden zelf. Huurders schrijven daarnaast over de bereikbaarheid op "
+    "vrijdagmiddag; die actie uit het vorige plan loopt daarom door.\n\n"
+    "Wij stellen voor de voortgang in elk MT-overleg kort te bespreken en de volgende meting met dezelfde "
+    "vragen te doen, zodat de verandering zichtbaar wordt."
 )
 
 

@@ -91,7 +91,7 @@ def report_context(round_: Round, results: RoundResults) -> dict:
         key_findings.insert(0, moved)
     context.update(
         has_changes=any(row.change_text for section in f.sections for row in section.rows),
-        toc=toc, commentary=plan.commentary if plan else None,
+        toc=toc, commentary=plan.commentary if plan else None, plan_published=bool(plan and plan.is_published),
         is_provisional=f.provisional is not None, provisional_text=f.provisional or "",
         phase=f.phase, gloss=f.gloss, reasons=f.reasons, next_steps=f.next_steps, headline=f.headline,
         key_findings=key_findings, dims=f.dims, mirror_overall=f.mirror_overall, mirror=f.mirror, bands=f.bands, quiz=f.quiz, sections=f.sections,
@@ -156,7 +156,8 @@ def _progress_context(progress, lang: str, continued: dict | None = None) -> dic
         "carried_from": progress.carried_from,
         "benchmark": benchmarks[0].organisations if benchmarks else None,
         "carried": [{"title": i.text("title", lang), "owner": i.owner or "—",
-                     "status": i.status.label,
+                     "status": _("Stopped") if i.stop_reason and i.status.value != "done" and not (continued or {}).get(i.id)
+                     else i.status.label,
                      # What the new plan does with an unfinished action: continued, or not.
                      "next": "" if i.status.value == "done" else (
                          _("continues in: %(title)s", title=(continued or {}).get(i.id))

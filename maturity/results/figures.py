@@ -350,6 +350,10 @@ def round_figures(results: RoundResults, lang: str, changes: Mapping | None = No
 
     def quoted(row) -> str:
         # A reverse-keyed statement is quoted as it was asked, and said to be turned around.
+        # With the share who agreed, so nobody reads the reversed statement as the goal.
+        if row.reverse and row.shares is not None:
+            return _("“%(text)s”: %(agree)s of employees agree, which counts against customer orientation "
+                     "(reversed score %(score)s of 5)", text=row.text, agree=f"{row.shares[2]}%", score=row.score)
         return (_("“%(text)s” (reversed: %(score)s of 5)", text=row.text, score=row.score) if row.reverse
                 else _("“%(text)s” (%(score)s of 5)", text=row.text, score=row.score))
 
