@@ -88,3 +88,41 @@ def test_admin_reads_the_outbox_in_the_ui(client, auth, world):
     message_id = outbox_messages()[-1].id
     body = client.get(f"/admin/outbox/{message_id}").get_data(as_text=True)
     assert "/password/reset/" in body
+
+
+def test_the_daily_prune_removes_expired_sessions_and_old_outbox_copies(app, db, world):
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from maturity.accounts.models import UserSession
+    from maturity.mail.models import OutboxMessage
+    from maturity.models_base import utcnow
+    from maturity.tasks.jobs import prune
+
+    old = utcnow() - timedelta(days=40)
+    db.session.add_all([
+        UserSession(token_hash="a" * 64, user_id=world.ours.director.id, last_seen_at=old),
+        UserSession(token_hash="b" * 64, user_id=world.ours.director.id, last_seen_at=utcnow()),
+        OutboxMessage(recipient="x@example.nl", subject="Oud", body_text="tekst", status="outbox", created_at=old),
+        OutboxMessage(recipient="y@example.nl", subject="Nieuw", body_text="tekst", status="outbox"),
+    ])
+    db.session.flush()
+    with app.test_request_context():
+        counts = prune()
+    assert counts == {"sessions": 1, "outbox": 1}
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(UserSession)) == 1
+    kept = dict(db.session.execute(sa.select(OutboxMessage.subject, OutboxMessage.body_text)).all())
+    assert kept == {"Oud": None, "Nieuw": "tekst"}
+
+
+def test_one_message_per_key_even_when_an_action_is_retried(app, db):
+    import sqlalchemy as sa
+
+    from maturity.mail.models import OutboxMessage
+
+    with app.test_request_context():
+        first = send_mail("a@example.nl", "Onderwerp", "Tekst", key="round-invitation:1")
+        again = send_mail("a@example.nl", "Onderwerp", "Tekst", key="round-invitation:1")
+    assert first.id == again.id
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 1
