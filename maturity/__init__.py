@@ -20,6 +20,10 @@ def create_app(config: dict | None = None) -> Flask:
         instance_path=str(PROJECT_ROOT / "instance"),
         instance_relative_config=False,
     )
+    from .edge import CleanRequest, refuse_nul_in_path
+
+    app.request_class = CleanRequest
+    app.before_request(refuse_nul_in_path)
     app.config.update(load_config(app.instance_path, config))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not logging.getLogger().handlers:

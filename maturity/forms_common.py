@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
-from wtforms import ValidationError
+from wtforms import IntegerField, ValidationError
 from wtforms.validators import DataRequired, Email, Length
 
 from .accounts.passwords import MAX_LENGTH, MIN_LENGTH, password_problem
@@ -19,6 +21,29 @@ def email_address():
 
 def max_length(n: int):
     return Length(max=n, message=_l("At most %(max)d characters.", max=n))
+
+
+#: Dates anyone means in this product: a round, a due date. Outside, date arithmetic (a copy of a
+#: round, a due date plus months) could leave the calendar.
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def sensible_date():
+    def check(form, field):
+        if field.data is not None and not (EARLIEST <= field.data <= LATEST):
+            raise ValidationError(_l("Choose a date between %(start)s and %(end)s.", start=EARLIEST.year, end=LATEST.year))
+    return check
+
+
+class WholeNumberField(IntegerField):
+    """An integer field that refuses numbers of more than nine digits with a message (WTForms'
+    range check would compare them as floats and overflow)."""
+
+    def process_formdata(self, valuelist):
+        if valuelist and len(valuelist[0].strip().lstrip("+-")) > 9:
+            self.data = None
+            raise ValueError(_l("Enter a smaller whole number."))
+        super().process_formdata(valuelist)
 
 
 def strip(value):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app, session
 from flask_babel import format_decimal, get_locale
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from .core.display import shown
 
@@ -15,8 +16,11 @@ LOCALE_FOR_LANGUAGE = {"nl": "nl", "en": "en_GB"}
 
 def select_language() -> str:
     languages = current_app.config["LANGUAGES"]
-    if current_user and current_user.is_authenticated and current_user.locale in languages:
-        return current_user.locale
+    try:
+        if current_user and current_user.is_authenticated and current_user.locale in languages:
+            return current_user.locale
+    except SQLAlchemyError:
+        pass  # the database is unreachable: the page that says so still needs a language
     chosen = session.get("locale")
     if chosen in languages:
         return chosen

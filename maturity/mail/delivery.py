@@ -72,6 +72,8 @@ def deliver_due(*, limit: int = BATCH_SIZE) -> tuple[int, int]:
                     _retry_later(message, exc)
                 else:
                     _fail(message, exc)
+            except ValueError as exc:  # a message that cannot be written (e.g. an invalid address)
+                _fail(message, exc)
             else:
                 _mark_sent(message)
                 sent += 1

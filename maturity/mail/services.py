@@ -53,7 +53,9 @@ def send_mail(recipient: str, subject: str, body_text: str, *, stored_body: str 
         existing = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.idempotency_key == key))
         if existing is not None:
             return existing
-    values = {"recipient": recipient, "subject": subject[:200], "idempotency_key": key, "kind": kind,
+    # One line (a name with a line break cannot break the header) and within the column.
+    subject = " ".join(subject.split())[:200]
+    values = {"recipient": recipient, "subject": subject, "idempotency_key": key, "kind": kind,
               "organisation_id": organisation_id, "round_id": round_id, "attempts": 0,
               "body_text": body_text if stored_body is None else stored_body, "status": "outbox", "body_sealed": None}
     if current_app.config["MAIL_SERVER"]:

@@ -61,6 +61,23 @@ def register(app: Flask) -> None:
     def too_many(e):
         return page(429, _("Too many attempts"), _("Please wait a few minutes and try again."))
 
+    import sqlalchemy.exc as sa_exc
+
+    @app.errorhandler(sa_exc.OperationalError)
+    @app.errorhandler(sa_exc.InterfaceError)
+    @app.errorhandler(sa_exc.DisconnectionError)
+    def database_unavailable(e):
+        """The database is restarting or unreachable: say so, and keep what was typed."""
+        try:
+            db.session.rollback()
+        except sa_exc.SQLAlchemyError:
+            pass
+        log.warning("database unavailable: %s", type(getattr(e, "orig", e)).__name__)
+        # Standalone page: the usual layout would ask the database who is logged in.
+        kept = [(k, v) for k, v in request.form.items(multi=True)
+                if "password" not in k and k != "confirm"] if request.method == "POST" else []
+        return render_template("errors/unavailable.html", kept=kept), 503, {"Retry-After": "10"}
+
     @app.errorhandler(500)
     def server_error(e):
         db.session.rollback()

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Optional
 
-from ..forms_common import max_length, required, strip
+from ..forms_common import max_length, required, sensible_date, strip
 from .models import ItemStatus
 
 
@@ -19,7 +19,7 @@ class ItemForm(FlaskForm):
     description = TextAreaField(_l("Description"), validators=[Optional(), max_length(4000)], filters=[strip])
     owner = StringField(_l("Owner"), validators=[Optional(), max_length(120)], filters=[strip],
                         description=_l("Who makes sure this happens."))
-    due_on = DateField(_l("Due date"), validators=[Optional()])
+    due_on = DateField(_l("Due date"), validators=[Optional(), sensible_date()])
     status = SelectField(_l("Status"), choices=status_choices, default=ItemStatus.OPEN.value)
     submit = SubmitField(_l("Save"))
 

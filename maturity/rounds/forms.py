@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectMultipleField, StringField, SubmitField, TextAreaField, ValidationError, widgets
+from wtforms import DateField, SelectMultipleField, StringField, SubmitField, TextAreaField, ValidationError, widgets
 from wtforms.validators import NumberRange, Optional
 
-from ..forms_common import max_length, required, strip
+from ..forms_common import WholeNumberField, max_length, required, sensible_date, strip
+
+MAX_ROUND_DAYS = 366
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -16,18 +18,18 @@ class MultiCheckboxField(SelectMultipleField):
 class RoundForm(FlaskForm):
     title = StringField(_l("Title"), validators=[required(), max_length(120)], filters=[strip],
                         description=_l("For example: Klantspiegel spring 2027."))
-    opens_on = DateField(_l("Opens on"), validators=[required()])
-    closes_on = DateField(_l("Closes on"), validators=[required()])
-    min_group_size = IntegerField(
+    opens_on = DateField(_l("Opens on"), validators=[required(), sensible_date()])
+    closes_on = DateField(_l("Closes on"), validators=[required(), sensible_date()])
+    min_group_size = WholeNumberField(
         _l("Minimum group size for scores"), default=5,
         validators=[required(), NumberRange(min=3, max=50, message=_l("Choose a number from %(min)s to %(max)s."))],
         description=_l("Figures resting on fewer responses are hidden. Cannot be changed once the round is open."),
     )
-    min_comment_group_size = IntegerField(
+    min_comment_group_size = WholeNumberField(
         _l("Minimum number of responses before comments are shown"), default=10,
         validators=[required(), NumberRange(min=3, max=100, message=_l("Choose a number from %(min)s to %(max)s."))],
     )
-    min_customer_group_size = IntegerField(
+    min_customer_group_size = WholeNumberField(
         _l("Minimum number of customer responses"), default=5,
         validators=[Optional(), NumberRange(min=3, max=100, message=_l("Choose a number from %(min)s to %(max)s."))],
         description=_l("The customer mirror is shown from this number of customer responses on; "
@@ -44,6 +46,8 @@ class RoundForm(FlaskForm):
     def validate_closes_on(self, field):
         if self.opens_on.data and field.data and field.data < self.opens_on.data:
             raise ValidationError(_l("The closing date must be on or after the opening date."))
+        if self.opens_on.data and field.data and (field.data - self.opens_on.data).days > MAX_ROUND_DAYS:
+            raise ValidationError(_l("A round runs at most a year; choose an earlier closing date."))
 
     def validate_min_comment_group_size(self, field):
         if self.min_group_size.data and field.data is not None and field.data < self.min_group_size.data:

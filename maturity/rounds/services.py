@@ -103,7 +103,7 @@ def _customer_minimum(s: RoundSettings) -> int:
 def copy_round(source: Round) -> Round:
     """A new draft 'like the previous one': same minimums and departments, fresh dates."""
     start = today()
-    length = max((source.closes_on - source.opens_on).days, 7)
+    length = min(max((source.closes_on - source.opens_on).days, 7), 366)
     settings = RoundSettings(
         title=_("%(title)s (copy)", title=source.title)[:120], opens_on=start, closes_on=start + timedelta(days=length),
         min_group_size=source.min_group_size, min_comment_group_size=source.min_comment_group_size,

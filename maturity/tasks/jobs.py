@@ -49,6 +49,22 @@ def deliver_outbox() -> int:
     return total
 
 
+@app_task()
+def password_help(email: str, base_url: str) -> None:
+    """A reset link for an account with a password; the invitation again for one without."""
+    from ..accounts import services
+
+    user = services.find_user_by_email(email)
+    if user is None or not user.is_active:
+        return
+    with current_app.test_request_context("/", base_url=base_url):
+        if user.has_password:
+            services.send_password_reset(user)
+        else:  # invited but never activated: the invitation is what they need
+            services.send_invitation(user, context="Klantspiegel")
+        db.session.commit()
+
+
 # --- Reports ---------------------------------------------------------------------------------
 
 @app_task()

@@ -1,0 +1,150 @@
+"""Every request answers cleanly, whatever the input: no 500 from anyone, on either database.
+
+The fuzz test walks every route (``app.url_map``) as every kind of visitor and sends every form
+field and URL parameter the app knows, filled with hostile values: NUL bytes, non-ASCII,
+overlong text, trailing newlines and line breaks, huge and negative numbers, extreme dates."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from wtforms.fields.core import UnboundField
+
+from maturity.extensions import db
+from maturity.instrument import load_instrument
+
+from .test_isolation import _own_url, _rules, world  # noqa: F401  (the fixture with rounds and a plan)
+
+HOSTILE = {
+    "nul": "a\x00b",
+    "non_ascii": "é…ü\u202e漢",
+    "overlong": "x" * 70_000,
+    "newline": "#00695c\n",
+    "crlf": "Naam\r\nBcc: iemand@example.nl",
+    "huge": "9" * 400,
+    "negative": "-99999999999999999999",
+    "date_min": "0001-01-01",
+    "date_max": "9999-12-31",
+}
+
+
+def _field_names() -> set[str]:
+    from flask_wtf import FlaskForm
+
+    import maturity.accounts.forms  # noqa: F401
+    import maturity.consultancies.forms  # noqa: F401
+    import maturity.organisations.forms  # noqa: F401
+    import maturity.plans.forms  # noqa: F401
+    import maturity.rounds.forms  # noqa: F401
+
+    names, todo = set(), [FlaskForm]
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        names |= {name for name in dir(cls) if isinstance(getattr(cls, name, None), UnboundField)}
+    instrument = load_instrument("1")
+    names |= set(instrument.customer_answer_keys())
+    names |= {item.key for section in instrument.likert_sections for item in section.items}
+    names |= {q.key for q in instrument.quiz.questions}
+    return names | {"comment", "website", "emails", "q", "lang", "page", "next", "direction", "section", "retry"}
+
+
+def _visitors(world, make_client):
+    """Anonymous, a respondent (link opened), a customer, an employee, a director, a consultant, an admin."""
+    anonymous = make_client()
+    respondent = make_client()
+    respondent.get(f"/r/{world.ours.respondent_token}/")
+    yield "anonymous", anonymous
+    yield "respondent", respondent
+    for user in (world.ours.employee, world.ours.director, world.ours.consultant, world.admin):
+        client = make_client()
+        client.submit("/login", {"email": user.email, "password": "correct horse battery"})
+        yield user.email, client
+
+
+@pytest.mark.parametrize("kind", sorted(HOSTILE))
+def test_no_route_answers_500_to_hostile_input(app, world, make_client, kind):  # noqa: F811
+    value = HOSTILE[kind]
+    fields = _field_names()
+    for who, client in _visitors(world, make_client):
+        token = client.csrf_token()
+        for rule in _rules(app):
+            if rule.endpoint == "accounts.logout":
+                continue
+            url = _own_url(rule, world)
+            if "GET" in rule.methods:
+                response = client.get(url, query_string={name: value for name in ("q", "lang", "page", "next", "section")})
+                assert response.status_code < 500, f"{who} GET {url} [{kind}] -> {response.status_code}"
+            if "POST" in rule.methods:
+                data = {name: value for name in fields} | {"csrf_token": token}
+                response = client.post(url, data=data)
+                assert response.status_code < 500, f"{who} POST {url} [{kind}] -> {response.status_code}"
+        db.session.rollback()
+
+
+@pytest.mark.parametrize("path", ["/k/%00/", "/r/%00/", "/kp/%00/", "/r/1.%C3%A9%E2%80%A6/", "/k/%C3%A9/",
+                                  "/invitation/%00", "/password/reset/%C3%A9%00"])
+def test_odd_links_are_not_found_or_invalid(client, path):
+    assert client.get(path).status_code in (400, 404)
+
+
+def test_a_nul_in_a_customer_comment_is_dropped_not_a_500(make_client, world):  # noqa: F811
+    from maturity.rounds.models import CustomerResponse
+
+    customer = make_client()
+    data = {key: "7" for key in load_instrument("1").customer_answer_keys()}
+    url = f"/k/{world.ours.round.customer_token}/"
+    assert customer.submit(url, {**data, "comment": "Prima\x00 service"}).status_code == 302
+    assert db.session.scalar(sa.select(CustomerResponse.comment)) == "Prima service"
+
+
+def test_a_line_break_or_a_long_name_never_stops_the_invitations(app, world, client, auth):  # noqa: F811
+    """An organisation name with a line break and 93 characters, a round title of 91: the
+    invitation subject stays one line within its column, and everyone is invited."""
+    from aiosmtpd.controller import Controller
+
+    from maturity.mail.models import OutboxMessage
+    from maturity.rounds import services as rounds
+
+    from ..integration.test_mail import Collect, _free_port
+
+    handler = Collect()
+    smtp = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    smtp.start()
+    saved = {k: app.config[k] for k in ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS")}
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, MAIL_USE_TLS=False)
+    try:
+        world.ours.org.name = "Woonstichting\nDe Linde " + "x" * 80
+        from datetime import date, timedelta
+
+        round_ = rounds.create_round(world.ours.org, rounds.RoundSettings(
+            title="R" * 91, opens_on=date.today(), closes_on=date.today() + timedelta(days=9)))
+        rounds.open_round(round_)
+        with app.test_request_context():
+            assert rounds.invite_employees(round_) == 1
+        db.session.commit()
+    finally:
+        app.config.update(saved)
+        smtp.stop()
+    [subject] = db.session.scalars(sa.select(OutboxMessage.subject).where(OutboxMessage.round_id == round_.id)).all()
+    assert "\n" not in subject and len(subject) <= 200
+    from email.header import decode_header, make_header
+
+    assert [str(make_header(decode_header(m["Subject"]))).replace("\r\n", "") for m in handler.messages] == [subject]
+
+
+def test_extreme_round_dates_get_a_message(client, auth, world):  # noqa: F811
+    auth.login(world.ours.director)
+    response = client.submit(f"/o/{world.ours.org.slug}/rounds/new", {
+        "title": "Eeuwig", "opens_on": "0001-01-01", "closes_on": "9999-12-31", "min_group_size": "9" * 400,
+        "min_comment_group_size": "10"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Kies een datum tussen 2000 en 2100" in page
+
+
+def test_a_round_of_more_than_a_year_gets_a_message(client, auth, world):  # noqa: F811
+    auth.login(world.ours.director)
+    response = client.submit(f"/o/{world.ours.org.slug}/rounds/new", {
+        "title": "Lang", "opens_on": "2027-01-01", "closes_on": "2029-01-01", "min_group_size": "5",
+        "min_comment_group_size": "10"})
+    assert response.status_code == 400 and "hoogstens een jaar" in response.get_data(as_text=True)
