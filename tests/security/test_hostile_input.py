@@ -28,6 +28,10 @@ HOSTILE = {
 }
 
 
+#: Every query parameter a view reads (grep request.args), and the language switch's.
+URL_PARAMETERS = ("q", "lang", "page", "next", "section", "dir", "sort", "phase")
+
+
 def _field_names() -> set[str]:
     from flask_wtf import FlaskForm
 
@@ -73,7 +77,7 @@ def test_no_route_answers_500_to_hostile_input(app, world, make_client, kind):  
                 continue
             url = _own_url(rule, world)
             if "GET" in rule.methods:
-                response = client.get(url, query_string={name: value for name in ("q", "lang", "page", "next", "section")})
+                response = client.get(url, query_string={name: value for name in URL_PARAMETERS})
                 assert response.status_code < 500, f"{who} GET {url} [{kind}] -> {response.status_code}"
             if "POST" in rule.methods:
                 data = {name: value for name in fields} | {"csrf_token": token}
