@@ -22,7 +22,7 @@ class MemberForm(FlaskForm):
         description=_l("Choose an existing department or type a new one."),
     )
     role = SelectField(_l("Role"), choices=role_choices, default=OrgRole.EMPLOYEE.value)
-    submit = SubmitField(_l("Add and send invitation"))
+    submit = SubmitField(_l("Add"))
 
 
 class EditMemberForm(FlaskForm):
@@ -48,7 +48,7 @@ class ImportUploadForm(FlaskForm):
 class ImportConfirmForm(FlaskForm):
     #: The uploaded text (base64) travels back with the confirmation: no server-side state.
     content = HiddenField(validators=[required()])
-    submit = SubmitField(_l("Add these people and send invitations"))
+    submit = SubmitField(_l("Add these people"))
 
 
 class ActionForm(FlaskForm):

@@ -138,7 +138,8 @@ def add_person():
             form.email.errors.append(_("This person is already a member of %(org)s.", org=g.org.name))
         else:
             db.session.commit()
-            flash(_("%(name)s has been added and invited.", name=form.name.data), "success")
+            flash(_("%(name)s has been added and invited.", name=form.name.data) if OrgRole(form.role.data) is not OrgRole.EMPLOYEE
+                  else _("%(name)s has been added, and will be invited with the next round.", name=form.name.data), "success")
             return redirect(url_for("organisations.people"))
     return render_template(
         "organisations/add_person.html", form=form, departments=_department_names()

@@ -18,6 +18,7 @@ from ..extensions import db
 from ..i18n import locale_for
 from ..instrument import LATEST, load_instrument
 from ..accounts.models import User
+from ..accounts.tokens import INVITATION, make_token
 from ..mail.models import OutboxMessage
 from ..mail.services import send_template_mail, write_outbox
 from ..models_base import utcnow
@@ -297,11 +298,15 @@ def _mail_invitation(invitation: Invitation, template: str, *, user: User | None
         subject = (_("Reminder: %(title)s", title=round_.title) if "reminder" in template
                    else _("%(org)s asks for your view: %(title)s", org=org.name, title=round_.title))
         is_reminder = "reminder" in template
+        # Someone without an account can activate one from the same mail (to read the published
+        # plan later); answering never needs it.
+        account = (url_for("accounts.accept_invitation", token=make_token(user, INVITATION), _external=True)
+                   if not is_reminder and not user.has_password else None)
         send_template_mail(
             user.email, subject, template, user=user, org=org, round=round_,
             link=url_for("respond_link.open_link", token=token, _external=True),
             opt_out=url_for("respond_link.reminders", token=token, _external=True),
-            private=("link", "opt_out"),
+            account=account, private=("link", "opt_out"), private_when_mailed=("account",) if account else (),
             # One mail per invitation, and one per reminder: a retried run sends nothing twice.
             key=(f"round-reminder:{invitation.id}:{invitation.reminder_count}" if is_reminder
                  else f"round-invitation:{invitation.id}"),

@@ -90,6 +90,12 @@ def department_named(org: Organisation, name: str | None) -> Department | None:
     return department
 
 
+def needs_account_mail(role: OrgRole) -> bool:
+    """Directors need an account to run rounds; employees answer through the personal link in
+    each round's invitation, which also offers them an account. One mail per person per round."""
+    return role is not OrgRole.EMPLOYEE
+
+
 def add_member(org: Organisation, new: NewMember, *, inviter: User, notify: bool = True) -> OrganisationMembership:
     user, _created = get_or_create_user(new.email, new.name)
     exists = db.session.scalar(
@@ -106,7 +112,7 @@ def add_member(org: Organisation, new: NewMember, *, inviter: User, notify: bool
     )
     db.session.add(membership)
     db.session.flush()
-    if notify:
+    if notify and needs_account_mail(new.role):
         send_invitation(user, context=org.name, inviter=inviter, sender=org.consultancy.name,
                         key=f"member-invitation:{membership.id}", organisation_id=org.id)
     log.info("member added org=%s user=%s role=%s", org.id, user.id, new.role.value)
@@ -151,9 +157,11 @@ def import_members(org: Organisation, members: list[NewMember], *, inviter: User
         users.update({u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(chunk)))})
         memberships.update(db.session.execute(sa.select(OrganisationMembership.user_id, OrganisationMembership.id).where(
             OrganisationMembership.organisation_id == org.id, OrganisationMembership.user_id.in_(chunk))).all())
+    roles = {user_ids[email]: new.role for new, email, _d in rows}
     for user_id in ids:
-        send_invitation(users[user_id], context=org.name, inviter=inviter, sender=org.consultancy.name,
-                        key=f"member-invitation:{memberships[user_id]}", organisation_id=org.id, key_is_new=True)
+        if needs_account_mail(roles[user_id]):
+            send_invitation(users[user_id], context=org.name, inviter=inviter, sender=org.consultancy.name,
+                            key=f"member-invitation:{memberships[user_id]}", organisation_id=org.id, key_is_new=True)
     write_outbox()
     log.info("members imported org=%s added=%s skipped=%s", org.id, len(rows), skipped)
     return len(rows), skipped

@@ -44,8 +44,28 @@ def test_importing_and_inviting_take_the_same_number_of_queries_for_5_or_60_peop
             invited = _statements(lambda: rounds.invite_employees(round_))
         counts[n] = (imported, invited)
         messages = db.session.scalar(sa.select(sa.func.count()).where(OutboxMessage.organisation_id == org.id))
-        assert messages == 2 * n  # an account invitation and a round invitation each
+        assert messages == n  # one mail per person per round: employees get no separate account mail
     assert counts[5] == counts[60]
+
+
+def test_employees_get_one_mail_per_round_which_also_offers_an_account(app, world):
+    """Importing mails directors (they run rounds), not employees; the round's invitation carries
+    the personal link and, for someone without an account, an optional activation link."""
+    org = world.ours.org
+    people = [tenancy.NewMember("Mia Medewerker", "mia@example.nl"),
+              tenancy.NewMember("Dirk Directeur", "dirk@example.nl", role=tenancy.OrgRole.DIRECTOR)]
+    with app.test_request_context():
+        tenancy.import_members(org, people, inviter=world.ours.director)
+        db.session.flush()
+        mails = dict(db.session.execute(sa.select(OutboxMessage.recipient, OutboxMessage.kind)).all())
+        assert mails == {"dirk@example.nl": "account-invitation"}
+        round_ = rounds.create_round(org, rounds.RoundSettings(
+            title="Meting", opens_on=date.today(), closes_on=date.today() + timedelta(days=14)))
+        rounds.open_round(round_)
+        rounds.invite_employees(round_)
+        db.session.flush()
+    [body] = db.session.scalars(sa.select(OutboxMessage.body_text).where(OutboxMessage.recipient == "mia@example.nl")).all()
+    assert "/invitation/" in body and "Activeer dan uw account" in body
 
 
 def test_an_import_skips_people_already_in_the_organisation_and_duplicates_in_the_file(app, world):

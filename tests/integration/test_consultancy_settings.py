@@ -128,6 +128,6 @@ def test_invitations_are_signed_by_the_consultancy(client, auth, world):
 
     auth.login(world.ours.director)
     client.submit(f"/o/{world.ours.org.slug}/people", {
-        "name": "Nieuwe Collega", "email": "nieuw@example.nl", "department": "", "role": "employee"})
+        "name": "Nieuwe Collega", "email": "nieuw@example.nl", "department": "", "role": "director"})
     [mail] = [m for m in outbox_messages() if m.recipient == "nieuw@example.nl"]
     assert mail.body_text.rstrip().endswith(world.ours.consultancy.name)

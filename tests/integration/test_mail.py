@@ -67,7 +67,7 @@ def test_a_failing_mail_server_is_recorded_not_raised(app, client, auth, world):
     try:
         auth.login(world.ours.director)
         response = client.submit(f"/o/{world.ours.org.slug}/people", {
-            "name": "Nieuwe Collega", "email": "nieuw@example.nl", "department": "", "role": "employee",
+            "name": "Nieuwe Collega", "email": "nieuw@example.nl", "department": "", "role": "director",
         })
         assert response.status_code == 302
         [recorded] = outbox_messages()
