@@ -43,18 +43,19 @@ def browser_context_args(browser_context_args):
 class Live:
     url: str
     app: object
+    mailbox: object
 
     def outbox_link(self, recipient: str, pattern: str) -> str:
-        """The link in the latest mail to ``recipient`` (without a mail server the outbox keeps it)."""
-        from maturity.extensions import db
-        from maturity.mail.models import OutboxMessage
+        """The link in the latest mail delivered to ``recipient`` (by the real SMTP server)."""
+        import time
 
-        with self.app.app_context():
-            body = db.session.scalar(sa.select(OutboxMessage.body_text).where(OutboxMessage.recipient == recipient)
-                                     .order_by(OutboxMessage.id.desc()).limit(1))
-        match = re.search(r"https?://\S*" + pattern + r"\S*", body or "")
-        assert match, f"no {pattern} link in the mail to {recipient}"
-        return match.group(0)
+        for _ in range(50):
+            bodies = [m.get_payload(decode=True).decode() for m in self.mailbox.messages if m["To"] == recipient]
+            match = re.search(r"https?://\S*" + pattern + r"\S*", bodies[-1]) if bodies else None
+            if match:
+                return match.group(0)
+            time.sleep(0.1)
+        raise AssertionError(f"no {pattern} link in a mail to {recipient}")
 
 
 @pytest.fixture(scope="session")
@@ -67,17 +68,26 @@ def live(tmp_path_factory):
 
     from ..conftest import _reset_schema
 
+    from aiosmtpd.controller import Controller
+
+    from ..integration.test_mail import Collect, _free_port
+
+    mailbox = Collect()
+    smtp = Controller(mailbox, hostname="127.0.0.1", port=_free_port())
+    smtp.start()
     url = os.environ.get("TEST_CONCURRENCY_DATABASE_URL") or "sqlite:///" + str(tmp_path_factory.mktemp("live") / "live.sqlite3")
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "browser-test-secret-key-0123456789abcdef",
-                      "TASK_QUEUE_URL": "immediate", "MAIL_SERVER": "", "RATELIMIT_ENABLED": False})
+                      "TASK_QUEUE_URL": "immediate", "RATELIMIT_ENABLED": False,
+                      "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp.port, "MAIL_USE_TLS": False})
     with app.app_context():
         _reset_schema()
         upgrade()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield Live(f"http://127.0.0.1:{server.server_port}", app)
+    yield Live(f"http://127.0.0.1:{server.server_port}", app, mailbox)
     server.shutdown()
+    smtp.stop()
     with app.app_context():
         db.session.remove()
         _reset_schema()

@@ -37,7 +37,9 @@ def person(browser, live, check_a11y):
         context = browser.new_context(viewport={"width": width, "height": 900}, locale=locale,
                                       java_script_enabled=javascript, accept_downloads=True)
         contexts.append(context)
-        return Visit(context.new_page(), live, check_a11y)
+        # axe runs as JavaScript in the page: without JavaScript, the same pages are checked
+        # in the journeys that have it.
+        return Visit(context.new_page(), live, check_a11y if javascript else (lambda page: None))
 
     yield make
     for context in contexts:
@@ -89,3 +91,78 @@ def test_a_new_client_from_invitation_to_a_round_with_everyone_invited(person, l
     director_visit.fill({"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     director_visit.click("Account activeren")
     expect(director_visit.page.get_by_text("Uw account is actief")).to_be_visible()
+
+    # 2. The director imports people from a spreadsheet with one bad row, opens a round and
+    #    invites everyone.
+    org = f"gemeente-{label}"
+    csv = ("naam;e-mail;afdeling\n" + "".join(f"Medewerker {i};m{i}-{label}@example.nl;{'Wonen' if i % 2 else 'Klantcontact'}\n"
+                                              for i in range(6)) + "Zonder adres;;Wonen\n")
+    director_visit.go(f"/o/{org}/people/import")
+    director_visit.page.locator("input[name='file']").set_input_files(
+        {"name": "mensen.csv", "mimeType": "text/csv", "buffer": csv.encode()})
+    director_visit.click("Bestand controleren")
+    preview = director_visit.page
+    expect(preview.get_by_text("6 personen worden toegevoegd")).to_be_visible()
+    expect(preview.get_by_text("E-mailadres ontbreekt")).to_be_visible()
+    director_visit.click("Deze personen toevoegen")
+    expect(preview.get_by_text("Medewerker 5")).to_be_visible()
+    director_visit.go(f"/o/{org}/rounds/new")
+    from datetime import date, timedelta
+
+    director_visit.fill({"title": "Nulmeting", "opens_on": date.today().isoformat(),
+                         "closes_on": (date.today() + timedelta(days=14)).isoformat()})
+    director_visit.click("Ronde opslaan")
+    director_visit.click("Ronde openen")
+    director_visit.click("Uitnodigingen versturen")
+    expect(preview.get_by_text("van 6 uitgenodigden hebben gereageerd")).to_be_visible()
+
+    # 3. An employee answers with JavaScript: an answer survives a reload mid-page (autosave) and
+    #    is there on a second device; the personal result and its PDF follow the submit.
+    link = live.outbox_link(f"m0-{label}@example.nl", "/r/")
+    phone = person(width=360)
+    phone.go(link)
+    phone.click("Beginnen")
+    questions = phone.page.locator("fieldset.question")
+    first = questions.nth(0).locator("input[type=radio]").nth(1)
+    with phone.page.expect_response(lambda r: "/respond/save" in r.url):
+        first.check()
+    phone.page.reload()
+    expect(phone.page.locator("fieldset.question").nth(0).locator("input[type=radio]").nth(1)).to_be_checked()
+    answer_all(phone)
+    laptop = person()
+    laptop.go(link)
+    laptop.click("Verder waar ik gebleven was")
+    answer_until_review(laptop)
+    laptop.click("Mijn antwoorden versturen")
+    expect(laptop.page.get_by_role("heading", level=1)).to_contain_text("persoonlijke uitslag")
+    with laptop.page.expect_download() as download:
+        laptop.page.get_by_role("button", name="Downloaden als pdf").click()
+    assert download.value.suggested_filename.endswith(".pdf")
+
+    # Another employee, with JavaScript off, on a phone.
+    plain = person(width=360, javascript=False)
+    plain.go(live.outbox_link(f"m1-{label}@example.nl", "/r/"))
+    plain.click("Beginnen")
+    answer_until_review(plain)
+    plain.click("Mijn antwoorden versturen")
+    expect(plain.page.get_by_role("heading", level=1)).to_contain_text("persoonlijke uitslag")
+
+
+def answer_until_review(visit) -> None:
+    for _ in range(8):
+        if not answer_all(visit):
+            return
+    raise AssertionError(f"still not at the review page: {visit.page.url}")
+
+
+def answer_all(visit) -> bool:
+    """Answer every open question on this section page and go on; False on the review page."""
+    page = visit.page
+    if page.locator("form[action$='/respond/submit']").count() or "review" in page.url:
+        return False
+    for question in page.locator("fieldset.question").all():
+        options = question.locator("input[type=radio]")
+        if not question.locator("input[type=radio]:checked").count():
+            options.nth(min(2, options.count() - 1)).check()
+    visit.click("Opslaan en verder")
+    return True
