@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import format_decimal, get_locale
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
@@ -15,7 +15,14 @@ LOCALE_FOR_LANGUAGE = {"nl": "nl", "en": "en_GB"}
 
 
 def select_language() -> str:
+    """``?lang=`` (any page, remembered for the session), else the signed-in user's saved choice,
+    else the session's, else what the browser asks for, else Dutch."""
     languages = current_app.config["LANGUAGES"]
+    if has_request_context():
+        asked = request.args.get("lang")
+        if asked in languages:
+            session["locale"] = asked
+            return asked
     try:
         if current_user and current_user.is_authenticated and current_user.locale in languages:
             return current_user.locale
@@ -24,6 +31,8 @@ def select_language() -> str:
     chosen = session.get("locale")
     if chosen in languages:
         return chosen
+    if has_request_context():
+        return request.accept_languages.best_match(list(languages)) or current_app.config["BABEL_DEFAULT_LOCALE"]
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

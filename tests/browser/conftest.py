@@ -58,7 +58,7 @@ class Live:
         raise AssertionError(f"no {pattern} link in a mail to {recipient}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live(tmp_path_factory):
     from flask_migrate import upgrade
     from werkzeug.serving import make_server

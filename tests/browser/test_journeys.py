@@ -148,6 +148,77 @@ def test_a_new_client_from_invitation_to_a_round_with_everyone_invited(person, l
     expect(plain.page.get_by_role("heading", level=1)).to_contain_text("persoonlijke uitslag")
 
 
+    # 4. Customers answer through the public link: one whose browser asks for English, one who
+    #    follows a link with ?lang=en (as a consultancy sends to English-speaking customers).
+    token = _customer_token(live, org)
+    for n, (locale, suffix) in enumerate((("en-GB", ""), ("nl-NL", "?lang=en"), ("nl-NL", ""))):
+        customer = person(locale=locale, width=360 if n else 1280)
+        customer.go(f"/k/{token}/{suffix}")
+        english = n < 2
+        expect(customer.page.get_by_role("heading", level=1)).to_contain_text(
+            "How customer-oriented" if english else "Hoe klantgericht")
+        for question in customer.page.locator("fieldset.question").all():
+            question.locator("input[value='8']").check()
+        customer.page.locator("textarea[name='comment']").fill("Friendly people." if english else "Vriendelijk.")
+        customer.click("Send" if english else "Versturen")
+        expect(customer.page.get_by_role("heading", level=1)).to_contain_text(
+            "Thank you" if english else "Bedankt")
+
+    # 5. More colleagues answer (as in steps 3), the director closes the round, reads the results,
+    #    makes the action plan and downloads the report; the consultant sees the client.
+    _more_answers(live, org, 4)
+    director_visit.go(f"/o/{org}/rounds/")
+    director_visit.click("Nulmeting", role="link")
+    director_visit.click("Ronde sluiten en resultaten publiceren")
+    director_visit.go(f"/o/{org}/rounds/")
+    director_visit.click("Nulmeting", role="link")
+    director_visit.click("Resultaten bekijken")
+    expect(director_visit.page.get_by_text("Fase").first).to_be_visible()
+    director_visit.click("Het actieplan")
+    director_visit.click("Actieplan maken")
+    with director_visit.page.expect_download() as report:
+        director_visit.page.get_by_role("button", name="Rapport downloaden (pdf)").first.click()
+    assert report.value.suggested_filename.endswith(".pdf")
+    adviser = person()
+    adviser.login(consultancy["consultant"])
+    adviser.go(f"/c/{consultancy['slug']}/portfolio/")
+    expect(adviser.page.get_by_text(f"Gemeente {label}").first).to_be_visible()
+
+
+def _customer_token(live, org_slug: str) -> str:
+    import sqlalchemy as sa
+
+    from maturity.extensions import db
+    from maturity.rounds.models import Round
+    from maturity.tenancy.models import Organisation
+
+    with live.app.app_context():
+        return db.session.scalar(sa.select(Round.customer_token).join(Organisation, Organisation.id == Round.organisation_id)
+                                 .where(Organisation.slug == org_slug))
+
+
+def _more_answers(live, org_slug: str, n: int) -> None:
+    """Colleagues who answer the same way as the browser journeys above, through the same service."""
+    import sqlalchemy as sa
+
+    from maturity.extensions import db
+    from maturity.rounds import links
+    from maturity.rounds import services as rounds
+    from maturity.rounds.models import Invitation, Round
+    from maturity.tenancy.models import Organisation
+
+    from ..integration.test_rounds import full_answers
+
+    with live.app.app_context(), live.app.test_request_context():
+        waiting = db.session.scalars(sa.select(Invitation).join(Round).join(Organisation, Organisation.id == Round.organisation_id)
+                                     .where(Organisation.slug == org_slug, Invitation.submitted_at.is_(None)).limit(n)).all()
+        for invitation in waiting:
+            token = links.invitation_token(invitation.id, invitation.nonce)
+            rounds.save_answers(invitation, token, full_answers(likert="4", mark="7"))
+            rounds.submit_response(invitation, token)
+        db.session.commit()
+
+
 def answer_until_review(visit) -> None:
     for _ in range(8):
         if not answer_all(visit):

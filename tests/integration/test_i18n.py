@@ -83,3 +83,13 @@ def test_mail_goes_out_in_the_recipients_language(client, auth, world):
     db.session.flush()
     client.submit("/password/forgot", {"email": world.ours.employee.email})
     assert outbox_messages()[-1].subject == "Reset your Klantspiegel password"
+
+
+def test_an_anonymous_visitor_gets_the_browsers_language_and_lang_sticks(client, world):
+    english = client.get("/login", headers={"Accept-Language": "en-GB,en;q=0.9"}).get_data(as_text=True)
+    assert "Log in" in english and "Inloggen" not in english
+    dutch = client.get("/login", headers={"Accept-Language": "nl-NL,nl;q=0.9"}).get_data(as_text=True)
+    assert "Inloggen" in dutch
+    # ?lang= on any page, and the choice sticks for this browser whatever it asks for.
+    assert "Log in" in client.get("/login?lang=en", headers={"Accept-Language": "nl"}).get_data(as_text=True)
+    assert "Log in" in client.get("/password/forgot", headers={"Accept-Language": "nl"}).get_data(as_text=True)
