@@ -1,5 +1,7 @@
 # Klantspiegel — two commands on a fresh machine: `make run` and `make test`.
 PYTHON ?= python3
+# Another port when 5000 is taken: make run PORT=5001
+PORT   ?= 5000
 VENV   := .venv
 PY     := $(VENV)/bin/python
 FLASK  := $(VENV)/bin/flask --app maturity
@@ -9,10 +11,10 @@ STAMP  := $(VENV)/.installed
 
 run: setup db
 	@$(FLASK) demo --if-empty
-	@echo "Klantspiegel runs on http://127.0.0.1:5000  (Ctrl+C stops it)"
+	@echo "Klantspiegel runs on http://127.0.0.1:$(PORT)  (Ctrl+C stops it)"
 	@# The worker (mail, reports, schedule) runs beside the web server, on the embedded SQLite queue.
 	@$(FLASK) worker >instance/worker.log 2>&1 & WORKER=$$!; trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
-		$(FLASK) run --host 127.0.0.1 --port 5000
+		$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
