@@ -134,9 +134,18 @@ def open_(round_id: int):
                    _("Only a draft round can be opened."))
 
 
-@bp.route("/<int:round_id>/close", methods=["POST"])
+@bp.route("/<int:round_id>/close", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
 def close(round_id: int):
+    """GET: what closing means, and the button that does it; POST: close and publish."""
+    if request.method == "GET":
+        round_ = scoped_get(Round, round_id)
+        if not round_.is_open:
+            return redirect(url_for("rounds.detail", round_id=round_id))
+        rates = services.response_rates(round_)
+        return render_template("rounds/close.html", round=round_, action_form=ActionForm(),
+                               invited=sum(r.invited for r in rates), submitted=sum(r.submitted for r in rates),
+                               customers=services.customer_response_count(round_), today=services.today())
     try:
         return _action(round_id, services.close_round,
                        _("The round is closed and its results are published; it accepts no more responses."),

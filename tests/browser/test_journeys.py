@@ -169,6 +169,8 @@ def test_a_new_client_from_invitation_to_a_round_with_everyone_invited(person, l
     _more_answers(live, org, 4)
     director_visit.go(f"/o/{org}/rounds/")
     director_visit.click("Nulmeting", role="link")
+    director_visit.click("Ronde sluiten…")
+    expect(director_visit.page.get_by_text("kan niet worden heropend")).to_be_visible()
     director_visit.click("Ronde sluiten en resultaten publiceren")
     director_visit.go(f"/o/{org}/rounds/")
     director_visit.click("Nulmeting", role="link")
@@ -183,6 +185,28 @@ def test_a_new_client_from_invitation_to_a_round_with_everyone_invited(person, l
     adviser.login(consultancy["consultant"])
     adviser.go(f"/c/{consultancy['slug']}/portfolio/")
     expect(adviser.page.get_by_text(f"Gemeente {label}").first).to_be_visible()
+
+    # The director's pages on a phone: readable and usable by keyboard at 360 px.
+    pocket = person(width=360)
+    pocket.login(director, NEW_PASSWORD)
+    round_id = _round_id(live, org)
+    for path in (f"/o/{org}/", f"/o/{org}/rounds/{round_id}", f"/o/{org}/rounds/{round_id}/results",
+                 f"/o/{org}/rounds/{round_id}/plan/", f"/o/{org}/progress/", f"/o/{org}/people"):
+        pocket.go(path)
+        overflow = pocket.page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"{path} is {overflow}px wider than a 360px phone"
+
+
+def _round_id(live, org_slug: str) -> int:
+    import sqlalchemy as sa
+
+    from maturity.extensions import db
+    from maturity.rounds.models import Round
+    from maturity.tenancy.models import Organisation
+
+    with live.app.app_context():
+        return db.session.scalar(sa.select(Round.id).join(Organisation, Organisation.id == Round.organisation_id)
+                                 .where(Organisation.slug == org_slug))
 
 
 def _customer_token(live, org_slug: str) -> str:
