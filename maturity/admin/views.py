@@ -58,10 +58,26 @@ def create_consultancy():
     return render_template("admin/index.html", rows=_consultancy_rows(), form=form), 400
 
 
+OUTBOX_PAGE_SIZE = 100
+OUTBOX_STATUSES = ("outbox", "pending", "sending", "sent", "failed", "unconfirmed")
+
+
 @bp.route("/outbox")
 def outbox():
-    messages = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(200)).all()
-    return render_template("admin/outbox.html", messages=messages)
+    """Every message, newest first, a page at a time; searchable by recipient or subject and
+    filterable by status (e.g. the failed ones)."""
+    query = (request.args.get("q") or "").strip()[:200]
+    status = request.args.get("status") if request.args.get("status") in OUTBOX_STATUSES else ""
+    page = request.args.get("page", 1, type=int) or 1
+    select = sa.select(OutboxMessage).order_by(OutboxMessage.id.desc())
+    if query:
+        select = select.where(sa.or_(OutboxMessage.recipient.icontains(query, autoescape=True),
+                                     OutboxMessage.subject.icontains(query, autoescape=True)))
+    if status:
+        select = select.where(OutboxMessage.status == status)
+    pagination = db.paginate(select, page=max(1, min(page, 100_000)), per_page=OUTBOX_PAGE_SIZE, error_out=False)
+    return render_template("admin/outbox.html", messages=pagination.items, pagination=pagination, query=query,
+                           status=status, statuses=OUTBOX_STATUSES)
 
 
 @bp.route("/outbox/<int:message_id>")

@@ -126,3 +126,20 @@ def test_one_message_per_key_even_when_an_action_is_retried(app, db):
         again = send_mail("a@example.nl", "Onderwerp", "Tekst", key="round-invitation:1")
     assert first.id == again.id
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 1
+
+
+def test_the_admin_outbox_pages_and_searches(client, auth, world, app, db):
+    from maturity.mail.models import OutboxMessage
+
+    db.session.add_all([OutboxMessage(recipient=f"p{i}@example.nl", subject=f"Bericht {i}", status="outbox", body_text="x")
+                        for i in range(230)] + [OutboxMessage(recipient="mislukt@example.nl", subject="Kapot",
+                                                              status="failed", error="SMTPDataError: 554")])
+    db.session.flush()
+    auth.login(world.admin)
+    first = client.get("/admin/outbox").get_data(as_text=True)
+    assert "Pagina 1 van 3" in first and "Kapot" in first
+    assert "p0@example.nl" in client.get("/admin/outbox?page=3").get_data(as_text=True)
+    found = client.get("/admin/outbox?q=p12").get_data(as_text=True)
+    assert "p12@example.nl" in found and "p120@example.nl" in found and "p13@example.nl" not in found
+    failed = client.get("/admin/outbox?status=failed").get_data(as_text=True)
+    assert "mislukt@example.nl" in failed and "SMTPDataError: 554" in failed and "p1@example.nl" not in failed
