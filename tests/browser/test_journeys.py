@@ -261,3 +261,72 @@ def answer_all(visit) -> bool:
             options.nth(min(2, options.count() - 1)).check()
     visit.click("Opslaan en verder")
     return True
+
+
+def test_the_questionnaire_can_be_completed_with_the_keyboard_alone(person, live, consultancy):
+    """Tab to each question, Space to choose, Enter on the button: no mouse anywhere."""
+    from datetime import date, timedelta
+
+    from maturity.extensions import db
+    from maturity.rounds import services as rounds
+    from maturity.tenancy.models import OrgRole
+
+    from ..factories import member
+
+    with live.app.app_context():
+        from ..factories import OrganisationFactory
+
+        org = OrganisationFactory(consultancy_id=_consultancy_id(consultancy["slug"]))
+        employee = member(org, OrgRole.EMPLOYEE, email=f"toetsenbord-{consultancy['label']}@example.nl")
+        round_ = rounds.create_round(org, rounds.RoundSettings(
+            title="Toetsenbord", opens_on=date.today(), closes_on=date.today() + timedelta(days=9)))
+        rounds.open_round(round_)
+        with live.app.test_request_context(base_url=live.url):
+            rounds.invite_employees(round_)
+        db.session.commit()
+        email = employee.email
+    visit = person()
+    page = visit.page
+    visit.go(live.outbox_link(email, "/r/"))
+    keyboard_to(page, "Beginnen")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    for _ in range(6):
+        if "/respond/review" in page.url:
+            break
+        visit.check(page)
+        answered = 0
+        for _ in range(200):
+            page.keyboard.press("Tab")
+            focused = page.evaluate("({type: document.activeElement.type, text: document.activeElement.textContent.trim()})")
+            if focused["type"] == "radio":
+                page.keyboard.press("Space")
+                answered += 1
+            elif focused["text"].startswith("Opslaan en verder"):
+                with page.expect_navigation():
+                    page.keyboard.press("Enter")
+                break
+        assert answered, f"no question reached by keyboard on {page.url}"
+    visit.check(page)
+    keyboard_to(page, "Mijn antwoorden versturen")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("persoonlijke uitslag")
+
+
+def keyboard_to(page, text: str) -> None:
+    """Tab until the element with this text has the focus."""
+    for _ in range(100):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent.trim()").startswith(text):
+            return
+    raise AssertionError(f"“{text}” cannot be reached with Tab on {page.url}")
+
+
+def _consultancy_id(slug: str) -> int:
+    import sqlalchemy as sa
+
+    from maturity.extensions import db
+    from maturity.tenancy.models import Consultancy
+
+    return db.session.scalar(sa.select(Consultancy.id).where(Consultancy.slug == slug))
