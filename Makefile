@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 FLASK  := $(VENV)/bin/flask --app maturity
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test setup syslibs translations messages db demo clean
+.PHONY: run test setup syslibs translations messages db demo clean screenshots
 
 run: setup db
 	@$(FLASK) demo --if-empty
@@ -18,6 +18,10 @@ run: setup db
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The README's pictures, taken by the browser journey itself (needs Debian's chromium).
+screenshots: setup
+	SCREENSHOTS=docs/screens REQUIRE_BROWSER=1 $(PY) -m pytest -q tests/browser/test_journeys.py -k new_client
 
 setup: syslibs $(STAMP) translations
 

@@ -65,6 +65,16 @@ class Visit:
         for name, value in values.items():
             self.page.locator(f"[name='{name}']").fill(value)
 
+    def shot(self, name: str):
+        """With SCREENSHOTS=<dir> (``make screenshots``): the picture for the README, taken from
+        this journey so it never goes stale."""
+        import os
+        from pathlib import Path
+
+        if os.environ.get("SCREENSHOTS"):
+            Path(os.environ["SCREENSHOTS"]).mkdir(parents=True, exist_ok=True)
+            self.page.screenshot(path=str(Path(os.environ["SCREENSHOTS"]) / f"{name}.png"), full_page=True)
+
     def login(self, email: str, password: str = PASSWORD):
         self.go("/login")
         self.fill({"email": email, "password": password})
@@ -115,6 +125,7 @@ def test_a_new_client_from_invitation_to_a_round_with_everyone_invited(person, l
     director_visit.click("Ronde openen")
     director_visit.click("Uitnodigingen versturen")
     expect(preview.get_by_text("van 6 uitgenodigden hebben gereageerd")).to_be_visible()
+    director_visit.shot("1-round-page")
 
     # 3. An employee answers with JavaScript: an answer survives a reload mid-page (autosave) and
     #    is there on a second device; the personal result and its PDF follow the submit.
@@ -128,6 +139,7 @@ def test_a_new_client_from_invitation_to_a_round_with_everyone_invited(person, l
         first.check()
     phone.page.reload()
     expect(phone.page.locator("fieldset.question").nth(0).locator("input[type=radio]").nth(1)).to_be_checked()
+    phone.shot("2-questionnaire-phone")
     answer_all(phone)
     laptop = person()
     laptop.go(link)
@@ -135,6 +147,7 @@ def test_a_new_client_from_invitation_to_a_round_with_everyone_invited(person, l
     answer_until_review(laptop)
     laptop.click("Mijn antwoorden versturen")
     expect(laptop.page.get_by_role("heading", level=1)).to_contain_text("persoonlijke uitslag")
+    laptop.shot("3-personal-result")
     with laptop.page.expect_download() as download:
         laptop.page.get_by_role("button", name="Downloaden als pdf").click()
     assert download.value.suggested_filename.endswith(".pdf")
@@ -160,6 +173,8 @@ def test_a_new_client_from_invitation_to_a_round_with_everyone_invited(person, l
         for question in customer.page.locator("fieldset.question").all():
             question.locator("input[value='8']").check()
         customer.page.locator("textarea[name='comment']").fill("Friendly people." if english else "Vriendelijk.")
+        if n == 1:
+            customer.shot("4-customer-phone-english")
         customer.click("Send" if english else "Versturen")
         expect(customer.page.get_by_role("heading", level=1)).to_contain_text(
             "Thank you" if english else "Bedankt")
@@ -176,8 +191,10 @@ def test_a_new_client_from_invitation_to_a_round_with_everyone_invited(person, l
     director_visit.click("Nulmeting", role="link")
     director_visit.click("Resultaten bekijken")
     expect(director_visit.page.get_by_text("Fase").first).to_be_visible()
+    director_visit.shot("5-results")
     director_visit.click("Het actieplan")
     director_visit.click("Actieplan maken")
+    director_visit.shot("6-action-plan")
     with director_visit.page.expect_download() as report:
         director_visit.page.get_by_role("button", name="Rapport downloaden (pdf)").first.click()
     assert report.value.suggested_filename.endswith(".pdf")
