@@ -161,6 +161,7 @@ def _render_section(section: str, keys: list[str], answers: dict):
     step = SECTIONS.index(section) + 1
     return render_template(
         "respond/section.html", section=section, keys=keys, answers=answers, step=step, steps=len(SECTIONS) + 1,
+        **_answered(answers),
         sections=SECTIONS, lang=get_locale().language,
     )
 
@@ -186,7 +187,14 @@ def review():
     return render_template(
         "respond/review.html", answers=answers, gaps=missing(g.instrument, answers), accepting=_accepting(),
         step=len(SECTIONS) + 1, steps=len(SECTIONS) + 1, sections=SECTIONS, lang=get_locale().language,
+        **_answered(answers),
     )
+
+
+def _answered(answers: dict) -> dict:
+    """How far the respondent really is: questions answered of all, for the progress bar."""
+    keys = [key for section in SECTIONS for key in section_keys(g.instrument, section)]
+    return {"answered": sum(1 for key in keys if answers.get(key)), "questions": len(keys)}
 
 
 @bp.route("/submit", methods=["POST"])

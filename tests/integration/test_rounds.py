@@ -464,3 +464,12 @@ def test_a_printable_customer_card_with_the_qr_code(client, auth, world, open_ro
     text = " ".join(page.extract_text().split())
     assert "Hoe ervaart u ons?" in text and world.ours.org.name in text and open_round.customer_token in text
     assert len(page.images) == 1  # the QR code
+
+
+def test_the_progress_bar_counts_answered_questions_not_pages(make_client, world, open_round):
+    client = make_client()
+    opened(client, invite_and_get_link(open_round))
+    client.submit("/respond/section/quiz", {"quiz.q1": "a", "quiz.q2": "b", "go": "next"})
+    review = client.get("/respond/review").get_data(as_text=True)
+    assert "2 van 32 vragen beantwoord" in review
+    assert '<progress value="2" max="32">' in review
