@@ -154,14 +154,14 @@ def section(section: str):
         if index + 1 < len(SECTIONS):
             return redirect(url_for("respond.section", section=SECTIONS[index + 1]))
         return redirect(url_for("respond.review"))
-    return _render_section(section, keys, answers)
+    return _render_section(section, keys, answers, show_open=request.args.get("open") == "1")
 
 
-def _render_section(section: str, keys: list[str], answers: dict):
+def _render_section(section: str, keys: list[str], answers: dict, *, show_open: bool = False):
     step = SECTIONS.index(section) + 1
     return render_template(
         "respond/section.html", section=section, keys=keys, answers=answers, step=step, steps=len(SECTIONS) + 1,
-        **_answered(answers),
+        open_keys=[key for key in keys if not answers.get(key)] if show_open else [], **_answered(answers),
         sections=SECTIONS, lang=get_locale().language,
     )
 

@@ -473,3 +473,15 @@ def test_the_progress_bar_counts_answered_questions_not_pages(make_client, world
     review = client.get("/respond/review").get_data(as_text=True)
     assert "2 van 32 vragen beantwoord" in review
     assert '<progress value="2" max="32">' in review
+
+
+def test_from_the_review_page_the_open_questions_are_pointed_at(make_client, world, open_round):
+    client = make_client()
+    opened(client, invite_and_get_link(open_round))
+    client.submit("/respond/section/quiz", {"quiz.q1": "a", "go": "next"})
+    review = client.get("/respond/review").get_data(as_text=True)
+    assert "/respond/section/quiz?open=1#q-quiz-q2" in review
+    section = client.get("/respond/section/quiz?open=1").get_data(as_text=True)
+    assert "5 vragen op deze pagina zijn nog open" in section
+    assert 'is-missing" id="q-quiz-q2"' in section
+    assert 'is-missing" id="q-quiz-q1"' not in section
