@@ -162,6 +162,7 @@ def _render_section(section: str, keys: list[str], answers: dict, *, show_open: 
     return render_template(
         "respond/section.html", section=section, keys=keys, answers=answers, step=step, steps=len(SECTIONS) + 1,
         open_keys=[key for key in keys if not answers.get(key)] if show_open else [], **_answered(answers),
+        mirror_topics=_mirror_topics(keys) if section == "mirror" else None,
         sections=SECTIONS, lang=get_locale().language,
     )
 
@@ -189,6 +190,14 @@ def review():
         step=len(SECTIONS) + 1, steps=len(SECTIONS) + 1, sections=SECTIONS, lang=get_locale().language,
         **_answered(answers),
     )
+
+
+def _mirror_topics(keys: list[str]) -> list[tuple[str, list[str]]]:
+    """The mirror's questions per topic: the employee's own mark and their estimate of the
+    customers' mark for the same topic belong side by side, not ten alternating questions."""
+    lang = get_locale().language
+    return [(item.topic.get(lang), [key for key in keys if key.startswith(item.key + ".")])
+            for item in g.instrument.mirror.items]
 
 
 def _answered(answers: dict) -> dict:

@@ -485,3 +485,13 @@ def test_from_the_review_page_the_open_questions_are_pointed_at(make_client, wor
     assert "5 vragen op deze pagina zijn nog open" in section
     assert 'is-missing" id="q-quiz-q2"' in section
     assert 'is-missing" id="q-quiz-q1"' not in section
+
+
+def test_the_mirror_shows_each_topics_two_marks_together(make_client, world, open_round):
+    client = make_client()
+    opened(client, invite_and_get_link(open_round))
+    page = client.get("/respond/section/mirror").get_data(as_text=True)
+    topics = page.split('class="mirror-topic"')[1:]
+    assert len(topics) == 5
+    for n, topic in enumerate(topics, start=1):
+        assert f'id="q-mirror-m{n}-self"' in topic and f'id="q-mirror-m{n}-estimate"' in topic
