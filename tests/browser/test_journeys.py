@@ -203,6 +203,20 @@ def test_a_new_client_from_invitation_to_a_round_with_everyone_invited(person, l
     adviser.go(f"/c/{consultancy['slug']}/portfolio/")
     expect(adviser.page.get_by_text(f"Gemeente {label}").first).to_be_visible()
 
+    # A second round, like the first: progress between the two rounds.
+    director_visit.go(f"/o/{org}/rounds/{_round_id(live, org)}")
+    director_visit.click("Nieuwe ronde zoals deze")
+    director_visit.click("Ronde opslaan")  # the copy opens at its dates: checked, saved
+    director_visit.click("Ronde openen")
+    director_visit.click("Uitnodigingen versturen")
+    _more_answers(live, org, 6, likert="5")
+    director_visit.click("Ronde sluiten…")
+    director_visit.click("Ronde sluiten en resultaten publiceren")
+    director_visit.go(f"/o/{org}/progress/")
+    expect(director_visit.page.get_by_role("img", name="Scores per dimensie per ronde")).to_be_visible()
+    expect(director_visit.page.get_by_text("Nulmeting (kopie)").first).to_be_visible()
+    director_visit.shot("7-progress")
+
     # The director's pages on a phone: readable and usable by keyboard at 360 px.
     pocket = person(width=360)
     pocket.login(director, NEW_PASSWORD)
@@ -238,24 +252,25 @@ def _customer_token(live, org_slug: str) -> str:
                                  .where(Organisation.slug == org_slug))
 
 
-def _more_answers(live, org_slug: str, n: int) -> None:
+def _more_answers(live, org_slug: str, n: int, likert: str = "4") -> None:
     """Colleagues who answer the same way as the browser journeys above, through the same service."""
     import sqlalchemy as sa
 
     from maturity.extensions import db
     from maturity.rounds import links
     from maturity.rounds import services as rounds
-    from maturity.rounds.models import Invitation, Round
+    from maturity.rounds.models import Invitation, Round, RoundStatus
     from maturity.tenancy.models import Organisation
 
     from ..integration.test_rounds import full_answers
 
     with live.app.app_context(), live.app.test_request_context():
         waiting = db.session.scalars(sa.select(Invitation).join(Round).join(Organisation, Organisation.id == Round.organisation_id)
-                                     .where(Organisation.slug == org_slug, Invitation.submitted_at.is_(None)).limit(n)).all()
+                                     .where(Organisation.slug == org_slug, Invitation.submitted_at.is_(None),
+                                            Round.status == RoundStatus.OPEN).limit(n)).all()
         for invitation in waiting:
             token = links.invitation_token(invitation.id, invitation.nonce)
-            rounds.save_answers(invitation, token, full_answers(likert="4", mark="7"))
+            rounds.save_answers(invitation, token, full_answers(likert=likert, mark="7"))
             rounds.submit_response(invitation, token)
         db.session.commit()
 
