@@ -71,6 +71,8 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
+    from .audit.views import consultancy_bp as audit_consultancy_bp
+    from .audit.views import org_bp as audit_org_bp
     from .admin.views import bp as admin_bp
     from .consultancies.views import bp as consultancies_bp
     from .main.views import bp as main_bp
@@ -90,7 +92,8 @@ def register_blueprints(app: Flask) -> None:
     from .core.display import shown_difference
 
     for bp in (main_bp, accounts_bp, admin_bp, consultancies_bp, organisations_bp, rounds_bp, results_bp, plans_bp,
-               reports_bp, progress_bp, portfolio_bp, respond_link_bp, respond_bp, mirror_bp, mirror_personal_bp):
+               reports_bp, progress_bp, portfolio_bp, respond_link_bp, respond_bp, mirror_bp, mirror_personal_bp,
+               audit_org_bp, audit_consultancy_bp):
         app.register_blueprint(bp)
     app.jinja_env.globals.update(
         describe_item=describe_item, section_title=section_title, section_intro=section_intro,

@@ -23,3 +23,4 @@ from .rounds.models import (  # noqa: F401
 )
 from .plans.models import ActionItem, ActionPlan, ItemStatus  # noqa: F401
 from .reports.models import ReportCache  # noqa: F401
+from .audit.models import AuditEntry  # noqa: F401

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..audit import services as audit
 from ..extensions import db, limiter
 from ..safe_redirect import safe_next
 from . import services, tokens
@@ -81,8 +82,12 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is None or not user.is_active:
+            # The account that was tried, if there is one; never the password, nor the address typed.
+            audit.record("login_failed", obj=user or services.find_user_by_email(form.email.data))
+            db.session.commit()
             flash(_("That email address and password do not match an active account."), "error")
         else:
+            audit.record("login", actor=user)
             _begin_login(user)
             return redirect(safe_next(form.next.data, url_for("main.home")))
     return render_template("accounts/login.html", form=form)
@@ -90,6 +95,9 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        audit.record("logout")
+        db.session.commit()
     services.end_session(getattr(current_user, "current_session_token", None))
     logout_user()
     locale = session.get("locale")

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from ..accounts import services as account_services
 from ..accounts.models import User
+from ..audit import services as audit
 from ..extensions import db
 from ..organisations.forms import ActionForm
 from ..mail.models import OutboxMessage
@@ -86,6 +87,21 @@ def outbox_message(message_id: int):
     return render_template("admin/outbox_message.html", message=message)
 
 
+@bp.route("/audit")
+def audit_log():
+    from ..audit.views import _action, log_page
+
+    return log_page(audit.entries(action=_action()), title=_("the whole platform"),
+                    csv_url=url_for("admin.audit_csv", action=_action()))
+
+
+@bp.route("/audit.csv")
+def audit_csv():
+    from ..audit.views import _action, log_csv
+
+    return log_csv(audit.entries(action=_action()), "audit-platform")
+
+
 @bp.route("/users")
 def users():
     query = (request.args.get("q") or "").strip().lower()
@@ -106,9 +122,11 @@ def deactivate_user(user_id: int):
             flash(_("You cannot deactivate your own account."), "error")
         elif user.is_deactivated:
             user.is_deactivated = False
+            audit.record("account_reactivated", obj=user)
             db.session.commit()
             flash(_("%(email)s can log in again.", email=user.email), "success")
         else:
+            audit.record("account_deactivated", obj=user)
             account_services.deactivate_user(user)
             flash(_("%(email)s has been deactivated and logged out everywhere.", email=user.email), "success")
     return redirect(url_for("admin.users", q=user.email))

@@ -22,6 +22,11 @@ def download(round_id: int):
     row = request_report(round_)
     if row.status != "ready":
         return _status_page(round_, row), 202 if row.status == "pending" else 503
+    from ..audit import services as audit
+    from ..extensions import db
+
+    audit.record("report_downloaded", organisation_id=round_.organisation_id, obj=round_)
+    db.session.commit()
     filename = exports.filename(round_) + ".pdf"
     return HttpResponse(row.pdf, mimetype="application/pdf",
                         headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})

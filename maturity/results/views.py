@@ -26,7 +26,17 @@ MANAGERS = (DIRECTOR, CONSULTANT)
 def page(round_id: int):
     round_ = scoped_get(Round, round_id)
     figures = round_figures(round_results(round_), get_locale().language, _changes(round_))
+    _audited("results_viewed", round_)
     return render_template("results/page.html", round=round_, f=figures, previous=_previous_round_point(round_))
+
+
+def _audited(action: str, round_: Round) -> None:
+    """Who saw or downloaded a round's results is part of the audit trail."""
+    from ..audit import services as audit
+    from ..extensions import db
+
+    audit.record(action, organisation_id=round_.organisation_id, obj=round_)
+    db.session.commit()
 
 
 def _changes(round_: Round) -> dict:
@@ -61,6 +71,7 @@ def live(round_id: int):
 def export_csv(round_id: int):
     round_ = scoped_get(Round, round_id)
     rows = exports.rows(round_figures(round_results(round_), get_locale().language, _changes(round_)), _, as_text=True)
+    _audited("export_csv", round_)
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
     writer.writerows(rows)
@@ -76,6 +87,7 @@ def export_xlsx(round_id: int):
     round_ = scoped_get(Round, round_id)
     data = exports.xlsx(exports.rows(round_figures(round_results(round_), get_locale().language, _changes(round_)), _,
                                      as_text=False))
+    _audited("export_xlsx", round_)
     return HttpResponse(
         data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="{exports.filename(round_)}.xlsx"', "Cache-Control": "no-store"},

@@ -14,6 +14,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from ..core import DONT_KNOW, score_customer_response, score_quiz, score_response, suppress
+from ..audit import services as audit
 from ..extensions import db
 from ..i18n import locale_for
 from ..instrument import LATEST, load_instrument
@@ -70,6 +71,7 @@ def create_round(org: Organisation, settings: RoundSettings, *, instrument_versi
     _apply(round_, settings)
     db.session.add(round_)
     db.session.flush()
+    audit.record("round_created", organisation_id=org.id, obj=round_, **_minimums(round_))
     log.info("round created id=%s org=%s", round_.id, org.id)
     return round_
 
@@ -85,7 +87,13 @@ def update_round(round_: Round, settings: RoundSettings) -> None:
         # Changing the minimum after responses arrive could expose a small group.
         raise RoundStateError("minimum fixed")
     _apply(round_, settings)
+    audit.record("round_settings_changed", organisation_id=round_.organisation_id, obj=round_, **_minimums(round_))
     log.info("round updated id=%s", round_.id)
+
+
+def _minimums(round_: Round) -> dict:
+    return {"min_group_size": round_.min_group_size, "min_customer_group_size": round_.min_customer_group_size,
+            "min_comment_group_size": round_.min_comment_group_size}
 
 
 def _apply(round_: Round, s: RoundSettings) -> None:
@@ -119,6 +127,7 @@ def open_round(round_: Round) -> None:
     if not round_.is_draft:
         raise RoundStateError("not draft")
     round_.status = RoundStatus.OPEN
+    audit.record("round_opened", organisation_id=round_.organisation_id, obj=round_, **_minimums(round_))
     round_.opened_at = utcnow()
     log.info("round opened id=%s", round_.id)
 
@@ -131,6 +140,7 @@ def close_round(round_: Round) -> None:
     round_.status = RoundStatus.CLOSED
     round_.closed_at = utcnow()
     released = release_ballots(round_)
+    audit.record("round_closed", organisation_id=round_.organisation_id, obj=round_, released=released)
     # Customers' addresses were needed only to send their links.
     db.session.execute(sa.update(CustomerInvitation).where(CustomerInvitation.round_id == round_.id).values(email=None))
     # Nor does the outbox keep them; a link not yet delivered would lead to a closed round.

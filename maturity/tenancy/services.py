@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from ..accounts.models import User
 from ..accounts.services import get_or_create_user, normalise_email, send_invitation
+from ..audit import services as audit
 from ..extensions import db
 from ..slugs import unique_slug
 from .models import (
@@ -57,6 +58,7 @@ def add_consultant(consultancy: Consultancy, name: str, email: str, *, inviter: 
     db.session.add(membership)
     db.session.flush()
     send_invitation(user, context=consultancy.name, inviter=inviter, sender=consultancy.name)
+    audit.record("consultant_added", consultancy_id=consultancy.id, obj=membership)
     log.info("consultant added consultancy=%s user=%s", consultancy.id, user.id)
     return membership
 
@@ -112,6 +114,7 @@ def add_member(org: Organisation, new: NewMember, *, inviter: User, notify: bool
     )
     db.session.add(membership)
     db.session.flush()
+    audit.record("member_added", organisation_id=org.id, obj=membership, role=new.role.value)
     if notify and needs_account_mail(new.role):
         send_invitation(user, context=org.name, inviter=inviter, sender=org.consultancy.name,
                         key=f"member-invitation:{membership.id}", organisation_id=org.id)
@@ -163,6 +166,7 @@ def import_members(org: Organisation, members: list[NewMember], *, inviter: User
             send_invitation(users[user_id], context=org.name, inviter=inviter, sender=org.consultancy.name,
                             key=f"member-invitation:{memberships[user_id]}", organisation_id=org.id, key_is_new=True)
     write_outbox()
+    audit.record("member_added", organisation_id=org.id, imported=len(rows))
     log.info("members imported org=%s added=%s skipped=%s", org.id, len(rows), skipped)
     return len(rows), skipped
 
@@ -190,10 +194,12 @@ def update_member(membership: OrganisationMembership, *, role: OrgRole, departme
         membership.name = name.strip()
     dept = department_named(org, department)
     membership.department_id = dept.id if dept else None
+    audit.record("member_changed", organisation_id=membership.organisation_id, obj=membership, role=role.value)
     log.info("member updated membership=%s", membership.id)
 
 
 def remove_member(membership: OrganisationMembership) -> None:
+    audit.record("member_removed", organisation_id=membership.organisation_id, obj=membership)
     db.session.delete(membership)
     log.info("member removed membership=%s", membership.id)
 
@@ -218,5 +224,6 @@ def update_consultancy(consultancy: Consultancy, *, name: str, primary_color: st
 
 
 def remove_consultant(membership: ConsultantMembership) -> None:
+    audit.record("consultant_removed", consultancy_id=membership.consultancy_id, obj=membership)
     db.session.delete(membership)
     log.info("consultant removed membership=%s", membership.id)

@@ -1,0 +1,82 @@
+"""The audit trail, for those who answer for it: a director sees the organisation's, a
+consultant the consultancy's (its clients' included), a platform admin everything."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from flask import Response as HttpResponse
+from flask import g, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+
+from ..extensions import db
+from ..results.exports import neutralise
+from ..tenancy.access import CONSULTANT, DIRECTOR, consultancy_blueprint, organisation_blueprint, roles_required
+from .services import ACTIONS, entries
+
+org_bp = organisation_blueprint("audit_org", __name__, "/audit")
+consultancy_bp = consultancy_blueprint("audit_consultancy", __name__, "/audit")
+
+PAGE_SIZE = 100
+CSV_LIMIT = 100_000
+
+LABELS = {
+    "login": _l("Signed in"), "login_failed": _l("Failed sign-in"), "logout": _l("Signed out"),
+    "account_deactivated": _l("Account deactivated"), "account_reactivated": _l("Account reactivated"),
+    "member_added": _l("Person added"), "member_changed": _l("Person changed"), "member_removed": _l("Person removed"),
+    "consultant_added": _l("Consultant added"), "consultant_removed": _l("Consultant removed"),
+    "round_created": _l("Round created"), "round_settings_changed": _l("Round settings changed"),
+    "round_opened": _l("Round opened"), "round_closed": _l("Round closed and published"),
+    "results_viewed": _l("Results viewed"), "export_csv": _l("Results downloaded (CSV)"),
+    "export_xlsx": _l("Results downloaded (Excel)"), "report_downloaded": _l("Report downloaded (PDF)"),
+}
+
+
+@org_bp.route("/")
+@roles_required(DIRECTOR, CONSULTANT)
+def org_log():
+    return log_page(entries(organisation_id=g.org.id, action=_action()), title=g.org.name,
+                    csv_url=url_for("audit_org.org_csv", action=_action()))
+
+
+@org_bp.route("/export.csv")
+@roles_required(DIRECTOR, CONSULTANT)
+def org_csv():
+    return log_csv(entries(organisation_id=g.org.id, action=_action()), f"audit-{g.org.slug}")
+
+
+@consultancy_bp.route("/")
+def consultancy_log():
+    return log_page(entries(consultancy_id=g.consultancy.id, action=_action()), title=g.consultancy.name,
+                    csv_url=url_for("audit_consultancy.consultancy_csv", action=_action()))
+
+
+@consultancy_bp.route("/export.csv")
+def consultancy_csv():
+    return log_csv(entries(consultancy_id=g.consultancy.id, action=_action()), f"audit-{g.consultancy.slug}")
+
+
+def _action() -> str | None:
+    action = request.args.get("action")
+    return action if action in ACTIONS else None
+
+
+def log_page(query, *, title: str, csv_url: str):
+    page = max(1, min(request.args.get("page", 1, type=int) or 1, 100_000))
+    pagination = db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
+    return render_template("audit/log.html", pagination=pagination, title=title, csv_url=csv_url,
+                           labels=LABELS, action=_action(), actions=ACTIONS)
+
+
+def log_csv(query, name: str):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow(["time (UTC)", "actor", "action", "object", "object id", "organisation id", "detail"])
+    for entry in db.session.scalars(query.limit(CSV_LIMIT)):
+        writer.writerow([neutralise(v) for v in (
+            entry.at.isoformat(timespec="seconds"), entry.actor_email or "", entry.action, entry.object_type or "",
+            entry.object_id or "", entry.organisation_id or "", json.dumps(entry.detail, sort_keys=True) if entry.detail else "")])
+    return HttpResponse("\ufeff" + buffer.getvalue(), mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"', "Cache-Control": "no-store"})

@@ -1,0 +1,114 @@
+"""The audit trail: each event exactly once, never an answer or a token, append-only, and each
+viewer sees their own tenant's trail only."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from maturity.audit.models import AuditEntry
+from maturity.extensions import db
+
+from ..integration.test_results import _fill
+
+
+def _actions(**where) -> list[str]:
+    query = sa.select(AuditEntry.action).order_by(AuditEntry.id)
+    for name, value in where.items():
+        query = query.where(getattr(AuditEntry, name) == value)
+    return list(db.session.scalars(query))
+
+
+def test_each_event_is_recorded_exactly_once_with_actor_and_tenant(app, client, auth, world):
+    round_ = _fill(app, world, {"Wonen": 6})
+    db.session.execute(sa.delete(AuditEntry))  # what the set-up did is not this test's
+    auth.login(world.ours.director)
+    base = f"/o/{world.ours.org.slug}/rounds/{round_.id}"
+    for suffix in ("results", "results.csv", "results.xlsx", "report.pdf"):
+        assert client.get(f"{base}/{suffix}").status_code == 200
+    assert _actions(organisation_id=world.ours.org.id) == ["results_viewed", "export_csv", "export_xlsx",
+                                                           "report_downloaded"]
+    entries = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.organisation_id == world.ours.org.id)).all()
+    assert {(e.actor_id, e.consultancy_id, e.object_type, e.object_id) for e in entries} == {
+        (world.ours.director.id, world.ours.consultancy.id, "Round", round_.id)}
+    assert _actions(action="login") == ["login"]
+
+
+def test_rounds_and_people_are_audited_with_the_minimum_group_size(app, world):
+    from datetime import date, timedelta
+
+    from maturity.rounds import services as rounds
+    from maturity.tenancy import services as tenancy
+
+    with app.test_request_context():
+        round_ = rounds.create_round(world.ours.org, rounds.RoundSettings(
+            title="R", opens_on=date.today(), closes_on=date.today() + timedelta(days=9), min_group_size=7))
+        rounds.open_round(round_)
+        tenancy.import_members(world.ours.org, [tenancy.NewMember("Nieuw", "nieuw@example.nl")], inviter=world.ours.director)
+        rounds.close_round(round_)
+        db.session.flush()
+    assert _actions(organisation_id=world.ours.org.id) == ["round_created", "round_opened", "member_added", "round_closed"]
+    opened = db.session.scalar(sa.select(AuditEntry.detail).where(AuditEntry.action == "round_opened"))
+    assert opened["min_group_size"] == 7
+
+
+def test_a_failed_login_names_the_account_tried_and_nothing_typed(client, world):
+    client.submit("/login", {"email": world.ours.director.email, "password": "wrong horse battery"})
+    [entry] = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "login_failed")).all()
+    assert entry.actor_id is None and entry.object_type == "User" and entry.object_id == world.ours.director.id
+    assert "wrong horse" not in json.dumps(entry.detail or {})
+
+
+def test_no_entry_holds_an_answer_or_a_token(app, client, auth, world):
+    from maturity.rounds import links
+    from maturity.rounds.models import Invitation
+
+    round_ = _fill(app, world, {"Wonen": 6}, customers=6, comments=["Op vrijdag niemand bereikbaar"] * 6)
+    auth.login(world.ours.director)
+    client.get(f"/o/{world.ours.org.slug}/rounds/{round_.id}/results")
+    with app.test_request_context():
+        tokens = [links.invitation_token(i.id, i.nonce) for i in db.session.scalars(sa.select(Invitation))]
+    dump = json.dumps([[e.action, e.actor_email, e.object_type, e.object_id, e.detail]
+                       for e in db.session.scalars(sa.select(AuditEntry))])
+    assert not any(token in dump for token in tokens)
+    assert "vrijdag" not in dump and "quiz." not in dump and "mirror." not in dump
+
+
+def test_entries_cannot_be_changed_or_removed(app, world):
+    from maturity.audit import services as audit
+
+    for change in ("update", "delete"):
+        savepoint = db.session.begin_nested()
+        with app.test_request_context():
+            entry = audit.record("logout", actor=world.ours.director)
+        db.session.flush()
+        if change == "update":
+            entry.action = "login"
+        else:
+            db.session.delete(entry)
+        with pytest.raises(RuntimeError, match="append-only"):
+            db.session.flush()
+        savepoint.rollback()
+
+
+def test_each_viewer_sees_their_own_trail_and_can_export_it(app, client, auth, world, make_client):
+    round_ = _fill(app, world, {"Wonen": 6})
+    auth.login(world.ours.director)
+    client.get(f"/o/{world.ours.org.slug}/rounds/{round_.id}/results")
+    page = client.get(f"/o/{world.ours.org.slug}/audit/").get_data(as_text=True)
+    assert "Resultaten bekeken" in page and world.ours.director.email in page
+    assert client.get(f"/o/{world.theirs.org.slug}/audit/").status_code == 404
+    exported = client.get(f"/o/{world.ours.org.slug}/audit/export.csv?action=results_viewed").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(exported.lstrip("\ufeff")), delimiter=";"))
+    assert rows[0][2] == "action" and [r[2] for r in rows[1:]] == ["results_viewed"]
+    employee = make_client()
+    employee.submit("/login", {"email": world.ours.employee.email, "password": "correct horse battery"})
+    assert employee.get(f"/o/{world.ours.org.slug}/audit/").status_code == 403
+    consultant = make_client()
+    consultant.submit("/login", {"email": world.ours.consultant.email, "password": "correct horse battery"})
+    assert "Resultaten bekeken" in consultant.get(f"/c/{world.ours.consultancy.slug}/audit/").get_data(as_text=True)
+    assert consultant.get(f"/c/{world.theirs.consultancy.slug}/audit/").status_code == 404
