@@ -31,6 +31,7 @@ LABELS = {
     "round_opened": _l("Round opened"), "round_closed": _l("Round closed and published"),
     "results_viewed": _l("Results viewed"), "export_csv": _l("Results downloaded (CSV)"),
     "export_xlsx": _l("Results downloaded (Excel)"), "report_downloaded": _l("Report downloaded (PDF)"),
+    "data_exported": _l("Own data downloaded"),
 }
 
 

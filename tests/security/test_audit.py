@@ -112,3 +112,25 @@ def test_each_viewer_sees_their_own_trail_and_can_export_it(app, client, auth, w
     consultant.submit("/login", {"email": world.ours.consultant.email, "password": "correct horse battery"})
     assert "Resultaten bekeken" in consultant.get(f"/c/{world.ours.consultancy.slug}/audit/").get_data(as_text=True)
     assert consultant.get(f"/c/{world.theirs.consultancy.slug}/audit/").status_code == 404
+
+
+def test_a_person_downloads_what_the_platform_holds_about_them(app, client, auth, world):
+    from maturity.rounds.models import Invitation
+
+    round_ = _fill(app, world, {"Wonen": 6})
+    employee = db.session.scalar(sa.select(Invitation.user_id).where(Invitation.round_id == round_.id,
+                                                                     Invitation.submitted_at.is_not(None)).limit(1))
+    from maturity.accounts.models import User
+
+    person = db.session.get(User, employee)
+    auth.login(person.email)
+    response = client.get("/account/my-data.json")
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    data = json.loads(response.data)
+    assert data["account"]["email"] == person.email
+    assert [i["round"] for i in data["invitations"]] == [round_.title] and data["invitations"][0]["submitted"]
+    assert [o["organisation"] for o in data["organisations"]] == [world.ours.org.name]
+    assert [e["action"] for e in data["audit_entries"]] == ["login", "data_exported"]
+    assert "without any link to you" in data["answers"]
+    dump = json.dumps(data)
+    assert world.ours.director.email not in dump and world.theirs.org.name not in dump

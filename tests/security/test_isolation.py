@@ -19,7 +19,7 @@ PUBLIC = {
     "accounts.reset_password", "accounts.accept_invitation", "accounts.set_language",
 }
 #: Any logged-in user, about themselves only.
-OWN_ACCOUNT = {"accounts.account", "accounts.update_profile", "accounts.change_password"}
+OWN_ACCOUNT = {"accounts.account", "accounts.update_profile", "accounts.change_password", "accounts.my_data"}
 #: Organisation routes an employee may use; every other organisation route is for
 #: directors and consultants only.
 EMPLOYEE_ALLOWED = {"organisations.index", "plans.page"}

@@ -1,0 +1,56 @@
+"""What the platform holds about one person, for their data-subject access request (AVG art. 15):
+the account, memberships, invitations with their status, and the audit entries about them.
+Answers are not in it: they are stored without any link to the person (docs/privacy.md)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from ..audit.models import AuditEntry
+from ..extensions import db
+from ..rounds.models import Invitation, Round
+from ..tenancy.models import ConsultantMembership, Consultancy, Department, Organisation, OrganisationMembership
+from .models import User
+
+
+def _iso(value):
+    return value.isoformat(timespec="seconds") if value is not None else None
+
+
+def subject_data(user: User) -> dict:
+    memberships = db.session.execute(
+        sa.select(Organisation.name, OrganisationMembership.role, Department.name, OrganisationMembership.created_at)
+        .join(Organisation, Organisation.id == OrganisationMembership.organisation_id)
+        .outerjoin(Department, Department.id == OrganisationMembership.department_id)
+        .where(OrganisationMembership.user_id == user.id)).all()
+    consultancies = db.session.execute(
+        sa.select(Consultancy.name, ConsultantMembership.created_at)
+        .join(Consultancy, Consultancy.id == ConsultantMembership.consultancy_id)
+        .where(ConsultantMembership.user_id == user.id)).all()
+    invitations = db.session.execute(
+        sa.select(Organisation.name, Round.title, Invitation.invited_at, Invitation.started_at, Invitation.submitted_at,
+                  Invitation.reminder_count, Invitation.has_opted_out_of_reminders)
+        .join(Round, Round.id == Invitation.round_id).join(Organisation, Organisation.id == Invitation.organisation_id)
+        .where(Invitation.user_id == user.id).order_by(Invitation.id)).all()
+    audit = db.session.execute(
+        sa.select(AuditEntry.at, AuditEntry.action, AuditEntry.actor_id, AuditEntry.object_type, AuditEntry.object_id)
+        .where(sa.or_(AuditEntry.actor_id == user.id,
+                      sa.and_(AuditEntry.object_type == "User", AuditEntry.object_id == user.id)))
+        .order_by(AuditEntry.id)).all()
+    return {
+        "account": {"email": user.email, "name": user.name, "language": user.locale, "created": _iso(user.created_at),
+                    "last_login": _iso(user.last_login_at), "has_password": user.has_password,
+                    "is_platform_admin": user.is_platform_admin, "is_deactivated": user.is_deactivated},
+        "organisations": [{"organisation": org, "role": role.value, "department": dept, "since": _iso(since)}
+                          for org, role, dept, since in memberships],
+        "consultancies": [{"consultancy": name, "since": _iso(since)} for name, since in consultancies],
+        "invitations": [{"organisation": org, "round": title, "invited": _iso(invited), "started": _iso(started),
+                         "submitted": _iso(submitted), "reminders_sent": reminders, "reminders_switched_off": off}
+                        for org, title, invited, started, submitted, reminders, off in invitations],
+        "audit_entries": [{"at": _iso(at), "action": action, "by_you": actor == user.id,
+                           "about_your_account": object_type == "User" and object_id == user.id}
+                          for at, action, actor, object_type, object_id in audit],
+        "answers": ("Your answers to questionnaires are stored without any link to you, in a group of at least "
+                    "the round's minimum, so they cannot be found, exported or told apart from others' answers. "
+                    "Before a round closes they are sealed, and only the round can open them."),
+    }
