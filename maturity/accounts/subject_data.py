@@ -54,3 +54,34 @@ def subject_data(user: User) -> dict:
                     "the round's minimum, so they cannot be found, exported or told apart from others' answers. "
                     "Before a round closes they are sealed, and only the round can open them."),
     }
+
+
+def erase_person(user: User, *, by: User | None) -> None:
+    """Erase a person on request (AVG art. 17): the account and everything that names them go;
+    anonymous responses stay, since nothing links them to the person.
+
+    - invitations stay as counts (response rates) but lose the link to the person, and with it
+      any unsent draft and sealed personal result;
+    - their messages in the outbox lose recipient and body;
+    - audit entries keep the event but lose the name: the one change ever made to an entry;
+    - the account, its sessions and memberships are deleted.
+    The erasure itself is audited, without the name."""
+    from ..audit import services as audit
+    from ..mail.models import OutboxMessage
+
+    email = user.email
+    audit.record("person_erased", actor=by, obj=user)
+    db.session.flush()
+    db.session.execute(sa.update(Invitation).where(Invitation.user_id == user.id)
+                       .values(user_id=None, sealed_draft=None, sealed_result=None)
+                       .execution_options(synchronize_session=False))
+    db.session.execute(sa.update(OutboxMessage).where(OutboxMessage.recipient == email)
+                       .values(recipient=None, body_text=None, body_sealed=None)
+                       .execution_options(synchronize_session=False))
+    # Core, not the ORM: the application's append-only guard allows this one pseudonymisation.
+    db.session.execute(sa.update(AuditEntry).where(AuditEntry.actor_id == user.id)
+                       .values(actor_id=None, actor_email=None).execution_options(synchronize_session=False))
+    db.session.execute(sa.update(AuditEntry).where(AuditEntry.actor_email == email)
+                       .values(actor_email=None).execution_options(synchronize_session=False))
+    db.session.delete(user)
+    db.session.flush()

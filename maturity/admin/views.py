@@ -87,6 +87,24 @@ def outbox_message(message_id: int):
     return render_template("admin/outbox_message.html", message=message)
 
 
+@bp.route("/users/<int:user_id>/erase", methods=["GET", "POST"])
+def erase_user(user_id: int):
+    """Erase a person on request: GET says what follows, POST does it."""
+    from ..accounts.subject_data import erase_person
+
+    user = db.session.get(User, user_id) or abort(404)
+    if user.id == current_user.id:
+        flash(_("You cannot erase your own account."), "error")
+        return redirect(url_for("admin.users", q=user.email))
+    if request.method == "POST":
+        if ActionForm().validate_on_submit():
+            erase_person(user, by=current_user)
+            db.session.commit()
+            flash(_("The person has been erased. Their anonymous answers remain in the results."), "success")
+        return redirect(url_for("admin.users"))
+    return render_template("admin/erase.html", user=user, action_form=ActionForm())
+
+
 @bp.route("/audit")
 def audit_log():
     from ..audit.views import _action, log_page

@@ -32,6 +32,7 @@ LABELS = {
     "results_viewed": _l("Results viewed"), "export_csv": _l("Results downloaded (CSV)"),
     "export_xlsx": _l("Results downloaded (Excel)"), "report_downloaded": _l("Report downloaded (PDF)"),
     "data_exported": _l("Own data downloaded"),
+    "person_erased": _l("Person erased"),
 }
 
 

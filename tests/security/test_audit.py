@@ -134,3 +134,37 @@ def test_a_person_downloads_what_the_platform_holds_about_them(app, client, auth
     assert "without any link to you" in data["answers"]
     dump = json.dumps(data)
     assert world.ours.director.email not in dump and world.theirs.org.name not in dump
+
+
+def test_erasing_a_person_leaves_the_results_and_nothing_that_names_them(app, client, auth, world):
+    from maturity.accounts.models import User
+    from maturity.mail.models import OutboxMessage
+    from maturity.results.services import round_results
+    from maturity.rounds.models import Invitation
+    from maturity.rounds.services import response_rates
+
+    round_ = _fill(app, world, {"Wonen": 6})
+    with app.test_request_context():
+        before = round_results(round_)
+    person = db.session.get(User, db.session.scalar(sa.select(Invitation.user_id).where(
+        Invitation.round_id == round_.id, Invitation.submitted_at.is_not(None)).limit(1)))
+    email, person_id = person.email, person.id
+    db.session.add(OutboxMessage(recipient=email, subject="Uitnodiging", body_text="Beste", status="outbox"))
+    auth.login(email)
+    auth.logout()
+    rates_before = [(r.invited, r.submitted) for r in response_rates(round_)]
+    auth.login(world.admin)
+    assert email in client.get(f"/admin/users/{person_id}/erase").get_data(as_text=True)
+    assert client.submit(f"/admin/users/{person_id}/erase").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, person_id) is None
+    with app.test_request_context():
+        after = round_results(round_)
+    assert (after.n_responses, after.profile, after.likert) == (before.n_responses, before.profile, before.likert)
+    assert [(r.invited, r.submitted) for r in response_rates(round_)] == rates_before
+    # Nothing that names the person is left anywhere.
+    names = [db.session.scalar(sa.select(sa.func.count()).where(column == email)) for column in (
+        User.email, OutboxMessage.recipient, AuditEntry.actor_email)]
+    assert names == [0, 0, 0]
+    assert db.session.scalar(sa.select(sa.func.count()).where(AuditEntry.actor_id == person_id)) == 0
+    assert _actions(action="person_erased") == ["person_erased"]
