@@ -27,6 +27,15 @@ def _item_of(plan, item_id: int) -> ActionItem:
     return item
 
 
+def _undecided(round_: Round, plan, item_id: int, lang: str) -> ActionItem:
+    """An unfinished action of the previous round that this plan does not yet continue."""
+    earlier = scoped_get(ActionItem, item_id)
+    carried, _title = services.carry_over(round_, plan, lang)
+    if not any(c.item.id == earlier.id and c.continued_in is None for c in carried):
+        abort(404)
+    return earlier
+
+
 @bp.route("/")
 @roles_required(*MANAGERS, EMPLOYEE)
 def page(round_id: int):
@@ -102,11 +111,8 @@ def adopt_item(round_id: int, item_id: int):
     """Continue an unfinished action of the previous round in this plan."""
     round_ = scoped_get(Round, round_id)
     plan = services.plan_for(round_) or abort(404)
-    earlier = scoped_get(ActionItem, item_id)
     lang = get_locale().language
-    carried, _title = services.carry_over(round_, plan, lang)
-    if not any(c.item.id == earlier.id and c.continued_in is None for c in carried):
-        abort(404)  # only the previous round's unfinished, not yet continued actions
+    earlier = _undecided(round_, plan, item_id, lang)
     if ActionForm().validate_on_submit():
         services.adopt_item(plan, earlier, lang)
         db.session.commit()
@@ -120,10 +126,7 @@ def stop_item(round_id: int, item_id: int):
     """Record that an unfinished action of the previous round is deliberately not continued."""
     round_ = scoped_get(Round, round_id)
     plan = services.plan_for(round_) or abort(404)
-    earlier = scoped_get(ActionItem, item_id)
-    carried, _title = services.carry_over(round_, plan, get_locale().language)
-    if not any(c.item.id == earlier.id and c.continued_in is None for c in carried):
-        abort(404)
+    earlier = _undecided(round_, plan, item_id, get_locale().language)
     form = StopForm()
     if form.validate_on_submit():
         services.stop_item(earlier, form.reason.data)

@@ -23,6 +23,7 @@ from ..accounts.tokens import INVITATION, make_token
 from ..mail.models import OutboxMessage
 from ..mail.services import send_template_mail, write_outbox
 from ..models_base import utcnow
+from ..tenancy.services import chunks
 from ..tenancy.models import Department, Organisation, OrganisationMembership, OrgRole
 from . import links
 from .models import Ballot, CustomerAnswer, CustomerInvitation, CustomerResponse, Invitation, Response, ResponseAnswer, Round, RoundStatus
@@ -242,7 +243,7 @@ def invite_employees(round_: Round) -> int:
         {"round_id": round_.id, "organisation_id": round_.organisation_id, "user_id": m.user_id,
          "department_id": m.department_id, "invited_at": now} for m in members])
     invitations = []
-    for chunk in _chunks([m.user_id for m in members], 900):
+    for chunk in chunks([m.user_id for m in members], 900):
         invitations += db.session.scalars(sa.select(Invitation).where(
             Invitation.round_id == round_.id, Invitation.user_id.in_(chunk))).all()
     users = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_([m.user_id for m in members])))}
@@ -252,11 +253,6 @@ def invite_employees(round_: Round) -> int:
     write_outbox()
     log.info("round %s: %s invited", round_.id, len(members))
     return len(members)
-
-
-def _chunks(items: list, size: int):
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
 
 
 def invite_self(round_: Round, user_id: int) -> Invitation:

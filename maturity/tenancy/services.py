@@ -130,7 +130,7 @@ def import_members(org: Organisation, members: list[NewMember], *, inviter: User
 
     emails = list(dict.fromkeys(normalise_email(m.email) for m in members))
     user_ids = {}
-    for chunk in _chunks(emails, 900):
+    for chunk in chunks(emails, 900):
         user_ids.update(db.session.execute(sa.select(User.email, User.id).where(User.email.in_(chunk))).all())
     already = set(db.session.scalars(sa.select(OrganisationMembership.user_id).where(
         OrganisationMembership.organisation_id == org.id)))
@@ -156,7 +156,7 @@ def import_members(org: Organisation, members: list[NewMember], *, inviter: User
         for new, email, department in rows])
     ids = [user_ids[email] for _new, email, _d in rows]
     users, memberships = {}, {}
-    for chunk in _chunks(ids, 900):
+    for chunk in chunks(ids, 900):
         users.update({u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(chunk)))})
         memberships.update(db.session.execute(sa.select(OrganisationMembership.user_id, OrganisationMembership.id).where(
             OrganisationMembership.organisation_id == org.id, OrganisationMembership.user_id.in_(chunk))).all())
@@ -171,7 +171,8 @@ def import_members(org: Organisation, members: list[NewMember], *, inviter: User
     return len(rows), skipped
 
 
-def _chunks(items: list, size: int):
+def chunks(items: list, size: int):
+    """Slices of at most ``size``: IN lists that stay within every database's limits."""
     for i in range(0, len(items), size):
         yield items[i:i + size]
 
