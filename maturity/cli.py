@@ -92,11 +92,40 @@ def register(app: Flask) -> None:
 
         report = rescore(dry_run=dry_run)
         if not dry_run:  # a dry run changed nothing, so there is nothing to commit
+            db.session.flush()
+            # The published aggregates rest on the stored scores: bring them in line too.
+            from .results.tally import rebuild_all
+
+            rebuilt = [r.round_id for r in rebuild_all() if r.changed]
             db.session.commit()
+            if rebuilt:
+                click.echo(f"Tallies rebuilt for rounds {', '.join(map(str, rebuilt))}.")
         verb = "would change" if dry_run else "changed"
         details = ", ".join(f"{name} {n}" for name, n in sorted(report.changed.items())) or "nothing"
         click.echo(f"{report.responses} responses and {report.customer_responses} customer responses checked; "
                    f"{report.total_changed} values {verb} ({details}).")
+
+    @app.cli.command("rebuild-tallies")
+    @click.option("--check", is_flag=True, help="Only report rounds whose tally differs from their answers.")
+    def rebuild_tallies(check: bool) -> None:
+        """Recompute every published round's aggregates from its raw answers; store those that
+        differ (or are missing). Exits 1 with --check when any differs."""
+        from .results import tally
+        from .rounds.models import Round, RoundStatus
+
+        if check:
+            rounds = db.session.scalars(sa.select(Round).where(Round.status == RoundStatus.CLOSED).order_by(Round.id))
+            differ = [r.id for r in list(rounds)
+                      if tally.computed_from_answers(r) != tally.stored([r.id]).get(r.id, {})]
+            click.echo(f"{len(differ)} round(s) differ" + (f": {', '.join(map(str, differ))}" if differ else "."))
+            if differ:
+                raise SystemExit(1)
+            return
+        reports = tally.rebuild_all()
+        db.session.commit()
+        changed = [r.round_id for r in reports if r.changed]
+        click.echo(f"{len(reports)} published round(s) checked; {len(changed)} rebuilt"
+                   + (f": {', '.join(map(str, changed))}." if changed else "."))
 
     @app.cli.command("demo")
     @click.option("--if-empty", is_flag=True, help="Only load when the database has no users yet.")

@@ -20,6 +20,7 @@ from .rounds.models import (  # noqa: F401
     ResponseAnswer,
     Round,
     RoundStatus,
+    RoundTally,
 )
 from .plans.models import ActionItem, ActionPlan, ItemStatus  # noqa: F401
 from .reports.models import ReportCache  # noqa: F401

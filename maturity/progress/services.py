@@ -1,7 +1,8 @@
-"""Progress between rounds and the consultancy's portfolio, from grouped SQL queries.
+"""Progress between rounds and the consultancy's portfolio, from the rounds' published tallies.
 
-The number of queries does not grow with the number of responses; the portfolio's does not
-grow with the number of clients either (everything is grouped by round).
+Neither the number of queries nor their cost grows with the number of responses; the
+portfolio's does not grow with the number of clients either (everything is read per round
+in one query).
 """
 
 from __future__ import annotations
@@ -17,8 +18,19 @@ from ..extensions import db
 from ..instrument import load_instrument
 from ..plans.models import ActionItem, ActionPlan
 from ..results.services import EMPLOYEE_DIMENSIONS as DIMENSIONS
-from ..results.services import customer_stats, department_rows, departments_of, dimension_stats, disclose_stats, shown_cultures, thresholds_for
-from ..rounds.models import Invitation, Response, ResponseAnswer, Round, RoundStatus
+from ..results.services import (
+    customer_stats,
+    department_rows,
+    departments_of,
+    dimension_stats,
+    disclose_stats,
+    item_sums,
+    shown_cultures,
+    tallies,
+    thresholds_for,
+)
+from ..results.tally import ROUND
+from ..rounds.models import Invitation, Round, RoundStatus
 from ..tenancy.models import Organisation
 
 TREND_DIMENSIONS = ("skills", "leadership", "culture", "mirror_self", "mirror_customer")
@@ -55,24 +67,19 @@ def round_points(rounds: list[Round], *, with_items: bool = False) -> list[Round
     ids = [r.id for r in rounds]
     if not ids:
         return []
-    dims = dimension_stats(ids)
-    customers = customer_stats(ids)
-    invited = {round_id: (n_invited, n_submitted) for round_id, n_invited, n_submitted in db.session.execute(
-        sa.select(Invitation.round_id, sa.func.count(), sa.func.count(Invitation.submitted_at))
-        .where(Invitation.round_id.in_(ids)).group_by(Invitation.round_id))}
-    items: dict[int, dict[str, DimensionStats]] = defaultdict(dict)
-    if with_items:
-        value = ResponseAnswer.value
-        for round_id, key, n, total, squares in db.session.execute(
-            sa.select(Response.round_id, ResponseAnswer.item_key, sa.func.count(value), sa.func.sum(value),
-                      sa.func.sum(value * value))
-            .join(Response, Response.id == ResponseAnswer.response_id)
-            .where(Response.round_id.in_(ids), ResponseAnswer.choice.is_(None))
-            .group_by(Response.round_id, ResponseAnswer.item_key)
-        ):
-            if n:
-                items[round_id][key] = DimensionStats.from_sums(int(n), float(total), float(squares))
-    departments = department_rows(ids)
+    t = tallies(rounds)
+    dims = dimension_stats(t)
+    customers = customer_stats(rounds, t)
+    # Published rounds keep their invitation counts in the tally; open ones are counted now.
+    invited = {round_id: (rows.get((ROUND, "invited"), (0,))[0], rows.get((ROUND, "submitted"), (0,))[0])
+               for round_id, rows in t.items()}
+    open_ids = [i for i in ids if i not in t]
+    if open_ids:
+        invited.update({round_id: (n_invited, n_submitted) for round_id, n_invited, n_submitted in db.session.execute(
+            sa.select(Invitation.round_id, sa.func.count(), sa.func.count(Invitation.submitted_at))
+            .where(Invitation.round_id.in_(open_ids)).group_by(Invitation.round_id))})
+    items = {round_id: item_sums(rows) for round_id, rows in t.items()} if with_items else {}
+    departments = department_rows(t)
     points = []
     for r in rounds:
         n, raw = dims.get(r.id, (0, dict.fromkeys(DIMENSIONS)))
@@ -86,7 +93,7 @@ def round_points(rounds: list[Round], *, with_items: bool = False) -> list[Round
             min_customers = max(r.min_customer_group_size, r.min_group_size)
             customer = disclose_stats(customer, min_customers) if n_customers >= min_customers else None
             point.profile = GroupProfile(mirror_customer=customer, **stats)
-            shown = departments_of(r.id, r.min_group_size, n, stats, departments.get(r.id, []))
+            shown = departments_of(r.min_group_size, n, stats, departments.get(r.id, []))
             point.phase = place(point.profile, thresholds_for(r), shown_cultures(shown)).phase
             self_gap, _ = profile_gaps(point.profile)
             if self_gap is not None:

@@ -1,7 +1,8 @@
-"""Round results, aggregated in SQL and turned into the pure core's inputs.
+"""Round results, from the round's published aggregates, turned into the pure core's inputs.
 
-Every figure comes from grouped queries; the number of queries does not depend on the number
-of responses (tested). Disclosure is decided here, once, so the page, the exports and the PDF
+Every figure comes from the round's tally (``results.tally``: counts and sums maintained when
+the responses were released); neither the number of queries nor their cost depends on the
+number of responses (tested, and measured in bench/). Disclosure is decided here, once, so the page, the exports and the PDF
 all show exactly the same figures:
 
 - a round's results exist only once it is published (closed): before that there are no
@@ -15,7 +16,7 @@ all show exactly the same figures:
 
 from __future__ import annotations
 
-import math
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
@@ -26,7 +27,10 @@ from ..core import DEFAULT, DONT_KNOW, MIN_ALPHA_RESPONDENTS, MIN_ANSWERED_SHARE
 from ..core.display import MARK_DIGITS, shown_difference
 from ..extensions import db
 from ..instrument import Instrument, load_instrument
-from ..rounds.models import CustomerAnswer, CustomerResponse, Invitation, Response, ResponseAnswer, Round
+from ..rounds.models import CustomerResponse, Invitation, Round
+from . import tally
+
+log = logging.getLogger(__name__)
 
 
 #: The dimensions stored on each employee response (the customers' rating is on customer responses).
@@ -153,41 +157,82 @@ def stats_from_sums(n, total, squares) -> DimensionStats | None:
     return DimensionStats.from_sums(int(n), float(total), float(squares)) if n else None
 
 
-def dimension_stats(round_ids: list[int]) -> dict[int, tuple[int, dict[str, DimensionStats | None]]]:
-    """Per round: the number of responses and each employee dimension's stats, in one grouped
-    query (the results page asks for one round, progress and the portfolio for several)."""
-    columns = [getattr(Response, d) for d in EMPLOYEE_DIMENSIONS]
-    select = [Response.round_id, sa.func.count(Response.id)]
-    for column in columns:
-        select += [sa.func.count(column), sa.func.sum(column), sa.func.sum(column * column)]
-    result = {}
-    for round_id, n, *sums in db.session.execute(
-            sa.select(*select).where(Response.round_id.in_(round_ids)).group_by(Response.round_id)):
-        result[round_id] = (n, {d: stats_from_sums(*sums[3 * i: 3 + 3 * i]) for i, d in enumerate(EMPLOYEE_DIMENSIONS)})
-    return result
+Tallies = dict[int, dict[tuple[str, str], tuple[int, float, float]]]
 
 
-def customer_stats(round_ids: list[int]) -> dict[int, tuple[int, DimensionStats | None]]:
-    """Per round: the number of customer responses and the customers' rating, one query."""
-    column = CustomerResponse.mirror_customer
+def tallies(rounds: list[Round]) -> Tallies:
+    """The published aggregates of these rounds (``results.tally``), in one query. Rounds that
+    are not published have none; a round published before tallies existed is computed from its
+    answers until ``flask rebuild-tallies`` stores its tally."""
+    published = [r for r in rounds if r.is_published]
+    found = tally.stored(r.id for r in published)
+    for r in published:
+        if r.id not in found:
+            log.warning("round %s has no tally: computed from its answers (run flask rebuild-tallies)", r.id)
+            found[r.id] = tally.computed_from_answers(r)
+    return found
+
+
+def _row(t: dict, group: str, key: str) -> tuple[int, float, float]:
+    return t.get((group, key), (0, 0.0, 0.0))
+
+
+def dimension_stats(t: Tallies) -> dict[int, tuple[int, dict[str, DimensionStats | None]]]:
+    """Per published round: the number of responses and each employee dimension's stats."""
     return {
-        round_id: (n, stats_from_sums(valued, total, squares))
-        for round_id, n, valued, total, squares in db.session.execute(
-            sa.select(CustomerResponse.round_id, sa.func.count(CustomerResponse.id), sa.func.count(column),
-                      sa.func.sum(column), sa.func.sum(column * column))
-            .where(CustomerResponse.round_id.in_(round_ids)).group_by(CustomerResponse.round_id))
+        round_id: (_row(rows, tally.ROUND, "responses")[0],
+                   {d: stats_from_sums(*_row(rows, tally.ROUND, "score:" + d)) for d in EMPLOYEE_DIMENSIONS})
+        for round_id, rows in t.items()
     }
 
 
-def _item_rows(round_id: int):
-    """Per item, per chosen option (quiz) and per value: how many, in one grouped query; means,
-    spreads and distributions follow from these counts."""
-    return db.session.execute(
-        sa.select(ResponseAnswer.item_key, ResponseAnswer.choice, ResponseAnswer.value, sa.func.count())
-        .join(Response, Response.id == ResponseAnswer.response_id)
-        .where(Response.round_id == round_id)
-        .group_by(ResponseAnswer.item_key, ResponseAnswer.choice, ResponseAnswer.value)
-    ).all()
+def customer_stats(rounds: list[Round], t: Tallies) -> dict[int, tuple[int, DimensionStats | None]]:
+    """Per round: the number of customer responses and (once published) the customers' rating.
+    While a round is open only the count is known (one grouped query for those rounds)."""
+    result = {
+        round_id: (_row(rows, tally.CUSTOMERS, "responses")[0],
+                   stats_from_sums(*_row(rows, tally.CUSTOMERS, "score:" + tally.CUSTOMER_SCORE)))
+        for round_id, rows in t.items()
+    }
+    open_ids = [r.id for r in rounds if r.id not in t]
+    if open_ids:
+        for round_id, n in db.session.execute(
+                sa.select(CustomerResponse.round_id, sa.func.count()).where(CustomerResponse.round_id.in_(open_ids))
+                .group_by(CustomerResponse.round_id)):
+            result[round_id] = (n, None)
+    return result
+
+
+def department_rows(t: Tallies) -> dict[int, list]:
+    """Per round: (department, responses, mean and count per department dimension)."""
+    by_round: dict[int, list] = defaultdict(list)
+    for round_id, rows in t.items():
+        groups = sorted({g for g, _ in rows if g == tally.NO_DEPARTMENT or g.startswith("d:")})
+        for g in groups:
+            scores = [_row(rows, g, "score:" + d) for d in DEPARTMENT_DIMENSIONS]
+            by_round[round_id].append([
+                None if g == tally.NO_DEPARTMENT else g[2:], _row(rows, g, "responses")[0],
+                *[(total / n if n else None) for n, total, _ in scores], *[n for n, _, _ in scores],
+            ])
+    return by_round
+
+
+def answer_rows(rows: dict, group: str = tally.ROUND) -> list[tuple[str, str | None, int | None, int]]:
+    """(item, chosen option, value, how many) for every answer given, as stored."""
+    return [(*tally.parse_answer_key(key), n) for (g, key), (n, _, _) in rows.items()
+            if g == group and key.startswith("answer:")]
+
+
+def item_sums(rows: dict) -> dict[str, DimensionStats]:
+    """Per agreement or mirror item: the stats of its values ("weet ik niet" excluded)."""
+    sums: dict[str, list] = defaultdict(lambda: [0, 0, 0])
+    for item, choice, value, n in answer_rows(rows):
+        if choice is None and value is not None:
+            acc = sums[item]
+            acc[0] += n
+            acc[1] += value * n
+            acc[2] += value * value * n
+    return {item: DimensionStats.from_sums(n, float(total), float(squares)) for item, (n, total, squares) in sums.items() if n}
 
 
 def _item_stats(rows, instrument: Instrument, min_size: int) -> tuple[dict[str, ItemStat], dict[str, dict[str, int]]]:
@@ -219,60 +264,36 @@ def _item_stats(rows, instrument: Instrument, min_size: int) -> tuple[dict[str, 
     return per_item, quiz_counts
 
 
-def _customer_item_rows(round_id: int):
-    value = CustomerAnswer.value
-    return db.session.execute(
-        sa.select(CustomerAnswer.item_key, sa.func.count(), sa.func.count(value), sa.func.sum(value))
-        .join(CustomerResponse, CustomerResponse.id == CustomerAnswer.customer_response_id)
-        .where(CustomerResponse.round_id == round_id)
-        .group_by(CustomerAnswer.item_key)
-    ).all()
+def _customer_items(rows: dict, min_size: int) -> dict[str, ItemStat]:
+    counted: dict[str, list] = defaultdict(lambda: [0, 0, 0])  # all, valued, sum
+    for item, _choice, value, n in answer_rows(rows, tally.CUSTOMERS):
+        acc = counted[item]
+        acc[0] += n
+        if value is not None:
+            acc[1] += n
+            acc[2] += value * n
+    return {key: ItemStat(key, valued, (total / valued) if valued else None, count - valued).disclosed(min_size)
+            for key, (count, valued, total) in counted.items()}
 
 
-def _reliability(round_: Round, instrument: Instrument) -> list[Reliability]:
-    """Cronbach's alpha per agreement scale, in SQL, one pass over the answers per scale, with
-    exactly the pure function's rules (``core.cronbach_alpha`` with ``MIN_ANSWERED_SHARE``):
-    respondents who answered at least half the scale count, a "weet ik niet" is replaced by the
-    respondent's own mean on the scale, reverse-keyed items are flipped.
-
-    The inner query makes one row per respondent: the sum and count of their answers and each
-    item's value (NULL for "weet ik niet"). With m = sum / count, an item is its value or m, and
-    the total is k · m; the outer query sums those and their squares, which is all the
-    variances need."""
+def _reliability(rows: dict, instrument: Instrument) -> list[Reliability]:
+    """Cronbach's alpha per agreement scale from the tally's sums, with exactly the pure
+    function's rules (``core.cronbach_alpha`` with ``MIN_ANSWERED_SHARE``): respondents who
+    answered at least half the scale count, a "weet ik niet" is replaced by the respondent's
+    own mean on the scale, reverse-keyed items are flipped. The tally keeps each respondent's
+    mean m and each item's value (or m) multiplied by one constant, which alpha, a ratio of
+    variances, does not notice; the total is k · m, so its variance is k² · var(m)."""
     results = []
     for section in instrument.likert_sections:
-        keys = [item.key for item in section.items]
-        reverse = {item.key for item in section.items if item.reverse}
-        k = len(keys)
-        top = section.scale.max + section.scale.min
-        v = sa.case((ResponseAnswer.item_key.in_(reverse or {"-"}), top - ResponseAnswer.value),
-                    else_=ResponseAnswer.value)
-        per_respondent = (
-            sa.select(
-                sa.func.sum(v).label("t"), sa.func.count().label("c"),
-                *[sa.func.sum(sa.case((ResponseAnswer.item_key == key, v))).label(f"i{n}") for n, key in enumerate(keys)],
-            )
-            .join(Response, Response.id == ResponseAnswer.response_id)
-            .where(Response.round_id == round_.id, ResponseAnswer.item_key.in_(keys), ResponseAnswer.value.is_not(None))
-            .group_by(ResponseAnswer.response_id)
-            .having(sa.func.count() >= max(1, math.ceil(k * MIN_ANSWERED_SHARE)))
-            .subquery()
-        )
-        mean = sa.cast(per_respondent.c.t, sa.Float) / per_respondent.c.c
-        sums = [sa.func.count(), sa.func.sum(mean), sa.func.sum(mean * mean)]
-        for n in range(k):
-            column = sa.func.coalesce(sa.cast(per_respondent.c[f"i{n}"], sa.Float), mean)
-            sums += [sa.func.sum(column), sa.func.sum(column * column)]
-        row = db.session.execute(sa.select(*sums)).one()
-        n_counted = int(row[0] or 0)
+        k = len(section.items)
+        group = tally.alpha_group(section.key)
+        n_counted = _row(rows, group, "respondents")[0]
         alpha = None
         if n_counted >= max(2, MIN_ALPHA_RESPONDENTS) and k > 1:
-            # The total is k · m, so its variance is k² · var(m).
-            total_var = k * k * DimensionStats.from_sums(n_counted, float(row[1]), float(row[2])).sd ** 2
-            item_var = sum(
-                DimensionStats.from_sums(n_counted, float(row[3 + 2 * i]), float(row[4 + 2 * i])).sd ** 2
-                for i in range(k)
-            )
+            _, total, squares = _row(rows, group, "mean")
+            total_var = k * k * DimensionStats.from_sums(n_counted, total, squares).sd ** 2
+            item_var = sum(DimensionStats.from_sums(n_counted, *_row(rows, group, f"item:{i}")[1:]).sd ** 2
+                           for i in range(k))
             alpha = k / (k - 1) * (1 - item_var / total_var) if total_var > 1e-12 else None
         results.append(Reliability(section=section.key, k=k, n=n_counted, alpha=alpha))
     return results
@@ -288,22 +309,8 @@ def shown_cultures(departments: list[DepartmentResult]) -> dict[str, float]:
 OTHERS = "\x00others"
 
 
-def department_rows(round_ids: list[int]) -> dict[int, list]:
-    """Per round: (department, responses, mean and count per department dimension), one query."""
-    columns = [getattr(Response, d) for d in DEPARTMENT_DIMENSIONS]
-    rows = db.session.execute(
-        sa.select(Response.round_id, Response.department, sa.func.count(Response.id),
-                  *[sa.func.avg(c) for c in columns], *[sa.func.count(c) for c in columns])
-        .where(Response.round_id.in_(round_ids)).group_by(Response.round_id, Response.department)
-    ).all()
-    by_round: dict[int, list] = defaultdict(list)
-    for round_id, *rest in rows:
-        by_round[round_id].append(rest)
-    return by_round
-
-
-def departments_of(round_id: int, min_size: int, n_total: int, dims: dict[str, DimensionStats | None],
-                 rows: list | None = None) -> list[DepartmentResult]:
+def departments_of(min_size: int, n_total: int, dims: dict[str, DimensionStats | None],
+                   rows: list) -> list[DepartmentResult]:
     """Departments, and within a shown department each score, with complementary suppression:
     first on the number of responses per department, then per score on the number of answers
     it rests on (a department where most answered "weet ik niet" hides that score).
@@ -311,8 +318,6 @@ def departments_of(round_id: int, min_size: int, n_total: int, dims: dict[str, D
     Responses carry a department name only for departments that reached the minimum when the
     round was published (``rounds.services.release_ballots``); the rest are one group, shown as
     "other" (``name`` None)."""
-    if rows is None:
-        rows = department_rows([round_id]).get(round_id, [])
     k = len(DEPARTMENT_DIMENSIONS)
     parsed = sorted((((name if name is not None else OTHERS), n, rest[:k], rest[k:]) for name, n, *rest in rows),
                     key=lambda row: (row[0] == OTHERS, row[0]))
@@ -336,31 +341,29 @@ def departments_of(round_id: int, min_size: int, n_total: int, dims: dict[str, D
 
 
 def round_results(round_: Round) -> RoundResults:
+    """The round's results from its published tally (a fixed number of small queries,
+    whatever the number of responses), with every disclosure decision made."""
     if not round_.is_published:
         raise ResultsNotPublished(round_.id)
     instrument = load_instrument(round_.instrument_version)
     min_size = round_.min_group_size
     min_customers = max(round_.min_customer_group_size, min_size)
-    n, raw_dims = dimension_stats([round_.id]).get(round_.id, (0, dict.fromkeys(EMPLOYEE_DIMENSIONS)))
+    t = tallies([round_])
+    rows = t[round_.id]
+    n, raw_dims = dimension_stats(t)[round_.id]
     dims = {d: disclose_stats(stats, min_size) for d, stats in raw_dims.items()}
-    n_customers, customer = customer_stats([round_.id]).get(round_.id, (0, None))
-    n_customers_personal = db.session.scalar(sa.select(sa.func.count()).where(
-        CustomerResponse.round_id == round_.id, CustomerResponse.source == "personal"))
-    n_invited = db.session.scalar(sa.select(sa.func.count()).where(Invitation.round_id == round_.id))
+    n_customers, customer = customer_stats([round_], t)[round_.id]
+    n_customers_personal = _row(rows, tally.CUSTOMERS, "personal")[0]
+    n_invited = _row(rows, tally.ROUND, "invited")[0]
     profile = GroupProfile(
         skills=dims["skills"], leadership=dims["leadership"], culture=dims["culture"],
         mirror_self=dims["mirror_self"], mirror_estimate=dims["mirror_estimate"],
         mirror_customer=disclose_stats(customer, min_customers) if n_customers >= min_customers else None,
     )
-    bands = dict(db.session.execute(
-        sa.select(Response.band, sa.func.count()).where(Response.round_id == round_.id).group_by(Response.band)
-    ).all())
+    bands = {key[5:]: count for (g, key), (count, _, _) in rows.items() if g == tally.ROUND and key.startswith("band:")}
 
-    per_item, quiz_counts = _item_stats(_item_rows(round_.id), instrument, min_size)
-    customer_items = {
-        key: ItemStat(key, int(valued), (float(total) / valued) if valued else None, count - valued).disclosed(min_customers)
-        for key, count, valued, total in _customer_item_rows(round_.id)
-    }
+    per_item, quiz_counts = _item_stats(answer_rows(rows), instrument, min_size)
+    customer_items = _customer_items(rows, min_customers)
 
     quiz = []
     for question in instrument.quiz.questions:
@@ -398,7 +401,7 @@ def round_results(round_: Round) -> RoundResults:
             ).order_by(CustomerResponse.id)  # ids are random: a fixed random order, not arrival
         ))
 
-    departments = departments_of(round_.id, min_size, n, dims)
+    departments = departments_of(min_size, n, dims, department_rows(t).get(round_.id, []))
     results = RoundResults(
         round_id=round_.id, instrument=instrument, n_responses=n, n_invited=n_invited, n_customers=n_customers,
         n_customers_personal=n_customers_personal, min_size=min_size, min_comment_size=round_.min_comment_group_size,
@@ -406,7 +409,7 @@ def round_results(round_: Round) -> RoundResults:
         placement=place(profile, thresholds_for(round_), shown_cultures(departments)) if n >= min_size else None,
         bands=bands if n >= min_size else {}, quiz=quiz, likert=likert,
         mirror=mirror, departments=departments, comments=comments,
-        reliability=[r if r.n >= min_size else replace(r, alpha=None) for r in _reliability(round_, instrument)],
+        reliability=[r if r.n >= min_size else replace(r, alpha=None) for r in _reliability(rows, instrument)],
     )
     check_disclosure(results)
     return results

@@ -69,6 +69,9 @@ class Round(db.Model):
     is_customer_link_paused: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     opened_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     closed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    #: Bumped whenever the round's published aggregates (``RoundTally``) change: at release,
+    #: and when a rebuild finds them different. Part of the report's cache key.
+    results_version: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
     created_at: so.Mapped[datetime] = created_at_column()
 
     @property
@@ -214,3 +217,23 @@ class CustomerAnswer(db.Model):
     )
     item_key: so.Mapped[str] = so.mapped_column(sa.String(40), primary_key=True)
     value: so.Mapped[int | None]
+
+
+class RoundTally(db.Model):
+    """The round's published aggregates, written once when the round's responses are released
+    (``results.tally``): counts, sums and sums of squares per group and key. Every results
+    surface reads these rows, never the answers, so their cost does not depend on the number
+    of responses. ``flask rebuild-tallies`` recomputes them from the raw answers."""
+
+    __tablename__ = "round_tally"
+
+    round_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("assessment_round.id", ondelete="CASCADE"), primary_key=True)
+    #: "" the whole round; "d:<name>" a department, "d" the responses without one; "c" the
+    #: customers; "a:<section>" what Cronbach's alpha of a scale needs.
+    grp: so.Mapped[str] = so.mapped_column(sa.String(130), primary_key=True)
+    key: so.Mapped[str] = so.mapped_column(sa.String(80), primary_key=True)
+    n: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
+    #: Exact: sums of whole numbers, or correctly rounded sums (``math.fsum``) of scores.
+    total: so.Mapped[float] = so.mapped_column(sa.Float(precision=53), default=0.0)
+    squares: so.Mapped[float] = so.mapped_column(sa.Float(precision=53), default=0.0)

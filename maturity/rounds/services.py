@@ -26,7 +26,8 @@ from ..models_base import utcnow
 from ..tenancy.services import chunks
 from ..tenancy.models import Department, Organisation, OrganisationMembership, OrgRole
 from . import links
-from .models import Ballot, CustomerAnswer, CustomerInvitation, CustomerResponse, Invitation, Response, ResponseAnswer, Round, RoundStatus
+from ..results import tally
+from .models import _random_id, Ballot, CustomerAnswer, CustomerInvitation, CustomerResponse, Invitation, Response, ResponseAnswer, Round, RoundStatus
 from .questionnaire import customer_keys, missing
 
 log = logging.getLogger(__name__)
@@ -186,32 +187,47 @@ def release_ballots(round_: Round) -> int:
         if department is not None:
             sizes[department] = sizes.get(department, 0) + 1
     kept = suppress(sizes, round_.min_group_size, total=len(opened)).visible
+    released, responses, answers_rows = [], [], []
     for department, answers in opened:
-        _store_response(round_, instrument, department if department in kept else None, answers)
+        shown_department = department if department in kept else None
+        response, stored = _response_rows(round_, instrument, shown_department, answers)
+        responses.append(response)
+        answers_rows.extend({"response_id": response["id"], "item_key": key, "choice": choice, "value": value}
+                            for key, (choice, value) in stored.items())
+        released.append((shown_department, response, stored))
+    # Bulk inserts (executemany), in the shuffled order: one statement per batch, not per row.
+    for batch in chunks(responses, RELEASE_BATCH):
+        db.session.execute(sa.insert(Response), batch)
+    for batch in chunks(answers_rows, RELEASE_BATCH * 10):
+        db.session.execute(sa.insert(ResponseAnswer), batch)
     db.session.execute(sa.delete(Ballot).where(Ballot.round_id == round_.id))
     db.session.flush()
+    # The aggregates every results surface reads, added up in this same transaction.
+    tally.publish(round_, instrument, released)
     return len(ballots)
 
 
-def _store_response(round_: Round, instrument, department: str | None, answers: dict[str, str]) -> Response:
+RELEASE_BATCH = 1000
+
+
+def _response_rows(round_: Round, instrument, department: str | None,
+                   answers: dict[str, str]) -> tuple[dict, dict[str, tuple[str | None, int | None]]]:
+    """One released response as a row, and its answers as stored (item -> (quiz option or
+    None, value or None for "weet ik niet"))."""
     scores = score_response(instrument, answers)
     quiz = score_quiz(instrument, answers)
-    response = Response(
-        round_id=round_.id, organisation_id=round_.organisation_id, department=department,
+    response = dict(
+        id=_random_id(), round_id=round_.id, organisation_id=round_.organisation_id, department=department,
         quiz_total=scores.quiz_total, band=quiz.band_key, skills=scores.skills, leadership=scores.leadership,
         culture=scores.culture, mirror_self=scores.mirror_self, mirror_estimate=scores.mirror_estimate,
     )
-    db.session.add(response)
-    db.session.flush()
+    stored = {}
     for key, value in answers.items():
         if key.startswith("quiz."):
-            option = instrument.question(key).option(value)
-            db.session.add(ResponseAnswer(response_id=response.id, item_key=key, choice=value, value=option.score))
+            stored[key] = (value, instrument.question(key).option(value).score)
         else:
-            db.session.add(ResponseAnswer(
-                response_id=response.id, item_key=key, value=None if value == DONT_KNOW else int(value)
-            ))
-    return response
+            stored[key] = (None, None if value == DONT_KNOW else int(value))
+    return response, stored
 
 
 def eligible_members(round_: Round):

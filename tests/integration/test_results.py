@@ -152,10 +152,14 @@ def _bulk(round_, world, n: int, customers: int, seed: int = 5) -> None:
 
 
 def _published(round_):
-    """Closed without going through the ballot box (the rows were bulk-inserted as released)."""
+    """Closed without going through the ballot box (the rows were bulk-inserted as released):
+    its tally is built from those rows, as ``flask rebuild-tallies`` would."""
+    from maturity.results import tally
     from maturity.rounds.models import RoundStatus
 
     round_.status = RoundStatus.CLOSED
+    db.session.flush()
+    tally.rebuild(round_)
     db.session.flush()
 
 
@@ -190,6 +194,9 @@ def test_alpha_in_sql_matches_the_pure_function(app, world):
     db.session.execute(sa.update(ResponseAnswer).where(ResponseAnswer.item_key.like("culture.%"),
                                                        ResponseAnswer.item_key != "culture.c1",
                                                        ResponseAnswer.response_id.like("%7")).values(value=None))
+    from maturity.results import tally
+
+    tally.rebuild(round_)  # recomputed from the changed answers, in SQL
     instrument = load_instrument()
     computed = {r.section: r for r in round_results(round_).reliability}
     rows = db.session.execute(
