@@ -10,9 +10,9 @@ from ..models_base import UTCDateTime, created_at_column
 
 
 class ReportCache(db.Model):
-    """The report per round and language, rendered by the worker. A PDF is served only while the
-    HTML it was made from is byte-for-byte the same (same data, plan, language, template and
-    stylesheet); otherwise a new rendering is requested."""
+    """The report per round and language, rendered by the worker. A PDF is served only while its
+    key (``reports.services.report_key``: results versions, plans, branding, language, code) is
+    the same; otherwise a new rendering is requested."""
 
     __tablename__ = "report_cache"
     __table_args__ = (sa.UniqueConstraint("round_id", "language"),)
@@ -20,7 +20,7 @@ class ReportCache(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     round_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("assessment_round.id", ondelete="CASCADE"), index=True)
     language: so.Mapped[str] = so.mapped_column(sa.String(5))
-    #: The HTML the PDF is (or is being) made from.
+    #: The key of what the PDF is (or is being) made from (``report_key``; named for its first form).
     html_sha256: so.Mapped[str] = so.mapped_column(sa.String(64))
     #: 'ready', 'pending' (the worker is making it) or 'failed'.
     status: so.Mapped[str] = so.mapped_column(sa.String(16), default="ready", server_default="ready")

@@ -1,4 +1,4 @@
-"""The board report: plain values for the PDF template, and a cache keyed by the HTML."""
+"""The board report: plain values for the PDF template, and a cache keyed by what it depends on."""
 
 from __future__ import annotations
 
@@ -20,10 +20,11 @@ from ..extensions import db
 from ..i18n import number
 from ..models_base import utcnow
 from ..pdf.render import PdfRenderError, render_pdf
+from ..plans.models import ActionItem, ActionPlan
 from ..plans.services import plan_for, visible_items
 from ..results.figures import round_figures
 from ..results.services import RoundResults, round_results
-from ..rounds.models import Round
+from ..rounds.models import Round, RoundStatus
 from ..tenancy.models import Consultancy, Organisation
 from .models import ReportCache
 
@@ -169,10 +170,58 @@ def _progress_context(progress, lang: str, continued: dict | None = None) -> dic
 
 
 @functools.cache
-def _stylesheet_digest() -> bytes:
+def _code_digest() -> bytes:
+    """What the report looks like apart from its data: the PDF templates, the print
+    stylesheet, the translations and the release. A deployment that changes any of them makes
+    every report new."""
+    from importlib.metadata import PackageNotFoundError, version
     from pathlib import Path
 
-    return hashlib.sha256((Path(__file__).parent.parent / "static" / "pdf" / "print.css").read_bytes()).digest()
+    package = Path(__file__).parent.parent
+    digest = hashlib.sha256()
+    try:
+        digest.update(version("maturity").encode())
+    except PackageNotFoundError:  # pragma: no cover - run from a checkout without install
+        pass
+    files = [*sorted((package.parent / "templates").rglob("*.html")), *sorted((package / "static" / "pdf").rglob("*")),
+             *sorted((package / "translations").rglob("*.po"))]
+    for path in files:
+        if path.is_file():
+            digest.update(str(path.relative_to(package.parent)).encode() + b"\0" + path.read_bytes())
+    return digest.digest()
+
+
+def report_key(round_: Round, language: str) -> str:
+    """The cache key of a round's report: a digest of everything the report shows, read from a
+    few small rows (never from the responses, never by rendering the report): the round's and
+    the organisation's other rounds' published results (their results versions), the plans and
+    their actions, the organisation's and the consultancy's name and house style, the other
+    clients' rounds (the benchmark), the language and the code."""
+    org = db.session.get(Organisation, round_.organisation_id)
+    consultancy = db.session.get(Consultancy, org.consultancy_id)
+    logo = db.session.scalar(sa.select(Consultancy.logo).where(Consultancy.id == consultancy.id)) or b""
+    rounds = db.session.execute(
+        sa.select(Round.id, Round.organisation_id, Round.title, Round.opens_on, Round.closes_on, Round.closed_at,
+                  Round.status, Round.results_version, Round.instrument_version, Round.min_group_size,
+                  Round.min_comment_group_size, Round.min_customer_group_size)
+        .join(Organisation, Organisation.id == Round.organisation_id)
+        .where(Organisation.consultancy_id == consultancy.id, Round.status != RoundStatus.DRAFT)
+        .order_by(Round.id)).all()
+    plans = db.session.execute(
+        sa.select(ActionPlan.round_id, ActionPlan.updated_at, ActionPlan.is_published, ActionPlan.commentary,
+                  sa.func.count(ActionItem.id), sa.func.max(ActionItem.updated_at))
+        .outerjoin(ActionItem, ActionItem.plan_id == ActionPlan.id)
+        .where(ActionPlan.organisation_id == org.id)
+        .group_by(ActionPlan.id, ActionPlan.round_id, ActionPlan.updated_at, ActionPlan.is_published,
+                  ActionPlan.commentary)
+        .order_by(ActionPlan.round_id)).all()
+    parts = [
+        language, round_.id, org.name, consultancy.name, consultancy.primary_color, consultancy.logo_mimetype,
+        hashlib.sha256(logo).hexdigest(),
+        [[str(value) for value in row] for row in rounds],
+        [[str(value) for value in row] for row in plans],
+    ]
+    return hashlib.sha256(_code_digest() + repr(parts).encode()).hexdigest()
 
 
 #: A rendering requested longer ago than this and still pending is requested again (its
@@ -183,12 +232,12 @@ PENDING_TIMEOUT = timedelta(minutes=5)
 def request_report(round_: Round, *, retry: bool = False) -> ReportCache:
     """The report in the current language: ready, or asked of the worker now.
 
-    Served only while it was made from exactly the HTML the data gives now; otherwise the worker
-    renders it (at once with the ``immediate`` queue). A failed rendering is retried on request."""
-    html = render_template("pdf/report.html", **report_context(round_, round_results(round_)))
-    # The stylesheet is part of what the PDF looks like: a changed style is a new report.
-    digest = hashlib.sha256(html.encode() + _stylesheet_digest()).hexdigest()
+    Served while its key (``report_key``: everything the report depends on) is unchanged,
+    checked without computing the report; otherwise the report's HTML is made here and the
+    worker renders it (at once with the ``immediate`` queue). A failed rendering is retried on
+    request."""
     language = get_locale().language
+    digest = report_key(round_, language)
     row = _cache_row(round_.id, language)
     if row is not None and row.html_sha256 == digest:
         if row.status == "ready":
@@ -196,6 +245,7 @@ def request_report(round_: Round, *, retry: bool = False) -> ReportCache:
         waiting = row.status == "pending" and row.requested_at and utcnow() - row.requested_at < PENDING_TIMEOUT
         if waiting or (row.status == "failed" and not retry):
             return row
+    html = render_template("pdf/report.html", **report_context(round_, round_results(round_)))
     if row is None:
         row = ReportCache(round_id=round_.id, language=language)
         db.session.add(row)

@@ -145,6 +145,72 @@ def test_report_is_cached_until_something_changes(client, auth, world, measured)
     del reports
 
 
+def test_a_repeat_download_is_served_without_computing_the_report(client, auth, world, measured):
+    auth.login(world.ours.director)
+    url = f"/o/{world.ours.org.slug}/rounds/{measured.id}/report.pdf"
+    first = client.get(url)
+    assert first.status_code == 200 and first.mimetype == "application/pdf"
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement.lower())
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        again = client.get(url)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    assert again.data == first.data
+    assert not [s for s in statements if "round_tally" in s or "response" in s]  # no figure computed
+
+
+def test_the_report_key_follows_everything_the_report_shows(app, client, auth, world, measured):
+    from maturity.reports.services import report_key
+    from maturity.results import tally
+
+    def key(lang="nl"):
+        db.session.flush()
+        return report_key(measured, lang)
+
+    seen = {key()}
+    assert key() in seen and key("en") not in seen  # stable; per language
+
+    def changed() -> bool:
+        new = key()
+        fresh = new not in seen
+        seen.add(new)
+        return fresh
+
+    auth.login(world.ours.director)
+    client.submit(_plan_url(world, measured, "generate"))
+    assert changed()  # a plan
+    auth.logout()
+    auth.login(world.ours.consultant)
+    assert client.submit(_plan_url(world, measured, "commentary"), {"commentary": "Doorpakken."}).status_code == 302
+    assert changed()  # the consultant's commentary
+    item = _items(measured)[0]
+    client.submit(_plan_url(world, measured, f"items/{item.id}"), {"title": "Nieuwe titel", "status": "done"})
+    assert changed()  # an action
+    assert not changed()
+    world.ours.consultancy.primary_color = "#123456"
+    assert changed()  # the house style
+    world.ours.org.name = "Nieuwe naam"
+    assert changed()
+    db.session.execute(sa.update(tally.RoundTally).where(tally.RoundTally.round_id == measured.id,
+                                                         tally.RoundTally.key == "score:culture")
+                       .values(total=tally.RoundTally.total + 1))
+    assert tally.rebuild(measured).changed and changed()  # the published figures
+    from datetime import timedelta
+
+    from maturity.rounds import services
+
+    elsewhere = services.create_round(world.sibling_org, services.RoundSettings(
+        title="Elders", opens_on=date.today(), closes_on=date.today() + timedelta(days=9)))
+    assert not changed()  # a draft shows nowhere
+    services.open_round(elsewhere)
+    assert changed()  # another client's rounds: the benchmark compares with their latest results
+
+
 def test_free_text_cannot_make_the_pdf_fetch_anything(client, auth, world, app, listener):
     port, hits = listener
     evil = (f'<img src="http://127.0.0.1:{port}/img"><img src="file:///etc/passwd">'
