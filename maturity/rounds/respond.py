@@ -12,6 +12,7 @@ the answers still filled in instead of throwing them away.
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask import Response as HttpResponse
 from flask_babel import format_date, get_locale
@@ -24,7 +25,7 @@ from ..extensions import csrf, db
 from ..instrument import load_instrument
 from ..tenancy.models import Organisation
 from . import links, services
-from .models import Invitation
+from .models import Invitation, Round
 from ..pdf.render import PdfRenderError, render_pdf
 from .questionnaire import SECTIONS, describe_item, missing, parse_answers, section_keys, section_title
 
@@ -39,10 +40,17 @@ SESSION_KEY = "respondent"
 
 
 def _load(invitation_id) -> Invitation | None:
-    invitation = db.session.get(Invitation, invitation_id) if isinstance(invitation_id, int) else None
+    """The invitation, its round and organisation: one query per request."""
+    if not isinstance(invitation_id, int):
+        return None
+    row = db.session.execute(
+        sa.select(Invitation, Round, Organisation)
+        .join(Round, Round.id == Invitation.round_id)
+        .join(Organisation, Organisation.id == Invitation.organisation_id)
+        .where(Invitation.id == invitation_id)).first()
+    invitation = row[0] if row else None
     if invitation is not None:
-        g.invitation, g.round = invitation, invitation.round
-        g.org = db.session.get(Organisation, invitation.organisation_id)
+        g.invitation, g.round, g.org = row  # invitation.round is now found without a query
         g.instrument = load_instrument(g.round.instrument_version)
         g.respondent_page = True
     return invitation

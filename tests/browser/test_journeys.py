@@ -135,10 +135,16 @@ def test_a_new_client_from_invitation_to_a_round_with_everyone_invited(person, l
     phone.click("Beginnen")
     questions = phone.page.locator("fieldset.question")
     first = questions.nth(0).locator("input[type=radio]").nth(1)
+    second = questions.nth(1).locator("input[type=radio]").nth(2)
+    saves = []
+    phone.page.on("request", lambda r: saves.append(r.url) if "/respond/save" in r.url else None)
     with phone.page.expect_response(lambda r: "/respond/save" in r.url):
         first.check()
+        second.check()
+    assert len(saves) == 1  # answers given together travel together: one request, not one per click
     phone.page.reload()
     expect(phone.page.locator("fieldset.question").nth(0).locator("input[type=radio]").nth(1)).to_be_checked()
+    expect(phone.page.locator("fieldset.question").nth(1).locator("input[type=radio]").nth(2)).to_be_checked()
     phone.shot("2-questionnaire-phone")
     answer_all(phone)
     laptop = person()
