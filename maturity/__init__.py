@@ -124,5 +124,8 @@ def register_hooks(app: Flask) -> None:
     from .main.security_headers import add_security_headers
     from .i18n import inject_i18n
 
+    from .accounts.views import require_second_factor
+
     app.after_request(add_security_headers)
+    app.before_request(require_second_factor)
     app.context_processor(inject_i18n)

@@ -68,3 +68,15 @@ class StrongPassword:
         }
         if problem:
             raise ValidationError(messages[problem])
+
+
+#: The last page number a list accepts from the address bar; beyond it the list is empty (and a
+#: database is never asked for an offset it cannot hold).
+MAX_PAGE = 100_000
+
+
+def page_number() -> int:
+    """``?page=`` of the current request as a page of a list: 1 when missing or nonsense."""
+    from flask import request
+
+    return max(1, min(request.args.get("page", 1, type=int) or 1, MAX_PAGE))

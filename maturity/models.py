@@ -1,6 +1,6 @@
 """Imports every model so that metadata (Alembic, create_all) sees all tables."""
 
-from .accounts.models import User, UserSession  # noqa: F401
+from .accounts.models import RecoveryCode, User, UserSession  # noqa: F401
 from .mail.models import OutboxMessage  # noqa: F401
 from .tenancy.models import (  # noqa: F401
     ConsultantMembership,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 
+import pyotp
 import pytest
 import sqlalchemy as sa
 import sqlalchemy.orm
@@ -126,18 +127,55 @@ def world(db):
     return factories.build_world()
 
 
+def sign_in(client: Client, user_or_email, password: str = factories.PASSWORD):
+    """Sign in as a person would, with the second step when their account has or needs one:
+    the current code from the app, or setting the app up from the page's key."""
+    email = getattr(user_or_email, "email", user_or_email)
+    response = client.submit("/login", {"email": email, "password": password})
+    assert response.status_code == 302, f"login failed for {email}: " + re.sub(r"\s+", " ", response.get_data(as_text=True))[-1500:]
+    location = response.headers["Location"]
+    if "/login/code" in location:
+        response = client.submit("/login/code", {"code": second_step_code(email)})
+        assert response.status_code == 302, f"second step failed for {email}"
+    elif "/login/setup" in location:
+        set_up_second_factor(client, "/login/setup")
+    return response
+
+
+def set_up_second_factor(client: Client, path: str = "/account/two-step") -> list[str]:
+    """Set up the authenticator app from the setup page's key, as a person would; returns the
+    recovery codes shown."""
+    html = client.get(path).get_data(as_text=True)
+    secret = re.search(r'class="secret">([^<]+)<', html).group(1).replace(" ", "")
+    response = client.submit(path, {"code": pyotp.TOTP(secret).now()})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "recovery-codes" in page
+    return re.findall(r"<li><code>([a-z0-9-]+)</code></li>", page)
+
+
 class Auth:
     def __init__(self, client: Client):
         self.client = client
 
     def login(self, user_or_email, password: str = factories.PASSWORD):
-        email = getattr(user_or_email, "email", user_or_email)
-        response = self.client.submit("/login", {"email": email, "password": password})
-        assert response.status_code == 302, f"login failed for {email}"
-        return response
+        return sign_in(self.client, user_or_email, password)
 
     def logout(self):
         return self.client.submit("/logout")
+
+
+def second_step_code(email: str) -> str:
+    """The current code of this person's authenticator app. Tests sign the same person in many
+    times within one 30-second step, and each code works once: the record of the last step
+    used is cleared first (as if the next step had come)."""
+    from maturity.accounts.models import User
+    from maturity.accounts.second_factor import secret_of
+
+    user = _db.session.scalar(sa.select(User).where(User.email == email.lower())
+                              .execution_options(populate_existing=True))  # as the requests left it
+    user.totp_last_step = None
+    _db.session.flush()
+    return pyotp.TOTP(secret_of(user)).now()
 
 
 @pytest.fixture

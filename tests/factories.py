@@ -20,6 +20,20 @@ from maturity.tenancy.models import (
 )
 
 PASSWORD = "correct horse battery"
+#: The authenticator secret of the world's consultants and admin (two-step sign-in is required
+#: for them); ``conftest.Auth.login`` answers the second step with it.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def with_second_factor(user: User, secret: str = TOTP_SECRET) -> User:
+    from maturity import sealing
+    from maturity.accounts.second_factor import PURPOSE
+    from maturity.models_base import utcnow
+
+    user.totp_secret_sealed = sealing.seal(secret.encode(), PURPOSE)
+    user.totp_enabled_at = utcnow()
+    db.session.flush()
+    return user
 
 
 @lru_cache(maxsize=1)
@@ -69,8 +83,10 @@ class DepartmentFactory(Base):
     name = factory.Sequence(lambda n: f"Afdeling {n}")
 
 
-def consultant(consultancy: Consultancy, **kwargs) -> User:
+def consultant(consultancy: Consultancy, *, second_factor: bool = True, **kwargs) -> User:
     user = UserFactory(**kwargs)
+    if second_factor:
+        with_second_factor(user)
     user.consultant_membership = ConsultantMembership(consultancy_id=consultancy.id, user_id=user.id)
     db.session.add(user.consultant_membership)
     db.session.flush()
@@ -122,7 +138,7 @@ def build_tenant(label: str) -> Tenant:
 
 
 def build_world() -> World:
-    admin = UserFactory(email="admin@example.nl", is_platform_admin=True)
+    admin = with_second_factor(UserFactory(email="admin@example.nl", is_platform_admin=True))
     ours = build_tenant("ons")
     theirs = build_tenant("hun")
     sibling = OrganisationFactory(consultancy=ours.consultancy, name="Andere klant", slug="andere-klant")

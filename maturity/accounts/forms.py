@@ -50,3 +50,17 @@ class ProfileForm(FlaskForm):
 class LanguageForm(FlaskForm):
     locale = HiddenField(validators=[required()])
     next = HiddenField()
+
+
+class CodeForm(FlaskForm):
+    """The code from the authenticator app (or, at sign-in, a recovery code)."""
+
+    code = StringField(_l("Code"), validators=[required(), max_length(32)], filters=[strip],
+                       description=_l("The 6-digit code your authenticator app shows now."))
+    submit = SubmitField(_l("Confirm"))
+
+
+class DisableSecondFactorForm(FlaskForm):
+    password = PasswordField(_l("Your password"), validators=[required(), max_length(128)])
+    code = StringField(_l("Code from your app"), validators=[required(), max_length(32)], filters=[strip])
+    submit = SubmitField(_l("Turn off two-step sign-in"))

@@ -23,6 +23,11 @@ class User(db.Model):
     is_deactivated: so.Mapped[bool] = so.mapped_column(default=False)
     created_at: so.Mapped[datetime] = created_at_column()
     last_login_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    #: The TOTP secret of two-step sign-in, sealed under the server key (``accounts.second_factor``).
+    totp_secret_sealed: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary)
+    totp_enabled_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    #: The last time step a code was accepted for: a code is accepted once (no replay).
+    totp_last_step: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)
 
     sessions: so.WriteOnlyMapped[UserSession] = so.relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -52,6 +57,10 @@ class User(db.Model):
     def has_password(self) -> bool:
         return self.password_hash is not None
 
+    @property
+    def has_second_factor(self) -> bool:
+        return self.totp_secret_sealed is not None
+
     def __repr__(self) -> str:
         return f"<User {self.id}>"
 
@@ -69,3 +78,14 @@ class UserSession(db.Model):
     last_seen_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
 
     user: so.Mapped[User] = so.relationship(back_populates="sessions")
+
+
+class RecoveryCode(db.Model):
+    """A single-use code for signing in without the authenticator app; only its hash is kept."""
+
+    __tablename__ = "recovery_code"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    code_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
+    used_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())

@@ -1,17 +1,25 @@
 from __future__ import annotations
 
+import time
+
+from cryptography.fernet import InvalidToken
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
+from .. import sealing
 from ..audit import services as audit
 from ..extensions import db, limiter
 from ..safe_redirect import safe_next
 from . import services, tokens
+from . import second_factor
 from .forms import (
     AcceptInvitationForm,
     ChangePasswordForm,
+    CodeForm,
+    DisableSecondFactorForm,
     ForgotPasswordForm,
     LanguageForm,
     LoginForm,
@@ -86,11 +94,122 @@ def login():
             audit.record("login_failed", obj=user or services.find_user_by_email(form.email.data))
             db.session.commit()
             flash(_("That email address and password do not match an active account."), "error")
+        elif user.has_second_factor or second_factor.is_required(user):
+            return _hold_login(user, form.next.data)
         else:
             audit.record("login", actor=user)
             _begin_login(user)
             return redirect(safe_next(form.next.data, url_for("main.home")))
     return render_template("accounts/login.html", form=form)
+
+
+# Two-step sign-in ------------------------------------------------------------------------
+
+PENDING = "pending_login"
+#: How long the second step may take after the password (setting up an app takes a while).
+PENDING_SECONDS = 10 * 60
+#: Guessing codes for one account: 5 a minute, 20 an hour (a 6-digit code has a million values).
+PER_PENDING_ACCOUNT = "5 per minute;20 per hour"
+
+
+def _hold_login(user: User, next_url: str | None):
+    """The password was right: remember who is signing in (not signed in yet) for the second
+    step, in a fresh session."""
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    session[PENDING] = {"u": user.id, "n": next_url or "", "t": int(time.time())}
+    db.session.commit()  # a rehashed password
+    if user.has_second_factor:
+        return redirect(url_for("accounts.login_code"))
+    return redirect(url_for("accounts.login_setup"))
+
+
+def _pending_user() -> User | None:
+    pending = session.get(PENDING) or {}
+    if not pending or time.time() - pending.get("t", 0) > PENDING_SECONDS:
+        return None
+    user = db.session.get(User, pending.get("u")) if isinstance(pending.get("u"), int) else None
+    return user if user is not None and user.is_active else None
+
+
+def _pending_key() -> str:
+    return "second-factor:" + str((session.get(PENDING) or {}).get("u", ""))
+
+
+def _sign_in_again():
+    session.pop(PENDING, None)
+    flash(_("Please sign in again."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+def _sealed_setup_secret(key: str) -> str:
+    """A new secret for setting up the app, kept (sealed) in the session until confirmed."""
+    import base64
+
+    held = session.get(key)
+    if held:
+        try:
+            return sealing.unseal(base64.b64decode(held), b"totp-setup").decode()
+        except (InvalidToken, ValueError):
+            pass
+    secret = second_factor.new_secret()
+    session[key] = base64.b64encode(sealing.seal(secret.encode(), b"totp-setup")).decode()
+    return secret
+
+
+def _setup_context(user: User, secret: str) -> dict:
+    uri = second_factor.provisioning_uri(user, secret)
+    grouped = " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+    return {"qr": second_factor.qr_svg(uri), "secret": grouped}
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit(PER_PENDING_ACCOUNT, key_func=_pending_key, methods=["POST"])
+def login_code():
+    user = _pending_user()
+    if user is None or not user.has_second_factor:
+        return _sign_in_again()
+    form = CodeForm()
+    if form.validate_on_submit():
+        method = ("app" if second_factor.verify_code(user, form.code.data)
+                  else "recovery_code" if second_factor.use_recovery_code(user, form.code.data) else None)
+        if method is not None:
+            next_url = session[PENDING].get("n")
+            audit.record("login", actor=user, second_factor=method)
+            _begin_login(user)
+            if method == "recovery_code":
+                flash(_("You signed in with a recovery code; %(n)s left. Set up your app again on your account page if you lost it.",
+                        n=second_factor.remaining_recovery_codes(user)), "info")
+            return redirect(safe_next(next_url, url_for("main.home")))
+        audit.record("login_failed", obj=user, second_factor=True)
+        db.session.commit()
+        form.code.errors.append(_("That code is not right. Enter the current code from your app, or one of your recovery codes."))
+    return render_template("accounts/login_code.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/login/setup", methods=["GET", "POST"])
+@limiter.limit(PER_PENDING_ACCOUNT, key_func=_pending_key, methods=["POST"])
+def login_setup():
+    """Signing in for the first time since two-step sign-in is required of this person."""
+    user = _pending_user()
+    if user is None or user.has_second_factor:
+        return _sign_in_again()
+    secret = _sealed_setup_secret("pending_totp")
+    form = CodeForm()
+    if form.validate_on_submit():
+        codes = second_factor.enable(user, secret, form.code.data)
+        if codes is not None:
+            next_url = session[PENDING].get("n")
+            audit.record("second_factor_enabled", actor=user)
+            audit.record("login", actor=user, second_factor="app")
+            _begin_login(user)
+            return render_template("accounts/recovery_codes.html", codes=codes,
+                                   next_url=safe_next(next_url, url_for("main.home")))
+        form.code.errors.append(_("That code is not right. Check that the time on your phone is correct and enter the current code."))
+    return render_template("accounts/second_factor_setup.html", form=form, during_login=True,
+                           **_setup_context(user, secret)), 400 if form.errors else 200
 
 
 @bp.route("/logout", methods=["POST"])
@@ -174,6 +293,92 @@ def account():
     profile = ProfileForm(obj=current_user)
     password = ChangePasswordForm()
     return render_template("accounts/account.html", profile=profile, password_form=password)
+
+
+@bp.route("/account/two-step", methods=["GET", "POST"])
+@login_required
+@limiter.limit(PER_PENDING_ACCOUNT, key_func=lambda: f"second-factor:{current_user.id}", methods=["POST"])
+def two_step():
+    """Turning two-step sign-in on (GET shows the QR code, POST confirms with a code)."""
+    user = current_user._get_current_object()
+    if user.has_second_factor:
+        return render_template("accounts/second_factor.html", disable_form=DisableSecondFactorForm(),
+                               codes_form=CodeForm(), required=second_factor.is_required(user),
+                               remaining=second_factor.remaining_recovery_codes(user),
+                               since=format_date(user.totp_enabled_at, "long"))
+    secret = _sealed_setup_secret("setup_totp")
+    form = CodeForm()
+    if form.validate_on_submit():
+        codes = second_factor.enable(user, secret, form.code.data)
+        if codes is not None:
+            session.pop("setup_totp", None)
+            audit.record("second_factor_enabled")
+            db.session.commit()
+            return render_template("accounts/recovery_codes.html", codes=codes, next_url=url_for("accounts.account"))
+        form.code.errors.append(_("That code is not right. Check that the time on your phone is correct and enter the current code."))
+    return render_template("accounts/second_factor_setup.html", form=form, during_login=False,
+                           required=second_factor.is_required(user), **_setup_context(user, secret)), 400 if form.errors else 200
+
+
+@bp.route("/account/two-step/recovery-codes", methods=["POST"])
+@login_required
+@limiter.limit(PER_PENDING_ACCOUNT, key_func=lambda: f"second-factor:{current_user.id}")
+def new_recovery_codes():
+    user = current_user._get_current_object()
+    form = CodeForm()
+    if user.has_second_factor and form.validate_on_submit() and second_factor.verify_code(user, form.code.data):
+        codes = second_factor.new_recovery_codes(user)
+        audit.record("recovery_codes_renewed")
+        db.session.commit()
+        return render_template("accounts/recovery_codes.html", codes=codes, next_url=url_for("accounts.two_step"))
+    db.session.rollback()
+    flash(_("That code is not right; your recovery codes have not been changed."), "error")
+    return redirect(url_for("accounts.two_step"))
+
+
+@bp.route("/account/two-step/off", methods=["POST"])
+@login_required
+@limiter.limit(PER_PENDING_ACCOUNT, key_func=lambda: f"second-factor:{current_user.id}")
+def two_step_off():
+    user = current_user._get_current_object()
+    form = DisableSecondFactorForm()
+    if second_factor.is_required(user):
+        flash(_("Two-step sign-in is required for your role and cannot be turned off."), "error")
+        return redirect(url_for("accounts.two_step"))
+    if (form.validate_on_submit() and verify_password(user.password_hash, form.password.data)
+            and second_factor.verify_code(user, form.code.data)):
+        second_factor.disable(user)
+        audit.record("second_factor_disabled")
+        db.session.commit()
+        flash(_("Two-step sign-in is off."), "success")
+        return redirect(url_for("accounts.account"))
+    db.session.rollback()
+    flash(_("The password or the code is not right; two-step sign-in is still on."), "error")
+    return redirect(url_for("accounts.two_step"))
+
+
+#: What a signed-in person who must set up two-step sign-in can still reach: the setup itself,
+#: and the pages for signing in or out, which show nothing of anyone's data.
+_SETUP_ENDPOINTS = {"accounts.two_step", "accounts.logout", "accounts.set_language", "static", "main.health",
+                    "main.accessibility", "accounts.login", "accounts.login_code", "accounts.login_setup",
+                    "accounts.forgot_password", "accounts.reset_password", "accounts.accept_invitation"}
+
+
+#: The questionnaires: answered without an account.
+_ANONYMOUS_BLUEPRINTS = {"respond", "respond_link", "mirror", "mirror_personal"}
+
+
+def require_second_factor():
+    """Before every request: a signed-in person whose role requires two-step sign-in and who
+    has not set it up (an invitation just accepted, a consultancy that just started requiring
+    it for directors) goes to the setup first."""
+    if request.endpoint in _SETUP_ENDPOINTS or request.blueprint in _ANONYMOUS_BLUEPRINTS:
+        return None  # checked first: the respondent's requests load no user at all
+    if (current_user.is_authenticated and not current_user.has_second_factor
+            and second_factor.is_required(current_user)):
+        flash(_("Set up two-step sign-in to continue: your role requires it."), "info")
+        return redirect(url_for("accounts.two_step"))
+    return None
 
 
 @bp.route("/account/my-data.json")

@@ -15,6 +15,7 @@ from ..organisations.forms import ActionForm
 from ..mail.models import OutboxMessage
 from ..tenancy import services
 from ..tenancy.models import ConsultantMembership, Consultancy, Organisation
+from ..forms_common import page_number
 from .forms import ConsultancyForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -69,14 +70,14 @@ def outbox():
     filterable by status (e.g. the failed ones)."""
     query = (request.args.get("q") or "").strip()[:200]
     status = request.args.get("status") if request.args.get("status") in OUTBOX_STATUSES else ""
-    page = request.args.get("page", 1, type=int) or 1
+    page = page_number()
     select = sa.select(OutboxMessage).order_by(OutboxMessage.id.desc())
     if query:
         select = select.where(sa.or_(OutboxMessage.recipient.icontains(query, autoescape=True),
                                      OutboxMessage.subject.icontains(query, autoescape=True)))
     if status:
         select = select.where(OutboxMessage.status == status)
-    pagination = db.paginate(select, page=max(1, min(page, 100_000)), per_page=OUTBOX_PAGE_SIZE, error_out=False)
+    pagination = db.paginate(select, page=page, per_page=OUTBOX_PAGE_SIZE, error_out=False)
     return render_template("admin/outbox.html", messages=pagination.items, pagination=pagination, query=query,
                            status=status, statuses=OUTBOX_STATUSES)
 
@@ -122,14 +123,36 @@ def audit_csv():
 
 @bp.route("/users")
 def users():
-    query = (request.args.get("q") or "").strip().lower()
+    query = (request.args.get("q") or "").strip().lower()[:254]  # no address or name is longer
     found = []
     if query:
         found = db.session.scalars(
-            sa.select(User).where(sa.or_(User.email.contains(query), sa.func.lower(User.name).contains(query)))
+            sa.select(User).where(sa.or_(User.email.contains(query, autoescape=True),
+                                         sa.func.lower(User.name).contains(query, autoescape=True)))
             .order_by(User.email).limit(50)
         ).all()
     return render_template("admin/users.html", users=found, query=query, action_form=ActionForm())
+
+
+@bp.route("/users/<int:user_id>/two-step/reset", methods=["POST"])
+def reset_second_factor(user_id: int):
+    """For a person who lost both their phone and their recovery codes: their two-step sign-in
+    is removed and every login ended; at their next sign-in they set it up again (when their
+    role requires it) or sign in with their password (when it was their own choice)."""
+    from ..accounts import second_factor
+
+    user = db.session.get(User, user_id) or abort(404)
+    if ActionForm().validate_on_submit():
+        if user.id == current_user.id:
+            flash(_("Ask another administrator to reset your own two-step sign-in."), "error")
+        elif user.has_second_factor:
+            second_factor.disable(user)
+            account_services.end_all_sessions(user)
+            audit.record("second_factor_reset", obj=user)
+            db.session.commit()
+            flash(_("Two-step sign-in of %(email)s has been reset; they set it up again at their next sign-in.",
+                    email=user.email), "success")
+    return redirect(url_for("admin.users", q=user.email))
 
 
 @bp.route("/users/<int:user_id>/deactivate", methods=["POST"])

@@ -16,6 +16,8 @@ ACTIONS = (
     "member_added", "member_changed", "member_removed", "consultant_added", "consultant_removed",
     "round_created", "round_settings_changed", "round_opened", "round_closed",
     "results_viewed", "export_csv", "export_xlsx", "report_downloaded", "data_exported", "person_erased",
+    "second_factor_enabled", "second_factor_disabled", "second_factor_reset", "recovery_codes_renewed",
+    "second_factor_policy_changed",
 )
 
 

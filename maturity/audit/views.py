@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from ..extensions import db
 from ..results.exports import neutralise
 from ..tenancy.access import CONSULTANT, DIRECTOR, consultancy_blueprint, organisation_blueprint, roles_required
+from ..forms_common import page_number
 from .services import ACTIONS, entries
 
 org_bp = organisation_blueprint("audit_org", __name__, "/audit")
@@ -33,6 +34,10 @@ LABELS = {
     "export_xlsx": _l("Results downloaded (Excel)"), "report_downloaded": _l("Report downloaded (PDF)"),
     "data_exported": _l("Own data downloaded"),
     "person_erased": _l("Person erased"),
+    "second_factor_enabled": _l("Two-step sign-in turned on"), "second_factor_disabled": _l("Two-step sign-in turned off"),
+    "second_factor_reset": _l("Two-step sign-in reset by an administrator"),
+    "recovery_codes_renewed": _l("New recovery codes made"),
+    "second_factor_policy_changed": _l("Two-step sign-in policy for directors changed"),
 }
 
 
@@ -66,7 +71,7 @@ def _action() -> str | None:
 
 
 def log_page(query, *, title: str, csv_url: str):
-    page = max(1, min(request.args.get("page", 1, type=int) or 1, 100_000))
+    page = page_number()
     pagination = db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
     return render_template("audit/log.html", pagination=pagination, title=title, csv_url=csv_url,
                            labels=LABELS, action=_action(), actions=ACTIONS)

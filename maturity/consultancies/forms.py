@@ -39,4 +39,8 @@ class SettingsForm(FlaskForm):
         description=_l("PNG or JPEG, at most 300 KB. Shown on the cover of the PDF report."),
     )
     remove_logo = BooleanField(_l("Remove the current logo"))
+    requires_director_second_factor = BooleanField(
+        _l("Directors of our clients sign in with two-step sign-in too"),
+        description=_l("Consultants always do. Directors who have not set it up yet do so at their next visit."),
+    )
     submit = SubmitField(_l("Save settings"))

@@ -9,6 +9,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..audit import services as audit
 from ..extensions import db
 from ..tenancy import services
 from ..accounts.services import send_invitation
@@ -120,6 +121,11 @@ def settings():
         else:
             services.update_consultancy(g.consultancy, name=form.name.data, primary_color=form.primary_color.data,
                                         logo=(data, mimetype) if data else None, remove_logo=form.remove_logo.data)
+            required = bool(form.requires_director_second_factor.data)
+            if required != g.consultancy.requires_director_second_factor:
+                g.consultancy.requires_director_second_factor = required
+                audit.record("second_factor_policy_changed", consultancy_id=g.consultancy.id, obj=g.consultancy,
+                             directors_required=required)
             db.session.commit()
             flash(_("The settings have been saved."), "success")
             return redirect(url_for("consultancies.settings"))

@@ -24,6 +24,7 @@ from ..tenancy.access import (
     scoped_select,
 )
 from ..tenancy.models import Department, OrganisationMembership, OrgRole
+from ..forms_common import page_number
 from .csv_import import decode, parse_people_csv
 from .forms import ActionForm, EditMemberForm, ImportConfirmForm, ImportUploadForm, MemberForm
 
@@ -107,7 +108,7 @@ def _my_open_invitations():
 @bp.route("/people")
 @roles_required(*MANAGERS)
 def people():
-    page = request.args.get("page", 1, type=int)
+    page = page_number()
     query = (
         scoped_select(OrganisationMembership)
         .join(OrganisationMembership.user)

@@ -23,6 +23,9 @@ class Consultancy(db.Model):
     #: PNG or JPEG, at most 300 KB, checked by its first bytes (never SVG: it could carry script).
     logo: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary, deferred=True)
     logo_mimetype: so.Mapped[str | None] = so.mapped_column(sa.String(32))
+    #: Directors of this consultancy's clients must sign in with a second factor too
+    #: (consultants and platform admins always must).
+    requires_director_second_factor: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     created_at: so.Mapped[datetime] = created_at_column()
 
     organisations: so.WriteOnlyMapped[Organisation] = so.relationship(back_populates="consultancy")

@@ -79,6 +79,9 @@ class Visit:
         self.go("/login")
         self.fill({"email": email, "password": password})
         self.click("Inloggen")
+        if "/login/code" in self.page.url:  # two-step sign-in: the code from the app
+            self.fill({"code": self.live.second_step_code(email)})
+            self.click("Bevestigen")
 
 
 def test_a_new_client_from_invitation_to_a_round_with_everyone_invited(person, live, consultancy):
@@ -232,6 +235,18 @@ def test_a_new_client_from_invitation_to_a_round_with_everyone_invited(person, l
         pocket.go(path)
         overflow = pocket.page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"{path} is {overflow}px wider than a 360px phone"
+
+    # The director turns on two-step sign-in on the phone: the QR code and the key fit, and the
+    # recovery codes are shown once.
+    pocket.go("/account")
+    pocket.click("Tweestapsaanmelding aanzetten")
+    secret = pocket.page.locator("code.secret").inner_text().replace(" ", "")
+    overflow = pocket.page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"the setup page is {overflow}px wider than a 360px phone"
+    pocket.fill({"code": __import__("pyotp").TOTP(secret).now()})
+    pocket.click("Bevestigen")
+    expect(pocket.page.locator("ul.recovery-codes li")).to_have_count(10)
+    pocket.shot("8-two-step-recovery-codes")
 
 
 def _round_id(live, org_slug: str) -> int:

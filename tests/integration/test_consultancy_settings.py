@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from maturity.extensions import db
 from maturity.tenancy.models import Consultancy
+from tests.conftest import sign_in
 
 
 def tiny_png() -> bytes:
@@ -75,7 +76,7 @@ def test_the_logo_goes_on_the_report_cover(client, auth, world, app):
 def test_no_one_else_sees_the_settings_or_the_logo(make_client, world):
     for user in (world.theirs.consultant, world.ours.director):
         client = make_client()
-        client.submit("/login", {"email": user.email, "password": "correct horse battery"})
+        sign_in(client, user.email)
         assert client.get(_url(world)).status_code == 404
         assert client.get(_url(world, "logo")).status_code == 404
 

@@ -10,7 +10,7 @@ from maturity.accounts.models import User
 from maturity.extensions import db
 from maturity.tenancy.models import Consultancy, Department, Organisation, OrganisationMembership, OrgRole
 
-from ..conftest import link_in, outbox_messages
+from ..conftest import link_in, outbox_messages, set_up_second_factor, sign_in
 
 
 def _accept_last_invitation(client, password="een prima wachtzin"):
@@ -30,6 +30,9 @@ def test_the_whole_onboarding_chain(client, auth, world):
     assert response.status_code == 302
     consultancy = db.session.scalar(sa.select(Consultancy).where(Consultancy.name == "Spiegel & Co"))
     _accept_last_invitation(client)
+    # A consultant sets up two-step sign-in before seeing any client.
+    assert client.get(f"/c/{consultancy.slug}/").location == "/account/two-step"
+    assert len(set_up_second_factor(client)) == 10
 
     # The consultant creates a client organisation and invites its director.
     page = client.get(f"/c/{consultancy.slug}/")
@@ -245,9 +248,9 @@ def test_admin_deactivates_and_reactivates_a_user(make_client, world):
     from maturity.accounts.models import User
 
     victim = make_client()
-    victim.submit("/login", {"email": world.ours.director.email, "password": "correct horse battery"})
+    sign_in(victim, world.ours.director.email)
     admin = make_client()
-    admin.submit("/login", {"email": world.admin.email, "password": "correct horse battery"})
+    sign_in(admin, world.admin.email)
     assert world.ours.director.email in admin.get("/admin/users?q=directeur@ons").get_data(as_text=True)
     admin.submit(f"/admin/users/{world.ours.director.id}/deactivate")
     assert victim.get("/account").status_code == 302  # logged out everywhere

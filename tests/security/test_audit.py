@@ -14,6 +14,7 @@ from maturity.audit.models import AuditEntry
 from maturity.extensions import db
 
 from ..integration.test_results import _fill
+from tests.conftest import sign_in
 
 
 def _actions(**where) -> list[str]:
@@ -106,10 +107,10 @@ def test_each_viewer_sees_their_own_trail_and_can_export_it(app, client, auth, w
     rows = list(csv.reader(io.StringIO(exported.lstrip("\ufeff")), delimiter=";"))
     assert rows[0][2] == "action" and [r[2] for r in rows[1:]] == ["results_viewed"]
     employee = make_client()
-    employee.submit("/login", {"email": world.ours.employee.email, "password": "correct horse battery"})
+    sign_in(employee, world.ours.employee.email)
     assert employee.get(f"/o/{world.ours.org.slug}/audit/").status_code == 403
     consultant = make_client()
-    consultant.submit("/login", {"email": world.ours.consultant.email, "password": "correct horse battery"})
+    sign_in(consultant, world.ours.consultant.email)
     assert "Resultaten bekeken" in consultant.get(f"/c/{world.ours.consultancy.slug}/audit/").get_data(as_text=True)
     assert consultant.get(f"/c/{world.theirs.consultancy.slug}/audit/").status_code == 404
 

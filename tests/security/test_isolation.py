@@ -12,14 +12,18 @@ import sqlalchemy as sa
 from maturity.extensions import db
 from maturity.tenancy.access import CONSULTANCY_PREFIX, ORG_PREFIX
 from maturity.tenancy.models import ConsultantMembership, Department, Organisation, OrganisationMembership
+from tests.conftest import sign_in
 
 #: Reachable without logging in.
 PUBLIC = {
     "main.home", "main.health", "main.accessibility", "accounts.login", "accounts.logout", "accounts.forgot_password",
     "accounts.reset_password", "accounts.accept_invitation", "accounts.set_language",
+    # The second step of signing in: only for a browser that just gave the right password.
+    "accounts.login_code", "accounts.login_setup",
 }
 #: Any logged-in user, about themselves only.
-OWN_ACCOUNT = {"accounts.account", "accounts.update_profile", "accounts.change_password", "accounts.my_data"}
+OWN_ACCOUNT = {"accounts.account", "accounts.update_profile", "accounts.change_password", "accounts.my_data",
+               "accounts.two_step", "accounts.new_recovery_codes", "accounts.two_step_off"}
 #: Organisation routes an employee may use; every other organisation route is for
 #: directors and consultants only.
 EMPLOYEE_ALLOWED = {"organisations.index", "plans.page"}
@@ -185,7 +189,7 @@ def test_tenant_blueprints_use_the_one_access_helper(app):
 @pytest.mark.parametrize("actor", ["consultant", "director", "employee"])
 def test_members_of_another_consultancy_get_404_everywhere(app, world, make_client, actor):
     client = make_client()
-    client.submit("/login", {"email": getattr(world.ours, actor).email, "password": "correct horse battery"})
+    sign_in(client, getattr(world.ours, actor).email)
     token = client.csrf_token()
     before = _snapshot()
     for rule in _rules(app):
@@ -201,7 +205,7 @@ def test_members_of_another_consultancy_get_404_everywhere(app, world, make_clie
 
 def test_director_cannot_reach_a_sibling_client_of_the_same_consultancy(app, world, make_client):
     client = make_client()
-    client.submit("/login", {"email": world.ours.director.email, "password": "correct horse battery"})
+    sign_in(client, world.ours.director.email)
     token = client.csrf_token()
     sibling = copy.copy(world.ours)
     sibling.org = world.sibling_org
@@ -222,7 +226,7 @@ def test_director_cannot_reach_a_sibling_client_of_the_same_consultancy(app, wor
 def test_own_tenant_routes_reject_foreign_child_ids(app, world, make_client, actor):
     """Our tenant in the URL, their object's id: the scoped helper must answer 404."""
     client = make_client()
-    client.submit("/login", {"email": getattr(world.ours, actor).email, "password": "correct horse battery"})
+    sign_in(client, getattr(world.ours, actor).email)
     token = client.csrf_token()
     before = _snapshot()
     checked = 0
@@ -242,7 +246,7 @@ def test_own_tenant_routes_reject_foreign_child_ids(app, world, make_client, act
 
 def test_employee_gets_403_on_manager_routes(app, world, make_client):
     client = make_client()
-    client.submit("/login", {"email": world.ours.employee.email, "password": "correct horse battery"})
+    sign_in(client, world.ours.employee.email)
     token = client.csrf_token()
     before = _snapshot()
     for rule in _rules(app):
@@ -262,7 +266,7 @@ def test_employee_gets_403_on_manager_routes(app, world, make_client):
 @pytest.mark.parametrize("actor", ["director", "employee", "consultant"])
 def test_admin_routes_are_404_for_everyone_but_admins(app, world, make_client, actor):
     client = make_client()
-    client.submit("/login", {"email": getattr(world.ours, actor).email, "password": "correct horse battery"})
+    sign_in(client, getattr(world.ours, actor).email)
     token = client.csrf_token()
     for rule in _rules(app):
         if _kind(rule) == "admin":
@@ -292,7 +296,7 @@ def test_anonymous_visitors_are_sent_to_login_or_get_404(app, world, make_client
 
 def test_every_post_route_refuses_a_missing_csrf_token(app, world, make_client):
     client = make_client()
-    client.submit("/login", {"email": world.ours.director.email, "password": "correct horse battery"})
+    sign_in(client, world.ours.director.email)
     client.get(f"/r/{world.ours.respondent_token}/")  # so the questionnaire's own routes are reachable
     before = _snapshot()
     for rule in _rules(app):
@@ -306,7 +310,7 @@ def test_every_post_route_refuses_a_missing_csrf_token(app, world, make_client):
 
 def test_no_route_changes_state_on_get(app, world, make_client):
     client = make_client()
-    client.submit("/login", {"email": world.ours.director.email, "password": "correct horse battery"})
+    sign_in(client, world.ours.director.email)
     before = _snapshot()
     for rule in _rules(app):
         if "GET" in rule.methods and rule.endpoint not in {"accounts.logout"}:
@@ -342,7 +346,7 @@ def test_the_questionnaire_needs_a_session_that_opened_a_link(app, world, make_c
     """Without a personal link opened in this browser, /respond/… shows nothing of anyone's."""
     client = make_client()
     if who == "director":
-        client.submit("/login", {"email": world.ours.director.email, "password": "correct horse battery"})
+        sign_in(client, world.ours.director.email)
     token = client.csrf_token()
     if who == "other_respondent":
         # Their link was opened here, then revoked (a new nonce): the session holds nothing valid.
@@ -394,7 +398,7 @@ def test_no_post_route_answers_500_to_garbage(app, world, make_client):
     """Bad input gets a message or a refusal, never a server error."""
     for actor in (world.ours.director, world.ours.consultant, world.admin):
         client = make_client()
-        client.submit("/login", {"email": actor.email, "password": "correct horse battery"})
+        sign_in(client, actor.email)
         token = client.csrf_token()
         for rule in _rules(app):
             if "POST" not in rule.methods or rule.endpoint in {"accounts.logout"}:
