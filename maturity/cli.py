@@ -127,6 +127,24 @@ def register(app: Flask) -> None:
         click.echo(f"{len(reports)} published round(s) checked; {len(changed)} rebuilt"
                    + (f": {', '.join(map(str, changed))}." if changed else "."))
 
+    @app.cli.command("two-step-code")
+    @click.argument("email")
+    def two_step_code(email: str) -> None:
+        """Print the current two-step sign-in code and key of an account (demo and development
+        only: refused in production)."""
+        import pyotp
+
+        from .accounts.second_factor import secret_of
+        from .accounts.services import find_user_by_email
+
+        if app.config["ENV_NAME"] == "production":
+            raise click.ClickException("not available in production")
+        user = find_user_by_email(email)
+        if user is None or not user.has_second_factor:
+            raise click.ClickException(f"{email} has no two-step sign-in")
+        secret = secret_of(user)
+        click.echo(f"code now: {pyotp.TOTP(secret).now()}   (key for an authenticator app: {secret})")
+
     @app.cli.command("demo")
     @click.option("--if-empty", is_flag=True, help="Only load when the database has no users yet.")
     def demo(if_empty: bool) -> None:

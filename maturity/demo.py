@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 
+from .models_base import utcnow
 from .accounts.models import User
 from .accounts.passwords import hash_password
 from .extensions import db
@@ -67,13 +68,21 @@ def load_demo(seed: int = 7) -> None:
     rng = random.Random(seed)
     # One hash for every demo account: hashing 45 times would only slow the demo down.
     password_hash = hash_password(DEMO_PASSWORD)
-    _user("admin@klantspiegel.example", "Platformbeheer", password_hash, is_platform_admin=True)
+    admin = _user("admin@klantspiegel.example", "Platformbeheer", password_hash, is_platform_admin=True)
 
     consultancy = Consultancy(name="Koers & Klant Advies", slug=unique_slug(Consultancy, "koers-en-klant"))
     db.session.add(consultancy)
     consultant = _user("consultant@koersenklant.example", "Lisa Bakker", password_hash)
     db.session.flush()
     db.session.add(ConsultantMembership(consultancy_id=consultancy.id, user_id=consultant.id))
+    # Two-step sign-in is required of these two: set up with a random key of this installation
+    # (``flask two-step-code`` shows the current code, outside production).
+    from .accounts import second_factor
+    from . import sealing
+
+    for user in (admin, consultant):
+        user.totp_secret_sealed = sealing.seal(second_factor.new_secret().encode(), second_factor.PURPOSE)
+        user.totp_enabled_at = utcnow()
 
     names = [f"{f} {l}" for f in FIRST for l in LAST]
     rng.shuffle(names)
@@ -292,4 +301,7 @@ def print_logins(echo) -> None:
     echo("Demo logins (password for all: %s)" % DEMO_PASSWORD)
     for role, email in LOGINS:
         echo(f"  {role:<40} {email}")
+    echo("The admin and the consultant sign in in two steps: the code is shown by")
+    echo("  .venv/bin/flask --app maturity two-step-code consultant@koersenklant.example")
+    echo("(or add the key it prints to an authenticator app).")
     echo("")

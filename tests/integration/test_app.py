@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -97,3 +99,16 @@ def test_demo_command_loads_organisations_rounds_and_responses(app, db):
     assert 10 <= db.session.scalar(sa.select(sa.func.count()).where(Ballot.round_id == current)) <= 30
     again = app.test_cli_runner().invoke(args=["demo", "--if-empty"])
     assert "not loaded" in again.output
+    # The demo's consultant signs in in two steps; the command shows the code (not in production).
+    shown = app.test_cli_runner().invoke(args=["two-step-code", "consultant@koersenklant.example"])
+    code = re.search(r"code now: (\d{6})", shown.output).group(1)
+    from maturity.accounts.second_factor import code_matches, secret_of
+    from maturity.accounts.services import find_user_by_email
+
+    assert code_matches(secret_of(find_user_by_email("consultant@koersenklant.example")), code) is not None
+    app.config["ENV_NAME"] = "production"
+    try:
+        refused = app.test_cli_runner().invoke(args=["two-step-code", "consultant@koersenklant.example"])
+    finally:
+        app.config["ENV_NAME"] = "development"
+    assert refused.exit_code != 0 and "code now" not in refused.output
