@@ -67,10 +67,15 @@ def erase_person(user: User, *, by: User | None) -> None:
     - the account, its sessions and memberships are deleted.
     The erasure itself is audited, without the name."""
     from ..audit import services as audit
+
+    audit.record("person_erased", actor=by, obj=user)
+    _erase_everything(user)
+
+
+def _erase_everything(user: User) -> None:
     from ..mail.models import OutboxMessage
 
     email = user.email
-    audit.record("person_erased", actor=by, obj=user)
     db.session.flush()
     db.session.execute(sa.update(Invitation).where(Invitation.user_id == user.id)
                        .values(user_id=None, sealed_draft=None, sealed_result=None)
@@ -85,3 +90,50 @@ def erase_person(user: User, *, by: User | None) -> None:
                        .values(actor_email=None).execution_options(synchronize_session=False))
     db.session.delete(user)
     db.session.flush()
+
+
+def has_access_elsewhere(user: User, organisation_id: int) -> bool:
+    """Whether the person has any role outside this organisation (another client, a consultancy,
+    the platform): then the account is not this organisation's to erase."""
+    from ..tenancy.models import ConsultantMembership, OrganisationMembership
+
+    if user.is_platform_admin:
+        return True
+    other = sa.select(OrganisationMembership.id).where(OrganisationMembership.user_id == user.id,
+                                                       OrganisationMembership.organisation_id != organisation_id)
+    consultant = sa.select(ConsultantMembership.id).where(ConsultantMembership.user_id == user.id)
+    return bool(db.session.scalar(sa.select(sa.or_(other.exists(), consultant.exists()))))
+
+
+def erase_from_organisation(user: User, organisation_id: int, *, by: User | None) -> bool:
+    """A director erases a person of their organisation on request. When the organisation is all
+    the person belongs to, the whole person is erased (``erase_person``); otherwise the account
+    stays for the other tenants, and everything about the person *in this organisation* goes:
+    the membership, the link from this organisation's invitations (with any draft and personal
+    result), this organisation's messages to them, and their name in this organisation's audit
+    trail. Returns whether the whole account was erased. Audited either way, without the name."""
+    from ..audit import services as audit
+    from ..mail.models import OutboxMessage
+    from ..tenancy.models import OrganisationMembership
+
+    if not has_access_elsewhere(user, organisation_id):
+        audit.record("person_erased", actor=by, obj=user, organisation_id=organisation_id, scope="account")
+        _erase_everything(user)
+        return True
+    audit.record("person_erased", actor=by, obj=user, organisation_id=organisation_id, scope="organisation")
+    db.session.flush()
+    db.session.execute(sa.update(Invitation).where(Invitation.user_id == user.id,
+                                                   Invitation.organisation_id == organisation_id)
+                       .values(user_id=None, sealed_draft=None, sealed_result=None)
+                       .execution_options(synchronize_session=False))
+    db.session.execute(sa.update(OutboxMessage).where(OutboxMessage.recipient == user.email,
+                                                      OutboxMessage.organisation_id == organisation_id)
+                       .values(recipient=None, body_text=None, body_sealed=None)
+                       .execution_options(synchronize_session=False))
+    db.session.execute(sa.update(AuditEntry).where(AuditEntry.actor_id == user.id,
+                                                   AuditEntry.organisation_id == organisation_id)
+                       .values(actor_id=None, actor_email=None).execution_options(synchronize_session=False))
+    db.session.execute(sa.delete(OrganisationMembership).where(OrganisationMembership.user_id == user.id,
+                                                               OrganisationMembership.organisation_id == organisation_id))
+    db.session.flush()
+    return False

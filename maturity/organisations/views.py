@@ -273,6 +273,36 @@ def remove_person(membership_id: int):
     return redirect(url_for("organisations.people"))
 
 
+@bp.route("/people/<int:membership_id>/erase", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def erase_person(membership_id: int):
+    """Erase a person of this organisation on request (AVG art. 17): GET says what follows,
+    POST does it. Whether their account goes too depends on whether they have access anywhere
+    else, which is said without saying where."""
+    from ..accounts.subject_data import erase_from_organisation, has_access_elsewhere
+
+    membership = scoped_get(OrganisationMembership, membership_id)
+    user = membership.user
+    if user.id == current_user.id:
+        flash(_("You cannot erase yourself here. Ask your consultant or the Klantspiegel administrator."), "error")
+        return redirect(url_for("organisations.edit_person", membership_id=membership.id))
+    if membership.role is OrgRole.DIRECTOR and services.count_directors(g.org) <= 1:
+        flash(_("An organisation needs at least one director."), "error")
+        return redirect(url_for("organisations.edit_person", membership_id=membership.id))
+    if request.method == "POST":
+        if ActionForm().validate_on_submit():
+            name = membership.display_name
+            whole = erase_from_organisation(user, g.org.id, by=current_user)
+            db.session.commit()
+            flash(_("%(name)s has been erased.", name=name) + " " + (
+                _("Their anonymous answers remain in the results.") if whole else
+                _("They keep their account for their access elsewhere; nothing about them remains in %(org)s.", org=g.org.name)),
+                "success")
+        return redirect(url_for("organisations.people"))
+    return render_template("organisations/erase_person.html", membership=membership, action_form=ActionForm(),
+                           elsewhere=has_access_elsewhere(user, g.org.id))
+
+
 @bp.route("/people/<int:membership_id>/invite", methods=["POST"])
 @roles_required(*MANAGERS)
 def resend_invitation(membership_id: int):

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from maturity.audit.models import AuditEntry
 from maturity.extensions import db
+from maturity.tenancy.models import OrganisationMembership, OrgRole
 
 from ..integration.test_results import _fill
 from tests.conftest import sign_in
@@ -169,3 +170,71 @@ def test_erasing_a_person_leaves_the_results_and_nothing_that_names_them(app, cl
     assert names == [0, 0, 0]
     assert db.session.scalar(sa.select(sa.func.count()).where(AuditEntry.actor_id == person_id)) == 0
     assert _actions(action="person_erased") == ["person_erased"]
+
+
+def test_a_director_erases_a_person_who_belongs_only_to_their_organisation(app, client, auth, world):
+    from maturity.accounts.models import User
+    from maturity.results.services import round_results
+    from maturity.rounds.models import Invitation
+
+    round_ = _fill(app, world, {"Wonen": 6})
+    before = round_results(round_)
+    person = db.session.get(User, db.session.scalar(sa.select(Invitation.user_id).where(
+        Invitation.round_id == round_.id, Invitation.submitted_at.is_not(None)).limit(1)))
+    email, person_id = person.email, person.id
+    membership = db.session.scalar(sa.select(OrganisationMembership).where(OrganisationMembership.user_id == person_id))
+    auth.login(email)
+    auth.logout()
+    auth.login(world.ours.director)
+    page = client.get(f"/o/{world.ours.org.slug}/people/{membership.id}/erase").get_data(as_text=True)
+    assert "ook elders toegang" not in page
+    assert client.submit(f"/o/{world.ours.org.slug}/people/{membership.id}/erase").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, person_id) is None
+    assert round_results(round_).profile == before.profile
+    assert db.session.scalar(sa.select(sa.func.count()).where(AuditEntry.actor_email == email)) == 0
+    entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "person_erased")).one()
+    assert entry.actor_id == world.ours.director.id and entry.organisation_id == world.ours.org.id
+    assert entry.detail == {"scope": "account"}
+
+
+def test_a_person_with_access_elsewhere_keeps_the_account_but_nothing_in_this_organisation(app, client, auth, world):
+    from maturity.accounts.models import User
+    from maturity.rounds.models import Invitation
+
+    # Our employee is also an employee of the other consultancy's client.
+    person = world.ours.employee
+    db.session.add(OrganisationMembership(organisation_id=world.theirs.org.id, user_id=person.id, role=OrgRole.EMPLOYEE))
+    round_ = _fill(app, world, {"Wonen": 5})
+    assert db.session.scalar(sa.select(sa.func.count()).where(  # invited by the round
+        Invitation.round_id == round_.id, Invitation.user_id == person.id)) == 1
+    from maturity.audit import services as audit
+
+    audit.record("results_viewed", actor=person, organisation_id=world.ours.org.id)
+    audit.record("results_viewed", actor=person, organisation_id=world.theirs.org.id)
+    db.session.flush()
+    auth.login(person)
+    auth.logout()
+    auth.login(world.ours.director)
+    membership = person.membership
+    page = client.get(f"/o/{world.ours.org.slug}/people/{membership.id}/erase").get_data(as_text=True)
+    assert "ook elders toegang" in page and world.theirs.org.name not in page  # never where
+    client.submit(f"/o/{world.ours.org.slug}/people/{membership.id}/erase")
+    db.session.expire_all()
+    assert db.session.get(User, person.id) is not None  # their other organisation still needs it
+    memberships = set(db.session.scalars(sa.select(OrganisationMembership.organisation_id)
+                                         .where(OrganisationMembership.user_id == person.id)))
+    assert memberships == {world.theirs.org.id}
+    assert db.session.scalar(sa.select(sa.func.count()).where(
+        Invitation.organisation_id == world.ours.org.id, Invitation.user_id == person.id)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).where(
+        AuditEntry.organisation_id == world.ours.org.id, AuditEntry.actor_id == person.id)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).where(  # the other tenant's trail is theirs
+        AuditEntry.organisation_id == world.theirs.org.id, AuditEntry.actor_id == person.id)) == 1
+    entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "person_erased")).one()
+    assert entry.detail == {"scope": "organisation"}
+    # They can still sign in, and see only the other organisation.
+    auth.logout()
+    auth.login(person)
+    assert client.get(f"/o/{world.ours.org.slug}/").status_code == 404
+    assert client.get(f"/o/{world.theirs.org.slug}/").status_code == 200
