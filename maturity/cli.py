@@ -114,7 +114,8 @@ def register(app: Flask) -> None:
         from .rounds.models import Round, RoundStatus
 
         if check:
-            rounds = db.session.scalars(sa.select(Round).where(Round.status == RoundStatus.CLOSED).order_by(Round.id))
+            rounds = db.session.scalars(sa.select(Round).where(
+                Round.status == RoundStatus.CLOSED, Round.answers_purged_at.is_(None)).order_by(Round.id))
             differ = [r.id for r in list(rounds)
                       if tally.computed_from_answers(r) != tally.stored([r.id]).get(r.id, {})]
             click.echo(f"{len(differ)} round(s) differ" + (f": {', '.join(map(str, differ))}" if differ else "."))

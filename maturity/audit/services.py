@@ -17,7 +17,7 @@ ACTIONS = (
     "round_created", "round_settings_changed", "round_opened", "round_closed",
     "results_viewed", "export_csv", "export_xlsx", "report_downloaded", "data_exported", "person_erased",
     "second_factor_enabled", "second_factor_disabled", "second_factor_reset", "recovery_codes_renewed",
-    "second_factor_policy_changed",
+    "second_factor_policy_changed", "retention_changed", "retention_purge",
 )
 
 

@@ -38,6 +38,7 @@ LABELS = {
     "second_factor_reset": _l("Two-step sign-in reset by an administrator"),
     "recovery_codes_renewed": _l("New recovery codes made"),
     "second_factor_policy_changed": _l("Two-step sign-in policy for directors changed"),
+    "retention_changed": _l("Retention periods changed"), "retention_purge": _l("Data removed at the end of its retention period"),
 }
 
 

@@ -4,9 +4,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import BooleanField, EmailField, StringField, SubmitField
-from wtforms.validators import Optional, Regexp
+from wtforms.validators import InputRequired, NumberRange, Optional, Regexp
 
-from ..forms_common import email_address, max_length, required, strip
+from ..forms_common import WholeNumberField, email_address, max_length, required, strip
+from ..retention import LIMITS
 
 
 class OrganisationForm(FlaskForm):
@@ -39,6 +40,19 @@ class SettingsForm(FlaskForm):
         description=_l("PNG or JPEG, at most 300 KB. Shown on the cover of the PDF report."),
     )
     remove_logo = BooleanField(_l("Remove the current logo"))
+    retain_answers_months = WholeNumberField(
+        _l("Raw answers, after a round closes (months)"),
+        validators=[InputRequired(), NumberRange(*LIMITS["retain_answers_months"])],
+        description=_l("Then every answer and customer comment is removed; the round's results, report and progress remain."))
+    retain_personal_results_days = WholeNumberField(
+        _l("Respondents' own results, after a round closes (days)"),
+        validators=[InputRequired(), NumberRange(*LIMITS["retain_personal_results_days"])])
+    retain_mail_days = WholeNumberField(
+        _l("Addresses and texts of sent mail (days)"), validators=[InputRequired(), NumberRange(*LIMITS["retain_mail_days"])])
+    retain_sessions_days = WholeNumberField(
+        _l("A login ends after (days)"), validators=[InputRequired(), NumberRange(*LIMITS["retain_sessions_days"])])
+    retain_audit_months = WholeNumberField(
+        _l("Audit trail (months)"), validators=[InputRequired(), NumberRange(*LIMITS["retain_audit_months"])])
     requires_director_second_factor = BooleanField(
         _l("Directors of our clients sign in with two-step sign-in too"),
         description=_l("Consultants always do. Directors who have not set it up yet do so at their next visit."),

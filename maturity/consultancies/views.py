@@ -16,7 +16,10 @@ from ..accounts.services import send_invitation
 from ..organisations.forms import ActionForm
 from ..tenancy.access import consultancy_blueprint, scoped_get, scoped_select
 from ..tenancy.models import ConsultantMembership, Consultancy, Organisation, OrganisationMembership, OrgRole
+from ..retention import LIMITS as RETENTION_LIMITS
 from .forms import ConsultantForm, OrganisationForm, SettingsForm
+
+RETENTION_FIELDS = tuple(RETENTION_LIMITS)
 
 bp = consultancy_blueprint("consultancies", __name__)
 
@@ -121,6 +124,12 @@ def settings():
         else:
             services.update_consultancy(g.consultancy, name=form.name.data, primary_color=form.primary_color.data,
                                         logo=(data, mimetype) if data else None, remove_logo=form.remove_logo.data)
+            periods = {name: getattr(form, name).data for name in RETENTION_FIELDS}
+            changed = {name: value for name, value in periods.items() if getattr(g.consultancy, name) != value}
+            if changed:
+                for name, value in changed.items():
+                    setattr(g.consultancy, name, value)
+                audit.record("retention_changed", consultancy_id=g.consultancy.id, obj=g.consultancy, **changed)
             required = bool(form.requires_director_second_factor.data)
             if required != g.consultancy.requires_director_second_factor:
                 g.consultancy.requires_director_second_factor = required

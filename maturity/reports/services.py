@@ -96,7 +96,7 @@ def report_context(round_: Round, results: RoundResults) -> dict:
         is_provisional=f.provisional is not None, provisional_text=f.provisional or "",
         phase=f.phase, gloss=f.gloss, reasons=f.reasons, next_steps=f.next_steps, headline=f.headline,
         key_findings=key_findings, dims=f.dims, mirror_overall=f.mirror_overall, mirror=f.mirror, bands=f.bands, quiz=f.quiz, sections=f.sections,
-        departments=f.departments, department_columns=f.department_columns, actions=actions, comments=f.comments,
+        departments=f.departments, department_columns=f.department_columns, actions=actions, comments=f.comments, comments_removed=f.comments_removed,
         reliability=f.reliability, legend=f.legend, phases=["onwetend", "klantgericht", "klantbewust", "klantbekwaam"],
         responses_text=f.responses_text, customers_text=f.customers_text,
     )

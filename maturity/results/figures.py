@@ -199,6 +199,7 @@ class RoundFigures:
     department_columns: tuple[str, ...] = ()
     departments: tuple[DepartmentRow, ...] = ()
     comments: tuple[str, ...] | None = None
+    comments_removed: bool = False
     reliability: tuple[ReliabilityRow, ...] = ()
     key_findings: tuple[str, ...] = ()
     legend: tuple[tuple[str, str], ...] = ()
@@ -214,6 +215,7 @@ def round_figures(results: RoundResults, lang: str, changes: Mapping | None = No
         lang=lang, n_responses=results.n_responses, n_invited=results.n_invited, n_customers=results.n_customers,
         min_size=results.min_size, min_comment_size=max(results.min_comment_size, results.min_customer_size),
         min_customer_size=results.min_customer_size, is_shown=results.is_shown,
+        comments_removed=results.comments_removed,
         response_rate=round(100 * results.n_responses / results.n_invited) if results.n_invited else None,
         responses_text=ngettext("%(num)d employee response", "%(num)d employee responses", results.n_responses),
         customers_text=ngettext("%(num)d customer response", "%(num)d customer responses", results.n_customers)

@@ -138,6 +138,8 @@ class RoundResults:
     departments: list[DepartmentResult]
     comments: list[str] | None
     reliability: list[Reliability]
+    #: The customers' comments were removed with the raw answers at the end of the retention period.
+    comments_removed: bool = False
 
     @property
     def is_shown(self) -> bool:
@@ -394,7 +396,7 @@ def round_results(round_: Round) -> RoundResults:
         mirror.append(MirrorItemResult(item.key, own, est, cust, gap, gap is not None and abs(gap) >= TOPIC_GAP_MARKS))
 
     comments = None
-    if n_customers >= max(round_.min_comment_group_size, min_customers):
+    if n_customers >= max(round_.min_comment_group_size, min_customers) and round_.answers_purged_at is None:
         comments = list(db.session.scalars(
             sa.select(CustomerResponse.comment).where(
                 CustomerResponse.round_id == round_.id, CustomerResponse.comment.is_not(None)
@@ -410,6 +412,7 @@ def round_results(round_: Round) -> RoundResults:
         bands=bands if n >= min_size else {}, quiz=quiz, likert=likert,
         mirror=mirror, departments=departments, comments=comments,
         reliability=[r if r.n >= min_size else replace(r, alpha=None) for r in _reliability(rows, instrument)],
+        comments_removed=round_.answers_purged_at is not None,
     )
     check_disclosure(results)
     return results

@@ -310,7 +310,10 @@ class RebuildReport:
 
 def rebuild(round_: Round) -> RebuildReport:
     """Recompute a published round's tally from its answers; store it (and bump the results
-    version) only when it differs from what is stored."""
+    version) only when it differs from what is stored. A round whose answers the retention
+    period removed keeps its tally as it is: there is nothing left to recompute it from."""
+    if round_.answers_purged_at is not None:
+        return RebuildReport(round_.id, False, len(stored([round_.id]).get(round_.id, {})))
     fresh = computed_from_answers(round_)
     current = stored([round_.id]).get(round_.id, {})
     changed = fresh != current

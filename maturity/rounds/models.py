@@ -72,6 +72,8 @@ class Round(db.Model):
     #: Bumped whenever the round's published aggregates (``RoundTally``) change: at release,
     #: and when a rebuild finds them different. Part of the report's cache key.
     results_version: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    #: When the retention period removed the raw answers (the tally, and so the results, stay).
+    answers_purged_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     created_at: so.Mapped[datetime] = created_at_column()
 
     @property

@@ -8,7 +8,6 @@ runs twice at the same time. Mail and reports are enqueued after the commit that
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -150,26 +149,16 @@ def send_due_reminders() -> int:
     return total
 
 
-#: Readable copies of messages kept without a mail server (development) go after this long.
-OUTBOX_KEEP = timedelta(days=30)
-
-
 def prune() -> dict[str, int]:
-    """Expired sessions, and what the outbox no longer needs to keep."""
+    """Expired sessions, then every consultancy's retention (``maturity.retention``)."""
     from ..accounts.models import UserSession
-    from ..mail.models import OutboxMessage
+    from ..retention import purge
 
     now = utcnow()
-    config = current_app.config
-    counts = {
-        "sessions": db.session.execute(sa.delete(UserSession).where(
-            UserSession.last_seen_at < now - config["SESSION_IDLE_TIMEOUT"])).rowcount,
-        "outbox": db.session.execute(sa.update(OutboxMessage).where(
-            OutboxMessage.status.in_(("sent", "failed", "unconfirmed", "outbox")),
-            OutboxMessage.created_at < now - OUTBOX_KEEP, OutboxMessage.body_text.is_not(None))
-            .values(body_text=None, body_sealed=None)).rowcount,
-    }
+    counts = {"sessions_idle": db.session.execute(sa.delete(UserSession).where(
+        UserSession.last_seen_at < now - current_app.config["SESSION_IDLE_TIMEOUT"])).rowcount}
     db.session.commit()
+    counts.update(purge(now))
     log.info("pruned %s", counts)
     return counts
 

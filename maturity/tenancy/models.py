@@ -26,6 +26,19 @@ class Consultancy(db.Model):
     #: Directors of this consultancy's clients must sign in with a second factor too
     #: (consultants and platform admins always must).
     requires_director_second_factor: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    # Retention (``maturity.retention``): how long each kind of data about this consultancy's
+    # clients is kept; the nightly purge removes what is older. Defaults in docs/privacy.md.
+    #: Raw answers (employees' and customers', with the customers' comments) after a round closes;
+    #: the round's aggregates stay, so its results, report and progress keep working.
+    retain_answers_months: so.Mapped[int] = so.mapped_column(default=24, server_default="24")
+    #: The respondents' own results (and unsent drafts) after a round closes.
+    retain_personal_results_days: so.Mapped[int] = so.mapped_column(default=90, server_default="90")
+    #: Addresses and texts of sent mail.
+    retain_mail_days: so.Mapped[int] = so.mapped_column(default=30, server_default="30")
+    #: A login session, however active, ends after this many days.
+    retain_sessions_days: so.Mapped[int] = so.mapped_column(default=30, server_default="30")
+    #: Entries of the audit trail.
+    retain_audit_months: so.Mapped[int] = so.mapped_column(default=24, server_default="24")
     created_at: so.Mapped[datetime] = created_at_column()
 
     organisations: so.WriteOnlyMapped[Organisation] = so.relationship(back_populates="consultancy")

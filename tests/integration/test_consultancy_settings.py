@@ -22,6 +22,11 @@ def tiny_png() -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
 
 
+#: The retention periods as the settings form shows them by default.
+RETENTION = {"retain_answers_months": "24", "retain_personal_results_days": "90", "retain_mail_days": "30",
+             "retain_sessions_days": "30", "retain_audit_months": "24"}
+
+
 def _url(world, suffix="settings"):
     return f"/c/{world.ours.consultancy.slug}/{suffix}"
 
@@ -30,7 +35,7 @@ def test_consultant_sets_name_colour_and_logo(client, auth, world):
     auth.login(world.ours.consultant)
     assert client.get(_url(world)).status_code == 200
     response = client.submit(_url(world), {
-        "name": "Spiegel & Partners", "primary_color": "#1A237E",
+        **RETENTION, "name": "Spiegel & Partners", "primary_color": "#1A237E",
         "logo": (io.BytesIO(tiny_png()), "logo.png")}, content_type="multipart/form-data")
     assert response.status_code == 302
     db.session.expire_all()
@@ -50,10 +55,10 @@ def test_logo_must_really_be_a_small_png_or_jpeg(client, auth, world):
         ((io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"0" * 400_000), "big.png"), "groter dan 300 KB"),
     ]
     for upload, message in cases:
-        response = client.submit(_url(world), {"name": "X", "primary_color": "#00695c", "logo": upload},
+        response = client.submit(_url(world), {**RETENTION, "name": "X", "primary_color": "#00695c", "logo": upload},
                                  content_type="multipart/form-data")
         assert response.status_code == 400 and message in response.get_data(as_text=True)
-    response = client.submit(_url(world), {"name": "X", "primary_color": "red"}, content_type="multipart/form-data")
+    response = client.submit(_url(world), {**RETENTION, "name": "X", "primary_color": "red"}, content_type="multipart/form-data")
     assert response.status_code == 400
     assert db.session.scalar(sa.select(Consultancy.logo_mimetype).where(Consultancy.id == world.ours.consultancy.id)) is None
 
@@ -64,7 +69,7 @@ def test_the_logo_goes_on_the_report_cover(client, auth, world, app):
     from .test_results import _fill
 
     auth.login(world.ours.consultant)
-    client.submit(_url(world), {"name": "Spiegel & Partners", "primary_color": "#1a237e",
+    client.submit(_url(world), {**RETENTION, "name": "Spiegel & Partners", "primary_color": "#1a237e",
                                 "logo": (io.BytesIO(tiny_png()), "logo.png")}, content_type="multipart/form-data")
     round_ = _fill(app, world, {"Wonen": 6})
     response = client.get(f"/o/{world.ours.org.slug}/rounds/{round_.id}/report.pdf")
@@ -83,7 +88,7 @@ def test_no_one_else_sees_the_settings_or_the_logo(make_client, world):
 
 def test_a_colour_with_a_trailing_newline_is_refused_with_a_message(client, auth, world):
     auth.login(world.ours.consultant)
-    response = client.submit(_url(world), {"name": "Bureau", "primary_color": "#1a237e\n"})
+    response = client.submit(_url(world), {**RETENTION, "name": "Bureau", "primary_color": "#1a237e\n"})
     assert response.status_code == 400 and "#00695c" in response.get_data(as_text=True)
 
 
@@ -96,7 +101,7 @@ def test_the_house_colour_and_name_run_through_the_whole_report(client, auth, wo
     from .test_results import _fill
 
     auth.login(world.ours.consultant)
-    client.submit(_url(world), {"name": "Spiegel & Partners", "primary_color": "#1a237e"})
+    client.submit(_url(world), {**RETENTION, "name": "Spiegel & Partners", "primary_color": "#1a237e"})
     round_ = _fill(app, world, {"Wonen": 6})
     db.session.expire_all()  # the settings were saved by another request
     with app.test_request_context():

@@ -1,0 +1,159 @@
+"""Retention: how long data is kept, per consultancy, and the nightly purge that enforces it.
+
+Each consultancy sets, within the limits below (defaults in ``Consultancy``, reasons in
+docs/privacy.md), how long it keeps for its clients:
+
+- **raw answers**: every response and answer of a round, the customers' too, with their
+  comments, counted from the day the round closed. The round's aggregates (``RoundTally``) stay:
+  its results page, exports, report and the progress between rounds keep working, with the same
+  figures; only a recomputation from the answers (``flask rebuild-tallies``) is no longer
+  possible, and the comments are gone;
+- **personal results**: each respondent's own result (and any unsent draft), from the close;
+- **mail**: the address and text of a message in the outbox, from when it was written;
+- **sessions**: a login, however active, from when it started;
+- **audit entries**, from when they were written.
+
+The purge runs nightly in the worker (``tasks.jobs.prune_job``) and is itself audited per
+consultancy, with counts only. Platform-wide data that belongs to no consultancy (an admin's
+sign-ins, mail not about a client) follows ``PLATFORM_*`` below.
+"""
+
+from __future__ import annotations
+
+import calendar
+import logging
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from .extensions import db
+from .models_base import utcnow
+
+log = logging.getLogger(__name__)
+
+#: (lowest, highest) a consultancy may choose, per setting.
+LIMITS = {
+    "retain_answers_months": (3, 120),
+    "retain_personal_results_days": (7, 730),
+    "retain_mail_days": (7, 365),
+    "retain_sessions_days": (1, 90),
+    # A security log is needed for a while: at least half a year.
+    "retain_audit_months": (6, 120),
+}
+PLATFORM_AUDIT_MONTHS = 24
+PLATFORM_MAIL_DAYS = 30
+
+
+def months_before(moment: datetime, months: int) -> datetime:
+    """The same day and time ``months`` calendar months earlier (the last day of a shorter month)."""
+    month_index = moment.year * 12 + moment.month - 1 - months
+    year, month = divmod(month_index, 12)
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)
+
+
+def purge(now: datetime | None = None) -> dict[str, int]:
+    """Apply every consultancy's retention, then the platform's; commits per consultancy.
+    Returns the totals per kind."""
+    from .audit import services as audit
+    from .tenancy.models import Consultancy
+
+    now = now or utcnow()
+    totals: dict[str, int] = {}
+    for consultancy_id in list(db.session.scalars(sa.select(Consultancy.id).order_by(Consultancy.id))):
+        consultancy = db.session.get(Consultancy, consultancy_id)
+        counts = purge_consultancy(consultancy, now)
+        if any(counts.values()):
+            audit.record("retention_purge", consultancy_id=consultancy.id, obj=consultancy, **counts)
+            log.info("retention consultancy=%s %s", consultancy.id, counts)
+        db.session.commit()
+        for key, n in counts.items():
+            totals[key] = totals.get(key, 0) + n
+    platform = _purge_platform(now)
+    db.session.commit()
+    for key, n in platform.items():
+        totals[key] = totals.get(key, 0) + n
+    return totals
+
+
+def purge_consultancy(consultancy, now: datetime) -> dict[str, int]:
+    from .accounts.models import UserSession
+    from .audit.models import AuditEntry
+    from .mail.models import OutboxMessage
+    from .rounds.models import Invitation, Round, RoundStatus
+    from .tenancy.models import ConsultantMembership, Organisation, OrganisationMembership
+
+    organisations = sa.select(Organisation.id).where(Organisation.consultancy_id == consultancy.id)
+    closed = sa.select(Round.id).where(Round.organisation_id.in_(organisations), Round.status == RoundStatus.CLOSED)
+    counts = {"rounds": 0, "responses": 0}
+
+    due = db.session.scalars(sa.select(Round).where(
+        Round.id.in_(closed), Round.answers_purged_at.is_(None),
+        Round.closed_at < months_before(now, consultancy.retain_answers_months)).order_by(Round.id)).all()
+    for round_ in due:
+        counts["responses"] += purge_round_answers(round_, now)
+        counts["rounds"] += 1
+
+    counts["personal_results"] = db.session.execute(
+        sa.update(Invitation).where(
+            Invitation.round_id.in_(closed.where(
+                Round.closed_at < now - timedelta(days=consultancy.retain_personal_results_days))),
+            sa.or_(Invitation.sealed_result.is_not(None), Invitation.sealed_draft.is_not(None)))
+        .values(sealed_result=None, sealed_draft=None).execution_options(synchronize_session=False)).rowcount
+    counts["mail"] = _forget_mail(OutboxMessage.organisation_id.in_(organisations),
+                                  now - timedelta(days=consultancy.retain_mail_days))
+    people = sa.union(
+        sa.select(ConsultantMembership.user_id).where(ConsultantMembership.consultancy_id == consultancy.id),
+        sa.select(OrganisationMembership.user_id).where(OrganisationMembership.organisation_id.in_(organisations)),
+    )
+    counts["sessions"] = db.session.execute(sa.delete(UserSession).where(
+        UserSession.user_id.in_(sa.select(people.subquery().c[0])),
+        UserSession.created_at < now - timedelta(days=consultancy.retain_sessions_days))).rowcount
+    # Core, not the ORM: the trail's append-only guard leaves retention to this one place.
+    counts["audit_entries"] = db.session.execute(sa.delete(AuditEntry).where(
+        AuditEntry.consultancy_id == consultancy.id,
+        AuditEntry.at < months_before(now, consultancy.retain_audit_months))).rowcount
+    return counts
+
+
+def purge_round_answers(round_, now: datetime | None = None) -> int:
+    """Delete a published round's raw answers, keeping its tally (stored first if it is
+    missing); returns how many employee responses went."""
+    from .results import tally
+    from .rounds.models import CustomerAnswer, CustomerResponse, Response, ResponseAnswer
+
+    if not tally.stored([round_.id]):
+        tally.store(round_.id, tally.computed_from_answers(round_))
+    responses = sa.select(Response.id).where(Response.round_id == round_.id)
+    customers = sa.select(CustomerResponse.id).where(CustomerResponse.round_id == round_.id)
+    db.session.execute(sa.delete(ResponseAnswer).where(ResponseAnswer.response_id.in_(responses)))
+    n = db.session.execute(sa.delete(Response).where(Response.round_id == round_.id)).rowcount
+    db.session.execute(sa.delete(CustomerAnswer).where(CustomerAnswer.customer_response_id.in_(customers)))
+    db.session.execute(sa.delete(CustomerResponse).where(CustomerResponse.round_id == round_.id))
+    round_.answers_purged_at = now or utcnow()
+    round_.results_version = (round_.results_version or 0) + 1  # the comments are gone from the report
+    db.session.flush()
+    log.info("raw answers of round %s purged (%s responses)", round_.id, n)
+    return n
+
+
+def _forget_mail(scope, before: datetime) -> int:
+    from .mail.models import OutboxMessage
+
+    return db.session.execute(sa.update(OutboxMessage).where(
+        scope, OutboxMessage.status.in_(("sent", "failed", "unconfirmed", "outbox")),
+        OutboxMessage.created_at < before,
+        sa.or_(OutboxMessage.recipient.is_not(None), OutboxMessage.body_text.is_not(None),
+               OutboxMessage.body_sealed.is_not(None)))
+        .values(recipient=None, body_text=None, body_sealed=None).execution_options(synchronize_session=False)).rowcount
+
+
+def _purge_platform(now: datetime) -> dict[str, int]:
+    from .audit.models import AuditEntry
+    from .mail.models import OutboxMessage
+
+    return {
+        "mail": _forget_mail(OutboxMessage.organisation_id.is_(None), now - timedelta(days=PLATFORM_MAIL_DAYS)),
+        "audit_entries": db.session.execute(sa.delete(AuditEntry).where(
+            AuditEntry.consultancy_id.is_(None), AuditEntry.at < months_before(now, PLATFORM_AUDIT_MONTHS))).rowcount,
+    }
