@@ -32,7 +32,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_recovery_code_user_id'), ['user_id'], unique=False)
 
     with op.batch_alter_table('consultancy', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('requires_director_second_factor', sa.Boolean(), server_default=sa.text('0'), nullable=False))
+        batch_op.add_column(sa.Column('requires_director_second_factor', sa.Boolean(), server_default=sa.false(), nullable=False))
 
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.add_column(sa.Column('totp_secret_sealed', sa.LargeBinary(), nullable=True))
