@@ -156,13 +156,10 @@ class TallyBuilder:
         return rows
 
 
-def maintained(round_: Round, instrument: Instrument, released: Iterable[tuple[str | None, object, dict]]) -> dict:
-    """The tally of a round being published: ``released`` are (department, the response's
-    stored row as a dict, its answers as stored) of every response released in this transaction; customers and the
-    invitation counts are added from the database (they are already rows)."""
-    builder = TallyBuilder(instrument)
-    for department, response, answers in released:
-        builder.employee(department, response["band"], response, answers)
+def maintained(round_: Round, builder: TallyBuilder) -> dict:
+    """The tally of a round being published: ``builder`` has been fed every response released in
+    this transaction; the customers and the invitation counts are added from the database (they
+    are rows already)."""
     _add_customers(builder, round_.id)
     builder.invitations(*_invitation_counts(round_.id))
     return builder.rows()
@@ -295,9 +292,9 @@ def stored(round_ids: Iterable[int]) -> dict[int, dict[Key, tuple[int, float, fl
     return dict(result)
 
 
-def publish(round_: Round, instrument: Instrument, released) -> None:
+def publish(round_: Round, builder: TallyBuilder) -> None:
     """At release: store the maintained tally and mark the round's results as changed."""
-    store(round_.id, maintained(round_, instrument, released))
+    store(round_.id, maintained(round_, builder))
     round_.results_version = (round_.results_version or 0) + 1
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -138,7 +137,10 @@ def close_round(round_: Round) -> None:
     """Close the round and publish it: every ballot is released in this one transaction."""
     if not round_.is_open:
         raise RoundStateError("not open")
-    _lock(round_.id, for_update=True)
+    # Decided on the locked row, not on what this request loaded earlier: a second close that
+    # waited for the first (a double click, a retry, the schedule) finds it closed and stops.
+    if _lock(round_.id, for_update=True) is not RoundStatus.OPEN:
+        raise RoundStateError("not open")
     round_.status = RoundStatus.CLOSED
     round_.closed_at = utcnow()
     released = release_ballots(round_)
@@ -164,47 +166,73 @@ def _lock(round_id: int, *, for_update: bool = False) -> RoundStatus:
 
 
 def release_ballots(round_: Round) -> int:
-    """Open every ballot of the round and store it as an anonymous response, in random order,
-    then delete the ballots. Runs inside the closing transaction, never the submitting one, so
-    row order and transaction ids say nothing about who submitted when."""
+    """Open every ballot of the round and store it as an anonymous response, then delete the
+    ballots. Runs inside the closing transaction, never the submitting one, so row order and
+    transaction ids say nothing about who submitted when.
+
+    Ballots are read in the order of their random ids (a random order, unrelated to when they
+    were submitted), a batch at a time, twice: first only to count the departments (which names
+    may be kept is decided on all of them), then to store them. Memory stays bounded whatever the
+    number of responses."""
     instrument = load_instrument(round_.instrument_version)
-    ballots = list(db.session.scalars(sa.select(Ballot).where(Ballot.round_id == round_.id)))
-    secrets.SystemRandom().shuffle(ballots)
     names = dict(db.session.execute(
         sa.select(Department.id, Department.name).where(Department.organisation_id == round_.organisation_id)).all())
-    opened = []
-    for ballot in ballots:
-        try:
-            content = links.open_ballot(ballot.sealed)
-        except InvalidToken:
-            raise BallotUnreadable() from None  # refuse to close: never drop an answer
-        opened.append((names.get(content.get("department_id")), content["answers"]))
     # A department name is kept only where at least the minimum responded (with complementary
     # suppression): otherwise the stored name, next to who was invited from where and who
     # submitted, would point at a few people even for someone who reads only the database.
     sizes: dict[str, int] = {}
-    for department, _answers in opened:
+    total = 0
+    for department, _answers in _opened_ballots(round_.id, names):
+        total += 1
         if department is not None:
             sizes[department] = sizes.get(department, 0) + 1
-    kept = suppress(sizes, round_.min_group_size, total=len(opened)).visible
-    released, responses, answers_rows = [], [], []
-    for department, answers in opened:
+    kept = suppress(sizes, round_.min_group_size, total=total).visible
+    builder = tally.TallyBuilder(instrument)
+    responses, answers_rows = [], []
+    for department, answers in _opened_ballots(round_.id, names):
         shown_department = department if department in kept else None
         response, stored = _response_rows(round_, instrument, shown_department, answers)
         responses.append(response)
         answers_rows.extend({"response_id": response["id"], "item_key": key, "choice": choice, "value": value}
                             for key, (choice, value) in stored.items())
-        released.append((shown_department, response, stored))
-    # Bulk inserts (executemany), in the shuffled order: one statement per batch, not per row.
-    for batch in chunks(responses, RELEASE_BATCH):
-        db.session.execute(sa.insert(Response), batch)
-    for batch in chunks(answers_rows, RELEASE_BATCH * 10):
-        db.session.execute(sa.insert(ResponseAnswer), batch)
+        # The aggregates every results surface reads, added up as the responses are stored.
+        builder.employee(shown_department, response["band"], response, stored)
+        if len(responses) >= RELEASE_BATCH:
+            _insert_released(responses, answers_rows)
+            responses, answers_rows = [], []
+    _insert_released(responses, answers_rows)
     db.session.execute(sa.delete(Ballot).where(Ballot.round_id == round_.id))
     db.session.flush()
-    # The aggregates every results surface reads, added up in this same transaction.
-    tally.publish(round_, instrument, released)
-    return len(ballots)
+    tally.publish(round_, builder)
+    return total
+
+
+def _opened_ballots(round_id: int, names: dict[int, str]):
+    """(department name or None, answers) of each ballot of the round, in random-id order."""
+    last = ""
+    while True:
+        batch = db.session.execute(
+            sa.select(Ballot.id, Ballot.sealed).where(Ballot.round_id == round_id, Ballot.id > last)
+            .order_by(Ballot.id).limit(RELEASE_BATCH)).all()
+        if not batch:
+            return
+        for ballot_id, sealed in batch:
+            try:
+                content = links.open_ballot(sealed)
+            except InvalidToken:
+                raise BallotUnreadable() from None  # refuse to close: never drop an answer
+            yield names.get(content.get("department_id")), content["answers"]
+        last = batch[-1][0]
+
+
+def _insert_released(responses: list[dict], answers_rows: list[dict]) -> None:
+    """Bulk inserts (executemany): one statement per batch, not per row. With render_nulls every
+    row has the same columns, so a batch stays one batch ("weet ik niet" and quiz choices would
+    otherwise split it into many small ones)."""
+    if responses:
+        db.session.execute(sa.insert(Response).execution_options(render_nulls=True), responses)
+    for batch in chunks(answers_rows, RELEASE_BATCH * 10):
+        db.session.execute(sa.insert(ResponseAnswer).execution_options(render_nulls=True), batch)
 
 
 RELEASE_BATCH = 1000

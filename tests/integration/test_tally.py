@@ -154,3 +154,21 @@ def test_the_rebuild_command_checks_and_repairs(app, world):
     fixed = runner.invoke(args=["rebuild-tallies"])
     assert fixed.exit_code == 0 and f"1 rebuilt: {round_.id}." in fixed.output
     assert runner.invoke(args=["rebuild-tallies", "--check"]).exit_code == 0
+
+
+def test_a_second_close_that_waited_for_the_first_changes_nothing(app, world):
+    """A double click, a retry after a timeout or the schedule closing the same round: the
+    second close loaded the round while it was still open, then waited for the first one's
+    lock. It must be refused, not publish an empty ballot box over the real results."""
+    round_ = _published_round(world, app, 21, sizes={"Wonen": 8}, share=1.0, customers=0, personal=0,
+                              dont_know_rate=0.0)
+    before = tally.stored([round_.id])[round_.id]
+    assert before[tally.ROUND, "responses"][0] == 9  # with the world's own employee
+    # The second request's view of the round: loaded before the first close committed.
+    from maturity.rounds.models import RoundStatus
+
+    stale = db.session.get(Round, round_.id)
+    sa.orm.attributes.set_committed_value(stale, "status", RoundStatus.OPEN)
+    with pytest.raises(services.RoundStateError):
+        services.close_round(stale)
+    assert tally.stored([round_.id])[round_.id] == before
