@@ -29,12 +29,23 @@ class Client(FlaskClient):
     """A test client that submits forms the way a browser does: with the CSRF token.
 
     Each request runs in its own app context, as in production; otherwise it would reuse
-    the test's context and ``g`` would leak from one request into the next.
+    the test's context and ``g`` would leak from one request into the next. Redirects are
+    followed here, one request (and app context, and database session) after the other:
+    Werkzeug's own loop would run the next request while the previous one's context, and on
+    SQLite its write transaction, were still open.
     """
 
-    def open(self, *args, **kwargs):
+    REDIRECTS = {301, 302, 303}
+
+    def open(self, *args, follow_redirects: bool = False, **kwargs):
         with self.application.app_context():
-            return super().open(*args, **kwargs)
+            response = super().open(*args, **kwargs)
+        for _ in range(10):
+            if not (follow_redirects and response.status_code in self.REDIRECTS):
+                break
+            with self.application.app_context():
+                response = super().open(response.location)  # a browser follows with a GET
+        return response
 
     def csrf_token(self) -> str:
         html = self.get("/", follow_redirects=True).get_data(as_text=True)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import enum
 import secrets
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -30,6 +30,10 @@ from ..models_base import UTCDateTime, created_at_column, enum_type
 def _random_id() -> str:
     # Random, not sequential: insertion order must not line up with who submitted when.
     return secrets.token_hex(16)
+
+
+#: How long a close may take in the worker before the page offers the button again.
+CLOSE_TIMEOUT = timedelta(minutes=30)
 
 
 class RoundStatus(str, enum.Enum):
@@ -72,6 +76,10 @@ class Round(db.Model):
     #: Bumped whenever the round's published aggregates (``RoundTally``) change: at release,
     #: and when a rebuild finds them different. Part of the report's cache key.
     results_version: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    #: When someone asked to close the round; the worker closes it (a large round takes a while).
+    close_requested_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    #: Why the worker could not close it ("ballots_unreadable"), until the next request.
+    close_problem: so.Mapped[str | None] = so.mapped_column(sa.String(40))
     #: When the retention period removed the raw answers (the tally, and so the results, stay).
     answers_purged_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     created_at: so.Mapped[datetime] = created_at_column()
@@ -87,6 +95,15 @@ class Round(db.Model):
     @property
     def is_closed(self) -> bool:
         return self.status is RoundStatus.CLOSED
+
+    @property
+    def is_closing(self) -> bool:
+        """Asked to close, and the worker has not finished it yet (a request older than
+        ``CLOSE_TIMEOUT`` is taken as lost with its worker: the button comes back)."""
+        from ..models_base import utcnow
+
+        return (self.status is RoundStatus.OPEN and self.close_requested_at is not None
+                and utcnow() - self.close_requested_at < CLOSE_TIMEOUT)
 
     @property
     def is_published(self) -> bool:

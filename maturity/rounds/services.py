@@ -156,6 +156,38 @@ def close_round(round_: Round) -> None:
     log.info("round closed id=%s released=%s", round_.id, released)
 
 
+def request_close(round_: Round) -> None:
+    """Ask the worker to close (and so publish) the round: releasing every ballot of a large
+    round takes longer than a web request may. The round keeps accepting answers until then."""
+    if not round_.is_open:
+        raise RoundStateError("not open")
+    round_.close_requested_at = utcnow()
+    round_.close_problem = None
+
+
+def close_requested(round_id: int) -> str:
+    """In the worker: close the round if it is still open. Returns "closed", "not_open", or
+    "ballots_unreadable" (nothing is lost; the round stays open and says why)."""
+    round_ = db.session.get(Round, round_id)
+    if round_ is None or not round_.is_open:
+        return "not_open"
+    try:
+        close_round(round_)
+        round_.close_requested_at = None
+        db.session.commit()
+        return "closed"
+    except RoundStateError:
+        db.session.rollback()
+        return "not_open"
+    except BallotUnreadable:
+        db.session.rollback()
+        round_ = db.session.get(Round, round_id)
+        round_.close_requested_at, round_.close_problem = None, "ballots_unreadable"
+        db.session.commit()
+        log.error("round %s not closed: its ballots need an earlier SECRET_KEY (SECRET_KEY_FALLBACKS)", round_id)
+        return "ballots_unreadable"
+
+
 def _lock(round_id: int, *, for_update: bool = False) -> RoundStatus:
     """Lock the round's row (PostgreSQL; SQLite serialises writers anyway). Submissions take
     a shared lock and closing an exclusive one, so a ballot is either in the box when the

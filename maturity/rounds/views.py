@@ -146,14 +146,26 @@ def close(round_id: int):
         return render_template("rounds/close.html", round=round_, action_form=ActionForm(),
                                invited=sum(r.invited for r in rates), submitted=sum(r.submitted for r in rates),
                                customers=services.customer_response_count(round_), today=services.today())
-    try:
-        return _action(round_id, services.close_round,
-                       _("The round is closed and its results are published; it accepts no more responses."),
-                       _("Only an open round can be closed."))
-    except services.BallotUnreadable:
-        db.session.rollback()
-        flash(_("The round could not be closed: the answers were sealed with a server key that is no longer configured. Nothing was lost; please ask the platform administrator to restore the previous key."), "error")
+    round_ = scoped_get(Round, round_id)
+    if not ActionForm().validate_on_submit():
         return redirect(url_for("rounds.detail", round_id=round_id))
+    try:
+        services.request_close(round_)
+    except services.RoundStateError:
+        flash(_("Only an open round can be closed."), "error")
+        return redirect(url_for("rounds.detail", round_id=round_id))
+    db.session.commit()
+    from ..tasks import enqueue
+    from ..tasks.jobs import close_round_job
+
+    enqueue(close_round_job, round_id)
+    db.session.expire_all()  # the immediate queue (or a quick worker) may be done already
+    round_ = db.session.get(Round, round_id)
+    if round_.is_published:
+        flash(_("The round is closed and its results are published; it accepts no more responses."), "success")
+    elif round_.is_closing:
+        flash(_("The round is being closed and its results published. This page shows them as soon as that is done."), "info")
+    return redirect(url_for("rounds.detail", round_id=round_id))
 
 
 @bp.route("/<int:round_id>/invite", methods=["POST"])

@@ -64,6 +64,14 @@ def password_help(email: str, base_url: str) -> None:
         db.session.commit()
 
 
+@app_task()
+def close_round_job(round_id: int) -> str:
+    """A director's close: the ballots released, the results published, in the worker."""
+    from ..rounds.services import close_requested
+
+    return close_requested(round_id)
+
+
 # --- Reports ---------------------------------------------------------------------------------
 
 @app_task()

@@ -278,3 +278,32 @@ def test_a_scheduled_job_runs_once_while_another_worker_holds_its_lock(make_stac
         with tasks.lock("reminders", ttl=60):  # another worker is sending reminders right now
             reminders_job.call_local()
         assert db.session.scalar(sa.select(sa.func.count()).where(OutboxMessage.kind == "round-reminder")) == 0
+
+
+def test_a_director_s_close_is_done_by_the_worker_while_the_page_waits(make_stack):
+    """Releasing a large round's ballots takes longer than a request may: the request asks,
+    the worker closes and publishes, the page says so meanwhile and then shows the results."""
+    from ..integration.test_results import _fill
+
+    stack = make_stack()
+    with stack.app.app_context():
+        org, director = _organisation(0)
+        round_ = _fill(stack.app, SimpleNamespace(ours=SimpleNamespace(org=org)), {"Wonen": 6}, close=False)
+        db.session.commit()
+        url, email, round_id = f"/o/{org.slug}/rounds/{round_.id}", director.email, round_.id
+    client = stack.app.test_client()
+    assert client.submit("/login", {"email": email, "password": PASSWORD}).status_code == 302
+    client.submit(url + "/close")
+    client.submit(url + "/close")  # a double click: one close, not two
+    page = client.get(url).get_data(as_text=True)
+    assert "De ronde wordt gesloten" in page and 'http-equiv="refresh"' in page
+    assert "Ronde sluiten…" not in page
+    stack.start_worker()
+    _wait(lambda: "Resultaten bekijken" in client.get(url).get_data(as_text=True), what="the close")
+    with stack.app.app_context():
+        from maturity.results import tally
+        from maturity.rounds.models import Round
+
+        closed = db.session.get(Round, round_id)
+        assert closed.is_published and closed.close_requested_at is None
+        assert tally.stored([round_id])[round_id][tally.ROUND, "responses"][0] == 6
