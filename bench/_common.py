@@ -48,7 +48,12 @@ class Answers:
     def __init__(self, rng: random.Random, dont_know_rate: float = 0.1):
         from maturity.core import DONT_KNOW
         from maturity.instrument import load_instrument
-        from maturity.rounds.questionnaire import SECTIONS, allowed_values, customer_keys, section_keys
+        from maturity.rounds.questionnaire import (
+            SECTIONS,
+            allowed_values,
+            customer_keys,
+            section_keys,
+        )
 
         self.rng, self.rate, self.dk = rng, dont_know_rate, DONT_KNOW
         self.instrument = instrument = load_instrument()
@@ -91,7 +96,13 @@ def seed_organisation(slug: str, people: int, *, departments: int = 20, rng: ran
     from maturity.accounts.passwords import hash_password
     from maturity.extensions import db
     from maturity.rounds import services
-    from maturity.tenancy.models import Consultancy, Department, Organisation, OrganisationMembership, OrgRole
+    from maturity.tenancy.models import (
+        Consultancy,
+        Department,
+        Organisation,
+        OrganisationMembership,
+        OrgRole,
+    )
 
     consultancy = db.session.scalar(sa.select(Consultancy).where(Consultancy.slug == "bench"))
     if consultancy is None:
@@ -217,6 +228,119 @@ def machine_facts(database_url: str | None = None) -> list[str]:
 
         facts.append("Packages: " + ", ".join(f"{p} {pkg_version(p)}" for p in
                                               ("Flask", "SQLAlchemy", "psycopg", "gunicorn", "weasyprint")))
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001, S110  (a fact less, not a failed benchmark)
         pass
     return facts
+
+
+def top_cumulative(profiler, limit: int = 15, per: int = 1) -> str:
+    """cProfile's top ``limit`` functions by cumulative time, without the WSGI/test-client
+    wrappers every request passes through, with paths shortened to package/module."""
+    import pstats
+    import re
+
+    skip = re.compile(r"(werkzeug/test\.py|flask/testing\.py|flask/app\.py|bench/|^~|cProfile|<built-in method builtins\.exec>)")
+    stats = pstats.Stats(profiler).stats
+    rows = []
+    for (path, line, func), (cc, nc, tt, ct, _callers) in stats.items():
+        short = re.sub(r"^.*/(site-packages|lib/python3\.\d+)/", "", path)
+        short = re.sub(r"^.*/work/main/", "", short)
+        where = f"{short}:{line}({func})" if path != "~" else func
+        if skip.search(short) or skip.search(where):
+            continue
+        rows.append((ct, tt, nc, cc, where))
+    rows.sort(key=lambda r: -r[0])
+    unit = "" if per == 1 else f"/{per}"
+    out = [f"{'cumulative s' + unit:>14} {'own s' + unit:>10} {'calls' + unit:>10}  function"]
+    for ct, tt, nc, cc, where in rows[:limit]:
+        calls = f"{nc / per:g}" if nc == cc else f"{nc / per:g}/{cc / per:g}"
+        out.append(f"{ct / per:14.4f} {tt / per:10.4f} {calls:>10}  {where}")
+    return "\n".join(out)
+
+
+def top_own(profiler, limit: int = 15, per: int = 1) -> str:
+    """cProfile's top ``limit`` functions by their own time (where the time really goes)."""
+    import pstats
+    import re
+
+    unit = "" if per == 1 else f"/{per}"
+    rows = sorted(pstats.Stats(profiler).stats.items(), key=lambda kv: -kv[1][2])[:limit]
+    out = [f"{'own s' + unit:>10} {'calls' + unit:>10}  function"]
+    for (path, line, func), (_cc, nc, tt, _ct, _callers) in rows:
+        short = re.sub(r"^.*/(site-packages|lib/python3\.\d+)/", "", path)
+        short = re.sub(r"^.*/work/main/", "", short)
+        where = f"{short}:{line}({func})" if path != "~" else func
+        out.append(f"{tt / per:10.4f} {nc / per:10g}  {where}")
+    return "\n".join(out)
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine spent busy so far (all cores; /proc/stat)."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (whichever of its threads started them)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except (OSError, IndexError, ValueError):
+                pass
+    return sorted(found)
+
+
+def cpu_seconds(pids) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
+        except (OSError, IndexError):
+            pass
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_pids() -> list[int]:
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/comm") as f:
+                    if f.read().strip() in ("postgres", "postmaster"):
+                        pids.append(int(entry))
+            except OSError:
+                pass
+    return pids
+
+
+def wait_until_quiet(limit_cores: float = 0.25, window: float = 2.0, give_up: float = 180.0) -> float:
+    """Wait (at most ``give_up`` s) until processes other than this one and its children use
+    less than ``limit_cores`` over ``window`` s: the machine may be shared (e.g. a test run).
+    Returns the seconds waited."""
+    import sys
+    import time
+
+    start = time.perf_counter()
+    told = False
+    while True:
+        own = lambda: time.process_time() + cpu_seconds(children(os.getpid()))
+        busy0, own0 = machine_busy_seconds(), own()
+        time.sleep(window)
+        other = (machine_busy_seconds() - busy0 - (own() - own0)) / window
+        waited = time.perf_counter() - start
+        if other < limit_cores or waited > give_up:
+            if told:
+                print(f"  ... waited {waited:.0f} s for the machine to be quiet"
+                      + (" (gave up)" if other >= limit_cores else ""), file=sys.stderr)
+            return waited
+        if not told:
+            print(f"  other processes use {other:.1f} cores; waiting for a quiet machine ...", file=sys.stderr)
+            told = True

@@ -24,10 +24,10 @@ invitations in bulk (the rows ``services.invite_employees`` makes, without the m
 Client: ``--concurrency`` threads in this process, each a simulated respondent after another
 with its own ``requests.Session`` (cookies kept, like a browser) and its own invitations.
 One assessment, as a browser goes through it (redirects followed by hand, each timed apart):
-GET the personal link ``/r/<token>/`` (302), GET ``/respond/`` (welcome), then per section
-(quiz, leadership, culture, mirror) GET the page, read the CSRF token from its form and POST
-random valid answers (302), GET ``/respond/review``, POST ``/respond/submit`` (302) and GET
-``/respond/result``. 12 requests, 5 of them POSTs. New assessments start until ``--duration``
+GET the personal link ``/r/<token>/`` (302), GET ``/respond/`` (welcome), GET the first section,
+then per section (quiz, leadership, culture, mirror) read the CSRF token from the page's form and
+POST random valid answers, which answers with the next page (200; the last with the review
+page), POST ``/respond/submit`` (302) and GET ``/respond/result``. 9 requests, 5 of them POSTs. New assessments start until ``--duration``
 seconds have passed; started ones finish.
 
 Measured per concurrency level: completed assessments per second; p50/p95 latency per request
@@ -36,9 +36,11 @@ master and workers, and of all PostgreSQL processes, before and after the level)
 POST rate during the flow as a share of the bare app's POST rate (a loop of POSTs only, same
 concurrency, ``--bare-duration`` seconds), and the same for all requests against the bare
 GET-only rate; RSS of each gunicorn worker after the level. Client, server and database share
-the machine's cores: the client's own CPU is printed too. ``--profile`` runs one respondent
-flow through the Flask test client under cProfile at the end (top 15 cumulative functions of
-the slowest request types). Prints markdown tables, then the machine facts.
+the machine's cores: the client's own CPU is printed too, and a level is repeated (new
+invitations, up to ``--retries`` times) when other processes used more than ``--quiet-limit``
+cores meanwhile. ``--profile`` then runs respondent flows in-process through the Flask test
+client: median ms per request type, and cProfile's top 15 functions (cumulative and own time)
+per assessment. Prints markdown tables, then the machine facts.
 """
 
 from __future__ import annotations
@@ -57,14 +59,28 @@ from collections import defaultdict
 from pathlib import Path
 
 import requests
-
-from _common import (DEFAULT_DATABASE_URL, SECRET_KEY, Answers, insert_invitations, machine_facts, make_app, median,
-                     percentile, reset_schema, seed_organisation)
+from _common import (
+    DEFAULT_DATABASE_URL,
+    SECRET_KEY,
+    Answers,
+    children,
+    cpu_seconds,
+    insert_invitations,
+    machine_busy_seconds,
+    machine_facts,
+    make_app,
+    percentile,
+    postgres_pids,
+    reset_schema,
+    seed_organisation,
+    top_cumulative,
+    top_own,
+    wait_until_quiet,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 SECTIONS = ("quiz", "leadership", "culture", "mirror")
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 REQUEST_TYPES = (["GET /r/<token>/", "GET /respond/"] + [x for s in SECTIONS for x in (f"GET section/{s}", f"POST section/{s}")]
                  + ["GET review", "POST submit", "GET result"])
 
@@ -81,11 +97,11 @@ class Gunicorn:
     def __init__(self, app_spec: str, args, env: dict, log_path: Path, extra: list[str] = ()):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        cmd = [str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", "gunicorn.conf.py", "--workers", str(args.workers),
+        cmd = [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py", "--workers", str(args.workers),
                "--threads", str(args.threads), "--worker-class", "gthread", "--bind", f"127.0.0.1:{self.port}",
                *extra, app_spec]
         self.cmd = " ".join(cmd[1:])
-        self.log = open(log_path, "w")
+        self.log = open(log_path, "w")  # noqa: SIM115  (closed in stop())
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -115,39 +131,6 @@ class Gunicorn:
             self.proc.kill()
             self.proc.wait()
         self.log.close()
-
-
-def children(pid: int) -> list[int]:
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            return [int(x) for x in f.read().split()]
-    except OSError:
-        return []
-
-
-def cpu_seconds(pids) -> float:
-    total = 0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
-        except (OSError, IndexError):
-            pass
-    return total / CLK_TCK
-
-
-def postgres_pids() -> list[int]:
-    pids = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/comm") as f:
-                    if f.read().strip() in ("postgres", "postmaster"):
-                        pids.append(int(entry))
-            except OSError:
-                pass
-    return pids
 
 
 def rss_mib(pid: int) -> float:
@@ -193,15 +176,17 @@ def one_assessment(base: str, token: str, answers: Answers, rng_lock: threading.
         timed(stats, s, "GET /respond/", "GET", f"{base}/respond/", 200)
         with rng_lock:
             given = answers.employee()
+        # The first section is asked for; each section's POST answers with the next page (and
+        # the last one with the review page), as a browser follows them.
+        page = timed(stats, s, f"GET section/{SECTIONS[0]}", "GET", f"{base}/respond/section/{SECTIONS[0]}", 200)
         for section in SECTIONS:
-            page = timed(stats, s, f"GET section/{section}", "GET", f"{base}/respond/section/{section}", 200)
             token_match = CSRF.search(page.text)
             assert token_match, f"no CSRF token on section {section}"
             form = {key: given[key] for key in answers.sections[section]}
             form.update(csrf_token=token_match.group(1), go="next")
-            r = timed(stats, s, f"POST section/{section}", "POST", f"{base}/respond/section/{section}", 302, data=form)
-        assert r.headers["Location"].endswith("/respond/review"), r.headers["Location"]
-        review = timed(stats, s, "GET review", "GET", f"{base}/respond/review", 200)
+            page = timed(stats, s, f"POST section/{section}", "POST", f"{base}/respond/section/{section}", 200, data=form)
+        assert 'content="/respond/review"' in page.text, "the last section did not answer with the review page"
+        review = page
         r = timed(stats, s, "POST submit", "POST", f"{base}/respond/submit", 302,
                   data={"csrf_token": CSRF.search(review.text).group(1)})
         assert r.headers["Location"].endswith("/respond/result"), r.headers["Location"]
@@ -212,7 +197,8 @@ def one_assessment(base: str, token: str, answers: Answers, rng_lock: threading.
         stats.last_done = time.perf_counter()
 
 
-def run_flow(base: str, tokens: list[str], concurrency: int, duration: float, answers: Answers) -> tuple[Stats, float]:
+def run_flow(base: str, tokens: list[str], concurrency: int, duration: float, answers: Answers,
+             *, warmup: bool = False) -> tuple[Stats, float]:
     stats = Stats()
     rng_lock = threading.Lock()
     slices = [tokens[i::concurrency] for i in range(concurrency)]
@@ -240,7 +226,7 @@ def run_flow(base: str, tokens: list[str], concurrency: int, duration: float, an
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - start
-    if ran_out:
+    if ran_out and not warmup:
         stats.errors.append(f"{len(ran_out)} client thread(s) ran out of invitations: use more --invitations")
     return stats, elapsed
 
@@ -281,39 +267,53 @@ def run_bare(base: str, concurrency: int, duration: float, method: str) -> tuple
 
 # --- profile -----------------------------------------------------------------------------
 
-def profile_one(app, token: str, answers: Answers) -> dict[str, tuple[float, str]]:
-    """One respondent flow through the Flask test client, each request type under cProfile."""
-    import cProfile
-    import io
-    import pstats
-
-    client = app.test_client()
-    out: dict[str, tuple[float, str]] = {}
-
-    def call(label, method, url, **kw):
-        profiler = cProfile.Profile()
+def flow_in_process(client, token: str, answers: Answers, timings: dict | None = None) -> None:
+    """One respondent flow through the Flask test client (as the HTTP client does)."""
+    def call(label, method, url, expect, **kw):
         start = time.perf_counter()
-        profiler.enable()
         response = client.open(url, method=method, **kw)
-        profiler.disable()
-        elapsed = time.perf_counter() - start
-        text = io.StringIO()
-        pstats.Stats(profiler, stream=text).strip_dirs().sort_stats("cumulative").print_stats(15)
-        body = text.getvalue()
-        out[label] = (elapsed, body[body.find("   ncalls"):].rstrip())
+        if timings is not None:
+            timings.setdefault(label, []).append(time.perf_counter() - start)
+        assert response.status_code == expect, (label, response.status_code)
         return response
 
-    call("GET /r/<token>/", "GET", f"/r/{token}/")
+    call("GET /r/<token>/", "GET", f"/r/{token}/", 302)
+    call("GET /respond/", "GET", "/respond/", 200)
     given = answers.employee()
+    page = call(f"GET section/{SECTIONS[0]}", "GET", f"/respond/section/{SECTIONS[0]}", 200)
     for section in SECTIONS:
-        page = call(f"GET section/{section}", "GET", f"/respond/section/{section}")
         csrf = CSRF.search(page.get_data(as_text=True)).group(1)
         form = {key: given[key] for key in answers.sections[section]}
-        call(f"POST section/{section}", "POST", f"/respond/section/{section}", data={**form, "csrf_token": csrf, "go": "next"})
-    review = call("GET review", "GET", "/respond/review")
-    r = call("POST submit", "POST", "/respond/submit", data={"csrf_token": CSRF.search(review.get_data(as_text=True)).group(1)})
-    assert r.status_code == 302 and r.location.endswith("/respond/result"), (r.status_code, r.location)
-    return out
+        page = call(f"POST section/{section}", "POST", f"/respond/section/{section}", 200,
+                    data={**form, "csrf_token": csrf, "go": "next"})
+    review = page
+    call("POST submit", "POST", "/respond/submit", 302,
+         data={"csrf_token": CSRF.search(review.get_data(as_text=True)).group(1)})
+    call("GET result", "GET", "/respond/result", 200)
+
+
+def profile_flows(app, tokens: list[str], answers: Answers) -> tuple[dict, str, str, float]:
+    """Respondent flows in-process: a few unprofiled (warm-up), then the rest under one
+    cProfile. Returns the median ms per request type without profiler, the top 15 functions
+    by cumulative and by own time, and the profiled seconds per flow."""
+    import cProfile
+
+    warm, timed_tokens, profiled = tokens[:3], tokens[3:13], tokens[13:]
+    for token in warm:
+        flow_in_process(app.test_client(), token, answers)
+    timings: dict[str, list[float]] = {}
+    for token in timed_tokens:
+        flow_in_process(app.test_client(), token, answers, timings)
+    profiler = cProfile.Profile()
+    start = time.perf_counter()
+    profiler.enable()
+    for token in profiled:
+        flow_in_process(app.test_client(), token, answers)
+    profiler.disable()
+    per_flow = (time.perf_counter() - start) / len(profiled)
+    own = top_own(profiler, 15, per=len(profiled))
+    medians = {label: percentile(values, 50) for label, values in timings.items()}
+    return medians, top_cumulative(profiler, 15, per=len(profiled)), own, per_flow
 
 
 # --- main --------------------------------------------------------------------------------
@@ -328,6 +328,10 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--invitations", type=int, default=4000, help="invitations per concurrency level")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--retries", type=int, default=2,
+                        help="repeat a level (with new invitations) when other processes used the CPU meanwhile")
+    parser.add_argument("--quiet-limit", type=float, default=0.15,
+                        help="cores other processes may use during a level before it is repeated")
     parser.add_argument("--keep-logs", default="/tmp", help="directory for the gunicorn logs")
     args = parser.parse_args()
 
@@ -339,23 +343,25 @@ def main() -> None:
     reset_schema(app)
     levels = args.concurrency
     warmup = 2 * args.workers * args.threads
-    people = args.invitations * len(levels) + warmup + (1 if args.profile else 0)
+    profile_flows_n = 40
+    people = args.invitations * len(levels) * (1 + args.retries) + warmup + (profile_flows_n if args.profile else 0)
     rng = random.Random(16)
     answers = Answers(rng)
     start = time.perf_counter()
     with app.test_request_context():
+        import sqlalchemy as sa
+
         from maturity.extensions import db
         from maturity.rounds import links
         from maturity.rounds.models import Invitation
-        import sqlalchemy as sa
 
         seeded = seed_organisation("bench-flow", people, rng=rng)
         insert_invitations(seeded, submitted=0, answers=answers)
         tokens = [links.invitation_token(i, nonce) for i, nonce in db.session.execute(
             sa.select(Invitation.id, Invitation.nonce).where(Invitation.round_id == seeded.round_id).order_by(Invitation.id))]
     print(f"Seeded {len(tokens)} invitations in {time.perf_counter() - start:.1f} s", file=sys.stderr)
-    pools = {c: tokens[warmup + i * args.invitations: warmup + (i + 1) * args.invitations] for i, c in enumerate(levels)}
-    profile_token = tokens[-1] if args.profile else None
+    profile_tokens = tokens[-profile_flows_n:] if args.profile else []
+    fresh = iter(tokens[warmup:len(tokens) - len(profile_tokens)])  # every attempt takes new invitations
 
     env = {k: v for k, v in os.environ.items() if k not in ("MATURITY_ENV", "SECRET_KEY_FALLBACKS", "TRUSTED_PROXIES")}
     env.update(DATABASE_URL=args.database_url, SECRET_KEY=SECRET_KEY, TASK_QUEUE_URL="immediate",
@@ -368,15 +374,22 @@ def main() -> None:
     try:
         run_bare(bare.base, 4, 2, "GET")  # warm-up
         for c in levels:
-            print(f"Bare app, concurrency {c} ...", file=sys.stderr)
-            cpu0 = cpu_seconds(bare.pids())
-            gets, get_elapsed, get_lat = run_bare(bare.base, c, args.bare_duration, "GET")
-            posts, post_elapsed, post_lat = run_bare(bare.base, c, args.bare_duration, "POST")
-            cpu1 = cpu_seconds(bare.pids())
-            bare_results[c] = dict(get_rate=gets / get_elapsed, post_rate=posts / post_elapsed,
-                                   get_p50=percentile(get_lat, 50), post_p50=percentile(post_lat, 50),
-                                   post_p95=percentile(post_lat, 95),
-                                   cpu_ms=(cpu1 - cpu0) / (gets + posts) * 1000)
+            for attempt in range(1 + args.retries):
+                print(f"Bare app, concurrency {c} ...", file=sys.stderr)
+                wait_until_quiet()
+                cpu0, busy0, client0 = cpu_seconds(bare.pids()), machine_busy_seconds(), time.process_time()
+                gets, get_elapsed, get_lat = run_bare(bare.base, c, args.bare_duration, "GET")
+                posts, post_elapsed, post_lat = run_bare(bare.base, c, args.bare_duration, "POST")
+                cpu1 = cpu_seconds(bare.pids())
+                other = max(0.0, machine_busy_seconds() - busy0 - (cpu1 - cpu0) - (time.process_time() - client0)) / (
+                    get_elapsed + post_elapsed)
+                bare_results[c] = dict(get_rate=gets / get_elapsed, post_rate=posts / post_elapsed,
+                                       get_p50=percentile(get_lat, 50), post_p50=percentile(post_lat, 50),
+                                       post_p95=percentile(post_lat, 95),
+                                       cpu_ms=(cpu1 - cpu0) / (gets + posts) * 1000, other=other, attempts=attempt + 1)
+                if other < args.quiet_limit:
+                    break
+                print(f"  other processes used {other:.2f} cores meanwhile: repeating", file=sys.stderr)
         bare_rss = [rss_mib(p) for p in bare.workers()]
     finally:
         bare.stop()
@@ -385,37 +398,48 @@ def main() -> None:
     print(f"App: {server.cmd}", file=sys.stderr)
     results = {}
     try:
-        stats, _ = run_flow(server.base, tokens[:warmup], args.workers * args.threads, 60, answers)  # warm-up
+        stats, _ = run_flow(server.base, tokens[:warmup], args.workers * args.threads, 60, answers, warmup=True)
         if stats.errors:
             print("warm-up errors:", stats.errors[:3], file=sys.stderr)
         for c in levels:
-            print(f"Respondent flow, concurrency {c}, {args.duration:.0f} s ...", file=sys.stderr)
-            pg = postgres_pids()
-            server_cpu0, pg_cpu0, client_cpu0 = cpu_seconds(server.pids()), cpu_seconds(pg), time.process_time()
-            stats, elapsed = run_flow(server.base, pools[c], c, args.duration, answers)
-            server_cpu = cpu_seconds(server.pids()) - server_cpu0
-            pg_cpu = cpu_seconds(postgres_pids()) - pg_cpu0  # backends started during the run count from 0
-            client_cpu = time.process_time() - client_cpu0
-            results[c] = dict(stats=stats, elapsed=elapsed, server_cpu=server_cpu, pg_cpu=pg_cpu, client_cpu=client_cpu,
-                              rss=[rss_mib(p) for p in server.workers()])
-            print(f"  {stats.completed} completed, {len(stats.errors)} errors", file=sys.stderr)
+            for attempt in range(1 + args.retries):
+                print(f"Respondent flow, concurrency {c}, {args.duration:.0f} s ...", file=sys.stderr)
+                wait_until_quiet()
+                batch = [next(fresh) for _ in range(args.invitations)]
+                pg = postgres_pids()
+                server_cpu0, pg_cpu0, client_cpu0 = cpu_seconds(server.pids()), cpu_seconds(pg), time.process_time()
+                busy0 = machine_busy_seconds()
+                stats, elapsed = run_flow(server.base, batch, c, args.duration, answers)
+                busy = machine_busy_seconds() - busy0
+                server_cpu = cpu_seconds(server.pids()) - server_cpu0
+                pg_cpu = cpu_seconds(postgres_pids()) - pg_cpu0  # backends started during the run count from 0
+                client_cpu = time.process_time() - client_cpu0
+                other = max(0.0, busy - server_cpu - pg_cpu - client_cpu) / elapsed
+                results[c] = dict(stats=stats, elapsed=elapsed, server_cpu=server_cpu, pg_cpu=pg_cpu,
+                                  client_cpu=client_cpu, rss=[rss_mib(p) for p in server.workers()], other=other,
+                                  attempts=attempt + 1)
+                print(f"  {stats.completed} completed, {len(stats.errors)} errors", file=sys.stderr)
+                if other < args.quiet_limit:
+                    break
+                print(f"  other processes used {other:.2f} cores meanwhile: repeating", file=sys.stderr)
     finally:
         server.stop()
 
     # --- report ---
     print()
     print(f"Respondent flow over HTTP: gunicorn {args.workers} workers x {args.threads} threads (gthread), "
-          f"{args.duration:.0f} s of new assessments per level; 12 requests (5 POSTs) per assessment.")
+          f"{args.duration:.0f} s of new assessments per level; 9 requests (5 POSTs) per assessment.")
     print()
     print("| | " + " | ".join(f"concurrency {c}" for c in levels) + " |")
     print("|" + "---|" * (len(levels) + 1))
-    row = lambda label, f: print(f"| {label} | " + " | ".join(f(c) for c in levels) + " |")  # noqa: E731
+    row = lambda label, f: print(f"| {label} | " + " | ".join(f(c) for c in levels) + " |")
     row("completed assessments", lambda c: f"{results[c]['stats'].completed}")
     row("**assessments / s**", lambda c: f"**{results[c]['stats'].completed / results[c]['elapsed']:.1f}**")
     row("requests / s (all)", lambda c: f"{results[c]['stats'].requests / results[c]['elapsed']:.0f}")
     row("errors", lambda c: f"{len(results[c]['stats'].errors)}")
+    row("attempts (repeated when the machine was not quiet)", lambda c: f"{results[c]['attempts']}")
     for label in REQUEST_TYPES:
-        row(f"{label} p50 / p95 ms", lambda c: "{:.0f} / {:.0f}".format(
+        row(f"{label} p50 / p95 ms", lambda c, label=label: "{:.0f} / {:.0f}".format(
             percentile(results[c]["stats"].latency[label], 50) * 1000,
             percentile(results[c]["stats"].latency[label], 95) * 1000))
     row("**gunicorn CPU per assessment (ms)**",
@@ -426,6 +450,7 @@ def main() -> None:
         lambda c: f"{results[c]['client_cpu'] / max(1, results[c]['stats'].completed) * 1000:.0f}")
     row("server CPU use (gunicorn + PostgreSQL, cores)",
         lambda c: f"{(results[c]['server_cpu'] + results[c]['pg_cpu']) / results[c]['elapsed']:.2f}")
+    row("other processes on the machine (cores, should be ~0)", lambda c: f"{results[c]['other']:.2f}")
     row("app POSTs / s", lambda c: f"{results[c]['stats'].posts / results[c]['elapsed']:.1f}")
     row("bare POSTs / s (POST-only loop)", lambda c: f"{bare_results[c]['post_rate']:.0f}")
     row("**app POST rate / bare POST rate**",
@@ -434,6 +459,8 @@ def main() -> None:
     row("app requests / s / bare GETs / s",
         lambda c: f"{results[c]['stats'].requests / results[c]['elapsed'] / bare_results[c]['get_rate'] * 100:.1f}%")
     row("bare POST p50 / p95 ms", lambda c: f"{bare_results[c]['post_p50'] * 1000:.1f} / {bare_results[c]['post_p95'] * 1000:.1f}")
+    row("other processes during the bare loops (cores); attempts",
+        lambda c: f"{bare_results[c]['other']:.2f}; {bare_results[c]['attempts']}")
     row("bare gunicorn CPU per request (ms)", lambda c: f"{bare_results[c]['cpu_ms']:.2f}")
     row("RSS per app worker after the level (MiB)", lambda c: ", ".join(f"{r:.0f}" for r in results[c]["rss"]))
     print(f"\nRSS per bare worker after its runs (MiB): {', '.join(f'{r:.0f}' for r in bare_rss)}")
@@ -446,15 +473,14 @@ def main() -> None:
           "RATELIMIT_ENABLED=false MAIL_SERVER= (MATURITY_ENV unset)")
     print(f"Bare command: {bare.cmd}")
 
-    if profile_token:
-        with app.app_context():
-            from maturity.extensions import db
-            db.engine.dispose()
-        profiled = profile_one(app, profile_token, answers)
-        print("\nOne respondent flow in-process (Flask test client) under cProfile, ms per request (with profiler): "
-              + ", ".join(f"{k} {v[0] * 1000:.0f}" for k, v in profiled.items()))
-        for label, (elapsed, text) in sorted(profiled.items(), key=lambda kv: -kv[1][0])[:3]:
-            print(f"\ncProfile, {label} ({elapsed * 1000:.0f} ms with profiler), top 15 cumulative:\n```\n{text}\n```")
+    if profile_tokens:
+        medians, cumulative, own, per_flow = profile_flows(app, profile_tokens, answers)
+        print("\nIn-process (Flask test client, one thread, after 3 warm-up flows), median ms per request of 10 flows: "
+              + ", ".join(f"{k} {v * 1000:.1f}" for k, v in medians.items())
+              + f"; sum {sum(medians.values()) * 1000:.0f} ms per assessment.")
+        print(f"\ncProfile over {len(profile_tokens) - 13} whole flows ({per_flow * 1000:.0f} ms per flow with the profiler), "
+              f"top 15 by cumulative time, per flow:\n```\n{cumulative}\n```")
+        print(f"\nTop 15 by own time, per flow:\n```\n{own}\n```")
     print()
     for fact in machine_facts(args.database_url):
         print(f"- {fact}")

@@ -1,7 +1,8 @@
 """Benchmark: the results page, exports and a personal PDF on a round with many responses.
 
 Run: .venv/bin/python bench/results_page.py [responses]   (default 2000)
-Builds a throw-away SQLite database, fills one round in bulk, and reports the median time
+Builds a throw-away SQLite database, fills one round's ballot box in bulk and closes the round
+(which releases the ballots and builds the tally the results read), and reports the median time
 of each request in-process. Numbers go to docs/performance.md by hand; tests never assert
 times.
 """
@@ -26,7 +27,8 @@ def main(n: int) -> None:
     from maturity.extensions import db
     from maturity.instrument import load_instrument
     from maturity.rounds import services
-    from maturity.rounds.models import CustomerAnswer, CustomerResponse, Response, ResponseAnswer
+    from maturity.rounds import links
+    from maturity.rounds.models import Ballot, CustomerAnswer, CustomerResponse
     from maturity.rounds.questionnaire import SECTIONS, section_keys
     from maturity.tenancy.models import Consultancy, Department, Organisation, OrganisationMembership, OrgRole
     from maturity.accounts.models import User
@@ -53,28 +55,27 @@ def main(n: int) -> None:
         round_ = services.create_round(org, services.RoundSettings("Bench", date.today(), date.today() + timedelta(days=5)))
         services.open_round(round_)
         db.session.flush()
-        responses, answers = [], []
+        # Responses are published only when the round closes: put sealed ballots in the box, as
+        # services.submit_response does, then close the round (releases them and builds the tally).
+        ballots = []
         for i in range(n):
-            rid = f"{i:032d}"
-            responses.append(dict(id=rid, round_id=round_.id, organisation_id=org.id, receipt=rid + rid,
-                                  department_id=rng.choice(departments).id, submitted_on=date.today(), quiz_total=20,
-                                  band="average", skills=rng.uniform(0, 100), leadership=rng.uniform(0, 100),
-                                  culture=rng.uniform(0, 100), mirror_self=rng.uniform(0, 100),
-                                  mirror_estimate=rng.uniform(0, 100)))
+            answers = {}
             for key in keys:
                 if key.startswith("quiz."):
-                    answers.append(dict(response_id=rid, item_key=key, choice=rng.choice("abc"), value=3))
+                    answers[key] = rng.choice("abc")
                 else:
-                    answers.append(dict(response_id=rid, item_key=key, choice=None,
-                                        value=rng.randint(1, 10 if key.startswith("mirror.") else 5)))
-        db.session.execute(sa.insert(Response), responses)
-        db.session.execute(sa.insert(ResponseAnswer), answers)
+                    answers[key] = str(rng.randint(1, 10 if key.startswith("mirror.") else 5))
+            ballots.append(dict(id=f"{i:032d}", round_id=round_.id, sealed=links.seal_ballot(
+                {"department_id": rng.choice(departments).id, "answers": answers})))
+        db.session.execute(sa.insert(Ballot), ballots)
         customers = [dict(id=f"c{i:031d}", round_id=round_.id, organisation_id=org.id, submitted_on=date.today(),
                           language="nl", mirror_customer=rng.uniform(0, 100), comment=None) for i in range(n // 4)]
         db.session.execute(sa.insert(CustomerResponse), customers)
         db.session.execute(sa.insert(CustomerAnswer), [
             dict(customer_response_id=c["id"], item_key=f"mirror.m{j}.customer", value=rng.randint(1, 10))
             for c in customers for j in range(1, 6)])
+        with app.test_request_context():
+            services.close_round(round_)
         db.session.commit()
         round_id = round_.id
 

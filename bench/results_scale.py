@@ -36,15 +36,30 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import io
-import pstats
 import random
 import resource
 import sys
 import time
 
-from _common import (DEFAULT_DATABASE_URL, DIRECTOR_EMAIL, DIRECTOR_PASSWORD, Answers, insert_invitations,
-                     machine_facts, make_app, median, reset_schema, seed_organisation)
+from _common import (
+    DEFAULT_DATABASE_URL,
+    DIRECTOR_EMAIL,
+    DIRECTOR_PASSWORD,
+    Answers,
+    children,
+    cpu_seconds,
+    insert_invitations,
+    machine_busy_seconds,
+    machine_facts,
+    make_app,
+    median,
+    postgres_pids,
+    reset_schema,
+    seed_organisation,
+    top_cumulative,
+    top_own,
+    wait_until_quiet,
+)
 
 
 def seed(app, n: int, args, rng: random.Random, *, profile_close: bool) -> tuple[dict, dict]:
@@ -92,14 +107,12 @@ def seed(app, n: int, args, rng: random.Random, *, profile_close: bool) -> tuple
                     peak_rss_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
         if profiler:
             info["close_profile"] = _top(profiler)
+            info["close_profile_own"] = top_own(profiler, 15)
     return t, info
 
 
 def _top(profiler: cProfile.Profile, limit: int = 15) -> str:
-    out = io.StringIO()
-    pstats.Stats(profiler, stream=out).strip_dirs().sort_stats("cumulative").print_stats(limit)
-    text = out.getvalue()
-    return text[text.find("   ncalls"):].rstrip()
+    return top_cumulative(profiler, limit)
 
 
 def clear_report_cache(app, round_id: int) -> None:
@@ -149,9 +162,15 @@ def main() -> None:
     rng = random.Random(16)
     seeding: dict[int, dict] = {}
     infos: dict[int, dict] = {}
+    import os
+
+    mine = lambda: time.process_time() + cpu_seconds(children(os.getpid())) + cpu_seconds(postgres_pids())
     for n in sizes:
         print(f"Seeding {n} responses ...", file=sys.stderr)
+        wait_until_quiet()
+        busy0, mine0, wall0 = machine_busy_seconds(), mine(), time.perf_counter()
         seeding[n], infos[n] = seed(app, n, args, rng, profile_close=args.profile_close and n == sizes[-1])
+        infos[n]["other"] = max(0.0, (machine_busy_seconds() - busy0) - (mine() - mine0)) / (time.perf_counter() - wall0)
         print(f"  {seeding[n]['total']:.1f} s", file=sys.stderr)
 
     client = app.test_client()
@@ -170,11 +189,14 @@ def main() -> None:
     times: dict[str, dict[int, str]] = {s: {} for s in surfaces}
     sizes_out: dict[int, dict] = {}
     profiles: dict[str, str] = {}
+    others: dict[int, str] = {}
     for n in sizes:
         slug, rid = infos[n]["slug"], infos[n]["round_id"]
         urls = {"results page": f"/o/{slug}/rounds/{rid}/results", "results.csv": f"/o/{slug}/rounds/{rid}/results.csv",
                 "results.xlsx": f"/o/{slug}/rounds/{rid}/results.xlsx", "progress page": f"/o/{slug}/progress/"}
         print(f"Timing {n} ...", file=sys.stderr)
+        wait_until_quiet()
+        busy0, mine0, wall0 = machine_busy_seconds(), mine(), time.perf_counter()
         for label, url in urls.items():
             client.get(url)  # warm-up, untimed (templates compiled, connection pool filled)
             runs = []
@@ -192,6 +214,8 @@ def main() -> None:
         sizes_out[n]["report PDF"] = size
         repeat = [get_pdf(client, pdf_url)[0] for _ in range(args.runs)]
         times["report PDF, repeat download"][n] = f"{median(repeat) * 1000:.0f}"
+        other = max(0.0, (machine_busy_seconds() - busy0) - (mine() - mine0)) / (time.perf_counter() - wall0)
+        others[n] = f"{other:.2f}"
         if args.profile and n == sizes[-1]:
             for label, url in {**urls, "report PDF, repeat download": pdf_url}.items():
                 profiler = cProfile.Profile()
@@ -212,6 +236,7 @@ def main() -> None:
     print("|" + "---|" * (len(sizes) + 1))
     for label in surfaces:
         print(f"| {label} | " + " | ".join(times[label][n] for n in sizes) + " |")
+    print("| (other processes' CPU while timing, cores; should be ~0) | " + " | ".join(others[n] for n in sizes) + " |")
     print(f"\nMedian of {args.runs} runs; the first PDF download is a single run after clearing the report cache "
           f"(PDF child process started beforehand: {pdf_child_start * 1000:.0f} ms).")
     print("Response sizes: " + "; ".join(
@@ -224,11 +249,14 @@ def main() -> None:
         print(f"| {phase} | " + " | ".join(f"{seeding[n][phase]:.1f}" for n in sizes) + " |")
     print("| ballots released / invited / tally rows | " + " | ".join(
         f"{infos[n]['ballots']:,} / {infos[n]['invited']:,} / {infos[n]['tally_rows']:,}" for n in sizes) + " |")
+    print("| (other processes' CPU while seeding, cores; should be ~0) | " + " | ".join(
+        f"{infos[n]['other']:.2f}" for n in sizes) + " |")
     print("| peak RSS of this process after closing (MiB) | " + " | ".join(
         f"{infos[n]['peak_rss_mib']:.0f}" for n in sizes) + " |")
     for n in sizes:
         if "close_profile" in infos[n]:
             print(f"\ncProfile, close_round + commit at {n:,} (top 15 cumulative):\n```\n{infos[n]['close_profile']}\n```")
+            print(f"\nSame, top 15 by own time:\n```\n{infos[n]['close_profile_own']}\n```")
     for label, text in profiles.items():
         print(f"\ncProfile, {label} at {sizes[-1]:,} (top 15 cumulative):\n```\n{text}\n```")
     print()

@@ -59,7 +59,20 @@ def customer_keys(instrument: Instrument) -> list[str]:
 
 
 def describe_item(instrument: Instrument, key: str, lang: str) -> dict:
-    """What a template needs to show one question: text, options and their labels."""
+    """What a template needs to show one question: text, options and their labels (worked out
+    once per instrument, question and language; templates only read it)."""
+    cache = _described.setdefault(id(instrument), (instrument, {}))[1]
+    found = cache.get((key, lang))
+    if found is None:
+        found = cache[key, lang] = _describe_item(instrument, key, lang)
+    return found
+
+
+#: id(instrument) -> (the instrument, kept alive so its id is not reused; {(key, lang): item}).
+_described: dict[int, tuple[Instrument, dict]] = {}
+
+
+def _describe_item(instrument: Instrument, key: str, lang: str) -> dict:
     if key.startswith("quiz."):
         question = instrument.question(key)
         return {

@@ -156,12 +156,18 @@ def section(section: str):
             return _render_section(section, keys, {**answers, **posted}), 400
         answers = services.save_answers(g.invitation, g.token, posted)
         db.session.commit()
+        # The next page is the answer to this POST itself, not a redirect to it: one request
+        # per page instead of two (a slow phone connection feels every round-trip). The page
+        # names its own address, which the browser puts in the address bar (page-url.js);
+        # reloading without JavaScript posts the same answers again, which changes nothing.
         index = SECTIONS.index(section)
         if request.form.get("go") == "back" and index > 0:
-            return redirect(url_for("respond.section", section=SECTIONS[index - 1]))
-        if index + 1 < len(SECTIONS):
-            return redirect(url_for("respond.section", section=SECTIONS[index + 1]))
-        return redirect(url_for("respond.review"))
+            target = SECTIONS[index - 1]
+        elif index + 1 < len(SECTIONS):
+            target = SECTIONS[index + 1]
+        else:
+            return _render_review(answers)
+        return _render_section(target, section_keys(g.instrument, target), answers)
     return _render_section(section, keys, answers, show_open=request.args.get("open") == "1")
 
 
@@ -192,7 +198,10 @@ def autosave():
 
 @bp.route("/review")
 def review():
-    answers = services.load_answers(g.invitation, g.token)
+    return _render_review(services.load_answers(g.invitation, g.token))
+
+
+def _render_review(answers: dict):
     return render_template(
         "respond/review.html", answers=answers, gaps=missing(g.instrument, answers), accepting=_accepting(),
         step=len(SECTIONS) + 1, steps=len(SECTIONS) + 1, sections=SECTIONS, lang=get_locale().language,
@@ -221,7 +230,8 @@ def submit():
         return redirect(url_for("respond.welcome"))
     if not _csrf_ok():
         flash(_("The page had expired. Your answers are safe; please press submit again."), "error")
-        return review(), 400
+        return _render_review(services.load_answers(g.invitation, g.token)), 400
+    invitation_id = g.invitation.id  # read before the commit expires it
     try:
         result_key = services.submit_response(g.invitation, g.token)
         db.session.commit()
@@ -237,7 +247,7 @@ def submit():
         db.session.rollback()
         return redirect(url_for("respond.result"))
     # The token leaves the session: from now on only the result key opens the result.
-    session[SESSION_KEY] = {"i": g.invitation.id, "k": result_key}
+    session[SESSION_KEY] = {"i": invitation_id, "k": result_key}
     return redirect(url_for("respond.result"))
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from cryptography.fernet import InvalidToken
 from flask import url_for
 from flask_babel import force_locale
@@ -438,19 +439,23 @@ def submit_response(invitation: Invitation, token: str) -> str:
     if gaps:
         raise Incomplete(gaps)
     now = utcnow()
+    result_key = links.new_result_key()
+    sealed_result = links.seal_result(result_key, {"answers": answers})
+    # One conditional update marks it submitted and stores the own result: of two parallel
+    # submits exactly one matches.
     marked = db.session.execute(
         sa.update(Invitation).where(Invitation.id == invitation.id, Invitation.submitted_at.is_(None))
-        .values(submitted_at=now, sealed_draft=None).execution_options(synchronize_session=False)
+        .values(submitted_at=now, sealed_draft=None, sealed_result=sealed_result)
+        .execution_options(synchronize_session=False)
     ).rowcount
     if marked != 1:
         raise AlreadySubmitted()
+    for name, value in (("submitted_at", now), ("sealed_draft", None), ("sealed_result", sealed_result)):
+        so.attributes.set_committed_value(invitation, name, value)  # as stored: no second UPDATE
     db.session.add(Ballot(
         round_id=invitation.round_id,
         sealed=links.seal_ballot({"department_id": invitation.department_id, "answers": answers}),
     ))
-    result_key = links.new_result_key()
-    invitation.sealed_result = links.seal_result(result_key, {"answers": answers})
-    invitation.submitted_at, invitation.sealed_draft = now, None
     db.session.flush()
     log.info("response submitted round=%s", invitation.round_id)  # never who
     return result_key

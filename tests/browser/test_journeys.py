@@ -150,6 +150,11 @@ def test_a_new_client_from_invitation_to_a_round_with_everyone_invited(person, l
     expect(phone.page.locator("fieldset.question").nth(1).locator("input[type=radio]").nth(2)).to_be_checked()
     phone.shot("2-questionnaire-phone")
     answer_all(phone)
+    # The next page came back as the answer to the form (one request, not two); the address
+    # bar names it, so a reload asks for this page.
+    expect(phone.page).to_have_url(re.compile(r"/respond/section/leadership$"))
+    phone.page.reload()
+    expect(phone.page.get_by_role("heading", level=1)).to_contain_text("Leiderschap")
     laptop = person()
     laptop.go(link)
     laptop.click("Verder waar ik gebleven was")
