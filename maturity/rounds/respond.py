@@ -155,7 +155,7 @@ def section(section: str):
             flash(_("Your answers on this page were not saved yet because the page had expired. Please press the button again."), "error")
             return _render_section(section, keys, {**answers, **posted}), 400
         answers = services.save_answers(g.invitation, g.token, posted)
-        db.session.commit()
+        _commit_keeping_loaded()
         # The next page is the answer to this POST itself, not a redirect to it: one request
         # per page instead of two (a slow phone connection feels every round-trip). The page
         # names its own address, which the browser puts in the address bar (page-url.js);
@@ -169,6 +169,18 @@ def section(section: str):
             return _render_review(answers)
         return _render_section(target, section_keys(g.instrument, target), answers)
     return _render_section(section, keys, answers, show_open=request.args.get("open") == "1")
+
+
+def _commit_keeping_loaded() -> None:
+    """Commit without expiring the invitation, round and organisation this request loaded: the
+    next page shows them as they are (this request changed only the draft it holds), instead of
+    reading them again."""
+    session_ = db.session()
+    session_.expire_on_commit = False
+    try:
+        session_.commit()
+    finally:
+        session_.expire_on_commit = True
 
 
 def _render_section(section: str, keys: list[str], answers: dict, *, show_open: bool = False):
