@@ -140,7 +140,7 @@ def close(round_id: int):
     """GET: what closing means, and the button that does it; POST: close and publish."""
     if request.method == "GET":
         round_ = scoped_get(Round, round_id)
-        if not round_.is_open:
+        if not round_.is_open or round_.is_closing:
             return redirect(url_for("rounds.detail", round_id=round_id))
         rates = services.response_rates(round_)
         return render_template("rounds/close.html", round=round_, action_form=ActionForm(),
