@@ -1,6 +1,7 @@
 """Request logs without personal links.
 
-A personal respondent link (``/r/<token>/…``) is a key to someone's draft until they submit.
+A personal respondent link (``/r/<token>/…``) is a key to someone's draft until they submit; a
+customer link, an account invitation and a password reset carry their secret in the path too.
 Every access log line we write, from the development server (werkzeug) or gunicorn (through
 ``gunicorn.conf.py``), passes through :func:`redact`, so the token never reaches a log file.
 """
@@ -10,7 +11,9 @@ from __future__ import annotations
 import logging
 import re
 
-_PERSONAL_LINK = re.compile(r"(/r/)[^/\s\"'?#]+")
+#: Every link whose path holds a secret: a respondent's (/r/), a customer's (/k/, /kp/), an
+#: invitation to an account, a password reset.
+_PERSONAL_LINK = re.compile(r"(/(?:r|k|kp|invitation|password/reset)/)[^/\s\"'?#]+")
 
 
 def redact(text: str) -> str:

@@ -258,8 +258,12 @@ def reset_password(token: str):
     if form.validate_on_submit():
         services.set_password(user, form.password.data)
         db.session.commit()
-        _begin_login(user)
         flash(_("Your new password has been saved."), "success")
+        if user.has_second_factor:
+            # A reset link proves the mailbox, not the phone: the second step still applies.
+            return _hold_login(user, None)
+        audit.record("login", actor=user, via="password_reset")
+        _begin_login(user)
         return redirect(url_for("main.home"))
     return render_template("accounts/reset_password.html", form=form, user=user)
 

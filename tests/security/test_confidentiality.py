@@ -378,7 +378,10 @@ def test_the_request_log_never_contains_a_token(app, caplog):
     with caplog.at_level(logging.INFO, logger="werkzeug"):
         thread.start()
         try:
-            for path in (f"/r/{token}/", f"/r/{token}/reminders", f"/r/{token}/nope"):
+            # A respondent's link, a customer's, an account invitation and a password reset:
+            # each holds its secret in the path.
+            for path in (f"/r/{token}/", f"/r/{token}/reminders", f"/r/{token}/nope", f"/k/{token}/",
+                         f"/kp/{token}/", f"/invitation/{token}", f"/password/reset/{token}"):
                 try:
                     urllib.request.urlopen(f"http://127.0.0.1:{server.server_port}{path}", timeout=5)
                 except urllib.error.HTTPError:
@@ -388,6 +391,8 @@ def test_the_request_log_never_contains_a_token(app, caplog):
             thread.join(5)
     lines = [r.getMessage() for r in caplog.records if r.name == "werkzeug"]
     assert any("/r/[redacted]/" in line for line in lines)
+    assert any("/password/reset/[redacted]" in line for line in lines)
+    assert any("/invitation/[redacted]" in line for line in lines)
     assert not any(token in line or token.split(".")[1] in line for line in lines)
 
 

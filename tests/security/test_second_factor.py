@@ -151,3 +151,17 @@ def test_an_admin_cannot_reset_their_own(client, auth, world):
     client.submit(f"/admin/users/{world.admin.id}/two-step/reset")
     db.session.expire_all()
     assert db.session.get(User, world.admin.id).has_second_factor
+
+
+def test_a_password_reset_link_does_not_skip_the_second_step(client, world):
+    """The link proves the mailbox, not the phone."""
+    from maturity.accounts import tokens
+
+    user = world.ours.consultant
+    token = tokens.make_token(user, tokens.PASSWORD_RESET)
+    response = client.submit(f"/password/reset/{token}", {"password": "een nieuwe wachtzin", "confirm": "een nieuwe wachtzin"})
+    assert response.location == "/login/code"
+    assert client.get(f"/c/{world.ours.consultancy.slug}/").status_code == 302  # not signed in
+    assert client.submit("/login/code", {"code": second_step_code(user.email)}).status_code == 302
+    assert client.get(f"/c/{world.ours.consultancy.slug}/").status_code == 200
+    assert _actions(user)[-1] == "login"
