@@ -92,35 +92,46 @@ def _erase_everything(user: User) -> None:
     db.session.flush()
 
 
-def has_access_elsewhere(user: User, organisation_id: int) -> bool:
-    """Whether the person has any role outside this organisation (another client, a consultancy,
-    the platform): then the account is not this organisation's to erase."""
+def has_ties_elsewhere(user: User, organisation_id: int) -> bool:
+    """Whether anything outside this organisation involves the person: a role elsewhere (another
+    client, a consultancy, the platform), or a past there (invitations, mail, an audit trail):
+    then the account is not this organisation's to delete. A person removed from another client
+    still has a past there, which that client's trail and response rates refer to."""
+    from ..mail.models import OutboxMessage
     from ..tenancy.models import ConsultantMembership, OrganisationMembership
 
     if user.is_platform_admin:
         return True
-    other = sa.select(OrganisationMembership.id).where(OrganisationMembership.user_id == user.id,
-                                                       OrganisationMembership.organisation_id != organisation_id)
-    consultant = sa.select(ConsultantMembership.id).where(ConsultantMembership.user_id == user.id)
-    return bool(db.session.scalar(sa.select(sa.or_(other.exists(), consultant.exists()))))
+    elsewhere = [
+        sa.select(OrganisationMembership.id).where(OrganisationMembership.user_id == user.id,
+                                                   OrganisationMembership.organisation_id != organisation_id),
+        sa.select(ConsultantMembership.id).where(ConsultantMembership.user_id == user.id),
+        sa.select(Invitation.id).where(Invitation.user_id == user.id, Invitation.organisation_id != organisation_id),
+        sa.select(OutboxMessage.id).where(OutboxMessage.recipient == user.email,
+                                          OutboxMessage.organisation_id != organisation_id),
+        sa.select(AuditEntry.id).where(AuditEntry.actor_id == user.id, AuditEntry.organisation_id != organisation_id),
+    ]
+    return bool(db.session.scalar(sa.select(sa.or_(*(q.exists() for q in elsewhere)))))
 
 
 def erase_from_organisation(user: User, organisation_id: int, *, by: User | None) -> bool:
-    """A director erases a person of their organisation on request. When the organisation is all
-    the person belongs to, the whole person is erased (``erase_person``); otherwise the account
-    stays for the other tenants, and everything about the person *in this organisation* goes:
-    the membership, the link from this organisation's invitations (with any draft and personal
-    result), this organisation's messages to them, and their name in this organisation's audit
-    trail. Returns whether the whole account was erased. Audited either way, without the name."""
+    """A director erases a person of their organisation on request: everything about the person
+    *in this organisation* goes (the membership, the link from this organisation's invitations
+    with any draft and personal result, this organisation's messages to them, their name in this
+    organisation's trail), and the account too when nothing outside this organisation involves
+    them (``has_ties_elsewhere``). Which of the two happened is not said to the director (nor put
+    in the organisation's trail): it would tell them whether an address is known elsewhere.
+    Returns whether the account was deleted."""
     from ..audit import services as audit
     from ..mail.models import OutboxMessage
     from ..tenancy.models import OrganisationMembership
 
-    if not has_access_elsewhere(user, organisation_id):
-        audit.record("person_erased", actor=by, obj=user, organisation_id=organisation_id, scope="account")
+    audit.record("person_erased", actor=by, obj=user, organisation_id=organisation_id)
+    if not has_ties_elsewhere(user, organisation_id):
+        # The account's own deletion is recorded for the platform admins only.
+        audit.record("person_erased", actor=by, obj=user, scope="account")
         _erase_everything(user)
         return True
-    audit.record("person_erased", actor=by, obj=user, organisation_id=organisation_id, scope="organisation")
     db.session.flush()
     db.session.execute(sa.update(Invitation).where(Invitation.user_id == user.id,
                                                    Invitation.organisation_id == organisation_id)

@@ -277,9 +277,9 @@ def remove_person(membership_id: int):
 @roles_required(*MANAGERS)
 def erase_person(membership_id: int):
     """Erase a person of this organisation on request (AVG art. 17): GET says what follows,
-    POST does it. Whether their account goes too depends on whether they have access anywhere
-    else, which is said without saying where."""
-    from ..accounts.subject_data import erase_from_organisation, has_access_elsewhere
+    POST does it. Whether their account goes too depends on whether anything elsewhere involves
+    them, which the director is not told."""
+    from ..accounts.subject_data import erase_from_organisation
 
     membership = scoped_get(OrganisationMembership, membership_id)
     user = membership.user
@@ -292,15 +292,12 @@ def erase_person(membership_id: int):
     if request.method == "POST":
         if ActionForm().validate_on_submit():
             name = membership.display_name
-            whole = erase_from_organisation(user, g.org.id, by=current_user)
+            erase_from_organisation(user, g.org.id, by=current_user)
             db.session.commit()
-            flash(_("%(name)s has been erased.", name=name) + " " + (
-                _("Their anonymous answers remain in the results.") if whole else
-                _("They keep their account for their access elsewhere; nothing about them remains in %(org)s.", org=g.org.name)),
-                "success")
+            flash(_("%(name)s has been erased from %(org)s. Their anonymous answers remain in the results.",
+                    name=name, org=g.org.name), "success")
         return redirect(url_for("organisations.people"))
-    return render_template("organisations/erase_person.html", membership=membership, action_form=ActionForm(),
-                           elsewhere=has_access_elsewhere(user, g.org.id))
+    return render_template("organisations/erase_person.html", membership=membership, action_form=ActionForm())
 
 
 @bp.route("/people/<int:membership_id>/invite", methods=["POST"])
