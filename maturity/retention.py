@@ -110,9 +110,16 @@ def purge_consultancy(consultancy, now: datetime) -> dict[str, int]:
         UserSession.user_id.in_(sa.select(people.subquery().c[0])),
         UserSession.created_at < now - timedelta(days=consultancy.retain_sessions_days))).rowcount
     # Core, not the ORM: the trail's append-only guard leaves retention to this one place.
+    audit_before = months_before(now, consultancy.retain_audit_months)
     counts["audit_entries"] = db.session.execute(sa.delete(AuditEntry).where(
-        AuditEntry.consultancy_id == consultancy.id,
-        AuditEntry.at < months_before(now, consultancy.retain_audit_months))).rowcount
+        AuditEntry.consultancy_id == consultancy.id, AuditEntry.at < audit_before)).rowcount
+    # Entries about the person rather than a tenant (sign-ins, failed sign-ins, two-step sign-in)
+    # follow the period of every consultancy the person belongs to: the shortest wins.
+    person_ids = sa.select(people.subquery().c[0])
+    counts["audit_entries"] += db.session.execute(sa.delete(AuditEntry).where(
+        AuditEntry.consultancy_id.is_(None), AuditEntry.organisation_id.is_(None), AuditEntry.at < audit_before,
+        sa.or_(AuditEntry.actor_id.in_(person_ids),
+               sa.and_(AuditEntry.object_type == "User", AuditEntry.object_id.in_(person_ids))))).rowcount
     return counts
 
 

@@ -67,9 +67,32 @@ def erase_person(user: User, *, by: User | None) -> None:
     - the account, its sessions and memberships are deleted.
     The erasure itself is audited, without the name."""
     from ..audit import services as audit
+    from ..tenancy.models import OrganisationMembership
 
-    audit.record("person_erased", actor=by, obj=user)
+    # Each organisation the person belonged to sees the erasure in its own trail; the platform's
+    # trail has it once more if they belonged to none.
+    organisations = list(db.session.scalars(sa.select(OrganisationMembership.organisation_id)
+                                            .where(OrganisationMembership.user_id == user.id)))
+    for organisation_id in organisations:
+        audit.record("person_erased", actor=by, obj=user, organisation_id=organisation_id)
+    if not organisations:
+        audit.record("person_erased", actor=by, obj=user)
     _erase_everything(user)
+
+
+def organisations_left_without_director(user: User) -> list[str]:
+    """The organisations of which this person is the only director (named to the platform admin
+    before an erasure: those clients would be left without anyone to manage them)."""
+    from ..tenancy.models import Organisation, OrganisationMembership, OrgRole
+
+    mine = sa.select(OrganisationMembership.organisation_id).where(
+        OrganisationMembership.user_id == user.id, OrganisationMembership.role == OrgRole.DIRECTOR)
+    directors = (sa.select(OrganisationMembership.organisation_id, sa.func.count().label("n"))
+                 .where(OrganisationMembership.role == OrgRole.DIRECTOR,
+                        OrganisationMembership.organisation_id.in_(mine))
+                 .group_by(OrganisationMembership.organisation_id).subquery())
+    return list(db.session.scalars(sa.select(Organisation.name).join(directors, directors.c.organisation_id == Organisation.id)
+                                   .where(directors.c.n == 1).order_by(Organisation.name)))
 
 
 def _erase_everything(user: User) -> None:

@@ -103,7 +103,10 @@ def erase_user(user_id: int):
             db.session.commit()
             flash(_("The person has been erased. Their anonymous answers remain in the results."), "success")
         return redirect(url_for("admin.users"))
-    return render_template("admin/erase.html", user=user, action_form=ActionForm())
+    from ..accounts.subject_data import organisations_left_without_director
+
+    return render_template("admin/erase.html", user=user, action_form=ActionForm(),
+                           orphaned=organisations_left_without_director(user))
 
 
 @bp.route("/audit")

@@ -93,7 +93,10 @@ def test_personal_results_mail_sessions_and_the_trail_follow_their_own_periods(a
     sign_in(make_client(), world.theirs.director)
     db.session.execute(sa.update(UserSession).values(created_at=now - timedelta(days=8)))
     db.session.add_all([AuditEntry(action="login", consultancy_id=consultancy.id, at=months_before(now, 25)),
-                        AuditEntry(action="login", consultancy_id=consultancy.id, at=months_before(now, 23))])
+                        AuditEntry(action="login", consultancy_id=consultancy.id, at=months_before(now, 23)),
+                        # A sign-in belongs to the person, not a tenant: the person's consultancy's period.
+                        AuditEntry(action="login", actor_id=world.ours.director.id, at=months_before(now, 25)),
+                        AuditEntry(action="login", actor_id=world.theirs.director.id, at=months_before(now, 23))])
     _age(round_, 89)
     db.session.flush()
     counts = prune()
@@ -108,7 +111,12 @@ def test_personal_results_mail_sessions_and_the_trail_follow_their_own_periods(a
     assert _count(AuditEntry, AuditEntry.consultancy_id == consultancy.id, AuditEntry.at < months_before(now, 24)) == 0
     assert _count(AuditEntry, AuditEntry.consultancy_id == consultancy.id, AuditEntry.action == "login",
                   AuditEntry.at < months_before(now, 22)) == 1
-    assert counts["mail"] == 1 and counts["audit_entries"] == 1
+    assert counts["mail"] == 1 and counts["audit_entries"] == 2
+    signed_in = set(db.session.scalars(sa.select(AuditEntry.actor_id).where(
+        AuditEntry.action == "login", AuditEntry.consultancy_id.is_(None))))
+    assert world.ours.director.id not in signed_in or db.session.scalar(sa.select(sa.func.count()).where(
+        AuditEntry.actor_id == world.ours.director.id, AuditEntry.at < months_before(now, 24))) == 0
+    assert world.theirs.director.id in signed_in
     _age(round_, 91)
     prune()
     assert _count(Invitation, Invitation.round_id == round_.id, Invitation.sealed_result.is_not(None)) == 0

@@ -274,3 +274,13 @@ def _their_round(app, world):
         title="Hun meting", opens_on=date.today(), closes_on=date.today() + timedelta(days=9)))
     services.open_round(round_)
     return round_
+
+
+def test_an_admin_erasure_is_in_each_organisation_s_trail_and_warns_about_an_only_director(client, auth, world):
+    director = world.theirs.director
+    auth.login(world.admin)
+    page = client.get(f"/admin/users/{director.id}/erase").get_data(as_text=True)
+    assert "enige directeur van: " + world.theirs.org.name in page
+    client.submit(f"/admin/users/{director.id}/erase")
+    entries = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "person_erased")).all()
+    assert [(e.organisation_id, e.actor_id) for e in entries] == [(world.theirs.org.id, world.admin.id)]
