@@ -1,5 +1,7 @@
 """What the platform holds about one person, for their data-subject access request (AVG art. 15):
-the account, memberships, invitations with their status, and the audit entries about them.
+the account (with two-step sign-in and login sessions), memberships (with the name and
+department each organisation gave them), invitations with their status, the messages sent to
+them, and the audit entries about them.
 Answers are not in it: they are stored without any link to the person (docs/privacy.md)."""
 
 from __future__ import annotations
@@ -18,8 +20,14 @@ def _iso(value):
 
 
 def subject_data(user: User) -> dict:
+    from flask_babel import gettext as _
+
+    from ..mail.models import OutboxMessage
+    from .models import RecoveryCode, UserSession
+
     memberships = db.session.execute(
-        sa.select(Organisation.name, OrganisationMembership.role, Department.name, OrganisationMembership.created_at)
+        sa.select(Organisation.name, OrganisationMembership.role, Department.name, OrganisationMembership.created_at,
+                  OrganisationMembership.name)
         .join(Organisation, Organisation.id == OrganisationMembership.organisation_id)
         .outerjoin(Department, Department.id == OrganisationMembership.department_id)
         .where(OrganisationMembership.user_id == user.id)).all()
@@ -32,6 +40,15 @@ def subject_data(user: User) -> dict:
                   Invitation.reminder_count, Invitation.has_opted_out_of_reminders)
         .join(Round, Round.id == Invitation.round_id).join(Organisation, Organisation.id == Invitation.organisation_id)
         .where(Invitation.user_id == user.id).order_by(Invitation.id)).all()
+    sessions = db.session.execute(
+        sa.select(UserSession.created_at, UserSession.last_seen_at).where(UserSession.user_id == user.id)
+        .order_by(UserSession.id)).all()
+    messages = db.session.execute(
+        sa.select(OutboxMessage.created_at, OutboxMessage.subject, OutboxMessage.kind, OutboxMessage.status,
+                  OutboxMessage.sent_at)
+        .where(OutboxMessage.recipient == user.email).order_by(OutboxMessage.id)).all()
+    recovery_left = db.session.scalar(sa.select(sa.func.count()).where(
+        RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)))
     audit = db.session.execute(
         sa.select(AuditEntry.at, AuditEntry.action, AuditEntry.actor_id, AuditEntry.object_type, AuditEntry.object_id)
         .where(sa.or_(AuditEntry.actor_id == user.id,
@@ -40,9 +57,13 @@ def subject_data(user: User) -> dict:
     return {
         "account": {"email": user.email, "name": user.name, "language": user.locale, "created": _iso(user.created_at),
                     "last_login": _iso(user.last_login_at), "has_password": user.has_password,
-                    "is_platform_admin": user.is_platform_admin, "is_deactivated": user.is_deactivated},
-        "organisations": [{"organisation": org, "role": role.value, "department": dept, "since": _iso(since)}
-                          for org, role, dept, since in memberships],
+                    "is_platform_admin": user.is_platform_admin, "is_deactivated": user.is_deactivated,
+                    "two_step_sign_in": {"on_since": _iso(user.totp_enabled_at), "unused_recovery_codes": recovery_left}
+                    if user.has_second_factor else None},
+        "login_sessions": [{"started": _iso(started), "last_used": _iso(seen)} for started, seen in sessions],
+        "organisations": [{"organisation": org, "role": role.value, "department": dept, "since": _iso(since),
+                           "name_given_by_the_organisation": given}
+                          for org, role, dept, since, given in memberships],
         "consultancies": [{"consultancy": name, "since": _iso(since)} for name, since in consultancies],
         "invitations": [{"organisation": org, "round": title, "invited": _iso(invited), "started": _iso(started),
                          "submitted": _iso(submitted), "reminders_sent": reminders, "reminders_switched_off": off}
@@ -50,9 +71,11 @@ def subject_data(user: User) -> dict:
         "audit_entries": [{"at": _iso(at), "action": action, "by_you": actor == user.id,
                            "about_your_account": object_type == "User" and object_id == user.id}
                           for at, action, actor, object_type, object_id in audit],
-        "answers": ("Your answers to questionnaires are stored without any link to you, in a group of at least "
-                    "the round's minimum, so they cannot be found, exported or told apart from others' answers. "
-                    "Before a round closes they are sealed, and only the round can open them."),
+        "messages": [{"written": _iso(written), "subject": subject, "kind": kind, "status": status, "sent": _iso(sent)}
+                     for written, subject, kind, status, sent in messages],
+        "answers": _("Your answers to questionnaires are stored without any link to you, in a group of at least "
+                     "the round's minimum, so they cannot be found, exported or told apart from others' answers. "
+                     "Before a round closes they are sealed, and only the round can open them."),
     }
 
 

@@ -133,7 +133,10 @@ def test_a_person_downloads_what_the_platform_holds_about_them(app, client, auth
     assert [i["round"] for i in data["invitations"]] == [round_.title] and data["invitations"][0]["submitted"]
     assert [o["organisation"] for o in data["organisations"]] == [world.ours.org.name]
     assert [e["action"] for e in data["audit_entries"]] == ["login", "data_exported"]
-    assert "without any link to you" in data["answers"]
+    assert "zonder enige koppeling aan u" in data["answers"]  # in the reader's language
+    assert len(data["login_sessions"]) == 1 and data["account"]["two_step_sign_in"] is None
+    assert "name_given_by_the_organisation" in data["organisations"][0]
+    assert [m["kind"] for m in data["messages"]] == ["round-invitation"]
     dump = json.dumps(data)
     assert world.ours.director.email not in dump and world.theirs.org.name not in dump
 
