@@ -42,6 +42,37 @@ LABELS = {
 }
 
 
+#: What the Details column calls objects and facts (the CSV keeps the raw keys).
+OBJECTS = {
+    "Round": _l("Round"), "User": _l("Person"), "OrganisationMembership": _l("Membership"),
+    "ConsultantMembership": _l("Consultant"), "Consultancy": _l("Consultancy"), "Organisation": _l("Organisation"),
+}
+DETAILS = {
+    "min_group_size": _l("minimum group"), "min_customer_group_size": _l("minimum customers"),
+    "min_comment_group_size": _l("minimum for comments"), "released": _l("responses published"),
+    "role": _l("role"), "imported": _l("people imported"), "second_factor": _l("second step"),
+    "directors_required": _l("required for directors"), "scope": _l("scope"), "via": _l("via"),
+    "retain_answers_months": _l("raw answers (months)"), "retain_personal_results_days": _l("personal results (days)"),
+    "retain_mail_days": _l("mail (days)"), "retain_sessions_days": _l("logins (days)"),
+    "retain_audit_months": _l("audit trail (months)"), "rounds": _l("rounds"), "responses": _l("responses"),
+    "personal_results": _l("personal results"), "mail": _l("messages"), "sessions": _l("logins"),
+    "audit_entries": _l("trail entries"),
+}
+VALUES = {True: _l("yes"), False: _l("no"), "app": _l("authenticator app"), "recovery_code": _l("recovery code"),
+          "account": _l("the account"), "password_reset": _l("password reset")}
+
+
+def describe_entry(entry) -> str:
+    """The Details column: the object and the facts of an entry, in the reader's language."""
+    parts = []
+    if entry.object_type:
+        parts.append(f"{OBJECTS.get(entry.object_type, entry.object_type)} {entry.object_id or ''}".strip())
+    for key, value in sorted((entry.detail or {}).items()):
+        shown = VALUES.get(value, value) if isinstance(value, (bool, str)) else value
+        parts.append(f"{DETAILS.get(key, key)}: {shown}")
+    return " · ".join(str(p) for p in parts)
+
+
 @org_bp.route("/")
 @roles_required(DIRECTOR, CONSULTANT)
 def org_log():
@@ -75,7 +106,7 @@ def log_page(query, *, title: str, csv_url: str):
     page = page_number()
     pagination = db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
     return render_template("audit/log.html", pagination=pagination, title=title, csv_url=csv_url,
-                           labels=LABELS, action=_action(), actions=ACTIONS)
+                           labels=LABELS, action=_action(), actions=ACTIONS, describe=describe_entry)
 
 
 def log_csv(query, name: str):

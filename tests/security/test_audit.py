@@ -287,3 +287,17 @@ def test_an_admin_erasure_is_in_each_organisation_s_trail_and_warns_about_an_onl
     client.submit(f"/admin/users/{director.id}/erase")
     entries = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "person_erased")).all()
     assert [(e.organisation_id, e.actor_id) for e in entries] == [(world.theirs.org.id, world.admin.id)]
+
+
+def test_the_trail_says_its_details_in_the_reader_s_language(app, client, auth, world):
+    from datetime import date, timedelta
+
+    from maturity.rounds import services
+
+    services.create_round(world.ours.org, services.RoundSettings(
+        title="R", opens_on=date.today(), closes_on=date.today() + timedelta(days=9), min_group_size=7))
+    db.session.flush()
+    auth.login(world.ours.director)
+    page = client.get(f"/o/{world.ours.org.slug}/audit/").get_data(as_text=True)
+    assert "minimale groep: 7" in page and "Ronde" in page and "min_group_size" not in page
+    assert "min_group_size" in client.get(f"/o/{world.ours.org.slug}/audit/export.csv").get_data(as_text=True)
