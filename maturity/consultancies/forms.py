@@ -10,6 +10,13 @@ from ..forms_common import WholeNumberField, email_address, max_length, required
 from ..retention import LIMITS
 
 
+def _period(name: str) -> list:
+    """Required, whole, within the allowed range, said in the description and the message."""
+    low, high = LIMITS[name]
+    return [InputRequired(message=_l("Enter a number.")),
+            NumberRange(low, high, message=_l("Enter a whole number from %(min)s to %(max)s."))]
+
+
 class OrganisationForm(FlaskForm):
     name = StringField(_l("Name of the organisation"), validators=[required(), max_length(120)], filters=[strip])
     sector = StringField(
@@ -42,17 +49,17 @@ class SettingsForm(FlaskForm):
     remove_logo = BooleanField(_l("Remove the current logo"))
     retain_answers_months = WholeNumberField(
         _l("Raw answers, after a round closes (months)"),
-        validators=[InputRequired(), NumberRange(*LIMITS["retain_answers_months"])],
-        description=_l("Then every answer and customer comment is removed; the round's results, report and progress remain."))
+        validators=_period("retain_answers_months"),
+        description=_l("3 to 120. Then every answer and customer comment is removed; the round's results, report and progress remain."))
     retain_personal_results_days = WholeNumberField(
         _l("Respondents' own results, after a round closes (days)"),
-        validators=[InputRequired(), NumberRange(*LIMITS["retain_personal_results_days"])])
+        validators=_period("retain_personal_results_days"), description=_l("7 to 730."))
     retain_mail_days = WholeNumberField(
-        _l("Addresses and texts of sent mail (days)"), validators=[InputRequired(), NumberRange(*LIMITS["retain_mail_days"])])
+        _l("Addresses and texts of sent mail (days)"), validators=_period("retain_mail_days"), description=_l("7 to 365."))
     retain_sessions_days = WholeNumberField(
-        _l("A login ends after (days)"), validators=[InputRequired(), NumberRange(*LIMITS["retain_sessions_days"])])
+        _l("A login ends after (days)"), validators=_period("retain_sessions_days"), description=_l("1 to 90."))
     retain_audit_months = WholeNumberField(
-        _l("Audit trail (months)"), validators=[InputRequired(), NumberRange(*LIMITS["retain_audit_months"])])
+        _l("Audit trail (months)"), validators=_period("retain_audit_months"), description=_l("6 to 120."))
     requires_director_second_factor = BooleanField(
         _l("Directors of our clients sign in with two-step sign-in too"),
         description=_l("Consultants always do. Directors who have not set it up yet do so at their next visit."),
