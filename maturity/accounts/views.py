@@ -138,6 +138,11 @@ def _pending_key() -> str:
     return "second-factor:" + str((session.get(PENDING) or {}).get("u", ""))
 
 
+def _signed_in_key() -> str:
+    """The same count of code guesses for the signed-in person's own pages as at sign-in."""
+    return f"second-factor:{current_user.id}"
+
+
 def _sign_in_again():
     session.pop(PENDING, None)
     flash(_("Please sign in again."), "info")
@@ -301,7 +306,7 @@ def account():
 
 @bp.route("/account/two-step", methods=["GET", "POST"])
 @login_required
-@limiter.limit(PER_PENDING_ACCOUNT, key_func=lambda: f"second-factor:{current_user.id}", methods=["POST"])
+@limiter.limit(PER_PENDING_ACCOUNT, key_func=_signed_in_key, methods=["POST"])
 def two_step():
     """Turning two-step sign-in on (GET shows the QR code, POST confirms with a code)."""
     user = current_user._get_current_object()
@@ -326,7 +331,7 @@ def two_step():
 
 @bp.route("/account/two-step/recovery-codes", methods=["POST"])
 @login_required
-@limiter.limit(PER_PENDING_ACCOUNT, key_func=lambda: f"second-factor:{current_user.id}")
+@limiter.limit(PER_PENDING_ACCOUNT, key_func=_signed_in_key)
 def new_recovery_codes():
     user = current_user._get_current_object()
     form = CodeForm()
@@ -342,7 +347,7 @@ def new_recovery_codes():
 
 @bp.route("/account/two-step/off", methods=["POST"])
 @login_required
-@limiter.limit(PER_PENDING_ACCOUNT, key_func=lambda: f"second-factor:{current_user.id}")
+@limiter.limit(PER_PENDING_ACCOUNT, key_func=_signed_in_key)
 def two_step_off():
     user = current_user._get_current_object()
     form = DisableSecondFactorForm()

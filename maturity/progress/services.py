@@ -27,6 +27,7 @@ from ..results.services import (
     item_sums,
     shown_cultures,
     tallies,
+    tally_row,
     thresholds_for,
 )
 from ..results.tally import ROUND
@@ -71,7 +72,7 @@ def round_points(rounds: list[Round], *, with_items: bool = False) -> list[Round
     dims = dimension_stats(t)
     customers = customer_stats(rounds, t)
     # Published rounds keep their invitation counts in the tally; open ones are counted now.
-    invited = {round_id: (rows.get((ROUND, "invited"), (0,))[0], rows.get((ROUND, "submitted"), (0,))[0])
+    invited = {round_id: (tally_row(rows, ROUND, "invited")[0], tally_row(rows, ROUND, "submitted")[0])
                for round_id, rows in t.items()}
     open_ids = [i for i in ids if i not in t]
     if open_ids:

@@ -175,15 +175,15 @@ def tallies(rounds: list[Round]) -> Tallies:
     return found
 
 
-def _row(t: dict, group: str, key: str) -> tuple[int, float, float]:
+def tally_row(t: dict, group: str, key: str) -> tuple[int, float, float]:
     return t.get((group, key), (0, 0.0, 0.0))
 
 
 def dimension_stats(t: Tallies) -> dict[int, tuple[int, dict[str, DimensionStats | None]]]:
     """Per published round: the number of responses and each employee dimension's stats."""
     return {
-        round_id: (_row(rows, tally.ROUND, "responses")[0],
-                   {d: stats_from_sums(*_row(rows, tally.ROUND, "score:" + d)) for d in EMPLOYEE_DIMENSIONS})
+        round_id: (tally_row(rows, tally.ROUND, "responses")[0],
+                   {d: stats_from_sums(*tally_row(rows, tally.ROUND, "score:" + d)) for d in EMPLOYEE_DIMENSIONS})
         for round_id, rows in t.items()
     }
 
@@ -192,8 +192,8 @@ def customer_stats(rounds: list[Round], t: Tallies) -> dict[int, tuple[int, Dime
     """Per round: the number of customer responses and (once published) the customers' rating.
     While a round is open only the count is known (one grouped query for those rounds)."""
     result = {
-        round_id: (_row(rows, tally.CUSTOMERS, "responses")[0],
-                   stats_from_sums(*_row(rows, tally.CUSTOMERS, "score:" + tally.CUSTOMER_SCORE)))
+        round_id: (tally_row(rows, tally.CUSTOMERS, "responses")[0],
+                   stats_from_sums(*tally_row(rows, tally.CUSTOMERS, "score:" + tally.CUSTOMER_SCORE)))
         for round_id, rows in t.items()
     }
     open_ids = [r.id for r in rounds if r.id not in t]
@@ -211,9 +211,9 @@ def department_rows(t: Tallies) -> dict[int, list]:
     for round_id, rows in t.items():
         groups = sorted({g for g, _ in rows if g == tally.NO_DEPARTMENT or g.startswith("d:")})
         for g in groups:
-            scores = [_row(rows, g, "score:" + d) for d in DEPARTMENT_DIMENSIONS]
+            scores = [tally_row(rows, g, "score:" + d) for d in DEPARTMENT_DIMENSIONS]
             by_round[round_id].append([
-                None if g == tally.NO_DEPARTMENT else g[2:], _row(rows, g, "responses")[0],
+                None if g == tally.NO_DEPARTMENT else g[2:], tally_row(rows, g, "responses")[0],
                 *[(total / n if n else None) for n, total, _ in scores], *[n for n, _, _ in scores],
             ])
     return by_round
@@ -289,12 +289,12 @@ def _reliability(rows: dict, instrument: Instrument) -> list[Reliability]:
     for section in instrument.likert_sections:
         k = len(section.items)
         group = tally.alpha_group(section.key)
-        n_counted = _row(rows, group, "respondents")[0]
+        n_counted = tally_row(rows, group, "respondents")[0]
         alpha = None
         if n_counted >= max(2, MIN_ALPHA_RESPONDENTS) and k > 1:
-            _, total, squares = _row(rows, group, "mean")
+            _, total, squares = tally_row(rows, group, "mean")
             total_var = k * k * DimensionStats.from_sums(n_counted, total, squares).sd ** 2
-            item_var = sum(DimensionStats.from_sums(n_counted, *_row(rows, group, f"item:{i}")[1:]).sd ** 2
+            item_var = sum(DimensionStats.from_sums(n_counted, *tally_row(rows, group, f"item:{i}")[1:]).sd ** 2
                            for i in range(k))
             alpha = k / (k - 1) * (1 - item_var / total_var) if total_var > 1e-12 else None
         results.append(Reliability(section=section.key, k=k, n=n_counted, alpha=alpha))
@@ -355,8 +355,8 @@ def round_results(round_: Round) -> RoundResults:
     n, raw_dims = dimension_stats(t)[round_.id]
     dims = {d: disclose_stats(stats, min_size) for d, stats in raw_dims.items()}
     n_customers, customer = customer_stats([round_], t)[round_.id]
-    n_customers_personal = _row(rows, tally.CUSTOMERS, "personal")[0]
-    n_invited = _row(rows, tally.ROUND, "invited")[0]
+    n_customers_personal = tally_row(rows, tally.CUSTOMERS, "personal")[0]
+    n_invited = tally_row(rows, tally.ROUND, "invited")[0]
     profile = GroupProfile(
         skills=dims["skills"], leadership=dims["leadership"], culture=dims["culture"],
         mirror_self=dims["mirror_self"], mirror_estimate=dims["mirror_estimate"],

@@ -121,26 +121,17 @@ def _exclusive(name: str, ttl: int, job) -> None:
 # --- The jobs themselves (also run by the CLI) -----------------------------------------------
 
 def close_due_rounds() -> tuple[int, list[int]]:
-    """Close (and so publish) every open round whose end date has passed: (closed, unreadable)."""
+    """Close (and so publish) every open round whose end date has passed: (closed, unreadable).
+    The same close as a director's (``close_requested``), so one refusal and one message."""
     from ..rounds.models import Round, RoundStatus
-    from ..rounds.services import BallotUnreadable, close_round, today
+    from ..rounds.services import close_requested, today
 
     due = db.session.scalars(sa.select(Round.id).where(Round.status == RoundStatus.OPEN, Round.closes_on < today())).all()
-    closed, unreadable = 0, []
-    for round_id in due:
-        round_ = db.session.get(Round, round_id)
-        try:
-            close_round(round_)
-        except BallotUnreadable:
-            db.session.rollback()
-            unreadable.append(round_id)
-            log.error("round %s not closed: its ballots need an earlier SECRET_KEY (SECRET_KEY_FALLBACKS)", round_id)
-            continue
-        db.session.commit()
-        closed += 1
+    outcomes = {round_id: close_requested(round_id) for round_id in due}
+    closed = sum(1 for outcome in outcomes.values() if outcome == "closed")
     if closed:
         log.info("%s rounds closed at their end date", closed)
-    return closed, unreadable
+    return closed, [round_id for round_id, outcome in outcomes.items() if outcome == "ballots_unreadable"]
 
 
 def send_due_reminders() -> int:
