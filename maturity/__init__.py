@@ -46,11 +46,13 @@ def register_extensions(app: Flask) -> None:
     from .accounts.services import load_session_user
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
     from .i18n import select_locale
+    from .pooling import ping_idle_connections
     from .sqlite import configure_sqlite
 
     db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)
+        ping_idle_connections(db.engine)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
@@ -79,7 +81,7 @@ def register_blueprints(app: Flask) -> None:
     from .organisations.views import bp as organisations_bp
     from .rounds.mirror import bp as mirror_bp
     from .rounds.mirror import personal_bp as mirror_personal_bp
-    from .rounds.questionnaire import describe_item, section_intro, section_title
+    from .rounds.questionnaire import describe_item, question_html, section_intro, section_title
     from .rounds.respond import bp as respond_bp
     from .rounds.respond import link_bp as respond_link_bp
     from .plans.views import bp as plans_bp
@@ -96,7 +98,7 @@ def register_blueprints(app: Flask) -> None:
                audit_org_bp, audit_consultancy_bp):
         app.register_blueprint(bp)
     app.jinja_env.globals.update(
-        describe_item=describe_item, section_title=section_title, section_intro=section_intro,
+        describe_item=describe_item, question_html=question_html, section_title=section_title, section_intro=section_intro,
         chart_colors=CHART_COLORS, alpha_minimum=MIN_ALPHA_RESPONDENTS, shown_difference=shown_difference,
     )
 

@@ -55,7 +55,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # rounds sealed under them still open (docs/privacy.md, docs/deploy.md).
         "SECRET_KEY_FALLBACKS": [k for k in (env.get("SECRET_KEY_FALLBACKS") or "").split(",") if k.strip()],
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Idle connections are pinged before use (maturity/pooling.py), not every checkout.
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": is_production,

@@ -7,6 +7,10 @@ report marks "1".."10"; and ``DONT_KNOW`` for "weet ik niet / niet van toepassin
 from __future__ import annotations
 
 from collections.abc import Mapping
+from weakref import WeakKeyDictionary
+
+from flask import current_app
+from markupsafe import Markup, escape
 
 from ..core import DONT_KNOW
 from ..instrument import Instrument
@@ -70,6 +74,32 @@ def describe_item(instrument: Instrument, key: str, lang: str) -> dict:
 
 #: id(instrument) -> (the instrument, kept alive so its id is not reused; {(key, lang): item}).
 _described: dict[int, tuple[Instrument, dict]] = {}
+
+
+def question_html(instrument: Instrument, key: str, lang: str, current: str | None = None,
+                  is_missing: bool = False) -> Markup:
+    """One question's fieldset. The macro in ``respond/_question.html`` is rendered once per
+    instrument, question and language; per page only the respondent's answer is marked
+    ``checked`` and an open question ``is-missing`` (a section page has up to 20 questions with
+    up to 11 options each, the bulk of the respondent's page)."""
+    template = current_app.jinja_env.get_template("respond/_question.html")
+    cache = _fragments.get(template)
+    if cache is None:
+        cache = _fragments[template] = {}  # a new template object (reloaded): a new cache
+    html = cache.get((id(instrument), key, lang))
+    if html is None:
+        html = cache[id(instrument), key, lang] = str(template.module.question(describe_item(instrument, key, lang)))
+    if current:
+        radio = f'name="{escape(key)}" value="{escape(current)}">'
+        html = html.replace(radio, radio[:-1] + " checked>", 1)
+    if is_missing:
+        html = html.replace('" id="q-', ' is-missing" id="q-', 1)  # the fieldset's class
+    return Markup(html)
+
+
+#: The rendered questions per template object (instruments are kept alive by ``_described``,
+#: so their ids are not reused).
+_fragments: WeakKeyDictionary = WeakKeyDictionary()
 
 
 def _describe_item(instrument: Instrument, key: str, lang: str) -> dict:
