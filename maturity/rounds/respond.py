@@ -39,20 +39,62 @@ csrf.exempt(bp)  # checked in the views, so that a failed check loses no answers
 SESSION_KEY = "respondent"
 
 
-def _load(invitation_id) -> Invitation | None:
+class HeldRound:
+    """What the respondent's pages need of the round, as plain values (the same rules as
+    ``Round``'s)."""
+
+    __slots__ = ("id", "title", "status", "opens_on", "closes_on", "instrument_version", "min_group_size")
+    is_accepting = Round.is_accepting
+    is_closed = Round.is_closed
+
+
+class HeldInvitation:
+    """The respondent's invitation as plain values; ``services`` writes it with statements."""
+
+    __slots__ = ("id", "nonce", "round_id", "department_id", "sealed_draft", "sealed_result", "started_at",
+                 "submitted_at", "has_opted_out_of_reminders", "round")
+    is_submitted = Invitation.is_submitted
+
+
+class HeldOrganisation:
+    __slots__ = ("id", "name")
+
+
+def _columns(table, names):
+    return [table.c[name] for name in names]
+
+
+_INVITATION, _ROUND, _ORG = Invitation.__table__, Round.__table__, Organisation.__table__
+_INVITATION_FIELDS = tuple(name for name in HeldInvitation.__slots__ if name != "round")
+#: One query per request, and no ORM: the respondent's requests are the app's most frequent,
+#: and loading three mapped objects cost more than the rest of the query (issue 16).
+_LOAD = (sa.select(*_columns(_INVITATION, _INVITATION_FIELDS), *_columns(_ROUND, HeldRound.__slots__),
+                   *_columns(_ORG, HeldOrganisation.__slots__))
+         .select_from(_INVITATION.join(_ROUND, _ROUND.c.id == _INVITATION.c.round_id)
+                      .join(_ORG, _ORG.c.id == _INVITATION.c.organisation_id))
+         .where(_INVITATION.c.id == sa.bindparam("invitation_id")))
+
+
+def _held(cls, values):
+    held = cls.__new__(cls)
+    for name, value in zip(cls.__slots__, values):
+        setattr(held, name, value)
+    return held
+
+
+def _load(invitation_id) -> HeldInvitation | None:
     """The invitation, its round and organisation: one query per request."""
     if not isinstance(invitation_id, int):
         return None
-    row = db.session.execute(
-        sa.select(Invitation, Round, Organisation)
-        .join(Round, Round.id == Invitation.round_id)
-        .join(Organisation, Organisation.id == Invitation.organisation_id)
-        .where(Invitation.id == invitation_id)).first()
-    invitation = row[0] if row else None
-    if invitation is not None:
-        g.invitation, g.round, g.org = row  # invitation.round is now found without a query
-        g.instrument = load_instrument(g.round.instrument_version)
-        g.respondent_page = True
+    row = db.session.execute(_LOAD, {"invitation_id": invitation_id}).first()
+    if row is None:
+        return None
+    n, m = len(_INVITATION_FIELDS), len(HeldRound.__slots__)
+    g.invitation = invitation = _held(HeldInvitation, row[:n])
+    g.round = invitation.round = _held(HeldRound, row[n:n + m])
+    g.org = _held(HeldOrganisation, row[n + m:])
+    g.instrument = load_instrument(g.round.instrument_version)
+    g.respondent_page = True
     return invitation
 
 
@@ -154,8 +196,12 @@ def section(section: str):
             # Keep what was typed on the page; nothing is saved until the next try.
             flash(_("Your answers on this page were not saved yet because the page had expired. Please press the button again."), "error")
             return _render_section(section, keys, {**answers, **posted}), 400
-        answers = services.save_answers(g.invitation, g.token, posted)
-        _commit_keeping_loaded()
+        try:
+            answers = services.save_answers(g.invitation, g.token, posted)
+        except services.AlreadySubmitted:  # in another tab, a moment ago
+            db.session.rollback()
+            return redirect(url_for("respond.result"))
+        db.session.commit()
         # The next page is the answer to this POST itself, not a redirect to it: one request
         # per page instead of two (a slow phone connection feels every round-trip). The page
         # names its own address, which the browser puts in the address bar (page-url.js);
@@ -169,18 +215,6 @@ def section(section: str):
             return _render_review(answers)
         return _render_section(target, section_keys(g.instrument, target), answers)
     return _render_section(section, keys, answers, show_open=request.args.get("open") == "1")
-
-
-def _commit_keeping_loaded() -> None:
-    """Commit without expiring the invitation, round and organisation this request loaded: the
-    next page shows them as they are (this request changed only the draft it holds), instead of
-    reading them again."""
-    session_ = db.session()
-    session_.expire_on_commit = False
-    try:
-        session_.commit()
-    finally:
-        session_.expire_on_commit = True
 
 
 def _render_section(section: str, keys: list[str], answers: dict, *, show_open: bool = False):
@@ -203,7 +237,11 @@ def autosave():
     answers = parse_answers(g.instrument, list(g.instrument.employee_answer_keys()), request.form)
     if not answers:
         return {"saved": False}, 400
-    services.save_answers(g.invitation, g.token, answers)
+    try:
+        services.save_answers(g.invitation, g.token, answers)
+    except services.AlreadySubmitted:
+        db.session.rollback()
+        return {"saved": False}, 409
     db.session.commit()
     return {"saved": True}
 
@@ -243,7 +281,6 @@ def submit():
     if not _csrf_ok():
         flash(_("The page had expired. Your answers are safe; please press submit again."), "error")
         return _render_review(services.load_answers(g.invitation, g.token)), 400
-    invitation_id = g.invitation.id  # read before the commit expires it
     try:
         result_key = services.submit_response(g.invitation, g.token)
         db.session.commit()
@@ -259,7 +296,7 @@ def submit():
         db.session.rollback()
         return redirect(url_for("respond.result"))
     # The token leaves the session: from now on only the result key opens the result.
-    session[SESSION_KEY] = {"i": invitation_id, "k": result_key}
+    session[SESSION_KEY] = {"i": g.invitation.id, "k": result_key}
     return redirect(url_for("respond.result"))
 
 

@@ -398,23 +398,49 @@ def _mail_invitation(invitation: Invitation, template: str, *, user: User | None
         )
 
 
-def opt_out_of_reminders(invitation: Invitation) -> None:
-    invitation.has_opted_out_of_reminders = True
+def opt_out_of_reminders(invitation) -> None:
+    db.session.execute(sa.update(_INVITATION).where(_INVITATION.c.id == invitation.id)
+                       .values(has_opted_out_of_reminders=True))
+    _stored(invitation, has_opted_out_of_reminders=True)
+
+
+#: The respondent's requests write their invitation with plain statements on the table: no
+#: unit of work for one row (``respond.py`` loads it as plain values, tests and the demo as
+#: an ORM object; ``_stored`` tells either what was written).
+_INVITATION = Invitation.__table__
+
+
+def _stored(invitation, **values) -> None:
+    """Tell the in-memory invitation what a statement just stored (an ORM object as committed
+    state, so that no second UPDATE follows)."""
+    is_orm = sa.inspect(invitation, raiseerr=False) is not None
+    for name, value in values.items():
+        if is_orm:
+            so.attributes.set_committed_value(invitation, name, value)
+        else:
+            setattr(invitation, name, value)
 
 
 def load_answers(invitation: Invitation, token: str) -> dict[str, str]:
     return links.unseal(token, invitation.sealed_draft)
 
 
-def save_answers(invitation: Invitation, token: str, new_answers: dict[str, str]) -> dict[str, str]:
-    """Merge answers into the sealed draft; returns all answers so far."""
+def save_answers(invitation, token: str, new_answers: dict[str, str]) -> dict[str, str]:
+    """Merge answers into the sealed draft; returns all answers so far. Never after submitting:
+    the update is conditional, so a draft saved in a second tab cannot reappear."""
     if invitation.is_submitted:
         raise AlreadySubmitted()
     answers = load_answers(invitation, token)
     answers.update(new_answers)
-    invitation.sealed_draft = links.seal(token, answers)
+    values = {"sealed_draft": links.seal(token, answers)}
     if invitation.started_at is None:
-        invitation.started_at = utcnow()
+        values["started_at"] = utcnow()
+    saved = db.session.execute(
+        sa.update(_INVITATION).where(_INVITATION.c.id == invitation.id, _INVITATION.c.submitted_at.is_(None))
+        .values(**values)).rowcount
+    if saved != 1:
+        raise AlreadySubmitted()
+    _stored(invitation, **values)
     return answers
 
 
@@ -422,7 +448,7 @@ class RoundNotAccepting(Exception):
     pass
 
 
-def submit_response(invitation: Invitation, token: str) -> str:
+def submit_response(invitation, token: str) -> str:
     """Seal the draft into the ballot box; returns the key of the respondent's own result,
     which only their browser session keeps.
 
@@ -444,19 +470,16 @@ def submit_response(invitation: Invitation, token: str) -> str:
     # One conditional update marks it submitted and stores the own result: of two parallel
     # submits exactly one matches.
     marked = db.session.execute(
-        sa.update(Invitation).where(Invitation.id == invitation.id, Invitation.submitted_at.is_(None))
+        sa.update(_INVITATION).where(_INVITATION.c.id == invitation.id, _INVITATION.c.submitted_at.is_(None))
         .values(submitted_at=now, sealed_draft=None, sealed_result=sealed_result)
-        .execution_options(synchronize_session=False)
     ).rowcount
     if marked != 1:
         raise AlreadySubmitted()
-    for name, value in (("submitted_at", now), ("sealed_draft", None), ("sealed_result", sealed_result)):
-        so.attributes.set_committed_value(invitation, name, value)  # as stored: no second UPDATE
-    db.session.add(Ballot(
-        round_id=invitation.round_id,
+    _stored(invitation, submitted_at=now, sealed_draft=None, sealed_result=sealed_result)
+    db.session.execute(sa.insert(Ballot.__table__).values(
+        id=_random_id(), round_id=invitation.round_id,
         sealed=links.seal_ballot({"department_id": invitation.department_id, "answers": answers}),
     ))
-    db.session.flush()
     log.info("response submitted round=%s", invitation.round_id)  # never who
     return result_key
 

@@ -184,6 +184,43 @@ def test_the_database_refuses_a_second_response_for_one_link(app, world, open_ro
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Ballot)) == 1
 
 
+def test_a_draft_saved_by_a_stale_request_does_not_reappear_after_submitting(app, world, open_round):
+    """A second tab that read the invitation before the first one submitted: its answers are
+    refused, not written back into the draft the submit has just removed."""
+    services.invite_employees(open_round)
+    invitation = db.session.scalars(sa.select(Invitation)).first()
+    with app.test_request_context():
+        token = links.invitation_token(invitation.id, invitation.nonce)
+        services.save_answers(invitation, token, full_answers())
+        draft = invitation.sealed_draft
+        services.submit_response(invitation, token)
+        db.session.expunge(invitation)
+        stale = db.session.get(Invitation, invitation.id)
+        sa.orm.attributes.set_committed_value(stale, "submitted_at", None)
+        sa.orm.attributes.set_committed_value(stale, "sealed_draft", draft)
+        with pytest.raises(services.AlreadySubmitted):
+            services.save_answers(stale, token, {"quiz.q1": "a"})
+    stored = db.session.execute(sa.select(Invitation.sealed_draft, Invitation.submitted_at)).one()
+    assert stored.sealed_draft is None and stored.submitted_at is not None
+
+
+def test_a_page_saved_in_a_tab_after_submitting_in_another_leads_to_the_result(make_client, world, open_round, monkeypatch):
+    link = invite_and_get_link(open_round)
+    client = opened(make_client(), link)
+    token = client.csrf_token()
+    seal = links.seal
+
+    def other_tab_submits_meanwhile(*args):
+        """The other tab's submit lands between this request's read and its write."""
+        db.session.execute(sa.update(Invitation).values(submitted_at=sa.func.now()))
+        return seal(*args)
+
+    monkeypatch.setattr(links, "seal", other_tab_submits_meanwhile)
+    response = client.post("/respond/section/quiz", data={"csrf_token": token, "quiz.q1": "a"})
+    assert response.status_code == 302 and response.location.endswith("/respond/result")
+    assert db.session.scalar(sa.select(Invitation.sealed_draft)) is None
+
+
 def test_incomplete_answers_cannot_be_submitted(make_client, world, open_round):
     link = invite_and_get_link(open_round)
     client = opened(make_client(), link)
