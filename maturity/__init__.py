@@ -45,7 +45,7 @@ def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (every model registered before the metadata is used)
     from .accounts.services import load_session_user
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
-    from .i18n import select_locale
+    from .i18n import install_template_gettext, select_locale
     from .pooling import ping_idle_connections
     from .sqlite import configure_sqlite
 
@@ -56,6 +56,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
+    install_template_gettext(app)
     limiter.init_app(app)
     from . import tasks
 

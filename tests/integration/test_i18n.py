@@ -93,3 +93,19 @@ def test_an_anonymous_visitor_gets_the_browsers_language_and_lang_sticks(client,
     # ?lang= on any page, and the choice sticks for this browser whatever it asks for.
     assert "Log in" in client.get("/login?lang=en", headers={"Accept-Language": "nl"}).get_data(as_text=True)
     assert "Log in" in client.get("/password/forgot", headers={"Accept-Language": "nl"}).get_data(as_text=True)
+
+
+def test_templates_follow_a_forced_locale_inside_a_request_and_back(app):
+    """Templates look their catalogue up once per request and locale: a mail written in English
+    during a Dutch page (``force_locale``) is English, and the page goes on in Dutch."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    page = '{{ _("Log in") }} · {{ ngettext("%(num)d question on this page is still open; it is marked.", "%(num)d questions on this page are still open; they are marked.", 2) }}'
+    with app.test_request_context("/?lang=nl"):
+        before = render_template_string(page)
+        with force_locale("en_GB"):
+            inside = render_template_string(page)
+        after = render_template_string(page)
+    assert before == after and before.startswith("Inloggen · 2 vragen")
+    assert inside == "Log in · 2 questions on this page are still open; they are marked."
