@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import current_app, g, has_request_context, request, session
 from flask_babel import format_decimal, get_locale, get_translations
 from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
 from .core.display import shown
@@ -72,7 +74,32 @@ def inject_i18n() -> dict:
         "languages": current_app.config["LANGUAGES"],
         "current_language": locale.language,
         "current_locale": str(locale).replace("_", "-"),
+        **_bound_gettext(_translations()),
     }
+
+
+def _bound_gettext(translations) -> dict:
+    """``_``, ``gettext`` and ``ngettext`` for one render, bound to its catalogue: nothing is
+    looked up per string. They behave as Jinja's new-style ones (``jinja2.ext``): the result is
+    escaped Markup in HTML and always a format string. Macros imported without context use the
+    environment's (``install_template_gettext``), which give the same strings."""
+
+    @pass_context
+    def gettext(context, string: str, /, **variables):
+        text = translations.ugettext(string)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)
+        return text % variables
+
+    @pass_context
+    def ngettext(context, singular: str, plural: str, num: int, /, **variables):
+        variables.setdefault("num", num)
+        text = translations.ungettext(singular, plural, num)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)
+        return text % variables
+
+    return {"_": gettext, "gettext": gettext, "ngettext": ngettext}
 
 
 def locale_for(user) -> str:

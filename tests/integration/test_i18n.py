@@ -109,3 +109,20 @@ def test_templates_follow_a_forced_locale_inside_a_request_and_back(app):
         after = render_template_string(page)
     assert before == after and before.startswith("Inloggen · 2 vragen")
     assert inside == "Log in · 2 questions on this page are still open; they are marked."
+
+
+def test_a_pages_strings_and_a_macros_escape_their_values_alike(app):
+    """Pages translate through functions bound to the render's catalogue, macros imported without
+    context through the environment's: the same text, values escaped in both."""
+    from flask import render_template_string
+
+    macro = app.jinja_env.from_string('{% macro m(org) %}{{ _("How customer-oriented is %(org)s?", org=org) }}{% endmacro %}')
+    app.jinja_env.globals["_test_macro"] = macro.module.m
+    try:
+        with app.test_request_context("/?lang=nl"):
+            page = render_template_string('{{ _("How customer-oriented is %(org)s?", org=org) }}|{{ _test_macro(org) }}',
+                                          org="<b>A&B</b>")
+    finally:
+        del app.jinja_env.globals["_test_macro"]
+    bound, from_macro = page.split("|")
+    assert bound == from_macro and "&lt;b&gt;A&amp;B&lt;/b&gt;" in bound and bound.startswith("Hoe klantgericht")
