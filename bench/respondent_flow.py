@@ -81,8 +81,8 @@ from _common import (
 ROOT = Path(__file__).resolve().parent.parent
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 SECTIONS = ("quiz", "leadership", "culture", "mirror")
-REQUEST_TYPES = (["GET /r/<token>/", "GET /respond/"] + [x for s in SECTIONS for x in (f"GET section/{s}", f"POST section/{s}")]
-                 + ["GET review", "POST submit", "GET result"])
+REQUEST_TYPES = (["GET /r/<token>/", "GET /respond/", f"GET section/{SECTIONS[0]}"] + [f"POST section/{s}" for s in SECTIONS]
+                  + ["POST submit", "GET result"])
 
 
 # --- the servers -------------------------------------------------------------------------
