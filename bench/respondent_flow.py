@@ -33,8 +33,11 @@ seconds have passed; started ones finish.
 Measured per concurrency level: completed assessments per second; p50/p95 latency per request
 type; server CPU per completed assessment (utime+stime from /proc/<pid>/stat of the gunicorn
 master and workers, and of all PostgreSQL processes, before and after the level); the app's
-POST rate during the flow as a share of the bare app's POST rate (a loop of POSTs only, same
-concurrency, ``--bare-duration`` seconds), and the same for all requests against the bare
+POST rate as a share of the bare app's: both as a loop of POSTs only, at the same concurrency
+for ``--bare-duration`` seconds (the app's loop posts one section's answers again and again,
+each saving the draft and answering with the next page; this is issue 16's "POST rate as a
+share of a bare Flask endpoint"); also the POSTs per second during the flow, where they share
+the server with its GETs, against the same bare rate, and all requests against the bare
 GET-only rate; RSS of each gunicorn worker after the level. Client, server and database share
 the machine's cores: the client's own CPU is printed too, and a level is repeated (new
 invitations, up to ``--retries`` times) when other processes used more than ``--quiet-limit``
@@ -265,6 +268,47 @@ def run_bare(base: str, concurrency: int, duration: float, method: str) -> tuple
     return count[0], time.perf_counter() - start, latencies
 
 
+def run_app_posts(base: str, tokens: list[str], duration: float, answers: Answers) -> tuple[int, float, list[float]]:
+    """The app's section POST alone, like the bare POST loop: each client thread opens one
+    invitation, then posts one section's answers over and over (each saves the draft and
+    answers with the next page), for ``duration`` seconds."""
+    count = [0]
+    latencies: list[float] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(len(tokens) + 1)
+    section = SECTIONS[1]
+
+    def worker(token: str):
+        with requests.Session() as s:
+            assert s.get(f"{base}/r/{token}/", allow_redirects=False).status_code == 302
+            page = s.get(f"{base}/respond/section/{SECTIONS[0]}")
+            with lock:
+                given = answers.employee()
+            form = {key: given[key] for key in answers.sections[section]}
+            form.update(csrf_token=CSRF.search(page.text).group(1), go="next")
+            barrier.wait()
+            mine, times = 0, []
+            while time.perf_counter() < start + duration:
+                t0 = time.perf_counter()
+                r = s.post(f"{base}/respond/section/{section}", data=form, allow_redirects=False)
+                assert r.status_code == 200, r.status_code
+                times.append(time.perf_counter() - t0)
+                mine += 1
+            with lock:
+                count[0] += mine
+                latencies.extend(times)
+
+    threads = [threading.Thread(target=worker, args=(token,), daemon=True) for token in tokens]
+    for t in threads:
+        t.start()
+    start = time.perf_counter()
+    barrier.wait()
+    start = time.perf_counter()
+    for t in threads:
+        t.join()
+    return count[0], time.perf_counter() - start, latencies
+
+
 # --- profile -----------------------------------------------------------------------------
 
 def flow_in_process(client, token: str, answers: Answers, timings: dict | None = None) -> None:
@@ -344,7 +388,8 @@ def main() -> None:
     levels = args.concurrency
     warmup = 2 * args.workers * args.threads
     profile_flows_n = 40
-    people = args.invitations * len(levels) * (1 + args.retries) + warmup + (profile_flows_n if args.profile else 0)
+    people = ((args.invitations * (1 + args.retries) + max(levels)) * len(levels) + warmup
+              + (profile_flows_n if args.profile else 0))
     rng = random.Random(16)
     answers = Answers(rng)
     start = time.perf_counter()
@@ -422,6 +467,13 @@ def main() -> None:
                 if other < args.quiet_limit:
                     break
                 print(f"  other processes used {other:.2f} cores meanwhile: repeating", file=sys.stderr)
+            print(f"App section POST loop, concurrency {c}, {args.bare_duration:.0f} s ...", file=sys.stderr)
+            wait_until_quiet()
+            cpu0 = cpu_seconds(server.pids())
+            posts, post_elapsed, post_lat = run_app_posts(server.base, [next(fresh) for _ in range(c)],
+                                                          args.bare_duration, answers)
+            results[c].update(post_loop_rate=posts / post_elapsed, post_loop_p95=percentile(post_lat, 95),
+                              post_loop_cpu_ms=(cpu_seconds(server.pids()) - cpu0) / posts * 1000)
     finally:
         server.stop()
 
@@ -451,10 +503,15 @@ def main() -> None:
     row("server CPU use (gunicorn + PostgreSQL, cores)",
         lambda c: f"{(results[c]['server_cpu'] + results[c]['pg_cpu']) / results[c]['elapsed']:.2f}")
     row("other processes on the machine (cores, should be ~0)", lambda c: f"{results[c]['other']:.2f}")
-    row("app POSTs / s", lambda c: f"{results[c]['stats'].posts / results[c]['elapsed']:.1f}")
     row("bare POSTs / s (POST-only loop)", lambda c: f"{bare_results[c]['post_rate']:.0f}")
-    row("**app POST rate / bare POST rate**",
-        lambda c: f"**{results[c]['stats'].posts / results[c]['elapsed'] / bare_results[c]['post_rate'] * 100:.1f}%**")
+    row("app section POSTs / s (POST-only loop)", lambda c: f"{results[c]['post_loop_rate']:.0f}")
+    row("**app POST rate / bare POST rate** (the two POST-only loops)",
+        lambda c: f"**{results[c]['post_loop_rate'] / bare_results[c]['post_rate'] * 100:.1f}%**")
+    row("app section POST p95 ms; gunicorn CPU per POST (ms) (POST-only loop)",
+        lambda c: f"{results[c]['post_loop_p95'] * 1000:.0f}; {results[c]['post_loop_cpu_ms']:.2f}")
+    row("app POSTs / s during the flow (5 of its 9 requests)", lambda c: f"{results[c]['stats'].posts / results[c]['elapsed']:.1f}")
+    row("the flow's POSTs / s / bare POSTs / s",
+        lambda c: f"{results[c]['stats'].posts / results[c]['elapsed'] / bare_results[c]['post_rate'] * 100:.1f}%")
     row("bare GETs / s (GET-only loop)", lambda c: f"{bare_results[c]['get_rate']:.0f}")
     row("app requests / s / bare GETs / s",
         lambda c: f"{results[c]['stats'].requests / results[c]['elapsed'] / bare_results[c]['get_rate'] * 100:.1f}%")
