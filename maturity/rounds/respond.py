@@ -313,7 +313,8 @@ def result():
     answers, quiz = _own_result()
     if answers is None:
         return render_template("respond/received.html")
-    return render_template("respond/result.html", answers=answers, quiz=quiz, lang=get_locale().language)
+    lang = get_locale().language
+    return render_template("respond/result.html", quiz=quiz, other_sections=_other_answers(answers, lang), lang=lang)
 
 
 @bp.route("/result.pdf")
@@ -337,8 +338,9 @@ def result_pdf():
                         headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
 
 
-def _personal_pdf_context(answers: dict, quiz, lang: str) -> dict:
-    """Plain values only: the PDF template never sees ORM objects or the request."""
+def _other_answers(answers: dict, lang: str) -> list[dict]:
+    """The respondent's answers outside the quiz, per section, as the page and the PDF show
+    them: the statement and the answer's label (a mark as its number)."""
     other_sections = []
     for section in ("leadership", "culture", "mirror"):
         rows = []
@@ -349,6 +351,12 @@ def _personal_pdf_context(answers: dict, quiz, lang: str) -> dict:
                 (v if item["kind"] == "mark" else text for v, text in item["options"] if v == value), "—")
             rows.append({"text": item["text"], "answer": label})
         other_sections.append({"title": section_title(g.instrument, section, lang), "rows": rows})
+    return other_sections
+
+
+def _personal_pdf_context(answers: dict, quiz, lang: str) -> dict:
+    """Plain values only: the PDF template never sees ORM objects or the request."""
+    other_sections = _other_answers(answers, lang)
     return {
         "lang": lang, "title": _("Your personal result"), "org_name": g.org.name, "round_title": g.round.title,
         "date": format_date(g.invitation.submitted_at, "long"), "total": quiz.total, "max_total": quiz.max_total,

@@ -406,8 +406,16 @@ def opt_out_of_reminders(invitation) -> None:
 
 #: The respondent's requests write their invitation with plain statements on the table: no
 #: unit of work for one row (``respond.py`` loads it as plain values, tests and the demo as
-#: an ORM object; ``_stored`` tells either what was written).
+#: an ORM object; ``_stored`` tells either what was written). The statements are built once:
+#: SQLAlchemy then finds their compiled form without working out a cache key per request.
 _INVITATION = Invitation.__table__
+_NOW = sa.bindparam("now", type_=_INVITATION.c.started_at.type)
+_UNSUBMITTED = sa.and_(_INVITATION.c.id == sa.bindparam("invitation_id"), _INVITATION.c.submitted_at.is_(None))
+_SAVE_DRAFT = sa.update(_INVITATION).where(_UNSUBMITTED).values(
+    sealed_draft=sa.bindparam("draft"), started_at=sa.func.coalesce(_INVITATION.c.started_at, _NOW))
+_MARK_SUBMITTED = sa.update(_INVITATION).where(_UNSUBMITTED).values(
+    submitted_at=_NOW, sealed_draft=None, sealed_result=sa.bindparam("result"))
+_INTO_BALLOT_BOX = sa.insert(Ballot.__table__)
 
 
 def _stored(invitation, **values) -> None:
@@ -432,15 +440,11 @@ def save_answers(invitation, token: str, new_answers: dict[str, str]) -> dict[st
         raise AlreadySubmitted()
     answers = load_answers(invitation, token)
     answers.update(new_answers)
-    values = {"sealed_draft": links.seal(token, answers)}
-    if invitation.started_at is None:
-        values["started_at"] = utcnow()
-    saved = db.session.execute(
-        sa.update(_INVITATION).where(_INVITATION.c.id == invitation.id, _INVITATION.c.submitted_at.is_(None))
-        .values(**values)).rowcount
+    draft, now = links.seal(token, answers), utcnow()
+    saved = db.session.execute(_SAVE_DRAFT, {"invitation_id": invitation.id, "draft": draft, "now": now}).rowcount
     if saved != 1:
         raise AlreadySubmitted()
-    _stored(invitation, **values)
+    _stored(invitation, sealed_draft=draft, started_at=invitation.started_at or now)
     return answers
 
 
@@ -470,16 +474,14 @@ def submit_response(invitation, token: str) -> str:
     # One conditional update marks it submitted and stores the own result: of two parallel
     # submits exactly one matches.
     marked = db.session.execute(
-        sa.update(_INVITATION).where(_INVITATION.c.id == invitation.id, _INVITATION.c.submitted_at.is_(None))
-        .values(submitted_at=now, sealed_draft=None, sealed_result=sealed_result)
-    ).rowcount
+        _MARK_SUBMITTED, {"invitation_id": invitation.id, "now": now, "result": sealed_result}).rowcount
     if marked != 1:
         raise AlreadySubmitted()
     _stored(invitation, submitted_at=now, sealed_draft=None, sealed_result=sealed_result)
-    db.session.execute(sa.insert(Ballot.__table__).values(
-        id=_random_id(), round_id=invitation.round_id,
-        sealed=links.seal_ballot({"department_id": invitation.department_id, "answers": answers}),
-    ))
+    db.session.execute(_INTO_BALLOT_BOX, {
+        "id": _random_id(), "round_id": invitation.round_id,
+        "sealed": links.seal_ballot({"department_id": invitation.department_id, "answers": answers}),
+    })
     log.info("response submitted round=%s", invitation.round_id)  # never who
     return result_key
 

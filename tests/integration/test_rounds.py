@@ -3,6 +3,7 @@ customer mirror; and the confidentiality of what is stored."""
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import date, timedelta
 
@@ -421,6 +422,13 @@ def test_personal_result_as_pdf(make_client, world, open_round):
     text = " ".join(page.extract_text() for page in PdfReader(BytesIO(response.data)).pages)
     assert "30/30" in text.replace(" ", "") and "U scoort hoog" in text and "Klant ons" in text
     assert "Volledige openheid werkt het best" in text
+    # The page lists the same other answers as the PDF, from the same rows.
+    page = client.get(f"{R}result").get_data(as_text=True)
+    rows = re.findall(r"<dt>(.*?)</dt>\s*<dd>(.*?)</dd>", page)
+    assert len(rows) == sum(len(section_keys(INSTRUMENT, s)) for s in ("leadership", "culture", "mirror"))
+    assert {answer for _, answer in rows} == {"Eens", "7"}
+    flat = " ".join(text.split())
+    assert all(" ".join(html.unescape(statement).split())[:40] in flat for statement, _ in rows)
 
 
 def test_each_answer_can_be_saved_as_it_is_given(make_client, app, world, open_round):
