@@ -6,6 +6,8 @@ Answers are not in it: they are stored without any link to the person (docs/priv
 
 from __future__ import annotations
 
+import secrets
+
 import sqlalchemy as sa
 
 from ..audit.models import AuditEntry
@@ -118,13 +120,20 @@ def organisations_left_without_director(user: User) -> list[str]:
                                    .where(directors.c.n == 1).order_by(Organisation.name)))
 
 
+def _revoked() -> str:
+    """A new nonce for an erased person's invitations: their personal links, and any browser
+    session still holding one, stop working (an open session would otherwise write a new draft
+    into the invitation the erasure has just emptied)."""
+    return secrets.token_hex(8)
+
+
 def _erase_everything(user: User) -> None:
     from ..mail.models import OutboxMessage
 
     email = user.email
     db.session.flush()
     db.session.execute(sa.update(Invitation).where(Invitation.user_id == user.id)
-                       .values(user_id=None, sealed_draft=None, sealed_result=None)
+                       .values(user_id=None, sealed_draft=None, sealed_result=None, nonce=_revoked())
                        .execution_options(synchronize_session=False))
     db.session.execute(sa.update(OutboxMessage).where(OutboxMessage.recipient == email)
                        .values(recipient=None, body_text=None, body_sealed=None)
@@ -181,7 +190,7 @@ def erase_from_organisation(user: User, organisation_id: int, *, by: User | None
     db.session.flush()
     db.session.execute(sa.update(Invitation).where(Invitation.user_id == user.id,
                                                    Invitation.organisation_id == organisation_id)
-                       .values(user_id=None, sealed_draft=None, sealed_result=None)
+                       .values(user_id=None, sealed_draft=None, sealed_result=None, nonce=_revoked())
                        .execution_options(synchronize_session=False))
     db.session.execute(sa.update(OutboxMessage).where(OutboxMessage.recipient == user.email,
                                                       OutboxMessage.organisation_id == organisation_id)

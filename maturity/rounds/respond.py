@@ -52,7 +52,7 @@ class HeldInvitation:
     """The respondent's invitation as plain values; ``services`` writes it with statements."""
 
     __slots__ = ("id", "nonce", "round_id", "department_id", "sealed_draft", "sealed_result", "started_at",
-                 "submitted_at", "has_opted_out_of_reminders", "round")
+                 "submitted_at", "has_opted_out_of_reminders", "round", "org")
     is_submitted = Invitation.is_submitted
 
 
@@ -65,7 +65,7 @@ def _columns(table, names):
 
 
 _INVITATION, _ROUND, _ORG = Invitation.__table__, Round.__table__, Organisation.__table__
-_INVITATION_FIELDS = tuple(name for name in HeldInvitation.__slots__ if name != "round")
+_INVITATION_FIELDS = tuple(name for name in HeldInvitation.__slots__ if name not in ("round", "org"))
 #: One query per request, and no ORM: the respondent's requests are the app's most frequent,
 #: and loading three mapped objects cost more than the rest of the query (issue 16).
 _LOAD = (sa.select(*_columns(_INVITATION, _INVITATION_FIELDS), *_columns(_ROUND, HeldRound.__slots__),
@@ -83,19 +83,25 @@ def _held(cls, values):
 
 
 def _load(invitation_id) -> HeldInvitation | None:
-    """The invitation, its round and organisation: one query per request."""
+    """The invitation with its round and organisation (``.round``, ``.org``): one query per
+    request. Nothing of it reaches a page before the caller has checked the link or session."""
     if not isinstance(invitation_id, int):
         return None
     row = db.session.execute(_LOAD, {"invitation_id": invitation_id}).first()
     if row is None:
         return None
     n, m = len(_INVITATION_FIELDS), len(HeldRound.__slots__)
-    g.invitation = invitation = _held(HeldInvitation, row[:n])
-    g.round = invitation.round = _held(HeldRound, row[n:n + m])
-    g.org = _held(HeldOrganisation, row[n + m:])
+    invitation = _held(HeldInvitation, row[:n])
+    invitation.round = _held(HeldRound, row[n:n + m])
+    invitation.org = _held(HeldOrganisation, row[n + m:])
+    return invitation
+
+
+def _enter(invitation: HeldInvitation) -> None:
+    """The checked invitation becomes the page's: its organisation's name heads the page."""
+    g.invitation, g.round, g.org = invitation, invitation.round, invitation.org
     g.instrument = load_instrument(g.round.instrument_version)
     g.respondent_page = True
-    return invitation
 
 
 @link_bp.url_value_preprocessor
@@ -114,7 +120,8 @@ def _load_from_link():
     token = g.token or ""
     invitation = _load(links.token_invitation_id(token))
     if invitation is None or not links.token_matches(token, invitation.id, invitation.nonce):
-        abort(404)
+        abort(404)  # the same page for a forged link as for none: no organisation's name
+    _enter(invitation)
 
 
 @link_bp.route("/")
@@ -152,6 +159,7 @@ def _load_from_session():
     if not invitation.is_submitted and not (g.token and links.token_matches(g.token, invitation.id, invitation.nonce)):
         session.pop(SESSION_KEY, None)  # the link was revoked since
         return render_template("respond/no_link.html"), 403
+    _enter(invitation)
     if invitation.is_submitted and request.endpoint not in ("respond.result", "respond.result_pdf"):
         return redirect(url_for("respond.result"))
 

@@ -115,6 +115,7 @@ def test_a_pages_strings_and_a_macros_escape_their_values_alike(app):
     """Pages translate through functions bound to the render's catalogue, macros imported without
     context through the environment's: the same text, values escaped in both."""
     from flask import render_template_string
+    from markupsafe import Markup
 
     macro = app.jinja_env.from_string('{% macro m(org) %}{{ _("How customer-oriented is %(org)s?", org=org) }}{% endmacro %}')
     app.jinja_env.globals["_test_macro"] = macro.module.m
@@ -126,3 +127,7 @@ def test_a_pages_strings_and_a_macros_escape_their_values_alike(app):
         del app.jinja_env.globals["_test_macro"]
     bound, from_macro = page.split("|")
     assert bound == from_macro and "&lt;b&gt;A&amp;B&lt;/b&gt;" in bound and bound.startswith("Hoe klantgericht")
+    # Markup stays markup: the translation itself is Markup, so a safe value is not escaped twice.
+    with app.test_request_context("/?lang=nl"):
+        page = render_template_string('{{ _("How customer-oriented is %(org)s?", org=org) }}', org=Markup("<b>A</b>"))
+    assert "<b>A</b>" in page

@@ -15,6 +15,7 @@ from maturity.extensions import db
 from maturity.tenancy.models import OrganisationMembership, OrgRole
 
 from ..integration.test_results import _fill
+from ..integration.test_rounds import open_round  # noqa: F401  (a fixture)
 from tests.conftest import sign_in
 
 
@@ -301,3 +302,30 @@ def test_the_trail_says_its_details_in_the_reader_s_language(app, client, auth, 
     page = client.get(f"/o/{world.ours.org.slug}/audit/").get_data(as_text=True)
     assert "minimale groep: 7" in page and "Ronde" in page and "min_group_size" not in page
     assert "min_group_size" in client.get(f"/o/{world.ours.org.slug}/audit/export.csv").get_data(as_text=True)
+
+
+def test_an_erased_person_s_open_questionnaire_stops_and_writes_nothing_back(client, make_client, auth, world,
+                                                                            open_round):
+    """The erasure empties the person's drafts; a questionnaire still open in their browser
+    must not write a new one into the invitation (their links are revoked with it)."""
+    from maturity.rounds import links
+    from maturity.rounds import services as rounds
+    from maturity.rounds.models import Invitation
+
+    from ..integration.test_rounds import R, full_answers, opened, section_form
+
+    round_ = open_round
+    rounds.invite_employees(round_)
+    person = world.ours.employee
+    invitation = db.session.scalar(sa.select(Invitation).where(Invitation.round_id == round_.id,
+                                                               Invitation.user_id == person.id))
+    respondent = opened(make_client(), f"/r/{links.invitation_token(invitation.id, invitation.nonce)}/")
+    token = respondent.csrf_token()
+    answers = {**section_form("quiz", full_answers()), "csrf_token": token}
+    assert respondent.post(f"{R}section/quiz", data=answers).status_code == 200
+    auth.login(world.ours.director)
+    assert client.submit(f"/o/{world.ours.org.slug}/people/{person.membership.id}/erase").status_code == 302
+    assert respondent.post(f"{R}section/quiz", data=answers).status_code == 403
+    assert respondent.post(f"{R}save", data=answers).status_code == 403
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(Invitation.sealed_draft).where(Invitation.id == invitation.id)) is None

@@ -22,7 +22,7 @@ from maturity.tenancy.models import OrgRole
 
 from ..conftest import outbox_messages
 from ..factories import DepartmentFactory, member
-from ..integration.test_rounds import R, SECTIONS, full_answers, opened, section_form
+from ..integration.test_rounds import R, SECTIONS, full_answers, open_round, opened, section_form  # noqa: F401  (a fixture)
 
 SURFACES = ("results", "results.csv", "results.xlsx", "report.pdf", "plan/")
 
@@ -534,3 +534,21 @@ def test_ballots_carry_no_time(app, world):
     # A Fernet token would carry its creation time in bytes 1..8; these are random nonces and
     # ciphertext of one fixed length.
     assert len(a) == len(b) and a[:9] != b[:9]
+
+
+def test_a_forged_personal_link_names_no_organisation(make_client, world, open_round):
+    """Invitation ids are sequential: a link with a real id and a made-up signature must not
+    tell whose invitation it is (the page's title and header carry the organisation's name)."""
+    services.invite_employees(open_round)
+    invitation = db.session.scalars(sa.select(Invitation).where(Invitation.round_id == open_round.id)).first()
+    name = world.ours.org.name
+    real = make_client().get(f"/r/{links.invitation_token(invitation.id, invitation.nonce)}/", follow_redirects=True)
+    assert real.status_code == 200 and name in real.get_data(as_text=True)
+    forged = make_client().get(f"/r/{invitation.id}.{'x' * 32}/")
+    assert forged.status_code == 404 and name not in forged.get_data(as_text=True)
+    # A session whose link was revoked since (a new nonce: erasure, a new link) learns nothing either.
+    client = opened(make_client(), f"/r/{links.invitation_token(invitation.id, invitation.nonce)}/")
+    invitation.nonce = "0" * 16
+    db.session.flush()
+    revoked = client.get(R)
+    assert revoked.status_code == 403 and name not in revoked.get_data(as_text=True)
