@@ -42,6 +42,24 @@ LIMITS = {
 }
 PLATFORM_AUDIT_MONTHS = 24
 PLATFORM_MAIL_DAYS = 30
+#: How long a login of someone in no consultancy (a platform admin) lasts at most.
+PLATFORM_SESSION_DAYS = 30
+
+
+def login_lifetime(user_id: int) -> timedelta:
+    """How long a login of this person lasts at most, however active: the shortest period of
+    the consultancies they belong to (as a consultant, or through a client organisation)."""
+    from .tenancy.models import ConsultantMembership, Consultancy, Organisation, OrganisationMembership
+
+    theirs = sa.union(
+        sa.select(ConsultantMembership.consultancy_id).where(ConsultantMembership.user_id == user_id),
+        sa.select(Organisation.consultancy_id).join(OrganisationMembership,
+                                                    OrganisationMembership.organisation_id == Organisation.id)
+        .where(OrganisationMembership.user_id == user_id),
+    ).subquery()
+    days = db.session.scalar(sa.select(sa.func.min(Consultancy.retain_sessions_days))
+                             .where(Consultancy.id.in_(sa.select(theirs.c[0]))))
+    return timedelta(days=days or PLATFORM_SESSION_DAYS)
 
 
 def months_before(moment: datetime, months: int) -> datetime:

@@ -76,6 +76,10 @@ class UserSession(db.Model):
     user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
     created_at: so.Mapped[datetime] = created_at_column()
     last_seen_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    #: When the login ends however active it is: the start plus the shortest "a login ends
+    #: after" of the person's consultancies (checked on every request; the nightly retention
+    #: applies a period shortened later). None for logins from before this column.
+    expires_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
 
     user: so.Mapped[User] = so.relationship(back_populates="sessions")
 

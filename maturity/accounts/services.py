@@ -66,9 +66,12 @@ def authenticate(email: str, password: str) -> User | None:
 
 def start_session(user: User) -> str:
     """Create a new login session and return its raw token (goes into the cookie)."""
+    from ..retention import login_lifetime
+
     token = secrets.token_urlsafe(32)
     now = utcnow()
-    db.session.add(UserSession(user_id=user.id, token_hash=_hash_token(token), created_at=now, last_seen_at=now))
+    db.session.add(UserSession(user_id=user.id, token_hash=_hash_token(token), created_at=now, last_seen_at=now,
+                               expires_at=now + login_lifetime(user.id)))
     user.last_login_at = now
     user.current_session_token = token
     db.session.commit()
@@ -85,7 +88,8 @@ def load_session_user(token: str) -> User | None:
         return None
     session_row, user = row
     now = utcnow()
-    if user.is_deactivated or now - session_row.last_seen_at > current_app.config["SESSION_IDLE_TIMEOUT"]:
+    if (user.is_deactivated or now - session_row.last_seen_at > current_app.config["SESSION_IDLE_TIMEOUT"]
+            or (session_row.expires_at is not None and now >= session_row.expires_at)):
         db.session.delete(session_row)
         db.session.commit()
         return None

@@ -137,3 +137,27 @@ def test_a_consultant_sets_the_periods_within_limits_and_it_is_audited(client, a
     assert world.ours.consultancy.retain_answers_months == 12
     entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "retention_changed")).one()
     assert entry.detail == {"retain_answers_months": 12} and entry.consultancy_id == world.ours.consultancy.id
+
+
+def test_a_login_ends_at_its_consultancies_shortest_period_however_active(client, auth, world):
+    """Each login carries its end from the start (the shortest "a login ends after" of the
+    person's consultancies) and is refused on the first request after it, not at the next
+    nightly purge."""
+    from maturity.tenancy.models import OrganisationMembership, OrgRole
+
+    director = world.ours.director
+    world.ours.consultancy.retain_sessions_days = 7
+    world.theirs.consultancy.retain_sessions_days = 3
+    db.session.add(OrganisationMembership(organisation_id=world.theirs.org.id, user_id=director.id, role=OrgRole.EMPLOYEE))
+    db.session.flush()
+    auth.login(director)
+    login = db.session.scalars(sa.select(UserSession).where(UserSession.user_id == director.id)).one()
+    assert timedelta(days=3) - timedelta(minutes=1) < login.expires_at - login.created_at <= timedelta(days=3)
+    assert client.get("/account").status_code == 200
+    login.expires_at = utcnow() - timedelta(seconds=1)  # three days later, busy all the while
+    login.last_seen_at = utcnow()
+    db.session.flush()
+    response = client.get("/account")
+    assert response.status_code == 302 and "/login" in response.location
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(UserSession).where(
+        UserSession.user_id == director.id)) == 0
