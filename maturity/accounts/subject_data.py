@@ -127,11 +127,30 @@ def _revoked() -> str:
     return secrets.token_hex(8)
 
 
+def _clear_owner_mentions(user: User, organisation_ids) -> None:
+    """Action owners in these organisations' plans written as the person's name, address or
+    the name an organisation gave them are emptied. Other mentions in free text (a first name
+    alone, a sentence) cannot be found reliably: the erase pages ask the director to check."""
+    from ..plans.models import ActionItem
+    from ..tenancy.models import OrganisationMembership
+
+    given = db.session.scalars(sa.select(OrganisationMembership.name).where(
+        OrganisationMembership.user_id == user.id, OrganisationMembership.organisation_id.in_(organisation_ids)))
+    names = {name.strip().lower() for name in (user.name, user.email, *given) if name and name.strip()}
+    db.session.execute(sa.update(ActionItem).where(
+        ActionItem.organisation_id.in_(organisation_ids),
+        sa.func.lower(sa.func.trim(ActionItem.owner)).in_(names)).values(owner=None)
+        .execution_options(synchronize_session=False))
+
+
 def _erase_everything(user: User) -> None:
     from ..mail.models import OutboxMessage
+    from ..tenancy.models import OrganisationMembership
 
     email = user.email
     db.session.flush()
+    _clear_owner_mentions(user, list(db.session.scalars(sa.select(OrganisationMembership.organisation_id).where(
+        OrganisationMembership.user_id == user.id))))
     db.session.execute(sa.update(Invitation).where(Invitation.user_id == user.id)
                        .values(user_id=None, sealed_draft=None, sealed_result=None, nonce=_revoked())
                        .execution_options(synchronize_session=False))
@@ -188,6 +207,7 @@ def erase_from_organisation(user: User, organisation_id: int, *, by: User | None
         _erase_everything(user)
         return True
     db.session.flush()
+    _clear_owner_mentions(user, [organisation_id])
     db.session.execute(sa.update(Invitation).where(Invitation.user_id == user.id,
                                                    Invitation.organisation_id == organisation_id)
                        .values(user_id=None, sealed_draft=None, sealed_result=None, nonce=_revoked())

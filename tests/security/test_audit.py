@@ -329,3 +329,27 @@ def test_an_erased_person_s_open_questionnaire_stops_and_writes_nothing_back(cli
     assert respondent.post(f"{R}save", data=answers).status_code == 403
     db.session.expire_all()
     assert db.session.scalar(sa.select(Invitation.sealed_draft).where(Invitation.id == invitation.id)) is None
+
+
+def test_erasure_empties_action_owners_written_as_the_person(app, client, auth, world):
+    """A plan's owner field is free text; where it holds the person's name, address or the name
+    the organisation gave them, the erasure empties it. Anything else stays (the page says so)."""
+    from maturity.plans import services as plans
+    from maturity.plans.models import ActionItem, ActionPlan
+
+    round_ = _fill(app, world, {"Wonen": 5})
+    person = world.ours.employee
+    person.membership.name = "Jantje"
+    name, email, membership_id = person.name, person.email, person.membership.id
+    plan = ActionPlan(round_id=round_.id, organisation_id=world.ours.org.id)
+    db.session.add(plan)
+    db.session.flush()
+    for owner in (name, f"  {email.upper()} ", "jantje", "HR-team", f"{name} en HR"):
+        plans.add_item(plan, title="Actie", description="", owner=owner, due_on=None)
+    auth.login(world.ours.director)
+    page = client.get(f"/o/{world.ours.org.slug}/people/{membership_id}/erase").get_data(as_text=True)
+    assert "controleer de plannen zelf" in page
+    assert client.submit(f"/o/{world.ours.org.slug}/people/{membership_id}/erase").status_code == 302
+    db.session.expire_all()
+    owners = sorted(o or "" for o in db.session.scalars(sa.select(ActionItem.owner).where(ActionItem.plan_id == plan.id)))
+    assert owners == ["", "", "", "HR-team", f"{name} en HR"]
