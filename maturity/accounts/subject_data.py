@@ -149,8 +149,8 @@ def _erase_everything(user: User) -> None:
 
     email = user.email
     db.session.flush()
-    _clear_owner_mentions(user, list(db.session.scalars(sa.select(OrganisationMembership.organisation_id).where(
-        OrganisationMembership.user_id == user.id))))
+    _clear_owner_mentions(user, sa.select(OrganisationMembership.organisation_id).where(
+        OrganisationMembership.user_id == user.id))  # a subquery: no list fetched first
     db.session.execute(sa.update(Invitation).where(Invitation.user_id == user.id)
                        .values(user_id=None, sealed_draft=None, sealed_result=None, nonce=_revoked())
                        .execution_options(synchronize_session=False))

@@ -167,19 +167,25 @@ def test_a_second_submit_gives_the_result_not_an_error(make_client, world, open_
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Ballot)) == 1
 
 
-def test_the_database_refuses_a_second_response_for_one_link(app, world, open_round):
+def _submitted_and_a_stale_copy(open_round):
+    """An invitation submitted through the service, and a copy of it as a second request would
+    hold it had it read the invitation before the submit committed. Returns (stale, token)."""
     services.invite_employees(open_round)
     invitation = db.session.scalars(sa.select(Invitation)).first()
+    token = links.invitation_token(invitation.id, invitation.nonce)
+    services.save_answers(invitation, token, full_answers())
+    draft = invitation.sealed_draft
+    services.submit_response(invitation, token)
+    db.session.expunge(invitation)
+    stale = db.session.get(Invitation, invitation.id)
+    sa.orm.attributes.set_committed_value(stale, "submitted_at", None)
+    sa.orm.attributes.set_committed_value(stale, "sealed_draft", draft)
+    return stale, token
+
+
+def test_the_database_refuses_a_second_response_for_one_link(app, world, open_round):
     with app.test_request_context():
-        token = links.invitation_token(invitation.id, invitation.nonce)
-        services.save_answers(invitation, token, full_answers())
-        draft = invitation.sealed_draft
-        services.submit_response(invitation, token)
-        # As if a second request had read the invitation before the first one committed.
-        db.session.expunge(invitation)
-        stale = db.session.get(Invitation, invitation.id)
-        sa.orm.attributes.set_committed_value(stale, "submitted_at", None)
-        sa.orm.attributes.set_committed_value(stale, "sealed_draft", draft)
+        stale, token = _submitted_and_a_stale_copy(open_round)
         with pytest.raises(services.AlreadySubmitted):
             services.submit_response(stale, token)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Ballot)) == 1
@@ -188,17 +194,8 @@ def test_the_database_refuses_a_second_response_for_one_link(app, world, open_ro
 def test_a_draft_saved_by_a_stale_request_does_not_reappear_after_submitting(app, world, open_round):
     """A second tab that read the invitation before the first one submitted: its answers are
     refused, not written back into the draft the submit has just removed."""
-    services.invite_employees(open_round)
-    invitation = db.session.scalars(sa.select(Invitation)).first()
     with app.test_request_context():
-        token = links.invitation_token(invitation.id, invitation.nonce)
-        services.save_answers(invitation, token, full_answers())
-        draft = invitation.sealed_draft
-        services.submit_response(invitation, token)
-        db.session.expunge(invitation)
-        stale = db.session.get(Invitation, invitation.id)
-        sa.orm.attributes.set_committed_value(stale, "submitted_at", None)
-        sa.orm.attributes.set_committed_value(stale, "sealed_draft", draft)
+        stale, token = _submitted_and_a_stale_copy(open_round)
         with pytest.raises(services.AlreadySubmitted):
             services.save_answers(stale, token, {"quiz.q1": "a"})
     stored = db.session.execute(sa.select(Invitation.sealed_draft, Invitation.submitted_at)).one()
