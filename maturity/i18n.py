@@ -111,3 +111,10 @@ def locale_for(user) -> str:
 def number(value: float, digits: int) -> str:
     """A number in the reader's locale (decimal comma in Dutch), as the core's sentences want it."""
     return format_decimal(shown(value, digits), format="0" if digits == 0 else "0." + "0" * digits)
+
+
+def signed(value: float, digits: int) -> str:
+    """A change in the reader's locale with its sign: "+0,6", "−5", "0"."""
+    text = number(abs(value), digits)
+    rounded = shown(value, digits)
+    return ("+" if rounded > 0 else "−" if rounded < 0 else "") + text

@@ -37,11 +37,36 @@ from .display import INDEX_DIGITS, MARK_DIGITS, WEAK_STATEMENT, shown, shown_dif
 from .phases import DEFAULT, Phase, Placement
 
 MIN_FOCUS, MAX_FOCUS = 3, 7
+#: Focus areas started at once; the rest are proposed for later (a board can carry three).
+START_NOW = 3
+#: A hold-or-improve target for a figure already at its bar: the noise rule's smallest change
+#: (5 index points; half a report mark), so the next round can show it.
+STEP_INDEX, STEP_MARK = 5.0, 0.5
 MAX_WEAK_STATEMENTS = 2
 QUIZ_WEAK_SHARE = 0.30
 TOPIC_GAP = 1.0
 DEPARTMENT_GAP = 10.0
 MIN_COMMENTS_PER_THEME = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Goal:
+    """What a target asks for, on a figure the report shows, as shown: ``figure`` at least or at
+    most ``value``. Figures: ``skills``, ``leadership``, ``culture`` (0..100), ``mirror_customer``
+    (a mark), ``gap.self`` / ``gap.estimate`` (the distance between the employees' view and the
+    customers', in marks), ``topic.<key>.customer`` (a topic's customers' mark), ``statement.<key>``
+    (1..5), ``department.<name>.<dimension>`` and ``department.<name>.<dimension>.lag``,
+    ``quiz.<question>.<option>`` (% choosing it), ``customers`` (customer responses),
+    ``comments.<theme>`` (comments on a theme) and ``phase`` (1..4)."""
+
+    figure: str
+    at_least: float | None = None
+    at_most: float | None = None
+
+    def is_met(self, value: float | None) -> bool:
+        if value is None:
+            return False
+        return (self.at_least is None or value >= self.at_least) and (self.at_most is None or value <= self.at_most)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +87,10 @@ class Proposal:
     #: The practice it proposes (usually the theme; a department's focus uses a dimension's).
     practice: str = ""
     priority: int = 9
+    #: Not started now: after the first ``START_NOW`` focus areas (not everything at once).
+    starts_later: bool = False
+    #: The target as figures: met when every goal is met (tested: never met when generated).
+    goals: tuple[Goal, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +140,9 @@ def _join(a: Text, b: Text) -> Text:
     return Text(nl=f"{a.nl} {b.nl}".strip(), en=f"{a.en} {b.en}".strip())
 
 
+#: The group of responses without a (large enough) department, as the report names it.
+OTHERS = Text(nl="Overig (kleinere afdelingen en zonder afdeling)", en="Other (smaller departments and none)")
+
 ROLE = {
     "board": Text(nl="Directie", en="Board"),
     "managers": Text(nl="Directie en leidinggevenden", en="Board and managers"),
@@ -138,6 +170,13 @@ PRACTICE: dict[str, tuple[Text, Text, str, int]] = {
                 "twee voor in het teamoverleg en bespreek wat ze zeggen over ons.",
              en="Employees think customers are more satisfied than they are. Make customer responses and complaints visible: read two out "
                 "in every monthly team meeting and discuss what they say about us."),
+        "teams", 3),
+    "estimate_low": (
+        Text(nl="Laat medewerkers horen wat klanten waarderen", en="Let employees hear what customers value"),
+        Text(nl="Medewerkers denken dat klanten minder tevreden zijn dan ze zijn. Deel ook de positieve klantreacties: lees er elke "
+                "maand twee voor in het teamoverleg en bespreek wat klanten waarderen, zodat teams weten wat ze moeten vasthouden.",
+             en="Employees think customers are less satisfied than they are. Share the positive customer responses too: read two out in "
+                "every monthly team meeting and discuss what customers value, so that teams know what to keep doing."),
         "teams", 3),
     "leadership": (
         Text(nl="Leiderschap: leidinggevenden geven het goede voorbeeld", en="Leadership: managers set the example"),
@@ -255,6 +294,16 @@ STATEMENT_THEME = {
     "culture.c1": "ask", "culture.c2": "ask", "culture.c3": "ask", "culture.c4": "reach", "culture.c5": "context",
     "culture.c6": "criticism", "culture.c7": "criticism", "culture.c8": "choices", "culture.c9": "embed",
 }
+#: The situation each quiz question of instrument v1 is about, as a plan's title names it (the
+#: question's own stem is the start of a sentence, not a title).
+QUIZ_SITUATION = {
+    "quiz.q1": Text(nl="een toezegging die niet lukt", en="a promise that cannot be kept"),
+    "quiz.q2": Text(nl="een klacht die niet terecht lijkt", en="a complaint that seems unjustified"),
+    "quiz.q3": Text(nl="aangesproken worden op het werk van een collega", en="being held to account for a colleague's work"),
+    "quiz.q4": Text(nl="een klant met een andere mening", en="a customer with a different opinion"),
+    "quiz.q5": Text(nl="wat klantgerichtheid voor ons betekent", en="what customer orientation means to us"),
+    "quiz.q6": Text(nl="kritiek van een klant op ons beleid", en="a customer's criticism of our policy"),
+}
 #: Words that put a customer comment under a theme (Dutch and English, lower case).
 COMMENT_THEMES = {
     "reach": ("bereikbaar", "vrijdag", "bandje", "telefoon", "terugbel", "openingstijd", "reachable", "phone", "call back"),
@@ -266,17 +315,18 @@ COMMENT_THEMES = {
 
 
 def _focus(key: str, theme: str, finding: Text, target: Text, priority: int, title: Text | None = None,
-           practice: str | None = None) -> Proposal:
+           practice: str | None = None, goals: tuple[Goal, ...] = ()) -> Proposal:
     default_title, description, role, months = PRACTICE[practice or theme]
     return Proposal(key=key, title=title or default_title, description=description, finding=finding, owner=ROLE[role],
-                    target=target, due_months=months, theme=theme, priority=priority, practice=practice or theme)
+                    target=target, due_months=months, theme=theme, priority=priority, practice=practice or theme,
+                    goals=goals)
 
 
 def generate(plan: PlanInput, instrument: Instrument) -> list[Proposal]:
     """The focus areas for this round, most important first (see the module docstring)."""
     candidates = (
-        _awareness(plan) + _requirements(plan, instrument) + _competence_when_onwetend(plan) + _topics(plan, instrument)
-        + _comments(plan)
+        _customers_first(plan) + _awareness(plan) + _requirements(plan, instrument) + _competence_when_onwetend(plan)
+        + _topics(plan, instrument) + _comments(plan)
         + _statements(plan, instrument) + _departments(plan) + _quiz(plan, instrument)
     )
     merged: dict[str, Proposal] = {}
@@ -287,14 +337,15 @@ def generate(plan: PlanInput, instrument: Instrument) -> list[Proposal]:
         elif proposal.finding.nl not in first.finding.nl:
             merged[proposal.theme] = replace(first, finding=_join(first.finding, proposal.finding))
     focus = list(merged.values())[:MAX_FOCUS]
-    # Not everything at once: the first focus areas first, the later ones a month apart.
-    focus = [replace(p, due_months=max(p.due_months, 2 + rank)) for rank, p in enumerate(focus)]
     if len(focus) < MIN_FOCUS:
         for theme in _step_themes(plan.placement.phase):
             if theme not in merged and len(focus) < MIN_FOCUS:
-                step = _focus(f"step.{theme}", theme, _step_finding(plan.placement), _step_target(plan.placement), 8)
-                focus.append(replace(step, due_months=max(step.due_months, 2 + len(focus))))
-    return focus
+                finding, target, goals = _step_figures(plan, theme)
+                focus.append(_focus(f"step.{theme}", theme, finding, target, 8, goals=goals))
+    # Not everything at once: the first three now, a month apart; the rest later, after them.
+    return [replace(p, due_months=max(p.due_months, 2 + rank) if rank < START_NOW else max(p.due_months, 6 + rank),
+                    starts_later=rank >= START_NOW)
+            for rank, p in enumerate(focus)]
 
 
 def _step_themes(phase: Phase) -> tuple[str, ...]:
@@ -306,17 +357,108 @@ def _step_themes(phase: Phase) -> tuple[str, ...]:
     }[phase]
 
 
-def _step_finding(placement: Placement) -> Text:
-    if placement.next_phase is None:
-        return _t("Fase {phase}.", "Phase {phase}.", phase=placement.phase.key)
-    return _t("Fase {phase}; de volgende stap is {target}.", "Phase {phase}; the next step is {target}.",
-              phase=placement.phase.key, target=placement.next_phase.key)
+#: The figure a phase step's focus area starts from and should move.
+STEP_FIGURE = {"leadership": "leadership", "choices": "leadership", "learning": "culture", "embed": "culture",
+               "training": "skills", "customers": "mirror_customer", "keep": "mirror_customer",
+               "mirror": "mirror_self", "estimate": "mirror_estimate"}
 
 
-def _step_target(placement: Placement) -> Text:
+def _next_bar(phase: Phase, dimension: str) -> tuple[Phase, float] | None:
+    """The first phase above ``phase`` with a bar for ``dimension`` (klantgericht has none:
+    then klantbewust's), and that bar; None at klantbekwaam."""
+    field_name = "customer_mark" if dimension == "mirror_customer" else dimension
+    candidate = phase.next
+    while candidate is not None:
+        needed = getattr(DEFAULT.bar(candidate), field_name)
+        if needed is not None:
+            return candidate, float(needed)
+        candidate = candidate.next
+    return None
+
+
+def _raise(value: float, dimension: str, phase: Phase) -> float:
+    """What a figure should reach by the next round: the next bar when it is below it, or else a
+    change the next round can show (never a target that is met already)."""
+    is_mark = dimension.startswith("mirror_")
+    digits, step, ceiling = (MARK_DIGITS, STEP_MARK, 10.0) if is_mark else (INDEX_DIGITS, STEP_INDEX, 100.0)
+    now = shown(value, digits)
+    bar = _next_bar(phase, dimension)
+    if bar is not None and now < bar[1]:
+        return bar[1]
+    return min(ceiling, shown(now + step, digits))
+
+
+def _step_figures(plan: PlanInput, theme: str) -> tuple[Text, Text, tuple[Goal, ...]]:
+    """A phase step's finding and target on the figure it is about (as the report shows it)."""
+    placement = plan.placement
+    dimension = STEP_FIGURE.get(theme)
+    customer = plan.marks.get("customer")
+    if dimension in ("skills", "leadership", "culture") and plan.scores.get(dimension) is not None:
+        value = plan.scores[dimension]
+        goal = _raise(value, dimension, placement.phase)
+        finding = _t("{name}: {value}.", "{name}: {value}.", name=DIMENSION_NAMES[dimension], value=_num(value, 0))
+        if goal <= shown(value, INDEX_DIGITS):  # at the top of the scale: nothing left to raise
+            return finding, _t("{name} blijft {value} in de volgende meting.", "{name} stays at {value} in the next round.",
+                               name=DIMENSION_NAMES[dimension], value=_num(value, 0)), (Goal(dimension, at_least=goal),)
+        return (finding,
+                _t("{name} van {value} naar minstens {goal} in de volgende meting.",
+                   "{name} from {value} to at least {goal} in the next round.",
+                   name=DIMENSION_NAMES[dimension], value=_num(value, 0), goal=_num(goal, 0)), (Goal(dimension, at_least=goal),))
+    if dimension is not None and customer is not None:
+        goal = _raise(customer, "mirror_customer", placement.phase)
+        internal = plan.marks.get({"mirror_self": "self", "mirror_estimate": "estimate"}.get(dimension, ""))
+        finding = (_t("Klanten geven een {customer}.", "Customers give {customer}.", customer=_num(customer))
+                   if internal is None else
+                   _t("Medewerkers: {own}; klanten: {customer}.", "Employees: {own}; customers: {customer}.",
+                      own=_num(internal), customer=_num(customer)))
+        if goal <= shown(customer, MARK_DIGITS):  # at the top of the scale: nothing left to raise
+            return finding, _t("Het klantoordeel blijft {customer} in de volgende meting.",
+                               "The customers' rating stays at {customer} in the next round.",
+                               customer=_num(customer)), (Goal("mirror_customer", at_least=goal),)
+        return finding, _t("Het klantoordeel van {customer} naar minstens {goal} in de volgende meting.",
+                           "The customers' rating from {customer} to at least {goal} in the next round.",
+                           customer=_num(customer), goal=_num(goal)), (Goal("mirror_customer", at_least=goal),)
     if placement.next_phase is None:
-        return _t("Fase {phase} in de volgende meting.", "Phase {phase} in the next round.", phase=placement.phase.key)
-    return _t("Fase {target} in de volgende meting.", "Phase {target} in the next round.", target=placement.next_phase.key)
+        return (_t("Fase {phase}.", "Phase {phase}.", phase=placement.phase.key),
+                _t("Fase {phase} in de volgende meting.", "Phase {phase} in the next round.", phase=placement.phase.key),
+                (Goal("phase", at_least=float(placement.phase)),))
+    return (_t("Fase {phase}; de volgende stap is {target}.", "Phase {phase}; the next step is {target}.",
+               phase=placement.phase.key, target=placement.next_phase.key),
+            _t("Fase {target} in de volgende meting.", "Phase {target} in the next round.", target=placement.next_phase.key),
+            (Goal("phase", at_least=float(placement.next_phase)),))
+
+
+def _customers_first(plan: PlanInput) -> list[Proposal]:
+    """What customers experience comes first: while their mark is below the bar of the next
+    phase that has one, the plan's first target is that mark, from where it is to the bar."""
+    customer = plan.marks.get("customer")
+    if customer is None:  # a plan made without the marks: the placement's own figure
+        customer = next((r.params["value"] for r in plan.placement.missing if r.code == "customer_below"), None)
+    bar = _next_bar(plan.placement.phase, "mirror_customer")
+    if customer is None or bar is None or shown(customer, MARK_DIGITS) >= bar[1]:
+        return []
+    phase, needed = bar
+    return [_focus("dimension.mirror_customer", "customers", _t(
+        "Klanten geven de organisatie een {customer}; {phase} vraagt minstens {needed}.",
+        "Customers rate the organisation {customer}; {phase} needs at least {needed}.",
+        customer=_num(customer), phase=phase.key, needed=_num(needed)),
+        _t("Het klantoordeel van {customer} naar minstens {needed} in de volgende meting.",
+           "The customers' rating from {customer} to at least {needed} in the next round.",
+           customer=_num(customer), needed=_num(needed)), 0, goals=(Goal("mirror_customer", at_least=needed),))]
+
+
+def _customer_goal(plan: PlanInput, customer: float) -> float:
+    """The customers' mark a gap target asks for: the next bar while customers are below it,
+    else at least where they are now (a gap closes by customers rising, not by employees
+    thinking less of themselves)."""
+    bar = _next_bar(plan.placement.phase, "mirror_customer")
+    now = shown(customer, MARK_DIGITS)
+    return max(now, bar[1]) if bar is not None else now
+
+
+def _below(limit: float) -> float:
+    """"Smaller than ``limit``" as the largest value shown below it (one decimal)."""
+    return shown(limit - 0.1, MARK_DIGITS)
 
 
 def _awareness(plan: PlanInput) -> list[Proposal]:
@@ -328,15 +470,23 @@ def _awareness(plan: PlanInput) -> list[Proposal]:
                 "Medewerkers geven de organisatie een {own}, klanten een {customer}: {gap} hoger.",
                 "Employees rate the organisation {own}, customers {customer}: {gap} higher.",
                 own=_num(q["self"]), customer=_num(q["customer"]), gap=_num(q["gap"])),
-                _t("Het verschil kleiner dan {min} in de volgende meting.", "The difference below {min} in the next round.",
-                   min=_num(q["min_gap"])), 1))
+                _t("Het verschil kleiner dan {min}, met een klantoordeel van minstens {goal} (nu {customer}): klanten omhoog, "
+                   "niet alleen het eigen oordeel omlaag.",
+                   "The difference below {min}, with customers giving at least {goal} (now {customer}): customers up, not only "
+                   "the own rating down.",
+                   min=_num(q["min_gap"]), goal=_num(_customer_goal(plan, q["customer"])), customer=_num(q["customer"])), 1,
+                goals=(Goal("gap.self", at_most=_below(q["min_gap"])),
+                       Goal("mirror_customer", at_least=_customer_goal(plan, q["customer"])))))
         elif reason.code == "estimate_overestimation":
             out.append(_focus("mirror.estimate", "estimate", _t(
                 "Medewerkers verwachten van klanten een {estimate}, klanten geven een {customer}.",
                 "Employees expect customers to give {estimate}, customers give {customer}.",
                 estimate=_num(q["estimate"]), customer=_num(q["customer"])),
-                _t("De inschatting minder dan {min} van het klantoordeel af.", "The estimate less than {min} from the customers' rating.",
-                   min=_num(q["min_gap"])), 1))
+                _t("De inschatting minder dan {min} van het klantoordeel, met een klantoordeel van minstens {goal} (nu {customer}).",
+                   "The estimate less than {min} from the customers' rating, with customers giving at least {goal} (now {customer}).",
+                   min=_num(q["min_gap"]), goal=_num(_customer_goal(plan, q["customer"])), customer=_num(q["customer"])), 1,
+                goals=(Goal("gap.estimate", at_most=_below(q["min_gap"])),
+                       Goal("mirror_customer", at_least=_customer_goal(plan, q["customer"])))))
     return out
 
 
@@ -345,43 +495,91 @@ def _requirements(plan: PlanInput, instrument: Instrument) -> list[Proposal]:
     target_phase = plan.placement.next_phase
     for reason in plan.placement.missing:
         q = reason.params
-        if reason.code in ("dimension_below", "customer_below"):
-            dimension = q.get("dimension", "mirror_customer")
+        if reason.code == "customer_below":
+            continue  # the customers' mark is the plan's first focus (_customers_first)
+        if reason.code == "dimension_below":
+            dimension = q["dimension"]
             theme = DIMENSION_THEME.get(dimension)
             if theme is None:
                 continue
             if target_phase is Phase.KLANTBEKWAAM and dimension == "culture":
                 theme = "embed"
-            digits = MARK_DIGITS if dimension == "mirror_customer" else INDEX_DIGITS
             out.append(_focus(f"dimension.{dimension}", theme, _t(
                 "{name}: {value}; voor {target} is minstens {needed} nodig.", "{name}: {value}; {target} needs at least {needed}.",
-                name=DIMENSION_NAMES[dimension], value=_num(q["value"], digits), needed=_num(q["needed"], digits),
+                name=DIMENSION_NAMES[dimension], value=_num(q["value"], 0), needed=_num(q["needed"], 0),
                 target=q["phase"]),
-                _t("{name} minstens {needed} in de volgende meting.", "{name} at least {needed} in the next round.",
-                   name=DIMENSION_NAMES[dimension], needed=_num(q["needed"], digits)), 2))
+                _t("{name} van {value} naar minstens {needed} in de volgende meting.",
+                   "{name} from {value} to at least {needed} in the next round.",
+                   name=DIMENSION_NAMES[dimension], value=_num(q["value"], 0), needed=_num(q["needed"], 0)), 2,
+                goals=(Goal(dimension, at_least=q["needed"]),)))
         elif reason.code == "mirror_required":
             out.append(_focus("mirror.collect", "collect", _t(
                 "Te weinig klantreacties om het zelfbeeld te toetsen (minstens {n} nodig).",
                 "Too few customer responses to check the self-image (at least {n} needed).", n=q["min_n"]),
                 _t("Minstens {n} klantreacties in de volgende meting.", "At least {n} customer responses in the next round.",
-                   n=q["min_n"]), 2))
+                   n=q["min_n"]), 2, goals=(Goal("customers", at_least=q["min_n"]),)))
         elif reason.code in ("self_image_above", "self_image_below", "estimate_above", "estimate_below"):
-            view = "self" if reason.code.startswith("self") else "estimate"
-            out.append(_focus(f"mirror.{reason.code}", "mirror" if view == "self" else "estimate", _t(
-                "Medewerkers: {own}; klanten: {customer}. Voor {target} moet het verschil kleiner zijn dan {min}.",
-                "Employees: {own}; customers: {customer}. {target} needs a difference below {min}.",
-                own=_num(q[view]), customer=_num(q["customer"]), target=q["phase"], min=_num(q["min_gap"])),
-                _t("Het verschil kleiner dan {min} in de volgende meting.", "The difference below {min} in the next round.",
-                   min=_num(q["min_gap"])), 2))
+            out.append(_consistency_focus(plan, reason))
         elif reason.code == "department_below":
+            # The responses without a (large enough) department are one group, named as the report names it.
+            department = q["department"] or OTHERS
             out.append(_focus(f"department.{q['department']}", f"department.{q['department']}", _t(
                 "{department} scoort {value} op cultuur; voor {target} is in elke afdeling minstens {needed} nodig.",
                 "{department} scores {value} on culture; {target} needs at least {needed} in every department.",
-                department=q["department"], value=_num(q["value"], 0), needed=_num(q["needed"], 0), target=q["phase"]),
-                _t("Cultuur in {department} minstens {needed}.", "Culture in {department} at least {needed}.",
-                   department=q["department"], needed=_num(q["needed"], 0)), 2,
-                title=_t("Cultuur in {department}", "Culture in {department}", department=q["department"]), practice="embed"))
+                department=department, value=_num(q["value"], 0), needed=_num(q["needed"], 0), target=q["phase"]),
+                _t("Cultuur in {department} van {value} naar minstens {needed}.", "Culture in {department} from {value} to at least {needed}.",
+                   department=department, value=_num(q["value"], 0), needed=_num(q["needed"], 0)), 2,
+                title=_t("Cultuur in {department}", "Culture in {department}", department=department), practice="embed",
+                goals=(Goal(f"department.{q['department']}.culture", at_least=q["needed"]),)))
     return out
+
+
+VIEW_NAMES = {
+    "self": Text(nl="het eigen oordeel van medewerkers", en="employees' own rating"),
+    "estimate": Text(nl="de inschatting van medewerkers", en="employees' estimate"),
+}
+
+
+def _consistency_focus(plan: PlanInput, reason) -> Proposal:
+    """klantbekwaam's match between the employees' view and the customers': the figures as the
+    report shows them (never the rule's internal target as if customers gave it), and a target
+    that says which side moves."""
+    q = reason.params
+    view = "self" if reason.code.startswith("self") else "estimate"
+    own, min_gap = q[view], q["min_gap"]
+    actual = plan.marks.get("customer")
+    customer_now = _num(actual) if actual is not None else Text(nl="te weinig reacties", en="too few responses")
+    if q.get("is_target"):
+        finding = _t("Medewerkers: {own}; klanten nu: {customer}. {phase} vraagt een klantoordeel van minstens {needed}, "
+                     "met {view} minder dan {min} daarvan af.",
+                     "Employees: {own}; customers now: {customer}. {phase} needs customers to give at least {needed}, with "
+                     "{view} less than {min} from it.",
+                     own=_num(own), customer=customer_now, phase=q["phase"], needed=_num(q["customer"]),
+                     view=VIEW_NAMES[view], min=_num(min_gap))
+    else:
+        finding = _t("Medewerkers: {own}; klanten: {customer}. Voor {phase} moet het verschil kleiner zijn dan {min}.",
+                     "Employees: {own}; customers: {customer}. {phase} needs a difference below {min}.",
+                     own=_num(own), customer=_num(q["customer"]), phase=q["phase"], min=_num(min_gap))
+    gap_goal = Goal(f"gap.{view}", at_most=_below(min_gap))
+    if reason.code.endswith("_above"):
+        # Employees above customers: customers must come up to within a mark of them.
+        goal = max(q["customer"], shown(own - min_gap + 0.1, MARK_DIGITS))
+        goals = (Goal("mirror_customer", at_least=goal), gap_goal)
+        target = _t("Het klantoordeel minstens {goal} (nu {customer}), zodat {view} ({own}) minder dan {min} erboven ligt.",
+                    "Customers give at least {goal} (now {customer}), so that {view} ({own}) is less than {min} above it.",
+                    goal=_num(goal), customer=customer_now, view=VIEW_NAMES[view], own=_num(own), min=_num(min_gap))
+    else:
+        # Employees below customers: they think too little of what customers see; their view comes up.
+        target = _t("{view} minder dan {min} onder het klantoordeel (nu {own} tegen {customer}), met een klantoordeel van "
+                    "minstens {needed}.",
+                    "{view} less than {min} below the customers' rating (now {own} against {customer}), with customers "
+                    "giving at least {needed}.",
+                    view=Text(nl=VIEW_NAMES[view].nl[:1].upper() + VIEW_NAMES[view].nl[1:],
+                              en=VIEW_NAMES[view].en[:1].upper() + VIEW_NAMES[view].en[1:]),
+                    min=_num(min_gap), own=_num(own), customer=customer_now, needed=_num(q["customer"]))
+        goals = (gap_goal, Goal("mirror_customer", at_least=q["customer"]))
+    theme = "mirror" if view == "self" else ("estimate" if reason.code.endswith("_above") else "estimate_low")
+    return _focus(f"mirror.{reason.code}", theme, finding, target, 2, goals=goals)
 
 
 def _competence_when_onwetend(plan: PlanInput) -> list[Proposal]:
@@ -398,8 +596,10 @@ def _competence_when_onwetend(plan: PlanInput) -> list[Proposal]:
         out.append(_focus(f"dimension.{dimension}", DIMENSION_THEME[dimension], _t(
             "{name}: {value}; klantbewust vraagt minstens {needed}.", "{name}: {value}; klantbewust needs at least {needed}.",
             name=DIMENSION_NAMES[dimension], value=_num(value, 0), needed=_num(needed, 0)),
-            _t("{name} hoger in de volgende meting, op weg naar {needed}.", "{name} higher in the next round, on the way to {needed}.",
-               name=DIMENSION_NAMES[dimension], needed=_num(needed, 0)), 3))
+            _t("{name} van {value} naar minstens {needed} in de volgende meting.",
+               "{name} from {value} to at least {needed} in the next round.",
+               name=DIMENSION_NAMES[dimension], value=_num(value, 0), needed=_num(needed, 0)), 3,
+            goals=(Goal(dimension, at_least=needed),)))
     return out
 
 
@@ -410,14 +610,18 @@ def _topics(plan: PlanInput, instrument: Instrument) -> list[Proposal]:
         if gap < TOPIC_GAP:
             continue
         item = next(i for i in instrument.mirror.items if i.key == key)
+        # Customers come up to within a mark of the employees' own rating (not the other way round).
+        goal = min(10.0, shown(shown(own, MARK_DIGITS) - TOPIC_GAP + 0.1, MARK_DIGITS))
         theme = TOPIC_THEME.get(key, f"topic.{key}")
         specific = theme in PRACTICE
         out.append(_focus(f"topic.{key}", theme, _t(
             "{topic}: medewerkers {own}, klanten {customer} ({gap} hoger).", "{topic}: employees {own}, customers {customer} ({gap} higher).",
             topic=item.topic, own=_num(own), customer=_num(customer), gap=_num(gap)),
-            _t("{topic}: verschil kleiner dan {min}.", "{topic}: difference below {min}.", topic=item.topic, min=_num(TOPIC_GAP)),
+            _t("{topic}: klanten minstens {goal} (nu {customer}), minder dan {min} onder medewerkers ({own}).",
+               "{topic}: customers at least {goal} (now {customer}), less than {min} below employees ({own}).",
+               topic=item.topic, goal=_num(goal), customer=_num(customer), min=_num(TOPIC_GAP), own=_num(own)),
             3, title=None if specific else _t("Spiegelpunt: {topic}", "Mirror topic: {topic}", topic=item.topic),
-            practice=None if specific else "customers"))
+            practice=None if specific else "customers", goals=(Goal(f"topic.{key}.customer", at_least=goal),)))
     return out
 
 
@@ -433,8 +637,9 @@ def _comments(plan: PlanInput) -> list[Proposal]:
         out.append(_focus(f"comments.{theme}", theme, _t(
             "{n} klanten schreven hierover, bijvoorbeeld: “{example}”", "{n} customers wrote about this, for example: “{example}”",
             n=len(matching), example=example),
-            _t("Minder klantopmerkingen over dit onderwerp in de volgende meting.", "Fewer customer comments on this in the next round."),
-            4))
+            _t("Minder dan {n} klantopmerkingen over dit onderwerp in de volgende meting.",
+               "Fewer than {n} customer comments on this in the next round.", n=len(matching)),
+            4, goals=(Goal(f"comments.{theme}", at_most=len(matching) - 1),)))
     return out
 
 
@@ -446,11 +651,13 @@ def _statements(plan: PlanInput, instrument: Instrument) -> list[Proposal]:
         theme = STATEMENT_THEME.get(statement.key, "learning")
         out.append(_focus(f"statement.{statement.key}", theme, _t(
             "“{text}”: gemiddeld {mean} op 1 tot 5{turned} ({n} antwoorden).", "“{text}”: {mean} on 1 to 5{turned} ({n} answers).",
-            text=item.text, mean=_num(statement.mean), n=statement.n,
-            turned=Text(nl=", omgedraaid", en=", reversed") if item.reverse else Text(nl="", en="")),
-            _t("Deze stelling minstens {bar} in de volgende meting.", "This statement at least {bar} in the next round.",
+            text=item.aim, mean=_num(statement.mean), n=statement.n,
+            turned=Text(nl=", omgekeerd gevraagd", en=", asked the other way round") if item.reverse else Text(nl="", en="")),
+            _t("Deze stelling van {mean} naar minstens {bar} in de volgende meting.",
+               "This statement from {mean} to at least {bar} in the next round.", mean=_num(statement.mean),
                bar=_num(WEAK_STATEMENT)),
-            5, title=_t("Verbeterpunt: {aim}", "Improvement point: {aim}", aim=item.aim)))
+            5, title=_t("Verbeterpunt: {aim}", "Improvement point: {aim}", aim=item.aim),
+            goals=(Goal(f"statement.{statement.key}", at_least=WEAK_STATEMENT),)))
     return out
 
 
@@ -473,7 +680,8 @@ def _departments(plan: PlanInput) -> list[Proposal]:
                name=DIMENSION_NAMES[d.dimension], gap=_num(DEPARTMENT_GAP / 2, 0)),
             6, title=_t("Aandacht voor {department}: {name}", "Attention for {department}: {name}",
                         department=d.name, name=DIMENSION_NAMES[d.dimension]),
-            practice=DIMENSION_THEME[d.dimension]))
+            practice=DIMENSION_THEME[d.dimension],
+            goals=(Goal(f"department.{d.name}.{d.dimension}.lag", at_most=DEPARTMENT_GAP / 2),)))
         out[-1] = replace(out[-1], owner=_t("Leidinggevende {department}", "Manager of {department}", department=d.name))
     return out
 
@@ -485,15 +693,19 @@ def _quiz(plan: PlanInput, instrument: Instrument) -> list[Proposal]:
     for question_key, option_key, share in weak:
         question = instrument.question(question_key)
         option = question.option(option_key)
-        situation = question.text.nl[:1].lower() + question.text.nl[1:]
-        situation_en = question.text.en[:1].lower() + question.text.en[1:]
+        stem = Text(nl=question.text.nl[:1].lower() + question.text.nl[1:] + " …",
+                    en=question.text.en[:1].lower() + question.text.en[1:] + " …")
+        situation = QUIZ_SITUATION.get(question_key, stem)
+        percent = int(shown(share * 100, 0))  # as the results page shows the share
         proposal = _focus(f"quiz.{question_key}", f"quiz.{question_key}", _t(
             "{share}% van de medewerkers koos bij “{question} …”: “{answer}”.",
             "{share}% of employees chose, for “{question} …”: “{answer}”.",
-            share=round(share * 100), question=question.text, answer=option.text),
-            _t("Elk team heeft hierover afspraken gemaakt en kijkt na zes weken terug of ze werken.",
-               "Every team has made agreements on this and checks after six weeks whether they work."),
-            7, title=Text(nl=f"Teamtraining: {situation} …", en=f"Team training: {situation_en} …"), practice="training")
+            share=percent, question=question.text, answer=option.text),
+            _t("Minder dan {limit}% kiest dit antwoord in de volgende meting (nu {share}%).",
+               "Fewer than {limit}% choose this answer in the next round (now {share}%).",
+               limit=int(QUIZ_WEAK_SHARE * 100), share=percent),
+            7, title=_t("Teamtraining: {situation}", "Team training: {situation}", situation=situation), practice="training",
+            goals=(Goal(f"{question_key}.{option_key}", at_most=int(QUIZ_WEAK_SHARE * 100) - 1),))
         out.append(replace(proposal, description=_t(
             "Bespreek dit onderwerp in elk team aan de hand van een echt voorbeeld uit de afgelopen maand: wat merkte de klant "
             "van onze aanpak, en wat had de klant het meest geholpen? Spreek af hoe u het voortaan doet.",

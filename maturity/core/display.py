@@ -8,7 +8,7 @@ differences with one decimal, rounded half away from zero (as people round). The
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 
 #: Index scores (0..100) are shown as whole numbers.
 INDEX_DIGITS = 0
@@ -16,10 +16,18 @@ INDEX_DIGITS = 0
 MARK_DIGITS = 1
 
 
+#: Float arithmetic (a mean of means, index to mark and back) leaves noise far below this; no
+#: mean of the product's group sizes lies this close to a rounding edge without being on it
+#: (a mean of n·k answers is a multiple of 1/(n·k), at least 1/(20·n·k) from any edge).
+_EXACT = Decimal(1).scaleb(-10)
+
+
 def shown(value: float, digits: int) -> float:
-    """``value`` rounded as it is displayed. ``repr`` keeps float noise such as
-    66.66666666666664 from deciding a bar that the reader sees as met (66.7 -> 67)."""
-    return float(Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
+    """``value`` rounded as it is displayed, half up, on the exact value: float noise is removed
+    first, so 6.949999999999999 (the mean 6.95 computed through the index) reads 7.0 and meets
+    a bar of 7.0, and 66.66666666666664 reads 67."""
+    exact = Decimal(repr(float(value))).quantize(_EXACT, rounding=ROUND_HALF_EVEN)
+    return float(exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
 
 
 def shown_difference(a: float, b: float, digits: int) -> float:

@@ -130,6 +130,10 @@ def describe_reason(
             "given: %(gap)s apart, the limit is %(min_gap)s). Not knowing how customers see the organisation "
             "is onwetend too."
         ) % p
+    if code == "no_overestimation" and reason.params.get("gap", 0) <= -reason.params.get("min_gap", 1):
+        return _(
+            "Employees do not overrate the organisation: they give %(self)s, customers %(customer)s."
+        ) % p
     if code == "no_overestimation":
         return _(
             "The self-image is realistic: employees rate the organisation %(self)s, customers %(customer)s "
@@ -226,6 +230,9 @@ def _format_params(reason: Reason, _: Gettext, number: NumberFormat) -> dict[str
     out: dict[str, Any] = dict(raw)
     if "dimension" in raw:
         out["dimension"] = dimension_label(raw["dimension"], _)
+    if "department" in raw and not raw["department"]:
+        # The responses without a (large enough) department: one group, named as the tables name it.
+        out["department"] = _("Other (smaller departments and none)")
     digits = MARK_DIGITS if reason.code.startswith("customer_") else INDEX_DIGITS
     for key in ("value", "needed", "lowest"):
         if key in raw:

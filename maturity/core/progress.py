@@ -7,9 +7,10 @@ small group's random swing is not reported as progress (docs/methodology.md, "Pr
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from .display import shown, shown_difference
 from .stats import DimensionStats, t_critical_95, welch_df, welch_standard_error
 
 #: On the 0..100 index scale: 5 points (0.2 on a 1–5 scale, 0.45 of a report mark).
@@ -20,24 +21,41 @@ MIN_PRACTICAL_CHANGE = 5.0
 class Change:
     previous: float
     current: float
+    #: current − previous on the 0..100 index (the statistics' unit).
     value: float
     margin: float | None
     is_meaningful: bool
+    #: The change as the reader sees it: both sides as shown in the display unit, subtracted.
+    shown: float = 0.0
+    digits: int = 0
 
     @property
     def direction(self) -> str:
-        return "up" if self.value > 0 else "down" if self.value < 0 else "equal"
+        """Better or worse: every index is oriented so that higher is better for customers."""
+        return "up" if self.shown > 0 else "down" if self.shown < 0 else "equal"
+
+
+def _identity(value: float) -> float:
+    return value
 
 
 def change(previous: DimensionStats | None, current: DimensionStats | None,
-           min_practical: float = MIN_PRACTICAL_CHANGE) -> Change | None:
+           min_practical: float = MIN_PRACTICAL_CHANGE, *,
+           display: Callable[[float], float] = _identity, digits: int = 0) -> Change | None:
+    """The change between two means on the 0..100 index. ``display`` turns an index value into
+    the unit the reader sees (the index itself, or a statement's 1–5 mean) and ``digits`` is how
+    it is rounded there: the practical minimum is judged on the change *as shown*, so a row that
+    reads "5" is never called noise for being 4.6 underneath; the margin of uncertainty is
+    statistics and is judged on the exact change."""
     if previous is None or current is None:
         return None
     value = current.mean - previous.mean
+    shown_value = shown_difference(display(current.mean), display(previous.mean), digits)
+    minimum = shown(abs(display(min_practical) - display(0.0)), digits)
     se = welch_standard_error(current, previous)
     margin = None if se is None else t_critical_95(welch_df(current, previous)) * se
-    meaningful = margin is not None and abs(value) >= min_practical and abs(value) > margin
-    return Change(previous.mean, current.mean, value, margin, meaningful)
+    meaningful = margin is not None and abs(shown_value) >= minimum and abs(value) > margin
+    return Change(previous.mean, current.mean, value, margin, meaningful, shown_value, digits)
 
 
 def shared_keys(previous: Sequence[str], current: Sequence[str]) -> list[str]:

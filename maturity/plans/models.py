@@ -92,6 +92,12 @@ class ActionItem(db.Model):
         return (value.get(lang) or value.get("nl") or "") if isinstance(value, dict) else ""
 
     @property
+    def starts_later(self) -> bool:
+        """Proposed for after the first focus areas (not everything at once), until the director
+        starts it or gives it a date of their own."""
+        return bool((self.generated or {}).get("later")) and self.status is ItemStatus.OPEN and self.due_on is None
+
+    @property
     def suggested_due(self) -> date | None:
         value = (self.generated or {}).get("due")
         try:

@@ -40,8 +40,11 @@ def plan_input(results: RoundResults) -> PlanInput:
         if mean is not None and dimension in ("skills", "leadership", "culture") and results.profile.get(dimension)
     ]
     scores = {d: results.profile.get(d).mean for d in ("skills", "leadership", "culture") if results.profile.get(d)}
+    scale = instrument.mirror.scale
+    marks = {view: scale.from_index(results.profile.get(f"mirror_{view}").mean)
+             for view in ("self", "estimate", "customer") if results.profile.get(f"mirror_{view}")}
     return PlanInput(results.placement, statements, topics, quiz, departments=departments,
-                     comments=results.comments, scores=scores)
+                     comments=results.comments, marks=marks, scores=scores)
 
 
 def plan_for(round_: Round) -> ActionPlan | None:
@@ -78,7 +81,7 @@ def generate_plan(round_: Round, results: RoundResults) -> ActionPlan:
             }
         texts = {"title": _texts(proposal.title), "description": _texts(proposal.description),
                  "finding": finding, "owner": _texts(proposal.owner), "target": _texts(proposal.target),
-                 "theme": proposal.theme, "practice": proposal.practice,
+                 "theme": proposal.theme, "practice": proposal.practice, "later": proposal.starts_later,
                  # A suggestion, shown until the director sets a date of their own.
                  "due": _weekday(closed + timedelta(days=round(30.4 * proposal.due_months))).isoformat()}
         item = existing.get(proposal.key)
@@ -184,12 +187,9 @@ def _unfinished_before(round_: Round) -> tuple[dict, str | None]:
 
 def _previous_plan(round_: Round) -> tuple[ActionPlan | None, str | None]:
     """The plan of the organisation's published round before ``round_``, and that round's title."""
-    from ..rounds.models import RoundStatus
+    from ..rounds.models import previous_published
 
-    previous = db.session.scalar(
-        sa.select(Round).where(Round.organisation_id == round_.organisation_id, Round.status == RoundStatus.CLOSED,
-                               Round.id != round_.id, Round.opens_on <= round_.opens_on)
-        .order_by(Round.opens_on.desc(), Round.id.desc()).limit(1))
+    previous = previous_published(round_)
     if previous is None:
         return None, None
     return plan_for(previous), previous.title

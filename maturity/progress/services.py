@@ -31,7 +31,7 @@ from ..results.services import (
     thresholds_for,
 )
 from ..results.tally import ROUND
-from ..rounds.models import Invitation, Round, RoundStatus
+from ..rounds.models import Invitation, Round, RoundStatus, in_history_order, published_up_to
 from ..tenancy.models import Organisation
 
 TREND_DIMENSIONS = ("skills", "leadership", "culture", "mirror_self", "mirror_customer")
@@ -124,7 +124,8 @@ class Progress:
 
 
 def _item_index(key: str, stats: DimensionStats, instrument) -> DimensionStats:
-    """Items on the 0..100 index scale, so one noise rule fits every item."""
+    """Items on the 0..100 index scale in the customer-oriented direction, so one noise rule
+    fits every item and "up" is always better for customers."""
     scale = instrument.mirror.scale if key.startswith("mirror.") else instrument.leadership.scale
     factor = 100 / (scale.max - scale.min)
     mean = (stats.mean - scale.min) * factor
@@ -132,12 +133,26 @@ def _item_index(key: str, stats: DimensionStats, instrument) -> DimensionStats:
     return DimensionStats(stats.n, 100 - mean if reverse else mean, stats.sd * factor)
 
 
+#: A statement's change is shown as the results page shows the statement: its 1–5 mean (in the
+#: customer-oriented direction) with one decimal, so "+0,6" means the same on every surface.
+STATEMENT_DIGITS = 1
+
+
+def statement_change(previous: DimensionStats, current: DimensionStats, instrument) -> Change | None:
+    """The change of one statement (both on the oriented 0..100 index), judged and shown on
+    the statement's own 1–5 scale."""
+    scale = instrument.leadership.scale
+    return change(previous, current, display=lambda index: scale.min + index * (scale.max - scale.min) / 100,
+                  digits=STATEMENT_DIGITS)
+
+
 def organisation_progress(org: Organisation, up_to: Round | None = None) -> Progress:
     """Progress over the organisation's rounds (up to and including ``up_to``, for a report)."""
-    query = sa.select(Round).where(Round.organisation_id == org.id, Round.status != RoundStatus.DRAFT)
+    rounds = in_history_order(list(db.session.scalars(
+        sa.select(Round).where(Round.organisation_id == org.id, Round.status != RoundStatus.DRAFT))))
     if up_to is not None:
-        query = query.where(Round.opens_on <= up_to.opens_on)
-    rounds = list(db.session.scalars(query.order_by(Round.opens_on, Round.id)))
+        # A report compares only with what was published before it: never a later round.
+        rounds = published_up_to(up_to, rounds)
     points = round_points(rounds, with_items=True)
     shown = [p for p in points if p.is_shown]
     dimension_changes: dict[str, Change | None] = {}
@@ -153,7 +168,7 @@ def organisation_progress(org: Organisation, up_to: Round | None = None) -> Prog
         shared_count = len(keys)
         for key in keys:
             if key in previous.items and key in current.items:
-                c = change(_item_index(key, previous.items[key], old), _item_index(key, current.items[key], new))
+                c = statement_change(_item_index(key, previous.items[key], old), _item_index(key, current.items[key], new), new)
                 if c is not None:
                     item_changes.append(ItemChange(key, key.split(".")[0], c))
     carried, carried_from = [], None
@@ -169,7 +184,7 @@ def organisation_progress(org: Organisation, up_to: Round | None = None) -> Prog
 
 def statement_changes(progress: Progress, round_: Round) -> dict[str, Change]:
     """Per statement, its change from the previous published round to ``round_`` (on the
-    0..100 index), when ``round_`` is the latest round that progress compares."""
+    statement's 1–5 scale, as shown), when ``round_`` is the latest round that progress compares."""
     shown = [p for p in progress.points if p.is_shown]
     if len(shown) < 2 or shown[-1].round_id != round_.id:
         return {}
@@ -183,22 +198,37 @@ def _scored_keys(instrument) -> list[str]:
     return [i.key for s in instrument.likert_sections for i in s.items]
 
 
-def latest_points_of(organisation_ids: list[int]) -> dict[int, tuple[RoundPoint | None, RoundPoint | None]]:
-    """Per organisation: (latest non-draft round, the one before), aggregated in one go."""
+@dataclass
+class LatestPoints:
+    """An organisation's latest round (open or published) and its two latest published rounds."""
+
+    latest: RoundPoint | None = None
+    published: RoundPoint | None = None
+    previous_published: RoundPoint | None = None
+
+
+def latest_points_of(organisation_ids: list[int]) -> dict[int, LatestPoints]:
+    """Per organisation: its latest non-draft round and its two latest published rounds,
+    aggregated in one go. While a new round is open the published ones still carry the phase
+    and the trend: an open round has no results until it closes."""
     rounds = list(db.session.scalars(
         sa.select(Round).where(Round.organisation_id.in_(organisation_ids), Round.status != RoundStatus.DRAFT)
         .order_by(Round.organisation_id, Round.opens_on, Round.id)))
     by_org: dict[int, list[Round]] = defaultdict(list)
     for r in rounds:
         by_org[r.organisation_id].append(r)
-    wanted = [r for rs in by_org.values() for r in rs[-2:]]
-    points = {p.round_id: p for p in round_points(wanted)}
+    by_org = defaultdict(list, {org_id: in_history_order(rs) for org_id, rs in by_org.items()})
+    chosen = {org_id: (rs[-1:], [r for r in rs if r.is_published][-2:]) for org_id, rs in by_org.items()}
+    wanted = {r.id: r for latest, published in chosen.values() for r in latest + published}
+    points = {p.round_id: p for p in round_points(list(wanted.values()))}
     result = {}
     for org_id in organisation_ids:
-        rs = by_org.get(org_id, [])
-        latest = points[rs[-1].id] if rs else None
-        before = points[rs[-2].id] if len(rs) >= 2 else None
-        result[org_id] = (latest, before)
+        latest, published = chosen.get(org_id, ([], []))
+        result[org_id] = LatestPoints(
+            latest=points[latest[0].id] if latest else None,
+            published=points[published[-1].id] if published else None,
+            previous_published=points[published[-2].id] if len(published) >= 2 else None,
+        )
     return result
 
 
@@ -213,8 +243,8 @@ def consultancy_benchmark(org: Organisation, current: RoundPoint | None) -> dict
     result = {}
     for d in ("skills", "leadership", "culture"):
         means = {}
-        for org_id, (point, previous) in latest.items():
-            shown = point if point and point.is_shown else previous if previous and previous.is_shown else None
+        for org_id, points in latest.items():
+            shown = points.published if points.published and points.published.is_shown else None
             if shown and shown.profile.get(d) is not None:
                 means[org_id] = shown.profile.get(d).mean
         result[d] = benchmark(means)
@@ -224,12 +254,20 @@ def consultancy_benchmark(org: Organisation, current: RoundPoint | None) -> dict
 @dataclass
 class PortfolioRow:
     organisation: Organisation
+    #: The latest round, open or published: its response rate is what a consultant follows.
     latest: RoundPoint | None
-    previous: RoundPoint | None
+    #: The latest published round and the one before it: the phase and the trend.
+    published: RoundPoint | None = None
+    previous: RoundPoint | None = None
 
     @property
     def phase(self) -> Phase | None:
-        return self.latest.phase if self.latest and self.latest.phase else None
+        return self.published.phase if self.published else None
+
+    @property
+    def is_next_round_running(self) -> bool:
+        """A newer round than the published one is open: its results come at close."""
+        return bool(self.latest and not self.latest.is_published and self.published)
 
     @property
     def response_rate(self) -> float | None:
@@ -239,14 +277,16 @@ class PortfolioRow:
 
     @property
     def trend(self) -> int | None:
-        """+1 / 0 / −1 phase steps since the previous round; None when either is unknown."""
-        if not self.latest or not self.previous or not self.latest.phase or not self.previous.phase:
+        """+1 / 0 / −1: the phase of the latest published round against the one before;
+        None when either is unknown."""
+        if not self.published or not self.previous or not self.published.phase or not self.previous.phase:
             return None
-        return (self.latest.phase > self.previous.phase) - (self.latest.phase < self.previous.phase)
+        return (self.published.phase > self.previous.phase) - (self.published.phase < self.previous.phase)
 
 
 def portfolio(consultancy_id: int) -> list[PortfolioRow]:
     organisations = list(db.session.scalars(
         sa.select(Organisation).where(Organisation.consultancy_id == consultancy_id).order_by(Organisation.name)))
     latest = latest_points_of([o.id for o in organisations])
-    return [PortfolioRow(o, *latest.get(o.id, (None, None))) for o in organisations]
+    return [PortfolioRow(o, points.latest, points.published, points.previous_published)
+            for o in organisations for points in [latest.get(o.id, LatestPoints())]]

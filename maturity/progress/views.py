@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from ..core import dimension_label, phase_name
 from ..instrument import load_instrument
-from ..i18n import number
+from ..i18n import number, signed
 from ..tenancy.access import CONSULTANT, DIRECTOR, consultancy_blueprint, organisation_blueprint, roles_required
 from .services import TREND_DIMENSIONS, organisation_progress, portfolio
 
@@ -21,9 +21,18 @@ portfolio_bp = consultancy_blueprint("portfolio", __name__, "/portfolio")
 def page():
     progress = organisation_progress(g.org)
     shown = [p for p in progress.points if p.is_shown]
+    lang = get_locale().language
+    instrument = load_instrument(shown[-1].instrument_version) if shown else None
+    items = {i.key: i for s in instrument.likert_sections for i in s.items} if instrument else {}
+    # Statements that moved beyond the noise, best first, in their customer-oriented wording
+    # (a reverse-keyed one in its positive wording, with the statement as asked beside it).
+    moved = [{"label": items[c.key].aim.get(lang), "asked": items[c.key].text.get(lang) if items[c.key].reverse else None,
+              "change": c.change}
+             for c in sorted(progress.item_changes, key=lambda c: -c.change.shown)
+             if c.change.is_meaningful and c.key in items]
     return render_template(
-        "progress/page.html", p=progress, number=number, dimensions=TREND_DIMENSIONS, lang=get_locale().language,
-        instrument=load_instrument(shown[-1].instrument_version) if shown else None,
+        "progress/page.html", p=progress, number=number, dimensions=TREND_DIMENSIONS, lang=lang,
+        instrument=instrument, moved=moved, signed=signed,
         dimension_label=lambda d: dimension_label(d, _), phase_name=phase_name,
     )
 

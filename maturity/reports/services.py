@@ -15,9 +15,9 @@ from flask_babel import gettext as _
 
 from .. import CHART_COLORS
 from ..core import dimension_label, phase_name
-from ..core.display import shown_difference
+from ..core.display import shown, shown_difference
 from ..extensions import db
-from ..i18n import number
+from ..i18n import number, signed
 from ..models_base import utcnow
 from ..pdf.render import PdfRenderError, render_pdf
 from ..plans.models import ActionItem, ActionPlan
@@ -57,7 +57,7 @@ def report_context(round_: Round, results: RoundResults) -> dict:
         "n_invited": results.n_invited, "n_customers": results.n_customers, "min_size": results.min_size,
         "min_comment_size": max(results.min_comment_size, results.min_customer_size),
         "min_customer_size": results.min_customer_size, "instrument_version": inst.version,
-        "response_rate": round(100 * results.n_responses / results.n_invited) if results.n_invited else None,
+        "response_rate": int(shown(100 * results.n_responses / results.n_invited, 0)) if results.n_invited else None,
         "too_few": too_few,
         "is_provisional": False,
         "provisional_text": "",
@@ -73,7 +73,8 @@ def report_context(round_: Round, results: RoundResults) -> dict:
         "title": i.text("title", lang), "finding": i.text("finding", lang), "description": i.text("description", lang),
         "owner": i.owner or i.suggestion("owner", lang) or "—",
         "due": format_date(i.due_on or i.suggested_due, "medium") if (i.due_on or i.suggested_due) else "—",
-        "target": i.suggestion("target", lang), "status": i.status.label,
+        "target": i.suggestion("target", lang),
+        "status": _("%(status)s, later", status=i.status.label) if i.starts_later else i.status.label,
     } for i in visible_items(plan)] if plan else []
     from ..plans.services import carry_over
 
@@ -104,10 +105,7 @@ def report_context(round_: Round, results: RoundResults) -> dict:
 
 
 def _shown_change(c) -> str:
-    if c is None:
-        return "—"
-    value = shown_difference(c.current, c.previous, 0)
-    return ("+" if value > 0 else "") + number(value, 0)
+    return "—" if c is None else signed(c.shown, c.digits)
 
 
 def _movement(progress, round_: Round) -> str | None:

@@ -62,12 +62,14 @@ def rows(f: RoundFigures, _, *, as_text: bool) -> list[list]:
                         cell(c.value, c.text) if c else too_few])
     for section in f.sections:
         for row in section.rows:
-            text = row.text + (" (" + _("reversed") + ")" if row.reverse else "")
+            # In the customer-oriented direction, as on the page: a reverse-keyed statement in its
+            # positive wording, with the statement as it was asked beside it.
+            text = row.label + (" (" + _("asked the other way round: “%(text)s”", text=row.text) + ")" if row.reverse else "")
             out.append([_("Statement (1-5)"), text, _("All"), row.n, cell(row.value, row.score)])
             if row.change_text:
                 out.append([_("Statement (1-5)"), text, _("Since the previous round"), row.n,
                             cell(row.change, row.change_text)])
-            for label, share in zip((_("disagree"), _("neutral"), _("agree")), row.shares or (None, None, None)):
+            for label, share in zip((_("unfavourable"), _("neutral"), _("favourable")), row.shares or (None, None, None)):
                 out.append([_("Statement (share of the answers)"), text, label, row.n,
                             cell(share, f"{share}%" if as_text else share) if share is not None else too_few])
     for m in f.mirror:

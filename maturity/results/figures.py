@@ -18,7 +18,7 @@ from flask_babel import ngettext
 
 from ..core import DIMENSIONS, dimension_label, explain, explain_next, phase_gloss, phase_name
 from ..core.display import INDEX_DIGITS, MARK_DIGITS, STRONG_STATEMENT, WEAK_STATEMENT, shown, shown_difference
-from ..i18n import number
+from ..i18n import number, signed
 from .services import DEPARTMENT_DIMENSIONS, RoundResults, oriented_mean
 
 VIEW_CSS = {"mirror_self": "view-self", "mirror_estimate": "view-estimate", "mirror_customer": "view-customer"}
@@ -116,6 +116,7 @@ class QuizRow:
 @dataclass(frozen=True)
 class StatementRow:
     key: str
+    #: The statement as it was asked.
     text: str
     reverse: bool
     #: The behaviour the statement is about, phrased positively (differs for reverse-keyed ones).
@@ -125,13 +126,24 @@ class StatementRow:
     n: int
     dont_know: int
     tone: str  # strong / weak / ""
-    #: Shares of the answers, in %, with the statement as asked: (disagree, neutral, agree).
+    #: Shares of the answers, in %, in the customer-oriented direction: (unfavourable, neutral,
+    #: favourable). For a reverse-keyed statement "agree" is the unfavourable answer.
     shares: tuple[int, int, int] | None = None
     shares_text: str = "—"
     #: Change since the previous round on the 1..5 scale, as shown; marked when beyond the noise.
     change: float | None = None
     change_text: str = ""
     change_is_meaningful: bool = False
+
+    @property
+    def label(self) -> str:
+        """What a reader reads the score against: the positive wording of a reverse-keyed
+        statement, so that a high score and a green mark sit beside the behaviour they praise."""
+        return self.aim if self.reverse else self.text
+
+    @property
+    def favourable_text(self) -> str:
+        return f"{self.shares[2]}%" if self.shares else "—"
 
 
 @dataclass(frozen=True)
@@ -216,7 +228,7 @@ def round_figures(results: RoundResults, lang: str, changes: Mapping | None = No
         min_size=results.min_size, min_comment_size=max(results.min_comment_size, results.min_customer_size),
         min_customer_size=results.min_customer_size, is_shown=results.is_shown,
         comments_removed=results.comments_removed,
-        response_rate=round(100 * results.n_responses / results.n_invited) if results.n_invited else None,
+        response_rate=int(shown(100 * results.n_responses / results.n_invited, 0)) if results.n_invited else None,
         responses_text=ngettext("%(num)d employee response", "%(num)d employee responses", results.n_responses),
         customers_text=ngettext("%(num)d customer response", "%(num)d customer responses", results.n_customers)
         + (" " + _("(%(personal)s through personal links, %(public)s through the public link)",
@@ -309,15 +321,17 @@ def round_figures(results: RoundResults, lang: str, changes: Mapping | None = No
             value = shown(score, STATEMENT_DIGITS) if score is not None else None
             shares = (tuple(int(shown(100 * c / stat.n, 0)) for c in stat.distribution)
                       if stat.distribution is not None and stat.n else None)
+            if shares is not None and item.reverse:
+                shares = shares[::-1]  # agreeing with a negative statement is the unfavourable answer
             moved = changes.get(stat.key) if value is not None else None
-            delta = shown(moved.value * (section.scale.max - section.scale.min) / 100, STATEMENT_DIGITS) if moved else None
+            delta = moved.shown if moved else None  # on 1..5, as the progress page shows it
             rows.append(StatementRow(
                 key=stat.key, text=item.text.get(lang), reverse=item.reverse, aim=item.aim.get(lang), value=value,
                 score=number(value, STATEMENT_DIGITS) if value is not None else "—", n=stat.n,
                 dont_know=stat.dont_know,
                 tone="" if value is None else "strong" if value >= STRONG_STATEMENT else "weak" if value < WEAK_STATEMENT else "",
                 shares=shares, shares_text=" / ".join(f"{p}%" for p in shares) if shares else "—",
-                change=delta, change_text=(("+" if delta > 0 else "") + number(delta, STATEMENT_DIGITS)) if delta is not None else "",
+                change=delta, change_text=signed(delta, STATEMENT_DIGITS) if delta is not None else "",
                 change_is_meaningful=bool(moved and moved.is_meaningful),
             ))
         sections.append(StatementSection(section.key, section.title.get(lang), tuple(rows)))
@@ -351,13 +365,14 @@ def round_figures(results: RoundResults, lang: str, changes: Mapping | None = No
     key_findings = [headline]
 
     def quoted(row) -> str:
-        # A reverse-keyed statement is quoted as it was asked, and said to be turned around.
-        # With the share who agreed, so nobody reads the reversed statement as the goal.
-        if row.reverse and row.shares is not None:
-            return _("“%(text)s”: %(agree)s of employees agree, which counts against customer orientation "
-                     "(reversed score %(score)s of 5)", text=row.text, agree=f"{row.shares[2]}%", score=row.score)
-        return (_("“%(text)s” (reversed: %(score)s of 5)", text=row.text, score=row.score) if row.reverse
-                else _("“%(text)s” (%(score)s of 5)", text=row.text, score=row.score))
+        # Every statement in its customer-oriented wording, with the share of favourable answers:
+        # the sentence then reads the same way for a strong and a weak point, whichever way the
+        # statement was asked (a reverse-keyed one is said to be asked the other way round).
+        if row.reverse:
+            return _("“%(text)s” (asked the other way round: “%(asked)s”; %(score)s of 5, %(favourable)s favourable)",
+                     text=row.aim, asked=row.text, score=row.score, favourable=row.favourable_text)
+        return _("“%(text)s” (%(score)s of 5, %(favourable)s favourable)", text=row.text, score=row.score,
+                 favourable=row.favourable_text)
 
     if rated:
         key_findings.append(_("Weakest point: %(statement)s.", statement=quoted(rated[0])))

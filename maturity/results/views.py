@@ -46,16 +46,11 @@ def _changes(round_: Round) -> dict:
 
 
 def _previous_round_point(round_: Round):
-    """The round before this one, with its phase, for a one-line comparison."""
-    import sqlalchemy as sa
-
-    from ..extensions import db
+    """The round published before this one, with its phase, for a one-line comparison."""
     from ..progress.services import round_points
-    from ..rounds.models import RoundStatus
+    from ..rounds.models import previous_published
 
-    previous = db.session.scalar(
-        sa.select(Round).where(Round.organisation_id == round_.organisation_id, Round.status == RoundStatus.CLOSED,
-                               Round.opens_on < round_.opens_on).order_by(Round.opens_on.desc()).limit(1))
+    previous = previous_published(round_)
     return round_points([previous])[0] if previous else None
 
 

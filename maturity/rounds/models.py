@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import enum
 import secrets
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -112,6 +112,40 @@ class Round(db.Model):
 
     def is_accepting(self, today: date) -> bool:
         return self.status is RoundStatus.OPEN and self.opens_on <= today <= self.closes_on
+
+    @property
+    def published_order(self) -> tuple[datetime, int]:
+        """Published rounds in the order their results came out (a round closed before this
+        feature kept no time: its end date stands in). Two rounds may share their dates; they
+        never share this."""
+        when = self.closed_at.replace(tzinfo=None) if self.closed_at else datetime.combine(self.closes_on, time.max)
+        return when, self.id
+
+
+def in_history_order(rounds: list[Round]) -> list[Round]:
+    """An organisation's rounds as they happened: the published ones in the order they were
+    published, then the rest (open, being closed) in the order they open."""
+    published = sorted((r for r in rounds if r.is_published), key=lambda r: r.published_order)
+    rest = sorted((r for r in rounds if not r.is_published), key=lambda r: (r.opens_on, r.id))
+    return published + rest
+
+
+def published_up_to(round_: Round, rounds: list[Round]) -> list[Round]:
+    """The published rounds up to and including ``round_``, in order: what a report on
+    ``round_`` may compare with. A round published later never appears, whatever its dates, so
+    a published report says the same after the next round closes."""
+    if not round_.is_published:
+        return [r for r in in_history_order(rounds) if r.is_published] + [round_]
+    return [r for r in in_history_order(rounds) if r.is_published and r.published_order <= round_.published_order]
+
+
+def previous_published(round_: Round) -> Round | None:
+    """The organisation's latest round published before ``round_`` (for an open round: the
+    latest published one)."""
+    rounds = list(db.session.scalars(sa.select(Round).where(
+        Round.organisation_id == round_.organisation_id, Round.status == RoundStatus.CLOSED, Round.id != round_.id)))
+    earlier = [r for r in published_up_to(round_, rounds + [round_]) if r.id != round_.id]
+    return earlier[-1] if earlier else None
 
 
 class Invitation(db.Model):

@@ -112,8 +112,10 @@ def _customer_minimum(s: RoundSettings) -> int:
 
 
 def copy_round(source: Round) -> Round:
-    """A new draft 'like the previous one': same minimums and departments, fresh dates."""
-    start = today()
+    """A new draft 'like the previous one': same minimums and departments, and new dates: from
+    today, and never on or before the source's opening day (a copy made the day a round opened
+    would otherwise share its dates)."""
+    start = max(today(), source.opens_on + timedelta(days=1))
     length = min(max((source.closes_on - source.opens_on).days, 7), 366)
     settings = RoundSettings(
         title=_("%(title)s (copy)", title=source.title)[:120], opens_on=start, closes_on=start + timedelta(days=length),

@@ -120,16 +120,16 @@ def test_every_figure_is_the_same_on_page_pdf_csv_and_xlsx(app, client, auth, wo
         checked += 1
     for section in f.sections:
         for row in section.rows:
-            label = row.text + (" (omgedraaid)" if row.reverse else "")
-            on_page(label, row.score, row.shares_text)
-            for group, share in zip(("oneens", "neutraal", "eens"), row.shares or ()):
+            label = row.label + (f" (omgekeerd gevraagd: “{row.text}”)" if row.reverse else "")
+            on_page(row.label + (f" Omgekeerd gevraagd: “{row.text}”" if row.reverse else ""), row.score, row.shares_text)
+            for group, share in zip(("ongunstig", "neutraal", "gunstig"), row.shares or ()):
                 assert table[("Stelling (aandeel van de antwoorden)", label, group)][1] == f"{share}%"
                 assert xlsx[("Stelling (aandeel van de antwoorden)", label, group)] == share
             value = table[("Stelling (1-5)", label, "Iedereen")][1]
             assert value == (row.score if row.value is not None else "te weinig reacties")
             in_xlsx(("Stelling (1-5)", label, "Iedereen"), value)
-            statements = pdf_text[pdf_text.index("Gemiddelde instemming"):]  # the section, not the summary
-            assert row.score in statements[statements.index(row.text[:40]):][:len(row.text) + 40], row.text
+            statements = pdf_text[pdf_text.index("Gemiddelde van 1 tot 5, sterkste eerst"):]  # the section, not the summary
+            assert row.score in statements[statements.index(row.label[:40]):][:len(row.label) + len(row.text) + 80], row.label
             checked += 1
     for m in f.mirror:
         on_page(m.label, m.self_text, m.estimate_text, m.customer_text)
@@ -155,7 +155,9 @@ def test_every_figure_is_the_same_on_page_pdf_csv_and_xlsx(app, client, auth, wo
     # statement is a 2,0 in the customer-oriented direction.
     reversed_row = next(row for s in f.sections for row in s.rows if row.key == LEADERSHIP_REVERSED)
     assert reversed_row.reverse and reversed_row.score == "2,0" and reversed_row.tone == "weak"
-    assert reversed_row.shares == (0, 0, 100)  # as asked: everyone agreed with the negative statement
+    # Everyone agreed with the negative statement: all unfavourable, read in the favourable direction.
+    assert reversed_row.shares == (100, 0, 0) and reversed_row.favourable_text == "0%"
+    assert reversed_row.label == reversed_row.aim != reversed_row.text
     assert f.phase in pdf_text and f.phase in page and table[("Fase", f.phase, "Iedereen")][1] == f.phase
 
 

@@ -564,3 +564,59 @@ def test_every_msgid_is_a_literal_babel_can_extract():
     assert len(calls) > 25
     for call in calls:
         assert len(call.args) == 1 and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str)
+
+
+# Issue #23: verdicts on exact decimals, reasons that agree with the notes beside them ----------
+
+
+def _customer_group_mean(marks_per_customer: list[list[int]]) -> float:
+    """The customers' rating as production computes it: each customer's mean mark on the
+    0..100 index, then the mean of those (float arithmetic, as SQL and the tally do)."""
+    import math
+
+    indices = [DEFAULT.mark_to_index(sum(m) / len(m)) for m in marks_per_customer]
+    return math.fsum(indices) / len(indices)
+
+
+@pytest.mark.parametrize("sevens", range(5, 80))
+def test_a_mean_exactly_on_the_half_rounds_up_and_meets_the_bar(sevens):
+    """n customers give 7 everywhere and one gives 7,7,7,6,6: for n = 7 the mean is exactly
+    6.95, which reads 7,0 (half up) and meets klantbekwaam's 7,0. Float arithmetic made it
+    6.949999999999999: "6,9" and refused."""
+    from decimal import ROUND_HALF_UP, Decimal
+    from fractions import Fraction
+
+    marks = [[7] * 5] * sevens + [[7, 7, 7, 6, 6]]
+    exact = Fraction(sum(sum(m) for m in marks), 5 * len(marks))
+    expected = float((Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+    customer = _customer_group_mean(marks)
+    assert shown(DEFAULT.index_to_mark(customer), 1) == expected
+    p = place(profile(skills=90, leadership=90, culture=90, self_mark=7.0, estimate_mark=7.0,
+                      customer_mark=DEFAULT.index_to_mark(customer), customers=len(marks)))
+    met = expected >= 7.0
+    assert (p.phase is Phase.KLANTBEKWAAM) == met, (sevens, expected, codes(p.missing))
+
+
+def test_an_underestimating_self_image_is_not_called_realistic():
+    """Own 4,0, estimate 4,0, customers 8,0: employees do not overrate the organisation, but
+    their self-image is not 'realistic' either; the note says customers rate higher."""
+    p = place(profile(self_mark=4.0, estimate_mark=4.0, customer_mark=8.0))
+    sentences = explain(p, identity)
+    assert "underestimation" in codes(p.notes)
+    assert not any("realistic" in s for s in sentences), sentences
+    assert any(s.startswith("Employees do not overrate the organisation: they give 4.0, customers 8.0") for s in sentences)
+
+
+def test_the_group_of_small_departments_is_named_in_reasons_and_actions():
+    from maturity.core.actions import PlanInput, generate
+    from maturity.instrument import load_instrument
+
+    p = place(profile(skills=90, leadership=90, culture=90, self_mark=8.0, estimate_mark=8.0, customer_mark=8.0),
+              departments={"Wonen": 80.0, "": 40.0})
+    assert codes(p.missing) == ["department_below"]
+    sentence = explain_next(p, identity)[1]
+    assert "Other (smaller departments and none) scores 40" in sentence and ":  scores" not in sentence
+    focus = generate(PlanInput(p, [], [], []), load_instrument("1"))
+    department = next(f for f in focus if f.key.startswith("department."))
+    assert department.title.nl == "Cultuur in Overig (kleinere afdelingen en zonder afdeling)"
+    assert "Cultuur in ." not in department.target.nl and "Overig" in department.finding.nl

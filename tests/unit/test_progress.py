@@ -1,6 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
+from maturity.core.display import shown
 from maturity.core.progress import MIN_PRACTICAL_CHANGE, benchmark, change, shared_keys
 from maturity.core.stats import DimensionStats
 
@@ -29,8 +30,9 @@ def test_missing_side_gives_no_change():
 @given(st.floats(0, 100), st.floats(0, 100), st.integers(2, 500), st.floats(0.1, 40))
 def test_meaningful_changes_exceed_both_the_minimum_and_the_margin(a, b, n, sd):
     c = change(s(a, n, sd), s(b, n, sd))
-    if c.is_meaningful:
-        assert abs(c.value) >= MIN_PRACTICAL_CHANGE and abs(c.value) > c.margin
+    # The practical minimum on the change as shown (what the reader subtracts), the margin on the exact one.
+    assert c.shown == shown(b, 0) - shown(a, 0)
+    assert c.is_meaningful == (abs(c.shown) >= MIN_PRACTICAL_CHANGE and c.margin is not None and abs(c.value) > c.margin)
 
 
 def test_shared_keys_keep_the_current_order():

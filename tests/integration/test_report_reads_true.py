@@ -1,0 +1,171 @@
+"""Every sentence, arrow and unit of the report reads in the right direction (issue #23).
+
+Each test plants the round that made a sentence wrong when the product was tried: a
+reverse-keyed statement as the strongest point, a reverse-keyed statement that got worse, a
+second round with the same dates as the first, a client whose next round is open."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+from pypdf import PdfReader
+
+from maturity.extensions import db
+from maturity.results.figures import round_figures
+from maturity.results.services import round_results
+from maturity.rounds import services
+from maturity.rounds.models import Invitation
+from maturity.tenancy.models import OrgRole
+
+from ..factories import DepartmentFactory, member
+from ..security.test_confidentiality import _submit, _url
+from .test_rounds import full_answers
+
+REVERSED = "culture.c3"  # "Wij vullen vaak zelf in wat een klant wil, zonder het te vragen." (reverse-keyed)
+
+
+@pytest.fixture
+def people(world):
+    department = DepartmentFactory(organisation_id=world.ours.org.id, name="Wonen")
+    return [member(world.ours.org, OrgRole.EMPLOYEE, department) for _ in range(8)]
+
+
+def _run_round(app, world, title, answers_for, *, opens_on=None, customers=0):
+    """A round in our organisation, answered by everyone and closed (published)."""
+    opens_on = opens_on or date.today()
+    round_ = services.create_round(world.ours.org, services.RoundSettings(
+        title=title, opens_on=opens_on, closes_on=opens_on + timedelta(days=9), min_group_size=5))
+    services.open_round(round_)
+    services.invite_employees(round_)
+    db.session.flush()
+    invitations = list(db.session.scalars(
+        sa.select(Invitation).where(Invitation.round_id == round_.id).order_by(Invitation.id)))
+    with app.test_request_context():
+        for n, invitation in enumerate(invitations):
+            _submit(invitation, answers_for(n))
+        for _ in range(customers):
+            services.submit_customer_response(round_, {f"mirror.m{j}.customer": "7" for j in range(1, 6)}, "", "nl")
+        services.close_round(round_)
+    db.session.flush()
+    return round_
+
+
+def _pdf_text(client, world, round_) -> str:
+    pdf = PdfReader(io.BytesIO(client.get(_url(world, round_, "report.pdf")).data))
+    return " ".join(" ".join(page.extract_text().split()) for page in pdf.pages)
+
+
+def test_a_reverse_keyed_strongest_point_reads_as_a_strength(app, client, auth, world, people):
+    """Everyone disagrees with "we often decide for the customer without asking": the best
+    answer. The summary calls it the strongest point in its positive wording, with 100 %
+    favourable, and never says it "counts against" customer orientation."""
+    def answers(n):
+        a = full_answers(likert="3")
+        a[REVERSED] = "1"
+        return a
+
+    round_ = _run_round(app, world, "Meting", answers)
+    with app.test_request_context(headers={"Accept-Language": "nl"}):
+        f = round_figures(round_results(round_), "nl")
+    row = next(r for s in f.sections for r in s.rows if r.key == REVERSED)
+    assert (row.score, row.shares, row.tone) == ("5,0", (0, 0, 100), "strong")
+    strongest = next(s for s in f.key_findings if s.startswith("Sterkste punt"))
+    assert row.aim in strongest and "100% gunstig" in strongest and "5,0 van 5" in strongest
+    assert "telt tegen" not in " ".join(f.key_findings)
+    # The table reads the score against the positive wording, with the question as asked beside it.
+    auth.login(world.ours.director)
+    page = client.get(_url(world, round_, "results")).get_data(as_text=True)
+    assert "Ongunstig / neutraal / gunstig" in page and "Oneens / neutraal / eens" not in page
+    cell = page[page.index(row.aim):][:400]
+    assert "Omgekeerd gevraagd" in cell and "0% / 0% / 100%" in cell
+    pdf = _pdf_text(client, world, round_)
+    assert "telt tegen" not in pdf and "Ongunstig / neutraal / gunstig" in pdf
+
+
+def test_progress_reads_a_worsened_reverse_statement_as_worse_on_its_own_scale(app, client, auth, world, people):
+    """Round 1: everyone disagrees with the negative statement (good); round 2: everyone agrees
+    (bad). The progress page shows ▼ on the 1–5 scale next to the positive wording, as the
+    results page shows the same change."""
+    def first(n):
+        a = full_answers(likert="4")
+        a[REVERSED] = "1"
+        return a
+
+    def second(n):
+        a = full_answers(likert="4")
+        a[REVERSED] = "5" if n % 2 else "4"
+        return a
+
+    _run_round(app, world, "Eerste meting", first, opens_on=date.today() - timedelta(days=200))
+    later = _run_round(app, world, "Tweede meting", second)
+    auth.login(world.ours.director)
+    html = client.get(f"/o/{world.ours.org.slug}/progress/").get_data(as_text=True)
+    moved = html[html.index("Stellingen: wat veranderde"):]
+    aim = "Vraag eerst wat de klant wil"
+    line = moved[moved.rindex("<li", 0, moved.index(aim)):moved.index(aim)]
+    with app.test_request_context(headers={"Accept-Language": "nl"}):
+        from maturity.progress.services import organisation_progress, statement_changes
+
+        figures = round_figures(round_results(later), "nl",
+                                statement_changes(organisation_progress(world.ours.org, up_to=later), later))
+    row = next(r for s in figures.sections for r in s.rows if r.key == REVERSED)
+    before, now = 5.0, row.value  # everyone disagreed at first: 5,0 in the favourable direction
+    # Worse, on the statement's 1–5 scale with one decimal: the same figure as the results page.
+    assert now < 2 and row.change_text == "−" + f"{before - now:.1f}".replace(".", ",")
+    assert f"▼ {row.change_text}" in line and "change-down" in line
+    assert "omgekeerd gevraagd" in moved[moved.index(aim):][:300]
+    results = client.get(_url(world, later, "results")).get_data(as_text=True)
+    assert f"▼ {row.change_text}" in results[results.index(aim):][:900]
+
+
+def test_a_change_that_reads_five_points_is_judged_as_five(app):
+    from maturity.core import DimensionStats
+    from maturity.core.progress import change
+
+    # 60.4 -> 65.0 with a margin of about 2: shown as 60 -> 65, a change of 5, beyond the noise.
+    c = change(DimensionStats(400, 60.4, 10.0), DimensionStats(400, 65.0, 10.0))
+    assert c.shown == 5 and c.value < 5 and c.margin < 2.5 and c.is_meaningful and c.direction == "up"
+
+
+def test_a_report_says_the_same_after_a_later_round_with_the_same_dates(app, client, auth, world, people):
+    """'New round like this one' used to keep the opening date; once two rounds shared it, the
+    first round's report compared itself with the later one. It compares only with rounds
+    published before it, so its text is the same before and after the second round."""
+    round_one = _run_round(app, world, "Voorjaarsmeting", lambda n: full_answers(likert="3"), customers=6)
+    auth.login(world.ours.director)
+    before = _pdf_text(client, world, round_one)
+    _run_round(app, world, "Najaarsmeting", lambda n: full_answers(likert="5"), opens_on=round_one.opens_on,
+               customers=6)
+    after = _pdf_text(client, world, round_one)
+    assert "Najaarsmeting" not in after and "Voortgang tussen rondes" not in after
+    assert after == before
+
+
+def test_a_copied_round_proposes_new_dates(app, world, people):
+    source = _run_round(app, world, "Meting", lambda n: full_answers())
+    with app.test_request_context():
+        copy = services.copy_round(source)
+    assert copy.opens_on > source.opens_on and copy.opens_on >= date.today()
+
+
+def test_the_portfolio_keeps_the_phase_and_trend_while_the_next_round_is_open(app, client, auth, world, people):
+    _run_round(app, world, "Eerste meting", lambda n: full_answers(likert="2"), opens_on=date.today() - timedelta(days=200),
+               customers=6)
+    _run_round(app, world, "Tweede meting", lambda n: full_answers(likert="5"), opens_on=date.today() - timedelta(days=100),
+               customers=6)
+    third = services.create_round(world.ours.org, services.RoundSettings(
+        title="Derde meting", opens_on=date.today(), closes_on=date.today() + timedelta(days=9)))
+    services.open_round(third)
+    services.invite_employees(third)
+    db.session.flush()
+    auth.login(world.ours.consultant)
+    html = client.get(f"/c/{world.ours.consultancy.slug}/portfolio/").get_data(as_text=True)
+    row = html[html.index(world.ours.org.name):]
+    row = row[:row.index("</tr>")]
+    assert "te weinig reacties" not in row and "phase-chip" in row
+    assert "de volgende ronde loopt, resultaten bij sluiten" in row and "Tweede meting" in row
+    assert "Derde meting" in row  # the latest round, with its response rate
+    assert "één fase omhoog" in row or "zelfde fase" in row
