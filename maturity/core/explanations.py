@@ -177,6 +177,21 @@ def describe_reason(
             "For %(phase)s employees must know how customers see them: they expect %(estimate)s, "
             "customers give %(customer)s; the difference must be smaller than %(min_gap)s either way."
         ) % p
+    if code == "views_follow" and reason.params.get("self") is not None and reason.params.get("estimate") is not None:
+        return _(
+            "As the customers' rating rises to %(customer)s or more, employees' own rating (now %(self)s) and "
+            "their estimate (now %(estimate)s) must stay less than %(min_gap)s from it."
+        ) % p
+    if code == "views_follow" and reason.params.get("self") is not None:
+        return _(
+            "As the customers' rating rises to %(customer)s or more, employees' own rating (now %(self)s) must "
+            "stay less than %(min_gap)s from it."
+        ) % p
+    if code == "views_follow":
+        return _(
+            "As the customers' rating rises to %(customer)s or more, employees' estimate of it (now %(estimate)s) "
+            "must stay less than %(min_gap)s from it."
+        ) % p
     if code == "departments_consistent":
         return _(
             "Customer orientation is in the culture of every department shown: the lowest culture "

@@ -318,6 +318,7 @@ def _consistency(
         checks.append(_Check(False, Reason("mirror_required", {"phase": phase.key, "min_n": t.min_responses})))
     actual = None if customer is None else _mark(t, customer.mean)
     target = max(actual if actual is not None else t.mirror_min, t.klantbekwaam.customer_mark or t.mirror_min)
+    following: dict[str, float] = {}
     for gap, dimension, internal, good in (
         (self_gap, "mirror_self", "self", "self_image_matches"),
         (estimate_gap, "mirror_estimate", "estimate", "estimate_matches"),
@@ -332,11 +333,20 @@ def _consistency(
         if abs(difference) < t.min_gap_marks and (gap is None or matches_now):
             if gap is not None:
                 checks.append(_Check(True, Reason(good, _gap_params(gap, t, internal))))
+            if target != actual:
+                following[internal] = own
             continue
         params = {internal: own, "customer": target, "gap": difference, "min_gap": t.min_gap_marks,
                   "phase": phase.key, "is_target": target != actual}
         bad = f"{'self_image' if internal == 'self' else 'estimate'}_{'above' if difference > 0 else 'below'}"
         checks.append(_Check(False, Reason(bad, params)))
+    if following:
+        # The customers' rating still has to rise, and may rise past the bar: a view that matches
+        # at the bar must keep matching as it rises, or meeting the bar "and a little more" would
+        # not be enough (own 6,1 matches 7,0 but not 7,1).
+        checks.append(_Check(False, Reason("views_follow", {
+            "self": following.get("self"), "estimate": following.get("estimate"), "customer": target,
+            "min_gap": t.min_gap_marks, "phase": phase.key})))
     return checks + _department_checks(departments, t)
 
 
