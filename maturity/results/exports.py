@@ -82,6 +82,10 @@ def rows(f: RoundFigures, _, *, as_text: bool) -> list[list]:
                         cell(option.count, option.count_text)])
     for r in f.reliability:
         out.append([_("Reliability (alpha)"), r.title, _("All"), r.n, cell(r.value, r.alpha)])
+        out.append([_("Reliability (alpha)"), r.title, _("Complete answers"), r.complete_n or "",
+                    cell(r.complete_value, r.complete_alpha)])
+        out.append([_("Reliability (spread, 1-5)"), r.title, _("All"), r.n,
+                    cell(r.spread, r.spread_text)])
     return [[neutralise(c) for c in row] for row in out]
 
 

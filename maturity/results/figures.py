@@ -26,6 +26,10 @@ VIEW_CSS = {"mirror_self": "view-self", "mirror_estimate": "view-estimate", "mir
 ALPHA_LOW = 0.7
 STATEMENT_DIGITS = 1
 ALPHA_DIGITS = 2
+#: Below this average standard deviation of a scale's statements (on 1..5) nearly everyone gave
+#: the same answers: alpha has no variance to work with and is not read as inconsistency.
+MIN_SPREAD = 0.5
+SPREAD_DIGITS = 1
 
 # Chart geometry (pixels), shared by the page and the PDF.
 WIDE, WIDE_LABEL, NARROW = 640, 285, 360
@@ -179,7 +183,21 @@ class ReliabilityRow:
     n: int
     value: float | None
     alpha: str
+    #: Alpha decides "read with care" when answers spread (on complete answers when there are
+    #: enough, as filling in "weet ik niet" makes a scale look more consistent than it is).
     is_low: bool
+    complete_n: int = 0
+    complete_value: float | None = None
+    complete_alpha: str = "—"
+    #: Nearly everyone gave the same answers: alpha cannot speak, and that is agreement.
+    is_uniform: bool = False
+    spread: float | None = None
+    spread_text: str = "—"
+
+    @property
+    def deciding_alpha(self) -> str:
+        """The alpha that decides "read with care": on complete answers when there are enough."""
+        return self.complete_alpha if self.complete_value is not None else self.alpha
 
 
 @dataclass(frozen=True)
@@ -350,15 +368,24 @@ def round_figures(results: RoundResults, lang: str, changes: Mapping | None = No
             complementary=d.why_hidden == "complementary", cells=tuple(cells) if d.is_visible else (),
         ))
 
+    def alpha_text(value: float | None) -> str:
+        # A negative alpha means the statements contradict each other: no number to read.
+        return (_("negative") if value < 0 else number(value, ALPHA_DIGITS)) if value is not None else "—"
+
     reliability = []
     for r in results.reliability:
         value = shown(r.alpha, ALPHA_DIGITS) if r.alpha is not None else None
+        complete = shown(r.complete_alpha, ALPHA_DIGITS) if r.complete_alpha is not None else None
+        spread = shown(r.spread, SPREAD_DIGITS) if r.spread is not None else None
+        uniform = spread is not None and spread < MIN_SPREAD
+        deciding = complete if complete is not None else value
         reliability.append(ReliabilityRow(
             key=r.section, title=next(s for s in inst.likert_sections if s.key == r.section).title.get(lang),
-            k=r.k, n=r.n, value=value,
-            # A negative alpha means the statements contradict each other: no number to read.
-            alpha=(_("negative") if value < 0 else number(value, ALPHA_DIGITS)) if value is not None else "—",
-            is_low=value is not None and value < ALPHA_LOW,
+            k=r.k, n=r.n, value=value, alpha=alpha_text(value),
+            is_low=not uniform and deciding is not None and deciding < ALPHA_LOW,
+            complete_n=r.complete_n if complete is not None else 0, complete_value=complete,
+            complete_alpha=alpha_text(complete), is_uniform=uniform, spread=spread,
+            spread_text=number(spread, SPREAD_DIGITS) if spread is not None else "—",
         ))
 
     rated = sorted((row for s in sections for row in s.rows if row.value is not None), key=lambda row: row.value)

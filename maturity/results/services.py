@@ -17,6 +17,7 @@ all show exactly the same figures:
 from __future__ import annotations
 
 import logging
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
@@ -113,7 +114,13 @@ class Reliability:
     section: str
     k: int
     n: int
+    #: All respondents who answered at least half the scale, "weet ik niet" filled in with their own mean.
     alpha: float | None
+    #: The respondents who answered every statement, and alpha on them alone (nothing filled in).
+    complete_n: int = 0
+    complete_alpha: float | None = None
+    #: The average standard deviation of the statements, in scale points: how far answers spread.
+    spread: float | None = None
 
 
 @dataclass(frozen=True)
@@ -297,7 +304,21 @@ def _reliability(rows: dict, instrument: Instrument) -> list[Reliability]:
             item_var = sum(DimensionStats.from_sums(n_counted, *tally_row(rows, group, f"item:{i}")[1:]).sd ** 2
                            for i in range(k))
             alpha = k / (k - 1) * (1 - item_var / total_var) if total_var > 1e-12 else None
-        results.append(Reliability(section=section.key, k=k, n=n_counted, alpha=alpha))
+        spread = None
+        if n_counted >= 2 and k:
+            factor = math.lcm(*range(1, k + 1))
+            spread = sum(DimensionStats.from_sums(n_counted, *tally_row(rows, group, f"item:{i}")[1:]).sd
+                         for i in range(k)) / k / factor
+        complete = tally.complete_group(section.key)
+        n_complete = tally_row(rows, complete, "respondents")[0]
+        complete_alpha = None
+        if n_complete >= max(2, MIN_ALPHA_RESPONDENTS) and k > 1:
+            total_var = DimensionStats.from_sums(n_complete, *tally_row(rows, complete, "total")[1:]).sd ** 2
+            item_var = sum(DimensionStats.from_sums(n_complete, *tally_row(rows, complete, f"item:{i}")[1:]).sd ** 2
+                           for i in range(k))
+            complete_alpha = k / (k - 1) * (1 - item_var / total_var) if total_var > 1e-12 else None
+        results.append(Reliability(section=section.key, k=k, n=n_counted, alpha=alpha, complete_n=n_complete,
+                                   complete_alpha=complete_alpha, spread=spread))
     return results
 
 
@@ -411,7 +432,9 @@ def round_results(round_: Round) -> RoundResults:
         placement=place(profile, thresholds_for(round_), shown_cultures(departments)) if n >= min_size else None,
         bands=bands if n >= min_size else {}, quiz=quiz, likert=likert,
         mirror=mirror, departments=departments, comments=comments,
-        reliability=[r if r.n >= min_size else replace(r, alpha=None) for r in _reliability(rows, instrument)],
+        reliability=[replace(r, alpha=r.alpha if r.n >= min_size else None, spread=r.spread if r.n >= min_size else None,
+                             complete_alpha=r.complete_alpha if r.complete_n >= min_size else None)
+                     for r in _reliability(rows, instrument)],
         comments_removed=round_.answers_purged_at is not None,
     )
     check_disclosure(results)
@@ -467,8 +490,10 @@ def check_disclosure(r: RoundResults) -> None:
         if cells and stats is not None and 0 < stats.n - sum(cells) < r.min_size:
             problems.append(f"department {d} scores leave {stats.n - sum(cells)} by subtraction")
     for rel in r.reliability:
-        if rel.alpha is not None:
+        if rel.alpha is not None or rel.spread is not None:
             need(rel.n, f"alpha {rel.section}")
+        if rel.complete_alpha is not None:
+            need(rel.complete_n, f"complete alpha {rel.section}")
     if r.comments is not None:
         need(r.n_customers, "comments", max(r.min_comment_size, r.min_customer_size))
     if problems:

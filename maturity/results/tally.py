@@ -56,6 +56,11 @@ def alpha_group(section: str) -> str:
     return "a:" + section
 
 
+def complete_group(section: str) -> str:
+    """Alpha on complete answers only: the respondents who answered every statement of the scale."""
+    return "ac:" + section
+
+
 def answer_key(item: str, choice: str | None, value: int | None) -> str:
     return f"answer:{item}:{choice or ''}:{'' if value is None else value}"
 
@@ -126,6 +131,12 @@ class TallyBuilder:
             self._add(g, "mean", mean)
             for i, v in enumerate(oriented):
                 self._add(g, f"item:{i}", mean if v is None else v * scale.factor)
+            if len(answered) == len(scale.keys):
+                c = complete_group(scale.section)
+                self.counts[c, "respondents"] += 1
+                self._add(c, "total", sum(answered))
+                for i, v in enumerate(answered):
+                    self._add(c, f"item:{i}", v)
 
     def customer(self, source: str, score: float | None, answers: Mapping[str, int | None]) -> None:
         self.counts[CUSTOMERS, "responses"] += 1
@@ -269,6 +280,29 @@ def _alpha_sums(round_id: int, scale: Scale) -> dict[Key, tuple[int, float, floa
         names = ["mean"] + [f"item:{i}" for i in range(len(scale.keys))]
         for i, name in enumerate(names):
             rows[g, name] = (int(n), float(sums[2 * i]), float(sums[2 * i + 1]))
+    # Complete answers only: the respondents with a value for every statement of the scale.
+    complete = (
+        sa.select(
+            sa.func.sum(v).label("total"),
+            *[sa.func.sum(sa.case((ResponseAnswer.item_key == key, v))).label(f"i{n}") for n, key in enumerate(scale.keys)],
+        )
+        .join(Response, Response.id == ResponseAnswer.response_id)
+        .where(Response.round_id == round_id, ResponseAnswer.item_key.in_(scale.keys), ResponseAnswer.value.is_not(None))
+        .group_by(ResponseAnswer.response_id)
+        .having(sa.func.count() == len(scale.keys))
+        .subquery()
+    )
+    columns = [sa.cast(complete.c.total, sa.BigInteger)] + [sa.cast(complete.c[f"i{n}"], sa.BigInteger)
+                                                             for n in range(len(scale.keys))]
+    select = [sa.func.count()]
+    for column in columns:
+        select += [sa.func.sum(column), sa.func.sum(column * column)]
+    n, *sums = db.session.execute(sa.select(*select)).one()
+    if n:
+        c = complete_group(scale.section)
+        rows[c, "respondents"] = (int(n), 0.0, 0.0)
+        for i, name in enumerate(["total"] + [f"item:{i}" for i in range(len(scale.keys))]):
+            rows[c, name] = (int(n), float(sums[2 * i]), float(sums[2 * i + 1]))
     return rows
 
 

@@ -7,6 +7,7 @@ second round with the same dates as the first, a client whose next round is open
 from __future__ import annotations
 
 import io
+import random
 from datetime import date, timedelta
 
 import pytest
@@ -169,3 +170,30 @@ def test_the_portfolio_keeps_the_phase_and_trend_while_the_next_round_is_open(ap
     assert "de volgende ronde loopt, resultaten bij sluiten" in row and "Tweede meting" in row
     assert "Derde meting" in row  # the latest round, with its response rate
     assert "één fase omhoog" in row or "zelfde fase" in row
+
+
+def test_a_scale_everyone_agreed_on_is_not_called_inconsistent(app, client, auth, world, people):
+    """Everyone answered leadership at the top of the scale, a few a 4: alpha collapses because
+    there is no spread, not because answers disagree. The report says so and does not warn."""
+    department = DepartmentFactory(organisation_id=world.ours.org.id, name="Verhuur")
+    for _ in range(6):
+        member(world.ours.org, OrgRole.EMPLOYEE, department)
+
+    def answers(n):
+        a = full_answers(likert=str(1 + n % 5))  # culture: answers spread over the whole scale
+        for i in range(1, 8):
+            near_top = random.Random(n * 10 + i).random() < 0.15  # one step below the top now and then
+            a[f"leadership.l{i}"] = ("2" if near_top else "1") if i == 6 else ("4" if near_top else "5")  # l6: reverse-keyed
+        return a
+
+    round_ = _run_round(app, world, "Meting", answers)
+    with app.test_request_context(headers={"Accept-Language": "nl"}):
+        f = round_figures(round_results(round_), "nl")
+    leadership = next(r for r in f.reliability if r.key == "leadership")
+    assert leadership.n >= 10 and leadership.value < 0.7  # the issue: alpha collapses without spread
+    assert leadership.is_uniform and not leadership.is_low
+    assert leadership.spread is not None and leadership.spread < 0.5
+    auth.login(world.ours.director)
+    page = client.get(_url(world, round_, "results")).get_data(as_text=True)
+    assert "Weinig spreiding bij “Leiderschap”" in page and "eensgezindheid" in page
+    assert "Lees met zorg: de schaal “Leiderschap”" not in page

@@ -212,7 +212,19 @@ def test_alpha_in_sql_matches_the_pure_function(app, world):
         expected = cronbach_alpha(matrix, min_answered_share=MIN_ANSWERED_SHARE)
         assert expected is not None
         assert computed[section.key].alpha == pytest.approx(expected, abs=1e-9)
+        # On complete answers only: nothing filled in (listwise, the pure function's default).
+        complete = [row for row in matrix if None not in row]
+        assert computed[section.key].complete_n == len(complete)
+        assert computed[section.key].complete_alpha == pytest.approx(cronbach_alpha(matrix), abs=1e-9)
+        # The spread: the statements' average standard deviation on 1..5.
+        import statistics
+
+        filled = [[statistics.fmean([v for v in row if v is not None]) if v is None else v for v in row]
+                  for row in matrix if sum(v is not None for v in row) >= len(row) * MIN_ANSWERED_SHARE]
+        spread = statistics.fmean(statistics.stdev(col) for col in zip(*filled))
+        assert computed[section.key].spread == pytest.approx(spread, abs=1e-9)
     assert computed["leadership"].n == 60 and computed["culture"].n == 54  # the 6 "…7" respondents left out
+    assert computed["leadership"].complete_n == 60 and computed["culture"].complete_n == 48  # and the 6 "…1"
 
 
 @pytest.mark.parametrize("minimum, shown", [(6, True), (8, False)])
