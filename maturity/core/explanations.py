@@ -76,14 +76,35 @@ def describe_reason(
     every stated number against the inputs)."""
     p = _format_params(reason, _, number)
     code = reason.code
+    near = bool(reason.params.get("near"))
+    if code == "dimension_meets" and near:
+        return _(
+            "%(dimension)s scores %(value)s ± %(margin)s, which meets the %(needed)s that %(phase)s needs, but "
+            "within its margin of uncertainty: with other respondents it could have fallen short."
+        ) % p
     if code == "dimension_meets":
         return _("%(dimension)s scores %(value)s, which meets the %(needed)s that %(phase)s needs.") % p
+    if code == "dimension_below" and near:
+        return _(
+            "%(dimension)s scores %(value)s ± %(margin)s; %(phase)s needs at least %(needed)s. That bar lies "
+            "within the margin of uncertainty: with other respondents it could have been met."
+        ) % p
     if code == "dimension_below":
         return _("%(dimension)s scores %(value)s; %(phase)s needs at least %(needed)s.") % p
     if code == "dimension_missing":
         return _("For %(phase)s a score for %(dimension)s is needed, but there is none (too few answers).") % p
+    if code == "customer_meets" and near:
+        return _(
+            "Customers rate the organisation %(value)s ± %(margin)s, which meets the %(needed)s that %(phase)s "
+            "needs, but within its margin of uncertainty: with other customers it could have fallen short."
+        ) % p
     if code == "customer_meets":
         return _("Customers rate the organisation %(value)s, which meets the %(needed)s that %(phase)s needs.") % p
+    if code == "customer_below" and near:
+        return _(
+            "Customers rate the organisation %(value)s ± %(margin)s; %(phase)s needs at least %(needed)s. That "
+            "bar lies within the margin of uncertainty: with other customers it could have been met."
+        ) % p
     if code == "customer_below":
         return _("Customers rate the organisation %(value)s; %(phase)s needs at least %(needed)s.") % p
     if code == "mirror_required" and reason.params.get("phase") == "klantgericht":
@@ -255,4 +276,6 @@ def _format_params(reason: Reason, _: Gettext, number: NumberFormat) -> dict[str
     for key in _MARK_PARAMS:
         if key in raw:
             out[key] = "-" if raw[key] is None else number(abs(raw[key]) if key == "gap" else raw[key], MARK_DIGITS)
+    if reason.code.startswith("dimension_") and raw.get("margin") is not None:
+        out["margin"] = number(raw["margin"], INDEX_DIGITS)  # index points, whole, like the score
     return out

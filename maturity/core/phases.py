@@ -40,7 +40,7 @@ from typing import Any, Literal
 
 from .display import INDEX_DIGITS, MARK_DIGITS, shown
 from .profile import DIMENSIONS, Gap, GroupProfile, compute_gap
-from .stats import DimensionStats
+from .stats import DimensionStats, t_critical_95
 
 
 class Phase(IntEnum):
@@ -290,15 +290,28 @@ def _competence(phase: Phase, usable: Mapping[str, DimensionStats | None], t: Ph
             continue
         value = shown(stats.mean, INDEX_DIGITS)
         ok = value >= needed
-        params = {"dimension": dimension, "value": value, "needed": float(needed), "phase": phase.key}
+        margin = _margin(stats, 1.0, INDEX_DIGITS)
+        params = {"dimension": dimension, "value": value, "needed": float(needed), "phase": phase.key,
+                  "margin": margin, "near": margin is not None and abs(value - needed) <= margin}
         checks.append(_Check(ok, Reason("dimension_meets" if ok else "dimension_below", params)))
     customer = usable["mirror_customer"]
     if bar.customer_mark is not None and customer is not None:
         value = _mark(t, customer.mean)
         ok = value >= bar.customer_mark
-        params = {"value": value, "needed": bar.customer_mark, "phase": phase.key}
+        margin = _margin(customer, (t.mirror_max - t.mirror_min) / 100.0, MARK_DIGITS)
+        params = {"value": value, "needed": bar.customer_mark, "phase": phase.key, "margin": margin,
+                  "near": margin is not None and abs(shown(value - bar.customer_mark, MARK_DIGITS)) <= margin}
         checks.append(_Check(ok, Reason("customer_meets" if ok else "customer_below", params)))
     return checks
+
+
+def _margin(stats: DimensionStats, scale: float, digits: int) -> float | None:
+    """The 95 % margin of uncertainty of a group's mean (Student's t with n − 1 degrees of
+    freedom times the standard error), in the unit shown and rounded as shown: a bar within it
+    is met or missed by chance as much as by the organisation."""
+    if stats.standard_error is None:
+        return None
+    return shown(t_critical_95(stats.n - 1) * stats.standard_error * scale, digits)
 
 
 def _consistency(

@@ -25,6 +25,7 @@ from maturity.core import (
 )
 from maturity.core import explanations as explain_module
 from maturity.core.display import shown
+from maturity.core.stats import t_critical_95
 
 S = DimensionStats
 DIMS = ("skills", "leadership", "culture", "mirror_self", "mirror_estimate", "mirror_customer")
@@ -95,8 +96,10 @@ def test_worked_example_klantbewust_from_the_methodology():
     assert ("As the customers' rating rises to 7.0 or more, employees' own rating (now 7.1) and their estimate "
             "(now 6.8) must stay less than 1.0 from it.") in sentences
     assert sentences[0] == "To reach klantbekwaam:"
-    assert "Leadership scores 64; klantbekwaam needs at least 70." in sentences
-    assert "Customers rate the organisation 6.9; klantbekwaam needs at least 7.0." in sentences
+    assert ("Leadership scores 64 ± 6; klantbekwaam needs at least 70. That bar lies within the margin of "
+            "uncertainty: with other respondents it could have been met.") in sentences
+    assert "Culture scores 61; klantbekwaam needs at least 70." in sentences
+    assert sentences[3].startswith("Customers rate the organisation 6.9 ± 0.6; klantbekwaam needs at least 7.0.")
 
 
 def test_overestimation_is_onwetend_whatever_the_scores():
@@ -390,14 +393,21 @@ def check_reason(reason: Reason, p: GroupProfile, departments: dict, t: PhaseThr
         return s if s is not None and s.n >= t.min_responses else None
 
     if code in ("dimension_meets", "dimension_below"):
-        assert q["value"] == shown(usable(q["dimension"]).mean, 0)
+        stats = usable(q["dimension"])
+        assert q["value"] == shown(stats.mean, 0)
         assert q["needed"] == getattr(t.bar(Phase.from_key(q["phase"])), q["dimension"])
         assert (q["value"] >= q["needed"]) == (code == "dimension_meets")
+        margin = None if stats.n < 2 else shown(t_critical_95(stats.n - 1) * stats.sd / stats.n ** 0.5, 0)
+        assert q["margin"] == margin and q["near"] == (margin is not None and abs(q["value"] - q["needed"]) <= margin)
     elif code == "dimension_missing":
         assert usable(q["dimension"]) is None
     elif code in ("customer_meets", "customer_below"):
+        stats = usable("mirror_customer")
         assert q["value"] == _marks(p, "mirror_customer")
         assert (q["value"] >= q["needed"]) == (code == "customer_meets")
+        margin = None if stats.n < 2 else shown(t_critical_95(stats.n - 1) * stats.sd / stats.n ** 0.5 * 0.09, 1)
+        assert q["margin"] == margin
+        assert q["near"] == (margin is not None and abs(shown(q["value"] - q["needed"], 1)) <= margin)
     elif code in ("mirror_required", "awareness_unknown", "mirror_missing"):
         if code != "awareness_unknown" or not q.get("has_customers"):
             assert usable("mirror_customer") is None
@@ -530,6 +540,17 @@ def test_a_director_reads_plain_numbers():
     assert "Leadership scores 48; klantbewust needs at least 60." in explain_next(placement, identity)
 
 
+def test_a_bar_within_the_margin_says_so():
+    """De Linde: leadership 54, klantbewust needs 60; the board must be able to tell whether it
+    is klantbewust or not."""
+    reason = Reason("dimension_below", {"dimension": "leadership", "value": 54.0, "needed": 60.0, "phase": "klantbewust",
+                                        "margin": 6.0, "near": True})
+    assert describe_reason(reason, identity).startswith("Leadership scores 54 ± 6; klantbewust needs at least 60. That bar lies")
+    placement = place(profile(62, 54, 58, 7.0, 6.8, 6.9, n=12, sd=10))
+    [leadership] = [r for r in placement.missing if r.params.get("dimension") == "leadership"]
+    assert leadership.params["near"] and "± 6" in describe_reason(leadership, identity)
+
+
 def test_numbers_are_shown_as_they_were_compared():
     reason = Reason("dimension_below", {"dimension": "culture", "value": 69.0, "needed": 70.0, "phase": "klantbekwaam"})
     assert describe_reason(reason, identity) == "Culture scores 69; klantbekwaam needs at least 70."
@@ -548,6 +569,12 @@ ALL_REASONS = [
     Reason("dimension_missing", {"dimension": "mirror_self", "phase": "klantbekwaam"}),
     Reason("customer_meets", {"value": 7.2, "needed": 7.0, "phase": "klantbekwaam"}),
     Reason("customer_below", {"value": 5.0, "needed": 5.5, "phase": "klantbewust"}),
+    Reason("dimension_below", {"dimension": "leadership", "value": 54.0, "needed": 60.0, "phase": "klantbewust",
+                               "margin": 6.0, "near": True}),
+    Reason("dimension_meets", {"dimension": "leadership", "value": 62.0, "needed": 60.0, "phase": "klantbewust",
+                               "margin": 6.0, "near": True}),
+    Reason("customer_below", {"value": 5.3, "needed": 5.5, "phase": "klantbewust", "margin": 0.4, "near": True}),
+    Reason("customer_meets", {"value": 7.1, "needed": 7.0, "phase": "klantbekwaam", "margin": 0.4, "near": True}),
     Reason("mirror_required", {"phase": "klantbekwaam", "min_n": 5}),
     Reason("mirror_required", {"phase": "klantgericht", "min_n": 5}),
     Reason("awareness_unknown", {"min_n": 5, "has_customers": False}),
