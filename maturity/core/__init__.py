@@ -13,6 +13,7 @@ from .explanations import (
     format_number,
     phase_gloss,
     phase_name,
+    phase_stage,
     summary,
 )
 from .phases import DEFAULT, PHASE_GLOSS, Bar, Phase, PhaseThresholds, Placement, Reason, place
@@ -69,6 +70,7 @@ __all__ = [
     "mark_from_index",
     "phase_gloss",
     "phase_name",
+    "phase_stage",
     "place",
     "profile_gaps",
     "score_customer_response",

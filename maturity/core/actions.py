@@ -327,7 +327,7 @@ def generate(plan: PlanInput, instrument: Instrument) -> list[Proposal]:
     candidates = (
         _customers_first(plan) + _awareness(plan) + _requirements(plan, instrument) + _competence_when_onwetend(plan)
         + _topics(plan, instrument) + _comments(plan)
-        + _statements(plan, instrument) + _departments(plan) + _quiz(plan, instrument)
+        + _statements(plan, instrument) + _departments(plan) + _quiz(plan, instrument) + _modest_views(plan)
     )
     merged: dict[str, Proposal] = {}
     for proposal in sorted(candidates, key=lambda p: p.priority):  # stable: rule order within a priority
@@ -518,8 +518,6 @@ def _requirements(plan: PlanInput, instrument: Instrument) -> list[Proposal]:
                 "Too few customer responses to check the self-image (at least {n} needed).", n=q["min_n"]),
                 _t("Minstens {n} klantreacties in de volgende meting.", "At least {n} customer responses in the next round.",
                    n=q["min_n"]), 2, goals=(Goal("customers", at_least=q["min_n"]),)))
-        elif reason.code in ("self_image_above", "self_image_below", "estimate_above", "estimate_below"):
-            out.append(_consistency_focus(plan, reason))
         elif reason.code == "department_below":
             # The responses without a (large enough) department are one group, named as the report names it.
             department = q["department"] or OTHERS
@@ -534,52 +532,27 @@ def _requirements(plan: PlanInput, instrument: Instrument) -> list[Proposal]:
     return out
 
 
-VIEW_NAMES = {
-    "self": Text(nl="het eigen oordeel van medewerkers", en="employees' own rating"),
-    "estimate": Text(nl="de inschatting van medewerkers", en="employees' estimate"),
-}
-
-
-def _consistency_focus(plan: PlanInput, reason) -> Proposal:
-    """klantbekwaam's match between the employees' view and the customers': the figures as the
-    report shows them (never the rule's internal target as if customers gave it), and a target
-    that says which side moves."""
-    q = reason.params
-    view = "self" if reason.code.startswith("self") else "estimate"
-    own, min_gap = q[view], q["min_gap"]
-    actual = plan.marks.get("customer")
-    customer_now = _num(actual) if actual is not None else Text(nl="te weinig reacties", en="too few responses")
-    if q.get("is_target"):
-        finding = _t("Medewerkers: {own}; klanten nu: {customer}. {phase} vraagt een klantoordeel van minstens {needed}, "
-                     "met {view} minder dan {min} daarvan af.",
-                     "Employees: {own}; customers now: {customer}. {phase} needs customers to give at least {needed}, with "
-                     "{view} less than {min} from it.",
-                     own=_num(own), customer=customer_now, phase=q["phase"], needed=_num(q["customer"]),
-                     view=VIEW_NAMES[view], min=_num(min_gap))
-    else:
-        finding = _t("Medewerkers: {own}; klanten: {customer}. Voor {phase} moet het verschil kleiner zijn dan {min}.",
-                     "Employees: {own}; customers: {customer}. {phase} needs a difference below {min}.",
-                     own=_num(own), customer=_num(q["customer"]), phase=q["phase"], min=_num(min_gap))
-    gap_goal = Goal(f"gap.{view}", at_most=_below(min_gap))
-    if reason.code.endswith("_above"):
-        # Employees above customers: customers must come up to within a mark of them.
-        goal = max(q["customer"], shown(own - min_gap + 0.1, MARK_DIGITS))
-        goals = (Goal("mirror_customer", at_least=goal), gap_goal)
-        target = _t("Het klantoordeel minstens {goal} (nu {customer}), zodat {view} ({own}) minder dan {min} erboven ligt.",
-                    "Customers give at least {goal} (now {customer}), so that {view} ({own}) is less than {min} above it.",
-                    goal=_num(goal), customer=customer_now, view=VIEW_NAMES[view], own=_num(own), min=_num(min_gap))
-    else:
-        # Employees below customers: they think too little of what customers see; their view comes up.
-        target = _t("{view} minder dan {min} onder het klantoordeel (nu {own} tegen {customer}), met een klantoordeel van "
-                    "minstens {needed}.",
-                    "{view} less than {min} below the customers' rating (now {own} against {customer}), with customers "
-                    "giving at least {needed}.",
-                    view=Text(nl=VIEW_NAMES[view].nl[:1].upper() + VIEW_NAMES[view].nl[1:],
-                              en=VIEW_NAMES[view].en[:1].upper() + VIEW_NAMES[view].en[1:]),
-                    min=_num(min_gap), own=_num(own), customer=customer_now, needed=_num(q["customer"]))
-        goals = (gap_goal, Goal("mirror_customer", at_least=q["customer"]))
-    theme = "mirror" if view == "self" else ("estimate" if reason.code.endswith("_above") else "estimate_low")
-    return _focus(f"mirror.{reason.code}", theme, finding, target, 2, goals=goals)
+def _modest_views(plan: PlanInput) -> list[Proposal]:
+    """Employees who expect (or give) at least a mark less than customers give: no blind spot,
+    but teams that do not know what customers value may stop doing it. Let them hear it."""
+    out = []
+    for reason in plan.placement.notes:
+        q = reason.params
+        if reason.code not in ("estimate_too_low", "underestimation"):
+            continue
+        view = "estimate" if reason.code == "estimate_too_low" else "self"
+        out.append(_focus(f"mirror.{reason.code}", "estimate_low", _t(
+            "Medewerkers {verb} een {own}, klanten geven een {customer}.",
+            "Employees {verb} {own}, customers give {customer}.",
+            verb=Text(nl="verwachten", en="expect") if view == "estimate" else Text(nl="geven zelf", en="themselves give"),
+            own=_num(q[view]), customer=_num(q["customer"])),
+            _t("{view} minder dan {min} onder het klantoordeel in de volgende meting (nu {own} tegen {customer}).",
+               "{view} less than {min} below the customers' rating in the next round (now {own} against {customer}).",
+               view=Text(nl="De inschatting van medewerkers", en="Employees' estimate") if view == "estimate"
+               else Text(nl="Het eigen oordeel van medewerkers", en="Employees' own rating"),
+               min=_num(q["min_gap"]), own=_num(q[view]), customer=_num(q["customer"])),
+            6, goals=(Goal(f"gap.{view}", at_most=_below(q["min_gap"])),)))
+    return out
 
 
 def _competence_when_onwetend(plan: PlanInput) -> list[Proposal]:

@@ -26,6 +26,17 @@ def phase_name(phase: Phase) -> str:
     return phase.key
 
 
+def phase_stage(phase: Phase, _: Gettext) -> str:
+    """Seed 004's stage of learning for the phase, in a few words (under the phase ladder)."""
+    if phase is Phase.ONWETEND:
+        return _("unconsciously incompetent")
+    if phase is Phase.KLANTGERICHT:
+        return _("consciously incompetent")
+    if phase is Phase.KLANTBEWUST:
+        return _("consciously competent")
+    return _("unconsciously competent")
+
+
 def phase_gloss(phase: Phase, _: Gettext) -> str:
     if phase is Phase.ONWETEND:
         return _("unaware: unconsciously incompetent")
@@ -107,49 +118,78 @@ def describe_reason(
         ) % p
     if code == "customer_below":
         return _("Customers rate the organisation %(value)s; %(phase)s needs at least %(needed)s.") % p
-    if code == "mirror_required" and reason.params.get("phase") == "klantgericht":
-        return _(
-            "Customers must confirm the self-image: at least %(min_n)s customer responses, with "
-            "employees' own rating and their estimate less than a report mark above the customers' rating."
-        ) % p
     if code == "mirror_required":
         return _(
             "Customers must confirm %(phase)s: that needs at least %(min_n)s customer responses."
         ) % p
-    if code == "awareness_unknown" and reason.params.get("has_customers"):
+    if code == "awareness_not_confirmed" and reason.params.get("has_customers"):
         return _(
-            "Employees gave no rating of the organisation and no estimate of the customers' rating, "
-            "so it cannot be shown that the organisation sees itself as its customers do; and its "
-            "scores are below what klantbewust needs: so it is placed in onwetend."
+            "Employees gave no rating of the organisation and no estimate of the customers' rating, so it "
+            "could not be confirmed that the organisation sees what customers see. It is placed by its scores, "
+            "which are below what klantbewust needs."
         ) % p
-    if code == "awareness_unknown":
+    if code == "awareness_not_confirmed" and reason.params.get("has_answers"):
         return _(
-            "Without at least %(min_n)s customer responses it cannot be shown that the organisation "
-            "sees itself as its customers do, and its scores are below what klantbewust needs: so it "
-            "is placed in onwetend until customers confirm the self-image."
+            "Without at least %(min_n)s customer responses customers could not confirm that the organisation "
+            "sees its shortfall; employees' own answers do not contradict it. Placed in klantgericht by its "
+            "scores, provisionally: customers decide between klantgericht and onwetend."
+        ) % p
+    if code == "awareness_not_confirmed":
+        return _(
+            "Without at least %(min_n)s customer responses (and without employees' own rating of the "
+            "organisation) it could not be shown whether the organisation sees its shortfall. Placed in "
+            "klantgericht by its scores, provisionally: customers decide between klantgericht and onwetend."
         ) % p
     if code == "overestimation" and for_next:
         return _(
-            "The self-image must match what customers say: employees rate the organisation %(self)s, "
-            "customers %(customer)s, and that difference of %(gap)s must become smaller than %(min_gap)s, "
-            "by finding out what customers experience and improving it."
+            "The organisation must see what customers see: employees rate it %(self)s, customers %(customer)s. "
+            "That difference of %(gap)s must become smaller than %(min_gap)s, by finding out what customers "
+            "experience and improving it, or customers must come to rate it good (%(good)s or more)."
         ) % p
     if code == "overestimation":
         return _(
             "Employees rate the organisation %(gap)s higher than customers do (%(self)s against %(customer)s; "
-            "the limit is %(min_gap)s): the organisation does not see itself as its customers do, so it is "
-            "onwetend, whatever its other scores."
+            "the limit is %(min_gap)s), while customers find it lacking (below %(good)s): the organisation does "
+            "not see the shortfall its customers see, so it is onwetend, whatever its other scores."
         ) % p
     if code == "estimate_overestimation" and for_next:
         return _(
-            "Employees must learn how customers see the organisation: they expect %(estimate)s, "
-            "customers give %(customer)s, and that difference of %(gap)s must become smaller than %(min_gap)s."
+            "Employees must learn how customers see the organisation: they expect %(estimate)s, customers give "
+            "%(customer)s, and that difference of %(gap)s must become smaller than %(min_gap)s, or customers "
+            "must come to rate it good (%(good)s or more)."
         ) % p
     if code == "estimate_overestimation":
         return _(
             "Employees expect customers to be more positive than they are (%(estimate)s expected, %(customer)s "
-            "given: %(gap)s apart, the limit is %(min_gap)s). Not knowing how customers see the organisation "
-            "is onwetend too."
+            "given: %(gap)s apart, the limit is %(min_gap)s), while customers find it lacking (below %(good)s). "
+            "Not knowing how customers see the organisation is onwetend too."
+        ) % p
+    if code == "overestimation_while_good" and reason.params.get("view") == "estimate":
+        return _(
+            "Employees expect customers to give %(estimate)s, and customers give %(customer)s: a good rating "
+            "(%(good)s or more), so expecting even more is no blind spot for a shortfall."
+        ) % p
+    if code == "overestimation_while_good":
+        return _(
+            "Employees rate the organisation %(self)s, even higher than customers (%(customer)s); customers "
+            "rate it good (%(good)s or more), so that is no blind spot for a shortfall."
+        ) % p
+    if code == "self_above_answers" and for_next:
+        return _(
+            "Employees must see the gaps their own answers show: they rate the organisation %(self)s, while "
+            "their answers on leadership and culture come to %(answers)s; that difference of %(gap)s must "
+            "become smaller than %(min_gap)s, or customers must show otherwise."
+        ) % p
+    if code == "self_above_answers":
+        return _(
+            "Employees rate the organisation %(self)s, while their own answers on leadership and culture come "
+            "to %(answers)s (%(gap)s lower; the limit is %(min_gap)s): they do not see the gaps their own "
+            "answers show, so it is onwetend. Customer responses can show otherwise."
+        ) % p
+    if code == "self_fits_answers":
+        return _(
+            "Employees rate the organisation %(self)s, in line with their own answers on leadership and "
+            "culture (%(answers)s): they see the gaps their answers show."
         ) % p
     if code == "no_overestimation" and reason.params.get("gap", 0) <= -reason.params.get("min_gap", 1):
         return _(
@@ -164,54 +204,6 @@ def describe_reason(
         return _(
             "Employees do not overrate the customers' view: they expect %(estimate)s, customers give "
             "%(customer)s."
-        ) % p
-    if code == "self_image_matches":
-        return _(
-            "The self-image matches the customers' view: employees rate the organisation %(self)s, "
-            "customers %(customer)s, a difference smaller than %(min_gap)s either way."
-        ) % p
-    if code == "estimate_matches":
-        return _(
-            "Employees know how customers see the organisation: they expect %(estimate)s, customers "
-            "give %(customer)s, a difference smaller than %(min_gap)s either way."
-        ) % p
-    if code in ("self_image_above", "self_image_below") and reason.params.get("is_target"):
-        return _(
-            "For %(phase)s the self-image must match the customers' view: when customers give the "
-            "%(customer)s that %(phase)s needs, employees' own rating (now %(self)s) must be less than "
-            "%(min_gap)s away from it."
-        ) % p
-    if code in ("self_image_above", "self_image_below"):
-        return _(
-            "For %(phase)s the self-image must match the customers' view: employees rate the "
-            "organisation %(self)s, customers %(customer)s; the difference must be smaller than "
-            "%(min_gap)s either way."
-        ) % p
-    if code in ("estimate_above", "estimate_below") and reason.params.get("is_target"):
-        return _(
-            "For %(phase)s employees must know how customers see them: when customers give the "
-            "%(customer)s that %(phase)s needs, employees' estimate (now %(estimate)s) must be less "
-            "than %(min_gap)s away from it."
-        ) % p
-    if code in ("estimate_above", "estimate_below"):
-        return _(
-            "For %(phase)s employees must know how customers see them: they expect %(estimate)s, "
-            "customers give %(customer)s; the difference must be smaller than %(min_gap)s either way."
-        ) % p
-    if code == "views_follow" and reason.params.get("self") is not None and reason.params.get("estimate") is not None:
-        return _(
-            "As the customers' rating rises to %(customer)s or more, employees' own rating (now %(self)s) and "
-            "their estimate (now %(estimate)s) must stay less than %(min_gap)s from it."
-        ) % p
-    if code == "views_follow" and reason.params.get("self") is not None:
-        return _(
-            "As the customers' rating rises to %(customer)s or more, employees' own rating (now %(self)s) must "
-            "stay less than %(min_gap)s from it."
-        ) % p
-    if code == "views_follow":
-        return _(
-            "As the customers' rating rises to %(customer)s or more, employees' estimate of it (now %(estimate)s) "
-            "must stay less than %(min_gap)s from it."
         ) % p
     if code == "departments_consistent":
         return _(
@@ -256,7 +248,7 @@ def describe_reason(
 
 
 #: Params shown as report marks (one decimal); the rest of the numbers are index scores.
-_MARK_PARAMS = ("self", "estimate", "customer", "gap", "min_gap", "margin")
+_MARK_PARAMS = ("self", "estimate", "customer", "gap", "min_gap", "margin", "answers", "good")
 
 
 def _format_params(reason: Reason, _: Gettext, number: NumberFormat) -> dict[str, Any]:

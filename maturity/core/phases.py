@@ -1,34 +1,35 @@
 """Placing an organisation in one of seed 004's four phases, with structured reasons.
 
-Two things are measured separately, as seed 004 separates them (docs/methodology.md §5):
+Seed 004 is the four stages of learning: a 2×2 of aware/unaware and competent/incompetent. The
+rule measures the two axes separately (docs/methodology.md §5):
 
-- **awareness**: does the organisation see itself as its customers see it? Employees'
-  own rating and their estimate of the customers' rating are compared with what customers
-  say. Either one a report mark or more *above* the customers (as shown, one decimal) is an
-  overestimation: the organisation is *unaware*. Without enough customer responses awareness
-  is *unknown*.
-- **competence**: the scores: personal customer orientation (quiz), leadership and culture on
-  0..100, and the customers' rating.
+- **competence**: the scores (personal customer orientation from the quiz, leadership and
+  culture on 0..100) and, above all, the customers' rating: two bars, klantbewust's and
+  klantbekwaam's.
+- **awareness**: does the organisation see the shortfall customers see? Employees' own rating
+  or their estimate of the customers' rating a report mark or more *above* the customers' (as
+  shown) **while customers find it lacking** (below klantbekwaam's customers' bar, "good") is
+  *unaware*. Without customers, employees' own rating is held against what their own answers on
+  leadership and culture come to; awareness that nothing measured is *unknown*, not unaware.
 
 The phases:
 
-1. ``onwetend`` (unconsciously incompetent): unaware, whatever the scores; or, without the
-   mirror, scores below the klantbewust bar (nothing shows that the organisation knows).
-2. ``klantgericht`` (consciously incompetent): aware (customers confirm the self-image), scores
-   below the klantbewust bar.
-3. ``klantbewust`` (consciously competent): the klantbewust bar (leadership, learning, skills)
-   and, with the mirror, a sufficient customer rating; not unaware.
-4. ``klantbekwaam`` (unconsciously competent, "in the DNA"): the klantbekwaam bar, a high
-   customer rating, a self-image and an estimate within a mark of the customers' view in
-   either direction, and every shown department's culture at least the klantbewust bar.
-   It needs the mirror.
+1. ``onwetend`` (onbewust onbekwaam): unaware.
+2. ``klantgericht`` (bewust onbekwaam): not unaware, below the klantbewust bar. When awareness
+   could not be confirmed (no customers), it says so.
+3. ``klantbewust`` (bewust bekwaam): the klantbewust bar (leadership, a learning culture,
+   skills, and customers who give at least a pass), not unaware.
+4. ``klantbekwaam`` (onbewust bekwaam, "in the DNA"): the klantbekwaam bar, confirmed by
+   customers (the mirror, their rating "good"), and every shown department's culture at least
+   the klantbewust bar. An underestimation does not count against it: competence customers
+   confirm and employees underrate is the unconscious competence of the seed.
 
 Every comparison is made on the value as shown (``display.shown``), so what a reader sees
 always agrees with the verdict next to it.
 
 Monotone: a profile that is at least as good never gets a lower phase, where "at least as
-good" means every score and the customers' rating are at least as high, and each mirror gap is
-no further from zero and no more of an overestimation (tested with hypothesis).
+good" means every score and the customers' rating are at least as high and no view is more of
+an overestimation (tested with hypothesis).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any, Literal
 
-from .display import INDEX_DIGITS, MARK_DIGITS, shown
+from .display import INDEX_DIGITS, MARK_DIGITS, shown, shown_difference
 from .profile import DIMENSIONS, Gap, GroupProfile, compute_gap
 from .stats import DimensionStats, t_critical_95
 
@@ -191,30 +192,28 @@ def place(
             estimate_gap = compute_gap(
                 usable["mirror_estimate"], customer, kind="estimate_vs_customer", min_practical=t.min_gap_index)
 
-    aware_checks = _awareness(self_gap, estimate_gap, t)
-    awareness: Awareness = (
-        "unknown" if not aware_checks else "unaware" if any(not c.ok for c in aware_checks) else "aware"
-    )
+    customer_mark = None if customer is None else _mark(t, customer.mean)
+    if has_mirror:
+        aware_checks = _awareness(self_gap, estimate_gap, customer_mark, t)
+    else:
+        aware_checks = _awareness_from_answers(usable, t)
+    failed = [c for c in aware_checks if not c.ok]
+    awareness: Awareness = "unaware" if failed else "aware" if has_mirror and aware_checks else "unknown"
     bewust = _competence(Phase.KLANTBEWUST, usable, t)
-    bekwaam = _competence(Phase.KLANTBEKWAAM, usable, t) + _consistency(usable, self_gap, estimate_gap, departments, t)
+    bekwaam = _competence(Phase.KLANTBEKWAAM, usable, t) + _confirmed(has_mirror, departments, t)
     passed = lambda checks: all(c.ok for c in checks)  # noqa: E731
 
     if awareness == "unaware":
         phase = Phase.ONWETEND
-        reasons = [c.reason for c in aware_checks if not c.ok]
-        missing = [c.reason for c in aware_checks if not c.ok]
-    elif awareness == "unknown" and not passed(bewust):
-        phase = Phase.ONWETEND
-        reasons = [Reason("awareness_unknown", {"min_n": t.min_responses, "has_customers": has_mirror})]
-        reasons += [c.reason for c in bewust if not c.ok]
-        missing = []
-        if usable["mirror_self"] is None and usable["mirror_estimate"] is None:
-            missing.append(Reason("dimension_missing", {"dimension": "mirror_self", "phase": Phase.KLANTGERICHT.key}))
-        if not has_mirror:
-            missing.append(Reason("mirror_required", {"phase": Phase.KLANTGERICHT.key, "min_n": t.min_responses}))
+        reasons = [c.reason for c in failed]
+        missing = [c.reason for c in failed]
     elif not passed(bewust):
         phase = Phase.KLANTGERICHT
         reasons = [c.reason for c in aware_checks]
+        if awareness == "unknown":
+            # Not measured is not unaware: placed by what is measured, and said to be unconfirmed.
+            reasons.append(Reason("awareness_not_confirmed", {
+                "min_n": t.min_responses, "has_customers": has_mirror, "has_answers": bool(aware_checks)}))
         missing = [c.reason for c in bewust if not c.ok]
     elif not passed(bekwaam):
         phase = Phase.KLANTBEWUST
@@ -222,7 +221,8 @@ def place(
         missing = [c.reason for c in bekwaam if not c.ok]
     else:
         phase = Phase.KLANTBEKWAAM
-        reasons = [c.reason for c in bekwaam]
+        reasons = [c.reason for c in aware_checks if c.reason.code == "overestimation_while_good"]
+        reasons += [c.reason for c in bekwaam]
         missing = []
 
     return Placement(
@@ -262,9 +262,13 @@ def _gap_params(gap: Gap, t: PhaseThresholds, internal: str) -> dict[str, Any]:
     }
 
 
-def _awareness(self_gap: Gap | None, estimate_gap: Gap | None, t: PhaseThresholds) -> list[_Check]:
-    """No overestimation in the employees' own rating, nor in their estimate of the customers'
-    rating. Empty when there is no mirror (awareness unknown)."""
+def _awareness(self_gap: Gap | None, estimate_gap: Gap | None, customer_mark: float, t: PhaseThresholds) -> list[_Check]:
+    """Seed 004's *onbewust onbekwaam*: employees rate the organisation (or expect customers to
+    rate it) a mark or more above what customers give, **while customers find it lacking**
+    (below klantbekwaam's customers' bar, "good"). Customers who rate it good confirm its
+    competence: an organisation they give 8,4 is not unaware of a shortfall because employees
+    give 9,5. Empty when employees gave neither view."""
+    lacking = customer_mark < (t.klantbekwaam.customer_mark or t.mirror_max)
     checks = []
     for gap, internal, ok_code, bad_code in (
         (self_gap, "self", "no_overestimation", "overestimation"),
@@ -272,9 +276,31 @@ def _awareness(self_gap: Gap | None, estimate_gap: Gap | None, t: PhaseThreshold
     ):
         if gap is None:
             continue
+        params = _gap_params(gap, t, internal)
         over = gap.marks >= t.min_gap_marks
-        checks.append(_Check(not over, Reason(bad_code if over else ok_code, _gap_params(gap, t, internal))))
+        if over and lacking:
+            checks.append(_Check(False, Reason(bad_code, {**params, "good": t.klantbekwaam.customer_mark})))
+        elif over:
+            checks.append(_Check(True, Reason("overestimation_while_good", {
+                **params, "view": internal, "good": t.klantbekwaam.customer_mark})))
+        else:
+            checks.append(_Check(True, Reason(ok_code, params)))
     return checks
+
+
+def _awareness_from_answers(usable: Mapping[str, DimensionStats | None], t: PhaseThresholds) -> list[_Check]:
+    """Without customers: do employees see the gaps their own answers show? Their rating of the
+    organisation (a mark) against what their own answers on leadership and culture come to (the
+    mean of the two indices, as a mark). A mark or more above it is not seeing one's own gaps:
+    unaware, as surely as against customers. Empty when either side is missing."""
+    own, leadership, culture = usable["mirror_self"], usable["leadership"], usable["culture"]
+    if own is None or leadership is None or culture is None:
+        return []
+    answers_index = (shown(leadership.mean, INDEX_DIGITS) + shown(culture.mean, INDEX_DIGITS)) / 2
+    params = {"self": _mark(t, own.mean), "answers": _mark(t, answers_index), "min_gap": t.min_gap_marks}
+    params["gap"] = shown_difference(params["self"], params["answers"], MARK_DIGITS)
+    over = params["gap"] >= t.min_gap_marks
+    return [_Check(not over, Reason("self_above_answers" if over else "self_fits_answers", params))]
 
 
 def _competence(phase: Phase, usable: Mapping[str, DimensionStats | None], t: PhaseThresholds) -> list[_Check]:
@@ -314,52 +340,15 @@ def _margin(stats: DimensionStats, scale: float, digits: int) -> float | None:
     return shown(t_critical_95(stats.n - 1) * stats.standard_error * scale, digits)
 
 
-def _consistency(
-    usable: Mapping[str, DimensionStats | None], self_gap: Gap | None, estimate_gap: Gap | None,
-    departments: Mapping[str, float], t: PhaseThresholds,
-) -> list[_Check]:
-    """klantbekwaam's further conditions: confirmed by customers (the mirror, a self-image and
-    an estimate that match their view in size) and in the culture of every shown department.
-
-    While the customers' rating must still rise to the bar (or is not there at all), the
-    self-image and estimate are judged against that target, so that meeting every stated
-    requirement is enough to reach klantbekwaam."""
-    phase = Phase.KLANTBEKWAAM
-    customer = usable["mirror_customer"]
+def _confirmed(has_mirror: bool, departments: Mapping[str, float], t: PhaseThresholds) -> list[_Check]:
+    """klantbekwaam's further conditions (seed 004's *onbewust bekwaam*): customers confirm it
+    (the mirror, with their rating at klantbekwaam's bar in ``_competence``) and customer
+    orientation is in the culture of every shown department. How far employees' own view lies
+    from the customers' does not count against it: competence that customers confirm and that
+    employees underrate, or rate even higher, is unconscious competence."""
     checks: list[_Check] = []
-    if customer is None:
-        checks.append(_Check(False, Reason("mirror_required", {"phase": phase.key, "min_n": t.min_responses})))
-    actual = None if customer is None else _mark(t, customer.mean)
-    target = max(actual if actual is not None else t.mirror_min, t.klantbekwaam.customer_mark or t.mirror_min)
-    following: dict[str, float] = {}
-    for gap, dimension, internal, good in (
-        (self_gap, "mirror_self", "self", "self_image_matches"),
-        (estimate_gap, "mirror_estimate", "estimate", "estimate_matches"),
-    ):
-        stats = usable[dimension]
-        if stats is None:
-            checks.append(_Check(False, Reason("dimension_missing", {"dimension": dimension, "phase": phase.key})))
-            continue
-        own = _mark(t, stats.mean)
-        difference = shown(own - target, MARK_DIGITS)
-        matches_now = gap is not None and abs(gap.marks) < t.min_gap_marks
-        if abs(difference) < t.min_gap_marks and (gap is None or matches_now):
-            if gap is not None:
-                checks.append(_Check(True, Reason(good, _gap_params(gap, t, internal))))
-            if target != actual:
-                following[internal] = own
-            continue
-        params = {internal: own, "customer": target, "gap": difference, "min_gap": t.min_gap_marks,
-                  "phase": phase.key, "is_target": target != actual}
-        bad = f"{'self_image' if internal == 'self' else 'estimate'}_{'above' if difference > 0 else 'below'}"
-        checks.append(_Check(False, Reason(bad, params)))
-    if following:
-        # The customers' rating still has to rise, and may rise past the bar: a view that matches
-        # at the bar must keep matching as it rises, or meeting the bar "and a little more" would
-        # not be enough (own 6,1 matches 7,0 but not 7,1).
-        checks.append(_Check(False, Reason("views_follow", {
-            "self": following.get("self"), "estimate": following.get("estimate"), "customer": target,
-            "min_gap": t.min_gap_marks, "phase": phase.key})))
+    if not has_mirror:
+        checks.append(_Check(False, Reason("mirror_required", {"phase": Phase.KLANTBEKWAAM.key, "min_n": t.min_responses})))
     return checks + _department_checks(departments, t)
 
 

@@ -14,7 +14,7 @@ from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 
 from .. import CHART_COLORS
-from ..core import dimension_label, phase_name
+from ..core import DEFAULT, dimension_label, phase_name
 from ..core.display import shown, shown_difference
 from ..extensions import db
 from ..i18n import number, signed
@@ -98,10 +98,21 @@ def report_context(round_: Round, results: RoundResults) -> dict:
         phase=f.phase, gloss=f.gloss, reasons=f.reasons, next_steps=f.next_steps, headline=f.headline,
         key_findings=key_findings, dims=f.dims, mirror_overall=f.mirror_overall, mirror=f.mirror, bands=f.bands, quiz=f.quiz, sections=f.sections,
         departments=f.departments, department_columns=f.department_columns, actions=actions, comments=f.comments, comments_removed=f.comments_removed,
-        reliability=f.reliability, legend=f.legend, phases=["onwetend", "klantgericht", "klantbewust", "klantbekwaam"],
+        reliability=f.reliability, legend=f.legend, ladder=f.ladder, bars=f.bars, good_text=f.good_text, rule=_rule_numbers(),
         responses_text=f.responses_text, customers_text=f.customers_text,
     )
     return context
+
+
+def _rule_numbers() -> dict[str, str]:
+    """The phase rule's bars for the method appendix, from the one place they are defined."""
+    bewust, bekwaam = DEFAULT.klantbewust, DEFAULT.klantbekwaam
+    return {
+        "gap": number(DEFAULT.min_gap_marks, 1), "good": number(bekwaam.customer_mark, 1),
+        "customer_b": number(bewust.customer_mark, 1),
+        **{f"{d}_b": number(getattr(bewust, d), 0) for d in ("skills", "leadership", "culture")},
+        **{f"{d}_k": number(getattr(bekwaam, d), 0) for d in ("skills", "leadership", "culture")},
+    }
 
 
 def _shown_change(c) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from ..core import DIMENSIONS, dimension_label, explain, explain_next, phase_gloss, phase_name
+from ..core import DEFAULT, DIMENSIONS, Phase, dimension_label, explain, explain_next, phase_gloss, phase_name, phase_stage
 from ..core.display import INDEX_DIGITS, MARK_DIGITS, STRONG_STATEMENT, WEAK_STATEMENT, shown, shown_difference
 from ..i18n import number, signed
 from .services import DEPARTMENT_DIMENSIONS, RoundResults, oriented_mean
@@ -53,6 +53,14 @@ def _bar(fraction: float | None, wide: float, narrow: float, minimum: float = 1.
 
 
 @dataclass(frozen=True)
+class BarMark:
+    """A phase's bar drawn on a dimension's chart row: where it lies (wide and narrow chart)."""
+
+    phase: str
+    at: Bar
+
+
+@dataclass(frozen=True)
 class DimensionRow:
     key: str
     label: str
@@ -61,6 +69,8 @@ class DimensionRow:
     n: int
     css: str
     bar: Bar | None
+    #: The klantbewust and klantbekwaam bars the phase rule holds this figure against.
+    marks: tuple[BarMark, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -201,6 +211,33 @@ class ReliabilityRow:
 
 
 @dataclass(frozen=True)
+class PhaseStep:
+    """One rung of the phase ladder: the phase, seed 004's stage of learning, and whether it is this one."""
+
+    key: str
+    stage: str
+    is_current: bool
+
+
+@dataclass(frozen=True)
+class BarCell:
+    """What one phase asks of one figure ("≥ 60", "< +1,0"), and whether the figure meets it
+    as shown; None when the phase asks nothing of it or the figure is not there."""
+
+    text: str
+    is_met: bool | None
+
+
+@dataclass(frozen=True)
+class BarRow:
+    key: str
+    label: str
+    value_text: str
+    #: klantgericht, klantbewust, klantbekwaam, in that order.
+    cells: tuple[BarCell, ...]
+
+
+@dataclass(frozen=True)
 class RoundFigures:
     lang: str
     n_responses: int
@@ -233,6 +270,11 @@ class RoundFigures:
     reliability: tuple[ReliabilityRow, ...] = ()
     key_findings: tuple[str, ...] = ()
     legend: tuple[tuple[str, str], ...] = ()
+    #: The four phases with their stage of learning, and what each asks of every figure.
+    ladder: tuple[PhaseStep, ...] = ()
+    bars: tuple[BarRow, ...] = ()
+    #: "Good": the customers' rating below which an overestimation is a blind spot (as shown).
+    good_text: str = ""
     responses_text: str = ""
     customers_text: str = ""
 
@@ -269,6 +311,7 @@ def round_figures(results: RoundResults, lang: str, changes: Mapping | None = No
             value=value, text=number(value, INDEX_DIGITS) if s else too_few,
             n=s.n if s else (results.n_customers if d == "mirror_customer" else 0),
             css=VIEW_CSS.get(d, "bar"), bar=_bar(None if value is None else value / 100, HBAR_WIDE, HBAR_NARROW),
+            marks=_marks_for(d),
         ))
 
     def mark_of(stats) -> float | None:
@@ -411,6 +454,9 @@ def round_figures(results: RoundResults, lang: str, changes: Mapping | None = No
 
     return RoundFigures(
         **base,
+        ladder=tuple(PhaseStep(phase_name(p), phase_stage(p, _), p is placement.phase) for p in Phase),
+        bars=_bar_rows(dims, own, est, cust, results.departments),
+        good_text=number(DEFAULT.klantbekwaam.customer_mark, MARK_DIGITS),
         phase=phase_name(placement.phase), gloss=phase_gloss(placement.phase, _),
         provisional=None if placement.has_mirror else _(
             "Provisional: with %(n)s customer responses (at least %(min)s are needed) the self-image could not be "
@@ -428,3 +474,54 @@ def round_figures(results: RoundResults, lang: str, changes: Mapping | None = No
         reliability=tuple(reliability), key_findings=tuple(key_findings[:3]),
         legend=(("self", _("Employees' own rating")), ("estimate", _("Employees' estimate")), ("customer", _("Customers"))),
     )
+
+
+def _bar_rows(dims, own: float | None, est: float | None, cust: float | None, departments) -> tuple[BarRow, ...]:
+    """What the phase rule asks of each figure, phase by phase, beside the figure as shown
+    (docs/methodology.md §5): the bars a reader can check the phase against."""
+    t = DEFAULT
+    phases = (Phase.KLANTGERICHT, Phase.KLANTBEWUST, Phase.KLANTBEKWAAM)
+    none = BarCell("—", None)
+
+    def at_least(value: float | None, needed: float | None, digits: int) -> BarCell:
+        if needed is None:
+            return none
+        return BarCell("≥ " + number(needed, digits), None if value is None else value >= needed)
+
+    rows = []
+    by_key = {d.key: d for d in dims}
+    for key in ("skills", "leadership", "culture"):
+        d = by_key[key]
+        rows.append(BarRow(key, d.label, d.text if d.value is not None else "—",
+                           tuple(at_least(d.value, getattr(t.bar(p), key), INDEX_DIGITS) for p in phases)))
+    rows.append(BarRow("mirror_customer", _("Customers' rating"), number(cust, MARK_DIGITS) if cust is not None else "—",
+                       tuple(at_least(cust, t.bar(p).customer_mark, MARK_DIGITS) for p in phases)))
+    limit = number(t.min_gap_marks, MARK_DIGITS)
+    for key, label, view in (("gap_self", _("Own rating minus customers"), own),
+                             ("gap_estimate", _("Estimate minus customers"), est)):
+        gap = shown_difference(view, cust, MARK_DIGITS) if view is not None and cust is not None else None
+        good = t.klantbekwaam.customer_mark
+        # An overestimation counts only while customers find the organisation lacking (below "good").
+        not_over = BarCell(_("< +%(limit)s or customers ≥ %(good)s", limit=limit, good=number(good, MARK_DIGITS)),
+                           None if gap is None else gap < t.min_gap_marks or cust >= good)
+        rows.append(BarRow(key, label, signed(gap, MARK_DIGITS) if gap is not None else "—", (not_over, not_over, none)))
+    cultures = [shown(d.means["culture"], INDEX_DIGITS) for d in departments
+                if d.is_visible and d.means.get("culture") is not None]
+    lowest = min(cultures) if cultures else None
+    rows.append(BarRow("departments", _("Lowest culture of a department shown"),
+                       number(lowest, INDEX_DIGITS) if lowest is not None else "—",
+                       (none, none, at_least(lowest, t.klantbewust.culture, INDEX_DIGITS) if cultures else none)))
+    return tuple(rows)
+
+
+def _marks_for(dimension: str) -> tuple[BarMark, ...]:
+    """The klantbewust and klantbekwaam bars of a dimension, on its 0..100 chart row (the
+    customers' rating bar converted from a mark to the index, as the row is drawn)."""
+    out = []
+    for phase in (Phase.KLANTBEWUST, Phase.KLANTBEKWAAM):
+        bar = DEFAULT.bar(phase)
+        needed = (DEFAULT.mark_to_index(bar.customer_mark) if dimension == "mirror_customer" and bar.customer_mark
+                  else getattr(bar, dimension, None) if dimension in ("skills", "leadership", "culture") else None)
+        if needed is not None:
+            out.append(BarMark(phase_name(phase), Bar(round(HBAR_WIDE * needed / 100, 1), round(HBAR_NARROW * needed / 100, 1))))
+    return tuple(out)

@@ -159,6 +159,16 @@ def test_every_figure_is_the_same_on_page_pdf_csv_and_xlsx(app, client, auth, wo
     assert reversed_row.shares == (100, 0, 0) and reversed_row.favourable_text == "0%"
     assert reversed_row.label == reversed_row.aim != reversed_row.text
     assert f.phase in pdf_text and f.phase in page and table[("Fase", f.phase, "Iedereen")][1] == f.phase
+    # The bars agree with the phase: every bar up to the phase placed is met, as shown.
+    order = ["klantgericht", "klantbewust", "klantbekwaam"]
+    reached = order[:order.index(f.phase) + 1] if f.phase in order else []
+    for row in f.bars:
+        for phase, cell in zip(order, row.cells):
+            if phase in reached:
+                assert cell.is_met is not False, (row.key, phase)
+    if f.phase != "klantbekwaam":
+        next_phase = order[order.index(f.phase) + 1] if f.phase in order else "klantgericht"
+        assert any(row.cells[order.index(next_phase)].is_met is False for row in f.bars) or not results.placement.has_mirror
 
 
 def _digits(text: str) -> int:

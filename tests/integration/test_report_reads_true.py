@@ -47,8 +47,9 @@ def _run_round(app, world, title, answers_for, *, opens_on=None, customers=0):
     with app.test_request_context():
         for n, invitation in enumerate(invitations):
             _submit(invitation, answers_for(n))
-        for _ in range(customers):
-            services.submit_customer_response(round_, {f"mirror.m{j}.customer": "7" for j in range(1, 6)}, "", "nl")
+        for answers in ([{f"mirror.m{j}.customer": "7" for j in range(1, 6)}] * customers
+                        if isinstance(customers, int) else customers):
+            services.submit_customer_response(round_, answers, "", "nl")
         services.close_round(round_)
     db.session.flush()
     return round_
@@ -197,3 +198,40 @@ def test_a_scale_everyone_agreed_on_is_not_called_inconsistent(app, client, auth
     page = client.get(_url(world, round_, "results")).get_data(as_text=True)
     assert "Weinig spreiding bij “Leiderschap”" in page and "eensgezindheid" in page
     assert "Lees met zorg: de schaal “Leiderschap”" not in page
+
+
+def _weak_answers(n):
+    """Self-image 9, leadership answered at the ceiling, culture mixed: what the issue planted."""
+    a = full_answers(likert=str(2 + n % 3), mark="9")
+    for i in range(1, 8):
+        a[f"leadership.l{i}"] = "1" if i == 6 else "5"
+    return a
+
+
+def test_a_planted_weak_organisation_reads_true_from_summary_to_plan(app, client, auth, world, people):
+    """Self-image 9, customers 3 to 4, leadership at the ceiling: onwetend, the bars show where
+    it falls short, the plan's first target is what customers give, no target is met already,
+    and nothing calls the agreed leadership scale inconsistent."""
+    from maturity.plans import services as plan_services
+
+    round_ = _run_round(app, world, "Meting", _weak_answers,
+                        customers=[{f"mirror.m{j}.customer": str(3 + (n + j) % 2) for j in range(1, 6)} for n in range(8)])
+    results = round_results(round_)
+    with app.test_request_context(headers={"Accept-Language": "nl"}):
+        f = round_figures(results, "nl")
+    assert f.phase == "onwetend"
+    customers = next(r for r in f.bars if r.key == "mirror_customer")
+    assert customers.value_text == "3,5" and [c.is_met for c in customers.cells] == [None, False, False]
+    gap = next(r for r in f.bars if r.key == "gap_self")
+    assert gap.value_text == "+5,5" and [c.is_met for c in gap.cells][:2] == [False, False]
+    assert not any(r.is_low for r in f.reliability if r.key == "leadership")
+    plan = plan_services.generate_plan(round_, results)
+    db.session.flush()
+    first = plan.items[0]
+    assert first.rule_key == "dimension.mirror_customer"
+    assert first.suggestion("target", "nl") == "Het klantoordeel van 3,5 naar minstens 5,5 in de volgende meting."
+    auth.login(world.ours.director)
+    text = _pdf_text(client, world, round_)
+    for wrong in ("telt tegen", "zelfbeeld is realistisch", "verschil kleiner dan 1,0 in de volgende meting"):
+        assert wrong not in text, text[text.index(wrong) - 300:text.index(wrong) + 100]
+    assert "Wat elke fase vraagt" in text and "lat voor klantbewust" in text
