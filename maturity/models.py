@@ -23,5 +23,5 @@ from .rounds.models import (  # noqa: F401
     RoundTally,
 )
 from .plans.models import ActionItem, ActionPlan, ItemStatus  # noqa: F401
-from .reports.models import ReportCache  # noqa: F401
+from .reports.models import ReportCache, ReportVersion  # noqa: F401
 from .audit.models import AuditEntry  # noqa: F401

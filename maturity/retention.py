@@ -157,6 +157,12 @@ def purge_round_answers(round_, now: datetime | None = None) -> int:
     db.session.execute(sa.delete(CustomerResponse).where(CustomerResponse.round_id == round_.id))
     round_.answers_purged_at = now or utcnow()
     round_.results_version = (round_.results_version or 0) + 1  # the comments are gone from the report
+    # Issued versions of the report quote the customers' comments: they go with them, and the
+    # next download issues the report again, with the same figures and without the comments.
+    from .reports.models import ReportCache, ReportVersion
+
+    db.session.execute(sa.delete(ReportVersion).where(ReportVersion.round_id == round_.id))
+    db.session.execute(sa.delete(ReportCache).where(ReportCache.round_id == round_.id))
     db.session.flush()
     log.info("raw answers of round %s purged (%s responses)", round_.id, n)
     return n

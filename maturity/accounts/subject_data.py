@@ -141,6 +141,18 @@ def _clear_owner_mentions(user: User, organisation_ids) -> None:
         ActionItem.organisation_id.in_(organisation_ids),
         sa.func.lower(sa.func.trim(ActionItem.owner)).in_(names)).values(owner=None)
         .execution_options(synchronize_session=False))
+    # A published report kept as issued that names the person is withdrawn: the next download
+    # issues a new version without the name (a record does not outweigh an erasure).
+    from html import unescape
+
+    from ..reports.models import ReportVersion
+    from ..rounds.models import Round
+
+    versions = db.session.execute(sa.select(ReportVersion.id, ReportVersion.html).join(
+        Round, Round.id == ReportVersion.round_id).where(Round.organisation_id.in_(organisation_ids))).all()
+    withdrawn = [vid for vid, html in versions if any(name in unescape(html).lower() for name in names)]
+    if withdrawn:
+        db.session.execute(sa.delete(ReportVersion).where(ReportVersion.id.in_(withdrawn)))
 
 
 def _erase_everything(user: User) -> None:

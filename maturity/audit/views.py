@@ -56,7 +56,7 @@ DETAILS = {
     "retain_mail_days": _l("mail (days)"), "retain_sessions_days": _l("logins (days)"),
     "retain_audit_months": _l("audit trail (months)"), "rounds": _l("rounds"), "responses": _l("responses"),
     "personal_results": _l("personal results"), "mail": _l("messages"), "sessions": _l("logins"),
-    "audit_entries": _l("trail entries"),
+    "audit_entries": _l("trail entries"), "version": _l("report version"),
 }
 VALUES = {True: _l("yes"), False: _l("no"), "app": _l("authenticator app"), "recovery_code": _l("recovery code"),
           "account": _l("the account"), "password_reset": _l("password reset")}

@@ -80,6 +80,11 @@ def publish(round_id: int):
     plan = services.plan_for(round_) or abort(404)
     if ActionForm().validate_on_submit():
         services.set_published(plan, not plan.is_published)
+        if plan.is_published:
+            from ..reports.services import issue_versions
+
+            db.session.flush()
+            issue_versions(round_)  # the report as it is now is the published record
         db.session.commit()
         flash(_("Employees can now read the action plan.") if plan.is_published
               else _("The action plan is no longer visible to employees."), "success")

@@ -28,3 +28,31 @@ class ReportCache(db.Model):
     error: so.Mapped[str | None] = so.mapped_column(sa.String(200))
     requested_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     created_at: so.Mapped[datetime] = created_at_column()
+
+
+class ReportVersion(db.Model):
+    """A published report as it was issued: once the action plan is published, the report is a
+    record. Its HTML is kept as issued; a later change to anything it shows (the plan, a name,
+    the figures after a rescore, the method) makes a new, dated version, and this one stays
+    downloadable and says that it was superseded."""
+
+    __tablename__ = "report_version"
+    __table_args__ = (sa.UniqueConstraint("round_id", "language", "number"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    round_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("assessment_round.id", ondelete="CASCADE"), index=True)
+    language: so.Mapped[str] = so.mapped_column(sa.String(5))
+    #: 1, 2, … per round and language.
+    number: so.Mapped[int]
+    issued_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
+    #: The report as issued (the stylesheet is applied when it is rendered).
+    html: so.Mapped[str] = so.mapped_column(sa.Text)
+    #: ``report_key`` when it was last found to say the same: checked without rendering.
+    key: so.Mapped[str] = so.mapped_column(sa.String(64))
+    superseded_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    #: The rendered PDF, as for the live report: 'ready', 'pending' or 'failed', for ``pdf_digest``.
+    status: so.Mapped[str] = so.mapped_column(sa.String(16), default="pending", server_default="pending")
+    pdf: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary, deferred=True)
+    pdf_digest: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    error: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    requested_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())

@@ -6,18 +6,21 @@ import base64
 import functools
 import hashlib
 import logging
+import re
 from datetime import timedelta
+from html import unescape
 
 import sqlalchemy as sa
 from flask import render_template
-from flask_babel import format_date, get_locale
+from flask_babel import force_locale, format_date, get_locale
 from flask_babel import gettext as _
+from markupsafe import escape
 
 from .. import CHART_COLORS
 from ..core import DEFAULT, dimension_label, phase_name
 from ..core.display import shown, shown_difference
 from ..extensions import db
-from ..i18n import number, signed
+from ..i18n import LOCALE_FOR_LANGUAGE, number, signed
 from ..models_base import utcnow
 from ..pdf.render import PdfRenderError, render_pdf
 from ..plans.models import ActionItem, ActionPlan
@@ -26,7 +29,7 @@ from ..results.figures import round_figures
 from ..results.services import RoundResults, round_results
 from ..rounds.models import Round, RoundStatus
 from ..tenancy.models import Consultancy, Organisation
-from .models import ReportCache
+from .models import ReportCache, ReportVersion
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +40,9 @@ def _logo_data_uri(consultancy: Consultancy) -> str | None:
     return f"data:{consultancy.logo_mimetype};base64," + base64.b64encode(data).decode()
 
 
-def report_context(round_: Round, results: RoundResults) -> dict:
-    """Everything the PDF shows, as strings, numbers, lists and dicts: no ORM objects."""
+def report_context(round_: Round, results: RoundResults, *, issued_at=None, version: int | None = None) -> dict:
+    """Everything the PDF shows, as strings, numbers, lists and dicts: no ORM objects.
+    ``issued_at`` and ``version``: the date and number of a published report's version."""
     lang = get_locale().language
     org = db.session.get(Organisation, round_.organisation_id)
     consultancy = db.session.get(Consultancy, org.consultancy_id)
@@ -53,7 +57,9 @@ def report_context(round_: Round, results: RoundResults) -> dict:
         # The period the round actually ran: a director may close it before its end date.
         "period": f"{format_date(round_.opens_on, 'long')} – "
                   f"{format_date(round_.closed_at.date() if round_.closed_at else round_.closes_on, 'long')}",
-        "date": format_date(utcnow(), "long"), "is_shown": results.is_shown, "n_responses": results.n_responses,
+        "date": format_date(issued_at or utcnow(), "long"),
+        "version_text": _("version %(number)s", number=version) if version else "",
+        "is_shown": results.is_shown, "n_responses": results.n_responses,
         "n_invited": results.n_invited, "n_customers": results.n_customers, "min_size": results.min_size,
         "min_comment_size": max(results.min_comment_size, results.min_customer_size),
         "min_customer_size": results.min_customer_size, "instrument_version": inst.version,
@@ -238,7 +244,7 @@ def report_key(round_: Round, language: str) -> str:
 PENDING_TIMEOUT = timedelta(minutes=5)
 
 
-def request_report(round_: Round, *, retry: bool = False) -> ReportCache:
+def request_report(round_: Round, *, retry: bool = False) -> ReportCache | ReportVersion:
     """The report in the current language: ready, or asked of the worker now.
 
     Served while its key (``report_key``: everything the report depends on) is unchanged,
@@ -246,6 +252,9 @@ def request_report(round_: Round, *, retry: bool = False) -> ReportCache:
     worker renders it (at once with the ``immediate`` queue). A failed rendering is retried on
     request."""
     language = get_locale().language
+    version = current_version(round_, language)
+    if version is not None:  # published: the report as issued
+        return request_version_pdf(version, retry=retry)
     digest = report_key(round_, language)
     row = _cache_row(round_.id, language)
     if row is not None and row.html_sha256 == digest:
@@ -272,6 +281,120 @@ def request_report(round_: Round, *, retry: bool = False) -> ReportCache:
     enqueue(render_report, row_id, digest, html)
     db.session.refresh(row)  # the immediate queue (or a quick worker) may be done already
     return row
+
+
+def current_version(round_: Round, language: str) -> ReportVersion | None:
+    """The published report in ``language`` as it stands: its latest version, or a new one when
+    what the report says has changed since (the plan, a name, the figures, the method). None
+    while the action plan is not published: the report is then a proposal that may change.
+
+    Checked from the report's key first (a few rows, nothing rendered); when the key changed,
+    the report is rendered as the latest version would be and compared by its text, so that a
+    change the reader cannot see (another client's round, a stylesheet) makes no new version."""
+    plan = plan_for(round_)
+    if plan is None or not plan.is_published:
+        return None
+    key = report_key(round_, language)
+    latest = latest_version(round_.id, language)
+    if latest is not None and latest.key == key:
+        return latest
+    with force_locale(language):
+        results = round_results(round_)
+        if latest is not None:
+            again = render_template("pdf/report.html", **report_context(
+                round_, results, issued_at=latest.issued_at, version=latest.number))
+            if _text(again) == _text(latest.html):
+                latest.key = key
+                return latest
+        now = utcnow()
+        number = latest.number + 1 if latest is not None else 1
+        html = render_template("pdf/report.html", **report_context(round_, results, issued_at=now, version=number))
+    if latest is not None:
+        latest.superseded_at = now
+        log.info("report round=%s %s: version %s supersedes %s", round_.id, language, number, latest.number)
+    version = ReportVersion(round_id=round_.id, language=language, number=number, issued_at=now, html=html, key=key)
+    db.session.add(version)
+    db.session.flush()
+    return version
+
+
+def issue_versions(round_: Round) -> None:
+    """When the plan is published: the report is issued, in every language, as it is now."""
+    for language in LOCALE_FOR_LANGUAGE:
+        current_version(round_, language)
+
+
+def latest_version(round_id: int, language: str) -> ReportVersion | None:
+    return db.session.scalar(sa.select(ReportVersion).where(
+        ReportVersion.round_id == round_id, ReportVersion.language == language).order_by(ReportVersion.number.desc()).limit(1))
+
+
+def versions_of(round_id: int, language: str) -> list[ReportVersion]:
+    return list(db.session.scalars(sa.select(ReportVersion).where(
+        ReportVersion.round_id == round_id, ReportVersion.language == language).order_by(ReportVersion.number.desc())))
+
+
+def _text(html: str) -> str:
+    """What a reader sees of a report: its text, without markup or layout."""
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<style.*?</style>", " ", html, flags=re.S))).split())
+
+
+def version_html(version: ReportVersion) -> str:
+    """A version's report as issued; a superseded one says so on its cover and summary."""
+    if version.superseded_at is None:
+        return version.html
+    newer = db.session.scalar(sa.select(ReportVersion).where(
+        ReportVersion.round_id == version.round_id, ReportVersion.language == version.language,
+        ReportVersion.number > version.number).order_by(ReportVersion.number.desc()).limit(1))
+    with force_locale(version.language):
+        notice = _("Superseded: this is version %(number)s of %(date)s. The current report is version %(newer)s of %(newer_date)s.",
+                   number=version.number, date=format_date(version.issued_at, "long"),
+                   newer=newer.number if newer else "?",
+                   newer_date=format_date(newer.issued_at, "long") if newer else "?")
+    return version.html.replace(SUPERSEDED_MARK, f'<p class="superseded">{escape(notice)}</p>')
+
+
+#: Where a superseded version's notice goes (the report template puts it on the cover and the summary).
+SUPERSEDED_MARK = "<!--superseded-->"
+
+
+def request_version_pdf(version: ReportVersion, *, retry: bool = False) -> ReportVersion:
+    """A version's PDF: ready, or asked of the worker now (as for the live report)."""
+    html = version_html(version)
+    digest = hashlib.sha256(html.encode()).hexdigest()
+    if version.pdf_digest == digest:
+        if version.status == "ready":
+            return version
+        waiting = (version.status == "pending" and version.requested_at
+                   and utcnow() - version.requested_at < PENDING_TIMEOUT)
+        if waiting or (version.status == "failed" and not retry):
+            return version
+    version.pdf_digest, version.status, version.pdf, version.error, version.requested_at = digest, "pending", None, None, utcnow()
+    version_id = version.id
+    db.session.commit()
+    from ..tasks import enqueue
+    from ..tasks.jobs import render_report_version
+
+    enqueue(render_report_version, version_id, digest, html)
+    db.session.refresh(version)
+    return version
+
+
+def render_version(version_id: int, digest: str, html: str) -> None:
+    """In the worker: render a version's PDF and store it, unless a newer request superseded it."""
+    version = db.session.get(ReportVersion, version_id)
+    if version is None or version.pdf_digest != digest or version.status == "ready":
+        return
+    try:
+        pdf, _refused = render_pdf(html)
+    except PdfRenderError as exc:
+        values = {"status": "failed", "error": str(exc)[:200]}
+        log.error("report version=%s failed: %s", version_id, exc)
+    else:
+        values = {"status": "ready", "pdf": pdf}
+    db.session.execute(sa.update(ReportVersion).where(ReportVersion.id == version_id, ReportVersion.pdf_digest == digest)
+                       .values(**values).execution_options(synchronize_session=False))
+    db.session.commit()
 
 
 def _cache_row(round_id: int, language: str) -> ReportCache | None:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Response as HttpResponse
-from flask import redirect, render_template, url_for
+from flask import abort, redirect, render_template, url_for
+from flask_babel import get_locale
 
 from ..plans.forms import ActionForm
 from ..rounds.models import Round
 from ..results import exports
 from ..tenancy.access import CONSULTANT, DIRECTOR, organisation_blueprint, roles_required, scoped_get
-from .services import request_report
+from ..extensions import db
+from .models import ReportVersion
+from .services import request_report, request_version_pdf, versions_of
 
 bp = organisation_blueprint("reports", __name__, "/rounds/<int:round_id>")
 
@@ -50,5 +54,26 @@ def retry(round_id: int):
     return redirect(url_for("reports.status", round_id=round_id))
 
 
+@bp.route("/report/v<int:number>.pdf")
+@roles_required(DIRECTOR, CONSULTANT)
+def version(round_id: int, number: int):
+    """An issued version of the published report, as it was issued (a superseded one says so)."""
+    round_ = scoped_get(Round, round_id)
+    found = db.session.scalar(sa.select(ReportVersion).where(
+        ReportVersion.round_id == round_.id, ReportVersion.language == get_locale().language,
+        ReportVersion.number == number)) or abort(404)
+    row = request_version_pdf(found)
+    if row.status != "ready":
+        return _status_page(round_, row), 202 if row.status == "pending" else 503
+    from ..audit import services as audit
+
+    audit.record("report_downloaded", organisation_id=round_.organisation_id, obj=round_, version=number)
+    db.session.commit()
+    filename = f"{exports.filename(round_)}-v{number}.pdf"
+    return HttpResponse(row.pdf, mimetype="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+
+
 def _status_page(round_: Round, row) -> str:
-    return render_template("reports/status.html", round=round_, report=row, action_form=ActionForm())
+    return render_template("reports/status.html", round=round_, report=row, action_form=ActionForm(),
+                           versions=versions_of(round_.id, get_locale().language))

@@ -81,6 +81,13 @@ def render_report(cache_id: int, digest: str, html: str) -> None:
     render_into_cache(cache_id, digest, html)
 
 
+@app_task()
+def render_report_version(version_id: int, digest: str, html: str) -> None:
+    from ..reports.services import render_version
+
+    render_version(version_id, digest, html)
+
+
 # --- The schedule ----------------------------------------------------------------------------
 
 @app_periodic_task(crontab(minute="*"))

@@ -235,3 +235,69 @@ def test_a_planted_weak_organisation_reads_true_from_summary_to_plan(app, client
     for wrong in ("telt tegen", "zelfbeeld is realistisch", "verschil kleiner dan 1,0 in de volgende meting"):
         assert wrong not in text, text[text.index(wrong) - 300:text.index(wrong) + 100]
     assert "Wat elke fase vraagt" in text and "lat voor klantbewust" in text
+
+
+def test_a_published_report_is_a_record_and_a_later_edit_makes_a_new_version(app, client, auth, world, people):
+    """Publishing the plan issues the report; a later edit makes version 2, and version 1 stays
+    downloadable as it was, saying it was superseded. A later round changes neither."""
+    from maturity.plans import services as plan_services
+    from maturity.reports.models import ReportVersion
+
+    round_ = _run_round(app, world, "Voorjaarsmeting", lambda n: full_answers(likert="3"), customers=6)
+    plan_services.generate_plan(round_, round_results(round_))
+    db.session.commit()
+    base = f"/o/{world.ours.org.slug}/rounds/{round_.id}"
+    auth.login(world.ours.director)
+    assert client.submit(f"{base}/plan/publish").status_code == 302
+    issued = list(db.session.scalars(sa.select(ReportVersion).where(ReportVersion.round_id == round_.id)))
+    assert sorted((v.language, v.number) for v in issued) == [("en", 1), ("nl", 1)]  # issued in every language
+    first = _pdf_text(client, world, round_)
+    assert "versie 1" in first and "Vervangen" not in first
+
+    # Downloading again, and a later round closing, change nothing: still version 1.
+    assert _pdf_text(client, world, round_) == first
+    _run_round(app, world, "Najaarsmeting", lambda n: full_answers(likert="5"), customers=6)
+    assert _pdf_text(client, world, round_) == first
+
+    item = plan_services.plan_for(round_).items[0]
+    response = client.submit(f"{base}/plan/items/{item.id}", {
+        "title": "Klantpanel per wijk", "description": "", "owner": "", "status": "open"})
+    assert response.status_code == 302
+    second = _pdf_text(client, world, round_)
+    assert "versie 2" in second and "Klantpanel per wijk" in second and "Klantpanel per wijk" not in first
+    old = client.get(f"{base}/report/v1.pdf")
+    assert old.status_code == 200
+    old_text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(old.data)).pages)
+    assert "Vervangen: dit is versie 1" in old_text and "Het geldende rapport is versie 2" in old_text
+    assert "Klantpanel per wijk" not in old_text  # as it was issued
+    assert client.get(f"{base}/report/v3.pdf").status_code == 404
+    page = client.get(f"{base}/report").get_data(as_text=True)
+    assert "Uitgegeven versies" in page and "Versie 2 van" in page and "vervangen op" in page
+
+
+def test_issued_reports_go_with_the_comments_and_with_an_erased_owner(app, client, auth, world, people):
+    from maturity.plans import services as plan_services
+    from maturity.reports.models import ReportVersion
+    from maturity.reports.services import issue_versions
+    from maturity.retention import purge_round_answers
+
+    round_ = _run_round(app, world, "Meting", lambda n: full_answers(likert="3"), customers=6)
+    plan = plan_services.generate_plan(round_, round_results(round_))
+    plan.items[0].owner = people[0].name
+    plan_services.set_published(plan, True)
+    db.session.flush()
+    with app.test_request_context():
+        issue_versions(round_)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ReportVersion)) == 2
+    # An erasure of the owner withdraws the versions that name them.
+    from maturity.accounts import subject_data
+
+    subject_data._clear_owner_mentions(people[0], [world.ours.org.id])
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ReportVersion)) == 0
+    db.session.expire_all()  # the erasure wrote with statements; read the plan again
+    with app.test_request_context():
+        issue_versions(round_)
+    assert all(people[0].name not in v.html for v in db.session.scalars(sa.select(ReportVersion)))
+    # The end of the raw answers' retention takes the issued versions (they quote comments) with it.
+    purge_round_answers(round_)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ReportVersion)) == 0

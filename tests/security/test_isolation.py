@@ -34,6 +34,7 @@ FOREIGN_CHILD = {
     "round_id": lambda w: w.theirs.round.id,
     "item_id": lambda w: w.theirs.item.id,
     "consultant_id": lambda w: w.theirs.consultant.consultant_membership.id,
+    "number": lambda w: 1,  # a report version: found only within the round of the URL
 }
 #: The same kind of object in *our* tenant, for the routes that must work for us.
 OWN_CHILD = {
@@ -45,6 +46,7 @@ OWN_CHILD = {
     "message_id": lambda w: 1,
     "section": lambda w: "quiz",
     "token": lambda w: w.ours.respondent_token,
+    "number": lambda w: 1,
 }
 RESPONDENT_PREFIX = "/r/<token>"
 #: The questionnaire at token-free addresses, for the browser session that opened the link.
