@@ -403,9 +403,11 @@ def round_figures(results: RoundResults, lang: str, changes: Mapping | None = No
         for key in DEPARTMENT_DIMENSIONS:
             mean = d.means.get(key)
             value = shown(mean, INDEX_DIGITS) if mean is not None else None
+            # Colour says good or bad only where higher is better: the employees' own rating is a
+            # self-image (an inflated one is a blind spot), so it is shown without a colour.
+            heat = ("none" if value is None else "neutral" if key == "mirror_self" else str(min(int(value // 20), 4)))
             cells.append(DepartmentCell(key, dimension_label(key, _), value,
-                                        number(value, INDEX_DIGITS) if value is not None else "—",
-                                        str(min(int(value // 20), 4)) if value is not None else "none"))
+                                        number(value, INDEX_DIGITS) if value is not None else "—", heat))
         departments.append(DepartmentRow(
             name=d.name or _("Other (smaller departments and none)"), visible=d.is_visible, n=d.n,
             complementary=d.why_hidden == "complementary", cells=tuple(cells) if d.is_visible else (),

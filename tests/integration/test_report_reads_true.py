@@ -225,6 +225,9 @@ def test_a_planted_weak_organisation_reads_true_from_summary_to_plan(app, client
     gap = next(r for r in f.bars if r.key == "gap_self")
     assert gap.value_text == "+5,5" and [c.is_met for c in gap.cells][:2] == [False, False]
     assert not any(r.is_low for r in f.reliability if r.key == "leadership")
+    # The inflated self-rating is not painted green in the department table.
+    own = [c for d in f.departments if d.visible for c in d.cells if c.dimension == "mirror_self"]
+    assert own and all(c.heat == "neutral" for c in own) and own[0].text == "89"
     plan = plan_services.generate_plan(round_, results)
     db.session.flush()
     first = plan.items[0]
