@@ -64,6 +64,17 @@ def _user(email: str, name: str, password_hash: str, **extra) -> User:
     return user
 
 
+#: How each demo client names who owns an action (what a director fills in on the plan page).
+OWNER_ROLES = {
+    "Woningcorporatie": {"board": "Directeur-bestuurder", "managers": "MT", "teams": "Teamleiders wonen",
+                         "hr": "P&O", "service": "Manager Klantcontact"},
+    "Gemeente": {"board": "Gemeentesecretaris", "managers": "Concernmanagement", "teams": "Teamleiders",
+                 "hr": "HRM", "service": "Manager KCC"},
+    "default": {"board": "Directie", "managers": "MT", "teams": "Teamleiders", "hr": "HR",
+                "service": "Hoofd klantenservice"},
+}
+
+
 def load_demo(seed: int = 7) -> None:
     rng = random.Random(seed)
     # One hash for every demo account: hashing 45 times would only slow the demo down.
@@ -88,7 +99,8 @@ def load_demo(seed: int = 7) -> None:
     rng.shuffle(names)
     for spec in ORGANISATIONS:
         org = Organisation(consultancy_id=consultancy.id, name=spec["name"], sector=spec["sector"],
-                           slug=unique_slug(Organisation, spec["name"]))
+                           slug=unique_slug(Organisation, spec["name"]),
+                           owner_roles=OWNER_ROLES.get(spec["sector"], OWNER_ROLES["default"]))
         db.session.add(org)
         director = _user(f"directeur@{spec['domain']}", spec["director"], password_hash)
         db.session.flush()
@@ -245,9 +257,10 @@ def _demo_plan(round_, rng: random.Random, *, is_current: bool) -> None:
     if results.placement is None:
         return
     plan = plans.generate_plan(round_, results)
+    org_roles = db.session.get(Organisation, round_.organisation_id).owner_roles
     for n, item in enumerate(plans.visible_items(plan)[:4]):
         # As a director would: the suggested owner role becomes a person's role, the date stays.
-        item.owner = item.suggestion("owner", "nl") or None
+        item.owner = plans.suggested_owner(item, org_roles, "nl") or None
         item.due_on = item.suggested_due or round_.closes_on + timedelta(days=45 * (n + 1))
         item.status = ItemStatus.OPEN if is_current else ItemStatus.DONE if n < 2 else ItemStatus.IN_PROGRESS
     plan.is_published = not is_current

@@ -76,8 +76,10 @@ class Proposal:
     title: Text
     description: Text
     finding: Text
-    #: Who should own it (a role; the director fills in a person).
-    owner: Text = Text(nl="", en="")
+    #: Who should own it: the kind of role (a key of ``ROLE``), named as the organisation names
+    #: it (``Organisation.owner_roles``), and for a department's focus the department.
+    role: str = ""
+    role_scope: str = ""
     #: The figure that should move by the next round.
     target: Text = Text(nl="", en="")
     #: Suggested due date, in months after the round closed.
@@ -143,12 +145,14 @@ def _join(a: Text, b: Text) -> Text:
 #: The group of responses without a (large enough) department, as the report names it.
 OTHERS = Text(nl="Overig (kleinere afdelingen en zonder afdeling)", en="Other (smaller departments and none)")
 
+#: The kinds of owner an action needs; the organisation names who that is in its own words
+#: (``Organisation.owner_roles``); the plan suggests no owner it was not given.
 ROLE = {
-    "board": Text(nl="Directie", en="Board"),
-    "managers": Text(nl="Directie en leidinggevenden", en="Board and managers"),
-    "teams": Text(nl="Teamleiders", en="Team leaders"),
-    "hr": Text(nl="HR / opleidingen", en="HR / training"),
-    "service": Text(nl="Manager klantcontact", en="Customer service manager"),
+    "board": Text(nl="Wie de organisatie leidt (directie, bestuur)", en="Who leads the organisation (board)"),
+    "managers": Text(nl="Het managementteam", en="The management team"),
+    "teams": Text(nl="Wie teams aanstuurt", en="Who leads the teams"),
+    "hr": Text(nl="Personeel en opleiding", en="HR and training"),
+    "service": Text(nl="Wie klantcontact organiseert", en="Who organises customer contact"),
 }
 
 #: The practices, by theme. Leadership, a learning culture and skills training are seed 004's
@@ -317,7 +321,7 @@ COMMENT_THEMES = {
 def _focus(key: str, theme: str, finding: Text, target: Text, priority: int, title: Text | None = None,
            practice: str | None = None, goals: tuple[Goal, ...] = ()) -> Proposal:
     default_title, description, role, months = PRACTICE[practice or theme]
-    return Proposal(key=key, title=title or default_title, description=description, finding=finding, owner=ROLE[role],
+    return Proposal(key=key, title=title or default_title, description=description, finding=finding, role=role,
                     target=target, due_months=months, theme=theme, priority=priority, practice=practice or theme,
                     goals=goals)
 
@@ -655,7 +659,7 @@ def _departments(plan: PlanInput) -> list[Proposal]:
                         department=d.name, name=DIMENSION_NAMES[d.dimension]),
             practice=DIMENSION_THEME[d.dimension],
             goals=(Goal(f"department.{d.name}.{d.dimension}.lag", at_most=DEPARTMENT_GAP / 2),)))
-        out[-1] = replace(out[-1], owner=_t("Leidinggevende {department}", "Manager of {department}", department=d.name))
+        out[-1] = replace(out[-1], role="teams", role_scope=d.name)
     return out
 
 

@@ -49,3 +49,21 @@ class MoveForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A CSRF-protected button (generate, publish, remove)."""
+
+
+class OwnerRolesForm(FlaskForm):
+    """The organisation's own names for who owns which kind of action (all optional)."""
+
+    board = StringField(_l("Who leads the organisation"), validators=[Optional(), max_length(80)], filters=[strip],
+                        description=_l("For example: directie, bestuurder, college van B&W."))
+    managers = StringField(_l("The management team"), validators=[Optional(), max_length(80)], filters=[strip],
+                           description=_l("For example: MT, directie en afdelingshoofden."))
+    teams = StringField(_l("Who leads the teams"), validators=[Optional(), max_length(80)], filters=[strip],
+                        description=_l("For example: teamleiders, coördinatoren."))
+    hr = StringField(_l("HR and training"), validators=[Optional(), max_length(80)], filters=[strip],
+                     description=_l("For example: P&O, HR-adviseur, opleidingscoördinator."))
+    service = StringField(_l("Who organises customer contact"), validators=[Optional(), max_length(80)], filters=[strip],
+                          description=_l("For example: manager KCC, teamleider klantenservice."))
+    submit = SubmitField(_l("Save the roles"))
+
+    KEYS = ("board", "managers", "teams", "hr", "service")

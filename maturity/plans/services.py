@@ -80,7 +80,8 @@ def generate_plan(round_: Round, results: RoundResults) -> ActionPlan:
                       f"({earlier.status.label_in('en')}).",
             }
         texts = {"title": _texts(proposal.title), "description": _texts(proposal.description),
-                 "finding": finding, "owner": _texts(proposal.owner), "target": _texts(proposal.target),
+                 "finding": finding, "role": proposal.role, "role_scope": proposal.role_scope,
+                 "target": _texts(proposal.target),
                  "theme": proposal.theme, "practice": proposal.practice, "later": proposal.starts_later,
                  # A suggestion, shown until the director sets a date of their own.
                  "due": _weekday(closed + timedelta(days=round(30.4 * proposal.due_months))).isoformat()}
@@ -253,6 +254,26 @@ def move_item(item: ActionItem, direction: str) -> None:
 def set_published(plan: ActionPlan, is_published: bool) -> None:
     plan.is_published = is_published
     log.info("plan %s published=%s", plan.id, is_published)
+
+
+def suggested_owner(item: ActionItem, roles: dict | None, lang: str) -> str:
+    """Who the plan suggests as owner: the organisation's own name for the kind of role the
+    action needs (with the department for a department's focus), or what an adopted action had.
+    Nothing when the organisation has not named that role: the plan invents no titles."""
+    own = item.suggestion("owner", lang)
+    if own:
+        return own
+    generated = item.generated or {}
+    role = ((roles or {}).get(generated.get("role") or "") or "").strip()
+    if not role:
+        return ""
+    scope = generated.get("role_scope")
+    return f"{role} ({scope})" if scope else role
+
+
+def set_owner_roles(org, roles: dict[str, str]) -> None:
+    org.owner_roles = {key: value.strip() for key, value in roles.items() if value and value.strip()} or None
+    log.info("organisation %s owner roles set: %s", org.id, sorted(org.owner_roles or {}))
 
 
 def visible_items(plan: ActionPlan) -> list[ActionItem]:

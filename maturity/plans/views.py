@@ -11,7 +11,7 @@ from ..results.services import round_results
 from ..rounds.models import Round
 from ..tenancy.access import CONSULTANT, DIRECTOR, EMPLOYEE, organisation_blueprint, roles_required, scoped_get
 from . import services
-from .forms import ActionForm, CommentaryForm, ItemForm, MoveForm, NewItemForm, StopForm
+from .forms import ActionForm, CommentaryForm, ItemForm, MoveForm, NewItemForm, OwnerRolesForm, StopForm
 from .models import ActionItem, ItemStatus
 
 bp = organisation_blueprint("plans", __name__, "/rounds/<int:round_id>/plan")
@@ -46,10 +46,17 @@ def page(round_id: int):
         if plan is None or not plan.is_published:
             return render_template("plans/not_published.html", round=round_)
         return render_template("plans/read.html", round=round_, plan=plan, items=services.visible_items(plan), lang=lang)
+    return _page(round_, plan, lang)
+
+
+def _page(round_: Round, plan, lang: str, roles_form: OwnerRolesForm | None = None) -> str:
     carried, carried_from = services.carry_over(round_, plan, lang)
+    roles = g.org.owner_roles or {}
     return render_template(
         "plans/page.html", round=round_, plan=plan, items=services.visible_items(plan) if plan else [], lang=lang,
-        carried=carried, carried_from=carried_from,
+        carried=carried, carried_from=carried_from, roles=roles,
+        suggested_owner=lambda item: services.suggested_owner(item, roles, lang),
+        roles_form=roles_form or OwnerRolesForm(data=roles),
         action_form=ActionForm(), new_form=NewItemForm(), move_form=MoveForm(), stop_form=StopForm(),
         results=round_results(round_),
         commentary_form=CommentaryForm(data={"commentary": plan.commentary if plan else ""}),
@@ -89,6 +96,21 @@ def publish(round_id: int):
         flash(_("Employees can now read the action plan.") if plan.is_published
               else _("The action plan is no longer visible to employees."), "success")
     return redirect(url_for("plans.page", round_id=round_id))
+
+
+@bp.route("/roles", methods=["POST"])
+@roles_required(*MANAGERS)
+def owner_roles(round_id: int):
+    """The organisation's own names for action owners: the plan suggests owners only from these."""
+    round_ = scoped_get(Round, round_id)
+    form = OwnerRolesForm()
+    if form.validate_on_submit():
+        services.set_owner_roles(g.org, {key: form[key].data for key in OwnerRolesForm.KEYS})
+        db.session.commit()
+        flash(_("The roles have been saved; the plan suggests owners from them."), "success")
+        return redirect(url_for("plans.page", round_id=round_id) + "#roles")
+    # Shown again with what was typed and the message beside the field.
+    return _page(round_, services.plan_for(round_), get_locale().language, roles_form=form), 400
 
 
 @bp.route("/commentary", methods=["POST"])

@@ -24,7 +24,7 @@ from ..i18n import LOCALE_FOR_LANGUAGE, number, signed
 from ..models_base import utcnow
 from ..pdf.render import PdfRenderError, render_pdf
 from ..plans.models import ActionItem, ActionPlan
-from ..plans.services import plan_for, visible_items
+from ..plans.services import plan_for, suggested_owner, visible_items
 from ..results.figures import round_figures
 from ..results.services import RoundResults, round_results
 from ..rounds.models import Round, RoundStatus
@@ -77,7 +77,7 @@ def report_context(round_: Round, results: RoundResults, *, issued_at=None, vers
     plan = plan_for(round_)
     actions = [{
         "title": i.text("title", lang), "finding": i.text("finding", lang), "description": i.text("description", lang),
-        "owner": i.owner or i.suggestion("owner", lang) or "—",
+        "owner": i.owner or suggested_owner(i, org.owner_roles, lang) or "—",
         "due": format_date(i.due_on or i.suggested_due, "medium") if (i.due_on or i.suggested_due) else "—",
         "target": i.suggestion("target", lang),
         "status": _("%(status)s, later", status=i.status.label) if i.starts_later else i.status.label,

@@ -88,6 +88,9 @@ class Organisation(db.Model):
     #: The tenant key in URLs (/o/<slug>/…); never reused.
     slug: so.Mapped[str] = so.mapped_column(sa.String(80), unique=True)
     sector: so.Mapped[str | None] = so.mapped_column(sa.String(120))
+    #: The organisation's own names for who owns which kind of action ("board", "managers",
+    #: "teams", "hr", "service" -> e.g. "MT", "P&O"); the plan suggests owners only from these.
+    owner_roles: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
     created_at: so.Mapped[datetime] = created_at_column()
 
     consultancy: so.Mapped[Consultancy] = so.relationship(back_populates="organisations")

@@ -304,3 +304,27 @@ def test_issued_reports_go_with_the_comments_and_with_an_erased_owner(app, clien
     # The end of the raw answers' retention takes the issued versions (they quote comments) with it.
     purge_round_answers(round_)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ReportVersion)) == 0
+
+
+def test_owners_are_suggested_from_the_organisations_own_roles_only(app, client, auth, world, people):
+    """No invented titles: without named roles the plan suggests no owner; once the director
+    names them, in the organisation's words, the plan suggests those. Bad input keeps what was typed."""
+    from maturity.plans import services as plan_services
+
+    round_ = _run_round(app, world, "Meting", lambda n: full_answers(likert="3"), customers=6)
+    plan_services.generate_plan(round_, round_results(round_))
+    db.session.commit()
+    base = f"/o/{world.ours.org.slug}/rounds/{round_.id}/plan"
+    auth.login(world.ours.director)
+    page = client.get(f"{base}/").get_data(as_text=True)
+    assert "Eigenaar: voorstel:" not in page and "Rollen in uw organisatie" in page
+    too_long = client.submit(f"{base}/roles", {"board": "x" * 81, "managers": "Ons MT"})
+    assert too_long.status_code == 400 and "Ons MT" in too_long.get_data(as_text=True)
+    saved = client.submit(f"{base}/roles", {"board": "Bestuurder", "managers": "Ons MT", "teams": "Coördinatoren",
+                                            "hr": "", "service": "KCC"})
+    assert saved.status_code == 302
+    page = client.get(f"{base}/").get_data(as_text=True)
+    assert "Eigenaar: voorstel: Ons MT" in page or "Eigenaar: voorstel: KCC" in page or "voorstel: Coördinatoren" in page
+    assert "Directie en leidinggevenden" not in page and "Manager klantcontact" not in page
+    text = _pdf_text(client, world, round_)
+    assert "Directie en leidinggevenden" not in text

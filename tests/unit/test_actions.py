@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from maturity.core import DimensionStats, GroupProfile, place
-from maturity.core.actions import MAX_FOCUS, MIN_FOCUS, DepartmentScore, PlanInput, StatementScore, generate
+from maturity.core.actions import MAX_FOCUS, MIN_FOCUS, ROLE, DepartmentScore, PlanInput, StatementScore, generate
 from maturity.instrument import load_instrument
 
 INSTRUMENT = load_instrument()
@@ -31,7 +31,7 @@ def test_klantgericht_works_on_what_the_next_phase_needs_first():
     assert keys[0] == "dimension.leadership"  # leadership 50, klantbewust needs 60 (seed 004's route)
     assert MIN_FOCUS <= len(result) <= MAX_FOCUS
     leadership = result[0]
-    assert leadership.owner.nl == "Directie en leidinggevenden" and "60" in leadership.target.nl
+    assert leadership.role == "managers" and "60" in leadership.target.nl
     assert "leidinggevenden" in leadership.description.nl.lower()
 
 
@@ -107,7 +107,7 @@ def test_a_planted_weak_organisation_gets_a_short_ranked_plan_without_duplicates
     assert [p.priority for p in result] == sorted(p.priority for p in result)
     assert len({p.theme for p in result}) == len(result) and len({p.key for p in result}) == len(result)
     assert result[0].key == "mirror.gap"
-    assert all(p.owner.nl and p.target.nl and p.due_months > 0 for p in result)
+    assert all(p.role in ROLE and p.target.nl and p.due_months > 0 for p in result)
 
 
 def test_every_phase_has_a_plan_and_keys_are_unique():
@@ -115,7 +115,7 @@ def test_every_phase_has_a_plan_and_keys_are_unique():
                  profile(skills=80, leadership=85, culture=85, own=76, estimate=76, customer=76)):
         result = proposals(prof)
         assert MIN_FOCUS <= len(result) <= MAX_FOCUS and len({p.key for p in result}) == len(result)
-        assert all(p.title.nl and p.title.en and p.description.nl and p.finding.en and p.owner.en and p.target.nl for p in result)
+        assert all(p.title.nl and p.title.en and p.description.nl and p.finding.en and p.role in ROLE and p.target.nl for p in result)
 
 
 def test_an_unaware_organisation_also_hears_where_its_scores_stand():
