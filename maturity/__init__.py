@@ -106,7 +106,7 @@ def register_blueprints(app: Flask) -> None:
 
 #: One palette for every chart, on screen and in the PDF (WeasyPrint needs SVG attributes, not CSS).
 CHART_COLORS = {
-    "bar": "#26a69a", "view-self": "#00695c", "view-estimate": "#f9a825", "view-customer": "#3949ab",
+    "bar": "#26a69a", "view-self": "#607d8b", "view-estimate": "#f9a825", "view-customer": "#3949ab",
     "band-fill-low": "#c62828", "band-fill-average": "#f9a825", "band-fill-high": "#2e7d32",
 }
 

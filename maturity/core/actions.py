@@ -347,9 +347,12 @@ def generate(plan: PlanInput, instrument: Instrument) -> list[Proposal]:
                 finding, target, goals = _step_figures(plan, theme)
                 focus.append(_focus(f"step.{theme}", theme, finding, target, 8, goals=goals))
     # Not everything at once: the first three now, a month apart; the rest later, after them.
-    return [replace(p, due_months=max(p.due_months, 2 + rank) if rank < START_NOW else max(p.due_months, 6 + rank),
-                    starts_later=rank >= START_NOW)
-            for rank, p in enumerate(focus)]
+    # Due dates never run against the order: the first focus area is never due after the second.
+    out, due = [], 0
+    for rank, p in enumerate(focus):
+        due = max(due, p.due_months, 2 + rank if rank < START_NOW else 6 + rank)
+        out.append(replace(p, due_months=due, starts_later=rank >= START_NOW))
+    return out
 
 
 def _step_themes(phase: Phase) -> tuple[str, ...]:
@@ -451,13 +454,17 @@ def _customers_first(plan: PlanInput) -> list[Proposal]:
            customer=_num(customer), needed=_num(needed)), 0, goals=(Goal("mirror_customer", at_least=needed),))]
 
 
-def _customer_goal(plan: PlanInput, customer: float) -> float:
-    """The customers' mark a gap target asks for: the next bar while customers are below it,
-    else at least where they are now (a gap closes by customers rising, not by employees
-    thinking less of themselves)."""
-    bar = _next_bar(plan.placement.phase, "mirror_customer")
+def _customer_goal(plan: PlanInput, customer: float, own: float | None = None) -> float:
+    """The customers' mark a target asks for, from where it is: the next phase's customers' bar
+    while customers are below it; otherwise up to where the employees' view would be within a
+    mark of it, but not past "good" (from there an overestimation is no blind spot); and always
+    at least the smallest change the next round can show (half a mark)."""
     now = shown(customer, MARK_DIGITS)
-    return max(now, bar[1]) if bar is not None else now
+    bar = _next_bar(plan.placement.phase, "mirror_customer")
+    cap = bar[1] if bar is not None and now < bar[1] else (DEFAULT.klantbekwaam.customer_mark or 10.0)
+    if own is not None:
+        cap = min(cap, shown(shown(own, MARK_DIGITS) - TOPIC_GAP + 0.1, MARK_DIGITS))
+    return max(min(10.0, shown(now + STEP_MARK, MARK_DIGITS)), cap)
 
 
 def _below(limit: float) -> float:
@@ -474,23 +481,27 @@ def _awareness(plan: PlanInput) -> list[Proposal]:
                 "Medewerkers geven de organisatie een {own}, klanten een {customer}: {gap} hoger.",
                 "Employees rate the organisation {own}, customers {customer}: {gap} higher.",
                 own=_num(q["self"]), customer=_num(q["customer"]), gap=_num(q["gap"])),
-                _t("Het verschil kleiner dan {min}, met een klantoordeel van minstens {goal} (nu {customer}): klanten omhoog, "
-                   "niet alleen het eigen oordeel omlaag.",
-                   "The difference below {min}, with customers giving at least {goal} (now {customer}): customers up, not only "
-                   "the own rating down.",
-                   min=_num(q["min_gap"]), goal=_num(_customer_goal(plan, q["customer"])), customer=_num(q["customer"])), 1,
+                _t("Het verschil kleiner dan {min} (nu {gap}): klanten van {customer} naar minstens {goal}, en medewerkers die "
+                   "zien wat klanten missen.",
+                   "The difference below {min} (now {gap}): customers from {customer} to at least {goal}, and employees who see "
+                   "what customers miss.",
+                   min=_num(q["min_gap"]), gap=_num(q["gap"]), goal=_num(_customer_goal(plan, q["customer"], q["self"])),
+                   customer=_num(q["customer"])), 1,
                 goals=(Goal("gap.self", at_most=_below(q["min_gap"])),
-                       Goal("mirror_customer", at_least=_customer_goal(plan, q["customer"])))))
+                       Goal("mirror_customer", at_least=_customer_goal(plan, q["customer"], q["self"])))))
         elif reason.code == "estimate_overestimation":
             out.append(_focus("mirror.estimate", "estimate", _t(
                 "Medewerkers verwachten van klanten een {estimate}, klanten geven een {customer}.",
                 "Employees expect customers to give {estimate}, customers give {customer}.",
                 estimate=_num(q["estimate"]), customer=_num(q["customer"])),
-                _t("De inschatting minder dan {min} van het klantoordeel, met een klantoordeel van minstens {goal} (nu {customer}).",
-                   "The estimate less than {min} from the customers' rating, with customers giving at least {goal} (now {customer}).",
-                   min=_num(q["min_gap"]), goal=_num(_customer_goal(plan, q["customer"])), customer=_num(q["customer"])), 1,
+                _t("De inschatting minder dan {min} boven het klantoordeel (nu {gap}): klanten van {customer} naar minstens "
+                   "{goal}, en medewerkers die weten wat klanten vinden.",
+                   "The estimate less than {min} above the customers' rating (now {gap}): customers from {customer} to at "
+                   "least {goal}, and employees who know what customers think.",
+                   min=_num(q["min_gap"]), gap=_num(q["gap"]), goal=_num(_customer_goal(plan, q["customer"], q["estimate"])),
+                   customer=_num(q["customer"])), 1,
                 goals=(Goal("gap.estimate", at_most=_below(q["min_gap"])),
-                       Goal("mirror_customer", at_least=_customer_goal(plan, q["customer"])))))
+                       Goal("mirror_customer", at_least=_customer_goal(plan, q["customer"], q["estimate"])))))
     return out
 
 
@@ -587,16 +598,16 @@ def _topics(plan: PlanInput, instrument: Instrument) -> list[Proposal]:
         if gap < TOPIC_GAP:
             continue
         item = next(i for i in instrument.mirror.items if i.key == key)
-        # Customers come up to within a mark of the employees' own rating (not the other way round).
-        goal = min(10.0, shown(shown(own, MARK_DIGITS) - TOPIC_GAP + 0.1, MARK_DIGITS))
+        # Customers come up (not the employees' rating down), as far as the next round can ask.
+        goal = _customer_goal(plan, customer, own)
         theme = TOPIC_THEME.get(key, f"topic.{key}")
         specific = theme in PRACTICE
         out.append(_focus(f"topic.{key}", theme, _t(
             "{topic}: medewerkers {own}, klanten {customer} ({gap} hoger).", "{topic}: employees {own}, customers {customer} ({gap} higher).",
             topic=item.topic, own=_num(own), customer=_num(customer), gap=_num(gap)),
-            _t("{topic}: klanten minstens {goal} (nu {customer}), minder dan {min} onder medewerkers ({own}).",
-               "{topic}: customers at least {goal} (now {customer}), less than {min} below employees ({own}).",
-               topic=item.topic, goal=_num(goal), customer=_num(customer), min=_num(TOPIC_GAP), own=_num(own)),
+            _t("{topic}: klanten van {customer} naar minstens {goal} (medewerkers geven {own}).",
+               "{topic}: customers from {customer} to at least {goal} (employees give {own}).",
+               topic=item.topic, goal=_num(goal), customer=_num(customer), own=_num(own)),
             3, title=None if specific else _t("Spiegelpunt: {topic}", "Mirror topic: {topic}", topic=item.topic),
             practice=None if specific else "customers", goals=(Goal(f"topic.{key}.customer", at_least=goal),)))
     return out

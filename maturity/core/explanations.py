@@ -39,12 +39,12 @@ def phase_stage(phase: Phase, _: Gettext) -> str:
 
 def phase_gloss(phase: Phase, _: Gettext) -> str:
     if phase is Phase.ONWETEND:
-        return _("unaware: unconsciously incompetent")
+        return _("unconsciously incompetent: 'nothing is wrong'")
     if phase is Phase.KLANTGERICHT:
-        return _("customer-oriented in name: consciously incompetent")
+        return _("consciously incompetent: sees what is missing, the organisation still at the centre")
     if phase is Phase.KLANTBEWUST:
-        return _("customer-aware: consciously competent")
-    return _("customer-competent: unconsciously competent")
+        return _("consciously competent: it works, with effort")
+    return _("unconsciously competent: the customer is in the DNA")
 
 
 def dimension_label(dimension: str, _: Gettext) -> str:

@@ -68,7 +68,7 @@ class Phase(IntEnum):
 #: English glosses for documentation and logs; translated glosses are in ``explain.phase_gloss``.
 PHASE_GLOSS = {
     Phase.ONWETEND: "unaware (unconsciously incompetent)",
-    Phase.KLANTGERICHT: "customer-oriented in name (consciously incompetent)",
+    Phase.KLANTGERICHT: "consciously incompetent (sees what is missing)",
     Phase.KLANTBEWUST: "customer-aware (consciously competent)",
     Phase.KLANTBEKWAAM: "customer-competent (unconsciously competent)",
 }

@@ -141,8 +141,8 @@ def carry_over(round_: Round, plan: ActionPlan | None, lang: str) -> tuple[list[
 
 def adopt_item(plan: ActionPlan, earlier: ActionItem, lang: str) -> ActionItem:
     """Take an unfinished action of the previous round into this plan, as the director's own:
-    with where it comes from as its finding, its owner (or the suggested one), its target, and
-    a suggested date three months after this round."""
+    with where it comes from as its finding, its owner (or the suggested one), a request to set
+    its target on this round's figures, and a suggested date three months after this round."""
     round_ = db.session.get(Round, plan.round_id)
     _old, previous_title = _previous_plan(round_)
     item = add_item(plan, title=earlier.text("title", lang), description=earlier.text("description", lang),
@@ -152,8 +152,12 @@ def adopt_item(plan: ActionPlan, earlier: ActionItem, lang: str) -> ActionItem:
         "nl": f"Vervolg op “{earlier.text('title', 'nl')}” uit {previous_title} ({earlier.status.label_in('nl')}).",
         "en": f"Continues “{earlier.text('title', 'en')}” from {previous_title} ({earlier.status.label_in('en')}).",
     }
+    # The earlier target was set on the earlier round's figures: it may be met, or wrong, now.
     item.generated = {"adopted_from": earlier.id, "finding": finding,
-                      "owner": (earlier.generated or {}).get("owner"), "target": (earlier.generated or {}).get("target"),
+                      "owner": (earlier.generated or {}).get("owner"),
+                      "target": {"nl": "Stel een doel op de cijfers van deze ronde.",
+                                 "en": "Set a target on this round's figures."},
+                      "role": (earlier.generated or {}).get("role"),
                       "due": _weekday(closed + timedelta(days=91)).isoformat()}
     earlier.stop_reason = None
     return item

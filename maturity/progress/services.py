@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from ..core import DimensionStats, GroupProfile, Phase, place, profile_gaps
+from ..core import DEFAULT, DimensionStats, GroupProfile, Phase, place, profile_gaps
 from ..core.progress import Benchmark, Change, benchmark, change, shared_keys
 from ..extensions import db
 from ..instrument import load_instrument
@@ -35,6 +35,25 @@ from ..rounds.models import Invitation, Round, RoundStatus, in_history_order, pu
 from ..tenancy.models import Organisation
 
 TREND_DIMENSIONS = ("skills", "leadership", "culture", "mirror_self", "mirror_customer")
+#: The mirror ratings are followed as report marks (one decimal), as every other surface shows
+#: them; the scores on their 0..100 index.
+MARK_DIMENSIONS = ("mirror_self", "mirror_estimate", "mirror_customer")
+
+
+def dimension_value(dimension: str, stats: DimensionStats | None) -> tuple[float, int] | None:
+    """A dimension's mean in the unit it is shown in, with its digits."""
+    if stats is None:
+        return None
+    if dimension in MARK_DIMENSIONS:
+        return DEFAULT.index_to_mark(stats.mean), 1
+    return stats.mean, 0
+
+
+def dimension_change(dimension: str, previous: DimensionStats | None, current: DimensionStats | None) -> Change | None:
+    """A dimension's change, judged and shown in its own unit (a mark for the mirror ratings)."""
+    if dimension in MARK_DIMENSIONS:
+        return change(previous, current, display=DEFAULT.index_to_mark, digits=1)
+    return change(previous, current)
 
 
 @dataclass
@@ -161,7 +180,7 @@ def organisation_progress(org: Organisation, up_to: Round | None = None) -> Prog
     if len(shown) >= 2:
         previous, current = shown[-2], shown[-1]
         for d in TREND_DIMENSIONS:
-            dimension_changes[d] = change(previous.profile.get(d), current.profile.get(d))
+            dimension_changes[d] = dimension_change(d, previous.profile.get(d), current.profile.get(d))
         old, new = load_instrument(previous.instrument_version), load_instrument(current.instrument_version)
         versions_differ = previous.instrument_version != current.instrument_version
         keys = shared_keys(_scored_keys(old), _scored_keys(new))
@@ -178,8 +197,9 @@ def organisation_progress(org: Organisation, up_to: Round | None = None) -> Prog
         if plan is not None:
             carried = sorted((i for i in plan.items if not i.is_removed), key=lambda i: i.position)
             carried_from = previous_round.title
+    as_of = up_to.published_order if up_to is not None and up_to.is_published else None
     return Progress(points, dimension_changes, item_changes, versions_differ, shared_count, carried, carried_from,
-                    consultancy_benchmark(org, shown[-1] if shown else None))
+                    consultancy_benchmark(org, shown[-1] if shown else None, as_of=as_of))
 
 
 def statement_changes(progress: Progress, round_: Round) -> dict[str, Change]:
@@ -207,7 +227,7 @@ class LatestPoints:
     previous_published: RoundPoint | None = None
 
 
-def latest_points_of(organisation_ids: list[int]) -> dict[int, LatestPoints]:
+def latest_points_of(organisation_ids: list[int], published_by: tuple | None = None) -> dict[int, LatestPoints]:
     """Per organisation: its latest non-draft round and its two latest published rounds,
     aggregated in one go. While a new round is open the published ones still carry the phase
     and the trend: an open round has no results until it closes."""
@@ -218,6 +238,9 @@ def latest_points_of(organisation_ids: list[int]) -> dict[int, LatestPoints]:
     for r in rounds:
         by_org[r.organisation_id].append(r)
     by_org = defaultdict(list, {org_id: in_history_order(rs) for org_id, rs in by_org.items()})
+    if published_by is not None:  # as things stood then: nothing published later, nothing open
+        by_org = defaultdict(list, {org_id: [r for r in rs if r.is_published and r.published_order <= published_by]
+                                    for org_id, rs in by_org.items()})
     chosen = {org_id: (rs[-1:], [r for r in rs if r.is_published][-2:]) for org_id, rs in by_org.items()}
     wanted = {r.id: r for latest, published in chosen.values() for r in latest + published}
     points = {p.round_id: p for p in round_points(list(wanted.values()))}
@@ -232,14 +255,17 @@ def latest_points_of(organisation_ids: list[int]) -> dict[int, LatestPoints]:
     return result
 
 
-def consultancy_benchmark(org: Organisation, current: RoundPoint | None) -> dict[str, Benchmark | None]:
+def consultancy_benchmark(org: Organisation, current: RoundPoint | None,
+                          as_of: tuple | None = None) -> dict[str, Benchmark | None]:
     """Each dimension against the average of the consultancy's *other* clients' latest shown
-    rounds, only when at least five contribute; no client is ever named."""
+    rounds, only when at least five contribute; no client is ever named. ``as_of`` (a round's
+    ``published_order``): only rounds published by then, so a report compares with the other
+    clients as they stood when it was published, and says the same later."""
     if current is None:
         return {}
     others = list(db.session.scalars(
         sa.select(Organisation.id).where(Organisation.consultancy_id == org.consultancy_id, Organisation.id != org.id)))
-    latest = latest_points_of(others)
+    latest = latest_points_of(others, published_by=as_of)
     result = {}
     for d in ("skills", "leadership", "culture"):
         means = {}

@@ -10,7 +10,7 @@ from ..core import dimension_label, phase_name
 from ..instrument import load_instrument
 from ..i18n import number, signed
 from ..tenancy.access import CONSULTANT, DIRECTOR, consultancy_blueprint, organisation_blueprint, roles_required
-from .services import TREND_DIMENSIONS, organisation_progress, portfolio
+from .services import TREND_DIMENSIONS, dimension_value, organisation_progress, portfolio
 
 bp = organisation_blueprint("progress", __name__, "/progress")
 portfolio_bp = consultancy_blueprint("portfolio", __name__, "/portfolio")
@@ -33,6 +33,7 @@ def page():
     return render_template(
         "progress/page.html", p=progress, number=number, dimensions=TREND_DIMENSIONS, lang=lang,
         instrument=instrument, moved=moved, signed=signed,
+        dim_text=lambda d, stats: "—" if stats is None else number(*dimension_value(d, stats)),
         dimension_label=lambda d: dimension_label(d, _), phase_name=phase_name,
     )
 

@@ -143,7 +143,7 @@ def _movement(progress, round_: Round) -> str | None:
 
 def _progress_context(progress, lang: str, continued: dict | None = None) -> dict | None:
     """The progress section: only when an earlier round has results to compare with."""
-    from ..progress.services import TREND_DIMENSIONS
+    from ..progress.services import TREND_DIMENSIONS, dimension_value
 
     shown = [p for p in progress.points if p.is_shown]
     if len(shown) < 2:
@@ -156,7 +156,7 @@ def _progress_context(progress, lang: str, continued: dict | None = None) -> dic
         rows.append({
             "benchmark": number(b.mean, 0) if b else "—",
             "label": dimension_label(d, _),
-            "cells": [number(p.profile.get(d).mean, 0) if p.profile.get(d) else "—" for p in shown],
+            "cells": [number(*dimension_value(d, p.profile.get(d))) if p.profile.get(d) else "—" for p in shown],
             # From the figures as shown in the row, so that the reader's subtraction agrees.
             "change": _shown_change(c),
             "meaningful": bool(c and c.is_meaningful), "up": bool(c and c.value > 0),
@@ -168,7 +168,7 @@ def _progress_context(progress, lang: str, continued: dict | None = None) -> dic
                     "phase": phase_name(p.phase) if p.phase else _("too few responses"), "n": p.n} for p in progress.points],
         "columns": [p.title for p in shown],
         "rows": rows,
-        "gaps": [{"title": p.title, "gap": number(p.mirror_gap, 1) if p.mirror_gap is not None else None} for p in shown],
+        "gaps": [{"title": p.title, "gap": signed(p.mirror_gap, 1) if p.mirror_gap is not None else None} for p in shown],
         "carried_from": progress.carried_from,
         "benchmark": benchmarks[0].organisations if benchmarks else None,
         "carried": [{"title": i.text("title", lang), "owner": i.owner or "—",

@@ -343,7 +343,7 @@ def round_figures(results: RoundResults, lang: str, changes: Mapping | None = No
             key=m.key, label=item.topic.get(lang), views=tuple(views),
             self_text=views[0].text, estimate_text=views[1].text,
             customer_text=views[2].text if views[2].value is not None else too_few,
-            gap=gap, gap_text=(("+" if gap > 0 else "") + number(gap, MARK_DIGITS)) if gap is not None else "—",
+            gap=gap, gap_text=signed(gap, MARK_DIGITS) if gap is not None else "—",
             meaningful=m.is_gap_meaningful,
             direction="" if gap is None or gap == 0 else ("above" if gap > 0 else "below"),
         ))
@@ -405,7 +405,7 @@ def round_figures(results: RoundResults, lang: str, changes: Mapping | None = No
             value = shown(mean, INDEX_DIGITS) if mean is not None else None
             # Colour says good or bad only where higher is better: the employees' own rating is a
             # self-image (an inflated one is a blind spot), so it is shown without a colour.
-            heat = ("none" if value is None else "neutral" if key == "mirror_self" else str(min(int(value // 20), 4)))
+            heat = "none" if value is None else "neutral" if key == "mirror_self" else _heat(key, value)
             cells.append(DepartmentCell(key, dimension_label(key, _), value,
                                         number(value, INDEX_DIGITS) if value is not None else "—", heat))
         departments.append(DepartmentRow(
@@ -433,7 +433,10 @@ def round_figures(results: RoundResults, lang: str, changes: Mapping | None = No
             spread_text=number(spread, SPREAD_DIGITS) if spread is not None else "—",
         ))
 
-    rated = sorted((row for s in sections for row in s.rows if row.value is not None), key=lambda row: row.value)
+    # Ties in the order of the tables (strongest first per section): the strongest point is the
+    # first of the highest in the tables, the weakest the last of the lowest.
+    in_table_order = [row for s in sections for row in s.rows if row.value is not None]
+    rated = [row for _i, row in sorted(enumerate(in_table_order), key=lambda pair: (pair[1].value, -pair[0]))]
     key_findings = [headline]
 
     def quoted(row) -> str:
@@ -449,8 +452,10 @@ def round_figures(results: RoundResults, lang: str, changes: Mapping | None = No
     if rated:
         key_findings.append(_("Weakest point: %(statement)s.", statement=quoted(rated[0])))
         if rated[-1].value < WEAK_STATEMENT:
-            key_findings.append(_("No statement scores sufficiently (3.0 or more); the highest is %(statement)s.",
-                                  statement=quoted(rated[-1])))
+            key_findings.append(_("No statement reaches 3.0 (below that a statement counts as weak); the highest is "
+                                  "%(statement)s.", statement=quoted(rated[-1])))
+        elif rated[-1].value < STRONG_STATEMENT:
+            key_findings.append(_("Highest score, not yet strong (from 3.8): %(statement)s.", statement=quoted(rated[-1])))
         else:
             key_findings.append(_("Strongest point: %(statement)s.", statement=quoted(rated[-1])))
 
@@ -468,8 +473,7 @@ def round_figures(results: RoundResults, lang: str, changes: Mapping | None = No
         mirror_overall=(
             number(own, 1) if own is not None else "—", number(est, 1) if est is not None else "—",
             number(cust, 1) if cust is not None else too_few,
-            (("+" if own - cust > 0 else "") + number(shown_difference(own, cust, MARK_DIGITS), 1))
-            if own is not None and cust is not None else "—"),
+            signed(shown_difference(own, cust, MARK_DIGITS), 1) if own is not None and cust is not None else "—"),
         bands=tuple(bands), quiz=tuple(quiz), sections=tuple(sections),
         department_columns=tuple(dimension_label(k, _) for k in DEPARTMENT_DIMENSIONS),
         departments=tuple(departments), comments=tuple(results.comments) if results.comments is not None else None,
@@ -527,3 +531,10 @@ def _marks_for(dimension: str) -> tuple[BarMark, ...]:
         if needed is not None:
             out.append(BarMark(phase_name(phase), Bar(round(HBAR_WIDE * needed / 100, 1), round(HBAR_NARROW * needed / 100, 1))))
     return tuple(out)
+
+
+def _heat(dimension: str, value: float) -> str:
+    """A department's score coloured by the phase rule's bars, so that a colour means what the
+    bars mean: red below klantbewust's, yellow from klantbewust's, green from klantbekwaam's."""
+    bewust, bekwaam = getattr(DEFAULT.klantbewust, dimension), getattr(DEFAULT.klantbekwaam, dimension)
+    return "0" if value < bewust else "2" if value < bekwaam else "4"

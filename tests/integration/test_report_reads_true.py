@@ -328,3 +328,21 @@ def test_owners_are_suggested_from_the_organisations_own_roles_only(app, client,
     assert "Directie en leidinggevenden" not in page and "Manager klantcontact" not in page
     text = _pdf_text(client, world, round_)
     assert "Directie en leidinggevenden" not in text
+
+
+def test_a_report_compares_with_other_clients_as_they_stood_when_it_was_published(app, client, auth, world, people):
+    """Another client closing a round later changes neither the benchmark nor the report."""
+    from ..factories import OrganisationFactory
+    from .test_progress import _round as other_round
+
+    for i in range(5):
+        org = OrganisationFactory(consultancy=world.ours.consultancy, name=f"Klant {i}", slug=f"klant-b{i}")
+        other_round(org, "Meting", 200, 8, world, seed=300 + i)
+    _run_round(app, world, "Eerste meting", lambda n: full_answers(likert="3"), opens_on=date.today() - timedelta(days=120))
+    ours = _run_round(app, world, "Tweede meting", lambda n: full_answers(likert="4"))
+    auth.login(world.ours.director)
+    before = _pdf_text(client, world, ours)
+    assert "het gemiddelde van 5 andere klantorganisaties" in before
+    late = OrganisationFactory(consultancy=world.ours.consultancy, name="Klant laat", slug="klant-laat")
+    other_round(late, "Meting", 5, 8, world, seed=399)  # published after ours
+    assert _pdf_text(client, world, ours) == before

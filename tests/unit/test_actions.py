@@ -205,8 +205,9 @@ def test_no_target_is_met_when_it_is_set_and_customers_come_first(
     needed = next((b for b in bars if b is not None), None)
     if customer is not None and needed is not None and shown(customer, 1) < needed:
         assert result[0].goals == (Goal("mirror_customer", at_least=needed),), [p.key for p in result]
-    # Not everything at once.
+    # Not everything at once, and no focus area due before the one ranked above it.
     assert [p.starts_later for p in result] == [rank >= START_NOW for rank in range(len(result))]
+    assert [p.due_months for p in result] == sorted(p.due_months for p in result)
     assert QUIZ_WEAK_SHARE == 0.30
 
 

@@ -557,8 +557,9 @@ def test_explanations_go_through_gettext():
     placement = place(profile(45, 40, 38, 6.0, 5.8, 5.9))
     marked = explain(placement, lambda m: "<<" + m + ">>")
     assert all("<<" in s for s in marked)
-    assert summary(placement, identity) == "Phase: klantgericht (customer-oriented in name: consciously incompetent)."
-    assert phase_gloss(Phase.ONWETEND, identity) == "unaware: unconsciously incompetent"
+    assert summary(placement, identity) == (
+        "Phase: klantgericht (consciously incompetent: sees what is missing, the organisation still at the centre).")
+    assert phase_gloss(Phase.ONWETEND, identity) == "unconsciously incompetent: 'nothing is wrong'"
 
 
 def test_a_director_reads_plain_numbers():
