@@ -275,7 +275,9 @@ def _demo_plan(round_, rng: random.Random, *, is_current: bool) -> None:
                 plans.adopt_item(plan, c.item, "nl")
             else:
                 plans.stop_item(c.item, "Vervangen door de teamgesprekken over klantsituaties in het nieuwe plan.")
-        plans.set_commentary(plan, DEMO_COMMENTARY)
+        # The consultant's words are about De Linde: only its report carries them.
+        if "Linde" in db.session.get(Organisation, round_.organisation_id).name:
+            plans.set_commentary(plan, DEMO_COMMENTARY)
 
 
 DEMO_COMMENTARY = (

@@ -348,9 +348,11 @@ def generate(plan: PlanInput, instrument: Instrument) -> list[Proposal]:
                 focus.append(_focus(f"step.{theme}", theme, finding, target, 8, goals=goals))
     # Not everything at once: the first three now, a month apart; the rest later, after them.
     # Due dates never run against the order: the first focus area is never due after the second.
+    # The first three are due a month apart (3, 4, 5 months), whatever their practice's usual
+    # lead time, so that the first is never due after the second; the later ones from six months.
     out, due = [], 0
     for rank, p in enumerate(focus):
-        due = max(due, p.due_months, 2 + rank if rank < START_NOW else 6 + rank)
+        due = max(due, 3 + rank if rank < START_NOW else max(p.due_months, 6 + rank))
         out.append(replace(p, due_months=due, starts_later=rank >= START_NOW))
     return out
 
@@ -663,13 +665,16 @@ def _departments(plan: PlanInput) -> list[Proposal]:
         out.append(_focus(f"department.{d.name}.{d.dimension}", f"department.{d.name}", _t(
             "{department}: {name} {value}, de organisatie {org}.", "{department}: {name} {value}, the organisation {org}.",
             department=d.name, name=DIMENSION_NAMES[d.dimension], value=_num(d.value, 0), org=_num(d.organisation, 0)),
-            _t("{name} in {department} hoogstens {gap} onder de organisatie.",
-               "{name} in {department} at most {gap} below the organisation.", department=d.name,
-               name=DIMENSION_NAMES[d.dimension], gap=_num(DEPARTMENT_GAP / 2, 0)),
+            _t("{name} in {department} van {value} naar minstens {goal} (de organisatie nu {org}, min {gap}).",
+               "{name} in {department} from {value} to at least {goal} (the organisation now {org}, less {gap}).",
+               department=d.name, name=DIMENSION_NAMES[d.dimension], value=_num(d.value, 0),
+               goal=_num(shown(d.organisation, 0) - DEPARTMENT_GAP / 2, 0), org=_num(d.organisation, 0),
+               gap=_num(DEPARTMENT_GAP / 2, 0)),
             6, title=_t("Aandacht voor {department}: {name}", "Attention for {department}: {name}",
                         department=d.name, name=DIMENSION_NAMES[d.dimension]),
             practice=DIMENSION_THEME[d.dimension],
-            goals=(Goal(f"department.{d.name}.{d.dimension}.lag", at_most=DEPARTMENT_GAP / 2),)))
+            # A figure of the department itself: met by the department rising, not the organisation falling.
+            goals=(Goal(f"department.{d.name}.{d.dimension}", at_least=shown(d.organisation, 0) - DEPARTMENT_GAP / 2),)))
         out[-1] = replace(out[-1], role="teams", role_scope=d.name)
     return out
 

@@ -152,13 +152,16 @@ def adopt_item(plan: ActionPlan, earlier: ActionItem, lang: str) -> ActionItem:
         "nl": f"Vervolg op “{earlier.text('title', 'nl')}” uit {previous_title} ({earlier.status.label_in('nl')}).",
         "en": f"Continues “{earlier.text('title', 'en')}” from {previous_title} ({earlier.status.label_in('en')}).",
     }
-    # The earlier target was set on the earlier round's figures: it may be met, or wrong, now.
-    item.generated = {"adopted_from": earlier.id, "finding": finding,
-                      "owner": (earlier.generated or {}).get("owner"),
-                      "target": {"nl": "Stel een doel op de cijfers van deze ronde.",
-                                 "en": "Set a target on this round's figures."},
-                      "role": (earlier.generated or {}).get("role"),
-                      "due": _weekday(closed + timedelta(days=91)).isoformat()}
+    # The earlier target was set on the earlier round's figures: it may be met, or wrong, now;
+    # the plan page asks the director for one on this round's figures.
+    before = earlier.generated or {}
+    item.generated = {"adopted_from": earlier.id, "finding": finding, "owner": before.get("owner"),
+                      "role": before.get("role"), "due": _weekday(closed + timedelta(days=91)).isoformat()}
+    for field in ("title", "description"):
+        if getattr(earlier, field) is None and before.get(field):
+            # Not edited by the director: the generated text, in every language.
+            item.generated[field] = before[field]
+            setattr(item, field, None)
     earlier.stop_reason = None
     return item
 

@@ -239,7 +239,7 @@ def latest_points_of(organisation_ids: list[int], published_by: tuple | None = N
         by_org[r.organisation_id].append(r)
     by_org = defaultdict(list, {org_id: in_history_order(rs) for org_id, rs in by_org.items()})
     if published_by is not None:  # as things stood then: nothing published later, nothing open
-        by_org = defaultdict(list, {org_id: [r for r in rs if r.is_published and r.published_order <= published_by]
+        by_org = defaultdict(list, {org_id: [r for r in rs if r.is_published and r.published_order[0] <= published_by[0]]
                                     for org_id, rs in by_org.items()})
     chosen = {org_id: (rs[-1:], [r for r in rs if r.is_published][-2:]) for org_id, rs in by_org.items()}
     wanted = {r.id: r for latest, published in chosen.values() for r in latest + published}

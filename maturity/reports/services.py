@@ -382,19 +382,7 @@ def request_version_pdf(version: ReportVersion, *, retry: bool = False) -> Repor
 
 def render_version(version_id: int, digest: str, html: str) -> None:
     """In the worker: render a version's PDF and store it, unless a newer request superseded it."""
-    version = db.session.get(ReportVersion, version_id)
-    if version is None or version.pdf_digest != digest or version.status == "ready":
-        return
-    try:
-        pdf, _refused = render_pdf(html)
-    except PdfRenderError as exc:
-        values = {"status": "failed", "error": str(exc)[:200]}
-        log.error("report version=%s failed: %s", version_id, exc)
-    else:
-        values = {"status": "ready", "pdf": pdf}
-    db.session.execute(sa.update(ReportVersion).where(ReportVersion.id == version_id, ReportVersion.pdf_digest == digest)
-                       .values(**values).execution_options(synchronize_session=False))
-    db.session.commit()
+    _render_and_store(ReportVersion, ReportVersion.pdf_digest, version_id, digest, html, {})
 
 
 def _cache_row(round_id: int, language: str) -> ReportCache | None:
@@ -403,18 +391,24 @@ def _cache_row(round_id: int, language: str) -> ReportCache | None:
 
 def render_into_cache(cache_id: int, digest: str, html: str) -> None:
     """In the worker: render and store, unless a newer request superseded this one."""
-    row = db.session.get(ReportCache, cache_id)
-    if row is None or row.html_sha256 != digest or row.status == "ready":
+    _render_and_store(ReportCache, ReportCache.html_sha256, cache_id, digest, html, {"created_at": utcnow()})
+
+
+def _render_and_store(model, digest_column, row_id: int, digest: str, html: str, when_ready: dict) -> None:
+    """Render ``html`` and store the PDF (or the failure) on the row, but only while the row
+    still asks for this ``digest``: a newer request wins."""
+    row = db.session.get(model, row_id)
+    if row is None or getattr(row, digest_column.key) != digest or row.status == "ready":
         return
     try:
         pdf, refused = render_pdf(html)
     except PdfRenderError as exc:
         values = {"status": "failed", "error": str(exc)[:200]}
-        log.error("report cache=%s failed: %s", cache_id, exc)
+        log.error("report %s=%s failed: %s", model.__tablename__, row_id, exc)
     else:
         if refused:
-            log.warning("report cache=%s: %d URL(s) refused while rendering", cache_id, len(refused))
-        values = {"status": "ready", "pdf": pdf, "created_at": utcnow()}
-    db.session.execute(sa.update(ReportCache).where(ReportCache.id == cache_id, ReportCache.html_sha256 == digest)
+            log.warning("report %s=%s: %d URL(s) refused while rendering", model.__tablename__, row_id, len(refused))
+        values = {"status": "ready", "pdf": pdf, **when_ready}
+    db.session.execute(sa.update(model).where(model.id == row_id, digest_column == digest)
                        .values(**values).execution_options(synchronize_session=False))
     db.session.commit()

@@ -19,7 +19,7 @@ from flask_babel import ngettext
 from ..core import DEFAULT, DIMENSIONS, Phase, dimension_label, explain, explain_next, phase_gloss, phase_name, phase_stage
 from ..core.display import INDEX_DIGITS, MARK_DIGITS, STRONG_STATEMENT, WEAK_STATEMENT, shown, shown_difference
 from ..i18n import number, signed
-from .services import DEPARTMENT_DIMENSIONS, RoundResults, oriented_mean
+from .services import DEPARTMENT_DIMENSIONS, RoundResults, oriented_mean, shown_cultures
 
 VIEW_CSS = {"mirror_self": "view-self", "mirror_estimate": "view-estimate", "mirror_customer": "view-customer"}
 #: Cronbach's alpha below this is flagged.
@@ -450,7 +450,10 @@ def round_figures(results: RoundResults, lang: str, changes: Mapping | None = No
                  favourable=row.favourable_text)
 
     if rated:
-        key_findings.append(_("Weakest point: %(statement)s.", statement=quoted(rated[0])))
+        if rated[0].value < WEAK_STATEMENT:
+            key_findings.append(_("Weakest point: %(statement)s.", statement=quoted(rated[0])))
+        else:
+            key_findings.append(_("Lowest score, not weak (that is below 3.0): %(statement)s.", statement=quoted(rated[0])))
         if rated[-1].value < WEAK_STATEMENT:
             key_findings.append(_("No statement reaches 3.0 (below that a statement counts as weak); the highest is "
                                   "%(statement)s.", statement=quoted(rated[-1])))
@@ -511,8 +514,7 @@ def _bar_rows(dims, own: float | None, est: float | None, cust: float | None, de
         not_over = BarCell(_("< +%(limit)s or customers ≥ %(good)s", limit=limit, good=number(good, MARK_DIGITS)),
                            None if gap is None else gap < t.min_gap_marks or cust >= good)
         rows.append(BarRow(key, label, signed(gap, MARK_DIGITS) if gap is not None else "—", (not_over, not_over, none)))
-    cultures = [shown(d.means["culture"], INDEX_DIGITS) for d in departments
-                if d.is_visible and d.means.get("culture") is not None]
+    cultures = [shown(value, INDEX_DIGITS) for value in shown_cultures(departments).values()]
     lowest = min(cultures) if cultures else None
     rows.append(BarRow("departments", _("Lowest culture of a department shown"),
                        number(lowest, INDEX_DIGITS) if lowest is not None else "—",

@@ -323,7 +323,11 @@ def _reliability(rows: dict, instrument: Instrument) -> list[Reliability]:
 
 
 def shown_cultures(departments: list[DepartmentResult]) -> dict[str, float]:
-    """The culture score of every shown department, for the phase rule's consistency check."""
+    """The culture score of every shown department, for the phase rule's consistency check.
+    Without a named department shown, the one group is the organisation itself: there is no
+    department to check (the "other" group counts beside named departments, never alone)."""
+    if not any(d.is_visible and d.name is not None for d in departments):
+        return {}
     return {d.name or "": d.means["culture"] for d in departments if d.is_visible and d.means.get("culture") is not None}
 
 

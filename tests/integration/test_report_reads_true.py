@@ -346,3 +346,20 @@ def test_a_report_compares_with_other_clients_as_they_stood_when_it_was_publishe
     late = OrganisationFactory(consultancy=world.ours.consultancy, name="Klant laat", slug="klant-laat")
     other_round(late, "Meting", 5, 8, world, seed=399)  # published after ours
     assert _pdf_text(client, world, ours) == before
+
+
+def test_without_named_departments_no_department_is_checked(app, world):
+    """All responses without a department: the one "other" group is the organisation itself,
+    not a department that could keep it from klantbekwaam or be called 'every department'."""
+    for _ in range(8):
+        member(world.ours.org, OrgRole.EMPLOYEE)
+    round_ = _run_round(app, world, "Meting", lambda n: full_answers(likert="5", mark="8"),
+                        customers=[{f"mirror.m{j}.customer": "8" for j in range(1, 6)}] * 6)
+    results = round_results(round_)
+    assert [d.name for d in results.departments if d.is_visible] == [None]
+    codes = [r.code for r in results.placement.reasons + results.placement.missing]
+    assert "departments_consistent" not in codes and "department_below" not in codes
+    with app.test_request_context(headers={"Accept-Language": "nl"}):
+        f = round_figures(results, "nl")
+    lowest = next(r for r in f.bars if r.key == "departments")
+    assert lowest.value_text == "—" and lowest.cells[2].is_met is None
