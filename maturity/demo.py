@@ -66,7 +66,7 @@ def _user(email: str, name: str, password_hash: str, **extra) -> User:
 
 #: How each demo client names who owns an action (what a director fills in on the plan page).
 OWNER_ROLES = {
-    "Woningcorporatie": {"board": "Directeur-bestuurder", "managers": "MT", "teams": "Teamleiders wonen",
+    "Woningcorporatie": {"board": "Directeur-bestuurder", "managers": "MT", "teams": "Teamleiders",
                          "hr": "P&O", "service": "Manager Klantcontact"},
     "Gemeente": {"board": "Gemeentesecretaris", "managers": "Concernmanagement", "teams": "Teamleiders",
                  "hr": "HRM", "service": "Manager KCC"},
@@ -258,7 +258,7 @@ def _demo_plan(round_, rng: random.Random, *, is_current: bool) -> None:
         return
     plan = plans.generate_plan(round_, results)
     org_roles = db.session.get(Organisation, round_.organisation_id).owner_roles
-    for n, item in enumerate(plans.visible_items(plan)[:4]):
+    for n, item in enumerate(plans.visible_items(plan)[:3]):  # the three started now
         # As a director would: the suggested owner role becomes a person's role, the date stays.
         item.owner = plans.suggested_owner(item, org_roles, "nl") or None
         item.due_on = item.suggested_due or round_.closes_on + timedelta(days=45 * (n + 1))
@@ -276,7 +276,7 @@ def _demo_plan(round_, rng: random.Random, *, is_current: bool) -> None:
             else:
                 plans.stop_item(c.item, "Vervangen door de teamgesprekken over klantsituaties in het nieuwe plan.")
         # The consultant's words are about De Linde: only its report carries them.
-        if "Linde" in db.session.get(Organisation, round_.organisation_id).name:
+        if db.session.get(Organisation, round_.organisation_id).name == "Woonstichting De Linde":
             plans.set_commentary(plan, DEMO_COMMENTARY)
 
 
