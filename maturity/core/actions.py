@@ -484,11 +484,11 @@ def _awareness(plan: PlanInput) -> list[Proposal]:
                 "Employees rate the organisation {own}, customers {customer}: {gap} higher.",
                 own=_num(q["self"]), customer=_num(q["customer"]), gap=_num(q["gap"])),
                 _t("Het verschil kleiner dan {min} (nu {gap}): klanten van {customer} naar minstens {goal}, en medewerkers die "
-                   "zien wat klanten missen.",
+                   "zien wat klanten missen: hun eigen oordeel (nu {own}) dan minder dan {min} boven dat van klanten.",
                    "The difference below {min} (now {gap}): customers from {customer} to at least {goal}, and employees who see "
-                   "what customers miss.",
+                   "what customers miss: their own rating (now {own}) then less than {min} above the customers'.",
                    min=_num(q["min_gap"]), gap=_num(q["gap"]), goal=_num(_customer_goal(plan, q["customer"], q["self"])),
-                   customer=_num(q["customer"])), 1,
+                   customer=_num(q["customer"]), own=_num(q["self"])), 1,
                 goals=(Goal("gap.self", at_most=_below(q["min_gap"])),
                        Goal("mirror_customer", at_least=_customer_goal(plan, q["customer"], q["self"])))))
         elif reason.code == "estimate_overestimation":
@@ -497,11 +497,13 @@ def _awareness(plan: PlanInput) -> list[Proposal]:
                 "Employees expect customers to give {estimate}, customers give {customer}.",
                 estimate=_num(q["estimate"]), customer=_num(q["customer"])),
                 _t("De inschatting minder dan {min} boven het klantoordeel (nu {gap}): klanten van {customer} naar minstens "
-                   "{goal}, en medewerkers die weten wat klanten vinden.",
+                   "{goal}, en medewerkers die weten wat klanten vinden: hun inschatting (nu {estimate}) dan minder dan {min} "
+                   "boven wat klanten geven.",
                    "The estimate less than {min} above the customers' rating (now {gap}): customers from {customer} to at "
-                   "least {goal}, and employees who know what customers think.",
+                   "least {goal}, and employees who know what customers think: their estimate (now {estimate}) then less "
+                   "than {min} above what customers give.",
                    min=_num(q["min_gap"]), gap=_num(q["gap"]), goal=_num(_customer_goal(plan, q["customer"], q["estimate"])),
-                   customer=_num(q["customer"])), 1,
+                   customer=_num(q["customer"]), estimate=_num(q["estimate"])), 1,
                 goals=(Goal("gap.estimate", at_most=_below(q["min_gap"])),
                        Goal("mirror_customer", at_least=_customer_goal(plan, q["customer"], q["estimate"])))))
     return out
