@@ -28,6 +28,7 @@ import sqlalchemy as sa
 
 from .extensions import db
 from .models_base import utcnow
+from .reports.models import ReportCache, ReportVersion
 
 log = logging.getLogger(__name__)
 
@@ -159,8 +160,6 @@ def purge_round_answers(round_, now: datetime | None = None) -> int:
     round_.results_version = (round_.results_version or 0) + 1  # the comments are gone from the report
     # Issued versions of the report quote the customers' comments: they go with them, and the
     # next download issues the report again, with the same figures and without the comments.
-    from .reports.models import ReportCache, ReportVersion
-
     db.session.execute(sa.delete(ReportVersion).where(ReportVersion.round_id == round_.id))
     db.session.execute(sa.delete(ReportCache).where(ReportCache.round_id == round_.id))
     db.session.flush()

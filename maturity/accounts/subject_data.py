@@ -7,11 +7,13 @@ Answers are not in it: they are stored without any link to the person (docs/priv
 from __future__ import annotations
 
 import secrets
+from html import unescape
 
 import sqlalchemy as sa
 
 from ..audit.models import AuditEntry
 from ..extensions import db
+from ..reports.models import ReportVersion
 from ..rounds.models import Invitation, Round
 from ..tenancy.models import ConsultantMembership, Consultancy, Department, Organisation, OrganisationMembership
 from .models import User
@@ -143,11 +145,6 @@ def _clear_owner_mentions(user: User, organisation_ids) -> None:
         .execution_options(synchronize_session=False))
     # A published report kept as issued that names the person is withdrawn: the next download
     # issues a new version without the name (a record does not outweigh an erasure).
-    from html import unescape
-
-    from ..reports.models import ReportVersion
-    from ..rounds.models import Round
-
     versions = db.session.execute(sa.select(ReportVersion.id, ReportVersion.html).join(
         Round, Round.id == ReportVersion.round_id).where(Round.organisation_id.in_(organisation_ids))).all()
     withdrawn = [vid for vid, html in versions if any(name in unescape(html).lower() for name in names)]

@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Optional
 
+from ..core.actions import ROLE
 from ..forms_common import max_length, required, sensible_date, strip
 from .models import ItemStatus
 
@@ -66,4 +67,4 @@ class OwnerRolesForm(FlaskForm):
                           description=_l("For example: manager KCC, teamleider klantenservice."))
     submit = SubmitField(_l("Save the roles"))
 
-    KEYS = ("board", "managers", "teams", "hr", "service")
+    KEYS = tuple(ROLE)  # one field per kind of owner the plan rules name

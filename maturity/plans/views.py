@@ -7,6 +7,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ..extensions import db
+from ..reports.services import issue_versions
 from ..results.services import round_results
 from ..rounds.models import Round
 from ..tenancy.access import CONSULTANT, DIRECTOR, EMPLOYEE, organisation_blueprint, roles_required, scoped_get
@@ -88,8 +89,6 @@ def publish(round_id: int):
     if ActionForm().validate_on_submit():
         services.set_published(plan, not plan.is_published)
         if plan.is_published:
-            from ..reports.services import issue_versions
-
             db.session.flush()
             issue_versions(round_)  # the report as it is now is the published record
         db.session.commit()

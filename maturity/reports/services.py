@@ -257,12 +257,8 @@ def request_report(round_: Round, *, retry: bool = False) -> ReportCache | Repor
         return request_version_pdf(version, retry=retry)
     digest = report_key(round_, language)
     row = _cache_row(round_.id, language)
-    if row is not None and row.html_sha256 == digest:
-        if row.status == "ready":
-            return row
-        waiting = row.status == "pending" and row.requested_at and utcnow() - row.requested_at < PENDING_TIMEOUT
-        if waiting or (row.status == "failed" and not retry):
-            return row
+    if row is not None and row.html_sha256 == digest and _is_settled(row, retry):
+        return row
     html = render_template("pdf/report.html", **report_context(round_, round_results(round_)))
     if row is None:
         row = ReportCache(round_id=round_.id, language=language)
@@ -362,13 +358,8 @@ def request_version_pdf(version: ReportVersion, *, retry: bool = False) -> Repor
     """A version's PDF: ready, or asked of the worker now (as for the live report)."""
     html = version_html(version)
     digest = hashlib.sha256(html.encode()).hexdigest()
-    if version.pdf_digest == digest:
-        if version.status == "ready":
-            return version
-        waiting = (version.status == "pending" and version.requested_at
-                   and utcnow() - version.requested_at < PENDING_TIMEOUT)
-        if waiting or (version.status == "failed" and not retry):
-            return version
+    if version.pdf_digest == digest and _is_settled(version, retry):
+        return version
     version.pdf_digest, version.status, version.pdf, version.error, version.requested_at = digest, "pending", None, None, utcnow()
     version_id = version.id
     db.session.commit()
@@ -383,6 +374,15 @@ def request_version_pdf(version: ReportVersion, *, retry: bool = False) -> Repor
 def render_version(version_id: int, digest: str, html: str) -> None:
     """In the worker: render a version's PDF and store it, unless a newer request superseded it."""
     _render_and_store(ReportVersion, ReportVersion.pdf_digest, version_id, digest, html, {})
+
+
+def _is_settled(row: ReportCache | ReportVersion, retry: bool) -> bool:
+    """A rendering for the right content that needs no new request: ready, still being made
+    (not longer than ``PENDING_TIMEOUT``), or failed and not asked to retry."""
+    if row.status == "ready":
+        return True
+    waiting = row.status == "pending" and row.requested_at and utcnow() - row.requested_at < PENDING_TIMEOUT
+    return bool(waiting or (row.status == "failed" and not retry))
 
 
 def _cache_row(round_id: int, language: str) -> ReportCache | None:

@@ -17,7 +17,6 @@ all show exactly the same figures:
 from __future__ import annotations
 
 import logging
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
@@ -293,6 +292,7 @@ def _reliability(rows: dict, instrument: Instrument) -> list[Reliability]:
     mean m and each item's value (or m) multiplied by one constant, which alpha, a ratio of
     variances, does not notice; the total is k · m, so its variance is k² · var(m)."""
     results = []
+    factors = {scale.section: scale.factor for scale in tally.Scale.of(instrument)}
     for section in instrument.likert_sections:
         k = len(section.items)
         group = tally.alpha_group(section.key)
@@ -306,7 +306,7 @@ def _reliability(rows: dict, instrument: Instrument) -> list[Reliability]:
             alpha = k / (k - 1) * (1 - item_var / total_var) if total_var > 1e-12 else None
         spread = None
         if n_counted >= 2 and k:
-            factor = math.lcm(*range(1, k + 1))
+            factor = factors[section.key]  # the tally keeps each value times it
             spread = sum(DimensionStats.from_sums(n_counted, *tally_row(rows, group, f"item:{i}")[1:]).sd
                          for i in range(k)) / k / factor
         complete = tally.complete_group(section.key)
