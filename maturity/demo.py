@@ -184,7 +184,7 @@ def load_demo_rounds(rng: random.Random) -> None:
 
     from .instrument import load_instrument
     from .rounds import links, services
-    from .rounds.models import Invitation, RoundStatus
+    from .rounds.models import CustomerArrival, Invitation, RoundStatus
 
     instrument = load_instrument()
     today = services.today()
@@ -228,18 +228,19 @@ def load_demo_rounds(rng: random.Random) -> None:
             for _ in range(spec["customers"][phase]):
                 marks = {item.answer_key("customer"): str(min(10, max(1, round(rng.gauss(spec["customer_mark"][like], 1.3)))))
                          for item in instrument.mirror.items}
-                customer = services.submit_customer_response(round_, marks, "", "nl")
-                customer.submitted_on = opens + timedelta(days=rng.randint(0, 7))
+                services.submit_customer_response(round_, marks, "", "nl")
             # Each round its own comments (the earlier round's were more critical).
             comments = DEMO_COMMENTS_EARLIER if phase == 1 else DEMO_COMMENTS if phase == 2 else []
             for comment in comments[:spec["customers"][phase] // 2] if org.name.startswith("Woon") and status is RoundStatus.CLOSED else []:
-                customer = services.submit_customer_response(
+                services.submit_customer_response(
                     round_, {item.answer_key("customer"): str(rng.randint(5, 8)) for item in instrument.mirror.items},
                     comment, "nl")
-                customer.submitted_on = opens + timedelta(days=rng.randint(0, 7))
+            # The customers of the demo's history came in during its first week.
+            db.session.execute(sa.update(CustomerArrival).where(CustomerArrival.round_id == round_.id)
+                               .values(day=opens + timedelta(days=rng.randint(1, 6))))
             if status is RoundStatus.CLOSED:
-                services.close_round(round_)  # releases the ballot box: the results are published
-                round_.closed_at = datetime.combine(closes, time(17), tzinfo=timezone.utc)
+                # Releases the ballot box: the results are published (then, in the demo's history).
+                services.close_round(round_, at=datetime.combine(closes, time(17), tzinfo=timezone.utc))
                 db.session.flush()
                 _demo_plan(round_, rng, is_current=phase == 2)
     db.session.commit()

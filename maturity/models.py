@@ -13,6 +13,7 @@ from .tenancy.models import (  # noqa: F401
 from .rounds.models import (  # noqa: F401
     Ballot,
     CustomerAnswer,
+    CustomerArrival,
     CustomerInvitation,
     CustomerResponse,
     Invitation,
@@ -25,3 +26,4 @@ from .rounds.models import (  # noqa: F401
 from .plans.models import ActionItem, ActionPlan, ItemStatus  # noqa: F401
 from .reports.models import ReportCache, ReportVersion  # noqa: F401
 from .audit.models import AuditEntry  # noqa: F401
+from .progress.models import BenchmarkSnapshot  # noqa: F401

@@ -25,6 +25,25 @@ def _keys(purpose: bytes) -> list[AESGCM]:
             for s in secrets_]
 
 
+class TooLong(ValueError):
+    """A value does not fit the fixed length its kind is padded to."""
+
+
+def padded(plain: bytes, size: int) -> bytes:
+    """``plain`` (JSON, or text) filled up with spaces to exactly ``size`` bytes, so that the
+    length of what is sealed says nothing about what it holds (how many answers were "weet ik
+    niet", how long a comment is). JSON ignores the trailing spaces; text callers strip them."""
+    if len(plain) > size:
+        raise TooLong(f"{len(plain)} bytes do not fit in {size}")
+    return plain + b" " * (size - len(plain))
+
+
+def padded_to_block(plain: bytes, block: int = 4096) -> bytes:
+    """Filled up with spaces to a multiple of ``block`` bytes: for values with no upper bound
+    (a mail), whose length then says only roughly how long they are."""
+    return plain + b" " * (-len(plain) % block)
+
+
 def seal(plain: bytes, purpose: bytes) -> bytes:
     nonce = os.urandom(12)
     return nonce + _keys(purpose)[0].encrypt(nonce, plain, purpose)

@@ -5,6 +5,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 
+#: How long a writer waits for another before "database is locked".
+BUSY_TIMEOUT_MS = 15000
+
+
 def configure_sqlite(engine: sa.Engine) -> None:
     if engine.dialect.name != "sqlite":
         return
@@ -15,8 +19,11 @@ def configure_sqlite(engine: sa.Engine) -> None:
         # wait for each other instead of failing with "database is locked".
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Deleted content is overwritten with zeros, not merely marked free: a released ballot
+        # or an erased address must not stay readable in the file (rounds.ballots.scrub).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
         # pysqlite's own transaction handling breaks SAVEPOINT; let SQLAlchemy emit BEGIN.
         dbapi_connection.isolation_level = None

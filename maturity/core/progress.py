@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from .display import shown, shown_difference
 from .stats import DimensionStats, t_critical_95, welch_df, welch_standard_error
@@ -68,6 +69,8 @@ def shared_keys(previous: Sequence[str], current: Sequence[str]) -> list[str]:
 class Benchmark:
     mean: float
     organisations: int
+    #: The day the comparison was taken (it moves in steps, not with every publication).
+    as_of: date | None = None
 
 
 def benchmark(means_of_others: Mapping[int, float], minimum: int = 5) -> Benchmark | None:

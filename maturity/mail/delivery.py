@@ -62,7 +62,7 @@ def deliver_due(*, limit: int = BATCH_SIZE) -> tuple[int, int]:
             message = db.session.get(OutboxMessage, ident)
             try:
                 connection.send(message.recipient, message.subject,
-                                sealing.unseal(message.body_sealed, SEAL_PURPOSE).decode())
+                                sealing.unseal(message.body_sealed, SEAL_PURPOSE).decode().rstrip(" "))
             except ConnectionLost as exc:
                 _retry_later(message, exc)
                 db.session.commit()

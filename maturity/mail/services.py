@@ -59,7 +59,7 @@ def send_mail(recipient: str, subject: str, body_text: str, *, stored_body: str 
               "organisation_id": organisation_id, "round_id": round_id, "attempts": 0,
               "body_text": body_text if stored_body is None else stored_body, "status": "outbox", "body_sealed": None}
     if current_app.config["MAIL_SERVER"]:
-        values.update(status="pending", body_sealed=sealing.seal(body_text.encode(), SEAL_PURPOSE))
+        values.update(status="pending", body_sealed=sealing.seal(sealing.padded_to_block(body_text.encode()), SEAL_PURPOSE))
         db.session.info[_PENDING] = True  # delivered once this transaction commits
     if key_is_new:
         # Many at once (an import, a round's invitations): written in one statement.

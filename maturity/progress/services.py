@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import timezone
 
 import sqlalchemy as sa
 
 from ..core import DEFAULT, DimensionStats, GroupProfile, Phase, place, profile_gaps
-from ..core.progress import Benchmark, Change, benchmark, change, shared_keys
+from ..core.progress import Benchmark, Change, change, shared_keys
 from ..extensions import db
 from ..instrument import load_instrument
 from ..plans.models import ActionItem, ActionPlan
@@ -32,6 +33,8 @@ from ..results.services import (
 )
 from ..results.tally import ROUND
 from ..rounds.models import Invitation, Round, RoundStatus, in_history_order, published_up_to
+from ..rounds.services import published as round_published
+from . import benchmark as benchmark_snapshots
 from ..tenancy.models import Organisation
 
 TREND_DIMENSIONS = ("skills", "leadership", "culture", "mirror_self", "mirror_customer")
@@ -257,24 +260,33 @@ def latest_points_of(organisation_ids: list[int], published_by: tuple | None = N
 
 def consultancy_benchmark(org: Organisation, current: RoundPoint | None,
                           as_of: tuple | None = None) -> dict[str, Benchmark | None]:
-    """Each dimension against the average of the consultancy's *other* clients' latest shown
-    rounds, only when at least five contribute; no client is ever named. ``as_of`` (a round's
-    ``published_order``): only rounds published by then, so a report compares with the other
-    clients as they stood when it was published, and says the same later."""
+    """Each dimension against the average of the consultancy's *other* clients, as the
+    benchmark's snapshot stood (``progress.benchmark``); no client is ever named. ``as_of`` (a
+    round's ``published_order``): the snapshot that stood when that round was published, so a
+    report says the same later."""
     if current is None:
         return {}
-    others = list(db.session.scalars(
-        sa.select(Organisation.id).where(Organisation.consultancy_id == org.consultancy_id, Organisation.id != org.id)))
-    latest = latest_points_of(others, published_by=as_of)
+    moment = as_of[0].replace(tzinfo=timezone.utc) if as_of else None
+    return benchmark_snapshots.for_organisation(org.consultancy_id, org.id, moment)
+
+
+def benchmark_contributions(consultancy_id: int) -> dict[str, dict]:
+    """Per client organisation with a shown published round: that round and its means."""
+    org_ids = list(db.session.scalars(sa.select(Organisation.id).where(Organisation.consultancy_id == consultancy_id)))
     result = {}
-    for d in ("skills", "leadership", "culture"):
-        means = {}
-        for org_id, points in latest.items():
-            shown = points.published if points.published and points.published.is_shown else None
-            if shown and shown.profile.get(d) is not None:
-                means[org_id] = shown.profile.get(d).mean
-        result[d] = benchmark(means)
+    for org_id, points in latest_points_of(org_ids).items():
+        point = points.published if points.published and points.published.is_shown else None
+        if point is not None:
+            result[str(org_id)] = {"round": point.round_id} | {
+                d: (point.profile.get(d).mean if point.profile.get(d) else None) for d in benchmark_snapshots.DIMENSIONS}
     return result
+
+
+@round_published.connect
+def _benchmark_after_publication(round_: Round) -> None:
+    """In the closing transaction: the benchmark moves on if enough clients changed."""
+    org = db.session.get(Organisation, round_.organisation_id)
+    benchmark_snapshots.take_if_due(org.consultancy_id, benchmark_contributions(org.consultancy_id), round_.closed_at)
 
 
 @dataclass

@@ -27,7 +27,8 @@ from ..core import DEFAULT, DONT_KNOW, MIN_ALPHA_RESPONDENTS, MIN_ANSWERED_SHARE
 from ..core.display import MARK_DIGITS, shown_difference
 from ..extensions import db
 from ..instrument import Instrument, load_instrument
-from ..rounds.models import CustomerResponse, Invitation, Round
+from ..rounds import ballots
+from ..rounds.models import Ballot, CustomerResponse, Invitation, Round
 from . import tally
 
 log = logging.getLogger(__name__)
@@ -203,11 +204,8 @@ def customer_stats(rounds: list[Round], t: Tallies) -> dict[int, tuple[int, Dime
         for round_id, rows in t.items()
     }
     open_ids = [r.id for r in rounds if r.id not in t]
-    if open_ids:
-        for round_id, n in db.session.execute(
-                sa.select(CustomerResponse.round_id, sa.func.count()).where(CustomerResponse.round_id.in_(open_ids))
-                .group_by(CustomerResponse.round_id)):
-            result[round_id] = (n, None)
+    for round_id, n in ballots.count(open_ids, ballots.CUSTOMER).items():
+        result[round_id] = (n, None)  # waiting in the ballot box: counted, never read
     return result
 
 
@@ -527,6 +525,6 @@ def live_counts(round_: Round) -> dict[str, int]:
         sa.select(sa.func.count()).where(Invitation.round_id == round_.id,
                                          Invitation.submitted_at.is_not(None)).scalar_subquery(),
         sa.select(sa.func.count()).where(Invitation.round_id == round_.id).scalar_subquery(),
-        sa.select(sa.func.count()).where(CustomerResponse.round_id == round_.id).scalar_subquery(),
+        sa.select(sa.func.count()).where(Ballot.round_id == round_.id, Ballot.kind == ballots.CUSTOMER).scalar_subquery(),
     )).one()
     return {"responses": responses, "invited": invited, "customers": customers}

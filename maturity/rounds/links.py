@@ -69,8 +69,17 @@ def _fernet(token: str) -> Fernet:
     return _derive(_secret(), token, b"klantspiegel.seal")
 
 
+#: Every draft, own result and employee ballot is sealed from exactly this many bytes (a full
+#: questionnaire is well under 1 KiB), so its length says nothing about the answers.
+ANSWERS_SIZE = 4096
+
+
+def _json(data: dict, size: int) -> bytes:
+    return sealing.padded(json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode(), size)
+
+
 def seal(token: str, data: dict) -> bytes:
-    return _fernet(token).encrypt(json.dumps(data, separators=(",", ":")).encode())
+    return _fernet(token).encrypt(_json(data, ANSWERS_SIZE))
 
 
 def unseal(token: str, blob: bytes | None) -> dict:
@@ -88,7 +97,7 @@ def new_result_key() -> str:
 
 
 def seal_result(key: str, data: dict) -> bytes:
-    return Fernet(key.encode()).encrypt(json.dumps(data, separators=(",", ":")).encode())
+    return Fernet(key.encode()).encrypt(_json(data, ANSWERS_SIZE))
 
 
 def unseal_result(key: str | None, blob: bytes | None) -> dict:
@@ -100,16 +109,15 @@ def unseal_result(key: str | None, blob: bytes | None) -> dict:
         return {}
 
 
-#: Ballots are padded to a multiple of this many bytes, so their length says nothing about
-#: the answers (e.g. how many were "weet ik niet").
-BALLOT_BLOCK = 4096
+#: Ballots are sealed from a fixed length per kind: an employee's answers, or a customer's
+#: answers with a comment of up to 2,000 characters (at most 6 bytes each in JSON).
+BALLOT_SIZES = {"employee": ANSWERS_SIZE, "customer": 16384}
 
 
-def seal_ballot(data: dict) -> bytes:
-    """Padded, then sealed under the server's key (no timestamp in the ciphertext)."""
-    plain = json.dumps(data, separators=(",", ":"))
-    padding = -len(plain.encode()) % BALLOT_BLOCK
-    return sealing.seal((plain + " " * padding).encode(), b"ballot")
+def seal_ballot(data: dict, kind: str = "employee") -> bytes:
+    """Padded to its kind's fixed length, then sealed under the server's key (no timestamp in
+    the ciphertext)."""
+    return sealing.seal(_json(data, BALLOT_SIZES[kind]), b"ballot")
 
 
 def open_ballot(blob: bytes) -> dict:

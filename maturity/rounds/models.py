@@ -184,15 +184,21 @@ class Invitation(db.Model):
 
 
 class Ballot(db.Model):
-    """A submitted questionnaire waiting in the ballot box until the round closes.
+    """A submitted questionnaire (an employee's, or a customer's) waiting in the ballot box
+    until the round closes (``rounds.ballots``).
 
-    ``sealed`` holds the department and the answers, padded and encrypted under a key derived
-    from the server's secret; the row has nothing else that could tell whose it is."""
+    ``sealed`` holds the content, padded to one fixed length and encrypted under a key derived
+    from the server's secret; the row has nothing else that could tell whose it is. ``batch``
+    is None until the ballot has been mixed: rewritten, with the others of its batch, in a
+    random order in one transaction."""
 
     __tablename__ = "ballot"
 
     id: so.Mapped[str] = so.mapped_column(sa.String(32), primary_key=True, default=_random_id)
     round_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("assessment_round.id", ondelete="CASCADE"), index=True)
+    #: "employee" or "customer": counted apart (response rate, the customers' cap).
+    kind: so.Mapped[str] = so.mapped_column(sa.String(8), default="employee", server_default="employee")
+    batch: so.Mapped[int | None]
     sealed: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary)
 
 
@@ -254,12 +260,24 @@ class CustomerResponse(db.Model):
     id: so.Mapped[str] = so.mapped_column(sa.String(32), primary_key=True, default=_random_id)
     round_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("assessment_round.id", ondelete="CASCADE"), index=True)
     organisation_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
-    submitted_on: so.Mapped[date]
     language: so.Mapped[str] = so.mapped_column(sa.String(5))
     #: "public" (the round's open link) or "personal" (a single-use invitation).
     source: so.Mapped[str] = so.mapped_column(sa.String(8), default="public", server_default="public")
     mirror_customer: so.Mapped[float | None]
     comment: so.Mapped[str | None] = so.mapped_column(sa.Text)
+
+
+class CustomerArrival(db.Model):
+    """How many customers answered on a day (counts only), so the director sees when the public
+    link was used. Kept apart from the responses: a response carries no date, which together
+    with a personal link's use would point at the customer."""
+
+    __tablename__ = "customer_arrival"
+
+    round_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("assessment_round.id", ondelete="CASCADE"), primary_key=True)
+    day: so.Mapped[date] = so.mapped_column(primary_key=True)
+    n: so.Mapped[int] = so.mapped_column(default=0)
 
 
 class CustomerAnswer(db.Model):

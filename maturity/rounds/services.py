@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from cryptography.fernet import InvalidToken
+from blinker import Namespace
 from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -27,7 +27,11 @@ from ..tenancy.services import chunks
 from ..tenancy.models import Department, Organisation, OrganisationMembership, OrgRole
 from . import links
 from ..results import tally
-from .models import _random_id, Ballot, CustomerAnswer, CustomerInvitation, CustomerResponse, Invitation, Response, ResponseAnswer, Round, RoundStatus
+from . import ballots, populations
+from .ballots import BallotUnreadable
+from .populations import PopulationConflict  # noqa: F401  (raised by open and invite)
+from .models import (_random_id, CustomerAnswer, CustomerArrival, CustomerInvitation, CustomerResponse, Invitation, Response,
+                     ResponseAnswer, Round, RoundStatus)
 from .questionnaire import customer_keys, missing
 
 log = logging.getLogger(__name__)
@@ -41,10 +45,6 @@ class RoundStateError(Exception):
 
 class AlreadySubmitted(Exception):
     pass
-
-
-class BallotUnreadable(Exception):
-    """A ballot cannot be opened with SECRET_KEY or SECRET_KEY_FALLBACKS (a rotated key)."""
 
 
 class Incomplete(Exception):
@@ -130,14 +130,24 @@ def copy_round(source: Round) -> Round:
 def open_round(round_: Round) -> None:
     if not round_.is_draft:
         raise RoundStateError("not draft")
+    # Everyone eligible is invited next: the population it will have must not single anyone out.
+    populations.check(round_, {(m.user_id, m.department_id) for m in db.session.scalars(eligible_members(round_))},
+                      today())
     round_.status = RoundStatus.OPEN
     audit.record("round_opened", organisation_id=round_.organisation_id, obj=round_, **_minimums(round_))
     round_.opened_at = utcnow()
     log.info("round opened id=%s", round_.id)
 
 
-def close_round(round_: Round) -> None:
-    """Close the round and publish it: every ballot is released in this one transaction."""
+#: Sent in the closing transaction, after the results are stored (receivers write in it too).
+published = Namespace().signal("round-published")
+
+
+def close_round(round_: Round, *, at: datetime | None = None) -> None:
+    """Close the round and publish it: every ballot is released in this one transaction, and
+    the consultancy's benchmark moves on if enough clients have new results. ``at``: the
+    moment of publication (now; the demo's history sets its own). After the commit, the caller
+    removes the released ballots physically (``ballots.scrub``)."""
     if not round_.is_open:
         raise RoundStateError("not open")
     # Decided on the locked row, not on what this request loaded earlier: a second close that
@@ -145,7 +155,7 @@ def close_round(round_: Round) -> None:
     if _lock(round_.id, for_update=True) is not RoundStatus.OPEN:
         raise RoundStateError("not open")
     round_.status = RoundStatus.CLOSED
-    round_.closed_at = utcnow()
+    round_.closed_at = at or utcnow()
     released = release_ballots(round_)
     audit.record("round_closed", organisation_id=round_.organisation_id, obj=round_, released=released)
     # Customers' addresses were needed only to send their links.
@@ -156,6 +166,7 @@ def close_round(round_: Round) -> None:
                        .values(status="failed", error="The round closed before the message was delivered."))
     db.session.execute(sa.update(OutboxMessage).where(*customer_mail)
                        .values(recipient=None, body_text=None, body_sealed=None))
+    published.send(round_)  # e.g. the consultancy's benchmark moves on (progress.benchmark)
     log.info("round closed id=%s released=%s", round_.id, released)
 
 
@@ -178,6 +189,7 @@ def close_requested(round_id: int) -> str:
         close_round(round_)
         round_.close_requested_at = None
         db.session.commit()
+        ballots.scrub()
         return "closed"
     except RoundStateError:
         db.session.rollback()
@@ -201,14 +213,14 @@ def _lock(round_id: int, *, for_update: bool = False) -> RoundStatus:
 
 
 def release_ballots(round_: Round) -> int:
-    """Open every ballot of the round and store it as an anonymous response, then delete the
-    ballots. Runs inside the closing transaction, never the submitting one, so row order and
-    transaction ids say nothing about who submitted when.
+    """Open every ballot of the round and store it as an anonymous response (an employee's) or
+    customer response, then delete the ballots; returns the number of employee responses. Runs
+    inside the closing transaction, never a submitting one, in an order drawn from the
+    operating system's random source (``ballots.opened``), so neither row order nor transaction
+    ids say who submitted when.
 
-    Ballots are read in the order of their random ids (a random order, unrelated to when they
-    were submitted), a batch at a time, twice: first only to count the departments (which names
-    may be kept is decided on all of them), then to store them. Memory stays bounded whatever the
-    number of responses."""
+    The ballots are read twice: first only to count the departments (which names may be kept is
+    decided on all of them), then to store them."""
     instrument = load_instrument(round_.instrument_version)
     names = dict(db.session.execute(
         sa.select(Department.id, Department.name).where(Department.organisation_id == round_.organisation_id)).all())
@@ -217,60 +229,73 @@ def release_ballots(round_: Round) -> int:
     # submitted, would point at a few people even for someone who reads only the database.
     sizes: dict[str, int] = {}
     total = 0
-    for department, _answers in _opened_ballots(round_.id, names):
+    for kind, content in ballots.opened(round_.id):
+        if kind != ballots.EMPLOYEE:
+            continue
         total += 1
+        department = names.get(content.get("department_id"))
         if department is not None:
             sizes[department] = sizes.get(department, 0) + 1
     kept = suppress(sizes, round_.min_group_size, total=total).visible
     builder = tally.TallyBuilder(instrument)
-    responses, answers_rows = [], []
-    for department, answers in _opened_ballots(round_.id, names):
+    released = _Released()
+    for kind, content in ballots.opened(round_.id):
+        if kind == ballots.CUSTOMER:
+            released.customer(round_, instrument, content)
+            continue
+        department = names.get(content.get("department_id"))
         shown_department = department if department in kept else None
-        response, stored = _response_rows(round_, instrument, shown_department, answers)
-        responses.append(response)
-        answers_rows.extend({"response_id": response["id"], "item_key": key, "choice": choice, "value": value}
-                            for key, (choice, value) in stored.items())
+        response, stored = _response_rows(round_, instrument, shown_department, content["answers"])
+        released.employee(response, stored)
         # The aggregates every results surface reads, added up as the responses are stored.
         builder.employee(shown_department, response["band"], response, stored)
-        if len(responses) >= RELEASE_BATCH:
-            _insert_released(responses, answers_rows)
-            responses, answers_rows = [], []
-    _insert_released(responses, answers_rows)
-    db.session.execute(sa.delete(Ballot).where(Ballot.round_id == round_.id))
+    released.flush()
+    ballots.empty(round_.id)
     db.session.flush()
     tally.publish(round_, builder)
     return total
 
 
-def _opened_ballots(round_id: int, names: dict[int, str]):
-    """(department name or None, answers) of each ballot of the round, in random-id order."""
-    last = ""
-    while True:
-        batch = db.session.execute(
-            sa.select(Ballot.id, Ballot.sealed).where(Ballot.round_id == round_id, Ballot.id > last)
-            .order_by(Ballot.id).limit(RELEASE_BATCH)).all()
-        if not batch:
-            return
-        for ballot_id, sealed in batch:
-            try:
-                content = links.open_ballot(sealed)
-            except InvalidToken:
-                raise BallotUnreadable() from None  # refuse to close: never drop an answer
-            yield names.get(content.get("department_id")), content["answers"]
-        last = batch[-1][0]
+class _Released:
+    """Rows of released ballots, written in bulk (executemany: one statement per batch, not per
+    row) in the order they come. With render_nulls every row has the same columns, so a batch
+    stays one batch ("weet ik niet" and quiz choices would otherwise split it into many)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[type, list[dict]] = {Response: [], ResponseAnswer: [], CustomerResponse: [], CustomerAnswer: []}
+        self.count = 0
+
+    def employee(self, response: dict, stored: dict) -> None:
+        self.rows[Response].append(response)
+        self.rows[ResponseAnswer].extend({"response_id": response["id"], "item_key": key, "choice": choice,
+                                          "value": value} for key, (choice, value) in stored.items())
+        self._added()
+
+    def customer(self, round_: Round, instrument, content: dict) -> None:
+        answers = content["answers"]
+        scores = score_customer_response(instrument, answers)
+        response_id = _random_id()
+        self.rows[CustomerResponse].append(dict(
+            id=response_id, round_id=round_.id, organisation_id=round_.organisation_id, language=content["language"],
+            source=content["source"], mirror_customer=scores.mirror_customer, comment=content["comment"]))
+        self.rows[CustomerAnswer].extend({"customer_response_id": response_id, "item_key": key,
+                                          "value": None if value == DONT_KNOW else int(value)}
+                                         for key, value in answers.items())
+        self._added()
+
+    def _added(self) -> None:
+        self.count += 1
+        if self.count % RELEASE_BATCH == 0:
+            self.flush()
+
+    def flush(self) -> None:
+        for model, rows in self.rows.items():
+            for batch in chunks(rows, RELEASE_BATCH * 10):
+                db.session.execute(sa.insert(model).execution_options(render_nulls=True), batch)
+            rows.clear()
 
 
-def _insert_released(responses: list[dict], answers_rows: list[dict]) -> None:
-    """Bulk inserts (executemany): one statement per batch, not per row. With render_nulls every
-    row has the same columns, so a batch stays one batch ("weet ik niet" and quiz choices would
-    otherwise split it into many small ones)."""
-    if responses:
-        db.session.execute(sa.insert(Response).execution_options(render_nulls=True), responses)
-    for batch in chunks(answers_rows, RELEASE_BATCH * 10):
-        db.session.execute(sa.insert(ResponseAnswer).execution_options(render_nulls=True), batch)
-
-
-RELEASE_BATCH = 1000
+RELEASE_BATCH = ballots.RELEASE_BATCH
 
 
 def _response_rows(round_: Round, instrument, department: str | None,
@@ -317,6 +342,7 @@ def invite_employees(round_: Round) -> int:
     now = utcnow()
     if not members:
         return 0
+    populations.check(round_, populations.invited(round_.id) | {(m.user_id, m.department_id) for m in members}, today())
     # One statement for all, then the rows back (a few per 900 people) for the mails, which need ids.
     db.session.execute(sa.insert(Invitation), [
         {"round_id": round_.id, "organisation_id": round_.organisation_id, "user_id": m.user_id,
@@ -343,8 +369,10 @@ def invite_self(round_: Round, user_id: int) -> Invitation:
     if invitation is None:
         membership = db.session.scalar(sa.select(OrganisationMembership).where(
             OrganisationMembership.organisation_id == round_.organisation_id, OrganisationMembership.user_id == user_id))
+        department_id = membership.department_id if membership else None
+        populations.check(round_, populations.invited(round_.id) | {(user_id, department_id)}, today())
         invitation = Invitation(round_id=round_.id, organisation_id=round_.organisation_id, user_id=user_id,
-                                department_id=membership.department_id if membership else None, invited_at=utcnow())
+                                department_id=department_id, invited_at=utcnow())
         db.session.add(invitation)
         db.session.flush()
         log.info("round %s: a director chose to answer", round_.id)
@@ -417,9 +445,6 @@ _SAVE_DRAFT = sa.update(_INVITATION).where(_UNSUBMITTED).values(
     sealed_draft=sa.bindparam("draft"), started_at=sa.func.coalesce(_INVITATION.c.started_at, _NOW))
 _MARK_SUBMITTED = sa.update(_INVITATION).where(_UNSUBMITTED).values(
     submitted_at=_NOW, sealed_draft=None, sealed_result=sa.bindparam("result"))
-_INTO_BALLOT_BOX = sa.insert(Ballot.__table__)
-
-
 def _stored(invitation, **values) -> None:
     """Tell the in-memory invitation what a statement just stored (an ORM object as committed
     state, so that no second UPDATE follows)."""
@@ -480,10 +505,8 @@ def submit_response(invitation, token: str) -> str:
     if marked != 1:
         raise AlreadySubmitted()
     _stored(invitation, submitted_at=now, sealed_draft=None, sealed_result=sealed_result)
-    db.session.execute(_INTO_BALLOT_BOX, {
-        "id": _random_id(), "round_id": invitation.round_id,
-        "sealed": links.seal_ballot({"department_id": invitation.department_id, "answers": answers}),
-    })
+    ballots.cast(invitation.round_id, ballots.EMPLOYEE, {"department_id": invitation.department_id, "answers": answers},
+                 batch_size=invitation.round.min_group_size)
     log.info("response submitted round=%s", invitation.round_id)  # never who
     return result_key
 
@@ -497,9 +520,10 @@ class CustomerLinkUsed(Exception):
 
 
 def submit_customer_response(round_: Round, answers: dict[str, str], comment: str, language: str,
-                             invitation: CustomerInvitation | None = None) -> CustomerResponse:
-    """Store one customer's answers. Through the public link (``invitation`` None), or once
-    through a personal link; the response never points at the invitation."""
+                             invitation: CustomerInvitation | None = None) -> None:
+    """Put one customer's answers into the ballot box, like an employee's: through the public
+    link (``invitation`` None), or once through a personal link. Nothing points from the ballot
+    (or, after close, the response) at the invitation; only the day is counted, apart."""
     public = invitation is None
     # Exclusive: the count below and this insert must not interleave with another customer's,
     # or parallel submissions would each see room under the cap and all be stored.
@@ -511,25 +535,27 @@ def submit_customer_response(round_: Round, answers: dict[str, str], comment: st
             .values(used_at=utcnow()).execution_options(synchronize_session=False)).rowcount
         if marked != 1:
             raise CustomerLinkUsed()
-    count = db.session.scalar(sa.select(sa.func.count()).where(CustomerResponse.round_id == round_.id))
-    if count >= round_.customer_cap:
+    if customer_response_count(round_) >= round_.customer_cap:
         raise CustomerCapReached()
     instrument = load_instrument(round_.instrument_version)
     complete = {key: answers.get(key, DONT_KNOW) for key in customer_keys(instrument)}
-    scores = score_customer_response(instrument, complete)
-    response = CustomerResponse(
-        round_id=round_.id, organisation_id=round_.organisation_id, submitted_on=today(),
-        language=language, mirror_customer=scores.mirror_customer, comment=(comment or "").strip()[:2000] or None,
-        source="public" if public else "personal",
-    )
-    db.session.add(response)
-    db.session.flush()
-    for key, value in complete.items():
-        db.session.add(CustomerAnswer(
-            customer_response_id=response.id, item_key=key, value=None if value == DONT_KNOW else int(value)
-        ))
+    ballots.cast(round_.id, ballots.CUSTOMER, {
+        "answers": complete, "comment": (comment or "").strip()[:MAX_COMMENT] or None, "language": language[:5],
+        "source": "public" if public else "personal",
+    }, batch_size=round_.min_customer_group_size)
+    _count_arrival(round_.id, today())
     log.info("customer response round=%s", round_.id)
-    return response
+
+
+MAX_COMMENT = 2000
+
+
+def _count_arrival(round_id: int, day: date) -> None:
+    """One more customer on ``day`` (under the round's exclusive lock, so no lost update)."""
+    added = db.session.execute(sa.update(CustomerArrival).where(
+        CustomerArrival.round_id == round_id, CustomerArrival.day == day).values(n=CustomerArrival.n + 1)).rowcount
+    if not added:
+        db.session.execute(sa.insert(CustomerArrival).values(round_id=round_id, day=day, n=1))
 
 
 @dataclass(frozen=True)
@@ -583,8 +609,8 @@ def set_customer_link_paused(round_: Round, paused: bool) -> None:
 def customer_arrivals(round_: Round) -> list[tuple[date, int]]:
     """Customer responses per day (counts only), so the director sees when the link was used."""
     return [(day, n) for day, n in db.session.execute(
-        sa.select(CustomerResponse.submitted_on, sa.func.count()).where(CustomerResponse.round_id == round_.id)
-        .group_by(CustomerResponse.submitted_on).order_by(CustomerResponse.submitted_on)).all()]
+        sa.select(CustomerArrival.day, CustomerArrival.n).where(CustomerArrival.round_id == round_.id)
+        .order_by(CustomerArrival.day)).all()]
 
 
 MAX_CUSTOMER_INVITATIONS = 500
@@ -627,4 +653,6 @@ def customer_invitation_counts(round_: Round) -> tuple[int, int]:
 
 
 def customer_response_count(round_: Round) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).where(CustomerResponse.round_id == round_.id))
+    """Customers who answered: waiting in the ballot box while the round is open, released after."""
+    waiting = ballots.count([round_.id], ballots.CUSTOMER).get(round_.id, 0)
+    return waiting + db.session.scalar(sa.select(sa.func.count()).where(CustomerResponse.round_id == round_.id))

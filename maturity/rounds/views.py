@@ -9,7 +9,7 @@ import segno
 import sqlalchemy as sa
 from flask import Response as HttpResponse
 from flask import abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -120,10 +120,28 @@ def _action(round_id: int, do, success: str, refused: str):
             result = do(round_)
         except services.RoundStateError:
             flash(refused, "error")
+        except services.PopulationConflict as conflict:
+            flash(population_message(conflict), "error")
         else:
             db.session.commit()
             flash(success % {"n": result} if isinstance(result, int) else success, "success")
     return redirect(url_for("rounds.detail", round_id=round_.id))
+
+
+def population_message(conflict: services.PopulationConflict) -> str:
+    """Why a round cannot have these people, and what the director can do instead."""
+    if conflict.department is None:
+        where = _("The people invited to this round would differ from those of “%(other)s”, in the same period, "
+                  "by %(n)s.", other=conflict.other_title, n=conflict.difference)
+    else:
+        where = _("In %(department)s, the people invited to this round would differ from those of “%(other)s”, "
+                  "in the same period, by %(n)s.", department=conflict.department or _("people without a department"),
+                  other=conflict.other_title, n=conflict.difference)
+    return " ".join([where, _(
+        "Comparing the two rounds' results would then show what those few people answered. Two rounds in the "
+        "same period invite the same people, or groups that differ by at least %(minimum)s. Invite the same "
+        "departments, or start this round from %(day)s.", minimum=conflict.minimum,
+        day=format_date(conflict.free_from, "long"))])
 
 
 @bp.route("/<int:round_id>/open", methods=["POST"])
@@ -192,6 +210,9 @@ def answer_myself(round_id: int):
         invitation = services.invite_self(round_, current_user.id)
     except services.RoundStateError:
         flash(_("Only an open round can be answered."), "error")
+        return redirect(url_for("rounds.detail", round_id=round_.id))
+    except services.PopulationConflict as conflict:
+        flash(population_message(conflict), "error")
         return redirect(url_for("rounds.detail", round_id=round_.id))
     db.session.commit()
     return redirect(url_for("respond_link.open_link", token=links.invitation_token(invitation.id, invitation.nonce)))

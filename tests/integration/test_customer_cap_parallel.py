@@ -16,7 +16,7 @@ from maturity import create_app
 from maturity.extensions import db
 from maturity.instrument import load_instrument
 from maturity.rounds import services
-from maturity.rounds.models import CustomerResponse, Round
+from maturity.rounds.models import Ballot, Round
 
 from ..conftest import Client, _reset_schema
 
@@ -58,8 +58,8 @@ def test_parallel_customers_never_exceed_the_cap(tmp_path):
         t.join()
     assert sorted(statuses) == [200] * 3 + [302] * 5  # five stored, three told the survey is full
     with app.app_context():
-        stored = db.session.scalar(sa.select(sa.func.count()).select_from(CustomerResponse).join(
-            Round, Round.id == CustomerResponse.round_id).where(Round.customer_token == token))
+        stored = db.session.scalar(sa.select(sa.func.count()).select_from(Ballot).join(
+            Round, Round.id == Ballot.round_id).where(Round.customer_token == token, Ballot.kind == "customer"))
         assert stored == 5
         db.session.remove()
         _reset_schema()

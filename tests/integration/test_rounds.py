@@ -280,7 +280,7 @@ def test_stored_data_does_not_link_answers_to_people(app, world, open_round):
     # Drafts, own results and ballots are encrypted; nothing readable on the invitation.
     ballot = db.session.scalars(sa.select(Ballot)).one()
     assert b"quiz.q1" not in draft and b"quiz.q1" not in invitation.sealed_result and b"quiz" not in ballot.sealed
-    assert {c.name for c in Ballot.__table__.columns} == {"id", "round_id", "sealed"}
+    assert {c.name for c in Ballot.__table__.columns} == {"id", "round_id", "kind", "batch", "sealed"}
     columns = {c.name for c in Response.__table__.columns}
     assert not columns & {"user_id", "invitation_id", "created_at", "email", "receipt", "submitted_on"}
     services.close_round(open_round)
@@ -355,8 +355,15 @@ def test_customer_mirror(make_client, world, open_round):
     data = {key: "6" for key in INSTRUMENT.customer_answer_keys()}
     response = customer.submit(url, {**data, "comment": "Op vrijdagmiddag onbereikbaar."})
     assert response.status_code == 302
+    # It waits in the ballot box like an employee's questionnaire: sealed, nothing in the clear.
+    ballot = db.session.scalars(sa.select(Ballot).where(Ballot.round_id == open_round.id)).one()
+    assert ballot.kind == "customer" and b"vrijdagmiddag" not in ballot.sealed
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CustomerResponse)) == 0
+    assert services.customer_response_count(open_round) == 1
+    services.close_round(open_round)
     stored = db.session.scalars(sa.select(CustomerResponse)).one()
     assert stored.comment == "Op vrijdagmiddag onbereikbaar." and stored.mirror_customer is not None
+    assert stored.source == "public" and stored.language == "nl"
 
 
 def test_customer_honeypot_and_empty_form(make_client, world, open_round):
@@ -365,7 +372,7 @@ def test_customer_honeypot_and_empty_form(make_client, world, open_round):
     data = {key: "6" for key in INSTRUMENT.customer_answer_keys()}
     assert customer.submit(url, {**data, "website": "http://spam"}).status_code == 302
     assert customer.submit(url, {}).status_code == 400
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(CustomerResponse)) == 0
+    assert services.customer_response_count(open_round) == 0
 
 
 def test_customer_cap_and_rate_limit(make_client, world, open_round):
@@ -376,7 +383,7 @@ def test_customer_cap_and_rate_limit(make_client, world, open_round):
     data = {key: "8" for key in INSTRUMENT.customer_answer_keys()}
     statuses = [customer.submit(url, data).status_code for _ in range(3)]
     assert statuses == [302, 302, 200]
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(CustomerResponse)) == 2
+    assert services.customer_response_count(open_round) == 2
     statuses = [customer.submit(url, data).status_code for _ in range(20)]
     assert 429 in statuses
 
@@ -458,7 +465,7 @@ def test_the_director_can_pause_the_customer_link_and_sees_arrivals_per_day(clie
     paused = customer.get(url)
     assert paused.status_code == 200 and "gepauzeerd" in paused.get_data(as_text=True)
     assert customer.submit(url, data).status_code == 200
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(CustomerResponse)) == 1
+    assert services.customer_response_count(open_round) == 1
     client.submit(f"{base}/customer-link")  # resume
     assert customer.submit(url, data).status_code == 302
 
@@ -486,11 +493,11 @@ def test_customers_get_personal_links_that_work_once(client, auth, world, make_c
     data = {key: "8" for key in INSTRUMENT.customer_answer_keys()}
     assert customer.submit(url, data).location.endswith(f"{url}thanks")
     assert customer.submit(url, data).status_code == 302  # the second time: thanks, nothing stored
-    stored = db.session.scalars(sa.select(CustomerResponse)).all()
-    assert [r.source for r in stored] == ["personal"]
+    assert services.customer_response_count(open_round) == 1
     # The public link still works, and the results tell the two apart.
     make_client().submit(f"/k/{open_round.customer_token}/", data)
     services.close_round(open_round)
+    assert sorted(r.source for r in db.session.scalars(sa.select(CustomerResponse))) == ["personal", "public"]
     assert db.session.scalars(sa.select(CustomerInvitation.email)).all() == [None, None]  # erased at close
     from maturity.results.services import round_results
 
