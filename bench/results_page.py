@@ -68,7 +68,7 @@ def main(n: int) -> None:
             ballots.append(dict(id=f"{i:032d}", round_id=round_.id, sealed=links.seal_ballot(
                 {"department_id": rng.choice(departments).id, "answers": answers})))
         db.session.execute(sa.insert(Ballot), ballots)
-        customers = [dict(id=f"c{i:031d}", round_id=round_.id, organisation_id=org.id, submitted_on=date.today(),
+        customers = [dict(id=f"c{i:031d}", round_id=round_.id, organisation_id=org.id,
                           language="nl", mirror_customer=rng.uniform(0, 100), comment=None) for i in range(n // 4)]
         db.session.execute(sa.insert(CustomerResponse), customers)
         db.session.execute(sa.insert(CustomerAnswer), [

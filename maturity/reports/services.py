@@ -171,6 +171,7 @@ def _progress_context(progress, lang: str, continued: dict | None = None) -> dic
         "gaps": [{"title": p.title, "gap": signed(p.mirror_gap, 1) if p.mirror_gap is not None else None} for p in shown],
         "carried_from": progress.carried_from,
         "benchmark": benchmarks[0].organisations if benchmarks else None,
+        "benchmark_date": format_date(benchmarks[0].as_of, "long") if benchmarks and benchmarks[0].as_of else "",
         "carried": [{"title": i.text("title", lang), "owner": i.owner or "—",
                      "status": _("Stopped") if i.stop_reason and i.status.value != "done" and not (continued or {}).get(i.id)
                      else i.status.label,
