@@ -34,8 +34,19 @@ def filename(round_) -> str:
     return f"klantspiegel-{org.slug}-{title}".strip("-")
 
 
-def rows(f: RoundFigures, _, *, as_text: bool) -> list[list]:
-    """The round's figures as rows: (section, item, group, responses, value).
+#: The sheets of the XLSX, in order, and which rows each holds (by section key).
+SHEETS = (
+    ("summary", ("all", "phase")),
+    ("dimensions", ("dimension", "department")),
+    ("statements", ("statement", "statement_change", "statement_share")),
+    ("mirror", ("mirror",)),
+    ("quiz", ("quiz",)),
+    ("reliability", ("alpha", "spread")),
+)
+
+
+def tidy(f: RoundFigures, _, *, as_text: bool) -> list[tuple[str, list]]:
+    """The round's figures as (section key, [section, item, group, responses, value]) rows.
 
     Rendered from the one result model: the CSV gets each value exactly as the page shows it
     (in the reader's language, so a Dutch file has decimal commas, as Dutch Excel reads them);
@@ -48,63 +59,127 @@ def rows(f: RoundFigures, _, *, as_text: bool) -> list[list]:
             return too_few if text in ("—", too_few) else text
         return text if as_text else value
 
-    out: list[list] = [[_("Section"), _("Item"), _("Group"), _("Responses"), _("Value")]]
+    out: list[tuple[str, list]] = []
     if not f.is_shown:
-        out.append([_("All"), "", "", f.n_responses, too_few])
-        return [[neutralise(c) for c in row] for row in out]
-    out.append([_("Phase"), f.phase, _("All"), f.n_responses, f.phase])
+        out.append(("all", [_("All"), "", "", f.n_responses, too_few]))
+        return _neutralised(out)
+    out.append(("phase", [_("Phase"), f.phase, _("All"), f.n_responses, f.phase]))
     for d in f.dims:
-        out.append([_("Dimension (0-100)"), d.label, _("All"), d.n, cell(d.value, d.text)])
+        out.append(("dimension", [_("Dimension (0-100)"), d.label, _("All"), d.n, cell(d.value, d.text)]))
     for dept in f.departments:
         cells = dept.cells or [None] * len(f.department_columns)
         for label, c in zip(f.department_columns, cells):
-            out.append([_("Dimension per department (0-100)"), label, dept.name, dept.n if dept.visible else "",
-                        cell(c.value, c.text) if c else too_few])
+            out.append(("department", [_("Dimension per department (0-100)"), label, dept.name,
+                                       dept.n if dept.visible else "", cell(c.value, c.text) if c else too_few]))
     for section in f.sections:
         for row in section.rows:
             # In the customer-oriented direction, as on the page: a reverse-keyed statement in its
             # positive wording, with the statement as it was asked beside it.
-            text = row.label + (" (" + _("asked the other way round: “%(text)s”", text=row.text) + ")" if row.reverse else "")
-            out.append([_("Statement (1-5)"), text, _("All"), row.n, cell(row.value, row.score)])
+            text = statement_text(row, _)
+            out.append(("statement", [_("Statement (1-5)"), text, _("All"), row.n, cell(row.value, row.score)]))
             if row.change_text:
-                out.append([_("Statement (1-5)"), text, _("Since the previous round"), row.n,
-                            cell(row.change, row.change_text)])
-            for label, share in zip((_("unfavourable"), _("neutral"), _("favourable")), row.shares or (None, None, None)):
-                out.append([_("Statement (share of the answers)"), text, label, row.n,
-                            cell(share, f"{share}%" if as_text else share) if share is not None else too_few])
+                out.append(("statement_change", [_("Statement (1-5)"), text, _("Since the previous round"), row.n,
+                                                  cell(row.change, row.change_text)]))
+            for label, share in zip(_share_labels(_), row.shares or (None, None, None)):
+                out.append(("statement_share", [_("Statement (share of the answers)"), text, label, row.n,
+                            cell(share, f"{share}%" if as_text else share) if share is not None else too_few]))
     for m in f.mirror:
         for view, group in zip(m.views, (_("Employees' own rating"), _("Employees' estimate"), _("Customers"))):
-            out.append([_("Mirror (1-10)"), m.label, group, view.n, cell(view.value, view.text)])
-        out.append([_("Mirror (1-10)"), m.label, _("Own rating − customers"), "", cell(m.gap, m.gap_text)])
+            out.append(("mirror", [_("Mirror (1-10)"), m.label, group, view.n, cell(view.value, view.text)]))
+        out.append(("mirror", [_("Mirror (1-10)"), m.label, _("Own rating − customers"), "", cell(m.gap, m.gap_text)]))
     for q in f.quiz:
         for option in q.options:
-            out.append([_("Quiz answers"), f"{q.number}{option.key}: {option.text}", _("All"), f.n_responses,
-                        cell(option.count, option.count_text)])
+            out.append(("quiz", [_("Quiz answers"), f"{q.number}{option.key}: {option.text}", _("All"), f.n_responses,
+                                 cell(option.count, option.count_text)]))
     for r in f.reliability:
-        out.append([_("Reliability (alpha)"), r.title, _("All"), r.n, cell(r.value, r.alpha)])
-        out.append([_("Reliability (alpha)"), r.title, _("Complete answers"), r.complete_n or "",
-                    cell(r.complete_value, r.complete_alpha)])
-        out.append([_("Reliability (spread, 1-5)"), r.title, _("All"), r.n,
-                    cell(r.spread, r.spread_text)])
-    return [[neutralise(c) for c in row] for row in out]
+        out.append(("alpha", [_("Reliability (alpha)"), r.title, _("All"), r.n, cell(r.value, r.alpha)]))
+        out.append(("alpha", [_("Reliability (alpha)"), r.title, _("Complete answers"), r.complete_n or "",
+                              cell(r.complete_value, r.complete_alpha)]))
+        out.append(("spread", [_("Reliability (spread, 1-5)"), r.title, _("All"), r.n, cell(r.spread, r.spread_text)]))
+    return _neutralised(out)
 
 
-def xlsx(table: list[list]) -> bytes:
+def header(_) -> list[str]:
+    """Five distinct column names, in either language."""
+    return [_("Section"), _("Figure"), _("Group"), _("Responses"), _("Value")]
+
+
+def rows(f: RoundFigures, _, *, as_text: bool) -> list[list]:
+    """The tidy table (a header and one row per figure): the CSV, and the XLSX's long sheet."""
+    return [header(_)] + [row for _key, row in tidy(f, _, as_text=as_text)]
+
+
+def statement_text(row, _) -> str:
+    return row.label + (" (" + _("asked the other way round: “%(text)s”", text=row.text) + ")" if row.reverse else "")
+
+
+def _share_labels(_) -> tuple[str, str, str]:
+    return _("unfavourable"), _("neutral"), _("favourable")
+
+
+def _neutralised(out: list[tuple[str, list]]) -> list[tuple[str, list]]:
+    return [(key, [neutralise(c) for c in row]) for key, row in out]
+
+
+def sheet_titles(_) -> dict[str, str]:
+    return {"summary": _("Summary"), "dimensions": _("Dimensions"), "statements": _("Statements"),
+            "mirror": _("Mirror"), "quiz": _("Quiz"), "reliability": _("Reliability"), "long": _("All figures (long)")}
+
+
+def xlsx(f: RoundFigures, _) -> bytes:
+    """A sheet per section, for reading, and the long (tidy) sheet of every figure, for Power BI
+    or a pivot table; every value the same cell as in the CSV."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    tagged = tidy(f, _, as_text=False)
+    titles = sheet_titles(_)
     workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Klantspiegel"
-    for row in table:
-        sheet.append([_plain(c) for c in row])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for column, width in zip("ABCDE", (30, 70, 28, 12, 16)):
-        sheet.column_dimensions[column].width = width
+    workbook.remove(workbook.active)
+    for name, keys in SHEETS:
+        chosen = [row for key, row in tagged if key in keys]
+        if not chosen:
+            continue
+        if name == "statements":
+            _sheet(workbook, titles[name], *_statements_table(chosen, _))
+        else:
+            _sheet(workbook, titles[name], header(_)[1:], [row[1:] for row in chosen], widths=(70, 28, 12, 16))
+    _sheet(workbook, titles["long"], header(_), [row for _key, row in tagged], widths=(30, 70, 28, 12, 16))
+    for sheet in workbook.worksheets:
+        for c in sheet[1]:
+            c.font = Font(bold=True)
+        sheet.freeze_panes = "B2"
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _statements_table(chosen: list[list], _) -> tuple[list[str], list[list], tuple]:
+    """One row per statement: responses, score, change and the three shares side by side."""
+    by_statement: dict[str, dict] = {}
+    since, all_ = _("Since the previous round"), _("All")
+    for section, text, group, n, value in chosen:
+        row = by_statement.setdefault(text, {"n": n})
+        if group == all_:
+            row["score"] = value
+        elif group == since:
+            row["change"] = value
+        else:
+            row[group] = value
+    shares = _share_labels(_)
+    head = [_("Statement (1-5)"), _("Responses"), _("Score (1-5)"), _("Since the previous round"), *shares]
+    body = [[text, row["n"], row.get("score", ""), row.get("change", ""), *(row.get(label, "") for label in shares)]
+            for text, row in by_statement.items()]
+    return head, body, (70, 12, 12, 14, 14, 12, 12)
+
+
+def _sheet(workbook, title: str, head: list, body: list[list], widths: tuple = ()) -> None:
+    sheet = workbook.create_sheet(title[:31])
+    sheet.append([_plain(c) for c in head])
+    for row in body:
+        sheet.append([_plain(c) for c in row])
+    for index, width in enumerate(widths):
+        sheet.column_dimensions[chr(ord("A") + index)].width = width
 
 
 def _plain(value):

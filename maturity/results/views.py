@@ -80,8 +80,7 @@ def export_csv(round_id: int):
 @roles_required(*MANAGERS)
 def export_xlsx(round_id: int):
     round_ = scoped_get(Round, round_id)
-    data = exports.xlsx(exports.rows(round_figures(round_results(round_), get_locale().language, _changes(round_)), _,
-                                     as_text=False))
+    data = exports.xlsx(round_figures(round_results(round_), get_locale().language, _changes(round_)), _)
     _audited("export_xlsx", round_)
     return HttpResponse(
         data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

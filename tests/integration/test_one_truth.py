@@ -78,6 +78,21 @@ def _csv_table(client, world, round_) -> dict[tuple[str, str, str], tuple[str, s
     return {(s, i, g): (n, v) for s, i, g, n, v in rows[1:]}
 
 
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_export_columns_have_distinct_names_in_each_language(app, client, auth, world, language):
+    """The Dutch header once read "Onderdeel;Onderdeel": two columns translated to one word."""
+    round_ = _planted(app, world)
+    auth.login(world.ours.director)
+    client.submit("/language", {"locale": language})
+    body = client.get(_url(world, round_, "results.csv")).get_data(as_text=True)
+    header = next(csv.reader(io.StringIO(body.lstrip("\ufeff")), delimiter=";"))
+    assert len(header) == 5 and len(set(header)) == 5, header
+    workbook = load_workbook(io.BytesIO(client.get(_url(world, round_, "results.xlsx")).data))
+    for sheet in workbook.worksheets:
+        names = [c for c in next(sheet.iter_rows(values_only=True))]
+        assert len(set(names)) == len(names), (sheet.title, names)
+
+
 def test_every_figure_is_the_same_on_page_pdf_csv_and_xlsx(app, client, auth, world):
     round_ = _planted(app, world)
     results = round_results(round_)
@@ -95,7 +110,17 @@ def test_every_figure_is_the_same_on_page_pdf_csv_and_xlsx(app, client, auth, wo
     page_rows = parser.rows
     table = _csv_table(client, world, round_)
     workbook = load_workbook(io.BytesIO(client.get(_url(world, round_, "results.xlsx")).data))
-    xlsx = {(r[0], r[1], r[2]): r[4] for r in workbook.active.iter_rows(min_row=2, values_only=True)}
+    xlsx = {(r[0], r[1], r[2]): r[4] for r in workbook["Alle cijfers (lang)"].iter_rows(min_row=2, values_only=True)}
+    # The sheet per section holds the same cells as the long sheet.
+    assert workbook.sheetnames == ["Samenvatting", "Dimensies", "Stellingen", "Spiegel", "Test", "Betrouwbaarheid",
+                                   "Alle cijfers (lang)"]
+    statements = list(workbook["Stellingen"].iter_rows(values_only=True))
+    assert statements[0][:3] == ("Stelling (1-5)", "Reacties", "Score (1-5)")
+    for text, n, score, _change, *shares in statements[1:]:
+        assert xlsx[("Stelling (1-5)", text, "Iedereen")] == score
+        assert [xlsx[("Stelling (aandeel van de antwoorden)", text, g)] for g in ("ongunstig", "neutraal", "gunstig")] == shares
+    for item, group, _n, value in list(workbook["Spiegel"].iter_rows(values_only=True))[1:]:
+        assert xlsx[("Spiegel (1-10)", item, group)] == value
     pdf = PdfReader(io.BytesIO(client.get(_url(world, round_, "report.pdf")).data))
     pdf_text = " ".join(" ".join(page.extract_text().split()) for page in pdf.pages)
 
