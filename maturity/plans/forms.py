@@ -32,7 +32,9 @@ class NewItemForm(ItemForm):
 class CommentaryForm(FlaskForm):
     commentary = TextAreaField(_l("Your commentary for the board"), validators=[Optional(), max_length(3000)],
                                filters=[strip],
-                               description=_l("Shown on page 2 of the report, under your consultancy's name."))
+                               description=_l("Shown in the report's summary, under your consultancy's name."))
+    #: The report in the other language prints it as written, and says in which language.
+    language = SelectField(_l("Written in"), choices=lambda: [("nl", _l("Dutch")), ("en", _l("English"))], default="nl")
     submit = SubmitField(_l("Save the commentary"))
 
 

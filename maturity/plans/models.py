@@ -40,8 +40,10 @@ class ActionPlan(db.Model):
     #: Published plans are visible, read-only, to the organisation's employees.
     is_published: so.Mapped[bool] = so.mapped_column(default=False)
     generated_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
-    #: The consultant's own words for the board, on page 2 of the report.
+    #: The consultant's own words for the board, in the report's summary.
     commentary: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    #: The language it was written in ("nl", "en"): a report in the other language says so.
+    commentary_language: so.Mapped[str | None] = so.mapped_column(sa.String(5))
     created_at: so.Mapped[datetime] = created_at_column()
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

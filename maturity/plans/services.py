@@ -203,8 +203,9 @@ def _previous_plan(round_: Round) -> tuple[ActionPlan | None, str | None]:
     return plan_for(previous), previous.title
 
 
-def set_commentary(plan: ActionPlan, text: str | None) -> None:
+def set_commentary(plan: ActionPlan, text: str | None, language: str = "nl") -> None:
     plan.commentary = (text or "").strip() or None
+    plan.commentary_language = language if plan.commentary else None
     log.info("plan commentary saved round=%s", plan.round_id)
 
 

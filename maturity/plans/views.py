@@ -60,7 +60,9 @@ def _page(round_: Round, plan, lang: str, roles_form: OwnerRolesForm | None = No
         roles_form=roles_form or OwnerRolesForm(data=roles),
         action_form=ActionForm(), new_form=NewItemForm(), move_form=MoveForm(), stop_form=StopForm(),
         results=round_results(round_),
-        commentary_form=CommentaryForm(data={"commentary": plan.commentary if plan else ""}),
+        commentary_form=CommentaryForm(data={"commentary": plan.commentary if plan else "",
+                                             "language": (plan.commentary_language if plan else None)
+                                             or get_locale().language}),
     )
 
 
@@ -115,16 +117,16 @@ def owner_roles(round_id: int):
 @bp.route("/commentary", methods=["POST"])
 @roles_required(*MANAGERS)
 def commentary(round_id: int):
-    """The consultant's own words for the board (page 2 of the report)."""
+    """The consultant's own words for the board (in the report's summary)."""
     round_ = scoped_get(Round, round_id)  # a foreign round is 404 before anything else
     plan = services.plan_for(round_) or abort(404)
     if g.role != CONSULTANT:
         abort(403)
     form = CommentaryForm()
     if form.validate_on_submit():
-        services.set_commentary(plan, form.commentary.data)
+        services.set_commentary(plan, form.commentary.data, form.language.data)
         db.session.commit()
-        flash(_("The commentary has been saved; it is on page 2 of the report."), "success")
+        flash(_("The commentary has been saved; it is in the report's summary."), "success")
         return redirect(url_for("plans.page", round_id=round_id) + "#commentary")
     flash(_("The commentary was not saved: %(error)s", error="; ".join(str(e) for e in form.commentary.errors)
             or _("the page had expired, please try again")), "error")

@@ -99,7 +99,9 @@ def report_context(round_: Round, results: RoundResults, *, issued_at=None, vers
         key_findings.insert(0, moved)
     context.update(
         has_changes=any(row.change_text for section in f.sections for row in section.rows),
-        toc=toc, commentary=plan.commentary if plan else None, plan_published=bool(plan and plan.is_published),
+        toc=toc, commentary=plan.commentary if plan else None,
+        commentary_language=(plan.commentary_language or "nl") if plan and plan.commentary else None,
+        commentary_note=_commentary_note(plan, lang), plan_published=bool(plan and plan.is_published),
         is_provisional=f.provisional is not None, provisional_text=f.provisional or "",
         phase=f.phase, gloss=f.gloss, reasons=f.reasons, next_steps=f.next_steps, headline=f.headline,
         key_findings=key_findings, dims=f.dims, mirror_overall=f.mirror_overall, mirror=f.mirror, bands=f.bands, quiz=f.quiz, sections=f.sections,
@@ -139,6 +141,15 @@ def _movement(progress, round_: Round) -> str | None:
     if moves:
         sentence += " " + _("Clearly changed: %(moves)s.", moves=", ".join(moves))
     return sentence
+
+
+def _commentary_note(plan, lang: str) -> str:
+    """Said above a commentary written in the other language than the report's: it is printed
+    as written, not translated."""
+    if plan is None or not plan.commentary or (plan.commentary_language or "nl") == lang:
+        return ""
+    return {"nl": _("Written in Dutch; printed as written."),
+            "en": _("Written in English; printed as written.")}[plan.commentary_language or "nl"]
 
 
 def _progress_context(progress, lang: str, continued: dict | None = None) -> dict | None:
@@ -225,11 +236,11 @@ def report_key(round_: Round, language: str) -> str:
         .order_by(Round.id)).all()
     plans = db.session.execute(
         sa.select(ActionPlan.round_id, ActionPlan.updated_at, ActionPlan.is_published, ActionPlan.commentary,
-                  sa.func.count(ActionItem.id), sa.func.max(ActionItem.updated_at))
+                  ActionPlan.commentary_language, sa.func.count(ActionItem.id), sa.func.max(ActionItem.updated_at))
         .outerjoin(ActionItem, ActionItem.plan_id == ActionPlan.id)
         .where(ActionPlan.organisation_id == org.id)
         .group_by(ActionPlan.id, ActionPlan.round_id, ActionPlan.updated_at, ActionPlan.is_published,
-                  ActionPlan.commentary)
+                  ActionPlan.commentary, ActionPlan.commentary_language)
         .order_by(ActionPlan.round_id)).all()
     parts = [
         language, round_.id, org.name, consultancy.name, consultancy.primary_color, consultancy.logo_mimetype,

@@ -247,7 +247,7 @@ def test_employees_see_the_phase_and_the_published_plan_on_their_overview(app, c
     assert f"/o/{world.ours.org.slug}/rounds/{round_.id}/plan/" in overview
 
 
-def test_the_consultants_commentary_is_on_page_two_of_the_report(app, client, auth, world):
+def test_the_consultants_commentary_is_in_the_summary_in_the_language_it_was_written_in(app, client, auth, world):
     from maturity.results.services import round_results
 
     from maturity.plans import services as plan_services
@@ -267,6 +267,21 @@ def test_the_consultants_commentary_is_on_page_two_of_the_report(app, client, au
     reader = PdfReader(io.BytesIO(client.get(f"{base}/report.pdf").data))
     page_two = " ".join(reader.pages[1].extract_text().split())
     assert "Toelichting van Bureau ons" in page_two and "Nu doorpakken op leiderschap." in page_two
+    assert "ongewijzigd overgenomen" not in page_two  # Dutch in a Dutch report: nothing to say
+    # The English report prints it as written, and says that it was written in Dutch.
+    client.submit("/language", {"locale": "en"})
+    english = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(
+        io.BytesIO(client.get(f"{base}/report.pdf").data)).pages)
+    assert "Written in Dutch; printed as written. De organisatie weet waar het schuurt." in english
+    # Written in English, an English report says nothing, and a Dutch one says so.
+    client.submit(f"{base}/plan/commentary", {"commentary": "Keep going on leadership.", "language": "en"})
+    english = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(
+        io.BytesIO(client.get(f"{base}/report.pdf").data)).pages)
+    assert "Keep going on leadership." in english and "printed as written" not in english
+    client.submit("/language", {"locale": "nl"})
+    dutch = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(
+        io.BytesIO(client.get(f"{base}/report.pdf").data)).pages)
+    assert "In het Engels geschreven; ongewijzigd overgenomen. Keep going on leadership." in dutch
 
 
 def test_an_unfinished_action_is_reviewed_into_the_next_plan_not_copied(app, world):
