@@ -15,7 +15,7 @@ ACTIONS = (
     "login", "login_failed", "logout", "account_deactivated", "account_reactivated",
     "member_added", "member_changed", "member_removed", "consultant_added", "consultant_removed",
     "round_created", "round_settings_changed", "round_opened", "round_closed",
-    "results_viewed", "export_csv", "export_xlsx", "report_downloaded", "data_exported", "person_erased",
+    "results_viewed", "export_csv", "export_xlsx", "report_downloaded", "deck_downloaded", "data_exported", "person_erased",
     "second_factor_enabled", "second_factor_disabled", "second_factor_reset", "recovery_codes_renewed",
     "second_factor_policy_changed", "retention_changed", "retention_purge",
 )

@@ -32,6 +32,7 @@ LABELS = {
     "round_opened": _l("Round opened"), "round_closed": _l("Round closed and published"),
     "results_viewed": _l("Results viewed"), "export_csv": _l("Results downloaded (CSV)"),
     "export_xlsx": _l("Results downloaded (Excel)"), "report_downloaded": _l("Report downloaded (PDF)"),
+    "deck_downloaded": _l("Board deck downloaded (PowerPoint)"),
     "data_exported": _l("Own data downloaded"),
     "person_erased": _l("Person erased"),
     "second_factor_enabled": _l("Two-step sign-in turned on"), "second_factor_disabled": _l("Two-step sign-in turned off"),

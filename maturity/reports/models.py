@@ -10,16 +10,18 @@ from ..models_base import UTCDateTime, created_at_column
 
 
 class ReportCache(db.Model):
-    """The report per round and language, rendered by the worker. A PDF is served only while its
-    key (``reports.services.report_key``: results versions, plans, branding, language, code) is
-    the same; otherwise a new rendering is requested."""
+    """The report (a PDF) or the board deck (a PowerPoint) per round and language, made by the
+    worker. It is served only while its key (``reports.services.report_key``: results versions,
+    plans, branding, language, code) is the same; otherwise a new one is requested."""
 
     __tablename__ = "report_cache"
-    __table_args__ = (sa.UniqueConstraint("round_id", "language"),)
+    __table_args__ = (sa.UniqueConstraint("round_id", "language", "kind"),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     round_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("assessment_round.id", ondelete="CASCADE"), index=True)
     language: so.Mapped[str] = so.mapped_column(sa.String(5))
+    #: "pdf" (the report) or "pptx" (the board deck); the file is in ``pdf`` either way.
+    kind: so.Mapped[str] = so.mapped_column(sa.String(8), default="pdf", server_default="pdf")
     #: The key of what the PDF is (or is being) made from (``report_key``; named for its first form).
     html_sha256: so.Mapped[str] = so.mapped_column(sa.String(64))
     #: 'ready', 'pending' (the worker is making it) or 'failed'.

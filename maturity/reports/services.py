@@ -29,6 +29,7 @@ from ..results.figures import round_figures
 from ..results.services import RoundResults, round_results
 from ..rounds.models import Round, RoundStatus
 from ..tenancy.models import Consultancy, Organisation
+from . import deck
 from .models import ReportCache, ReportVersion
 
 log = logging.getLogger(__name__)
@@ -397,8 +398,56 @@ def _is_settled(row: ReportCache | ReportVersion, retry: bool) -> bool:
     return bool(waiting or (row.status == "failed" and not retry))
 
 
-def _cache_row(round_id: int, language: str) -> ReportCache | None:
-    return db.session.scalar(sa.select(ReportCache).where(ReportCache.round_id == round_id, ReportCache.language == language))
+def _cache_row(round_id: int, language: str, kind: str = "pdf") -> ReportCache | None:
+    return db.session.scalar(sa.select(ReportCache).where(
+        ReportCache.round_id == round_id, ReportCache.language == language, ReportCache.kind == kind))
+
+
+def request_deck(round_: Round, *, retry: bool = False) -> ReportCache:
+    """The board deck in the current language: ready, or asked of the worker now. Cached under
+    the report's own key, so it is made again exactly when the report would be."""
+    language = get_locale().language
+    digest = report_key(round_, language)
+    row = _cache_row(round_.id, language, "pptx")
+    if row is not None and row.html_sha256 == digest and _is_settled(row, retry):
+        return row
+    if row is None:
+        row = ReportCache(round_id=round_.id, language=language, kind="pptx")
+        db.session.add(row)
+    row.html_sha256, row.status, row.pdf, row.error, row.requested_at = digest, "pending", None, None, utcnow()
+    try:
+        db.session.flush()
+        row_id = row.id
+        db.session.commit()
+    except sa.exc.IntegrityError:  # a second request for the same deck won the race
+        db.session.rollback()
+        return _cache_row(round_.id, language, "pptx")
+    from ..tasks import enqueue
+    from ..tasks.jobs import render_deck
+
+    enqueue(render_deck, row_id, digest)
+    db.session.refresh(row)  # the immediate queue (or a quick worker) may be done already
+    return row
+
+
+def make_deck(cache_id: int, digest: str) -> None:
+    """In the worker: build the deck from the report's figures and store it, unless a newer
+    request superseded this one."""
+    row = db.session.get(ReportCache, cache_id)
+    if row is None or row.html_sha256 != digest or row.status == "ready":
+        return
+    round_ = db.session.get(Round, row.round_id)
+    try:
+        with force_locale(row.language):
+            data = deck.build(report_context(round_, round_results(round_)), _)
+    except Exception as exc:  # noqa: BLE001 — recorded on the row, shown with a retry button
+        log.exception("deck for round %s failed", row.round_id)
+        values = {"status": "failed", "error": str(exc)[:200]}
+    else:
+        values = {"status": "ready", "pdf": data, "created_at": utcnow()}
+    db.session.execute(sa.update(ReportCache).where(ReportCache.id == cache_id, ReportCache.html_sha256 == digest)
+                       .values(**values).execution_options(synchronize_session=False))
+    db.session.commit()
 
 
 def render_into_cache(cache_id: int, digest: str, html: str) -> None:

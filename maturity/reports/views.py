@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import Response as HttpResponse
 from flask import abort, redirect, render_template, url_for
 from flask_babel import get_locale
+from flask_babel import gettext as _
 
 from ..plans.forms import ActionForm
 from ..rounds.models import Round
@@ -13,7 +14,7 @@ from ..results import exports
 from ..tenancy.access import CONSULTANT, DIRECTOR, organisation_blueprint, roles_required, scoped_get
 from ..extensions import db
 from .models import ReportVersion
-from .services import request_report, request_version_pdf, versions_of
+from .services import request_deck, request_report, request_version_pdf, versions_of
 
 bp = organisation_blueprint("reports", __name__, "/rounds/<int:round_id>")
 
@@ -34,6 +35,40 @@ def download(round_id: int):
     filename = exports.filename(round_) + ".pdf"
     return HttpResponse(row.pdf, mimetype="application/pdf",
                         headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+
+
+@bp.route("/deck.pptx")
+@roles_required(DIRECTOR, CONSULTANT)
+def deck(round_id: int):
+    """The board deck (PowerPoint) when it is ready; otherwise the page that waits for it."""
+    round_ = scoped_get(Round, round_id)
+    row = request_deck(round_)
+    if row.status != "ready":
+        return _status_page(round_, row, is_deck=True), 202 if row.status == "pending" else 503
+    from ..audit import services as audit
+
+    audit.record("deck_downloaded", organisation_id=round_.organisation_id, obj=round_)
+    db.session.commit()
+    return HttpResponse(row.pdf, mimetype="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                        headers={"Content-Disposition": f'attachment; filename="{exports.filename(round_)}.pptx"',
+                                 "Cache-Control": "no-store"})
+
+
+@bp.route("/deck")
+@roles_required(DIRECTOR, CONSULTANT)
+def deck_status(round_id: int):
+    round_ = scoped_get(Round, round_id)
+    row = request_deck(round_)
+    return _status_page(round_, row, is_deck=True), 503 if row.status == "failed" else 200
+
+
+@bp.route("/deck/retry", methods=["POST"])
+@roles_required(DIRECTOR, CONSULTANT)
+def deck_retry(round_id: int):
+    round_ = scoped_get(Round, round_id)
+    if ActionForm().validate_on_submit():
+        request_deck(round_, retry=True)
+    return redirect(url_for("reports.deck_status", round_id=round_id))
 
 
 @bp.route("/report")
@@ -74,6 +109,9 @@ def version(round_id: int, number: int):
                         headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
 
 
-def _status_page(round_: Round, row) -> str:
-    return render_template("reports/status.html", round=round_, report=row, action_form=ActionForm(),
-                           versions=versions_of(round_.id, get_locale().language))
+def _status_page(round_: Round, row, *, is_deck: bool = False) -> str:
+    return render_template(
+        "reports/status.html", round=round_, report=row, action_form=ActionForm(), is_deck=is_deck,
+        what=_("Board deck") if is_deck else _("Report"),
+        status_url=url_for("reports.deck_status" if is_deck else "reports.status", round_id=round_.id),
+        versions=[] if is_deck else versions_of(round_.id, get_locale().language))

@@ -88,6 +88,13 @@ def render_report_version(version_id: int, digest: str, html: str) -> None:
     render_version(version_id, digest, html)
 
 
+@app_task()
+def render_deck(cache_id: int, digest: str) -> None:
+    from ..reports.services import make_deck
+
+    make_deck(cache_id, digest)
+
+
 # --- The schedule ----------------------------------------------------------------------------
 
 @app_periodic_task(crontab(minute="*"))
