@@ -10,6 +10,7 @@ dimensions against the phase bars, the mirror, departments, progress, the action
 from __future__ import annotations
 
 import io
+import re
 
 from pptx import Presentation
 from pptx.chart.data import CategoryChartData
@@ -24,6 +25,9 @@ INK, MUTED, RULE = RGBColor(0x1F, 0x29, 0x33), RGBColor(0x5F, 0x6B, 0x76), RGBCo
 
 #: A table on a slide holds at most this many rows; more continue on the next slide.
 ROWS_PER_SLIDE = 11
+INDEX_DIMENSIONS = ("skills", "leadership", "culture")
+#: A figure, a mark, a change or a share: right-aligned in a table.
+NUMERIC = re.compile(r"^[-+−▲▼≥≤<>—\s]*\d[\d.,\s%✓✗]*$|^—$")
 
 
 def rgb(color: str) -> RGBColor:
@@ -111,19 +115,21 @@ class Deck:
     def dimensions(self) -> None:
         ctx, _ = self.ctx, self._
         slide = self._titled(_("Dimensions against the phase bars"))
-        shown = [d for d in ctx["dims"] if d.value is not None]
+        # The three scores from 0 to 100 (the mirror, in report marks, has its own slide).
+        shown = [d for d in ctx["dims"] if d.value is not None and d.key in INDEX_DIMENSIONS]
         if shown:
             data = CategoryChartData(number_format="0")
             data.categories = [d.label for d in shown]
             data.add_series(_("Now"), [d.value for d in shown])
-            chart = self._chart(slide, XL_CHART_TYPE.BAR_CLUSTERED, data, MARGIN, Inches(1.3), Inches(5.9), Inches(5.4))
+            chart = self._chart(slide, XL_CHART_TYPE.COLUMN_CLUSTERED, data, MARGIN, Inches(1.3), Inches(4.6), Inches(4.3))
             chart.value_axis.minimum_scale, chart.value_axis.maximum_scale = 0, 100
             chart.has_legend = False
         head = ["", _("Now")] + [step.key for step in ctx["ladder"][1:]]
         rows = [[row.label, row.value_text] + [cell.text + (" ✓" if cell.is_met is True else " ✗" if cell.is_met is False else "")
                                              for cell in row.cells] for row in ctx["bars"]]
-        self._table(slide, Inches(6.8), Inches(1.3), WIDTH - Inches(6.8) - MARGIN, head, rows, size=11)
-        self._text(slide, Inches(6.8), Inches(5.9), WIDTH - Inches(6.8) - MARGIN, Inches(0.8),
+        left = MARGIN + Inches(4.9)
+        self._table(slide, left, Inches(1.3), WIDTH - left - MARGIN, head, rows, size=11, widths=(0.28, 0.09, 0.21, 0.21, 0.21))
+        self._text(slide, MARGIN, Inches(5.7), Inches(4.6), Inches(1.0),
                    _("✓ met, ✗ not met, as the figures are shown."), size=11, color=MUTED)
 
     def mirror(self) -> None:
@@ -226,6 +232,7 @@ class Deck:
 
     def _chart(self, slide, kind, data, x, y, w, h):
         chart = slide.shapes.add_chart(kind, x, y, w, h, data).chart
+        chart.has_title = False  # the slide's title says what it shows
         chart.font.size, chart.font.color.rgb = Pt(12), INK
         plot = chart.plots[0]
         plot.has_data_labels = True
@@ -257,5 +264,5 @@ class Deck:
                 cell.fill.fore_color.rgb = RGBColor(0xFF, 0xFF, 0xFF) if r % 2 else RGBColor(0xF4, 0xF6, 0xF8)
                 paragraph = cell.text_frame.paragraphs[0]
                 self._style(paragraph, size=size)
-                if column > 0 and len(str(text)) < 12:
+                if column > 0 and NUMERIC.match(str(text)):
                     paragraph.alignment = PP_ALIGN.RIGHT
