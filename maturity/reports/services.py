@@ -41,6 +41,17 @@ def _logo_data_uri(consultancy: Consultancy) -> str | None:
     return f"data:{consultancy.logo_mimetype};base64," + base64.b64encode(data).decode()
 
 
+def house_palette(color: str) -> dict[str, str]:
+    """The house colour (#rrggbb) and the shades the report draws with: darker for text on white
+    (headings), a light tint for rules and a wash for panels."""
+    r, g, b = (int(color[i:i + 2], 16) for i in (1, 3, 5))
+
+    def mix(towards: int, share: float) -> str:
+        return "#" + "".join(f"{round(c + (towards - c) * share):02x}" for c in (r, g, b))
+
+    return {"house": color, "house-dark": mix(0, 0.18), "house-tint": mix(255, 0.7), "house-wash": mix(255, 0.93)}
+
+
 def report_context(round_: Round, results: RoundResults, *, issued_at=None, version: int | None = None) -> dict:
     """Everything the PDF shows, as strings, numbers, lists and dicts: no ORM objects.
     ``issued_at`` and ``version``: the date and number of a published report's version."""
@@ -52,8 +63,11 @@ def report_context(round_: Round, results: RoundResults, *, issued_at=None, vers
     context = {
         "lang": lang, "title": _("Customer orientation report"), "org_name": org.name, "consultancy_name": consultancy.name,
         "color": consultancy.primary_color or "#00695c", "logo": _logo_data_uri(consultancy),
-        # The dimension bars in the house colour; the three mirror views keep their own colours.
-        "chart_colors": {**CHART_COLORS, "bar": consultancy.primary_color or CHART_COLORS["bar"]},
+        "palette": house_palette(consultancy.primary_color or "#00695c"),
+        # The dimension bars and the customers' view (what employees are held against) in the
+        # house colour; employees' own rating and estimate in neutral grey and amber.
+        "chart_colors": {**CHART_COLORS, "bar": consultancy.primary_color or CHART_COLORS["bar"],
+                         "view-customer": consultancy.primary_color or CHART_COLORS["view-customer"]},
         "round_title": round_.title,
         # The period the round actually ran: a director may close it before its end date.
         "period": f"{format_date(round_.opens_on, 'long')} – "

@@ -1,0 +1,51 @@
+"""White label (issue #25): the consultancy's house colour on every coloured element of the
+report, never the product's own green."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from flask import render_template
+
+from maturity import CHART_COLORS
+from maturity.extensions import db
+from maturity.reports.services import house_palette, report_context
+from maturity.results.services import round_results
+
+from .test_one_truth import _planted
+
+PRODUCT_GREENS = {"#00695c", "#00574b", "#26a69a", "#b2dfdb", "#f1f8f7"}
+NAVY = "#1b2a4a"
+
+
+def test_the_print_stylesheet_draws_the_house_colour_from_variables_only():
+    css = Path(__file__).parents[2].joinpath("maturity/static/pdf/print.css").read_text()
+    defaults, rest = css.split("html {", 1)[0], "html {" + css.split("html {", 1)[1]
+    assert ":root" in defaults
+    assert not PRODUCT_GREENS & set(re.findall(r"#[0-9a-f]{6}", rest.lower()))
+
+
+def test_a_navy_consultancy_gets_a_navy_report(app, world):
+    round_ = _planted(app, world)
+    world.ours.consultancy.primary_color = NAVY
+    db.session.flush()
+    with app.test_request_context(headers={"Accept-Language": "nl"}):
+        context = report_context(round_, round_results(round_))
+        html = render_template("pdf/report.html", **context)
+    palette = house_palette(NAVY)
+    assert f"--house: {NAVY};" in html and f"--house-dark: {palette['house-dark']};" in html
+    colours = {c.lower() for c in re.findall(r"#[0-9a-fA-F]{6}", html)}
+    assert NAVY in colours and not PRODUCT_GREENS & colours
+    # The mirror chart's customers and the dimension bars are in the house colour.
+    assert context["chart_colors"]["view-customer"] == NAVY == context["chart_colors"]["bar"]
+    assert context["chart_colors"]["view-self"] == CHART_COLORS["view-self"]
+
+
+def test_the_palette_keeps_text_readable():
+    for color in ("#1b2a4a", "#00695c", "#f9a825", "#ffffff"):
+        palette = house_palette(color)
+        assert all(re.fullmatch(r"#[0-9a-f]{6}", v) for v in palette.values())
+        dark = [int(palette["house-dark"][i:i + 2], 16) for i in (1, 3, 5)]
+        base = [int(color[i:i + 2], 16) for i in (1, 3, 5)]
+        assert all(d <= b for d, b in zip(dark, base))
