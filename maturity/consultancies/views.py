@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from ..audit import services as audit
 from ..extensions import db
+from ..logos import LOGO_MAX_BYTES, logo_type
 from ..tenancy import services
 from ..accounts.services import send_invitation
 from ..organisations.forms import ActionForm
@@ -103,20 +104,12 @@ def invite_consultant():
                            action_form=ActionForm()), 400
 
 
-LOGO_MAX_BYTES = 300 * 1024
-_LOGO_SIGNATURES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
-
-
-def _logo_type(data: bytes) -> str | None:
-    return next((mime for magic, mime in _LOGO_SIGNATURES.items() if data.startswith(magic)), None)
-
-
 @bp.route("/settings", methods=["GET", "POST"])
 def settings():
     form = SettingsForm(obj=g.consultancy if request.method == "GET" else None)
     if form.validate_on_submit():
         data = form.logo.data.read() if form.logo.data else b""
-        mimetype = _logo_type(data) if data else None
+        mimetype = logo_type(data) if data else None
         if data and len(data) > LOGO_MAX_BYTES:
             form.logo.errors.append(_("The logo is larger than 300 KB."))
         elif data and mimetype is None:

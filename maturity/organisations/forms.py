@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import EmailField, HiddenField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField, SubmitField
 from wtforms.validators import Optional
 
 from ..forms_common import email_address, max_length, required, strip
@@ -53,3 +53,15 @@ class ImportConfirmForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """An empty form: a CSRF-protected button (remove, resend)."""
+
+
+class LogoForm(FlaskForm):
+    """The client organisation's own logo, beside the consultancy's on the report."""
+
+    logo = FileField(
+        _l("Logo of the organisation"),
+        validators=[FileAllowed(["png", "jpg", "jpeg"], message=_l("Upload a PNG or JPEG image."))],
+        description=_l("PNG or JPEG, at most 300 KB. Shown on the cover of the report, beside your consultant's logo."),
+    )
+    remove_logo = BooleanField(_l("Remove the current logo"))
+    submit = SubmitField(_l("Save the logo"))

@@ -6,7 +6,8 @@ import base64
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import Response as HttpResponse
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -14,6 +15,7 @@ from flask_login import current_user
 from ..accounts.models import User
 from ..accounts.services import send_invitation
 from ..extensions import db
+from ..logos import LOGO_MAX_BYTES, logo_type
 from ..tenancy import services
 from ..tenancy.access import (
     CONSULTANT,
@@ -26,7 +28,7 @@ from ..tenancy.access import (
 from ..tenancy.models import Department, OrganisationMembership, OrgRole
 from ..forms_common import page_number
 from .csv_import import decode, parse_people_csv
-from .forms import ActionForm, EditMemberForm, ImportConfirmForm, ImportUploadForm, MemberForm
+from .forms import ActionForm, EditMemberForm, ImportConfirmForm, ImportUploadForm, LogoForm, MemberForm
 
 bp = organisation_blueprint("organisations", __name__)
 
@@ -59,7 +61,44 @@ def index():
         context["department_counts"] = _department_counts()
         context["director_count"] = services.count_directors(g.org)
         context["current"] = _current_round()
+        context["logo_form"] = LogoForm()
     return render_template("organisations/index.html", **context)
+
+
+@bp.route("/logo", methods=["POST"])
+@roles_required(*MANAGERS)
+def upload_logo():
+    """The organisation's own logo for the report (or its removal); a bad file is refused with
+    a message and changes nothing."""
+    form = LogoForm()
+    if form.validate_on_submit():
+        data = form.logo.data.read() if form.logo.data else b""
+        mimetype = logo_type(data) if data else None
+        if data and len(data) > LOGO_MAX_BYTES:
+            flash(_("The logo is larger than 300 KB."), "error")
+        elif data and mimetype is None:
+            flash(_("This file is not a PNG or JPEG image."), "error")
+        elif data:
+            g.org.logo, g.org.logo_mimetype = data, mimetype
+            db.session.commit()
+            flash(_("The logo has been saved; it is on the cover of the report."), "success")
+        elif form.remove_logo.data:
+            g.org.logo, g.org.logo_mimetype = None, None
+            db.session.commit()
+            flash(_("The logo has been removed."), "success")
+    else:
+        flash("; ".join(str(e) for e in form.logo.errors) or _("The page had expired, please try again."), "error")
+    return redirect(url_for("organisations.index") + "#logo")
+
+
+@bp.route("/logo")
+@roles_required(*MANAGERS)
+def logo():
+    org = db.session.scalar(sa.select(type(g.org)).options(so.undefer(type(g.org).logo)).where(type(g.org).id == g.org.id))
+    if not org.has_logo:
+        abort(404)
+    return HttpResponse(org.logo, mimetype=org.logo_mimetype,
+                        headers={"Cache-Control": "private, max-age=300", "X-Content-Type-Options": "nosniff"})
 
 
 def _current_round():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import functools
 import hashlib
 import logging
@@ -21,6 +20,7 @@ from ..core import DEFAULT, dimension_label, phase_name
 from ..core.display import shown, shown_difference
 from ..extensions import db
 from ..i18n import LOCALE_FOR_LANGUAGE, number, signed
+from ..logos import data_uri
 from ..models_base import utcnow
 from ..pdf.render import PdfRenderError, render_pdf
 from ..plans.models import ActionItem, ActionPlan
@@ -37,8 +37,8 @@ log = logging.getLogger(__name__)
 def _logo_data_uri(consultancy: Consultancy) -> str | None:
     if not consultancy.has_logo:
         return None
-    data = db.session.scalar(sa.select(Consultancy.logo).where(Consultancy.id == consultancy.id))
-    return f"data:{consultancy.logo_mimetype};base64," + base64.b64encode(data).decode()
+    return data_uri(db.session.scalar(sa.select(Consultancy.logo).where(Consultancy.id == consultancy.id)),
+                    consultancy.logo_mimetype)
 
 
 def house_palette(color: str) -> dict[str, str]:
@@ -63,6 +63,8 @@ def report_context(round_: Round, results: RoundResults, *, issued_at=None, vers
     context = {
         "lang": lang, "title": _("Customer orientation report"), "org_name": org.name, "consultancy_name": consultancy.name,
         "color": consultancy.primary_color or "#00695c", "logo": _logo_data_uri(consultancy),
+        "client_logo": data_uri(db.session.scalar(sa.select(Organisation.logo).where(Organisation.id == org.id)),
+                                org.logo_mimetype),
         "palette": house_palette(consultancy.primary_color or "#00695c"),
         # The dimension bars and the customers' view (what employees are held against) in the
         # house colour; employees' own rating and estimate in neutral grey and amber.
@@ -259,7 +261,8 @@ def report_key(round_: Round, language: str) -> str:
         .order_by(ActionPlan.round_id)).all()
     parts = [
         language, round_.id, org.name, consultancy.name, consultancy.primary_color, consultancy.logo_mimetype,
-        hashlib.sha256(logo).hexdigest(),
+        hashlib.sha256(logo).hexdigest(), org.logo_mimetype,
+        hashlib.sha256(db.session.scalar(sa.select(Organisation.logo).where(Organisation.id == org.id)) or b"").hexdigest(),
         [[str(value) for value in row] for row in rounds],
         [[str(value) for value in row] for row in plans],
     ]

@@ -91,9 +91,16 @@ class Organisation(db.Model):
     #: The organisation's own names for who owns which kind of action ("board", "managers",
     #: "teams", "hr", "service" -> e.g. "MT", "P&O"); the plan suggests owners only from these.
     owner_roles: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
+    #: The client's own logo, beside the consultancy's on the report's cover (PNG or JPEG).
+    logo: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary, deferred=True)
+    logo_mimetype: so.Mapped[str | None] = so.mapped_column(sa.String(32))
     created_at: so.Mapped[datetime] = created_at_column()
 
     consultancy: so.Mapped[Consultancy] = so.relationship(back_populates="organisations")
+
+    @property
+    def has_logo(self) -> bool:
+        return self.logo_mimetype is not None
 
 
 class Department(db.Model):

@@ -49,3 +49,41 @@ def test_the_palette_keeps_text_readable():
         dark = [int(palette["house-dark"][i:i + 2], 16) for i in (1, 3, 5)]
         base = [int(color[i:i + 2], 16) for i in (1, 3, 5)]
         assert all(d <= b for d, b in zip(dark, base))
+
+
+# A tiny valid PNG (1×1, navy).
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108020000009077"
+    "53de0000000c4944415408d763909252020001520094f3ac2f340000000049454e44ae426082")
+
+
+def test_a_director_puts_the_organisations_logo_beside_the_consultancys(app, client, auth, world):
+    import io
+
+    from maturity.tenancy.models import Organisation
+
+    round_ = _planted(app, world)
+    auth.login(world.ours.director)
+    base = f"/o/{world.ours.org.slug}"
+    assert "Uw logo in het rapport" in client.get(base + "/").get_data(as_text=True)
+    # Not an image, or too large: refused with a message, nothing stored.
+    page = client.submit(base + "/logo", {"logo": (io.BytesIO(b"<svg/>"), "logo.png")}, follow_redirects=True)
+    assert "geen PNG- of JPEG-afbeelding" in page.get_data(as_text=True)
+    page = client.submit(base + "/logo", {"logo": (io.BytesIO(PNG + b"\0" * 310_000), "logo.png")}, follow_redirects=True)
+    assert "groter dan 300 KB" in page.get_data(as_text=True)
+    assert db.session.get(Organisation, world.ours.org.id).logo_mimetype is None
+    client.submit(base + "/logo", {"logo": (io.BytesIO(PNG), "logo.png")})
+    db.session.expire_all()
+    assert client.get(base + "/logo").data == PNG
+    with app.test_request_context(headers={"Accept-Language": "nl"}):
+        html = render_template("pdf/report.html", **report_context(round_, round_results(round_)))
+    assert 'class="cover-logo client"' in html and "data:image/png;base64," in html
+    # Another organisation's director sees neither the logo nor its form.
+    auth.logout()
+    auth.login(world.theirs.director)
+    assert client.get(base + "/logo").status_code == 404
+    # Removed again by the director.
+    auth.logout()
+    auth.login(world.ours.director)
+    client.submit(base + "/logo", {"remove_logo": "y"})
+    assert client.get(base + "/logo").status_code == 404
