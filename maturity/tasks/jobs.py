@@ -172,6 +172,10 @@ def prune() -> dict[str, int]:
         UserSession.last_seen_at < now - current_app.config["SESSION_IDLE_TIMEOUT"])).rowcount}
     db.session.commit()
     counts.update(purge(now))
+    # Deleted ballots and addresses off the disk, if a close could not do it (tables busy).
+    from ..rounds.ballots import scrub
+
+    scrub()
     log.info("pruned %s", counts)
     return counts
 
