@@ -109,7 +109,7 @@ def test_the_house_colour_and_name_run_through_the_whole_report(client, auth, wo
 
         html = render_template("pdf/report.html", **report_context(round_, round_results(round_)))
     assert 'fill="#1a237e"' in html  # the dimension bars
-    assert ".phase-bar span.current { background: #1a237e; }" in html
+    assert "--house: #1a237e;" in html  # every coloured element of print.css reads it
     reader = PdfReader(io.BytesIO(client.get(f"/o/{world.ours.org.slug}/rounds/{round_.id}/report.pdf").data))
     footer = reader.pages[2].extract_text()
     assert "Spiegel & Partners" in footer and "Klantspiegel" not in footer
