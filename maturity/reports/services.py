@@ -26,7 +26,7 @@ from ..pdf.render import PdfRenderError, render_pdf
 from ..plans.models import ActionItem, ActionPlan
 from ..plans.services import plan_for, suggested_owner, visible_items
 from ..results.figures import round_figures
-from ..results.services import RoundResults, round_results
+from ..results.services import ResultsNotPublished, RoundResults, round_results
 from ..rounds.models import Round, RoundStatus
 from ..tenancy.models import Consultancy, Organisation
 from . import deck
@@ -422,7 +422,10 @@ def _cache_row(round_id: int, language: str, kind: str = "pdf") -> ReportCache |
 
 def request_deck(round_: Round, *, retry: bool = False) -> ReportCache:
     """The board deck in the current language: ready, or asked of the worker now. Cached under
-    the report's own key, so it is made again exactly when the report would be."""
+    the report's own key, so it is made again exactly when the report would be. An open round
+    has no deck (409, as for every results surface)."""
+    if not round_.is_published:
+        raise ResultsNotPublished(round_.id)
     language = get_locale().language
     digest = report_key(round_, language)
     row = _cache_row(round_.id, language, "pptx")

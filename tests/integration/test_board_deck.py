@@ -123,3 +123,17 @@ def test_the_deck_is_for_directors_and_consultants_of_that_organisation(app, cli
     auth.logout()
     auth.login(world.ours.employee)
     assert client.get(_url(world, round_, "deck.pptx")).status_code in (403, 404)
+
+
+def test_an_open_round_has_no_deck(client, auth, world):
+    from datetime import date, timedelta
+
+    from maturity.rounds import services
+
+    round_ = services.create_round(world.ours.org, services.RoundSettings(
+        title="Open", opens_on=date.today(), closes_on=date.today() + timedelta(days=5)))
+    services.open_round(round_)
+    db.session.flush()
+    auth.login(world.ours.director)
+    assert client.get(_url(world, round_, "deck.pptx")).status_code == 409
+    assert db.session.query(ReportCache).filter_by(round_id=round_.id).count() == 0
