@@ -240,6 +240,19 @@ def test_a_new_client_from_invitation_to_a_round_with_everyone_invited(person, l
         pocket.go(path)
         overflow = pocket.page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"{path} is {overflow}px wider than a 360px phone"
+    # The results on a phone: the phase, the mirror and the focus areas are reached from the
+    # first screen; each scale's statements open on request, and then read as cards.
+    pocket.go(f"/o/{org}/rounds/{round_id}/results")
+    nav = pocket.page.get_by_role("navigation", name="Onderdelen")
+    for name in ("Fase", "Spiegel", "Verbeterpunten (actieplan)"):
+        box = nav.get_by_role("link", name=name, exact=True).bounding_box()
+        assert box and box["y"] + box["height"] <= 900, f"{name} is not on the first screen"
+    scale = pocket.page.locator("details.scale").first
+    expect(scale.locator("table")).to_be_hidden()
+    scale.locator("summary").click()
+    expect(scale.locator("td[data-label='Score']").first).to_be_visible()
+    pocket.check(pocket.page)
+    pocket.shot("9-results-phone")
 
     # The director turns on two-step sign-in on the phone: the QR code and the key fit, and the
     # recovery codes are shown once.
