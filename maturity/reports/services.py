@@ -25,7 +25,7 @@ from ..models_base import utcnow
 from ..pdf.render import PdfRenderError, render_pdf
 from ..plans.models import ActionItem, ActionPlan
 from ..plans.services import plan_for, suggested_owner, visible_items
-from ..results.figures import round_figures
+from ..results.figures import round_figures, with_benchmark
 from ..results.services import ResultsNotPublished, RoundResults, round_results
 from ..rounds.models import Round, RoundStatus
 from ..tenancy.models import Consultancy, Organisation
@@ -121,7 +121,7 @@ def report_context(round_: Round, results: RoundResults, *, issued_at=None, vers
         commentary_note=_commentary_note(plan, lang), plan_published=bool(plan and plan.is_published),
         is_provisional=f.provisional is not None, provisional_text=f.provisional or "",
         phase=f.phase, gloss=f.gloss, reasons=f.reasons, next_steps=f.next_steps, headline=f.headline,
-        key_findings=key_findings, dims=f.dims, mirror_overall=f.mirror_overall, mirror=f.mirror, bands=f.bands, quiz=f.quiz, sections=f.sections,
+        key_findings=key_findings, dims=with_benchmark(f.dims, progress.benchmark), mirror_overall=f.mirror_overall, mirror=f.mirror, bands=f.bands, quiz=f.quiz, sections=f.sections,
         departments=f.departments, department_columns=f.department_columns, actions=actions, comments=f.comments, comments_removed=f.comments_removed,
         reliability=f.reliability, legend=f.legend, ladder=f.ladder, bars=f.bars, good_text=f.good_text, rule=_rule_numbers(),
         responses_text=f.responses_text, customers_text=f.customers_text,

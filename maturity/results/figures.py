@@ -11,7 +11,7 @@ the same everywhere (tests/integration/test_one_truth.py).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -58,6 +58,25 @@ class BarMark:
 
     phase: str
     at: Bar
+
+
+#: The mark for the consultancy's other clients on a dimension's chart row.
+BENCHMARK_MARK = "benchmark"
+
+
+def with_benchmark(dims, benchmark: Mapping) -> tuple:
+    """The dimension rows with the other clients' average marked where there is one (whole
+    points, as the progress table shows it); ``benchmark``: dimension -> Benchmark or None."""
+    out = []
+    for d in dims:
+        found = benchmark.get(d.key)
+        if found is None or d.value is None:
+            out.append(d)
+            continue
+        value = shown(found.mean, 0)
+        mark = BarMark(BENCHMARK_MARK, Bar(round(HBAR_WIDE * value / 100, 1), round(HBAR_NARROW * value / 100, 1)))
+        out.append(replace(d, marks=d.marks + (mark,)))
+    return tuple(out)
 
 
 @dataclass(frozen=True)
