@@ -102,15 +102,14 @@ class Deck:
         if ctx["is_provisional"]:
             lines.append(ctx["provisional_text"])
         self._text(slide, MARGIN, Inches(2.4), left, Inches(0.7), " · ".join(lines), size=12, color=MUTED)
-        self._bullets(slide, MARGIN, Inches(3.1), left, Inches(3.8), _("Why"), ctx["reasons"])
+        self._bullets(slide, MARGIN, Inches(3.1), left, Inches(2.2), _("Why"), ctx["reasons"], size=14)
+        if ctx["next_steps"]:
+            self._bullets(slide, MARGIN, Inches(5.2), left, Inches(1.7), ctx["next_steps"][0], ctx["next_steps"][1:], size=13)
 
     def findings(self) -> None:
         ctx, _ = self.ctx, self._
         slide = self._titled(_("Key findings"))
-        self._bullets(slide, MARGIN, Inches(1.3), WIDTH - 2 * MARGIN, Inches(3.4), None, ctx["key_findings"], size=18)
-        if ctx["next_steps"]:
-            self._bullets(slide, MARGIN, Inches(4.8), WIDTH - 2 * MARGIN, Inches(2.2), ctx["next_steps"][0],
-                          ctx["next_steps"][1:], size=14)
+        self._bullets(slide, MARGIN, Inches(1.4), WIDTH - 2 * MARGIN, Inches(5.4), None, ctx["key_findings"], size=20)
 
     def dimensions(self) -> None:
         ctx, _ = self.ctx, self._
@@ -121,9 +120,17 @@ class Deck:
             data = CategoryChartData(number_format="0")
             data.categories = [d.label for d in shown]
             data.add_series(_("Now"), [d.value for d in shown])
+            others = ctx.get("benchmark_values") or {}
+            if any(d.key in others for d in shown):
+                data.add_series(_("Other clients"), [others.get(d.key) for d in shown])
             chart = self._chart(slide, XL_CHART_TYPE.COLUMN_CLUSTERED, data, MARGIN, Inches(1.3), Inches(4.6), Inches(4.3))
             chart.value_axis.minimum_scale, chart.value_axis.maximum_scale = 0, 100
-            chart.has_legend = False
+            chart.has_legend = len(chart.plots[0].series) > 1
+            if chart.has_legend:
+                chart.legend.position, chart.legend.include_in_layout = XL_LEGEND_POSITION.BOTTOM, False
+                other = chart.plots[0].series[1].format.fill
+                other.solid()
+                other.fore_color.rgb = RGBColor(0xB0, 0xBE, 0xC5)
         head = ["", _("Now")] + [step.key for step in ctx["ladder"][1:]]
         rows = [[row.label, row.value_text] + [cell.text + (" ✓" if cell.is_met is True else " ✗" if cell.is_met is False else "")
                                              for cell in row.cells] for row in ctx["bars"]]

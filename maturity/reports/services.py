@@ -121,7 +121,9 @@ def report_context(round_: Round, results: RoundResults, *, issued_at=None, vers
         commentary_note=_commentary_note(plan, lang), plan_published=bool(plan and plan.is_published),
         is_provisional=f.provisional is not None, provisional_text=f.provisional or "",
         phase=f.phase, gloss=f.gloss, reasons=f.reasons, next_steps=f.next_steps, headline=f.headline,
-        key_findings=key_findings, dims=with_benchmark(f.dims, progress.benchmark), mirror_overall=f.mirror_overall, mirror=f.mirror, bands=f.bands, quiz=f.quiz, sections=f.sections,
+        key_findings=key_findings, dims=with_benchmark(f.dims, progress.benchmark),
+        # The other clients' averages as the progress table shows them (whole points).
+        benchmark_values={d: shown(b.mean, 0) for d, b in progress.benchmark.items() if b is not None}, mirror_overall=f.mirror_overall, mirror=f.mirror, bands=f.bands, quiz=f.quiz, sections=f.sections,
         departments=f.departments, department_columns=f.department_columns, actions=actions, comments=f.comments, comments_removed=f.comments_removed,
         reliability=f.reliability, legend=f.legend, ladder=f.ladder, bars=f.bars, good_text=f.good_text, rule=_rule_numbers(),
         responses_text=f.responses_text, customers_text=f.customers_text,

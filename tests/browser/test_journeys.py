@@ -212,6 +212,14 @@ def test_a_new_client_from_invitation_to_a_round_with_everyone_invited(person, l
     with director_visit.page.expect_download() as report:
         director_visit.page.get_by_role("button", name="Rapport downloaden (pdf)").first.click()
     assert report.value.suggested_filename.endswith(".pdf")
+    # The same figures as a deck for the board meeting, made by the worker like the report.
+    with director_visit.page.expect_download() as deck:
+        director_visit.page.get_by_role("button", name="Presentatie (PowerPoint)").first.click()
+    assert deck.value.suggested_filename.endswith(".pptx")
+    from pptx import Presentation
+
+    slides = Presentation(deck.value.path()).slides
+    assert len(slides) >= 6 and any(shape.has_chart for slide in slides for shape in slide.shapes)
     adviser = person()
     adviser.login(consultancy["consultant"])
     adviser.go(f"/c/{consultancy['slug']}/portfolio/")

@@ -137,3 +137,32 @@ def test_an_open_round_has_no_deck(client, auth, world):
     auth.login(world.ours.director)
     assert client.get(_url(world, round_, "deck.pptx")).status_code == 409
     assert db.session.query(ReportCache).filter_by(round_id=round_.id).count() == 0
+
+
+def test_the_dimension_chart_sets_the_other_clients_beside_the_organisation(app, client, auth, world):
+    from datetime import date, timedelta
+
+    from maturity.core.display import shown
+    from maturity.progress.services import consultancy_benchmark, organisation_progress
+    from maturity.rounds import services
+
+    from ..factories import OrganisationFactory
+    from .test_progress import _bulk_other
+
+    for n in range(6):  # published before ours: the report compares with them as they stood then
+        org = OrganisationFactory(consultancy=world.ours.consultancy, name=f"Klant {n}", slug=f"deck-benchmark-{n}")
+        other = services.create_round(org, services.RoundSettings(
+            title="Meting", opens_on=date.today() - timedelta(days=30), closes_on=date.today() - timedelta(days=10)))
+        services.open_round(other)
+        _bulk_other(other, 8, 70 + n)
+    db.session.flush()
+    round_ = _planted(app, world)
+    point = organisation_progress(world.ours.org).points[-1]
+    benchmark = consultancy_benchmark(world.ours.org, point)
+    assert benchmark["skills"] is not None
+    auth.login(world.ours.director)
+    slides = _slides(_deck(client, world, round_))
+    [chart] = [c for s in slides for c in s["charts"] if "Andere klanten" in c["series"]]
+    expected = {"Persoonlijke klantgerichtheid (test)": "skills", "Leiderschap": "leadership", "Cultuur": "culture"}
+    for label, value in zip(chart["categories"], chart["series"]["Andere klanten"]):
+        assert value == shown(benchmark[expected[label]].mean, 0)
