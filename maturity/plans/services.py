@@ -286,3 +286,14 @@ def set_owner_roles(org, roles: dict[str, str]) -> None:
 
 def visible_items(plan: ActionPlan) -> list[ActionItem]:
     return sorted((i for i in plan.items if not i.is_removed), key=lambda i: (i.position, i.id))
+
+
+def plan_rows(round_: Round, organisation_roles: dict | None, lang: str) -> list[dict]:
+    """The round's action plan as plain rows (for the workbook): what the plan page and the
+    report show of each action, in the plan's order."""
+    plan = plan_for(round_)
+    if plan is None:
+        return []
+    return [{"title": i.text("title", lang), "owner": i.owner or suggested_owner(i, organisation_roles, lang) or "",
+             "due": i.due_on or i.suggested_due, "status": i.status.label, "target": i.suggestion("target", lang) or ""}
+            for i in visible_items(plan)]

@@ -37,7 +37,8 @@ def filename(round_) -> str:
 #: The sheets of the XLSX, in order, and which rows each holds (by section key).
 SHEETS = (
     ("summary", ("all", "phase")),
-    ("dimensions", ("dimension", "department")),
+    ("dimensions", ("dimension",)),
+    ("departments", ("department",)),
     ("statements", ("statement", "statement_change", "statement_share")),
     ("mirror", ("mirror",)),
     ("quiz", ("quiz",)),
@@ -122,13 +123,15 @@ def _neutralised(out: list[tuple[str, list]]) -> list[tuple[str, list]]:
 
 
 def sheet_titles(_) -> dict[str, str]:
-    return {"summary": _("Summary"), "dimensions": _("Dimensions"), "statements": _("Statements"),
-            "mirror": _("Mirror"), "quiz": _("Quiz"), "reliability": _("Reliability"), "long": _("All figures (long)")}
+    return {"summary": _("Summary"), "dimensions": _("Dimensions"), "departments": _("Departments"),
+            "statements": _("Statements"), "mirror": _("Mirror"), "quiz": _("Quiz"), "reliability": _("Reliability"),
+            "plan": _("Action plan"), "long": _("All figures (long)")}
 
 
-def xlsx(f: RoundFigures, _) -> bytes:
-    """A sheet per section, for reading, and the long (tidy) sheet of every figure, for Power BI
-    or a pivot table; every value the same cell as in the CSV."""
+def xlsx(f: RoundFigures, _, plan: list[dict] = ()) -> bytes:
+    """A sheet per section, for reading, the action plan (``plans.services.plan_rows``), and the
+    long (tidy) sheet of every figure, for Power BI or a pivot table; every value the same cell as
+    in the CSV."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -144,6 +147,10 @@ def xlsx(f: RoundFigures, _) -> bytes:
             _sheet(workbook, titles[name], *_statements_table(chosen, _))
         else:
             _sheet(workbook, titles[name], header(_)[1:], [row[1:] for row in chosen], widths=(70, 28, 12, 16))
+    if plan:
+        _sheet(workbook, titles["plan"], [_("Action"), _("Owner"), _("Due date"), _("Status"), _("Target")],
+               [[neutralise(a["title"]), neutralise(a["owner"]), a["due"], a["status"], neutralise(a["target"])]
+                for a in plan], widths=(60, 28, 14, 14, 60))
     _sheet(workbook, titles["long"], header(_), [row for _key, row in tagged], widths=(30, 70, 28, 12, 16))
     for sheet in workbook.worksheets:
         for c in sheet[1]:

@@ -10,6 +10,7 @@ from flask import g, render_template
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from ..plans.services import plan_rows
 from ..rounds.models import Round
 from ..tenancy.access import CONSULTANT, DIRECTOR, organisation_blueprint, roles_required, scoped_get
 from . import exports
@@ -80,7 +81,9 @@ def export_csv(round_id: int):
 @roles_required(*MANAGERS)
 def export_xlsx(round_id: int):
     round_ = scoped_get(Round, round_id)
-    data = exports.xlsx(round_figures(round_results(round_), get_locale().language, _changes(round_)), _)
+    lang = get_locale().language
+    data = exports.xlsx(round_figures(round_results(round_), lang, _changes(round_)), _,
+                        plan_rows(round_, g.org.owner_roles, lang))
     _audited("export_xlsx", round_)
     return HttpResponse(
         data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

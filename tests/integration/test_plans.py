@@ -351,3 +351,24 @@ def test_the_contents_stay_on_the_cover_and_the_key_findings_on_one_page_after_t
     assert findings == [1]
     # The findings come before the commentary, whole, on the summary page.
     assert pages[1].index("Belangrijkste bevindingen") < pages[1].index("Toelichting van")
+
+
+def test_the_workbook_carries_the_action_plan_as_the_plan_page_shows_it(app, client, auth, world):
+    from openpyxl import load_workbook
+
+    from maturity.plans import services as plan_services
+    from maturity.results.services import round_results
+
+    round_ = _fill(app, world, {"Wonen": 6}, customers=6)
+    with app.test_request_context():
+        plan = plan_services.generate_plan(round_, round_results(round_))
+    db.session.flush()
+    items = plan_services.visible_items(plan)
+    items[0].owner, items[0].due_on = "=HYPERLINK(\"x\")", date(2027, 3, 1)  # an owner typed as a formula stays text
+    db.session.flush()
+    auth.login(world.ours.director)
+    workbook = load_workbook(io.BytesIO(client.get(f"/o/{world.ours.org.slug}/rounds/{round_.id}/results.xlsx").data))
+    rows = list(workbook["Actieplan"].iter_rows(values_only=True))
+    assert rows[0] == ("Actie", "Eigenaar", "Gereed op", "Status", "Doel")
+    assert [r[0] for r in rows[1:]] == [i.text("title", "nl") for i in items]
+    assert rows[1][1] == "'=HYPERLINK(\"x\")" and rows[1][2].date() == date(2027, 3, 1)
