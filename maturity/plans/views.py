@@ -128,7 +128,7 @@ def commentary(round_id: int):
         db.session.commit()
         flash(_("The commentary has been saved; it is in the report's summary."), "success")
         return redirect(url_for("plans.page", round_id=round_id) + "#commentary")
-    flash(_("The commentary was not saved: %(error)s", error="; ".join(str(e) for e in form.commentary.errors)
+    flash(_("The commentary was not saved: %(error)s", error="; ".join(str(e) for e in form.commentary.errors + form.language.errors)
             or _("the page had expired, please try again")), "error")
     return redirect(url_for("plans.page", round_id=round_id) + "#commentary")
 

@@ -28,6 +28,8 @@ from ..plans.services import plan_for, suggested_owner, visible_items
 from ..results.figures import round_figures, with_benchmark
 from ..results.services import ResultsNotPublished, RoundResults, round_results
 from ..rounds.models import Round, RoundStatus
+from ..tasks import enqueue
+from ..tasks.jobs import render_deck, render_report, render_report_version
 from ..tenancy.models import Consultancy, Organisation
 from . import deck
 from .models import ReportCache, ReportVersion
@@ -303,9 +305,6 @@ def request_report(round_: Round, *, retry: bool = False) -> ReportCache | Repor
     except sa.exc.IntegrityError:  # a second request for the same report won the race
         db.session.rollback()
         return _cache_row(round_.id, language)
-    from ..tasks import enqueue
-    from ..tasks.jobs import render_report
-
     enqueue(render_report, row_id, digest, html)
     db.session.refresh(row)  # the immediate queue (or a quick worker) may be done already
     return row
@@ -395,9 +394,6 @@ def request_version_pdf(version: ReportVersion, *, retry: bool = False) -> Repor
     version.pdf_digest, version.status, version.pdf, version.error, version.requested_at = digest, "pending", None, None, utcnow()
     version_id = version.id
     db.session.commit()
-    from ..tasks import enqueue
-    from ..tasks.jobs import render_report_version
-
     enqueue(render_report_version, version_id, digest, html)
     db.session.refresh(version)
     return version
@@ -444,9 +440,6 @@ def request_deck(round_: Round, *, retry: bool = False) -> ReportCache:
     except sa.exc.IntegrityError:  # a second request for the same deck won the race
         db.session.rollback()
         return _cache_row(round_.id, language, "pptx")
-    from ..tasks import enqueue
-    from ..tasks.jobs import render_deck
-
     enqueue(render_deck, row_id, digest)
     db.session.refresh(row)  # the immediate queue (or a quick worker) may be done already
     return row

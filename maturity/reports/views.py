@@ -12,6 +12,7 @@ from ..plans.forms import ActionForm
 from ..rounds.models import Round
 from ..results import exports
 from ..tenancy.access import CONSULTANT, DIRECTOR, organisation_blueprint, roles_required, scoped_get
+from ..audit import services as audit
 from ..extensions import db
 from .models import ReportVersion
 from .services import request_deck, request_report, request_version_pdf, versions_of
@@ -27,14 +28,7 @@ def download(round_id: int):
     row = request_report(round_)
     if row.status != "ready":
         return _status_page(round_, row), 202 if row.status == "pending" else 503
-    from ..audit import services as audit
-    from ..extensions import db
-
-    audit.record("report_downloaded", organisation_id=round_.organisation_id, obj=round_)
-    db.session.commit()
-    filename = exports.filename(round_) + ".pdf"
-    return HttpResponse(row.pdf, mimetype="application/pdf",
-                        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+    return _file(round_, row.pdf, "report_downloaded", exports.filename(round_) + ".pdf", PDF)
 
 
 @bp.route("/deck.pptx")
@@ -45,13 +39,7 @@ def deck(round_id: int):
     row = request_deck(round_)
     if row.status != "ready":
         return _status_page(round_, row, is_deck=True), 202 if row.status == "pending" else 503
-    from ..audit import services as audit
-
-    audit.record("deck_downloaded", organisation_id=round_.organisation_id, obj=round_)
-    db.session.commit()
-    return HttpResponse(row.pdf, mimetype="application/vnd.openxmlformats-officedocument.presentationml.presentation",
-                        headers={"Content-Disposition": f'attachment; filename="{exports.filename(round_)}.pptx"',
-                                 "Cache-Control": "no-store"})
+    return _file(round_, row.pdf, "deck_downloaded", exports.filename(round_) + ".pptx", PPTX)
 
 
 @bp.route("/deck")
@@ -100,12 +88,18 @@ def version(round_id: int, number: int):
     row = request_version_pdf(found)
     if row.status != "ready":
         return _status_page(round_, row), 202 if row.status == "pending" else 503
-    from ..audit import services as audit
+    return _file(round_, row.pdf, "report_downloaded", f"{exports.filename(round_)}-v{number}.pdf", PDF, version=number)
 
-    audit.record("report_downloaded", organisation_id=round_.organisation_id, obj=round_, version=number)
+
+PDF = "application/pdf"
+PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+
+
+def _file(round_: Round, data: bytes, action: str, filename: str, mimetype: str, **details) -> HttpResponse:
+    """A made report or deck as a download, recorded in the audit trail."""
+    audit.record(action, organisation_id=round_.organisation_id, obj=round_, **details)
     db.session.commit()
-    filename = f"{exports.filename(round_)}-v{number}.pdf"
-    return HttpResponse(row.pdf, mimetype="application/pdf",
+    return HttpResponse(data, mimetype=mimetype,
                         headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
 
 

@@ -16,6 +16,7 @@ from huey.exceptions import TaskLockedException
 
 from ..extensions import db
 from ..models_base import utcnow
+from ..rounds.ballots import scrub
 from . import app_periodic_task, app_task, huey, lock
 
 log = logging.getLogger(__name__)
@@ -173,8 +174,6 @@ def prune() -> dict[str, int]:
     db.session.commit()
     counts.update(purge(now))
     # Deleted ballots and addresses off the disk, if a close could not do it (tables busy).
-    from ..rounds.ballots import scrub
-
     scrub()
     log.info("pruned %s", counts)
     return counts
