@@ -248,6 +248,8 @@ class CustomerInvitation(db.Model):
     organisation_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     email: so.Mapped[str | None] = so.mapped_column(sa.String(254))
     nonce: so.Mapped[str] = so.mapped_column(sa.String(16), default=lambda: secrets.token_hex(8))
+    #: The service the customer dealt with, when the director said so: their answers count for it.
+    service_value_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("segment_value.id", ondelete="SET NULL"))
     invited_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     used_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
 
