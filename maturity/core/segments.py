@@ -1,0 +1,155 @@
+"""Which groups of a segmented round may be shown, so that no shown figure, alone or beside any
+other shown figure, rests on fewer than the minimum. Pure: no Flask, no database.
+
+The people of a round are described by attributes (the department, and each segment the
+organisation defines: location, role, service, ...). A *group* is the whole round ``()``, one
+attribute value ``("s12",)``, or two values of different attributes combined
+``("d3", "s12")``: what the results page's filters can show. Everyone belongs to the round, to
+one value of each attribute they have, and to the pairs of those.
+
+Showing two groups side by side reveals their difference wherever one contains the other,
+several values of an attribute reveal what they leave of their group, and the round minus two
+groups that cover everyone reveals what they share. Every such figure is a sum over the people
+of some regions of the shown groups' Venn diagram (people in the same region are in exactly the
+same shown groups, so every combination of shown figures weighs them alike). Hence the rule:
+
+- every non-empty region of the shown groups' Venn diagram holds at least the minimum;
+- a pair is shown only with both its values.
+
+Then every shown group, every difference, every remainder and every other combination of shown
+figures rests on at least the minimum people (each is a union of regions). Where a region is
+too small, one group is hidden so that the region joins a neighbour (a combined group before a
+single value, the smaller one first) and the regions are drawn again; each pass only hides, so
+it ends, at the latest with the round alone. The same rule then decides each figure within the
+shown groups (a score, a statement) on the people who answered it, since "weet ik niet" makes
+those fewer than the group (``release_cells``).
+
+``check`` verifies what can be verified from the shown groups' sizes alone (what the results
+page reads): each at least the minimum, a pair with its values, and no shown remainder or
+difference of nested groups below it. The property test searches every combination of shown
+groups exhaustively (tests/unit/test_segments.py).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+
+Atom = str
+Group = tuple[Atom, ...]
+#: One person's values, one entry per attribute (None: no value for that attribute).
+Cell = tuple[Atom | None, ...]
+
+
+def groups_of(cell: Cell) -> list[Group]:
+    """The round, each of the cell's values, and each pair of them (sorted)."""
+    atoms = sorted(a for a in cell if a is not None)
+    return [()] + [(a,) for a in atoms] + [(a, b) for i, a in enumerate(atoms) for b in atoms[i + 1:]]
+
+
+def group_sizes(cells: Mapping[Cell, int]) -> dict[Group, int]:
+    sizes: dict[Group, int] = defaultdict(int)
+    for cell, n in cells.items():
+        if n:
+            for g in groups_of(cell):
+                sizes[g] += n
+    return dict(sizes)
+
+
+def attribute_values(cells: Iterable[Cell]) -> list[set[Atom]]:
+    """Per attribute, the values anyone has."""
+    values: list[set[Atom]] = []
+    for cell in cells:
+        while len(values) < len(cell):
+            values.append(set())
+        for i, atom in enumerate(cell):
+            if atom is not None:
+                values[i].add(atom)
+    return values
+
+
+def _partitions(parent: Group, attributes: list[set[Atom]]) -> list[list[Group]]:
+    """For each attribute the parent does not fix: the groups that split the parent by it."""
+    fixed = set(parent)
+    result = []
+    for values in attributes:
+        if fixed & values:
+            continue
+        result.append([tuple(sorted(parent + (v,))) for v in sorted(values)])
+    return result
+
+
+def regions(cells: Mapping[Cell, int], shown: Iterable[Group]) -> dict[frozenset[Group], int]:
+    """The Venn diagram of the shown groups: people grouped by which shown groups they are in,
+    and how many there are in each region."""
+    shown = set(shown)
+    sizes: dict[frozenset[Group], int] = defaultdict(int)
+    for cell, n in cells.items():
+        if n:
+            sizes[frozenset(g for g in groups_of(cell) if g in shown)] += n
+    return dict(sizes)
+
+
+def _to_hide(small: frozenset[Group], present: set[frozenset[Group]], sizes: Mapping[Group, int]) -> Group:
+    """Which group to hide so that a small region joins a neighbour: a group whose removal
+    makes it one with an existing region, a combined group before a single value, the smaller
+    one first; never the round."""
+    def rank(g: Group) -> tuple:
+        return ((small ^ {g}) not in present, -len(g), sizes.get(g, 0), g)
+
+    joining = [g for g in sizes if g != () and (small ^ {g}) in present]
+    return min(joining or [g for g in sizes if g != ()], key=rank)
+
+
+def release(cells: Mapping[Cell, int], minimum: int, also_hidden: Iterable[Group] = ()) -> frozenset[Group]:
+    """The groups that may be shown: every region of their Venn diagram holds no one or at
+    least the minimum, and a pair is shown only with both its values. ``also_hidden`` names
+    groups hidden for another reason (deciding a figure within the groups: the groups hidden
+    as a whole)."""
+    if minimum < 1:
+        raise ValueError("minimum must be at least 1")
+    sizes = group_sizes(cells)
+    if sizes.get((), 0) < minimum:
+        return frozenset()
+    hidden = set(also_hidden)
+    shown = {g for g, n in sizes.items() if n >= minimum and g not in hidden}
+    while True:
+        shown -= {g for g in shown if len(g) == 2 and not ((g[0],) in shown and (g[1],) in shown)}
+        found = regions(cells, shown)
+        small = [r for r, n in found.items() if 0 < n < minimum]
+        if not small:
+            return frozenset(shown)
+        present = set(found)
+        shown_sizes = {g: sizes[g] for g in shown}
+        shown -= {_to_hide(r, present, shown_sizes) for r in sorted(small, key=lambda r: sorted(r))}
+
+
+def check(sizes: Mapping[Group, int], attributes: list[set[Atom]], minimum: int) -> list[str]:
+    """What is wrong with a family of shown groups, from their sizes alone (``sizes`` holds only
+    the shown ones): each rests on at least the minimum, a pair is shown with its values, and
+    within every shown group what the shown values of another attribute leave (including a
+    pair's difference with its value) is 0 or at least the minimum."""
+    problems = []
+    for g, n in sizes.items():
+        if n < minimum:
+            problems.append(f"{'+'.join(g) or 'round'} rests on {n}")
+        if len(g) == 2 and not ((g[0],) in sizes and (g[1],) in sizes):
+            problems.append(f"{'+'.join(g)} shown without both its values")
+    for parent in [g for g in sizes if len(g) < 2]:
+        for children in _partitions(parent, attributes):
+            shown = [sizes[c] for c in children if c in sizes]
+            left = sizes[parent] - sum(shown)
+            if shown and 0 < left < minimum:
+                problems.append(f"{'+'.join(parent) or 'round'} leaves {left} beside its shown groups")
+    return problems
+
+
+def release_cells(measure_cells: Mapping[str, Mapping[Cell, int]], minimum: int,
+                  shown_groups: frozenset[Group]) -> dict[str, frozenset[Group]]:
+    """Per figure (a score, a statement): the shown groups in which it may be shown, decided
+    by the same rule on the people who answered it, with the groups hidden as a whole hidden."""
+    result = {}
+    for m, cells in measure_cells.items():
+        every = group_sizes(cells)
+        result[m] = release(cells, minimum, also_hidden=[g for g in every if g not in shown_groups]) & shown_groups
+    return result
