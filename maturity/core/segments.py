@@ -18,9 +18,10 @@ same shown groups, so every combination of shown figures weighs them alike). Hen
 
 Then every shown group, every difference, every remainder and every other combination of shown
 figures rests on at least the minimum people (each is a union of regions). Where a region is
-too small, one group is hidden so that the region joins a neighbour (a combined group before a
-single value, the smaller one first) and the regions are drawn again; each pass only hides, so
-it ends, at the latest with the round alone. The same rule then decides each figure within the
+too small, one value is hidden so that the region joins a neighbour (of the attribute that
+matters least, e.g. a role before a service; the smaller one first) and the regions are drawn
+again; each pass only hides, so it ends, at the latest with the round alone. Then each pair of
+shown values, largest first, is shown where it keeps every region large enough. The same rule then decides each figure within the
 shown groups (a score, a statement) on the people who answered it, since "weet ik niet" makes
 those fewer than the group (``release_cells``).
 
@@ -33,7 +34,7 @@ groups exhaustively (tests/unit/test_segments.py).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 Atom = str
 Group = tuple[Atom, ...]
@@ -90,38 +91,51 @@ def regions(cells: Mapping[Cell, int], shown: Iterable[Group]) -> dict[frozenset
     return dict(sizes)
 
 
-def _to_hide(small: frozenset[Group], present: set[frozenset[Group]], sizes: Mapping[Group, int]) -> Group:
-    """Which group to hide so that a small region joins a neighbour: a group whose removal
-    makes it one with an existing region, a combined group before a single value, the smaller
-    one first; never the round."""
+def _to_hide(small: frozenset[Group], present: set[frozenset[Group]], shown: set[Group],
+             sizes: Mapping[Group, int], weight: Callable[[Atom], int]) -> Group:
+    """Which group to hide so that a small region joins a neighbour: one whose hiding makes the
+    region one with an existing region if there is one, of the attribute that matters least
+    (``weight``), the smaller one first; never the round."""
     def rank(g: Group) -> tuple:
-        return ((small ^ {g}) not in present, -len(g), sizes.get(g, 0), g)
+        return ((small ^ {g}) not in present, max(weight(a) for a in g), sizes.get(g, 0), g)
 
-    joining = [g for g in sizes if g != () and (small ^ {g}) in present]
-    return min(joining or [g for g in sizes if g != ()], key=rank)
+    candidates = [g for g in shown if g != ()]
+    return min(candidates, key=rank)
 
 
-def release(cells: Mapping[Cell, int], minimum: int, also_hidden: Iterable[Group] = ()) -> frozenset[Group]:
+def _small_regions(cells: Mapping[Cell, int], shown: set[Group], minimum: int) -> tuple[list, set]:
+    found = regions(cells, shown)
+    return [r for r, n in found.items() if 0 < n < minimum], set(found)
+
+
+def release(cells: Mapping[Cell, int], minimum: int, also_hidden: Iterable[Group] = (),
+            weight: Callable[[Atom], int] = lambda atom: 0) -> frozenset[Group]:
     """The groups that may be shown: every region of their Venn diagram holds no one or at
     least the minimum, and a pair is shown only with both its values. ``also_hidden`` names
     groups hidden for another reason (deciding a figure within the groups: the groups hidden
-    as a whole)."""
+    as a whole); ``weight`` says which values to keep longest (e.g. services).
+
+    The single values are decided first; then each pair, largest first, is added where it
+    keeps every region large enough."""
     if minimum < 1:
         raise ValueError("minimum must be at least 1")
     sizes = group_sizes(cells)
     if sizes.get((), 0) < minimum:
         return frozenset()
     hidden = set(also_hidden)
-    shown = {g for g, n in sizes.items() if n >= minimum and g not in hidden}
+    shown = {g for g, n in sizes.items() if n >= minimum and g not in hidden and len(g) < 2}
     while True:
-        shown -= {g for g in shown if len(g) == 2 and not ((g[0],) in shown and (g[1],) in shown)}
-        found = regions(cells, shown)
-        small = [r for r, n in found.items() if 0 < n < minimum]
+        small, present = _small_regions(cells, shown, minimum)
         if not small:
-            return frozenset(shown)
-        present = set(found)
-        shown_sizes = {g: sizes[g] for g in shown}
-        shown -= {_to_hide(r, present, shown_sizes) for r in sorted(small, key=lambda r: sorted(r))}
+            break
+        shown.discard(_to_hide(min(small, key=lambda r: sorted(r)), present, shown, sizes, weight))
+    pairs = sorted((g for g, n in sizes.items() if len(g) == 2 and n >= minimum and g not in hidden
+                    and (g[0],) in shown and (g[1],) in shown), key=lambda g: (-sizes[g], g))
+    for pair in pairs:
+        shown.add(pair)
+        if _small_regions(cells, shown, minimum)[0]:
+            shown.discard(pair)
+    return frozenset(shown)
 
 
 def check(sizes: Mapping[Group, int], attributes: list[set[Atom]], minimum: int) -> list[str]:
@@ -145,11 +159,13 @@ def check(sizes: Mapping[Group, int], attributes: list[set[Atom]], minimum: int)
 
 
 def release_cells(measure_cells: Mapping[str, Mapping[Cell, int]], minimum: int,
-                  shown_groups: frozenset[Group]) -> dict[str, frozenset[Group]]:
+                  shown_groups: frozenset[Group], weight: Callable[[Atom], int] = lambda atom: 0,
+                  ) -> dict[str, frozenset[Group]]:
     """Per figure (a score, a statement): the shown groups in which it may be shown, decided
     by the same rule on the people who answered it, with the groups hidden as a whole hidden."""
     result = {}
     for m, cells in measure_cells.items():
         every = group_sizes(cells)
-        result[m] = release(cells, minimum, also_hidden=[g for g in every if g not in shown_groups]) & shown_groups
+        result[m] = release(cells, minimum, also_hidden=[g for g in every if g not in shown_groups],
+                            weight=weight) & shown_groups
     return result

@@ -28,7 +28,8 @@ from ..core.display import MARK_DIGITS, shown_difference
 from ..extensions import db
 from ..instrument import Instrument, load_instrument
 from ..rounds import ballots
-from ..rounds.models import Ballot, CustomerResponse, Invitation, Round
+from ..rounds.models import Ballot, CustomerResponse, Invitation, Response, Round
+from ..segments import tally as segment_tally
 from . import tally
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,10 @@ TOPIC_GAP_MARKS = 1.0
 
 class ResultsNotPublished(Exception):
     """The round is not closed yet: its results are published once, at close."""
+
+
+class UnknownGroup(LookupError):
+    """Not a group of the round that may be shown (never published, or hidden)."""
 
 
 class DisclosureError(RuntimeError):
@@ -147,6 +152,16 @@ class RoundResults:
     reliability: list[Reliability]
     #: The customers' comments were removed with the raw answers at the end of the retention period.
     comments_removed: bool = False
+    #: What employees would change (the open question): from ``employee_comment_minimum``
+    #: responses on, after publication, in a fixed random order; None below it, and once the
+    #: raw answers were removed (``comments_removed`` then says so for both).
+    employee_comments: list[str] | None = None
+    #: A segment group's results (``round_results(round_, group)``): its key and its names as
+    #: published ([[segment, value], ...]; a department's segment is "").
+    group: str | None = None
+    group_label: list | None = None
+    #: Every shown segment group of the round: key -> (names, size) (``segments.tally``).
+    family: dict[str, tuple[list, int]] = field(default_factory=dict)
 
     @property
     def is_shown(self) -> bool:
@@ -160,6 +175,12 @@ class RoundResults:
     @property
     def are_comments_shown(self) -> bool:
         return self.comments is not None
+
+    @property
+    def employee_comment_minimum(self) -> int:
+        """The responses needed before employees' comments are shown: the round's comment
+        minimum (never below its minimum group size)."""
+        return max(self.min_comment_size, self.min_size)
 
 
 def stats_from_sums(n, total, squares) -> DimensionStats | None:
@@ -335,7 +356,7 @@ OTHERS = "\x00others"
 
 
 def departments_of(min_size: int, n_total: int, dims: dict[str, DimensionStats | None],
-                   rows: list) -> list[DepartmentResult]:
+                   rows: list, also_hidden: frozenset[str] = frozenset()) -> list[DepartmentResult]:
     """Departments, and within a shown department each score, with complementary suppression:
     first on the number of responses per department, then per score on the number of answers
     it rests on (a department where most answered "weet ik niet" hides that score).
@@ -346,7 +367,10 @@ def departments_of(min_size: int, n_total: int, dims: dict[str, DimensionStats |
     k = len(DEPARTMENT_DIMENSIONS)
     parsed = sorted((((name if name is not None else OTHERS), n, rest[:k], rest[k:]) for name, n, *rest in rows),
                     key=lambda row: (row[0] == OTHERS, row[0]))
-    decision = suppress({key: n for key, n, _, _ in parsed}, min_size, total=n_total)
+    # Departments are one attribute among the segments: one the segment rule hid (beside a
+    # location or role it would reveal) is hidden here too, so the table and the filters agree.
+    decision = suppress({key: n for key, n, _, _ in parsed}, min_size, total=n_total,
+                        also_hidden=frozenset(OTHERS if k is None else k for k in also_hidden))
     cells = {
         d: suppress({key: counts[i] for key, _, _, counts in parsed}, min_size,
                     total=dims[d].n if dims.get(d) else None, also_hidden=decision.hidden)
@@ -365,15 +389,25 @@ def departments_of(min_size: int, n_total: int, dims: dict[str, DimensionStats |
     return result
 
 
-def round_results(round_: Round) -> RoundResults:
+def round_results(round_: Round, group: str | None = None, *, family: dict | None = None,
+                  preloaded: dict | None = None) -> RoundResults:
     """The round's results from its published tally (a fixed number of small queries,
-    whatever the number of responses), with every disclosure decision made."""
+    whatever the number of responses), with every disclosure decision made.
+
+    With ``group`` (a shown segment group, e.g. "s12" or "d3+s12"): the same results for that
+    group alone, from its own published aggregates (``segments.tally``); for a service, beside
+    its own customers. ``family`` and ``preloaded`` spare the queries when many groups are read."""
     if not round_.is_published:
         raise ResultsNotPublished(round_.id)
     instrument = load_instrument(round_.instrument_version)
     min_size = round_.min_group_size
     min_customers = max(round_.min_customer_group_size, min_size)
-    t = tallies([round_])
+    if family is None:
+        family = segment_tally.shown_groups(round_.id)
+    if group is not None and group not in family:
+        raise UnknownGroup(group)
+    t = (tallies([round_]) if group is None
+         else {round_.id: segment_tally.view_rows(round_.id, group, family, preloaded)})
     rows = t[round_.id]
     n, raw_dims = dimension_stats(t)[round_.id]
     dims = {d: disclose_stats(stats, min_size) for d, stats in raw_dims.items()}
@@ -419,14 +453,23 @@ def round_results(round_: Round) -> RoundResults:
         mirror.append(MirrorItemResult(item.key, own, est, cust, gap, gap is not None and abs(gap) >= TOPIC_GAP_MARKS))
 
     comments = None
-    if n_customers >= max(round_.min_comment_group_size, min_customers) and round_.answers_purged_at is None:
+    if (group is None and n_customers >= max(round_.min_comment_group_size, min_customers)
+            and round_.answers_purged_at is None):
         comments = list(db.session.scalars(
             sa.select(CustomerResponse.comment).where(
                 CustomerResponse.round_id == round_.id, CustomerResponse.comment.is_not(None)
             ).order_by(CustomerResponse.id)  # ids are random: a fixed random order, not arrival
         ))
 
-    departments = departments_of(min_size, n, dims, department_rows(t).get(round_.id, []))
+    employee_comments = None
+    if group is None and n >= max(round_.min_comment_group_size, min_size) and round_.answers_purged_at is None:
+        employee_comments = list(db.session.scalars(
+            sa.select(Response.comment).where(Response.round_id == round_.id, Response.comment.is_not(None))
+            .order_by(Response.id)  # ids are random: a fixed random order, not the order of submission
+        ))
+
+    departments = departments_of(min_size, n, dims, department_rows(t).get(round_.id, []),
+                                 segment_tally.hidden_departments(family, department_rows(t).get(round_.id, [])))
     results = RoundResults(
         round_id=round_.id, instrument=instrument, n_responses=n, n_invited=n_invited, n_customers=n_customers,
         n_customers_personal=n_customers_personal, min_size=min_size, min_comment_size=round_.min_comment_group_size,
@@ -437,7 +480,9 @@ def round_results(round_: Round) -> RoundResults:
         reliability=[replace(r, alpha=r.alpha if r.n >= min_size else None, spread=r.spread if r.n >= min_size else None,
                              complete_alpha=r.complete_alpha if r.complete_n >= min_size else None)
                      for r in _reliability(rows, instrument)],
-        comments_removed=round_.answers_purged_at is not None,
+        comments_removed=round_.answers_purged_at is not None, employee_comments=employee_comments,
+        group=group, group_label=family[group][0] if group else None,
+        family=family,
     )
     check_disclosure(results)
     return results
@@ -445,7 +490,8 @@ def round_results(round_: Round) -> RoundResults:
 
 def check_disclosure(r: RoundResults) -> None:
     """The invariant, checked on every result before anyone sees it: no shown figure rests on
-    fewer than the round's minimum (comments: the comment minimum of customers)."""
+    fewer than the round's minimum (comments: the comment minimum, of customers for theirs and
+    of employee responses for what employees would change)."""
     problems = []
 
     def need(n: int, what: str, minimum: int = r.min_size) -> None:
@@ -498,6 +544,13 @@ def check_disclosure(r: RoundResults) -> None:
             need(rel.complete_n, f"complete alpha {rel.section}")
     if r.comments is not None:
         need(r.n_customers, "comments", max(r.min_comment_size, r.min_customer_size))
+    if r.employee_comments is not None:
+        need(r.n_responses, "employee comments", r.employee_comment_minimum)
+    # The segment groups beside each other (and beside the round): the segment rule, verified
+    # on what is shown; a filtered result must be one of them.
+    problems += segment_tally.problems(r.family, r.min_size, r.min_customer_size)
+    if r.group is not None and r.group not in r.family:
+        problems.append(f"group {r.group} is not shown")
     if problems:
         raise DisclosureError("; ".join(problems))
 

@@ -27,12 +27,13 @@ from ..tenancy.services import chunks
 from ..tenancy.models import Department, Organisation, OrganisationMembership, OrgRole
 from . import links
 from ..results import tally
+from ..segments import tally as segment_tally
 from . import ballots, populations
 from .ballots import BallotUnreadable
 from .populations import PopulationConflict  # noqa: F401  (raised by open and invite)
 from .models import (_random_id, CustomerAnswer, CustomerArrival, CustomerInvitation, CustomerResponse, Invitation, Response,
                      ResponseAnswer, Round, RoundStatus)
-from .questionnaire import customer_keys, missing
+from .questionnaire import COMMENT_KEY, clean_comment, customer_keys, missing
 
 log = logging.getLogger(__name__)
 
@@ -238,21 +239,31 @@ def release_ballots(round_: Round) -> int:
             sizes[department] = sizes.get(department, 0) + 1
     kept = suppress(sizes, round_.min_group_size, total=total).visible
     builder = tally.TallyBuilder(instrument)
+    # The figures per segment (and per service's customers): only added up here, decided and
+    # stored at the end, never kept with a response.
+    by_segment = segment_tally.SegmentTallyBuilder(round_.organisation_id)
     released = _Released()
     for kind, content in ballots.opened(round_.id):
         if kind == ballots.CUSTOMER:
-            released.customer(round_, instrument, content)
+            score, answers = released.customer(round_, instrument, content)
+            by_segment.customer(content.get("service"), score, answers)
             continue
         department = names.get(content.get("department_id"))
         shown_department = department if department in kept else None
-        response, stored = _response_rows(round_, instrument, shown_department, content["answers"])
+        response, stored = _response_rows(round_, instrument, shown_department, content["answers"],
+                                          comment=content.get("comment"))
         released.employee(response, stored)
         # The aggregates every results surface reads, added up as the responses are stored.
         builder.employee(shown_department, response["band"], response, stored)
+        atom = segment_tally.department_atom(content.get("department_id") if shown_department else None)
+        by_segment.employee(by_segment.employee_cell(atom, content.get("segments", ())), response["band"], response,
+                            stored)
     released.flush()
     ballots.empty(round_.id)
     db.session.flush()
     tally.publish(round_, builder)
+    by_segment.store(round_.id, round_.min_group_size, max(round_.min_customer_group_size, round_.min_group_size),
+                     {segment_tally.department_atom(i): name for i, name in names.items() if name in kept})
     return total
 
 
@@ -271,17 +282,18 @@ class _Released:
                                           "value": value} for key, (choice, value) in stored.items())
         self._added()
 
-    def customer(self, round_: Round, instrument, content: dict) -> None:
+    def customer(self, round_: Round, instrument, content: dict) -> tuple[float | None, dict[str, int | None]]:
         answers = content["answers"]
         scores = score_customer_response(instrument, answers)
         response_id = _random_id()
         self.rows[CustomerResponse].append(dict(
             id=response_id, round_id=round_.id, organisation_id=round_.organisation_id, language=content["language"],
             source=content["source"], mirror_customer=scores.mirror_customer, comment=content["comment"]))
-        self.rows[CustomerAnswer].extend({"customer_response_id": response_id, "item_key": key,
-                                          "value": None if value == DONT_KNOW else int(value)}
-                                         for key, value in answers.items())
+        stored = {key: None if value == DONT_KNOW else int(value) for key, value in answers.items()}
+        self.rows[CustomerAnswer].extend({"customer_response_id": response_id, "item_key": key, "value": value}
+                                         for key, value in stored.items())
         self._added()
+        return scores.mirror_customer, stored
 
     def _added(self) -> None:
         self.count += 1
@@ -298,16 +310,17 @@ class _Released:
 RELEASE_BATCH = ballots.RELEASE_BATCH
 
 
-def _response_rows(round_: Round, instrument, department: str | None,
-                   answers: dict[str, str]) -> tuple[dict, dict[str, tuple[str | None, int | None]]]:
-    """One released response as a row, and its answers as stored (item -> (quiz option or
-    None, value or None for "weet ik niet"))."""
+def _response_rows(round_: Round, instrument, department: str | None, answers: dict[str, str], *,
+                   comment: str | None = None) -> tuple[dict, dict[str, tuple[str | None, int | None]]]:
+    """One released response as a row (with the answer to the open question, if any), and its
+    answers as stored (item -> (quiz option or None, value or None for "weet ik niet"))."""
     scores = score_response(instrument, answers)
     quiz = score_quiz(instrument, answers)
     response = dict(
         id=_random_id(), round_id=round_.id, organisation_id=round_.organisation_id, department=department,
         quiz_total=scores.quiz_total, band=quiz.band_key, skills=scores.skills, leadership=scores.leadership,
         culture=scores.culture, mirror_self=scores.mirror_self, mirror_estimate=scores.mirror_estimate,
+        comment=clean_comment(comment),
     )
     stored = {}
     for key, value in answers.items():
@@ -457,6 +470,8 @@ def _stored(invitation, **values) -> None:
 
 
 def load_answers(invitation: Invitation, token: str) -> dict[str, str]:
+    """The draft: the answers so far, and the answer to the open question under
+    ``COMMENT_KEY`` once one was given."""
     return links.unseal(token, invitation.sealed_draft)
 
 
@@ -467,6 +482,23 @@ def save_answers(invitation, token: str, new_answers: dict[str, str]) -> dict[st
         raise AlreadySubmitted()
     answers = load_answers(invitation, token)
     answers.update(new_answers)
+    return _save_draft(invitation, token, answers)
+
+
+def save_comment(invitation, token: str, comment: str | None) -> dict[str, str]:
+    """Keep the answer to the open question in the sealed draft (cleaned and cut to its
+    maximum; an empty one removes it); returns the draft."""
+    if invitation.is_submitted:
+        raise AlreadySubmitted()
+    answers = load_answers(invitation, token)
+    answers.pop(COMMENT_KEY, None)
+    cleaned = clean_comment(comment)
+    if cleaned:
+        answers[COMMENT_KEY] = cleaned
+    return _save_draft(invitation, token, answers)
+
+
+def _save_draft(invitation, token: str, answers: dict[str, str]) -> dict[str, str]:
     draft, now = links.seal(token, answers), utcnow()
     saved = db.session.execute(_SAVE_DRAFT, {"invitation_id": invitation.id, "draft": draft, "now": now}).rowcount
     if saved != 1:
@@ -492,12 +524,14 @@ def submit_response(invitation, token: str) -> str:
         raise RoundNotAccepting()
     instrument = load_instrument(invitation.round.instrument_version)
     answers = load_answers(invitation, token)
+    # The open question's answer travels beside the answers, never among them (it is not scored).
+    comment = clean_comment(answers.pop(COMMENT_KEY, None))
     gaps = missing(instrument, answers)
     if gaps:
         raise Incomplete(gaps)
     now = utcnow()
     result_key = links.new_result_key()
-    sealed_result = links.seal_result(result_key, {"answers": answers})
+    sealed_result = links.seal_result(result_key, {"answers": answers, "comment": comment})
     # One conditional update marks it submitted and stores the own result: of two parallel
     # submits exactly one matches.
     marked = db.session.execute(
@@ -505,7 +539,11 @@ def submit_response(invitation, token: str) -> str:
     if marked != 1:
         raise AlreadySubmitted()
     _stored(invitation, submitted_at=now, sealed_draft=None, sealed_result=sealed_result)
-    ballots.cast(invitation.round_id, ballots.EMPLOYEE, {"department_id": invitation.department_id, "answers": answers},
+    # Like the answers, the comment says nothing about who wrote it once released: the ballot
+    # holds no person, and the response no time, link or invitation.
+    ballots.cast(invitation.round_id, ballots.EMPLOYEE,
+                 {"department_id": invitation.department_id, "answers": answers, "comment": comment,
+                  "segments": segment_tally.invitation_values(invitation.id)},
                  batch_size=invitation.round.min_group_size)
     log.info("response submitted round=%s", invitation.round_id)  # never who
     return result_key
@@ -520,10 +558,13 @@ class CustomerLinkUsed(Exception):
 
 
 def submit_customer_response(round_: Round, answers: dict[str, str], comment: str, language: str,
-                             invitation: CustomerInvitation | None = None) -> None:
+                             invitation: CustomerInvitation | None = None, service_id: int | None = None) -> None:
     """Put one customer's answers into the ballot box, like an employee's: through the public
     link (``invitation`` None), or once through a personal link. Nothing points from the ballot
-    (or, after close, the response) at the invitation; only the day is counted, apart."""
+    (or, after close, the response) at the invitation; only the day is counted, apart. The
+    service the customer dealt with (the personal link's, or the service's own link's, or the
+    one they chose) travels in the ballot; their answers count for it only where enough
+    customers of that service answered (``segments.tally``)."""
     public = invitation is None
     # Exclusive: the count below and this insert must not interleave with another customer's,
     # or parallel submissions would each see room under the cap and all be stored.
@@ -542,6 +583,7 @@ def submit_customer_response(round_: Round, answers: dict[str, str], comment: st
     ballots.cast(round_.id, ballots.CUSTOMER, {
         "answers": complete, "comment": (comment or "").strip()[:MAX_COMMENT] or None, "language": language[:5],
         "source": "public" if public else "personal",
+        "service": (invitation.service_value_id if invitation is not None and invitation.service_value_id else service_id),
     }, batch_size=round_.min_customer_group_size)
     _count_arrival(round_.id, today())
     log.info("customer response round=%s", round_.id)

@@ -70,7 +70,7 @@ def populations(draw):
     return cells, draw(st.integers(2, 5))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(populations())
 def test_no_combination_of_shown_groups_isolates_fewer_than_the_minimum(population):
     cells, minimum = population

@@ -1,0 +1,189 @@
+"""The mirror per team: a housing corporation with three services, two locations and two role
+levels runs a round with customers per service; its figures per segment are published once,
+only where no shown group, alone or beside another, rests on fewer than the minimum."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from maturity.core import DONT_KNOW
+from maturity.extensions import db
+from maturity.instrument import load_instrument
+from maturity.results import services as results
+from maturity.rounds import links, services
+from maturity.rounds.models import Invitation, Response, ResponseAnswer
+from maturity.rounds.questionnaire import customer_keys
+from maturity.segments import tally as segment_tally
+from maturity.segments.models import MemberSegment, Segment, SegmentGroup, SegmentTally, SegmentValue
+from maturity.tenancy.models import OrganisationMembership, OrgRole
+from tests.factories import DepartmentFactory, member
+
+INSTRUMENT = load_instrument()
+
+
+def answers_for(rng: random.Random, lean: int) -> dict[str, str]:
+    """A full questionnaire, leaning higher or lower (a team's own tone)."""
+    answers = {}
+    for question in INSTRUMENT.quiz.questions:
+        answers[question.key] = rng.choice(question.options).key
+    for section in INSTRUMENT.likert_sections:
+        for item in section.items:
+            answers[item.key] = str(min(section.scale.max, max(section.scale.min, rng.randint(2, 4) + lean)))
+    for item in INSTRUMENT.mirror.items:
+        for view in ("self", "estimate"):
+            answers[item.answer_key(view)] = str(min(10, max(1, rng.randint(5, 8) + lean)))
+    return answers
+
+
+SERVICES = {"Reparaties": 1, "Verhuur": 0, "Wmo": -1}
+PEOPLE = [
+    # service, location, role, how many
+    ("Reparaties", "Noord", "Uitvoerend", 6), ("Reparaties", "Zuid", "Uitvoerend", 6),
+    ("Reparaties", "Noord", "Leidinggevend", 5),
+    ("Verhuur", "Noord", "Uitvoerend", 6), ("Verhuur", "Zuid", "Uitvoerend", 7), ("Verhuur", "Zuid", "Leidinggevend", 5),
+    ("Wmo", "Noord", "Uitvoerend", 5), ("Wmo", "Zuid", "Uitvoerend", 5), ("Wmo", "Zuid", "Leidinggevend", 1),
+]
+
+
+def corporation(org, app, seed: int = 26, customers: dict[str, int] | None = None):
+    """Segments, people with their values, a round answered by everyone, customers per service."""
+    rng = random.Random(seed)
+    customers = customers if customers is not None else {"Reparaties": 9, "Verhuur": 6, "Wmo": 3}
+    segments = {}
+    for name, values, is_service in (("Dienst", SERVICES, True), ("Locatie", ["Noord", "Zuid"], False),
+                                     ("Rol", ["Uitvoerend", "Leidinggevend"], False)):
+        segment = Segment(organisation_id=org.id, name=name, is_service=is_service)
+        segment.values = [SegmentValue(organisation_id=org.id, name=v) for v in values]
+        db.session.add(segment)
+        segments[name] = segment
+    db.session.flush()
+    value = {(s.name, v.name): v for s in segments.values() for v in s.values}
+    department = DepartmentFactory(organisation_id=org.id, name="Wonen")
+    for service, location, role, count in PEOPLE:
+        for _ in range(count):
+            user = member(org, OrgRole.EMPLOYEE, department)
+            membership = db.session.scalar(sa.select(OrganisationMembership).where(
+                OrganisationMembership.user_id == user.id, OrganisationMembership.organisation_id == org.id))
+            for segment_name, value_name in (("Dienst", service), ("Locatie", location), ("Rol", role)):
+                v = value[segment_name, value_name]
+                db.session.add(MemberSegment(membership_id=membership.id, segment_id=v.segment_id, value_id=v.id))
+    db.session.flush()
+    with app.test_request_context():
+        round_ = services.create_round(org, services.RoundSettings(
+            title="Meting", opens_on=date.today(), closes_on=date.today() + timedelta(days=9),
+            min_group_size=5, min_comment_group_size=10))
+        services.open_round(round_)
+        services.invite_employees(round_)
+        for invitation in db.session.scalars(sa.select(Invitation).where(Invitation.round_id == round_.id)):
+            values = segment_tally.invitation_values(invitation.id)
+            service = next((v.name for v in segments["Dienst"].values if v.id in values), None)
+            if service is None:
+                continue  # the world's own employee, without segments, does not answer
+            token = links.invitation_token(invitation.id, invitation.nonce)
+            services.save_answers(invitation, token, answers_for(rng, SERVICES[service]))
+            services.submit_response(invitation, token)
+        keys = customer_keys(INSTRUMENT)
+        for service, count in customers.items():
+            for _ in range(count):
+                # Customers of repairs are harsher than the repair team thinks.
+                answers = {k: str(rng.randint(3, 6)) if service == "Reparaties" else str(rng.randint(6, 9)) for k in keys}
+                services.submit_customer_response(round_, answers, "", "nl", service_id=value["Dienst", service].id)
+        services.submit_customer_response(round_, {k: DONT_KNOW for k in keys} | {keys[0]: "7"}, "", "nl")
+        services.close_round(round_)
+    db.session.flush()
+    return round_, value
+
+
+def test_each_service_beside_its_own_customers(app, world):
+    round_, value = corporation(world.ours.org, app)
+    repairs, wmo = value["Dienst", "Reparaties"].id, value["Dienst", "Wmo"].id
+    whole = results.round_results(round_)
+    family = whole.family
+    assert f"s{repairs}" in family and f"c{repairs}" in family
+    mine = results.round_results(round_, f"s{repairs}")
+    assert mine.n_responses == 17 and mine.n_customers == 9
+    assert mine.profile.mirror_customer is not None and mine.placement is not None
+    # Repairs think better of themselves than their customers do: the gap is theirs, not the average's.
+    own = mine.profile.mirror_self.mean
+    assert own - mine.profile.mirror_customer.mean > whole.profile.mirror_self.mean - whole.profile.mirror_customer.mean
+    # Wmo's customers are too few (3): Wmo's employees are shown, its mirror is not.
+    assert f"c{wmo}" not in family
+    assert results.round_results(round_, f"s{wmo}").profile.mirror_customer is None
+
+
+def test_filters_show_one_value_or_two_combined_and_nothing_else(app, world):
+    round_, value = corporation(world.ours.org, app)
+    family = results.round_results(round_).family
+    noord, leiding = value["Locatie", "Noord"].id, value["Rol", "Leidinggevend"].id
+    assert f"s{noord}" in family
+    north = results.round_results(round_, f"s{noord}")
+    assert north.n_responses == 22
+    for grp in segment_tally.filters(family):
+        assert results.round_results(round_, grp).n_responses == family[grp][1] >= round_.min_group_size
+    with pytest.raises(results.UnknownGroup):
+        results.round_results(round_, "s999999")
+    assert any("+" in grp for grp in segment_tally.filters(family))  # two combined
+    # One person is Wmo's only manager in Zuid: beside the services and locations, the roles
+    # would single them out, so the rule hides the roles (a role before a service).
+    assert f"s{leiding}" not in family and f"s{value['Dienst', 'Wmo'].id}" in family
+
+
+def test_roles_are_shown_where_no_one_is_alone_in_their_combination(app, world):
+    PEOPLE[-1] = ("Wmo", "Zuid", "Leidinggevend", 5)
+    try:
+        round_, value = corporation(world.ours.org, app)
+    finally:
+        PEOPLE[-1] = ("Wmo", "Zuid", "Leidinggevend", 1)
+    family = results.round_results(round_).family
+    leiding = f"s{value['Rol', 'Leidinggevend'].id}"
+    assert leiding in family
+    assert results.round_results(round_, leiding).n_responses == family[leiding][1] == 15
+
+
+def test_no_pair_of_filters_isolates_anyone(app, world):
+    """The attack: every shown group and every pair of them, differenced, from the database's
+    own answers (who is in which group is known to the test, never to the product)."""
+    round_, value = corporation(world.ours.org, app)
+    family = results.round_results(round_).family
+    names = {f"s{v.id}": key for key, v in value.items()}
+    people = [{names[f"s{value['Dienst', s].id}"], names[f"s{value['Locatie', loc].id}"], names[f"s{value['Rol', r].id}"]}
+              for s, loc, r, count in PEOPLE for _ in range(count)]
+    shown = [g for g in family if not g.startswith("c")]
+
+    def members(grp):
+        if grp == "":
+            return set(range(len(people)))
+        atoms = [names.get(a) for a in grp.split("+")]
+        return {i for i, p in enumerate(people) if all(a in p for a in atoms if a is not None)}
+
+    tried = 0
+    for a, b in itertools.combinations(shown, 2):
+        for part in (members(a) - members(b), members(b) - members(a), members(a) & members(b)):
+            assert len(part) == 0 or len(part) >= 5, (a, b, len(part))
+        tried += 1
+    assert tried >= 10
+    assert segment_tally.problems({g: family[g] for g in family}, 5, 5) == []
+
+
+def test_segment_values_are_never_stored_with_a_response(app, world):
+    round_, _ = corporation(world.ours.org, app)
+    columns = {c.name for c in Response.__table__.columns} | {c.name for c in ResponseAnswer.__table__.columns}
+    assert not any("segment" in c or "service" in c or "location" in c for c in columns)
+    # Only shown groups have aggregates, and each rests on at least the minimum.
+    for grp, n in db.session.execute(sa.select(SegmentGroup.grp, SegmentGroup.n).where(SegmentGroup.round_id == round_.id)):
+        assert n >= 5, grp
+    stored = set(db.session.scalars(sa.select(SegmentTally.grp).where(SegmentTally.round_id == round_.id).distinct()))
+    assert stored <= set(db.session.scalars(sa.select(SegmentGroup.grp).where(SegmentGroup.round_id == round_.id)))
+
+
+def test_renaming_a_segment_after_publication_changes_nothing_shown(app, world):
+    round_, value = corporation(world.ours.org, app)
+    before = results.round_results(round_).family
+    value["Locatie", "Noord"].name = "Noord-Oost"
+    db.session.flush()
+    assert results.round_results(round_).family == before
