@@ -279,6 +279,8 @@ class RoundFigures:
     mirror: tuple[MirrorRow, ...] = ()
     #: The overall marks the headline quotes (own, estimate, customers) and their gap, as shown.
     mirror_overall: tuple[str, str, str, str] | None = None
+    #: The same as values, as shown (for comparing groups).
+    mirror_values: tuple[float | None, float | None, float | None, float | None] | None = None
     bands: tuple[BandPart, ...] = ()
     quiz: tuple[QuizRow, ...] = ()
     sections: tuple[StatementSection, ...] = ()
@@ -286,6 +288,9 @@ class RoundFigures:
     departments: tuple[DepartmentRow, ...] = ()
     comments: tuple[str, ...] | None = None
     comments_removed: bool = False
+    #: What employees would change (the open question), as ``RoundResults`` decided it.
+    employee_comments: tuple[str, ...] | None = None
+    employee_comment_minimum: int = 0
     reliability: tuple[ReliabilityRow, ...] = ()
     key_findings: tuple[str, ...] = ()
     legend: tuple[tuple[str, str], ...] = ()
@@ -306,7 +311,7 @@ def round_figures(results: RoundResults, lang: str, changes: Mapping | None = No
         lang=lang, n_responses=results.n_responses, n_invited=results.n_invited, n_customers=results.n_customers,
         min_size=results.min_size, min_comment_size=max(results.min_comment_size, results.min_customer_size),
         min_customer_size=results.min_customer_size, is_shown=results.is_shown,
-        comments_removed=results.comments_removed,
+        comments_removed=results.comments_removed, employee_comment_minimum=results.employee_comment_minimum,
         response_rate=int(shown(100 * results.n_responses / results.n_invited, 0)) if results.n_invited else None,
         responses_text=ngettext("%(num)d employee response", "%(num)d employee responses", results.n_responses),
         customers_text=ngettext("%(num)d customer response", "%(num)d customer responses", results.n_customers)
@@ -492,6 +497,10 @@ def round_figures(results: RoundResults, lang: str, changes: Mapping | None = No
             "checked against what customers say.", n=results.n_customers, min=results.min_customer_size),
         reasons=tuple(explain(placement, _, number)), next_steps=tuple(explain_next(placement, _, number)),
         dims=tuple(dims), headline=headline, has_mirror=cust is not None and est is not None, mirror=tuple(mirror),
+        mirror_values=(
+            None if own is None else shown(own, MARK_DIGITS), None if est is None else shown(est, MARK_DIGITS),
+            None if cust is None else shown(cust, MARK_DIGITS),
+            shown_difference(own, cust, MARK_DIGITS) if own is not None and cust is not None else None),
         mirror_overall=(
             number(own, 1) if own is not None else "—", number(est, 1) if est is not None else "—",
             number(cust, 1) if cust is not None else too_few,
@@ -499,6 +508,7 @@ def round_figures(results: RoundResults, lang: str, changes: Mapping | None = No
         bands=tuple(bands), quiz=tuple(quiz), sections=tuple(sections),
         department_columns=tuple(dimension_label(k, _) for k in DEPARTMENT_DIMENSIONS),
         departments=tuple(departments), comments=tuple(results.comments) if results.comments is not None else None,
+        employee_comments=tuple(results.employee_comments) if results.employee_comments is not None else None,
         reliability=tuple(reliability), key_findings=tuple(key_findings[:3]),
         legend=(("self", _("Employees' own rating")), ("estimate", _("Employees' estimate")), ("customer", _("Customers"))),
     )
@@ -559,3 +569,79 @@ def _heat(dimension: str, value: float) -> str:
     bars mean: red below klantbewust's, yellow from klantbewust's, green from klantbekwaam's."""
     bewust, bekwaam = getattr(DEFAULT.klantbewust, dimension), getattr(DEFAULT.klantbekwaam, dimension)
     return "0" if value < bewust else "2" if value < bekwaam else "4"
+
+
+@dataclass(frozen=True)
+class SegmentCell:
+    key: str
+    text: str  # the group's figure as shown, "—" when hidden
+    against: str  # its difference with the organisation's, as shown ("+4", "−0,6"), "" when either is hidden
+    heat: str  # "0".."4" by the phase rule's bars (dimensions), "" otherwise
+
+
+@dataclass(frozen=True)
+class SegmentRow:
+    group: str
+    label: str
+    n: int
+    phase: str | None
+    cells: tuple[SegmentCell, ...]
+    #: A service beside its own customers: the mirror's gap as shown, and whether it is marked.
+    has_customers: bool = False
+
+
+#: The columns of the overview of segments, in order.
+SEGMENT_COLUMNS = ("skills", "leadership", "culture", "mirror_self", "mirror_estimate", "mirror_customer", "gap",
+                   "favourable")
+
+
+def segment_columns() -> tuple[tuple[str, str], ...]:
+    labels = {"gap": _("Gap (own − customers)"), "favourable": _("Statements: % favourable")}
+    return tuple((key, labels.get(key) or dimension_label(key, _)) for key in SEGMENT_COLUMNS)
+
+
+def group_label(label: list) -> str:
+    """A shown group's names as published: "Locatie: Noord · Rol: Leidinggevend"."""
+    parts = []
+    for segment, value in label:
+        if segment == "":
+            parts.append(_("Department: %(name)s", name=value) if value else _("Other departments"))
+        else:
+            parts.append(f"{segment}: {value}")
+    return " · ".join(parts)
+
+
+def _favourable(f: RoundFigures) -> float | None:
+    """The share of favourable answers over the statements shown, as whole percentages averaged."""
+    shares = [row.shares[2] for section in f.sections for row in section.rows if row.shares]
+    return shown(sum(shares) / len(shares), 0) if shares else None
+
+
+def _segment_values(f: RoundFigures) -> dict[str, tuple[float | None, int]]:
+    """Per overview column: the figure as shown and its digits."""
+    values: dict[str, tuple[float | None, int]] = {d.key: (d.value, INDEX_DIGITS) for d in f.dims}
+    marks = f.mirror_values or (None, None, None, None)
+    for key, value in zip(("mirror_self", "mirror_estimate", "mirror_customer", "gap"), marks):
+        values[key] = (value, MARK_DIGITS)
+    values["favourable"] = (_favourable(f), 0)
+    return values
+
+
+def segment_rows(whole: RoundFigures, groups: list[tuple[str, str, RoundFigures]]) -> tuple[SegmentRow, ...]:
+    """The overview of segments: each shown group's figures beside the organisation's, each
+    cell with its difference from the organisation's as shown."""
+    base = _segment_values(whole)
+    rows = []
+    for group, label, f in groups:
+        mine = _segment_values(f)
+        cells = []
+        for key in SEGMENT_COLUMNS:
+            value, digits = mine.get(key, (None, 0))
+            other, _digits = base.get(key, (None, 0))
+            text = "—" if value is None else (signed(value, digits) if key == "gap" else number(value, digits)
+                                              + ("%" if key == "favourable" else ""))
+            against = "" if value is None or other is None else signed(shown_difference(value, other, digits), digits)
+            heat = _heat(key, value) if value is not None and key in ("skills", "leadership", "culture") else ""
+            cells.append(SegmentCell(key, text, against, heat))
+        rows.append(SegmentRow(group, label, f.n_responses, f.phase, tuple(cells), f.n_customers >= f.min_customer_size))
+    return tuple(rows)

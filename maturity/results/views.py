@@ -6,7 +6,7 @@ import csv
 import io
 
 from flask import Response as HttpResponse
-from flask import g, render_template
+from flask import g, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -14,7 +14,8 @@ from ..plans.services import plan_rows
 from ..rounds.models import Round
 from ..tenancy.access import CONSULTANT, DIRECTOR, organisation_blueprint, roles_required, scoped_get
 from . import exports
-from .figures import round_figures
+from ..segments import tally as segment_tally
+from .figures import group_label, round_figures, segment_columns, segment_rows
 from .services import live_counts, round_results
 
 bp = organisation_blueprint("results", __name__, "/rounds/<int:round_id>")
@@ -26,9 +27,52 @@ MANAGERS = (DIRECTOR, CONSULTANT)
 @roles_required(*MANAGERS)
 def page(round_id: int):
     round_ = scoped_get(Round, round_id)
-    figures = round_figures(round_results(round_), get_locale().language, _changes(round_))
+    lang = get_locale().language
+    whole = round_results(round_)
+    group, refused = _chosen_group(whole)
+    if group is None:
+        figures = round_figures(whole, lang, _changes(round_))
+    else:  # one segment, or two combined: the same page for that group alone (no change since last round)
+        figures = round_figures(round_results(round_, group, family=whole.family), lang, {})
+    overview = segment_overview(round_, whole, lang)
     _audited("results_viewed", round_)
-    return render_template("results/page.html", round=round_, f=figures, previous=_previous_round_point(round_))
+    return render_template(
+        "results/page.html", round=round_, f=figures, previous=None if group else _previous_round_point(round_),
+        overview=overview, columns=segment_columns(), choices=_choices(whole), chosen=request.args.getlist("f")[:2],
+        group=group, group_name=group_label(whole.family[group][0]) if group else None, refused=refused)
+
+
+def _chosen_group(whole) -> tuple[str | None, bool]:
+    """The group the filters ask for ("f" once or twice), if the round shows it."""
+    atoms = sorted({a for a in request.args.getlist("f")[:2] if a})
+    if not atoms:
+        return None, False
+    key = "+".join(atoms)
+    return (key, False) if key in segment_tally.filters(whole.family) else (None, True)
+
+
+def _choices(whole) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The values a filter offers, per segment (and departments), as published."""
+    by_segment: dict[str, list[tuple[str, str]]] = {}
+    for grp, (label, _n) in sorted(segment_tally.filters(whole.family).items(), key=lambda kv: group_label(kv[1][0])):
+        if "+" in grp:
+            continue
+        segment = label[0][0] or _("Department")
+        by_segment.setdefault(segment, []).append((grp, label[0][1] or _("Other departments")))
+    return sorted(by_segment.items())
+
+
+def segment_overview(round_: Round, whole, lang: str):
+    """Each shown value (and department) beside the organisation: one query for all of them."""
+    singles = [grp for grp in segment_tally.filters(whole.family) if "+" not in grp]
+    if not singles:
+        return ()
+    rows = segment_tally.single_group_rows(round_.id)
+    base = round_figures(whole, lang, {})
+    groups = [(grp, group_label(whole.family[grp][0]),
+               round_figures(round_results(round_, grp, family=whole.family, preloaded=rows), lang, {}))
+              for grp in sorted(singles, key=lambda g: group_label(whole.family[g][0]))]
+    return segment_rows(base, groups)
 
 
 def _audited(action: str, round_: Round) -> None:

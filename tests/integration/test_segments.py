@@ -187,3 +187,25 @@ def test_renaming_a_segment_after_publication_changes_nothing_shown(app, world):
     value["Locatie", "Noord"].name = "Noord-Oost"
     db.session.flush()
     assert results.round_results(round_).family == before
+
+
+def test_the_director_filters_the_results_page_and_reads_the_overview(app, client, auth, world):
+    round_, value = corporation(world.ours.org, app)
+    db.session.commit()
+    auth.login(world.ours.director)
+    base = f"/o/{world.ours.org.slug}/rounds/{round_.id}/results"
+    page = client.get(base)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'id="segments"' in html and "Reparaties" in html and "Noord" in html
+    repairs, noord = value["Dienst", "Reparaties"].id, value["Locatie", "Noord"].id
+    one = client.get(base, query_string={"f": f"s{repairs}"}).get_data(as_text=True)
+    assert "segment-banner" in one and "17" in one
+    two = client.get(base, query_string=[("f", f"s{repairs}"), ("f", f"s{noord}")])
+    assert two.status_code == 200 and "segment-banner" in two.get_data(as_text=True)
+    # A group the rule hid (the managers) or that never existed: the whole organisation, said so.
+    leiding = value["Rol", "Leidinggevend"].id
+    for asked in (f"s{leiding}", "s99999999999999999999", "<script>", f"c{repairs}"):
+        response = client.get(base, query_string={"f": asked})
+        assert response.status_code == 200
+        assert "segment-banner" not in response.get_data(as_text=True)
