@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from ..extensions import db, limiter
 from ..instrument import load_instrument
 from ..tenancy.models import Organisation
+from ..segments import services as segment_services
 from . import services
 from .models import CustomerInvitation, Round
 from .questionnaire import customer_keys, parse_answers
@@ -93,6 +94,19 @@ def questionnaire():
     return _questionnaire(None, "mirror.thanks")
 
 
+@bp.route("/d/<int:service_id>/", methods=["GET", "POST"])
+@limiter.limit(CUSTOMER_LIMIT, methods=["POST"])
+def service(service_id: int):
+    """The public link of one service (its own QR code at its own counter): the answers count
+    for that service."""
+    chosen = next((v for v in segment_services.services_of(g.round.organisation_id) if v.id == service_id), None)
+    if chosen is None:
+        abort(404)
+    if g.round.is_customer_link_paused and g.round.is_accepting(services.today()):
+        return render_template("mirror/closed.html", is_paused=True), 200
+    return _questionnaire(None, "mirror.thanks", service=chosen)
+
+
 @personal_bp.route("/", methods=["GET", "POST"], endpoint="questionnaire")
 @limiter.limit(CUSTOMER_LIMIT, methods=["POST"])
 def personal_questionnaire():
@@ -101,21 +115,29 @@ def personal_questionnaire():
     return _questionnaire(g.invitation, "mirror_personal.thanks")
 
 
-def _questionnaire(invitation: CustomerInvitation | None, thanks: str):
+def _questionnaire(invitation: CustomerInvitation | None, thanks: str, service=None):
     if not g.round.is_accepting(services.today()):
         return render_template("mirror/closed.html"), 410 if g.round.is_closed else 200
     keys = customer_keys(g.instrument)
     answers, comment, error = {}, "", None
+    # Which service the customer dealt with: the link's own, or (optionally) their choice.
+    known = service is not None or (invitation is not None and invitation.service_value_id is not None)
+    offered = [] if known else segment_services.services_of(g.round.organisation_id)
+    service_id = service.id if service is not None else None
     if request.method == "POST":
         answers = parse_answers(g.instrument, keys, request.form)
         comment = (request.form.get("comment") or "")[:2000]
+        if offered:
+            picked = request.form.get("service", "")
+            service_id = next((v.id for v in offered if str(v.id) == picked), None)
         if request.form.get(HONEYPOT):
             return redirect(url_for(thanks))  # a bot: pretend all went well
         if not answers:
             error = _("Please give at least one rating.")
         else:
             try:
-                services.submit_customer_response(g.round, answers, comment, get_locale().language, invitation)
+                services.submit_customer_response(g.round, answers, comment, get_locale().language, invitation,
+                                                  service_id=service_id)
             except services.CustomerCapReached:
                 return render_template("mirror/closed.html", is_full=True), 200
             except services.CustomerLinkUsed:  # a second tab or a double click
@@ -129,8 +151,9 @@ def _questionnaire(invitation: CustomerInvitation | None, thanks: str):
             return redirect(url_for(thanks))
     return render_template(
         "mirror/questionnaire.html", keys=keys, answers=answers, comment=comment, error=error,
-        lang=get_locale().language, honeypot=HONEYPOT,
-        action=url_for("mirror_personal.questionnaire" if invitation else "mirror.questionnaire"),
+        lang=get_locale().language, honeypot=HONEYPOT, offered=offered, service_id=service_id, service=service,
+        action=(url_for("mirror_personal.questionnaire") if invitation else
+                url_for("mirror.service", service_id=service.id) if service is not None else url_for("mirror.questionnaire")),
     ), 400 if error else 200
 
 

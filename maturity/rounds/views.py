@@ -17,6 +17,7 @@ from ..extensions import db
 from ..mail.services import delivery_counts
 from ..instrument import LATEST
 from ..tenancy.access import CONSULTANT, DIRECTOR, organisation_blueprint, roles_required, scoped_get, scoped_select
+from ..segments import services as segment_services
 from ..tenancy.models import Department
 from . import services
 from .forms import ActionForm, CustomerInviteForm, RoundForm
@@ -85,6 +86,8 @@ def detail(round_id: int):
         arrivals=services.customer_arrivals(round_),
         customer_invitations=services.customer_invitation_counts(round_), customer_form=CustomerInviteForm(),
         customer_link=url_for("mirror.questionnaire", token=round_.customer_token, _external=True),
+        service_links=[(v, url_for("mirror.service", token=round_.customer_token, service_id=v.id, _external=True))
+                       for v in segment_services.services_of(round_.organisation_id)],
         today=services.today(),
         delivery=delivery_counts(round_.id, ("round-invitation", "round-reminder")),
         customer_delivery=delivery_counts(round_.id, ("customer-invitation",)),
@@ -297,8 +300,15 @@ def customer_card(round_id: int):
 @roles_required(*MANAGERS)
 def customer_qr(round_id: int):
     round_ = scoped_get(Round, round_id)
+    link = url_for("mirror.questionnaire", token=round_.customer_token, _external=True)
+    asked = request.args.get("service", "")
+    if asked:  # one service's own link
+        value = next((v for v in segment_services.services_of(round_.organisation_id) if str(v.id) == asked), None)
+        if value is None:
+            abort(404)
+        link = url_for("mirror.service", token=round_.customer_token, service_id=value.id, _external=True)
     buffer = io.BytesIO()
-    segno.make(url_for("mirror.questionnaire", token=round_.customer_token, _external=True), error="m").save(
+    segno.make(link, error="m").save(
         buffer, kind="svg", scale=8, border=2, title=_("QR code of the customer link")
     )
     return HttpResponse(buffer.getvalue(), mimetype="image/svg+xml",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -209,3 +210,52 @@ def test_the_director_filters_the_results_page_and_reads_the_overview(app, clien
         response = client.get(base, query_string={"f": asked})
         assert response.status_code == 200
         assert "segment-banner" not in response.get_data(as_text=True)
+
+
+def test_customers_answer_for_a_service_through_its_own_link_or_by_choosing(app, client, auth, world):
+    org = world.ours.org
+    round_, value = corporation(org, app, customers={})
+    # corporation() closed its round; a second, open round for the customers' links.
+    with app.test_request_context():
+        second = services.create_round(org, services.RoundSettings(
+            title="Tweede", opens_on=date.today(), closes_on=date.today() + timedelta(days=9),
+            min_group_size=5, min_comment_group_size=10))
+        second.opens_on = date.today() + timedelta(days=40)  # apart from the first (population rule)
+        second.closes_on = second.opens_on + timedelta(days=9)
+        second.opens_on = date.today()
+        services.open_round(second)
+    db.session.commit()
+    repairs, wmo = value["Dienst", "Reparaties"], value["Dienst", "Wmo"]
+    keys = customer_keys(INSTRUMENT)
+    own_link = f"/k/{second.customer_token}/d/{repairs.id}/"
+    page = client.get(own_link)
+    assert page.status_code == 200 and "Reparaties" in page.get_data(as_text=True)
+    assert 'name="service"' not in page.get_data(as_text=True)  # the link says which service
+    general = client.get(f"/k/{second.customer_token}/").get_data(as_text=True)
+    assert 'name="service"' in general and "Wmo" in general
+    assert client.get(f"/k/{second.customer_token}/d/{value['Locatie', 'Noord'].id}/").status_code == 404
+    assert client.get(f"/k/{second.customer_token}/d/99999999999/").status_code == 404
+    auth.login(world.ours.director)
+    detail = client.get(f"/o/{org.slug}/rounds/{second.id}").get_data(as_text=True)
+    assert f"/d/{repairs.id}/" in detail
+    qr = client.get(f"/o/{org.slug}/rounds/{second.id}/customer-qr.svg", query_string={"service": repairs.id})
+    assert qr.status_code == 200 and qr.mimetype == "image/svg+xml"
+    assert client.get(f"/o/{org.slug}/rounds/{second.id}/customer-qr.svg", query_string={"service": "x"}).status_code == 404
+    auth.logout()
+
+    def answer(url, extra):
+        html = client.get(url).get_data(as_text=True)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+        response = client.post(url, data={"csrf_token": token, **{k: "4" for k in keys}, **extra})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+
+    for _ in range(5):
+        answer(own_link, {})
+        answer(f"/k/{second.customer_token}/", {"service": str(wmo.id)})
+        answer(f"/k/{second.customer_token}/", {"service": str(value["Locatie", "Noord"].id)})  # not a service: none
+    with app.test_request_context():
+        services.close_round(second)
+    db.session.commit()
+    family = results.round_results(second).family
+    assert family[f"c{repairs.id}"][1] == 5 and family[f"c{wmo.id}"][1] == 5 and family["c"][1] == 15
+    assert f"s{repairs.id}" not in family  # no employee answered this round: customers alone, no mirror
