@@ -43,10 +43,12 @@ SHEETS = (
     ("mirror", ("mirror",)),
     ("quiz", ("quiz",)),
     ("reliability", ("alpha", "spread")),
+    ("employee_comments", ("employee_comment",)),
+    ("segments", ("segment",)),
 )
 
 
-def tidy(f: RoundFigures, _, *, as_text: bool) -> list[tuple[str, list]]:
+def tidy(f: RoundFigures, _, *, as_text: bool, segments=(), columns=()) -> list[tuple[str, list]]:
     """The round's figures as (section key, [section, item, group, responses, value]) rows.
 
     Rendered from the one result model: the CSV gets each value exactly as the page shows it
@@ -54,6 +56,8 @@ def tidy(f: RoundFigures, _, *, as_text: bool) -> list[tuple[str, list]]:
     the XLSX gets the same shown value as a number cell. A hidden figure is the "too few
     responses" text, never a number."""
     too_few = _("too few responses")
+    # A filtered export names its group where the whole round says "All".
+    everyone = f.group_name or _("All")
 
     def cell(value, text):
         if value is None:
@@ -62,11 +66,11 @@ def tidy(f: RoundFigures, _, *, as_text: bool) -> list[tuple[str, list]]:
 
     out: list[tuple[str, list]] = []
     if not f.is_shown:
-        out.append(("all", [_("All"), "", "", f.n_responses, too_few]))
+        out.append(("all", [everyone, "", "", f.n_responses, too_few]))
         return _neutralised(out)
-    out.append(("phase", [_("Phase"), f.phase, _("All"), f.n_responses, f.phase]))
+    out.append(("phase", [_("Phase"), f.phase, everyone, f.n_responses, f.phase]))
     for d in f.dims:
-        out.append(("dimension", [_("Dimension (0-100)"), d.label, _("All"), d.n, cell(d.value, d.text)]))
+        out.append(("dimension", [_("Dimension (0-100)"), d.label, everyone, d.n, cell(d.value, d.text)]))
     for dept in f.departments:
         cells = dept.cells or [None] * len(f.department_columns)
         for label, c in zip(f.department_columns, cells):
@@ -77,7 +81,7 @@ def tidy(f: RoundFigures, _, *, as_text: bool) -> list[tuple[str, list]]:
             # In the customer-oriented direction, as on the page: a reverse-keyed statement in its
             # positive wording, with the statement as it was asked beside it.
             text = statement_text(row, _)
-            out.append(("statement", [_("Statement (1-5)"), text, _("All"), row.n, cell(row.value, row.score)]))
+            out.append(("statement", [_("Statement (1-5)"), text, everyone, row.n, cell(row.value, row.score)]))
             if row.change_text:
                 out.append(("statement_change", [_("Statement (1-5)"), text, _("Since the previous round"), row.n,
                                                   cell(row.change, row.change_text)]))
@@ -90,13 +94,24 @@ def tidy(f: RoundFigures, _, *, as_text: bool) -> list[tuple[str, list]]:
         out.append(("mirror", [_("Mirror (1-10)"), m.label, _("Own rating − customers"), "", cell(m.gap, m.gap_text)]))
     for q in f.quiz:
         for option in q.options:
-            out.append(("quiz", [_("Quiz answers"), f"{q.number}{option.key}: {option.text}", _("All"), f.n_responses,
+            out.append(("quiz", [_("Quiz answers"), f"{q.number}{option.key}: {option.text}", everyone, f.n_responses,
                                  cell(option.count, option.count_text)]))
     for r in f.reliability:
-        out.append(("alpha", [_("Reliability (alpha)"), r.title, _("All"), r.n, cell(r.value, r.alpha)]))
+        out.append(("alpha", [_("Reliability (alpha)"), r.title, everyone, r.n, cell(r.value, r.alpha)]))
         out.append(("alpha", [_("Reliability (alpha)"), r.title, _("Complete answers"), r.complete_n or "",
                               cell(r.complete_value, r.complete_alpha)]))
-        out.append(("spread", [_("Reliability (spread, 1-5)"), r.title, _("All"), r.n, cell(r.spread, r.spread_text)]))
+        out.append(("spread", [_("Reliability (spread, 1-5)"), r.title, everyone, r.n, cell(r.spread, r.spread_text)]))
+    # What employees would change, as typed and in the page's order: only the comments the page
+    # shows (none below their minimum, none once removed with the raw answers, which leaves the
+    # figures as they were). Neutralised like every cell: a comment that starts with "=" stays text.
+    for number_, comment in enumerate(f.employee_comments or (), start=1):
+        out.append(("employee_comment", [_("What employees would change"), _("Comment %(n)s", n=number_),
+                                         _("Employees"), f.n_responses, comment]))
+    # The overview per service and segment (``figures.segment_rows``), as the page shows it.
+    for row in segments:
+        for (_key, label), c in zip(columns, row.cells):
+            out.append(("segment", [_("Per service and segment"), label, row.label, row.n,
+                                    cell(c.value, c.text)]))
     return _neutralised(out)
 
 
@@ -105,9 +120,9 @@ def header(_) -> list[str]:
     return [_("Section"), _("Figure"), _("Group"), _("Responses"), _("Value")]
 
 
-def rows(f: RoundFigures, _, *, as_text: bool) -> list[list]:
+def rows(f: RoundFigures, _, *, as_text: bool, segments=(), columns=()) -> list[list]:
     """The tidy table (a header and one row per figure): the CSV, and the XLSX's long sheet."""
-    return [header(_)] + [row for _key, row in tidy(f, _, as_text=as_text)]
+    return [header(_)] + [row for _key, row in tidy(f, _, as_text=as_text, segments=segments, columns=columns)]
 
 
 def statement_text(row, _) -> str:
@@ -125,17 +140,18 @@ def _neutralised(out: list[tuple[str, list]]) -> list[tuple[str, list]]:
 def sheet_titles(_) -> dict[str, str]:
     return {"summary": _("Summary"), "dimensions": _("Dimensions"), "departments": _("Departments"),
             "statements": _("Statements"), "mirror": _("Mirror"), "quiz": _("Quiz"), "reliability": _("Reliability"),
+            "employee_comments": _("Employees' comments"), "segments": _("Per service and segment"),
             "plan": _("Action plan"), "long": _("All figures (long)")}
 
 
-def xlsx(f: RoundFigures, _, plan: list[dict] = ()) -> bytes:
+def xlsx(f: RoundFigures, _, plan: list[dict] = (), segments=(), columns=()) -> bytes:
     """A sheet per section, for reading, the action plan (``plans.services.plan_rows``), and the
     long (tidy) sheet of every figure, for Power BI or a pivot table; every value the same cell as
     in the CSV."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    tagged = tidy(f, _, as_text=False)
+    tagged = tidy(f, _, as_text=False, segments=segments, columns=columns)
     titles = sheet_titles(_)
     workbook = Workbook()
     workbook.remove(workbook.active)
@@ -145,6 +161,8 @@ def xlsx(f: RoundFigures, _, plan: list[dict] = ()) -> bytes:
             continue
         if name == "statements":
             _sheet(workbook, titles[name], *_statements_table(chosen, _))
+        elif name == "employee_comments":
+            _sheet(workbook, titles[name], [_("What employees would change")], [[row[4]] for row in chosen], widths=(120,))
         else:
             _sheet(workbook, titles[name], header(_)[1:], [row[1:] for row in chosen], widths=(70, 28, 12, 16))
     if plan:
@@ -164,16 +182,15 @@ def xlsx(f: RoundFigures, _, plan: list[dict] = ()) -> bytes:
 def _statements_table(chosen: list[list], _) -> tuple[list[str], list[list], tuple]:
     """One row per statement: responses, score, change and the three shares side by side."""
     by_statement: dict[str, dict] = {}
-    since, all_ = _("Since the previous round"), _("All")
+    since, shares = _("Since the previous round"), _share_labels(_)
     for section, text, group, n, value in chosen:
         row = by_statement.setdefault(text, {"n": n})
-        if group == all_:
-            row["score"] = value
-        elif group == since:
+        if group == since:
             row["change"] = value
-        else:
+        elif group in shares:
             row[group] = value
-    shares = _share_labels(_)
+        else:  # "All", or the filtered group's name
+            row["score"] = value
     head = [_("Statement (1-5)"), _("Responses"), _("Score (1-5)"), _("Since the previous round"), *shares]
     body = [[text, row["n"], row.get("score", ""), row.get("change", ""), *(row.get(label, "") for label in shares)]
             for text, row in by_statement.items()]

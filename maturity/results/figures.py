@@ -301,6 +301,8 @@ class RoundFigures:
     good_text: str = ""
     responses_text: str = ""
     customers_text: str = ""
+    #: A segment group's figures (a filter): its names as published, e.g. "Locatie: Noord".
+    group_name: str | None = None
 
 
 def round_figures(results: RoundResults, lang: str, changes: Mapping | None = None) -> RoundFigures:
@@ -311,6 +313,7 @@ def round_figures(results: RoundResults, lang: str, changes: Mapping | None = No
         lang=lang, n_responses=results.n_responses, n_invited=results.n_invited, n_customers=results.n_customers,
         min_size=results.min_size, min_comment_size=max(results.min_comment_size, results.min_customer_size),
         min_customer_size=results.min_customer_size, is_shown=results.is_shown,
+        group_name=group_label(results.group_label) if results.group else None,
         comments_removed=results.comments_removed, employee_comment_minimum=results.employee_comment_minimum,
         response_rate=int(shown(100 * results.n_responses / results.n_invited, 0)) if results.n_invited else None,
         responses_text=ngettext("%(num)d employee response", "%(num)d employee responses", results.n_responses),
@@ -574,6 +577,7 @@ def _heat(dimension: str, value: float) -> str:
 @dataclass(frozen=True)
 class SegmentCell:
     key: str
+    value: float | None  # the group's figure as shown
     text: str  # the group's figure as shown, "—" when hidden
     against: str  # its difference with the organisation's, as shown ("+4", "−0,6"), "" when either is hidden
     heat: str  # "0".."4" by the phase rule's bars (dimensions), "" otherwise
@@ -642,6 +646,6 @@ def segment_rows(whole: RoundFigures, groups: list[tuple[str, str, RoundFigures]
                                               + ("%" if key == "favourable" else ""))
             against = "" if value is None or other is None else signed(shown_difference(value, other, digits), digits)
             heat = _heat(key, value) if value is not None and key in ("skills", "leadership", "culture") else ""
-            cells.append(SegmentCell(key, text, against, heat))
+            cells.append(SegmentCell(key, value, text, against, heat))
         rows.append(SegmentRow(group, label, f.n_responses, f.phase, tuple(cells), f.n_customers >= f.min_customer_size))
     return tuple(rows)

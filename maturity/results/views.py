@@ -6,7 +6,7 @@ import csv
 import io
 
 from flask import Response as HttpResponse
-from flask import g, render_template, request
+from flask import abort, g, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -15,6 +15,7 @@ from ..rounds.models import Round
 from ..tenancy.access import CONSULTANT, DIRECTOR, organisation_blueprint, roles_required, scoped_get
 from . import exports
 from ..segments import tally as segment_tally
+from ..slugs import slugify
 from .figures import group_label, round_figures, segment_columns, segment_rows
 from .services import live_counts, round_results
 
@@ -42,6 +43,19 @@ def page(round_id: int):
         group=group, group_name=group_label(whole.family[group][0]) if group else None, refused=refused)
 
 
+def _export_figures(round_: Round, lang: str):
+    """What an export holds: the whole round with its overview of segments, or (filtered, like
+    the page) one group's figures alone; and the file's name."""
+    whole = round_results(round_)
+    group, refused = _chosen_group(whole)
+    if refused:
+        abort(404)
+    if group is None:
+        return round_figures(whole, lang, _changes(round_)), segment_overview(round_, whole, lang), exports.filename(round_)
+    figures = round_figures(round_results(round_, group, family=whole.family), lang, {})
+    return figures, (), exports.filename(round_) + "-" + slugify(figures.group_name or group)
+
+
 def _chosen_group(whole) -> tuple[str | None, bool]:
     """The group the filters ask for ("f" once or twice), if the round shows it."""
     atoms = sorted({a for a in request.args.getlist("f")[:2] if a})
@@ -63,8 +77,9 @@ def _choices(whole) -> list[tuple[str, list[tuple[str, str]]]]:
 
 
 def segment_overview(round_: Round, whole, lang: str):
-    """Each shown value (and department) beside the organisation: one query for all of them."""
-    singles = [grp for grp in segment_tally.filters(whole.family) if "+" not in grp]
+    """Each shown segment value beside the organisation, in one query (departments have their
+    own table; they are offered as filters)."""
+    singles = [grp for grp in segment_tally.filters(whole.family) if "+" not in grp and grp.startswith("s")]
     if not singles:
         return ()
     rows = segment_tally.single_group_rows(round_.id)
@@ -110,14 +125,15 @@ def live(round_id: int):
 @roles_required(*MANAGERS)
 def export_csv(round_id: int):
     round_ = scoped_get(Round, round_id)
-    rows = exports.rows(round_figures(round_results(round_), get_locale().language, _changes(round_)), _, as_text=True)
+    figures, overview, name = _export_figures(round_, get_locale().language)
+    rows = exports.rows(figures, _, as_text=True, segments=overview, columns=segment_columns())
     _audited("export_csv", round_)
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
     writer.writerows(rows)
     return HttpResponse(
         "\ufeff" + buffer.getvalue(), mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{exports.filename(round_)}.csv"', "Cache-Control": "no-store"},
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"', "Cache-Control": "no-store"},
     )
 
 
@@ -126,10 +142,11 @@ def export_csv(round_id: int):
 def export_xlsx(round_id: int):
     round_ = scoped_get(Round, round_id)
     lang = get_locale().language
-    data = exports.xlsx(round_figures(round_results(round_), lang, _changes(round_)), _,
-                        plan_rows(round_, g.org.owner_roles, lang))
+    figures, overview, name = _export_figures(round_, lang)
+    data = exports.xlsx(figures, _, plan_rows(round_, g.org.owner_roles, lang), segments=overview,
+                        columns=segment_columns())
     _audited("export_xlsx", round_)
     return HttpResponse(
         data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{exports.filename(round_)}.xlsx"', "Cache-Control": "no-store"},
+        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"', "Cache-Control": "no-store"},
     )

@@ -259,3 +259,32 @@ def test_customers_answer_for_a_service_through_its_own_link_or_by_choosing(app,
     family = results.round_results(second).family
     assert family[f"c{repairs.id}"][1] == 5 and family[f"c{wmo.id}"][1] == 5 and family["c"][1] == 15
     assert f"s{repairs.id}" not in family  # no employee answered this round: customers alone, no mirror
+
+
+def test_exports_follow_the_filter_and_carry_the_overview(app, client, auth, world):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    round_, value = corporation(world.ours.org, app)
+    db.session.commit()
+    auth.login(world.ours.director)
+    base = f"/o/{world.ours.org.slug}/rounds/{round_.id}/results"
+    whole = client.get(base + ".csv")
+    rows = list(csv.reader(io.StringIO(whole.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
+    assert any(r[0] == "Per dienst en segment" or r[0] == "Per service and segment" for r in rows)
+    repairs = value["Dienst", "Reparaties"].id
+    one = client.get(base + ".csv", query_string={"f": f"s{repairs}"})
+    assert one.status_code == 200 and "reparaties" in one.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(one.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
+    groups = {r[2] for r in rows[1:]}
+    assert "Dienst: Reparaties" in groups and not any(r[0] in ("Per dienst en segment", "Per service and segment") for r in rows)
+    # The filtered page and the filtered export show the same figures (one truth).
+    page = client.get(base, query_string={"f": f"s{repairs}"}).get_data(as_text=True)
+    phase = next(r[4] for r in rows if r[2] == "Dienst: Reparaties" and r[1] and r[1] == r[4])
+    assert phase in page
+    book = load_workbook(io.BytesIO(client.get(base + ".xlsx", query_string={"f": f"s{repairs}"}).data))
+    assert book.sheetnames[0]
+    leiding = value["Rol", "Leidinggevend"].id
+    assert client.get(base + ".csv", query_string={"f": f"s{leiding}"}).status_code == 404
