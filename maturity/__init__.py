@@ -86,6 +86,7 @@ def register_blueprints(app: Flask) -> None:
     from .rounds.respond import bp as respond_bp
     from .rounds.respond import link_bp as respond_link_bp
     from .plans.views import bp as plans_bp
+    from .plans.shared_views import bp as shared_bp
     from .progress.views import bp as progress_bp
     from .progress.views import portfolio_bp
     from .reports.views import bp as reports_bp
@@ -96,7 +97,7 @@ def register_blueprints(app: Flask) -> None:
 
     for bp in (main_bp, accounts_bp, admin_bp, consultancies_bp, organisations_bp, rounds_bp, results_bp, plans_bp,
                reports_bp, progress_bp, portfolio_bp, respond_link_bp, respond_bp, mirror_bp, mirror_personal_bp,
-               audit_org_bp, audit_consultancy_bp):
+               audit_org_bp, audit_consultancy_bp, shared_bp):
         app.register_blueprint(bp)
     app.jinja_env.globals.update(
         describe_item=describe_item, question_html=question_html, section_title=section_title, section_intro=section_intro,

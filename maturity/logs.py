@@ -12,8 +12,8 @@ import logging
 import re
 
 #: Every link whose path holds a secret: a respondent's (/r/), a customer's (/k/, /kp/), an
-#: invitation to an account, a password reset.
-_PERSONAL_LINK = re.compile(r"(/(?:r|k|kp|invitation|password/reset)/)[^/\s\"'?#]+")
+#: invitation to an account, a password reset, a round's shared results (/shared/).
+_PERSONAL_LINK = re.compile(r"(/(?:r|k|kp|invitation|password/reset|shared)/)[^/\s\"'?#]+")
 
 
 def redact(text: str) -> str:

@@ -127,6 +127,22 @@ def make_client(app, db):
     return app.test_client
 
 
+@pytest.fixture(autouse=True)
+def mail_reads_naturally(monkeypatch):
+    """No mail any test produces names Klantspiegel as what one was invited to "in Klantspiegel"
+    (issue #26: "U bent uitgenodigd voor Klantspiegel in Klantspiegel")."""
+    from maturity.mail import services
+
+    original = services.send_mail
+
+    def checked(recipient, subject, body_text, **kwargs):
+        for text in (subject, body_text, kwargs.get("stored_body") or ""):
+            assert "Klantspiegel in Klantspiegel" not in text, text
+        return original(recipient, subject, body_text, **kwargs)
+
+    monkeypatch.setattr(services, "send_mail", checked)
+
+
 @pytest.fixture
 def client(make_client) -> Client:
     return make_client()

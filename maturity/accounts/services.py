@@ -130,18 +130,38 @@ def deactivate_user(user: User) -> None:
     log.info("user deactivated id=%s", user.id)
 
 
-def send_invitation(user: User, *, context: str, inviter: User | None = None, sender: str | None = None,
+def invitation_context(user: User) -> tuple[str | None, str | None, int | None]:
+    """What a person was invited to, for an invitation sent again without an inviter at hand
+    (the "forgot password" of someone who never activated): (the organisation's or
+    consultancy's name, the consultancy that signs, the organisation's id), from their latest
+    membership; (None, None, None) for someone who belongs nowhere."""
+    from ..tenancy.models import ConsultantMembership, Consultancy, Organisation, OrganisationMembership
+
+    org = db.session.scalar(sa.select(Organisation).join(OrganisationMembership).where(
+        OrganisationMembership.user_id == user.id).order_by(OrganisationMembership.id.desc()).limit(1))
+    if org is not None:
+        return org.name, org.consultancy.name, org.id
+    consultancy = db.session.scalar(sa.select(Consultancy).join(ConsultantMembership).where(
+        ConsultantMembership.user_id == user.id).order_by(ConsultantMembership.id.desc()).limit(1))
+    if consultancy is not None:
+        return consultancy.name, consultancy.name, None
+    return None, None, None
+
+
+def send_invitation(user: User, *, context: str | None, inviter: User | None = None, sender: str | None = None,
                     key: str | None = None, organisation_id: int | None = None, key_is_new: bool = False) -> None:
     """Email an invitation link, or a plain notice when the person already has an account.
 
-    ``context`` names what they were invited to (an organisation or consultancy name);
+    ``context`` names what they were invited to (an organisation or consultancy name; None:
+    Klantspiegel itself, never "Klantspiegel in Klantspiegel");
     ``sender`` is the consultancy that signs the mail (white-label), else the platform.
     """
     with force_locale(locale_for(user)):
         if user.has_password:
             send_template_mail(
                 user.email,
-                _("You now have access to %(context)s in Klantspiegel", context=context),
+                _("You now have access to %(context)s in Klantspiegel", context=context) if context
+                else _("You now have access to Klantspiegel"),
                 "mail/added_to_tenant.txt",
                 user=user, context=context, inviter=inviter, sender=sender,
                 login_url=url_for("accounts.login", _external=True),
@@ -152,7 +172,8 @@ def send_invitation(user: User, *, context: str, inviter: User | None = None, se
             days = current_app.config["INVITATION_MAX_AGE"] // 86400
             send_template_mail(
                 user.email,
-                _("Invitation to Klantspiegel: %(context)s", context=context),
+                _("Invitation to Klantspiegel: %(context)s", context=context) if context
+                else _("Invitation to Klantspiegel"),
                 "mail/invitation.txt",
                 user=user, context=context, inviter=inviter, days=days, sender=sender,
                 accept_url=url_for("accounts.accept_invitation", token=token, _external=True),

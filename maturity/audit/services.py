@@ -18,6 +18,7 @@ ACTIONS = (
     "results_viewed", "export_csv", "export_xlsx", "report_downloaded", "deck_downloaded", "data_exported", "person_erased",
     "second_factor_enabled", "second_factor_disabled", "second_factor_reset", "recovery_codes_renewed",
     "second_factor_policy_changed", "retention_changed", "retention_purge",
+    "plan_published", "plan_unpublished",
 )
 
 

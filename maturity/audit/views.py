@@ -40,6 +40,7 @@ LABELS = {
     "recovery_codes_renewed": _l("New recovery codes made"),
     "second_factor_policy_changed": _l("Two-step sign-in policy for directors changed"),
     "retention_changed": _l("Retention periods changed"), "retention_purge": _l("Data removed at the end of its retention period"),
+    "plan_published": _l("Action plan published to employees"), "plan_unpublished": _l("Action plan hidden from employees"),
 }
 
 
@@ -58,6 +59,7 @@ DETAILS = {
     "retain_audit_months": _l("audit trail (months)"), "rounds": _l("rounds"), "responses": _l("responses"),
     "personal_results": _l("personal results"), "mail": _l("messages"), "sessions": _l("logins"),
     "audit_entries": _l("trail entries"), "version": _l("report version"),
+    "mailed": _l("people e-mailed the results link"),
 }
 VALUES = {True: _l("yes"), False: _l("no"), "app": _l("authenticator app"), "recovery_code": _l("recovery code"),
           "account": _l("the account"), "password_reset": _l("password reset")}

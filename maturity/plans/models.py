@@ -44,6 +44,12 @@ class ActionPlan(db.Model):
     commentary: so.Mapped[str | None] = so.mapped_column(sa.Text)
     #: The language it was written in ("nl", "en"): a report in the other language says so.
     commentary_language: so.Mapped[str | None] = so.mapped_column(sa.String(5))
+    #: When the plan was first published to employees: every invitee of the round was mailed
+    #: the link to the shared results (``plans.sharing``), which expires some time after this.
+    shared_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    #: Part of that link's signature (the link names the round and nothing else, so it is the
+    #: same for everyone); a new nonce revokes it.
+    share_nonce: so.Mapped[str | None] = so.mapped_column(sa.String(32))
     created_at: so.Mapped[datetime] = created_at_column()
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

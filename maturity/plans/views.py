@@ -5,13 +5,15 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
+from ..audit import services as audit
 from ..extensions import db
 from ..reports.services import issue_versions
 from ..results.services import round_results
 from ..rounds.models import Round
 from ..tenancy.access import CONSULTANT, DIRECTOR, EMPLOYEE, organisation_blueprint, roles_required, scoped_get
-from . import services
+from . import services, sharing
 from .forms import ActionForm, CommentaryForm, ItemForm, MoveForm, NewItemForm, OwnerRolesForm, StopForm
 from .models import ActionItem, ItemStatus
 
@@ -59,7 +61,7 @@ def _page(round_: Round, plan, lang: str, roles_form: OwnerRolesForm | None = No
         suggested_owner=lambda item: services.suggested_owner(item, roles, lang),
         roles_form=roles_form or OwnerRolesForm(data=roles),
         action_form=ActionForm(), new_form=NewItemForm(), move_form=MoveForm(), stop_form=StopForm(),
-        results=round_results(round_),
+        results=round_results(round_), sharing=sharing.status(round_, plan),
         commentary_form=CommentaryForm(data={"commentary": plan.commentary if plan else "",
                                              "language": (plan.commentary_language if plan else None)
                                              or get_locale().language}),
@@ -90,12 +92,30 @@ def publish(round_id: int):
     plan = services.plan_for(round_) or abort(404)
     if ActionForm().validate_on_submit():
         services.set_published(plan, not plan.is_published)
+        mailed, shared_before = 0, plan.shared_at is not None
         if plan.is_published:
             db.session.flush()
             issue_versions(round_)  # the report as it is now is the published record
+            # Every invitee hears what came of it, once per round however often this is pressed.
+            mailed = sharing.share(round_, plan)
+        audit.record("plan_published" if plan.is_published else "plan_unpublished",
+                     organisation_id=round_.organisation_id, obj=round_,
+                     **({"mailed": mailed} if plan.is_published else {}))
         db.session.commit()
-        flash(_("Employees can now read the action plan.") if plan.is_published
-              else _("The action plan is no longer visible to employees."), "success")
+        if not plan.is_published:
+            message = _("The action plan is no longer visible to employees.")
+            if shared_before:
+                message += " " + _("The link in the e-mail now says that the plan is no longer shared.")
+        else:
+            message = _("Employees can now read the action plan.")
+            if mailed:
+                message += " " + ngettext(
+                    "%(num)d person invited to this round has been e-mailed a link to the results and the plan.",
+                    "%(num)d people invited to this round have been e-mailed a link to the results and the plan.",
+                    mailed)
+            elif shared_before:
+                message += " " + _("Nobody was e-mailed again: everyone invited to this round has already had the link.")
+        flash(message, "success")
     return redirect(url_for("plans.page", round_id=round_id))
 
 

@@ -49,6 +49,16 @@ def customer_token_matches(token: str, invitation_id: int, nonce: str) -> bool:
     return hmac.compare_digest(token.encode(), customer_token(invitation_id, nonce).encode())
 
 
+def results_token(round_id: int, nonce: str) -> str:
+    """The link to a round's shared results and plan: over the round and its plan's nonce
+    only, so it is the same for everyone who gets it and says nothing about who that is."""
+    return f"{round_id}.{_mac(f'results:{round_id}:{nonce}')[:32]}"
+
+
+def results_token_matches(token: str, round_id: int, nonce: str) -> bool:
+    return hmac.compare_digest(token.encode(), results_token(round_id, nonce).encode())
+
+
 def token_invitation_id(token: str) -> int | None:
     head, _, signature = token.partition(".")
     if not head.isdigit() or len(signature) != 32 or len(head) > 12:

@@ -173,6 +173,9 @@ class Invitation(db.Model):
     last_reminded_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     reminder_count: so.Mapped[int] = so.mapped_column(default=0)
     has_opted_out_of_reminders: so.Mapped[bool] = so.mapped_column(default=False)
+    #: When this person was mailed the link to the round's shared results and plan
+    #: (``plans.sharing``): at most once per round, however often the plan is published.
+    results_shared_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     created_at: so.Mapped[datetime] = created_at_column()
 
     round: so.Mapped[Round] = so.relationship()

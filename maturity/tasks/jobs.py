@@ -60,8 +60,9 @@ def password_help(email: str, base_url: str) -> None:
     with current_app.test_request_context("/", base_url=base_url):
         if user.has_password:
             services.send_password_reset(user)
-        else:  # invited but never activated: the invitation is what they need
-            services.send_invitation(user, context="Klantspiegel")
+        else:  # invited but never activated: the invitation is what they need, naming what it is for
+            context, sender, organisation_id = services.invitation_context(user)
+            services.send_invitation(user, context=context, sender=sender, organisation_id=organisation_id)
         db.session.commit()
 
 

@@ -19,8 +19,20 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    # When each invitee was mailed the link to the round's shared results (once per round).
+    with op.batch_alter_table('invitation', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('results_shared_at', maturity.models_base.UTCDateTime(timezone=True), nullable=True))
+
+    # When the plan was first shared, and the nonce in the shared link's signature.
+    with op.batch_alter_table('action_plan', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('shared_at', maturity.models_base.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('share_nonce', sa.String(length=32), nullable=True))
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('action_plan', schema=None) as batch_op:
+        batch_op.drop_column('share_nonce')
+        batch_op.drop_column('shared_at')
+
+    with op.batch_alter_table('invitation', schema=None) as batch_op:
+        batch_op.drop_column('results_shared_at')

@@ -143,3 +143,53 @@ def test_the_admin_outbox_pages_and_searches(client, auth, world, app, db):
     assert "p12@example.nl" in found and "p120@example.nl" in found and "p13@example.nl" not in found
     failed = client.get("/admin/outbox?status=failed").get_data(as_text=True)
     assert "mislukt@example.nl" in failed and "SMTPDataError: 554" in failed and "p1@example.nl" not in failed
+
+
+def _linde(world):
+    """Our client organisation, renamed as in issue #26's example."""
+    world.ours.org.name = "Woonstichting De Linde"
+    from maturity.extensions import db
+
+    db.session.flush()
+    return world.ours.org
+
+
+def test_the_invitation_names_the_organisation_not_klantspiegel_twice(app, client, auth, world):
+    org = _linde(world)
+    auth.login(world.ours.director)
+    response = client.submit(f"/o/{org.slug}/people", {
+        "name": "Nieuwe Directeur", "email": "nieuw@example.nl", "department": "", "role": "director"})
+    assert response.status_code == 302
+    [message] = [m for m in outbox_messages() if m.recipient == "nieuw@example.nl"]
+    assert "nodigt u uit voor Woonstichting De Linde in Klantspiegel." in message.body_text
+    assert "Woonstichting De Linde" in message.subject
+    assert "Klantspiegel in Klantspiegel" not in message.body_text + message.subject
+
+
+def test_a_forgotten_password_before_activating_sends_the_invitation_for_the_organisation(app, client, world):
+    """The bug of issue #26: the invitation sent again from "wachtwoord vergeten" read
+    "U bent uitgenodigd voor Klantspiegel in Klantspiegel"."""
+    from maturity.tenancy.services import NewMember, import_members
+
+    org = _linde(world)
+    with app.test_request_context():
+        import_members(org, [NewMember("Imke Import", "imke@example.nl")], inviter=world.ours.director)
+    client.submit("/password/forgot", {"email": "imke@example.nl"})
+    [message] = [m for m in outbox_messages() if m.recipient == "imke@example.nl"]
+    assert "U bent uitgenodigd voor Woonstichting De Linde in Klantspiegel." in message.body_text
+    assert message.subject == "Uitnodiging voor Klantspiegel: Woonstichting De Linde"
+    assert message.body_text.rstrip().endswith(world.ours.consultancy.name)  # signed by the consultancy
+    assert "Klantspiegel in Klantspiegel" not in message.body_text + message.subject
+
+
+def test_an_invitation_for_nothing_in_particular_says_klantspiegel_once(app, db):
+    from maturity.accounts.services import send_invitation
+
+    from ..factories import UserFactory
+
+    user = UserFactory(password_hash=None)
+    with app.test_request_context():
+        send_invitation(user, context=None)
+    [message] = outbox_messages()
+    assert "Klantspiegel in Klantspiegel" not in message.body_text + message.subject
+    assert message.body_text.count("Klantspiegel") >= 1

@@ -384,7 +384,7 @@ def test_the_request_log_never_contains_a_token(app, caplog):
             # A respondent's link, a customer's, an account invitation and a password reset:
             # each holds its secret in the path.
             for path in (f"/r/{token}/", f"/r/{token}/reminders", f"/r/{token}/nope", f"/k/{token}/",
-                         f"/kp/{token}/", f"/invitation/{token}", f"/password/reset/{token}"):
+                         f"/kp/{token}/", f"/invitation/{token}", f"/password/reset/{token}", f"/shared/{token}"):
                 try:
                     urllib.request.urlopen(f"http://127.0.0.1:{server.server_port}{path}", timeout=5)
                 except urllib.error.HTTPError:
@@ -396,6 +396,7 @@ def test_the_request_log_never_contains_a_token(app, caplog):
     assert any("/r/[redacted]/" in line for line in lines)
     assert any("/password/reset/[redacted]" in line for line in lines)
     assert any("/invitation/[redacted]" in line for line in lines)
+    assert any("/shared/[redacted]" in line for line in lines)
     assert not any(token in line or token.split(".")[1] in line for line in lines)
 
 

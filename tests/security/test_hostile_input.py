@@ -92,7 +92,8 @@ def test_no_route_answers_500_to_hostile_input(app, world, make_client, kind):  
 
 
 @pytest.mark.parametrize("path", ["/k/%00/", "/r/%00/", "/kp/%00/", "/r/1.%C3%A9%E2%80%A6/", "/k/%C3%A9/",
-                                  "/invitation/%00", "/password/reset/%C3%A9%00"])
+                                  "/invitation/%00", "/password/reset/%C3%A9%00", "/shared/%00", "/shared/1.%C3%A9%00",
+                                  "/shared/99999999999." + "a" * 32])
 def test_odd_links_are_not_found_or_invalid(client, path):
     assert client.get(path).status_code in (400, 404)
 

@@ -20,6 +20,8 @@ PUBLIC = {
     "accounts.reset_password", "accounts.accept_invitation", "accounts.set_language",
     # The second step of signing in: only for a browser that just gave the right password.
     "accounts.login_code", "accounts.login_setup",
+    # The results and plan shared with every invitee (no account; a signed link, the same for all).
+    "shared.page",
 }
 #: Any logged-in user, about themselves only.
 OWN_ACCOUNT = {"accounts.account", "accounts.update_profile", "accounts.change_password", "accounts.my_data",
