@@ -122,7 +122,45 @@ def load_demo(seed: int = 7) -> None:
                     organisation_id=org.id, user_id=employee.id, role=OrgRole.EMPLOYEE, department_id=dept.id
                 ))
     db.session.commit()
+    _demo_segments()
     load_demo_rounds(rng)
+
+
+#: De Linde's segments: its services (customers can be tied to them), locations and roles.
+DEMO_SERVICES = {"Vastgoedonderhoud": "Reparaties", "Wonen": "Verhuur", "Wijkbeheer": "Wijkbeheer"}
+
+
+def _demo_segments() -> None:
+    """De Linde describes its people by service, location and role (deterministically, so the
+    rest of the demo's random draws stay as they were)."""
+    import sqlalchemy as sa
+
+    from .segments.models import MemberSegment, Segment, SegmentValue
+
+    org = db.session.scalar(sa.select(Organisation).where(Organisation.name == "Woonstichting De Linde"))
+    if org is None:
+        return
+    values = {}
+    for name, names, is_service in (("Dienst", ["Reparaties", "Verhuur", "Wijkbeheer"], True),
+                                    ("Locatie", ["Noord", "Zuid"], False),
+                                    ("Rol", ["Uitvoerend", "Leidinggevend"], False)):
+        segment = Segment(organisation_id=org.id, name=name, is_service=is_service)
+        segment.values = [SegmentValue(organisation_id=org.id, name=v) for v in names]
+        db.session.add(segment)
+        db.session.flush()
+        values.update({(name, v.name): v for v in segment.values})
+    members = db.session.execute(
+        sa.select(OrganisationMembership, Department.name).join(Department)
+        .where(OrganisationMembership.organisation_id == org.id).order_by(OrganisationMembership.id)).all()
+    for i, (membership, department) in enumerate(members):
+        service = DEMO_SERVICES.get(department) or ("Reparaties", "Verhuur")[i % 2]  # the contact centre serves both
+        # Each team works from one office: the contact centre and lettings in Noord, the rest in Zuid.
+        location = "Noord" if department in ("Klantcontact", "Wonen") else "Zuid"
+        for key in (("Dienst", service), ("Locatie", location),
+                    ("Rol", "Leidinggevend" if i % 7 == 3 else "Uitvoerend")):
+            value = values[key]
+            db.session.add(MemberSegment(membership_id=membership.id, segment_id=value.segment_id, value_id=value.id))
+    db.session.commit()
 
 
 # Per department: how customer-oriented answers lean (0 = poor, 1 = excellent) in the
@@ -185,6 +223,7 @@ def load_demo_rounds(rng: random.Random) -> None:
     from .instrument import load_instrument
     from .rounds import links, services
     from .rounds.models import CustomerArrival, Invitation, RoundStatus
+    from .segments.models import Segment, SegmentValue
 
     instrument = load_instrument()
     today = services.today()
@@ -209,6 +248,12 @@ def load_demo_rounds(rng: random.Random) -> None:
             round_.status = RoundStatus.OPEN
             day = datetime.combine(opens, time(9), tzinfo=timezone.utc)
             round_.opened_at = day
+            # What some of De Linde's employees would change (the open question): every third
+            # respondent of its closed rounds, each round its own words (no draw from ``rng``, so
+            # the rest of the demo stays as it was).
+            ideas = ((DEMO_EMPLOYEE_IDEAS_EARLIER if phase == 1 else DEMO_EMPLOYEE_IDEAS if phase == 2 else [])
+                     if org.name.startswith("Woon") and status is RoundStatus.CLOSED else [])
+            responded = 0
             for membership, department in members:
                 invitation = Invitation(round_id=round_.id, organisation_id=org.id, user_id=membership.user_id,
                                         department_id=membership.department_id, invited_at=day)
@@ -222,6 +267,9 @@ def load_demo_rounds(rng: random.Random) -> None:
                 lean = min(0.95, max(0.05, rng.gauss(spec["lean"][department][like], 0.12)))
                 services.save_answers(invitation, token, _answers(
                     instrument, rng, lean, spec["self_mark"][like], spec["estimate_mark"][like]))
+                if ideas and responded % 3 == 1 and responded // 3 < len(ideas):
+                    services.save_comment(invitation, token, ideas[responded // 3])
+                responded += 1
                 services.submit_response(invitation, token)
                 answered = opens + timedelta(days=rng.randint(0, max(0, min((closes - opens).days, (today - opens).days))))
                 invitation.submitted_at = invitation.started_at = datetime.combine(answered, time(12), tzinfo=timezone.utc)
@@ -235,6 +283,17 @@ def load_demo_rounds(rng: random.Random) -> None:
                 services.submit_customer_response(
                     round_, {item.answer_key("customer"): str(rng.randint(5, 8)) for item in instrument.mirror.items},
                     comment, "nl")
+            # De Linde's latest round: customers through each service's own link, the repairs'
+            # harsher than the others (their own draws, so the rest of the demo stays as it was).
+            if org.name == "Woonstichting De Linde" and phase == 2:
+                by_service = random.Random(26)
+                for service in db.session.scalars(sa.select(SegmentValue).join(Segment).where(
+                        Segment.organisation_id == org.id, Segment.is_service.is_(True)).order_by(SegmentValue.name)):
+                    mark = {"Reparaties": 5.4, "Verhuur": 7.0, "Wijkbeheer": 7.2}.get(service.name, 6.5)
+                    for _ in range(8 if service.name == "Reparaties" else 6):
+                        marks = {item.answer_key("customer"): str(min(10, max(1, round(by_service.gauss(mark, 1.2)))))
+                                 for item in instrument.mirror.items}
+                        services.submit_customer_response(round_, marks, "", "nl", service_id=service.id)
             # The customers of the demo's history came in during its first week.
             db.session.execute(sa.update(CustomerArrival).where(CustomerArrival.round_id == round_.id)
                                .values(day=opens + timedelta(days=rng.randint(1, 6))))
@@ -309,6 +368,34 @@ DEMO_COMMENTS = [
     "Mijn klacht over de lekkage werd serieus genomen en netjes opgevolgd.",
     "Beloftes over een terugbelafspraak worden niet altijd nagekomen.",
     "Prettig dat de wijkbeheerder mijn buurt echt kent.",
+]
+
+
+#: What De Linde's employees would change tomorrow so that tenants notice it (the open question).
+DEMO_EMPLOYEE_IDEAS_EARLIER = [
+    "Een terugbelbelofte ook echt nakomen: nu blijft de notitie vaak liggen tot de huurder zelf weer belt.",
+    "De telefoon op vrijdagmiddag niet meer op het bandje zetten.",
+    "Een huurder hoeft zijn verhaal maar één keer te doen, niet bij elke afdeling opnieuw uitleggen.",
+    "Meer tijd om bij een huurder door te vragen, in plaats van alleen de regels uit te leggen.",
+    "Reparatieverzoeken binnen een week inplannen en de huurder laten weten wanneer we komen.",
+    "Een klacht niet als lastig zien maar als tip: zo horen we wat er misgaat.",
+    "Klachten sneller doorzetten naar de collega die het kan oplossen.",
+    "Wijkbeheerders vaker zelf laten aanbellen bij huurders die lang niets van ons hoorden.",
+]
+
+DEMO_EMPLOYEE_IDEAS = [
+    "Op vrijdagmiddag de telefoon gewoon bemensen tot vijf uur, in plaats van het bandje.",
+    "Huurders binnen één werkdag terugbellen als we het antwoord niet meteen weten.",
+    "Eén vast aanspreekpunt per reparatieverzoek, zodat huurders niet steeds worden doorverbonden.",
+    "Bij elke klacht eerst de huurder bellen om te luisteren, voordat we een brief sturen.",
+    "De monteur laten afsluiten met de vraag of alles naar wens is opgelost.",
+    "Afspraken met huurders vastleggen in het systeem, zodat een collega ze kan nakomen als ik er niet ben.",
+    "Het teamoverleg niet meer op maandagochtend, als de meeste huurders bellen: dan zijn we gewoon bereikbaar.",
+    "Wijkbeheerders een tablet geven, zodat ze een melding meteen ter plekke kunnen aannemen.",
+    "Klachten elke maand in het team bespreken: wat had de huurder eigenlijk nodig?",
+    "Huurders niet meer doorverbinden zonder hun vraag eerst zelf op te schrijven.",
+    "Brieven in gewone taal schrijven; nu begrijpen huurders vaak niet wat we bedoelen.",
+    "Huurders laten kiezen wanneer de monteur langskomt, ook 's avonds.",
 ]
 
 

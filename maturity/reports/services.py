@@ -25,7 +25,8 @@ from ..models_base import utcnow
 from ..pdf.render import PdfRenderError, render_pdf
 from ..plans.models import ActionItem, ActionPlan
 from ..plans.services import plan_for, suggested_owner, visible_items
-from ..results.figures import round_figures, with_benchmark
+from ..results.figures import round_figures, segment_columns, with_benchmark
+from ..results.overview import segment_overview
 from ..results.services import ResultsNotPublished, RoundResults, round_results
 from ..rounds.models import Round, RoundStatus
 from ..tasks import enqueue
@@ -107,8 +108,12 @@ def report_context(round_: Round, results: RoundResults, *, issued_at=None, vers
     context["progress"] = _progress_context(progress, lang, continued)
     # Every figure from the one result model, exactly as on the results page and in the exports.
     toc = [("dimensions", _("Dimensions")), ("mirror", _("The mirror")), ("comments", _("Customer comments")),
+           ("employee-comments", _("What employees would change")),
            ("quiz", _("Personal customer orientation (quiz)")), ("statements", _("Leadership and culture")),
            ("departments", _("Departments"))]
+    segments = segment_overview(round_, results, lang)
+    if segments:
+        toc.insert(2, ("segments", _("Per service and segment")))
     if context["progress"]:
         toc.append(("progress", _("Progress between rounds")))
     toc += [("plan", _("Action plan")), ("method", _("Appendix: method"))]
@@ -127,8 +132,10 @@ def report_context(round_: Round, results: RoundResults, *, issued_at=None, vers
         # The other clients' averages as the progress table shows them (whole points).
         benchmark_values={d: shown(b.mean, 0) for d, b in progress.benchmark.items() if b is not None}, mirror_overall=f.mirror_overall, mirror=f.mirror, bands=f.bands, quiz=f.quiz, sections=f.sections,
         departments=f.departments, department_columns=f.department_columns, actions=actions, comments=f.comments, comments_removed=f.comments_removed,
+        employee_comments=f.employee_comments, employee_comment_minimum=f.employee_comment_minimum,
         reliability=f.reliability, legend=f.legend, ladder=f.ladder, bars=f.bars, good_text=f.good_text, rule=_rule_numbers(),
         responses_text=f.responses_text, customers_text=f.customers_text,
+        segments=segments, segment_columns=segment_columns(),
     )
     return context
 

@@ -600,7 +600,7 @@ SEGMENT_COLUMNS = ("skills", "leadership", "culture", "mirror_self", "mirror_est
 
 
 def segment_columns() -> tuple[tuple[str, str], ...]:
-    labels = {"gap": _("Gap (own − customers)"), "favourable": _("Statements: % favourable")}
+    labels = {"gap": _("Gap (own − customers)"), "favourable": _("Statements: % favourable (average)")}
     return tuple((key, labels.get(key) or dimension_label(key, _)) for key in SEGMENT_COLUMNS)
 
 

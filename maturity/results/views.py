@@ -16,7 +16,8 @@ from ..tenancy.access import CONSULTANT, DIRECTOR, organisation_blueprint, roles
 from . import exports
 from ..segments import tally as segment_tally
 from ..slugs import slugify
-from .figures import group_label, round_figures, segment_columns, segment_rows
+from .figures import group_label, round_figures, segment_columns
+from .overview import segment_overview
 from .services import live_counts, round_results
 
 bp = organisation_blueprint("results", __name__, "/rounds/<int:round_id>")
@@ -74,20 +75,6 @@ def _choices(whole) -> list[tuple[str, list[tuple[str, str]]]]:
         segment = label[0][0] or _("Department")
         by_segment.setdefault(segment, []).append((grp, label[0][1] or _("Other departments")))
     return sorted(by_segment.items())
-
-
-def segment_overview(round_: Round, whole, lang: str):
-    """Each shown segment value beside the organisation, in one query (departments have their
-    own table; they are offered as filters)."""
-    singles = [grp for grp in segment_tally.filters(whole.family) if "+" not in grp and grp.startswith("s")]
-    if not singles:
-        return ()
-    rows = segment_tally.single_group_rows(round_.id)
-    base = round_figures(whole, lang, {})
-    groups = [(grp, group_label(whole.family[grp][0]),
-               round_figures(round_results(round_, grp, family=whole.family, preloaded=rows), lang, {}))
-              for grp in sorted(singles, key=lambda g: group_label(whole.family[g][0]))]
-    return segment_rows(base, groups)
 
 
 def _audited(action: str, round_: Round) -> None:

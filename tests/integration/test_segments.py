@@ -288,3 +288,17 @@ def test_exports_follow_the_filter_and_carry_the_overview(app, client, auth, wor
     assert book.sheetnames[0]
     leiding = value["Rol", "Leidinggevend"].id
     assert client.get(base + ".csv", query_string={"f": f"s{leiding}"}).status_code == 404
+
+
+def test_the_board_report_carries_the_overview_per_service(app, world):
+    from maturity.reports.services import report_context
+
+    round_, value = corporation(world.ours.org, app)
+    with app.test_request_context():
+        context = report_context(round_, results.round_results(round_))
+    labels = [row.label for row in context["segments"]]
+    assert "Dienst: Reparaties" in labels and "Locatie: Noord" in labels
+    assert ("segments", "Per service and segment") in [(k, v) for k, v in context["toc"]] or any(
+        k == "segments" for k, _ in context["toc"])
+    repairs = next(row for row in context["segments"] if row.label == "Dienst: Reparaties")
+    assert repairs.has_customers and repairs.n == 17
