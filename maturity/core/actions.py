@@ -23,8 +23,14 @@ priority:
    weakest answer, as a team training, not as advice to one person.
 
 Two findings about the same thing (a mirror topic, the comments about it and the statement
-about it) become one focus area carrying every figure. Texts are in Dutch and English; a
-director's own edits are kept as typed.
+about it) become one focus area carrying every figure. What employees would change (their
+answers to the open question, only when shown at all) is put under the same themes as the
+customers' comments: a theme that at least two of them share is said in the finding of the
+focus area on that theme, counted and labelled as the employees'. Their suggestions start no
+focus area of their own (a focus area starts from a figure that should move), and they are not
+quoted in the plan's stored texts: the plan page shows the quotes of both groups beside each
+focus area from the results, so that they go with the raw answers at the end of their retention.
+Texts are in Dutch and English; a director's own edits are kept as typed.
 """
 
 from __future__ import annotations
@@ -121,6 +127,8 @@ class PlanInput:
     departments: Sequence[DepartmentScore] = ()
     #: The customer comments as shown in the report (None when below their minimum).
     comments: Sequence[str] | None = None
+    #: What employees would change (the open question), as shown (None when below the minimum).
+    employee_comments: Sequence[str] | None = None
     #: Mirror marks (1..10) of the employees' own rating, estimate and the customers (as shown).
     marks: Mapping[str, float] = field(default_factory=dict)
     #: The organisation's skills, leadership and culture (0..100), where shown.
@@ -314,8 +322,21 @@ COMMENT_THEMES = {
     "ask": ("niet gevraagd", "vraagt niet", "wat ik nodig", "luister", "not asked", "listen"),
     "criticism": ("klacht", "kritiek", "complaint", "criticism"),
     "promises": ("belofte", "toezeg", "afspraak", "nagekomen", "promise"),
-    "handoff": ("doorverbonden", "opnieuw uitleggen", "opnieuw vertellen", "steeds opnieuw", "transferred", "again and again"),
+    "handoff": ("doorverbonden", "doorverbind", "opnieuw uitleggen", "opnieuw vertellen", "steeds opnieuw", "transferred",
+                "again and again"),
 }
+
+
+def comment_themes(comments: Sequence[str] | None) -> dict[str, list[str]]:
+    """The comments under each theme they mention (``COMMENT_THEMES``), in the order given; a
+    comment may mention several themes, and a theme no comment mentions is left out. The same
+    words for customers' comments and for what employees would change."""
+    out = {}
+    for theme, words in COMMENT_THEMES.items():
+        matching = [c for c in comments or () if any(w in c.lower() for w in words)]
+        if matching:
+            out[theme] = matching
+    return out
 
 
 def _focus(key: str, theme: str, finding: Text, target: Text, priority: int, title: Text | None = None,
@@ -346,6 +367,7 @@ def generate(plan: PlanInput, instrument: Instrument) -> list[Proposal]:
             if theme not in merged and len(focus) < MIN_FOCUS:
                 finding, target, goals = _step_figures(plan, theme)
                 focus.append(_focus(f"step.{theme}", theme, finding, target, 8, goals=goals))
+    focus = [_with_employees(p, plan) for p in focus]
     # Not everything at once: the first three now, a month apart; the rest later, after them.
     # Due dates never run against the order: the first focus area is never due after the second.
     # The first three are due a month apart (3, 4, 5 months), whatever their practice's usual
@@ -621,8 +643,7 @@ def _comments(plan: PlanInput) -> list[Proposal]:
     if not plan.comments:
         return []
     out = []
-    for theme, words in COMMENT_THEMES.items():
-        matching = [c for c in plan.comments if any(w in c.lower() for w in words)]
+    for theme, matching in comment_themes(plan.comments).items():
         if len(matching) < MIN_COMMENTS_PER_THEME:
             continue
         example = matching[0] if len(matching[0]) <= 140 else matching[0][:137] + "…"
@@ -633,6 +654,17 @@ def _comments(plan: PlanInput) -> list[Proposal]:
                "Fewer than {n} customer comments on this in the next round.", n=len(matching)),
             4, goals=(Goal(f"comments.{theme}", at_most=len(matching) - 1),)))
     return out
+
+
+def _with_employees(proposal: Proposal, plan: PlanInput) -> Proposal:
+    """A focus area on a theme that at least two employees' suggestions share says so, as the
+    employees' (counted, not quoted: see the module docstring)."""
+    said = comment_themes(plan.employee_comments).get(proposal.theme, [])
+    if len(said) < MIN_COMMENTS_PER_THEME:
+        return proposal
+    return replace(proposal, finding=_join(proposal.finding, _t(
+        "{n} medewerkers noemden dit bij wat zij morgen zouden veranderen.",
+        "{n} employees named this as what they would change tomorrow.", n=len(said))))
 
 
 def _statements(plan: PlanInput, instrument: Instrument) -> list[Proposal]:

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from ..core.actions import DepartmentScore, PlanInput, StatementScore, generate
+from ..core.actions import DepartmentScore, PlanInput, StatementScore, comment_themes, generate
 from ..extensions import db
 from ..models_base import utcnow
 from ..results.services import RoundResults, oriented_mean
@@ -44,7 +44,38 @@ def plan_input(results: RoundResults) -> PlanInput:
     marks = {view: scale.from_index(results.profile.get(f"mirror_{view}").mean)
              for view in ("self", "estimate", "customer") if results.profile.get(f"mirror_{view}")}
     return PlanInput(results.placement, statements, topics, quiz, departments=departments,
-                     comments=results.comments, marks=marks, scores=scores)
+                     comments=results.comments, employee_comments=results.employee_comments, marks=marks, scores=scores)
+
+
+#: Quotes per group beside a focus area on the plan page.
+MAX_QUOTES = 3
+
+
+@dataclass(frozen=True)
+class ThemeQuotes:
+    """Per comment theme (``core.actions.COMMENT_THEMES``): up to ``MAX_QUOTES`` of the
+    customers' comments and of what employees would change on it, as the results show them (so
+    nothing below its minimum, and nothing once the raw answers were removed). Read from the
+    results each time, never stored with the plan."""
+
+    by_theme: dict[str, dict[str, list[str]]]
+
+    def for_item(self, item: ActionItem) -> dict[str, list[str]] | None:
+        """The quotes on the item's theme (an adopted item's: the earlier item's theme)."""
+        generated = item.generated or {}
+        theme = generated.get("theme")
+        if theme is None and generated.get("adopted_from"):
+            earlier = db.session.get(ActionItem, generated["adopted_from"])
+            theme = (earlier.generated or {}).get("theme") if earlier is not None else None
+        return self.by_theme.get(theme) if theme else None
+
+
+def theme_quotes(results: RoundResults, limit: int = MAX_QUOTES) -> ThemeQuotes:
+    out: dict[str, dict[str, list[str]]] = {}
+    for group, comments in (("customers", results.comments), ("employees", results.employee_comments)):
+        for theme, matching in comment_themes(comments).items():
+            out.setdefault(theme, {"customers": [], "employees": []})[group] = matching[:limit]
+    return ThemeQuotes(out)
 
 
 def plan_for(round_: Round) -> ActionPlan | None:

@@ -59,6 +59,8 @@ def _page(round_: Round, plan, lang: str, roles_form: OwnerRolesForm | None = No
         "plans/page.html", round=round_, plan=plan, items=services.visible_items(plan) if plan else [], lang=lang,
         carried=carried, carried_from=carried_from, roles=roles,
         suggested_owner=lambda item: services.suggested_owner(item, roles, lang),
+        # What customers and employees wrote on each theme, from the results (never stored).
+        theme_quotes=services.theme_quotes,
         roles_form=roles_form or OwnerRolesForm(data=roles),
         action_form=ActionForm(), new_form=NewItemForm(), move_form=MoveForm(), stop_form=StopForm(),
         results=round_results(round_), sharing=sharing.status(round_, plan),

@@ -79,9 +79,11 @@ def _fernet(token: str) -> Fernet:
     return _derive(_secret(), token, b"klantspiegel.seal")
 
 
-#: Every draft, own result and employee ballot is sealed from exactly this many bytes (a full
-#: questionnaire is well under 1 KiB), so its length says nothing about the answers.
-ANSWERS_SIZE = 4096
+#: Every draft, own result and employee ballot is sealed from exactly this many bytes, so its
+#: length says nothing about the answers: a full questionnaire is well under 1 KiB, and the
+#: answer to the open question at most 1,000 characters (at most 6 bytes each in JSON: under
+#: 6 KiB; ``questionnaire.MAX_EMPLOYEE_COMMENT``). 4 KiB before the open question existed.
+ANSWERS_SIZE = 8192
 
 
 def _json(data: dict, size: int) -> bytes:
@@ -119,8 +121,9 @@ def unseal_result(key: str | None, blob: bytes | None) -> dict:
         return {}
 
 
-#: Ballots are sealed from a fixed length per kind: an employee's answers, or a customer's
-#: answers with a comment of up to 2,000 characters (at most 6 bytes each in JSON).
+#: Ballots are sealed from a fixed length per kind: an employee's answers with the answer to the
+#: open question, or a customer's answers with a comment of up to 2,000 characters (at most 6
+#: bytes each in JSON).
 BALLOT_SIZES = {"employee": ANSWERS_SIZE, "customer": 16384}
 
 

@@ -223,6 +223,10 @@ class Response(db.Model):
     culture: so.Mapped[float | None]
     mirror_self: so.Mapped[float | None]
     mirror_estimate: so.Mapped[float | None]
+    #: The answer to the optional open question ("what would you change tomorrow so that customers
+    #: notice it?"), as typed; shown only from the round's comment minimum, and deleted with the
+    #: raw answers at the end of their retention period.
+    comment: so.Mapped[str | None] = so.mapped_column(sa.Text)
 
 
 class ResponseAnswer(db.Model):

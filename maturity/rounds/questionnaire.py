@@ -6,6 +6,7 @@ report marks "1".."10"; and ``DONT_KNOW`` for "weet ik niet / niet van toepassin
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from weakref import WeakKeyDictionary
 
@@ -16,6 +17,20 @@ from ..core import DONT_KNOW
 from ..instrument import Instrument
 
 SECTIONS = ("quiz", "leadership", "culture", "mirror")
+
+#: The employees' one open question, after the last section and before the review (optional,
+#: never scored): its answer waits in the draft under this key, beside the answers, and travels
+#: apart from them in the ballot (``services.submit_response``).
+COMMENT_KEY = "comment"
+MAX_EMPLOYEE_COMMENT = 1000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_comment(text: str | None, limit: int = MAX_EMPLOYEE_COMMENT) -> str | None:
+    """Free text as it is kept: line breaks as "\\n", no other control characters, no
+    surrounding space, at most ``limit`` characters; None when nothing is left."""
+    text = _CONTROL.sub("", (text or "").replace("\r\n", "\n").replace("\r", "\n"))
+    return text.strip()[:limit].strip() or None
 
 
 def section_keys(instrument: Instrument, section: str) -> list[str]:

@@ -27,7 +27,8 @@ from ..tenancy.models import Organisation
 from . import links, services
 from .models import Invitation, Round
 from ..pdf.render import PdfRenderError, render_pdf
-from .questionnaire import SECTIONS, describe_item, missing, parse_answers, section_keys, section_title
+from .questionnaire import (COMMENT_KEY, MAX_EMPLOYEE_COMMENT, SECTIONS, describe_item, missing, parse_answers,
+                            section_keys, section_title)
 
 #: The link in the invitation mail: exchanged for a session, and the reminder opt-out.
 link_bp = Blueprint("respond_link", __name__, url_prefix="/r/<token>")
@@ -37,13 +38,16 @@ csrf.exempt(link_bp)
 csrf.exempt(bp)  # checked in the views, so that a failed check loses no answers
 
 SESSION_KEY = "respondent"
+#: The sections, then the open question, then the review.
+STEPS = len(SECTIONS) + 2
 
 
 class HeldRound:
     """What the respondent's pages need of the round, as plain values (the same rules as
     ``Round``'s)."""
 
-    __slots__ = ("id", "title", "status", "opens_on", "closes_on", "instrument_version", "min_group_size")
+    __slots__ = ("id", "title", "status", "opens_on", "closes_on", "instrument_version", "min_group_size",
+                 "min_comment_group_size")
     is_accepting = Round.is_accepting
     is_closed = Round.is_closed
 
@@ -220,7 +224,7 @@ def section(section: str):
         elif index + 1 < len(SECTIONS):
             target = SECTIONS[index + 1]
         else:
-            return _render_review(answers)
+            return _render_open_question(answers)
         return _render_section(target, section_keys(g.instrument, target), answers)
     return _render_section(section, keys, answers, show_open=request.args.get("open") == "1")
 
@@ -228,10 +232,41 @@ def section(section: str):
 def _render_section(section: str, keys: list[str], answers: dict, *, show_open: bool = False):
     step = SECTIONS.index(section) + 1
     return render_template(
-        "respond/section.html", section=section, keys=keys, answers=answers, step=step, steps=len(SECTIONS) + 1,
+        "respond/section.html", section=section, keys=keys, answers=answers, step=step, steps=STEPS,
         open_keys=[key for key in keys if not answers.get(key)] if show_open else [], **_answered(answers),
         mirror_topics=_mirror_topics(keys) if section == "mirror" else None,
         sections=SECTIONS, lang=get_locale().language,
+    )
+
+
+@bp.route("/open-question", methods=["GET", "POST"])
+def open_question():
+    """The one open question, after the last section and before the review; optional. Saved in
+    the draft like the answers (when the respondent continues or goes back)."""
+    if not _accepting():
+        return redirect(url_for("respond.welcome"))
+    answers = services.load_answers(g.invitation, g.token)
+    if request.method == "POST":
+        typed = (request.form.get("comment") or "")[:MAX_EMPLOYEE_COMMENT * 2]
+        if not _csrf_ok():
+            flash(_("Your answers on this page were not saved yet because the page had expired. Please press the button again."), "error")
+            return _render_open_question({**answers, COMMENT_KEY: typed[:MAX_EMPLOYEE_COMMENT]}), 400
+        try:
+            answers = services.save_comment(g.invitation, g.token, typed)
+        except services.AlreadySubmitted:
+            db.session.rollback()
+            return redirect(url_for("respond.result"))
+        db.session.commit()
+        if request.form.get("go") == "back":
+            return _render_section(SECTIONS[-1], section_keys(g.instrument, SECTIONS[-1]), answers)
+        return _render_review(answers)
+    return _render_open_question(answers)
+
+
+def _render_open_question(answers: dict):
+    return render_template(
+        "respond/open_question.html", comment=answers.get(COMMENT_KEY) or "", max_length=MAX_EMPLOYEE_COMMENT,
+        step=len(SECTIONS) + 1, steps=STEPS, **_answered(answers),
     )
 
 
@@ -262,7 +297,7 @@ def review():
 def _render_review(answers: dict):
     return render_template(
         "respond/review.html", answers=answers, gaps=missing(g.instrument, answers), accepting=_accepting(),
-        step=len(SECTIONS) + 1, steps=len(SECTIONS) + 1, sections=SECTIONS, lang=get_locale().language,
+        step=STEPS, steps=STEPS, sections=SECTIONS, lang=get_locale().language, comment=answers.get(COMMENT_KEY),
         **_answered(answers),
     )
 
@@ -314,6 +349,11 @@ def _own_result():
     return (answers, score_quiz(g.instrument, answers)) if answers else (None, None)
 
 
+def _own_comment() -> str | None:
+    """The respondent's own answer to the open question: for them only, like their answers."""
+    return links.unseal_result(g.result_key, g.invitation.sealed_result).get("comment")
+
+
 @bp.route("/result")
 def result():
     if not g.invitation.is_submitted:
@@ -322,7 +362,8 @@ def result():
     if answers is None:
         return render_template("respond/received.html")
     lang = get_locale().language
-    return render_template("respond/result.html", quiz=quiz, other_sections=_other_answers(answers, lang), lang=lang)
+    return render_template("respond/result.html", quiz=quiz, other_sections=_other_answers(answers, lang), lang=lang,
+                           comment=_own_comment())
 
 
 @bp.route("/result.pdf")
@@ -376,4 +417,5 @@ def _personal_pdf_context(answers: dict, quiz, lang: str) -> dict:
             for c in quiz.choices
         ],
         "other_sections": other_sections,
+        "comment": _own_comment(),
     }

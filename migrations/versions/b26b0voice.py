@@ -19,8 +19,12 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    # The employee's answer to the open question, released with the anonymous response (and
+    # deleted with it at the end of the raw answers' retention period).
+    with op.batch_alter_table('response', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('comment', sa.Text(), nullable=True))
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('response', schema=None) as batch_op:
+        batch_op.drop_column('comment')
