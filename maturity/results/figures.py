@@ -600,8 +600,12 @@ SEGMENT_COLUMNS = ("skills", "leadership", "culture", "mirror_self", "mirror_est
 
 
 def segment_columns() -> tuple[tuple[str, str], ...]:
-    labels = {"gap": _("Gap (own − customers)"), "favourable": _("Statements: % favourable (average)")}
-    return tuple((key, labels.get(key) or dimension_label(key, _)) for key in SEGMENT_COLUMNS)
+    """The overview's column heads: short, as the department table's (the text above the
+    table says what each is)."""
+    labels = {"skills": _("Quiz"), "leadership": _("Leadership"), "culture": _("Culture"),
+              "mirror_self": _("Own rating"), "mirror_estimate": _("Estimate"), "mirror_customer": _("Customers"),
+              "gap": _("Gap"), "favourable": _("Favourable")}
+    return tuple((key, labels[key]) for key in SEGMENT_COLUMNS)
 
 
 def group_label(label: list) -> str:
