@@ -374,6 +374,20 @@ def test_the_questionnaire_can_be_completed_with_the_keyboard_alone(person, live
         if "/respond/review" in page.url:
             break
         visit.check(page)
+        if "/respond/open-question" in page.url:
+            # The one open question (optional): its text field is reached and filled by keyboard too.
+            for _ in range(50):
+                page.keyboard.press("Tab")
+                if page.evaluate("document.activeElement.tagName") == "TEXTAREA":
+                    break
+            else:
+                raise AssertionError("the open question cannot be reached with Tab")
+            page.keyboard.type("Eerder terugbellen.")
+            keyboard_to(page, "Opslaan en verder")
+            with page.expect_navigation():
+                page.keyboard.press("Enter")
+            expect(page.get_by_text("Eerder terugbellen.")).to_be_visible()  # on the review page
+            continue
         answered = 0
         for _ in range(200):
             page.keyboard.press("Tab")
