@@ -147,6 +147,7 @@ def purge_round_answers(round_, now: datetime | None = None) -> int:
     missing); returns how many employee responses went."""
     from .results import tally
     from .rounds.models import CustomerAnswer, CustomerResponse, Response, ResponseAnswer
+    from .segments import tally as segment_tally
 
     if not tally.stored([round_.id]):
         tally.store(round_.id, tally.computed_from_answers(round_))
@@ -156,6 +157,7 @@ def purge_round_answers(round_, now: datetime | None = None) -> int:
     n = db.session.execute(sa.delete(Response).where(Response.round_id == round_.id)).rowcount
     db.session.execute(sa.delete(CustomerAnswer).where(CustomerAnswer.customer_response_id.in_(customers)))
     db.session.execute(sa.delete(CustomerResponse).where(CustomerResponse.round_id == round_.id))
+    segment_tally.purge_comments(round_.id)
     round_.answers_purged_at = now or utcnow()
     round_.results_version = (round_.results_version or 0) + 1  # the comments are gone from the report
     # Issued versions of the report quote the customers' comments: they go with them, and the

@@ -462,7 +462,9 @@ def round_results(round_: Round, group: str | None = None, *, family: dict | Non
         ))
 
     employee_comments = None
-    if group is None and n >= max(round_.min_comment_group_size, min_size) and round_.answers_purged_at is None:
+    if group is not None and n >= max(round_.min_comment_group_size, min_size) and round_.answers_purged_at is None:
+        employee_comments = segment_tally.group_comments(round_.id, group)  # where the rule shows them
+    elif n >= max(round_.min_comment_group_size, min_size) and round_.answers_purged_at is None:
         employee_comments = list(db.session.scalars(
             sa.select(Response.comment).where(Response.round_id == round_.id, Response.comment.is_not(None))
             .order_by(Response.id)  # ids are random: a fixed random order, not the order of submission

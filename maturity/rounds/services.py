@@ -257,13 +257,14 @@ def release_ballots(round_: Round) -> int:
         builder.employee(shown_department, response["band"], response, stored)
         atom = segment_tally.department_atom(content.get("department_id") if shown_department else None)
         by_segment.employee(by_segment.employee_cell(atom, content.get("segments", ())), response["band"], response,
-                            stored)
+                            stored, response.get("comment"))
     released.flush()
     ballots.empty(round_.id)
     db.session.flush()
     tally.publish(round_, builder)
     by_segment.store(round_.id, round_.min_group_size, max(round_.min_customer_group_size, round_.min_group_size),
-                     {segment_tally.department_atom(i): name for i, name in names.items() if name in kept})
+                     {segment_tally.department_atom(i): name for i, name in names.items() if name in kept},
+                     min_comments=max(round_.min_comment_group_size, round_.min_group_size))
     return total
 
 

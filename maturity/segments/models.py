@@ -73,6 +73,10 @@ class SegmentGroup(db.Model):
     #: [[segment name, value name], ...] as published.
     label: so.Mapped[list] = so.mapped_column(sa.JSON)
     n: so.Mapped[int]
+    #: What the group's employees would change (the open question), in a random order; only
+    #: where the rule, applied with the comment minimum, shows the group's comments; removed
+    #: with the raw answers at the end of the retention period.
+    comments: so.Mapped[list | None] = so.mapped_column(sa.JSON)
 
 
 class SegmentTally(db.Model):

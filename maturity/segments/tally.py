@@ -17,6 +17,7 @@ these as they were published.
 from __future__ import annotations
 
 import math
+import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
@@ -61,11 +62,12 @@ def invitation_values(invitation_id: int) -> list[int]:
 
 
 class _Cell:
-    __slots__ = ("counts", "scores")
+    __slots__ = ("counts", "scores", "comments")
 
     def __init__(self) -> None:
         self.counts: dict[str, int] = defaultdict(int)
         self.scores: dict[str, list[float]] = defaultdict(list)
+        self.comments: list[str] = []
 
 
 class SegmentTallyBuilder:
@@ -86,8 +88,10 @@ class SegmentTallyBuilder:
                                     for s in self.segments])
 
     def employee(self, cell: tuple, band: str, scores: Mapping[str, float | None],
-                 answers: Mapping[str, tuple[str | None, int | None]]) -> None:
+                 answers: Mapping[str, tuple[str | None, int | None]], comment: str | None = None) -> None:
         c = self.employees[cell]
+        if comment:
+            c.comments.append(comment)
         c.counts["responses"] += 1
         c.counts["band:" + band] += 1
         for name in round_tally.EMPLOYEE_SCORES:
@@ -106,7 +110,8 @@ class SegmentTallyBuilder:
         for item, value in answers.items():
             c.counts[round_tally.answer_key(item, None, value)] += 1
 
-    def store(self, round_id: int, min_size: int, min_customers: int, department_names: Mapping[str, str]) -> int:
+    def store(self, round_id: int, min_size: int, min_customers: int, department_names: Mapping[str, str],
+              min_comments: int | None = None) -> int:
         """Decide, add up and store the shown groups; returns how many groups are shown."""
         db.session.execute(sa.delete(SegmentTally).where(SegmentTally.round_id == round_id))
         db.session.execute(sa.delete(SegmentGroup).where(SegmentGroup.round_id == round_id))
@@ -114,15 +119,18 @@ class SegmentTallyBuilder:
         rows: list[dict] = []
         for cells, minimum in ((self.employees, min_size), (self.customers, min_customers)):
             shown, figures = _decide(cells, minimum, {employee_atom(v) for v in self.services})
+            with_comments = (_comment_groups(cells, shown, min_comments, {employee_atom(v) for v in self.services})
+                             if cells is self.employees else frozenset())
             for group in sorted(shown):
                 total = _add_up(cells, group)
                 if group == ():  # the round itself (its figures are the round's own tally): its size
                     groups.append({"round_id": round_id, "grp": ROUND if cells is self.employees else CUSTOMERS,
-                                   "label": [], "n": total.counts["responses"]})
+                                   "label": [], "n": total.counts["responses"], "comments": None})
                     continue
                 key = group_key(group)
                 groups.append({"round_id": round_id, "grp": key, "label": [self._label(a, department_names) for a in group],
-                               "n": total.counts["responses"]})
+                               "n": total.counts["responses"],
+                               "comments": _shuffled(total.comments) if group in with_comments else None})
                 rows.extend(_rows(round_id, key, total, {m for m, where in figures.items() if group not in where}))
         if groups:
             db.session.execute(sa.insert(SegmentGroup), groups)
@@ -175,6 +183,26 @@ def _decide(cells: Mapping[tuple, _Cell], minimum: int, services: set[str]) -> t
     return shown, figures
 
 
+def _comment_groups(cells: Mapping[tuple, _Cell], shown: frozenset, minimum: int | None, services: set[str]) -> frozenset:
+    """The shown single values whose employees' comments may be shown: the same rule with the
+    comment minimum (what a group's comments leave beside another's is a set of comments too)."""
+    if not minimum:
+        return frozenset()
+    sizes = {cell: c.counts["responses"] for cell, c in cells.items()}
+    allowed = rule.release(sizes, minimum, also_hidden=[g for g in rule.group_sizes(sizes) if g not in shown],
+                           weight=lambda atom: 2 if atom in services else weight(atom))
+    return frozenset(g for g in allowed if len(g) == 1)
+
+
+def _shuffled(comments: list[str]) -> list[str] | None:
+    """In an order drawn from the operating system's random source: not the order of release."""
+    if not comments:
+        return None
+    order = list(comments)
+    secrets.SystemRandom().shuffle(order)
+    return order
+
+
 def _add_up(cells: Mapping[tuple, _Cell], group: tuple) -> _Cell:
     total = _Cell()
     for cell, c in cells.items():
@@ -183,6 +211,7 @@ def _add_up(cells: Mapping[tuple, _Cell], group: tuple) -> _Cell:
                 total.counts[key] += n
             for name, values in c.scores.items():
                 total.scores[name].extend(values)
+            total.comments.extend(c.comments)
     return total
 
 
@@ -283,3 +312,14 @@ def problems(family: Mapping[str, tuple[list, int]], min_size: int, min_customer
                 attributes["department" if grp.startswith("d") else (label[0][0] if label else grp)].add(grp)
         found += rule.check(sizes, list(attributes.values()), minimum)
     return found
+
+
+def group_comments(round_id: int, grp: str) -> list[str] | None:
+    """A shown group's employees' comments, where the rule shows them."""
+    return db.session.scalar(sa.select(SegmentGroup.comments).where(SegmentGroup.round_id == round_id,
+                                                                    SegmentGroup.grp == grp))
+
+
+def purge_comments(round_id: int) -> None:
+    """With the raw answers at the end of the retention period, the groups' comments go too."""
+    db.session.execute(sa.update(SegmentGroup).where(SegmentGroup.round_id == round_id).values(comments=None))

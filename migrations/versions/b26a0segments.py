@@ -61,6 +61,7 @@ def upgrade():
         sa.Column('grp', sa.String(length=40), nullable=False),
         sa.Column('label', sa.JSON(), nullable=False),
         sa.Column('n', sa.Integer(), nullable=False),
+        sa.Column('comments', sa.JSON(), nullable=True),
         sa.ForeignKeyConstraint(['round_id'], ['assessment_round.id'], ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('round_id', 'grp'),
     )
