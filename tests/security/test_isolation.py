@@ -37,6 +37,8 @@ FOREIGN_CHILD = {
     "item_id": lambda w: w.theirs.item.id,
     "consultant_id": lambda w: w.theirs.consultant.consultant_membership.id,
     "number": lambda w: 1,  # a report version: found only within the round of the URL
+    "segment_id": lambda w: w.theirs.segment.id,
+    "value_id": lambda w: w.theirs.value.id,
 }
 #: The same kind of object in *our* tenant, for the routes that must work for us.
 OWN_CHILD = {
@@ -49,6 +51,9 @@ OWN_CHILD = {
     "section": lambda w: "quiz",
     "token": lambda w: w.ours.respondent_token,
     "number": lambda w: 1,
+    "segment_id": lambda w: w.ours.segment.id,
+    "value_id": lambda w: w.ours.value.id,
+    "service_id": lambda w: w.ours.service.id,
 }
 RESPONDENT_PREFIX = "/r/<token>"
 #: The questionnaire at token-free addresses, for the browser session that opened the link.
@@ -119,6 +124,7 @@ def world(world, app):
     from maturity.plans.models import ActionPlan
     from maturity.rounds import links, services
     from maturity.rounds.models import Invitation
+    from maturity.segments import services as segments
 
     for tenant in (world.ours, world.theirs):
         tenant.round = services.create_round(tenant.org, services.RoundSettings(
@@ -134,6 +140,10 @@ def world(world, app):
         db.session.add(plan)
         db.session.flush()
         tenant.item = plans.add_item(plan, title="Actie", description="", owner=None, due_on=None)
+        tenant.segment = segments.create_segment(tenant.org, "Locatie")
+        tenant.value = segments.add_value(tenant.segment, "Noord")
+        segments.set_member_value(tenant.employee.membership, tenant.segment, tenant.value)
+        tenant.service = segments.add_value(segments.create_segment(tenant.org, "Dienst", is_service=True), "Reparaties")
     db.session.flush()
     return world
 
@@ -157,6 +167,15 @@ def _snapshot():
         .order_by(ActionItem.id)).all())
     counts["consultants"] = tuple(db.session.execute(
         sa.select(ConsultantMembership.id).order_by(ConsultantMembership.id)).all())
+    from maturity.segments.models import MemberSegment, Segment, SegmentValue
+
+    counts["segments"] = tuple(db.session.execute(
+        sa.select(Segment.id, Segment.name, Segment.is_service).order_by(Segment.id)).all())
+    counts["segment_values"] = tuple(db.session.execute(
+        sa.select(SegmentValue.id, SegmentValue.segment_id, SegmentValue.name).order_by(SegmentValue.id)).all())
+    counts["member_segments"] = tuple(db.session.execute(
+        sa.select(MemberSegment.membership_id, MemberSegment.segment_id, MemberSegment.value_id)
+        .order_by(MemberSegment.membership_id, MemberSegment.segment_id)).all())
     counts["roles"] = tuple(db.session.execute(
         sa.select(OrganisationMembership.id, OrganisationMembership.role, OrganisationMembership.department_id)
         .order_by(OrganisationMembership.id)
