@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectMultipleField, StringField, SubmitField, TextAreaField, ValidationError, widgets
+from wtforms import DateField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField, ValidationError, widgets
 from wtforms.validators import NumberRange, Optional
 
 from ..forms_common import WholeNumberField, max_length, required, sensible_date, strip
@@ -64,6 +64,9 @@ class CustomerInviteForm(FlaskForm):
     emails = TextAreaField(_l("Customers' e-mail addresses"), validators=[required(), max_length(60_000)],
                            description=_l("One address per line, at most 500 at a time. The addresses are used only "
                                           "to send the links, and are erased when the round closes."))
+    #: Which service these customers dealt with (the organisation's services; none: not said).
+    service = SelectField(_l("These customers dealt with"), choices=[], validate_choice=False,
+                          description=_l("Their answers count for that service too, beside the organisation's."))
     submit = SubmitField(_l("Send personal links"))
 
     def validate_emails(self, field):

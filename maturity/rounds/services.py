@@ -659,9 +659,10 @@ def customer_arrivals(round_: Round) -> list[tuple[date, int]]:
 MAX_CUSTOMER_INVITATIONS = 500
 
 
-def invite_customers(round_: Round, emails: list[str]) -> int:
+def invite_customers(round_: Round, emails: list[str], service_id: int | None = None) -> int:
     """Send each address (not invited before in this round) a personal, single-use link to
-    the customer questions; returns how many were invited."""
+    the customer questions; returns how many were invited. With ``service_id`` (one of the
+    organisation's services, checked by the caller) their answers count for that service."""
     if not round_.is_open:
         raise RoundStateError("not open")
     known = set(db.session.scalars(sa.select(CustomerInvitation.email).where(
@@ -672,7 +673,7 @@ def invite_customers(round_: Round, emails: list[str]) -> int:
         if email in known:
             continue
         invitation = CustomerInvitation(round_id=round_.id, organisation_id=round_.organisation_id, email=email,
-                                        invited_at=now)
+                                        invited_at=now, service_value_id=service_id)
         db.session.add(invitation)
         db.session.flush()
         token = links.customer_token(invitation.id, invitation.nonce)

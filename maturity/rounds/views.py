@@ -84,7 +84,7 @@ def detail(round_id: int):
         eligible=db.session.scalar(sa.select(sa.func.count()).select_from(services.eligible_members(round_).subquery())),
         customer_count=services.customer_response_count(round_),
         arrivals=services.customer_arrivals(round_),
-        customer_invitations=services.customer_invitation_counts(round_), customer_form=CustomerInviteForm(),
+        customer_invitations=services.customer_invitation_counts(round_), customer_form=_customer_form(round_),
         customer_link=url_for("mirror.questionnaire", token=round_.customer_token, _external=True),
         service_links=[(v, url_for("mirror.service", token=round_.customer_token, service_id=v.id, _external=True))
                        for v in segment_services.services_of(round_.organisation_id)],
@@ -243,18 +243,29 @@ def copy(round_id: int):
 @roles_required(*MANAGERS)
 def invite_customers(round_id: int):
     round_ = scoped_get(Round, round_id)
-    form = CustomerInviteForm()
+    form = _customer_form(round_)
     if not form.validate_on_submit():
         flash(" ".join(str(e) for e in form.emails.errors) or _("The page had expired. Please try again."), "error")
         return redirect(url_for("rounds.detail", round_id=round_.id) + "#customers")
     try:
-        n = services.invite_customers(round_, form.addresses)
+        chosen = next((v.id for v in segment_services.services_of(round_.organisation_id)
+                       if str(v.id) == (form.service.data or "")), None)  # one of the organisation's own, or none
+        n = services.invite_customers(round_, form.addresses, service_id=chosen)
     except services.RoundStateError:
         flash(_("Customers can only be invited while the round is open."), "error")
     else:
         db.session.commit()
         flash(ngettext("%(num)d customer has been sent a personal link.", "%(num)d customers have been sent a personal link.", n), "success")
     return redirect(url_for("rounds.detail", round_id=round_.id) + "#customers")
+
+
+def _customer_form(round_: Round) -> CustomerInviteForm:
+    """The personal-links form, with the organisation's services to choose from (if any)."""
+    form = CustomerInviteForm()
+    offered = segment_services.services_of(round_.organisation_id)
+    form.service.choices = [("", _("no particular service"))] + [(str(v.id), v.name) for v in offered]
+    form.has_services = bool(offered)
+    return form
 
 
 @bp.route("/<int:round_id>/customer-link", methods=["POST"])

@@ -334,3 +334,28 @@ def test_employees_comments_per_segment_only_where_the_comment_minimum_holds(app
     retention.purge_round_answers(round_)
     db.session.flush()
     assert results.round_results(round_, repairs).employee_comments is None
+
+
+def test_personal_customer_links_can_carry_a_service(app, client, auth, world):
+    org = world.ours.org
+    _round, value = corporation(org, app, customers={})
+    with app.test_request_context():
+        second = services.create_round(org, services.RoundSettings(
+            title="Tweede", opens_on=date.today(), closes_on=date.today() + timedelta(days=9), min_group_size=5))
+        services.open_round(second)
+    db.session.commit()
+    repairs = value["Dienst", "Reparaties"]
+    auth.login(world.ours.director)
+    detail = client.get(f"/o/{org.slug}/rounds/{second.id}").get_data(as_text=True)
+    assert 'name="service"' in detail and "Reparaties" in detail
+    sent = client.post(f"/o/{org.slug}/rounds/{second.id}/customers", data={
+        "csrf_token": client.csrf_token(), "emails": "a@example.org\nb@example.org", "service": str(repairs.id)})
+    assert sent.status_code == 302
+    # A value that is not one of the organisation's services is taken as none, never stored.
+    client.post(f"/o/{org.slug}/rounds/{second.id}/customers", data={
+        "csrf_token": client.csrf_token(), "emails": "c@example.org", "service": str(value["Locatie", "Noord"].id)})
+    from maturity.rounds.models import CustomerInvitation
+
+    stored = dict(db.session.execute(sa.select(CustomerInvitation.email, CustomerInvitation.service_value_id)
+                                     .where(CustomerInvitation.round_id == second.id)).all())
+    assert stored == {"a@example.org": repairs.id, "b@example.org": repairs.id, "c@example.org": None}
