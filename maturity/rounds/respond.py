@@ -23,6 +23,7 @@ from wtforms import ValidationError
 from ..core import score_quiz
 from ..extensions import csrf, db
 from ..instrument import load_instrument
+from ..segments.tally import ASKED_PREFIX, asked_segments
 from ..tenancy.models import Organisation
 from . import links, services
 from .models import Invitation, Round
@@ -253,6 +254,10 @@ def open_question():
             return _render_open_question({**answers, COMMENT_KEY: typed[:MAX_EMPLOYEE_COMMENT]}), 400
         try:
             answers = services.save_comment(g.invitation, g.token, typed)
+            if asked_segments(g.invitation.id):
+                answers = services.save_segments(g.invitation, g.token, {
+                    int(key[len("segment-"):]): value for key, value in request.form.items()
+                    if key.startswith("segment-") and key[len("segment-"):].isdigit()})
         except services.AlreadySubmitted:
             db.session.rollback()
             return redirect(url_for("respond.result"))
@@ -266,6 +271,7 @@ def open_question():
 def _render_open_question(answers: dict):
     return render_template(
         "respond/open_question.html", comment=answers.get(COMMENT_KEY) or "", max_length=MAX_EMPLOYEE_COMMENT,
+        asked=[(s, answers.get(f"{ASKED_PREFIX}{s.id}", "")) for s in asked_segments(g.invitation.id)],
         step=len(SECTIONS) + 1, steps=STEPS, **_answered(answers),
     )
 

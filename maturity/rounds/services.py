@@ -486,6 +486,21 @@ def save_answers(invitation, token: str, new_answers: dict[str, str]) -> dict[st
     return _save_draft(invitation, token, answers)
 
 
+def save_segments(invitation, token: str, chosen: dict[int, str]) -> dict[str, str]:
+    """Keep the respondent's answers about their segments in the sealed draft (segment id ->
+    value id as typed; only the organisation's asked segments and their own values are kept)."""
+    if invitation.is_submitted:
+        raise AlreadySubmitted()
+    answers = load_answers(invitation, token)
+    for segment in segment_tally.asked_segments(invitation.id):
+        key = f"{segment_tally.ASKED_PREFIX}{segment.id}"
+        answers.pop(key, None)
+        value = chosen.get(segment.id, "")
+        if any(str(v.id) == value for v in segment.values):
+            answers[key] = value
+    return _save_draft(invitation, token, answers)
+
+
 def save_comment(invitation, token: str, comment: str | None) -> dict[str, str]:
     """Keep the answer to the open question in the sealed draft (cleaned and cut to its
     maximum; an empty one removes it); returns the draft."""
@@ -527,6 +542,8 @@ def submit_response(invitation, token: str) -> str:
     answers = load_answers(invitation, token)
     # The open question's answer travels beside the answers, never among them (it is not scored).
     comment = clean_comment(answers.pop(COMMENT_KEY, None))
+    # So do the segments the respondent was asked about (only in the ballot, never on a record).
+    asked = {key: answers.pop(key) for key in [k for k in answers if k.startswith(segment_tally.ASKED_PREFIX)]}
     gaps = missing(instrument, answers)
     if gaps:
         raise Incomplete(gaps)
@@ -544,7 +561,7 @@ def submit_response(invitation, token: str) -> str:
     # holds no person, and the response no time, link or invitation.
     ballots.cast(invitation.round_id, ballots.EMPLOYEE,
                  {"department_id": invitation.department_id, "answers": answers, "comment": comment,
-                  "segments": segment_tally.invitation_values(invitation.id)},
+                  "segments": segment_tally.ballot_values(invitation.id, asked)},
                  batch_size=invitation.round.min_group_size)
     log.info("response submitted round=%s", invitation.round_id)  # never who
     return result_key

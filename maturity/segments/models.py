@@ -28,6 +28,9 @@ class Segment(db.Model):
         sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     name: so.Mapped[str] = so.mapped_column(sa.String(40))
     is_service: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    #: Asked in the questionnaire of whoever has no value for it (optional for them); the
+    #: answer travels only in their ballot, never onto their record.
+    is_asked: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     created_at: so.Mapped[datetime] = created_at_column()
 
     values: so.Mapped[list[SegmentValue]] = so.relationship(

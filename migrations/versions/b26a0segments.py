@@ -25,6 +25,7 @@ def upgrade():
         sa.Column('organisation_id', sa.Integer(), nullable=False),
         sa.Column('name', sa.String(length=40), nullable=False),
         sa.Column('is_service', sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column('is_asked', sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column('created_at', maturity.models_base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('id'),

@@ -359,3 +359,49 @@ def test_personal_customer_links_can_carry_a_service(app, client, auth, world):
     stored = dict(db.session.execute(sa.select(CustomerInvitation.email, CustomerInvitation.service_value_id)
                                      .where(CustomerInvitation.round_id == second.id)).all())
     assert stored == {"a@example.org": repairs.id, "b@example.org": repairs.id, "c@example.org": None}
+
+
+def test_the_questionnaire_asks_a_segment_of_whoever_has_no_value(make_client, world, app):
+    """A director who does not know everyone's role asks it: the answer goes into the ballot
+    only, and counts like a recorded value; a value of another segment counts as none."""
+    from .test_rounds import R, SECTIONS, full_answers, invite_and_get_link, opened, section_form
+
+    org = world.ours.org
+    role = Segment(organisation_id=org.id, name="Rol", is_asked=True)
+    role.values = [SegmentValue(organisation_id=org.id, name="Leidinggevend"),
+                   SegmentValue(organisation_id=org.id, name="Uitvoerend")]
+    other = Segment(organisation_id=org.id, name="Locatie")
+    other.values = [SegmentValue(organisation_id=org.id, name="Noord")]
+    db.session.add_all([role, other])
+    db.session.flush()
+    with app.test_request_context():
+        round_ = services.create_round(org, services.RoundSettings(
+            title="Rondvraag", opens_on=date.today() - timedelta(days=1), closes_on=date.today() + timedelta(days=9),
+            min_group_size=5))
+        services.open_round(round_)
+    db.session.commit()
+    uitvoerend = next(v for v in role.values if v.name == "Uitvoerend")
+    answers = full_answers()
+    for i in range(6):
+        member(org, OrgRole.EMPLOYEE)
+        link = invite_and_get_link(round_)
+        db.session.commit()
+        client = opened(make_client(), link)
+        token = client.csrf_token()
+        for section in SECTIONS:
+            client.post(f"{R}section/{section}", data={**section_form(section, answers), "csrf_token": token})
+        page = client.get(f"{R}open-question").get_data(as_text=True)
+        assert f'name="segment-{role.id}"' in page and f'name="segment-{other.id}"' not in page
+        chosen = str(uitvoerend.id) if i < 5 else str(other.values[0].id)  # the last one tries a foreign value
+        client.post(f"{R}open-question", data={f"segment-{role.id}": chosen, "comment": "", "go": "next",
+                                                "csrf_token": token})
+        again = client.get(f"{R}open-question").get_data(as_text=True)
+        assert (f'value="{uitvoerend.id}" selected' in again) == (i < 5)
+        assert client.post(f"{R}submit", data={"csrf_token": token}).status_code == 302
+    with app.test_request_context():
+        services.close_round(round_)
+    db.session.commit()
+    family = results.round_results(round_).family
+    # Five chose Uitvoerend; with the one who did not say they are six: the one stays in the round.
+    assert f"s{uitvoerend.id}" not in family  # 5 beside 1 without a value would single that one out
+    assert family[""][1] >= 6
