@@ -92,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
     from .reports.views import bp as reports_bp
     from .results.views import bp as results_bp
     from .rounds.views import bp as rounds_bp
+    from .segments.views import bp as segments_bp
     from .core import MIN_ALPHA_RESPONDENTS
     from .core.display import shown_difference
 
@@ -99,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
                reports_bp, progress_bp, portfolio_bp, respond_link_bp, respond_bp, mirror_bp, mirror_personal_bp,
                audit_org_bp, audit_consultancy_bp, shared_bp):
         app.register_blueprint(bp)
+    app.register_blueprint(segments_bp)
     app.jinja_env.globals.update(
         describe_item=describe_item, question_html=question_html, section_title=section_title, section_intro=section_intro,
         chart_colors=CHART_COLORS, alpha_minimum=MIN_ALPHA_RESPONDENTS, shown_difference=shown_difference,

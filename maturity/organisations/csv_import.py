@@ -1,18 +1,23 @@
 """Parse a people list (name, email, department) from CSV. Pure: no Flask, no database.
 
 Dutch spreadsheets export with ';' and often in Windows-1252, so both are accepted.
-Problems are returned as codes per row, translated by the view.
+Problems are returned as codes per row, translated by the view. The caller passes the
+organisation's segment names: a column headed by one of them (case-insensitive, trimmed) gives
+each person their value of that segment.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
 
 MAX_ROWS = 2000
+#: The longest value of a segment (``segments.models.SegmentValue.name``).
+SEGMENT_VALUE_MAX = 60
 
 HEADER_ALIASES = {
     "name": {"naam", "name", "volledige naam", "full name"},
@@ -30,7 +35,10 @@ class ParsedRow:
     name: str
     email: str
     department: str
+    #: Codes; a segment's problem carries its name: ``"segment_value_too_long:Locatie"``.
     errors: list[str] = field(default_factory=list)
+    #: segment name -> the value in this row (non-empty cells only).
+    segments: dict[str, str] = field(default_factory=dict)
 
     @property
     def is_valid(self) -> bool:
@@ -42,6 +50,8 @@ class ParsedFile:
     rows: list[ParsedRow] = field(default_factory=list)
     #: A problem with the file as a whole ('encoding', 'empty', 'no_header', 'too_many_rows').
     error: str | None = None
+    #: The segments that have a column in the file, in the file's order.
+    segment_columns: list[str] = field(default_factory=list)
 
     @property
     def valid_rows(self) -> list[ParsedRow]:
@@ -61,17 +71,40 @@ def decode(data: bytes) -> str | None:
     return None
 
 
+def _cleaned(title: str) -> str:
+    return " ".join(title.split()).lower()
+
+
+def is_reserved_header(name: str) -> bool:
+    """Whether a column with this heading is already read as name, email or department (a
+    segment of that name could not get a column of its own)."""
+    cleaned = _cleaned(name)
+    return any(cleaned in aliases for aliases in HEADER_ALIASES.values())
+
+
 def _column_map(header: list[str]) -> dict[str, int]:
     mapping: dict[str, int] = {}
     for index, title in enumerate(header):
-        cleaned = title.strip().lower()
+        cleaned = _cleaned(title)
         for key, aliases in HEADER_ALIASES.items():
             if cleaned in aliases and key not in mapping:
                 mapping[key] = index
     return mapping
 
 
-def parse_people_csv(text: str) -> ParsedFile:
+def _segment_columns(header: list[str], segment_names: Iterable[str], taken: Iterable[int]) -> dict[str, int]:
+    """segment name -> column index, for the columns headed by a segment's name."""
+    by_heading = {_cleaned(name): name for name in segment_names}
+    taken = set(taken)
+    found: dict[str, int] = {}
+    for index, title in enumerate(header):
+        name = by_heading.get(_cleaned(title))
+        if name is not None and name not in found and index not in taken:
+            found[name] = index
+    return found
+
+
+def parse_people_csv(text: str, segment_names: Iterable[str] = ()) -> ParsedFile:
     if not text.strip():
         return ParsedFile(error="empty")
     try:
@@ -88,7 +121,8 @@ def parse_people_csv(text: str) -> ParsedFile:
     if ("name" not in columns and not has_split_name) or "email" not in columns:
         return ParsedFile(error="no_header")
 
-    result = ParsedFile()
+    segment_columns = _segment_columns(header, segment_names, columns.values())
+    result = ParsedFile(segment_columns=list(segment_columns))
     seen: dict[str, int] = {}
     try:
         for record in reader:
@@ -108,6 +142,10 @@ def parse_people_csv(text: str) -> ParsedFile:
                 parts = [cell("first_name"), cell("infix"), cell("last_name") or name]
                 name = " ".join(p for p in parts if p)
             row = ParsedRow(line=reader.line_num, name=name, email=cell("email").lower(), department=cell("department"))
+            for segment_name, index in segment_columns.items():
+                value = " ".join(record[index].replace("\x00", "").split()) if index < len(record) else ""
+                if value:
+                    row.segments[segment_name] = value
             _check_row(row, seen)
             result.rows.append(row)
     except csv.Error:
@@ -136,3 +174,6 @@ def _check_row(row: ParsedRow, seen: dict[str, int]) -> None:
                 seen[row.email] = row.line
     if len(row.department) > 80:
         row.errors.append("department_too_long")
+    for segment_name, value in row.segments.items():
+        if len(value) > SEGMENT_VALUE_MAX:
+            row.errors.append(f"segment_value_too_long:{segment_name}")

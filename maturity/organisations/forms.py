@@ -40,7 +40,8 @@ class ImportUploadForm(FlaskForm):
             FileRequired(message=_l("Choose a file to upload.")),
             FileAllowed(["csv", "txt"], message=_l("Upload a .csv file (save your spreadsheet as CSV).")),
         ],
-        description=_l("Columns: naam (name), e-mail, afdeling (department). Separated by ; or ,"),
+        description=_l("Columns: naam (name), e-mail, afdeling (department), and one column per segment headed by "
+                       "its name (e.g. Locatie). Separated by ; or ,"),
     )
     submit = SubmitField(_l("Check the file"))
 

@@ -16,6 +16,9 @@ from ..accounts.models import User
 from ..accounts.services import send_invitation
 from ..extensions import db
 from ..logos import LOGO_MAX_BYTES, logo_type
+from ..segments import services as segment_services
+from ..segments.forms import field_name, with_segments
+from ..segments.models import MAX_VALUES, SegmentValue
 from ..tenancy import services
 from ..tenancy.access import (
     CONSULTANT,
@@ -160,6 +163,8 @@ def people():
     return render_template(
         "organisations/people.html", pagination=pagination, form=MemberForm(),
         departments=_department_names(), action_form=ActionForm(),
+        segments=segment_services.segments_of(g.org.id),
+        member_values=segment_services.member_values(m.id for m in pagination.items),
     )
 
 
@@ -196,8 +201,12 @@ def import_people():
             form.file.errors.append(_("The file could not be read as text. Save it as CSV (UTF-8) and try again."))
         else:
             return _preview(text, form)
-    status = 400 if request.method == "POST" else 200
-    return render_template("organisations/import.html", form=form), status
+    return _import_page(form, 400 if request.method == "POST" else 200)
+
+
+def _import_page(form: ImportUploadForm, status: int):
+    return render_template("organisations/import.html", form=form, segments=segment_services.segments_of(g.org.id),
+                           max_values=MAX_VALUES), status
 
 
 _FILE_ERRORS = {
@@ -209,6 +218,13 @@ _FILE_ERRORS = {
 
 
 def row_error_text(code: str) -> str:
+    code, _sep, segment = code.partition(":")  # a segment's problem names the segment
+    if code == "segment_value_too_long":
+        return _("The value of “%(segment)s” is longer than %(max)d characters.", segment=segment,
+                 max=segment_services.VALUE_NAME_MAX)
+    if code == "segment_full":
+        return _("“%(segment)s” already has %(max)d values: this new value does not fit. Use an existing value, "
+                 "or remove one on the Segments page.", segment=segment, max=MAX_VALUES)
     return {
         "name_missing": _("Name is missing."),
         "name_too_long": _("Name is longer than 120 characters."),
@@ -219,11 +235,20 @@ def row_error_text(code: str) -> str:
     }[code]
 
 
+def _parse(text: str):
+    """The list with the organisation's segment columns, and which new values it creates (rows
+    whose new value finds no room get an error)."""
+    segments = segment_services.segments_of(g.org.id)
+    parsed = parse_people_csv(text, [s.name for s in segments])
+    plan = segment_services.check_import_values(g.org.id, parsed.rows) if not parsed.error else None
+    return parsed, plan
+
+
 def _preview(text: str, upload: ImportUploadForm):
-    parsed = parse_people_csv(text)
+    parsed, plan = _parse(text)
     if parsed.error:
         upload.file.errors.append(_FILE_ERRORS[parsed.error]())
-        return render_template("organisations/import.html", form=upload), 400
+        return _import_page(upload, 400)
     existing = set(db.session.scalars(
         sa.select(User.email).join(OrganisationMembership, OrganisationMembership.user_id == User.id)
         .where(OrganisationMembership.organisation_id == g.org.id,
@@ -232,7 +257,7 @@ def _preview(text: str, upload: ImportUploadForm):
     confirm = ImportConfirmForm(formdata=None, content=base64.b64encode(text.encode()).decode())
     return render_template(
         "organisations/import_preview.html", parsed=parsed, existing=existing, confirm=confirm,
-        row_error_text=row_error_text,
+        row_error_text=row_error_text, plan=plan,
     )
 
 
@@ -247,7 +272,7 @@ def confirm_import():
         text = base64.b64decode(form.content.data, validate=True).decode()
     except (ValueError, UnicodeDecodeError):
         text = ""
-    parsed = parse_people_csv(text)
+    parsed, plan = _parse(text)
     if parsed.error or not parsed.valid_rows:
         flash(_("There is nobody to add in this file."), "error")
         return redirect(url_for("organisations.import_people"))
@@ -256,10 +281,14 @@ def confirm_import():
         [services.NewMember(r.name, r.email, r.department or None) for r in parsed.valid_rows],
         inviter=current_user,
     )
+    with_values = segment_services.apply_import_values(g.org, plan, {r.email: r.segments for r in parsed.valid_rows})
     db.session.commit()
     parts = [ngettext("%(num)d person added and invited.", "%(num)d people added and invited.", added)]
     if skipped:
         parts.append(ngettext("%(num)d was already a member.", "%(num)d were already members.", skipped))
+    if with_values:
+        parts.append(ngettext("Segment values were set for %(num)d person.", "Segment values were set for %(num)d people.",
+                              with_values))
     if parsed.invalid_rows:
         parts.append(ngettext("%(num)d row had errors and was skipped.", "%(num)d rows had errors and were skipped.",
                               len(parsed.invalid_rows)))
@@ -271,18 +300,24 @@ def confirm_import():
 @roles_required(*MANAGERS)
 def edit_person(membership_id: int):
     membership = scoped_get(OrganisationMembership, membership_id)
-    form = EditMemberForm(data={
+    segments = segment_services.segments_of(g.org.id)
+    current = segment_services.member_values([membership.id]).get(membership.id, {})
+    form = with_segments(EditMemberForm, segments)(data={
         "name": membership.display_name,
         "department": membership.department.name if membership.department else "",
         "role": membership.role.value,
+        **{field_name(s.id): str(current[s.id].id) if s.id in current else "" for s in segments},
     })
     if form.validate_on_submit():
         new_role = OrgRole(form.role.data)
+        chosen = _chosen_values(form, segments)
         if (membership.role is OrgRole.DIRECTOR and new_role is not OrgRole.DIRECTOR
                 and services.count_directors(g.org) <= 1):
             form.role.errors.append(_("An organisation needs at least one director."))
-        else:
+        elif chosen is not None:
             services.update_member(membership, role=new_role, department=form.department.data, name=form.name.data)
+            for segment in segments:
+                segment_services.set_member_value(membership, segment, chosen[segment.id])
             db.session.commit()
             flash(_("The changes have been saved."), "success")
             if membership.user_id == current_user.id and new_role is not OrgRole.DIRECTOR and g.role == DIRECTOR:
@@ -290,8 +325,30 @@ def edit_person(membership_id: int):
             return redirect(url_for("organisations.people"))
     status = 400 if request.method == "POST" else 200
     return render_template(
-        "organisations/edit_person.html", form=form, membership=membership, departments=_department_names()
+        "organisations/edit_person.html", form=form, membership=membership, departments=_department_names(),
+        segment_fields=[form[field_name(s.id)] for s in segments],
     ), status
+
+
+def _chosen_values(form, segments) -> dict[int, SegmentValue | None] | None:
+    """segment id -> the value chosen in the form (None: no value), or None when a choice is
+    not one of the segment's values (the field then says so). A value of another organisation
+    is a 404, like any other object of another tenant."""
+    chosen: dict[int, SegmentValue | None] = {}
+    refused = False
+    for segment in segments:
+        f = form[field_name(segment.id)]
+        raw = (f.data or "").strip()
+        if not raw:
+            chosen[segment.id] = None
+            continue
+        value = scoped_get(SegmentValue, int(raw)) if raw.isdecimal() and raw.isascii() and len(raw) <= 9 else None
+        if value is None or value.segment_id != segment.id:
+            f.errors = [*f.errors, _("Choose one of the values of “%(segment)s”.", segment=segment.name)]
+            refused = True
+        else:
+            chosen[segment.id] = value
+    return None if refused else chosen
 
 
 @bp.route("/people/<int:membership_id>/remove", methods=["POST"])

@@ -44,3 +44,29 @@ def test_first_infix_and_last_name_columns_are_combined():
     assert parsed.rows[0].name == "Jan van der Berg"
     parsed = parse_people_csv("Voornaam;Naam;E-mail\nJan;Jansen;jan@example.nl\n")
     assert parsed.rows[0].name == "Jan Jansen"
+
+
+def test_a_column_headed_by_a_segment_gives_its_values():
+    parsed = parse_people_csv("naam;e-mail; LOCATIE ;Rol;Onbekend\nA;a@example.nl; Noord  west ;;x\nB;b@example.nl;;;\n",
+                              ["Locatie", "Rol", "Dienst"])
+    assert parsed.segment_columns == ["Locatie", "Rol"]
+    assert parsed.rows[0].segments == {"Locatie": "Noord west"}  # an empty cell sets nothing
+    assert parsed.rows[1].segments == {} and parsed.rows[1].is_valid
+
+
+def test_without_segment_names_no_column_is_a_segment():
+    parsed = parse_people_csv("naam;e-mail;Locatie\nA;a@example.nl;Noord\n")
+    assert parsed.segment_columns == [] and parsed.rows[0].segments == {}
+
+
+def test_a_segment_value_that_is_too_long_is_a_row_error():
+    parsed = parse_people_csv("naam;e-mail;Locatie\nA;a@example.nl;" + "x" * 61 + "\n", ["Locatie"])
+    assert parsed.rows[0].errors == ["segment_value_too_long:Locatie"]
+
+
+def test_the_department_column_stays_the_department():
+    from maturity.organisations.csv_import import is_reserved_header
+
+    assert is_reserved_header(" Afdeling ") and is_reserved_header("E-mail") and not is_reserved_header("Locatie")
+    parsed = parse_people_csv("naam;e-mail;afdeling\nA;a@example.nl;Wonen\n", ["Afdeling"])
+    assert parsed.rows[0].department == "Wonen" and parsed.segment_columns == []
