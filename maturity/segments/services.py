@@ -74,26 +74,28 @@ def _check_service(org_id: int, *, other_than: int | None = None) -> None:
         raise SegmentError("service_taken", name=existing)
 
 
-def create_segment(org: Organisation, name: str, *, is_service: bool = False) -> Segment:
+def create_segment(org: Organisation, name: str, *, is_service: bool = False, is_asked: bool = False) -> Segment:
     count = db.session.scalar(sa.select(sa.func.count()).where(Segment.organisation_id == org.id))
     if count >= MAX_SEGMENTS:
         raise SegmentError("too_many_segments", max=MAX_SEGMENTS)
     name = _check_segment_name(org.id, name)
     if is_service:
         _check_service(org.id)
-    segment = Segment(organisation_id=org.id, name=name, is_service=bool(is_service))
+    segment = Segment(organisation_id=org.id, name=name, is_service=bool(is_service), is_asked=bool(is_asked))
     db.session.add(segment)
     db.session.flush()
     log.info("segment created org=%s segment=%s service=%s", org.id, segment.id, segment.is_service)
     return segment
 
 
-def update_segment(segment: Segment, name: str, *, is_service: bool) -> None:
-    """Rename the segment and mark it as the services (or not)."""
+def update_segment(segment: Segment, name: str, *, is_service: bool, is_asked: bool | None = None) -> None:
+    """Rename the segment, mark it as the services (or not), and as asked in the questionnaire."""
     name = _check_segment_name(segment.organisation_id, name, other_than=segment.id)
     if is_service and not segment.is_service:
         _check_service(segment.organisation_id, other_than=segment.id)
     segment.name, segment.is_service = name, bool(is_service)
+    if is_asked is not None:
+        segment.is_asked = bool(is_asked)
     db.session.flush()
     log.info("segment changed segment=%s service=%s", segment.id, segment.is_service)
 

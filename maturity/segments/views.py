@@ -57,7 +57,8 @@ def _render(*, status: int = 200, new_form=None, bound: tuple[str, int, object] 
     edit_forms, value_forms, rename_forms = {}, {}, {}
     for segment in segments:
         edit_forms[segment.id] = _ids(SegmentEditForm(formdata=None, data={
-            "name": segment.name, "is_service": segment.is_service}), f"segment-{segment.id}")
+            "name": segment.name, "is_service": segment.is_service, "is_asked": segment.is_asked}),
+            f"segment-{segment.id}")
         value_forms[segment.id] = _ids(ValueForm(formdata=None), f"segment-{segment.id}-value")
         for value in segment.values:
             rename_forms[value.id] = _ids(ValueEditForm(formdata=None, data={"name": value.name}), f"value-{value.id}")
@@ -93,7 +94,8 @@ def create():
     form = SegmentForm()
     if form.validate_on_submit():
         try:
-            segment = services.create_segment(g.org, form.name.data, is_service=form.is_service.data)
+            segment = services.create_segment(g.org, form.name.data, is_service=form.is_service.data,
+                                              is_asked=form.is_asked.data)
         except services.SegmentError as error:
             _field_for(form, error).errors.append(error_text(error))
         else:
@@ -110,7 +112,8 @@ def update(segment_id: int):
     form = SegmentEditForm()
     if form.validate_on_submit():
         try:
-            services.update_segment(segment, form.name.data, is_service=form.is_service.data)
+            services.update_segment(segment, form.name.data, is_service=form.is_service.data,
+                                    is_asked=form.is_asked.data)
         except services.SegmentError as error:
             _field_for(form, error).errors.append(error_text(error))
         else:

@@ -308,3 +308,19 @@ def test_the_consultant_manages_them_too(client, world):
     response = client.submit(f"/o/{world.ours.org.slug}/segments", {"name": "Functie"})
     assert response.status_code == 302
     assert [s.name for s in services.segments_of(world.ours.org.id)] == ["Functie"]
+
+
+def test_a_segment_can_be_asked_in_the_questionnaire(client, auth, world):
+    from maturity.segments.models import Segment
+
+    auth.login(world.ours.director)
+    org = world.ours.org.slug
+    response = client.post(f"/o/{org}/segments", data={"csrf_token": client.csrf_token(), "name": "Rol", "is_asked": "y"})
+    assert response.status_code == 302
+    segment = db.session.scalar(sa.select(Segment).where(Segment.organisation_id == world.ours.org.id, Segment.name == "Rol"))
+    assert segment.is_asked
+    page = client.get(f"/o/{org}/segments").get_data(as_text=True)
+    assert 'name="is_asked"' in page
+    client.post(f"/o/{org}/segments/{segment.id}", data={"csrf_token": client.csrf_token(), "name": "Rol"})
+    db.session.refresh(segment)
+    assert not segment.is_asked
