@@ -423,3 +423,63 @@ def _consultancy_id(slug: str) -> int:
     from maturity.tenancy.models import Consultancy
 
     return db.session.scalar(sa.select(Consultancy.id).where(Consultancy.slug == slug))
+
+
+def test_a_director_reads_each_service_beside_its_own_customers_and_filters(person, live, consultancy):
+    """A housing corporation with three services, two locations and two roles: the director
+    reads the overview per service and segment, filters by service and location combined (and
+    on a phone), and a tenant answers through the repairs service's own link."""
+    from datetime import date, timedelta
+
+    from maturity.extensions import db
+    from maturity.rounds import services
+    from maturity.tenancy.models import Consultancy, OrgRole
+
+    from ..factories import OrganisationFactory, member
+    from ..integration.test_segments import corporation
+
+    label = consultancy["label"]
+    with live.app.app_context():
+        firm = db.session.query(Consultancy).filter_by(slug=consultancy["slug"]).one()
+        org = OrganisationFactory(consultancy_id=firm.id, name=f"Woonstichting {label}", slug=f"woon-{label}")
+        director = member(org, OrgRole.DIRECTOR, email=f"directeur-{label}@example.nl")
+        round_, value = corporation(org, live.app)
+        with live.app.test_request_context():
+            later = services.create_round(org, services.RoundSettings(
+                title="Klantenpeiling", opens_on=date.today(), closes_on=date.today() + timedelta(days=9)))
+            services.open_round(later)
+        db.session.commit()
+        slug, round_id, email = org.slug, round_.id, director.email
+        repairs, noord = value["Dienst", "Reparaties"].id, value["Locatie", "Noord"].id
+        service_link = f"/k/{later.customer_token}/d/{repairs}/"
+
+    visit = person()
+    page = visit.page
+    visit.login(email)
+    visit.go(f"/o/{slug}/rounds/{round_id}/results")
+    overview = page.locator("#segments")
+    expect(overview).to_contain_text("Per dienst en segment")
+    expect(overview).to_contain_text("Dienst: Reparaties")
+    expect(overview).to_contain_text("Locatie: Noord")
+    page.locator("select[name=f]").nth(0).select_option(str(f"s{repairs}"))
+    page.locator("select[name=f]").nth(1).select_option(str(f"s{noord}"))
+    visit.click("Tonen")
+    expect(page.locator(".segment-banner")).to_contain_text("Alleen: Dienst: Reparaties · Locatie: Noord")
+    expect(page.locator("#phase")).to_be_visible()
+    # The roles are hidden: one person is Wmo's only manager in Zuid.
+    expect(page.locator("select[name=f]").nth(0)).not_to_contain_text("Leidinggevend")
+
+    phone = person(width=360)
+    phone.login(email)
+    phone.go(f"/o/{slug}/rounds/{round_id}/results")
+    expect(phone.page.locator("#segments")).to_contain_text("Dienst: Reparaties")
+    width = phone.page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, width  # the overview becomes cards, nothing off-screen
+
+    tenant = person(width=360)
+    tenant.go(service_link)
+    expect(tenant.page.locator("body")).to_contain_text("Over: Reparaties")
+    for radio in tenant.page.locator("input[type=radio][value='6']").all():
+        radio.check()
+    tenant.click("Versturen")
+    expect(tenant.page.locator("body")).to_contain_text("Bedankt")
