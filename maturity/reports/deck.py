@@ -43,6 +43,7 @@ def build(ctx: dict, _) -> bytes:
         deck.findings()
         deck.dimensions()
         deck.mirror()
+        deck.segments()
         deck.departments()
         deck.progress()
         deck.plan()
@@ -157,6 +158,19 @@ class Deck:
         rows = [[m.label, m.gap_text] for m in ctx["mirror"]]
         self._table(slide, Inches(8.5), Inches(1.3), WIDTH - Inches(8.5) - MARGIN,
                     [_("Topic"), _("Own rating − customers")], rows, size=11)
+
+    def segments(self) -> None:
+        """The overview per service and segment, as the report shows it (each figure, then its
+        difference with the organisation's)."""
+        ctx, _ = self.ctx, self._
+        if not ctx.get("segments"):
+            return
+        head = [_("Group"), _("Responses"), _("Phase")] + [label for _key, label in ctx["segment_columns"]]
+        rows = [[row.label, str(row.n), row.phase or "—"]
+                + [c.text + (f" ({c.against})" if c.against else "") for c in row.cells] for row in ctx["segments"]]
+        for start in range(0, len(rows), ROWS_PER_SLIDE):
+            slide = self._titled(_("Per service and segment"))
+            self._table(slide, MARGIN, Inches(1.3), WIDTH - 2 * MARGIN, head, rows[start:start + ROWS_PER_SLIDE], size=10)
 
     def departments(self) -> None:
         ctx, _ = self.ctx, self._

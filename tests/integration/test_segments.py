@@ -405,3 +405,21 @@ def test_the_questionnaire_asks_a_segment_of_whoever_has_no_value(make_client, w
     # Five chose Uitvoerend; with the one who did not say they are six: the one stays in the round.
     assert f"s{uitvoerend.id}" not in family  # 5 beside 1 without a value would single that one out
     assert family[""][1] >= 6
+
+
+def test_the_board_deck_has_the_overview_per_service(app, world):
+    import io
+
+    from flask_babel import gettext
+    from pptx import Presentation
+
+    from maturity.reports import deck
+    from maturity.reports.services import report_context
+
+    round_, _value = corporation(world.ours.org, app)
+    with app.test_request_context():
+        data = deck.build(report_context(round_, results.round_results(round_)), gettext)
+    texts = [shape.text_frame.text if shape.has_text_frame else
+             " ".join(c.text for row in shape.table.rows for c in row.cells) if shape.has_table else ""
+             for slide in Presentation(io.BytesIO(data)).slides for shape in slide.shapes]
+    assert any("Dienst: Reparaties" in t for t in texts) and any("Locatie: Noord" in t for t in texts)
