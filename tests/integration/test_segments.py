@@ -423,3 +423,28 @@ def test_the_board_deck_has_the_overview_per_service(app, world):
              " ".join(c.text for row in shape.table.rows for c in row.cells) if shape.has_table else ""
              for slide in Presentation(io.BytesIO(data)).slides for shape in slide.shapes]
     assert any("Dienst: Reparaties" in t for t in texts) and any("Locatie: Noord" in t for t in texts)
+
+
+def test_a_filtered_page_costs_the_same_queries_whatever_the_number_of_responses(app, client, auth, world):
+    from ..conftest import count_queries
+
+    small, value = corporation(world.ours.org, app, seed=1)
+    # Another corporation of the same shape, three times as many people.
+    for i, row in enumerate(list(PEOPLE)):
+        PEOPLE[i] = (*row[:3], row[3] * 3)
+    try:
+        big, big_value = corporation(world.theirs.org, app, seed=2)
+    finally:
+        for i, row in enumerate(list(PEOPLE)):
+            PEOPLE[i] = (*row[:3], row[3] // 3)
+    db.session.commit()
+    repairs, big_repairs = f"s{value['Dienst', 'Reparaties'].id}", f"s{big_value['Dienst', 'Reparaties'].id}"
+    assert results.round_results(big).family[big_repairs][1] == 51
+    counts = {}
+    for who, org, round_, grp in ((world.ours.director, world.ours.org, small, repairs),
+                                  (world.theirs.director, world.theirs.org, big, big_repairs)):
+        auth.login(who)
+        base = f"/o/{org.slug}/rounds/{round_.id}/results"
+        counts[round_.id] = (count_queries(client, base + f"?f={grp}"), count_queries(client, base))
+        auth.logout()
+    assert counts[small.id] == counts[big.id]
