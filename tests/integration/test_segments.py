@@ -235,6 +235,12 @@ def test_customers_answer_for_a_service_through_its_own_link_or_by_choosing(app,
     assert 'name="service"' in general and "Wmo" in general
     assert client.get(f"/k/{second.customer_token}/d/{value['Locatie', 'Noord'].id}/").status_code == 404
     assert client.get(f"/k/{second.customer_token}/d/99999999999/").status_code == 404
+    # Another organisation's service, on our round's link: not ours, so not found.
+    theirs = Segment(organisation_id=world.theirs.org.id, name="Dienst", is_service=True)
+    theirs.values = [SegmentValue(organisation_id=world.theirs.org.id, name="Reparaties")]
+    db.session.add(theirs)
+    db.session.commit()
+    assert client.get(f"/k/{second.customer_token}/d/{theirs.values[0].id}/").status_code == 404
     auth.login(world.ours.director)
     detail = client.get(f"/o/{org.slug}/rounds/{second.id}").get_data(as_text=True)
     assert f"/d/{repairs.id}/" in detail
