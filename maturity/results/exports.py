@@ -7,7 +7,7 @@ import io
 import re
 
 from ..slugs import slugify
-from .figures import RoundFigures
+from .figures import RoundFigures, statement_order
 
 #: Cells a spreadsheet would read as a formula (OWASP "CSV injection").
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -108,10 +108,13 @@ def tidy(f: RoundFigures, _, *, as_text: bool, segments=(), columns=()) -> list[
         out.append(("employee_comment", [_("What employees would change"), _("Comment %(n)s", n=number_),
                                          _("Employees"), f.n_responses, comment]))
     # The overview per service and segment (``figures.segment_rows``), as the page shows it.
+    order = [statement_text(r, _) + " (" + _("favourable") + ")" for r in statement_order(f)] if segments else []
     for row in segments:
         for (_key, label), c in zip(columns, row.cells):
             out.append(("segment", [_("Per service and segment"), label, row.label, row.n,
                                     cell(c.value, c.text)]))
+        for text, c in zip(order, row.statements):
+            out.append(("segment", [_("Per service and segment"), text, row.label, row.n, cell(c.value, c.text)]))
     return _neutralised(out)
 
 

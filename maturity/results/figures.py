@@ -592,6 +592,9 @@ class SegmentRow:
     cells: tuple[SegmentCell, ...]
     #: A service beside its own customers: the mirror's gap as shown, and whether it is marked.
     has_customers: bool = False
+    #: Each statement's share of favourable answers, in the organisation's order of statements
+    #: (``statement_order``), coloured as the statement is marked (strong, weak).
+    statements: tuple[SegmentCell, ...] = ()
 
 
 #: The columns of the overview of segments, in order.
@@ -635,6 +638,28 @@ def _segment_values(f: RoundFigures) -> dict[str, tuple[float | None, int]]:
     return values
 
 
+def statement_order(f: RoundFigures) -> list:
+    """The statements as the organisation's page lists them (per scale, strongest first)."""
+    return [row for section in f.sections for row in section.rows]
+
+
+TONE_HEAT = {"strong": "4", "weak": "0", "": "2"}
+
+
+def _statement_cells(whole: RoundFigures, f: RoundFigures) -> tuple[SegmentCell, ...]:
+    mine = {row.key: row for row in statement_order(f)}
+    cells = []
+    for base in statement_order(whole):
+        row = mine.get(base.key)
+        share = row.shares[2] if row is not None and row.shares else None
+        other = base.shares[2] if base.shares else None
+        cells.append(SegmentCell(
+            base.key, share, "—" if share is None else f"{share}%",
+            "" if share is None or other is None else signed(share - other, 0),
+            TONE_HEAT[row.tone] if share is not None else ""))
+    return tuple(cells)
+
+
 def segment_rows(whole: RoundFigures, groups: list[tuple[str, str, RoundFigures]]) -> tuple[SegmentRow, ...]:
     """The overview of segments: each shown group's figures beside the organisation's, each
     cell with its difference from the organisation's as shown."""
@@ -651,5 +676,6 @@ def segment_rows(whole: RoundFigures, groups: list[tuple[str, str, RoundFigures]
             against = "" if value is None or other is None else signed(shown_difference(value, other, digits), digits)
             heat = _heat(key, value) if value is not None and key in ("skills", "leadership", "culture") else ""
             cells.append(SegmentCell(key, value, text, against, heat))
-        rows.append(SegmentRow(group, label, f.n_responses, f.phase, tuple(cells), f.n_customers >= f.min_customer_size))
+        rows.append(SegmentRow(group, label, f.n_responses, f.phase, tuple(cells), f.n_customers >= f.min_customer_size,
+                               _statement_cells(whole, f)))
     return tuple(rows)

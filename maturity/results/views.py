@@ -16,7 +16,9 @@ from ..tenancy.access import CONSULTANT, DIRECTOR, organisation_blueprint, roles
 from . import exports
 from ..segments import tally as segment_tally
 from ..slugs import slugify
-from .figures import group_label, round_figures, segment_columns
+from ..core.display import STRONG_STATEMENT, WEAK_STATEMENT
+from ..i18n import number
+from .figures import group_label, round_figures, segment_columns, statement_order
 from .overview import segment_overview
 from .services import live_counts, round_results
 
@@ -41,6 +43,8 @@ def page(round_id: int):
     return render_template(
         "results/page.html", round=round_, f=figures, previous=None if group else _previous_round_point(round_),
         overview=overview, columns=segment_columns(), choices=_choices(whole), chosen=request.args.getlist("f")[:2],
+        statements=statement_order(figures) if overview and group is None else (),
+        strong_statement=number(STRONG_STATEMENT, 1), weak_statement=number(WEAK_STATEMENT, 1),
         group=group, group_name=group_label(whole.family[group][0]) if group else None, refused=refused)
 
 
