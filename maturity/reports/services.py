@@ -17,7 +17,7 @@ from markupsafe import escape
 
 from .. import CHART_COLORS
 from ..core import DEFAULT, dimension_label, phase_name
-from ..core.display import shown, shown_difference
+from ..core.display import STRONG_STATEMENT, WEAK_STATEMENT, shown, shown_difference
 from ..extensions import db
 from ..i18n import LOCALE_FOR_LANGUAGE, number, signed
 from ..logos import data_uri
@@ -25,7 +25,7 @@ from ..models_base import utcnow
 from ..pdf.render import PdfRenderError, render_pdf
 from ..plans.models import ActionItem, ActionPlan
 from ..plans.services import plan_for, suggested_owner, visible_items
-from ..results.figures import round_figures, segment_columns, with_benchmark
+from ..results.figures import round_figures, segment_columns, statement_order, with_benchmark
 from ..results.overview import segment_overview
 from ..results.services import ResultsNotPublished, RoundResults, round_results
 from ..rounds.models import Round, RoundStatus
@@ -135,7 +135,8 @@ def report_context(round_: Round, results: RoundResults, *, issued_at=None, vers
         employee_comments=f.employee_comments, employee_comment_minimum=f.employee_comment_minimum,
         reliability=f.reliability, legend=f.legend, ladder=f.ladder, bars=f.bars, good_text=f.good_text, rule=_rule_numbers(),
         responses_text=f.responses_text, customers_text=f.customers_text,
-        segments=segments, segment_columns=segment_columns(),
+        segments=segments, segment_columns=segment_columns(), segment_statements=statement_order(f) if segments else [],
+        strong_statement=number(STRONG_STATEMENT, 1), weak_statement=number(WEAK_STATEMENT, 1),
     )
     return context
 
