@@ -91,51 +91,88 @@ def regions(cells: Mapping[Cell, int], shown: Iterable[Group]) -> dict[frozenset
     return dict(sizes)
 
 
-def _to_hide(small: frozenset[Group], present: set[frozenset[Group]], shown: set[Group],
-             sizes: Mapping[Group, int], weight: Callable[[Atom], int]) -> Group:
-    """Which group to hide so that a small region joins a neighbour: one whose hiding makes the
-    region one with an existing region if there is one, of the attribute that matters least
-    (``weight``), the smaller one first; never the round."""
-    def rank(g: Group) -> tuple:
-        return ((small ^ {g}) not in present, max(weight(a) for a in g), sizes.get(g, 0), g)
-
-    candidates = [g for g in shown if g != ()]
-    return min(candidates, key=rank)
-
-
-def _small_regions(cells: Mapping[Cell, int], shown: set[Group], minimum: int) -> tuple[list, set]:
-    found = regions(cells, shown)
-    return [r for r, n in found.items() if 0 < n < minimum], set(found)
-
-
-def release(cells: Mapping[Cell, int], minimum: int, also_hidden: Iterable[Group] = (),
+def release(cells: Mapping[Cell, int], minimum: int, within: frozenset[Group] | None = None,
             weight: Callable[[Atom], int] = lambda atom: 0) -> frozenset[Group]:
     """The groups that may be shown: every region of their Venn diagram holds no one or at
-    least the minimum, and a pair is shown only with both its values. ``also_hidden`` names
-    groups hidden for another reason (deciding a figure within the groups: the groups hidden
-    as a whole); ``weight`` says which values to keep longest (e.g. services).
+    least the minimum, and a pair is shown only with both its values. ``within`` limits them
+    to these groups (deciding a figure within the groups: the groups shown as a whole);
+    ``weight`` says which values to keep longest (e.g. services).
 
-    The single values are decided first; then each pair, largest first, is added where it
-    keeps every region large enough."""
+    The single values are decided first: while a region is too small, one value is hidden (one
+    whose hiding joins that region to an existing one if there is one; of the least weight;
+    the smaller first). Then each pair, largest first, is added where the regions it splits
+    stay empty or large enough. Regions are kept as bit masks of the shown groups per cell, so
+    the cost grows with the number of distinct cells, not of people (tested against
+    ``regions`` in tests/unit/test_segments.py)."""
     if minimum < 1:
         raise ValueError("minimum must be at least 1")
-    sizes = group_sizes(cells)
-    if sizes.get((), 0) < minimum:
+    people = [(tuple(sorted(a for a in cell if a is not None)), n) for cell, n in cells.items() if n]
+    sizes: dict[Group, int] = defaultdict(int)
+    for atoms, n in people:
+        sizes[()] += n
+        for i, a in enumerate(atoms):
+            sizes[a,] += n
+            for b in atoms[i + 1:]:
+                sizes[a, b] += n
+    if sizes[()] < minimum:
         return frozenset()
-    hidden = set(also_hidden)
-    shown = {g for g, n in sizes.items() if n >= minimum and g not in hidden and len(g) < 2}
-    while True:
-        small, present = _small_regions(cells, shown, minimum)
+    def allowed(g: Group) -> bool:
+        return within is None or g in within
+
+    shown = {g[0] for g, n in sizes.items() if len(g) == 1 and n >= minimum and allowed(g)}
+
+    while True:  # the single values
+        bits = {atom: 1 << i for i, atom in enumerate(sorted(shown))}
+        found: dict[int, int] = defaultdict(int)
+        for atoms, n in people:
+            mask = 0
+            for atom in atoms:
+                mask |= bits.get(atom, 0)
+            found[mask] += n
+        small = [mask for mask, n in found.items() if 0 < n < minimum]
         if not small:
             break
-        shown.discard(_to_hide(min(small, key=lambda r: sorted(r)), present, shown, sizes, weight))
-    pairs = sorted((g for g, n in sizes.items() if len(g) == 2 and n >= minimum and g not in hidden
-                    and (g[0],) in shown and (g[1],) in shown), key=lambda g: (-sizes[g], g))
-    for pair in pairs:
-        shown.add(pair)
-        if _small_regions(cells, shown, minimum)[0]:
-            shown.discard(pair)
-    return frozenset(shown)
+        region = min(small, key=lambda mask: sorted(a for a, b in bits.items() if mask & b))
+
+        def rank(atom: Atom, region=region, found=found, bits=bits) -> tuple:
+            return ((region ^ bits[atom]) not in found, weight(atom), sizes.get((atom,), 0), atom)
+
+        shown.discard(min(shown, key=rank))
+
+    # The pairs, largest first, each where the regions it splits stay empty or large enough.
+    bits = {atom: 1 << i for i, atom in enumerate(sorted(shown))}
+    signature = []
+    with_pair: dict[Group, list[int]] = defaultdict(list)
+    for i, (atoms, n) in enumerate(people):
+        mask = 0
+        for atom in atoms:
+            mask |= bits.get(atom, 0)
+        signature.append(mask)
+        kept = [a for a in atoms if a in shown]
+        for j, a in enumerate(kept):
+            for b in kept[j + 1:]:
+                with_pair[a, b].append(i)
+    found = defaultdict(int)
+    for (_atoms, n), mask in zip(people, signature):
+        found[mask] += n
+    result: set[Group] = {()} | {(atom,) for atom in shown}
+    next_bit = len(bits)
+    for pair in sorted((g for g, idx in with_pair.items() if sizes[g] >= minimum and allowed(g)),
+                       key=lambda g: (-sizes[g], g)):
+        moved: dict[int, int] = defaultdict(int)
+        for i in with_pair[pair]:
+            moved[signature[i]] += people[i][1]
+        if any(m < minimum or 0 < found[mask] - m < minimum for mask, m in moved.items()):
+            continue
+        bit = 1 << next_bit
+        next_bit += 1
+        for mask, m in moved.items():
+            found[mask] -= m
+            found[mask | bit] = m
+        for i in with_pair[pair]:
+            signature[i] |= bit
+        result.add(pair)
+    return frozenset(result)
 
 
 def check(sizes: Mapping[Group, int], attributes: list[set[Atom]], minimum: int) -> list[str]:
@@ -163,9 +200,5 @@ def release_cells(measure_cells: Mapping[str, Mapping[Cell, int]], minimum: int,
                   ) -> dict[str, frozenset[Group]]:
     """Per figure (a score, a statement): the shown groups in which it may be shown, decided
     by the same rule on the people who answered it, with the groups hidden as a whole hidden."""
-    result = {}
-    for m, cells in measure_cells.items():
-        every = group_sizes(cells)
-        result[m] = release(cells, minimum, also_hidden=[g for g in every if g not in shown_groups],
-                            weight=weight) & shown_groups
-    return result
+    return {m: release(cells, minimum, within=shown_groups, weight=weight) & shown_groups
+            for m, cells in measure_cells.items()}

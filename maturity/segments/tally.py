@@ -16,11 +16,13 @@ these as they were published.
 
 from __future__ import annotations
 
+import functools
 import math
 import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
+import numpy as np
 import sqlalchemy as sa
 
 from ..core import segments as rule
@@ -148,8 +150,9 @@ class SegmentTallyBuilder:
             shown, figures = _decide(cells, minimum, {employee_atom(v) for v in self.services})
             with_comments = (_comment_groups(cells, shown, min_comments, {employee_atom(v) for v in self.services})
                              if cells is self.employees else frozenset())
+            adder = _Adder(cells)
             for group in sorted(shown):
-                total = _add_up(cells, group)
+                total = adder.total(group)
                 if group == ():  # the round itself (its figures are the round's own tally): its size
                     groups.append({"round_id": round_id, "grp": ROUND if cells is self.employees else CUSTOMERS,
                                    "label": [], "n": total.counts["responses"], "comments": None})
@@ -173,6 +176,7 @@ class SegmentTallyBuilder:
         return [segment.name, next(v.name for v in segment.values if v.id == value_id)]
 
 
+@functools.lru_cache(maxsize=4096)
 def _measure(key: str) -> str | None:
     """The figure a tally key belongs to: a score, or a statement/question (its answers)."""
     if key.startswith("score:"):
@@ -180,6 +184,14 @@ def _measure(key: str) -> str | None:
     if key.startswith("answer:"):
         return "item:" + round_tally.parse_answer_key(key)[0]
     return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _answered_measure(key: str) -> str | None:
+    """The statement or question an answer key counts for, when it is an answer (not "weet ik
+    niet")."""
+    return "item:" + round_tally.parse_answer_key(key)[0] if key.startswith("answer:") and \
+        round_tally.parse_answer_key(key)[2] is not None else None
 
 
 def weight(atom: str) -> int:
@@ -199,8 +211,8 @@ def _decide(cells: Mapping[tuple, _Cell], minimum: int, services: set[str]) -> t
         for name, values in c.scores.items():
             answered["score:" + name][cell] = len(values)
         for key, n in c.counts.items():
-            item = _measure(key)
-            if item is not None and round_tally.parse_answer_key(key)[2] is not None:
+            item = _answered_measure(key)
+            if item is not None:
                 answered[item][cell] = answered[item].get(cell, 0) + n
     # A figure everyone in every cell answered is decided like the groups themselves.
     everyone = {m for m, counts in answered.items() if counts == sizes}
@@ -216,8 +228,7 @@ def _comment_groups(cells: Mapping[tuple, _Cell], shown: frozenset, minimum: int
     if not minimum:
         return frozenset()
     sizes = {cell: c.counts["responses"] for cell, c in cells.items()}
-    allowed = rule.release(sizes, minimum, also_hidden=[g for g in rule.group_sizes(sizes) if g not in shown],
-                           weight=lambda atom: 2 if atom in services else weight(atom))
+    allowed = rule.release(sizes, minimum, within=shown, weight=lambda atom: 2 if atom in services else weight(atom))
     return frozenset(g for g in allowed if len(g) == 1)
 
 
@@ -230,16 +241,38 @@ def _shuffled(comments: list[str]) -> list[str] | None:
     return order
 
 
-def _add_up(cells: Mapping[tuple, _Cell], group: tuple) -> _Cell:
-    total = _Cell()
-    for cell, c in cells.items():
-        if all(a in cell for a in group):
+class _Adder:
+    """Every shown group's totals from the cells: the cells' counts as one matrix (cells ×
+    keys), summed over the cells of each group, so adding up costs one vector sum per group,
+    not a dictionary update per cell, group and key."""
+
+    def __init__(self, cells: Mapping[tuple, _Cell]) -> None:
+        self.cells = list(cells.items())
+        self.keys = sorted({key for _, c in self.cells for key in c.counts})
+        column = {key: j for j, key in enumerate(self.keys)}
+        self.counts = np.zeros((len(self.cells), len(self.keys)), dtype=np.int64)
+        self.atoms: dict[str, np.ndarray] = {}
+        for i, (cell, c) in enumerate(self.cells):
             for key, n in c.counts.items():
-                total.counts[key] += n
+                self.counts[i, column[key]] = n
+            for atom in cell:
+                if atom is not None:
+                    self.atoms.setdefault(atom, np.zeros(len(self.cells), dtype=bool))[i] = True
+
+    def total(self, group: tuple) -> _Cell:
+        chosen = np.ones(len(self.cells), dtype=bool)
+        for atom in group:
+            chosen &= self.atoms[atom]
+        rows = np.nonzero(chosen)[0]
+        sums = self.counts[rows].sum(axis=0)
+        total = _Cell()
+        total.counts.update({self.keys[j]: int(sums[j]) for j in np.nonzero(sums)[0]})
+        for i in rows:
+            c = self.cells[i][1]
             for name, values in c.scores.items():
                 total.scores[name].extend(values)
             total.comments.extend(c.comments)
-    return total
+        return total
 
 
 def _rows(round_id: int, key: str, total: _Cell, hidden: set[str]) -> list[dict]:
