@@ -84,7 +84,11 @@ def mix(round_id: int, *, batch_size: int) -> int:
     except InvalidToken:
         log.warning("round %s: ballots sealed under a retired key are mixed at close", round_id)
         return 0
-    deleted = db.session.execute(sa.delete(Ballot).where(Ballot.id.in_([r[0] for r in rows]))).rowcount
+    # In chunks: a backlog (ballots under a key the server regained) may exceed what one
+    # statement can bind (65,535 parameters on PostgreSQL).
+    ids = [r[0] for r in rows]
+    deleted = sum(db.session.execute(sa.delete(Ballot).where(Ballot.id.in_(ids[start:start + RELEASE_BATCH]))).rowcount
+                  for start in range(0, len(ids), RELEASE_BATCH))
     if deleted != len(rows):  # cannot happen under the row locks; never duplicate a ballot
         raise RuntimeError("ballots changed while being mixed")
     batch = secrets.randbelow(2 ** 31)
