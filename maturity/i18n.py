@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+
+from babel import Locale
 from flask import current_app, g, has_request_context, request, session
 from flask_babel import format_decimal, get_locale, get_translations
 from flask_login import current_user
@@ -108,9 +111,41 @@ def locale_for(user) -> str:
     return LOCALE_FOR_LANGUAGE[language]
 
 
+def bound_gettext():
+    """``gettext`` and ``ngettext`` bound to the current catalogue, for code that translates
+    many strings at once (a round's figures: a thousand labels and sentences). They behave as
+    Flask-Babel's (formatting only with variables; ``num`` for ngettext), without looking the
+    context, domain and catalogue up again for every string."""
+    translations = get_translations()
+
+    def gettext(string: str, **variables) -> str:
+        text = translations.ugettext(string)
+        return text % variables if variables else text
+
+    def ngettext(singular: str, plural: str, num: int, **variables) -> str:
+        variables.setdefault("num", num)
+        return translations.ungettext(singular, plural, num) % variables
+
+    return gettext, ngettext
+
+
 def number(value: float, digits: int) -> str:
-    """A number in the reader's locale (decimal comma in Dutch), as the core's sentences want it."""
-    return format_decimal(shown(value, digits), format="0" if digits == 0 else "0." + "0" * digits)
+    """A number in the reader's locale (decimal comma in Dutch), as the core's sentences want it:
+    the value as shown, with the locale's decimal sign and minus sign and no grouping (what
+    Babel's pattern "0.0…" gives, tested against it, at a fraction of its cost: a results page
+    formats a thousand numbers)."""
+    rounded = shown(value, digits)
+    decimal, minus = _number_symbols(str(get_locale()))
+    text = f"{abs(rounded):.{digits}f}"
+    if digits:
+        text = text.replace(".", decimal)
+    return (minus + text) if rounded < 0 else text
+
+
+@functools.lru_cache(maxsize=16)
+def _number_symbols(locale: str) -> tuple[str, str]:
+    symbols = Locale.parse(locale).number_symbols["latn"]
+    return symbols["decimal"], symbols["minusSign"]
 
 
 def signed(value: float, digits: int) -> str:

@@ -18,7 +18,7 @@ from flask_babel import ngettext
 
 from ..core import DEFAULT, DIMENSIONS, Phase, dimension_label, explain, explain_next, phase_gloss, phase_name, phase_stage
 from ..core.display import INDEX_DIGITS, MARK_DIGITS, STRONG_STATEMENT, WEAK_STATEMENT, shown, shown_difference
-from ..i18n import number, signed
+from ..i18n import bound_gettext, number, signed
 from .services import DEPARTMENT_DIMENSIONS, RoundResults, oriented_mean, shown_cultures
 
 VIEW_CSS = {"mirror_self": "view-self", "mirror_estimate": "view-estimate", "mirror_customer": "view-customer"}
@@ -308,6 +308,7 @@ class RoundFigures:
 def round_figures(results: RoundResults, lang: str, changes: Mapping | None = None) -> RoundFigures:
     """Every figure of the round in ``lang`` (the current Flask-Babel locale's language).
     ``changes`` maps statements to their change since the previous round (0..100 index)."""
+    _, ngettext = bound_gettext()  # the catalogue looked up once, not for each of ~100 strings
     changes = changes or {}
     base = dict(
         lang=lang, n_responses=results.n_responses, n_invited=results.n_invited, n_customers=results.n_customers,

@@ -390,7 +390,7 @@ def departments_of(min_size: int, n_total: int, dims: dict[str, DimensionStats |
 
 
 def round_results(round_: Round, group: str | None = None, *, family: dict | None = None,
-                  preloaded: dict | None = None) -> RoundResults:
+                  preloaded: dict | None = None, with_comments: bool = True) -> RoundResults:
     """The round's results from its published tally (a fixed number of small queries,
     whatever the number of responses), with every disclosure decision made.
 
@@ -463,7 +463,8 @@ def round_results(round_: Round, group: str | None = None, *, family: dict | Non
 
     employee_comments = None
     if group is not None and n >= max(round_.min_comment_group_size, min_size) and round_.answers_purged_at is None:
-        employee_comments = segment_tally.group_comments(round_.id, group)  # where the rule shows them
+        # Where the rule shows them (not read for an overview, which shows no comments).
+        employee_comments = segment_tally.group_comments(round_.id, group) if with_comments else None
     elif n >= max(round_.min_comment_group_size, min_size) and round_.answers_purged_at is None:
         employee_comments = list(db.session.scalars(
             sa.select(Response.comment).where(Response.round_id == round_.id, Response.comment.is_not(None))

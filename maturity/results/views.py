@@ -32,48 +32,53 @@ MANAGERS = (DIRECTOR, CONSULTANT)
 def page(round_id: int):
     round_ = scoped_get(Round, round_id)
     lang = get_locale().language
-    whole = round_results(round_)
-    group, refused = _chosen_group(whole)
+    family = segment_tally.shown_groups(round_.id)
+    group, refused = _chosen_group(family)
     if group is None:
+        whole = round_results(round_, family=family)
         figures = round_figures(whole, lang, _changes(round_))
-    else:  # one segment, or two combined: the same page for that group alone (no change since last round)
-        figures = round_figures(round_results(round_, group, family=whole.family), lang, {})
-    overview = segment_overview(round_, whole, lang)
+        overview, previous = segment_overview(round_, whole, lang), _previous_round_point(round_)
+    else:
+        # One segment, or two combined: the same page for that group alone, from its own
+        # aggregates (nothing of the whole round is computed; no change since the last round).
+        figures = round_figures(round_results(round_, group, family=family), lang, {})
+        overview, previous = (), None
     _audited("results_viewed", round_)
     return render_template(
-        "results/page.html", round=round_, f=figures, previous=None if group else _previous_round_point(round_),
-        overview=overview, columns=segment_columns(), choices=_choices(whole), chosen=request.args.getlist("f")[:2],
-        statements=statement_order(figures) if overview and group is None else (),
+        "results/page.html", round=round_, f=figures, previous=previous,
+        overview=overview, columns=segment_columns(), choices=_choices(family), chosen=request.args.getlist("f")[:2],
+        statements=statement_order(figures) if overview else (),
         strong_statement=number(STRONG_STATEMENT, 1), weak_statement=number(WEAK_STATEMENT, 1),
-        group=group, group_name=group_label(whole.family[group][0]) if group else None, refused=refused)
+        group=group, group_name=group_label(family[group][0]) if group else None, refused=refused)
 
 
 def _export_figures(round_: Round, lang: str):
     """What an export holds: the whole round with its overview of segments, or (filtered, like
     the page) one group's figures alone; and the file's name."""
-    whole = round_results(round_)
-    group, refused = _chosen_group(whole)
+    family = segment_tally.shown_groups(round_.id)
+    group, refused = _chosen_group(family)
     if refused:
         abort(404)
     if group is None:
+        whole = round_results(round_, family=family)
         return round_figures(whole, lang, _changes(round_)), segment_overview(round_, whole, lang), exports.filename(round_)
-    figures = round_figures(round_results(round_, group, family=whole.family), lang, {})
+    figures = round_figures(round_results(round_, group, family=family), lang, {})
     return figures, (), exports.filename(round_) + "-" + slugify(figures.group_name or group)
 
 
-def _chosen_group(whole) -> tuple[str | None, bool]:
+def _chosen_group(family) -> tuple[str | None, bool]:
     """The group the filters ask for ("f" once or twice), if the round shows it."""
     atoms = sorted({a for a in request.args.getlist("f")[:2] if a})
     if not atoms:
         return None, False
     key = "+".join(atoms)
-    return (key, False) if key in segment_tally.filters(whole.family) else (None, True)
+    return (key, False) if key in segment_tally.filters(family) else (None, True)
 
 
-def _choices(whole) -> list[tuple[str, list[tuple[str, str]]]]:
+def _choices(family) -> list[tuple[str, list[tuple[str, str]]]]:
     """The values a filter offers, per segment (and departments), as published."""
     by_segment: dict[str, list[tuple[str, str]]] = {}
-    for grp, (label, _n) in sorted(segment_tally.filters(whole.family).items(), key=lambda kv: group_label(kv[1][0])):
+    for grp, (label, _n) in sorted(segment_tally.filters(family).items(), key=lambda kv: group_label(kv[1][0])):
         if "+" in grp:
             continue
         segment = label[0][0] or _("Department")

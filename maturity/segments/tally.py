@@ -353,7 +353,16 @@ def filters(family: Mapping[str, tuple[list, int]]) -> dict[str, tuple[list, int
 
 
 def problems(family: Mapping[str, tuple[list, int]], min_size: int, min_customers: int) -> list[str]:
-    """The segment rule checked on the shown groups themselves (``core.segments.check``)."""
+    """The segment rule checked on the shown groups themselves (``core.segments.check``). The
+    same family is checked once per process and minimums (an overview checks each group's
+    results against it)."""
+    shape = tuple(sorted((grp, n, label[0][0] if label else "") for grp, (label, n) in family.items()))
+    return list(_problems(shape, min_size, min_customers))
+
+
+@functools.lru_cache(maxsize=256)
+def _problems(shape: tuple, min_size: int, min_customers: int) -> tuple[str, ...]:
+    family = {grp: ([[segment, ""]] if segment else [], n) for grp, n, segment in shape}
     found = []
     for prefix_ok, total_key, minimum in ((lambda g: not g.startswith("c"), ROUND, min_size),
                                           (lambda g: g.startswith("c") and g != CUSTOMERS, CUSTOMERS, min_customers)):
@@ -371,7 +380,7 @@ def problems(family: Mapping[str, tuple[list, int]], min_size: int, min_customer
             if len(atoms) == 1:
                 attributes["department" if grp.startswith("d") else (label[0][0] if label else grp)].add(grp)
         found += rule.check(sizes, list(attributes.values()), minimum)
-    return found
+    return tuple(found)
 
 
 def group_comments(round_id: int, grp: str) -> list[str] | None:

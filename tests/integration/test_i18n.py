@@ -131,3 +131,26 @@ def test_a_pages_strings_and_a_macros_escape_their_values_alike(app):
     with app.test_request_context("/?lang=nl"):
         page = render_template_string('{{ _("How customer-oriented is %(org)s?", org=org) }}', org=Markup("<b>A</b>"))
     assert "<b>A</b>" in page
+
+
+def test_numbers_read_as_babel_formats_them_and_zero_has_no_sign(app):
+    """``i18n.number`` formats without Babel's per-call cost; it must read exactly as Babel's
+    "0.0…" pattern does (decimal comma in Dutch), except that a value shown as zero is "0,0",
+    never "-0,0"."""
+    import random
+
+    from flask_babel import force_locale, format_decimal
+
+    from maturity.core.display import shown
+    from maturity.i18n import number
+
+    rng = random.Random(7)
+    with app.test_request_context():
+        for locale in ("nl", "en_GB"):
+            with force_locale(locale):
+                for _ in range(3000):
+                    value = rng.choice([rng.uniform(-200, 200), rng.randint(-1000, 1000) / 100, -9876.54])
+                    digits = rng.choice([0, 1, 2])
+                    expected = format_decimal(shown(value, digits), format="0" if digits == 0 else "0." + "0" * digits)
+                    assert number(value, digits) == (expected.lstrip("-−") if shown(value, digits) == 0 else expected)
+                assert number(-0.04, 1) == ("0,0" if locale == "nl" else "0.0")
