@@ -140,12 +140,17 @@ def seed_organisation(slug: str, people: int, *, departments: int = 20, rng: ran
     return Seeded(org.id, slug, round_.id, director.id, dept_ids)
 
 
-def insert_invitations(seeded: Seeded, *, submitted: int, answers: Answers, batch: int = 5000) -> int:
+def insert_invitations(seeded: Seeded, *, submitted: int, answers: Answers, batch: int = 5000,
+                       segments: dict[int, list[int]] | None = None) -> int:
     """One invitation per employee of the organisation (the rows ``services.invite_employees``
     inserts, without the mails), in bulk. The first ``submitted`` of them answer: as
     ``services.submit_response`` does, each gets a sealed ballot in the ballot box
     (``links.seal_ballot``), its own sealed result (``links.seal_result`` under a fresh
-    ``links.new_result_key``) and ``submitted_at``. Returns the number of invitations."""
+    ``links.new_result_key``) and ``submitted_at``; the ballots are stored as mixed, in batches
+    of the round's minimum (``ballots.mix``), as the app leaves them. With ``segments`` (user id
+    -> the person's segment value ids, ordered by segment id as
+    ``segments.tally.invitation_values`` returns them) the ballot carries ``"comment"`` and
+    ``"segments"`` exactly as ``submit_response`` seals them. Returns the number of invitations."""
     import sqlalchemy as sa
 
     from maturity.extensions import db
@@ -171,8 +176,15 @@ def insert_invitations(seeded: Seeded, *, submitted: int, answers: Answers, batc
                 given = answers.employee()
                 row.update(started_at=now, submitted_at=now,
                            sealed_result=links.seal_result(links.new_result_key(), {"answers": given}))
-                ballots.append({"id": _random_id(), "round_id": round_.id,
-                                "sealed": links.seal_ballot({"department_id": department_id, "answers": given})})
+                content = {"department_id": department_id, "answers": given}
+                if segments is not None:
+                    content.update(comment=None, segments=segments.get(user_id, []))
+                # As mixed (``ballots.mix``): in batches of the round's minimum, so that the
+                # unmixed ones a later submission mixes are as few as in the app.
+                if len(ballots) % round_.min_group_size == 0:
+                    mixed_batch = secrets.randbelow(2 ** 31)
+                ballots.append({"id": _random_id(), "round_id": round_.id, "kind": "employee", "batch": mixed_batch,
+                                "sealed": links.seal_ballot(content)})
             invitations.append(row)
         db.session.execute(sa.insert(Invitation), invitations)
         if ballots:
