@@ -209,6 +209,10 @@ class Response(db.Model):
     """One employee's released answers, unlinkable to the person (see module docstring)."""
 
     __tablename__ = "response"
+    #: The results read a round's comments on every view: only the responses that have one.
+    __table_args__ = (sa.Index("ix_response_commented", "round_id", "id",
+                               postgresql_where=sa.text("comment IS NOT NULL"),
+                               sqlite_where=sa.text("comment IS NOT NULL")),)
 
     id: so.Mapped[str] = so.mapped_column(sa.String(32), primary_key=True, default=_random_id)
     round_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("assessment_round.id", ondelete="CASCADE"), index=True)

@@ -331,7 +331,8 @@ def single_group_rows(round_id: int) -> dict[str, dict]:
     found: dict[str, dict] = defaultdict(dict)
     for grp, key, n, total, squares in db.session.execute(
             sa.select(SegmentTally.grp, SegmentTally.key, SegmentTally.n, SegmentTally.total, SegmentTally.squares)
-            .where(SegmentTally.round_id == round_id, ~SegmentTally.grp.contains("+"))):
+            .where(SegmentTally.round_id == round_id, ~SegmentTally.grp.contains("+"),
+                   sa.or_(SegmentTally.grp.startswith("s"), SegmentTally.grp.startswith("c")))):
         found[grp][grp, key] = (int(n), float(total), float(squares))
     return dict(found)
 

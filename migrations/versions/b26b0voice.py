@@ -23,8 +23,12 @@ def upgrade():
     # deleted with it at the end of the raw answers' retention period).
     with op.batch_alter_table('response', schema=None) as batch_op:
         batch_op.add_column(sa.Column('comment', sa.Text(), nullable=True))
+    # The results read a round's comments on every view: only the responses that have one.
+    op.create_index('ix_response_commented', 'response', ['round_id', 'id'],
+                    postgresql_where=sa.text('comment IS NOT NULL'), sqlite_where=sa.text('comment IS NOT NULL'))
 
 
 def downgrade():
+    op.drop_index('ix_response_commented', table_name='response')
     with op.batch_alter_table('response', schema=None) as batch_op:
         batch_op.drop_column('comment')
