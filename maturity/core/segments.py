@@ -21,9 +21,9 @@ figures rests on at least the minimum people (each is a union of regions). Where
 too small, one value is hidden so that the region joins a neighbour (of the attribute that
 matters least, e.g. a role before a service; the smaller one first) and the regions are drawn
 again; each pass only hides, so it ends, at the latest with the round alone. Then each pair of
-shown values, largest first, is shown where it keeps every region large enough. The same rule then decides each figure within the
-shown groups (a score, a statement) on the people who answered it, since "weet ik niet" makes
-those fewer than the group (``release_cells``).
+shown values, largest first, is shown where it keeps every region large enough. The same rule
+then decides each figure within the shown groups (a score, a statement) on the people who
+answered it, since "weet ik niet" makes those fewer than the group (``release_cells``).
 
 ``check`` verifies what can be verified from the shown groups' sizes alone (what the results
 page reads): each at least the minimum, a pair with its values, and no shown remainder or
