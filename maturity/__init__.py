@@ -20,8 +20,9 @@ def create_app(config: dict | None = None) -> Flask:
         instance_path=str(PROJECT_ROOT / "instance"),
         instance_relative_config=False,
     )
-    from .edge import CleanRequest, refuse_nul_in_path
+    from .edge import CleanRequest, IdConverter, refuse_nul_in_path
 
+    app.url_map.converters["int"] = IdConverter  # before any route is added: ids beyond a column's range are 404
     app.request_class = CleanRequest
     app.before_request(refuse_nul_in_path)
     app.config.update(load_config(app.instance_path, config))

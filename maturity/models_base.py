@@ -8,6 +8,11 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 
+#: The largest id an integer column holds on every backend (PostgreSQL's INTEGER); a larger
+#: number in a URL or a link names nothing (``edge.IdConverter``, ``rounds.links``).
+MAX_ID = 2**31 - 1
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 

@@ -25,7 +25,7 @@ from ..accounts.models import User
 from ..extensions import db
 from ..i18n import locale_for
 from ..mail.services import send_template_mail, write_outbox
-from ..models_base import utcnow
+from ..models_base import MAX_ID, utcnow
 from ..rounds import links
 from ..rounds.models import Invitation, Round
 from ..tenancy.models import Organisation
@@ -142,7 +142,7 @@ def open_link(token: str) -> Opened:
     """What a shared link opens: the round and its plan, or why not (a link that was never
     valid, a plan no longer shared, a link past its date)."""
     head, _dot, signature = (token or "").partition(".")
-    if not head.isdigit() or len(head) > 10 or int(head) > 2**31 - 1 or len(signature) != 32:
+    if not head.isdigit() or len(head) > 10 or int(head) > MAX_ID or len(signature) != 32:
         return Opened(INVALID)  # (an id beyond PostgreSQL's integer would be an error, not a 404)
     round_ = db.session.get(Round, int(head))
     plan = db.session.scalar(sa.select(ActionPlan).where(ActionPlan.round_id == round_.id)) if round_ else None

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 
 from .. import sealing
+from ..models_base import MAX_ID
 
 
 def _secret() -> bytes:
@@ -61,7 +62,7 @@ def results_token_matches(token: str, round_id: int, nonce: str) -> bool:
 
 def token_invitation_id(token: str) -> int | None:
     head, _, signature = token.partition(".")
-    if not head.isdigit() or len(signature) != 32 or len(head) > 12:
+    if not head.isdigit() or len(signature) != 32 or len(head) > 10 or int(head) > MAX_ID:
         return None
     return int(head)
 
