@@ -37,6 +37,14 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     elif is_production and (secret_key == INSECURE_DEV_KEY or len(secret_key) < 32):
         raise ConfigError("SECRET_KEY is too short or a known development key; use at least 32 random characters.")
 
+    # Links in mails (password resets too) are built from BASE_URL, never from the request's
+    # Host or X-Forwarded-Host header: anyone could otherwise have a valid reset link mailed
+    # to a victim, pointing at a host they control.
+    base_url = (overrides.get("BASE_URL") or env.get("BASE_URL") or "").rstrip("/")
+    if is_production and not base_url.startswith(("https://", "http://")):
+        raise ConfigError("BASE_URL must be set in production, e.g. https://klantspiegel.example.nl "
+                          "(the links in every mail are built from it).")
+
     database_url = env.get("DATABASE_URL")
     if not database_url:
         if is_production and "SQLALCHEMY_DATABASE_URI" not in overrides:
@@ -85,7 +93,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "INVITATION_MAX_AGE": int(env.get("INVITATION_MAX_AGE", str(14 * 24 * 3600))),
         "PASSWORD_RESET_MAX_AGE": int(env.get("PASSWORD_RESET_MAX_AGE", "3600")),
         "SESSION_IDLE_TIMEOUT": timedelta(hours=12),
-        "BASE_URL": env.get("BASE_URL", ""),
+        "BASE_URL": base_url,
         # The task queue (maturity/tasks): embedded SQLite by default, Redis in production.
         "TASK_QUEUE_URL": env.get("TASK_QUEUE_URL") or "sqlite:///" + str(Path(instance_path) / "tasks.sqlite3"),
         # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host

@@ -27,7 +27,22 @@ def test_production_sets_secure_cookies(monkeypatch):
     monkeypatch.setenv("MATURITY_ENV", "production")
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("BASE_URL", "https://klantspiegel.example.nl")
     assert create_app().config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_production_refuses_to_start_without_a_base_url(monkeypatch, app):
+    """Without BASE_URL a password-reset link was built from the request's Host header (#27):
+    a stranger could have a valid reset link mailed to a director, pointing at their own host."""
+    monkeypatch.setenv("MATURITY_ENV", "production")
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.delenv("BASE_URL", raising=False)
+    with pytest.raises(ConfigError, match="BASE_URL"):
+        create_app()
+    monkeypatch.setenv("BASE_URL", "klantspiegel.example.nl")  # not a URL
+    with pytest.raises(ConfigError, match="BASE_URL"):
+        create_app()
 
 
 def test_postgres_urls_use_psycopg3(monkeypatch):

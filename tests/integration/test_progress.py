@@ -65,7 +65,6 @@ def test_progress_page_shows_phases_changes_and_carried_actions(client, auth, wo
     assert "Eerste meting" in html and "Tweede meting" in html
     assert "▲" in html  # leadership moved beyond the noise
     assert "Klantpanel opgezet" in html and "Afgerond" in html
-    assert "binnen de ruis" in html or "▼" in html or html.count("▲") >= 1
 
 
 def test_mixed_instrument_versions_compare_only_shared_items(client, auth, world, monkeypatch):
