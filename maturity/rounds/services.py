@@ -394,7 +394,9 @@ def invite_self(round_: Round, user_id: int) -> Invitation:
 
 
 def send_reminders(round_: Round, *, now: datetime | None = None) -> int:
-    """Remind those who have not submitted, did not opt out and were not reminded recently."""
+    """Remind those who have not submitted, did not opt out, and were neither invited nor
+    reminded within the interval (an invitation sent at 07:59 is not followed by a reminder at
+    08:00)."""
     if not round_.is_accepting(today()):
         return 0
     now = now or utcnow()
@@ -405,6 +407,7 @@ def send_reminders(round_: Round, *, now: datetime | None = None) -> int:
             Invitation.has_opted_out_of_reminders.is_(False),
             Invitation.user_id.is_not(None),
             sa.or_(Invitation.last_reminded_at.is_(None), Invitation.last_reminded_at < now - REMINDER_INTERVAL),
+            sa.or_(Invitation.invited_at.is_(None), Invitation.invited_at < now - REMINDER_INTERVAL),
         )
     ).all()
     for invitation in due:

@@ -297,6 +297,10 @@ def test_reminders_skip_finished_and_opted_out_people(app, world, open_round):
     invitations[extra.id].has_opted_out_of_reminders = True
     invitations[finished.id].submitted_at = services.utcnow()
     with app.test_request_context():
+        # Invited a minute ago: no reminder yet, whatever the schedule says (#27).
+        assert services.send_reminders(open_round) == 0
+        for invitation in invitations.values():
+            invitation.invited_at = services.utcnow() - timedelta(days=3)
         assert services.send_reminders(open_round) == 1
         assert services.send_reminders(open_round) == 0  # not twice within two days
     assert outbox_messages()[-1].recipient == world.ours.employee.email
@@ -313,6 +317,7 @@ def test_respondent_can_opt_out_of_reminders(make_client, world, open_round):
 def test_remind_command_for_cron(app, world, open_round):
     member(world.ours.org, department=world.ours.department)
     services.invite_employees(open_round)
+    db.session.execute(sa.update(Invitation).values(invited_at=services.utcnow() - timedelta(days=3)))
     result = app.test_cli_runner().invoke(args=["remind"])
     assert result.exit_code == 0 and "2 reminders" in result.output
 
