@@ -40,7 +40,7 @@ from enum import IntEnum
 from typing import Any, Literal
 
 from .display import INDEX_DIGITS, MARK_DIGITS, shown, shown_difference
-from .profile import DIMENSIONS, Gap, GroupProfile, compute_gap
+from .profile import DIMENSIONS, MIN_GAP_MARKS, Gap, GroupProfile, compute_gap
 from .stats import DimensionStats, t_critical_95
 
 
@@ -97,7 +97,7 @@ class PhaseThresholds:
     klantbewust: Bar = Bar(skills=50, leadership=60, culture=50, customer_mark=5.5)
     klantbekwaam: Bar = Bar(skills=65, leadership=70, culture=70, customer_mark=7.0)
     #: Smallest self/estimate-minus-customer difference that counts, in report marks, as shown.
-    min_gap_marks: float = 1.0
+    min_gap_marks: float = MIN_GAP_MARKS
     #: A dimension resting on fewer responses is treated as missing (the privacy minimum).
     min_responses: int = 5
     #: The mirror scale, to show customer numbers as report marks.

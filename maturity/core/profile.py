@@ -12,9 +12,13 @@ from .stats import DimensionStats, t_critical_95, welch_df, welch_standard_error
 
 DIMENSIONS = ("skills", "leadership", "culture", "mirror_self", "mirror_estimate", "mirror_customer")
 
-#: One report mark on the 1..10 mirror scale, in index points (100 / 9). A smaller gap is not
+#: The smallest difference between employees' and customers' ratings that counts, in report
+#: marks as shown: one mark. The phase rule (an overestimation, an underestimation), the mirror
+#: topics marked in the results and the plan's topics all use this one constant.
+MIN_GAP_MARKS = 1.0
+#: The same gap on the 1..10 mirror scale, in index points (100 / 9). A smaller gap is not
 #: worth acting on however certain it is.
-MIN_PRACTICAL_GAP = 100.0 / 9.0
+MIN_PRACTICAL_GAP = MIN_GAP_MARKS * 100.0 / 9.0
 
 
 @dataclass(frozen=True, slots=True)

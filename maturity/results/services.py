@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from ..core import DIMENSIONS as PROFILE_DIMENSIONS
 from ..core import DEFAULT, DONT_KNOW, MIN_ALPHA_RESPONDENTS, MIN_ANSWERED_SHARE, DimensionStats, GroupProfile, PhaseThresholds, Placement, place, profile_gaps, suppress  # noqa: F401
 from ..core.display import MARK_DIGITS, shown_difference
+from ..core.profile import MIN_GAP_MARKS
 from ..extensions import db
 from ..instrument import Instrument, load_instrument
 from ..rounds import ballots
@@ -39,10 +40,6 @@ log = logging.getLogger(__name__)
 EMPLOYEE_DIMENSIONS = tuple(d for d in PROFILE_DIMENSIONS if d != "mirror_customer")
 #: The scores shown per department.
 DEPARTMENT_DIMENSIONS = ("skills", "leadership", "culture", "mirror_self")
-
-
-#: A mirror topic is marked when own rating and customers differ by this much, as shown.
-TOPIC_GAP_MARKS = 1.0
 
 
 class ResultsNotPublished(Exception):
@@ -450,7 +447,7 @@ def round_results(round_: Round, group: str | None = None, *, family: dict | Non
         # From the marks as shown (one decimal), so the column adds up for the reader.
         gap = (shown_difference(own.mean, cust.mean, MARK_DIGITS)
                if (cust and cust.mean is not None and own.mean is not None) else None)
-        mirror.append(MirrorItemResult(item.key, own, est, cust, gap, gap is not None and abs(gap) >= TOPIC_GAP_MARKS))
+        mirror.append(MirrorItemResult(item.key, own, est, cust, gap, gap is not None and abs(gap) >= MIN_GAP_MARKS))
 
     comments = None
     if (group is None and n_customers >= max(round_.min_comment_group_size, min_customers)
