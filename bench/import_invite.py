@@ -32,7 +32,7 @@ def main(n: int) -> None:
     from maturity.extensions import db
     from maturity.mail.models import OutboxMessage
     from maturity.rounds import services as rounds
-    from maturity.tasks.jobs import deliver_outbox
+    from maturity.mail.jobs import deliver_outbox
     from maturity.tenancy.models import Consultancy, Organisation, OrganisationMembership, OrgRole
     from maturity.accounts.models import User
 

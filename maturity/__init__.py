@@ -62,6 +62,7 @@ def register_extensions(app: Flask) -> None:
     from . import tasks
 
     tasks.init_app(app)
+    register_jobs()
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -71,6 +72,15 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None
     login_manager.user_loader(load_session_user)
+
+
+def register_jobs() -> None:
+    """Every feature's jobs, so that the worker knows every task and the schedule."""
+    from . import retention  # noqa: F401
+    from .accounts import jobs as _accounts  # noqa: F401
+    from .mail import jobs as _mail  # noqa: F401
+    from .reports import jobs as _reports  # noqa: F401
+    from .rounds import jobs as _rounds  # noqa: F401
 
 
 def register_blueprints(app: Flask) -> None:
@@ -95,7 +105,7 @@ def register_blueprints(app: Flask) -> None:
     from .rounds.views import bp as rounds_bp
     from .segments.views import bp as segments_bp
     from .core import MIN_ALPHA_RESPONDENTS
-    from .core.display import shown_difference
+    from .core.display import CHART_COLORS, shown_difference
 
     for bp in (main_bp, accounts_bp, admin_bp, consultancies_bp, organisations_bp, rounds_bp, results_bp, plans_bp,
                reports_bp, progress_bp, portfolio_bp, respond_link_bp, respond_bp, mirror_bp, mirror_personal_bp,
@@ -106,13 +116,6 @@ def register_blueprints(app: Flask) -> None:
         describe_item=describe_item, question_html=question_html, section_title=section_title, section_intro=section_intro,
         chart_colors=CHART_COLORS, alpha_minimum=MIN_ALPHA_RESPONDENTS, shown_difference=shown_difference,
     )
-
-
-#: One palette for every chart, on screen and in the PDF (WeasyPrint needs SVG attributes, not CSS).
-CHART_COLORS = {
-    "bar": "#26a69a", "view-self": "#607d8b", "view-estimate": "#f9a825", "view-customer": "#3949ab",
-    "band-fill-low": "#c62828", "band-fill-average": "#f9a825", "band-fill-high": "#2e7d32",
-}
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -37,7 +37,7 @@ def register(app: Flask) -> None:
     def remind() -> None:
         """Send due reminders for every open round now (the worker does this daily). Links in
         the mails use BASE_URL (e.g. https://klantspiegel.example.nl)."""
-        from .tasks.jobs import send_due_reminders
+        from .rounds.jobs import send_due_reminders
 
         click.echo(f"{send_due_reminders()} reminders recorded; the worker delivers them.")
 
@@ -45,7 +45,7 @@ def register(app: Flask) -> None:
     def close_rounds() -> None:
         """Close (and so publish) every open round whose end date has passed (the worker does
         this every ten minutes)."""
-        from .tasks.jobs import close_due_rounds
+        from .rounds.jobs import close_due_rounds
 
         closed, unreadable = close_due_rounds()
         for round_id in unreadable:
@@ -77,7 +77,7 @@ def register(app: Flask) -> None:
     @click.option("--max-age", default=180, show_default=True, help="Seconds since the schedule last ran.")
     def worker_health(max_age: int) -> None:
         """Exit 0 when a worker ran its schedule recently (for a container health check)."""
-        from .tasks.jobs import worker_heartbeat_age
+        from .tasks import worker_heartbeat_age
 
         age = worker_heartbeat_age()
         if age is None or age > max_age:

@@ -13,7 +13,7 @@ docs/privacy.md), how long it keeps for its clients:
 - **sessions**: a login, however active, from when it started;
 - **audit entries**, from when they were written.
 
-The purge runs nightly in the worker (``tasks.jobs.prune_job``) and is itself audited per
+The purge runs nightly in the worker (``prune_job`` below) and is itself audited per
 consultancy, with counts only. Platform-wide data that belongs to no consultancy (an admin's
 sign-ins, mail not about a client) follows ``PLATFORM_*`` below.
 """
@@ -25,10 +25,15 @@ import logging
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
+from huey import crontab
 
+from .accounts.models import UserSession
 from .extensions import db
 from .models_base import utcnow
 from .reports.models import ReportCache, ReportVersion
+from .rounds.ballots import scrub
+from .tasks import app_periodic_task, exclusive, huey
 
 log = logging.getLogger(__name__)
 
@@ -189,3 +194,26 @@ def _purge_platform(now: datetime) -> dict[str, int]:
         "audit_entries": db.session.execute(sa.delete(AuditEntry).where(
             AuditEntry.consultancy_id.is_(None), AuditEntry.at < months_before(now, PLATFORM_AUDIT_MONTHS))).rowcount,
     }
+
+
+# --- The nightly job (also run by ``flask prune``) ----------------------------------------------
+
+huey.lock_task("prune")  # registered, so that a starting worker (SQLite) can clear it
+
+
+@app_periodic_task(crontab(hour="3", minute="17"))
+def prune_job() -> None:
+    exclusive("prune", 3600, prune)
+
+
+def prune() -> dict[str, int]:
+    """Expired sessions, then every consultancy's retention (``purge``)."""
+    now = utcnow()
+    counts = {"sessions_idle": db.session.execute(sa.delete(UserSession).where(
+        UserSession.last_seen_at < now - current_app.config["SESSION_IDLE_TIMEOUT"])).rowcount}
+    db.session.commit()
+    counts.update(purge(now))
+    # Deleted ballots and addresses off the disk, if a close could not do it (tables busy).
+    scrub()
+    log.info("pruned %s", counts)
+    return counts

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import time
 
 from cryptography.fernet import InvalidToken
@@ -13,8 +14,10 @@ from .. import sealing
 from ..audit import services as audit
 from ..extensions import db, limiter
 from ..safe_redirect import safe_next
+from ..tasks import enqueue
 from . import services, tokens
-from . import second_factor
+from . import devices, second_factor
+from .jobs import password_help
 from .forms import (
     AcceptInvitationForm,
     ChangePasswordForm,
@@ -44,12 +47,24 @@ def _email_and_address() -> str:
     return _submitted_email() + "@" + get_remote_address()
 
 
-#: Guessing one account's password. Tight per account *and* client address: the attacker's
-#: address is stopped, the real person's elsewhere is not. Loose per account over all addresses:
-#: an attacker with many addresses is slowed to a few thousand guesses a day (against Argon2 and
-#: the password policy), and needs 200 wrong passwords an hour to keep the owner out.
+def _known_device() -> bool:
+    """The browser has signed in to the submitted account before (``devices``)."""
+    return devices.device_id(request.form.get("email") or "") is not None
+
+
+def _device_key() -> str:
+    return "device:" + (devices.device_id(request.form.get("email") or "") or "")
+
+
+#: Guessing one account's password (docs/security.md, "Brute force"). From a browser on which the
+#: account has not signed in before: tight per account *and* client address (the guesser's
+#: address is stopped, the owner elsewhere is not), and per account over all such browsers and
+#: addresses, so that a guesser with many addresses gets no more than 100 guesses a day. That
+#: last limit never refuses the owner on a browser they signed in on before: such a browser is
+#: limited on its own (PER_KNOWN_DEVICE) and counts toward nothing a stranger can fill.
 PER_ACCOUNT_AND_ADDRESS = "10 per minute;30 per hour"
-PER_ACCOUNT = "200 per hour"
+PER_ACCOUNT_FROM_UNKNOWN_DEVICES = "30 per hour;100 per day"
+PER_KNOWN_DEVICE = "10 per minute;30 per hour"
 
 
 def _link_token() -> str:
@@ -71,6 +86,7 @@ def _begin_login(user: User) -> None:
         session["locale"] = locale
     services.start_session(user)
     login_user(user)
+    devices.remember(user.email)  # this browser is known to the account from now on
 
 
 def _load_user(user_id: int) -> User | None:
@@ -78,9 +94,11 @@ def _load_user(user_id: int) -> User | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(PER_ACCOUNT_AND_ADDRESS, key_func=_email_and_address, methods=["POST"])
-@limiter.limit(PER_ACCOUNT, key_func=_submitted_email, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], exempt_when=_known_device)
+@limiter.limit(PER_ACCOUNT_AND_ADDRESS, key_func=_email_and_address, methods=["POST"], exempt_when=_known_device)
+@limiter.limit(PER_ACCOUNT_FROM_UNKNOWN_DEVICES, key_func=_submitted_email, methods=["POST"],
+               exempt_when=_known_device)
+@limiter.limit(PER_KNOWN_DEVICE, key_func=_device_key, methods=["POST"], exempt_when=lambda: not _known_device())
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -110,6 +128,7 @@ PENDING = "pending_login"
 PENDING_SECONDS = 10 * 60
 #: Guessing codes for one account: 5 a minute, 20 an hour (a 6-digit code has a million values).
 PER_PENDING_ACCOUNT = "5 per minute;20 per hour"
+PENDING_PURPOSE = b"pending-login"
 
 
 def _hold_login(user: User, next_url: str | None):
@@ -119,15 +138,29 @@ def _hold_login(user: User, next_url: str | None):
     session.clear()
     if locale:
         session["locale"] = locale
-    session[PENDING] = {"u": user.id, "n": next_url or "", "t": int(time.time())}
+    pending = {"u": user.id, "n": next_url or "", "t": int(time.time())}
+    session[PENDING] = sealing.seal(json.dumps(pending).encode(), PENDING_PURPOSE)
     db.session.commit()  # a rehashed password
     if user.has_second_factor:
         return redirect(url_for("accounts.login_code"))
     return redirect(url_for("accounts.login_setup"))
 
 
+def _pending() -> dict:
+    """The pending sign-in: who, where to afterwards, since when. Sealed in the session cookie
+    (AES-GCM under the server's key), so that whoever reads the cookie learns none of it."""
+    sealed = session.get(PENDING)
+    if not isinstance(sealed, bytes):
+        return {}
+    try:
+        pending = json.loads(sealing.unseal(sealed, PENDING_PURPOSE))
+    except (InvalidToken, ValueError):
+        return {}
+    return pending if isinstance(pending, dict) else {}
+
+
 def _pending_user() -> User | None:
-    pending = session.get(PENDING) or {}
+    pending = _pending()
     if not pending or time.time() - pending.get("t", 0) > PENDING_SECONDS:
         return None
     user = db.session.get(User, pending.get("u")) if isinstance(pending.get("u"), int) else None
@@ -135,7 +168,7 @@ def _pending_user() -> User | None:
 
 
 def _pending_key() -> str:
-    return "second-factor:" + str((session.get(PENDING) or {}).get("u", ""))
+    return "second-factor:" + str(_pending().get("u", ""))
 
 
 def _signed_in_key() -> str:
@@ -181,7 +214,7 @@ def login_code():
         method = ("app" if second_factor.verify_code(user, form.code.data)
                   else "recovery_code" if second_factor.use_recovery_code(user, form.code.data) else None)
         if method is not None:
-            next_url = session[PENDING].get("n")
+            next_url = _pending().get("n")
             audit.record("login", actor=user, second_factor=method)
             _begin_login(user)
             if method == "recovery_code":
@@ -206,7 +239,7 @@ def login_setup():
     if form.validate_on_submit():
         codes = second_factor.enable(user, secret, form.code.data)
         if codes is not None:
-            next_url = session[PENDING].get("n")
+            next_url = _pending().get("n")
             audit.record("second_factor_enabled", actor=user)
             audit.record("login", actor=user, second_factor="app")
             _begin_login(user)
@@ -241,9 +274,6 @@ def forgot_password():
     if form.validate_on_submit():
         # The worker looks the address up and mails it if it has an account: this request does
         # the same work, and takes the same time, whether or not the account exists.
-        from ..tasks import enqueue
-        from ..tasks.jobs import password_help
-
         enqueue(password_help, form.email.data, current_app.config["BASE_URL"] or request.host_url)
         # The same answer whether or not the account exists.
         flash(_("If an account exists for that address, we have sent it a link to choose a new password."), "info")

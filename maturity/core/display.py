@@ -39,3 +39,10 @@ def shown_difference(a: float, b: float, digits: int) -> float:
 #: and weak below the next; the page, the PDF, the exports and the action plan all use these.
 STRONG_STATEMENT = 3.8
 WEAK_STATEMENT = 3.0
+
+
+#: One palette for every chart, on screen and in the PDF (WeasyPrint needs SVG attributes, not CSS).
+CHART_COLORS = {
+    "bar": "#26a69a", "view-self": "#607d8b", "view-estimate": "#f9a825", "view-customer": "#3949ab",
+    "band-fill-low": "#c62828", "band-fill-average": "#f9a825", "band-fill-high": "#2e7d32",
+}

@@ -23,8 +23,7 @@ from flask import current_app
 from .. import sealing
 from ..extensions import db
 from ..models_base import utcnow
-from .models import OutboxMessage
-from .services import SEAL_PURPOSE
+from .models import SEAL_PURPOSE, OutboxMessage
 
 log = logging.getLogger(__name__)
 

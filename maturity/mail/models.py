@@ -8,6 +8,9 @@ import sqlalchemy.orm as so
 from ..extensions import db
 from ..models_base import UTCDateTime, created_at_column
 
+#: The sealing purpose of a message body at rest (``sealing.seal``).
+SEAL_PURPOSE = b"outbox"
+
 
 class OutboxMessage(db.Model):
     """Every message we send: a transactional outbox.

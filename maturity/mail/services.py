@@ -10,14 +10,15 @@ from flask import current_app, render_template
 
 from .. import sealing
 from ..extensions import db
-from .models import OutboxMessage
+from ..tasks import enqueue
+from .jobs import deliver_outbox
+from .models import SEAL_PURPOSE, OutboxMessage
 
 log = logging.getLogger(__name__)
 
 
 #: Stands in for a personal link in the stored copy of a message.
 REDACTED = "[…]"
-SEAL_PURPOSE = b"outbox"
 
 
 def send_template_mail(recipient: str, subject: str, template: str, *, private: tuple[str, ...] = (),
@@ -93,9 +94,6 @@ def _write_before_commit(session: so.Session) -> None:
 def _deliver_after_commit(session: so.Session) -> None:
     """The worker picks up what this transaction recorded; never before the commit."""
     if session.info.pop(_PENDING, False):
-        from ..tasks import enqueue
-        from ..tasks.jobs import deliver_outbox
-
         try:
             enqueue(deliver_outbox)
         except Exception:  # the queue is unreachable: the schedule delivers it later

@@ -11,7 +11,7 @@ from ..models_base import UTCDateTime, created_at_column
 
 class ReportCache(db.Model):
     """The report (a PDF) or the board deck (a PowerPoint) per round and language, made by the
-    worker. It is served only while its key (``reports.services.report_key``: results versions,
+    worker. It is served only while its key (``reports.context.report_key``: results versions,
     plans, branding, language, code) is the same; otherwise a new one is requested."""
 
     __tablename__ = "report_cache"

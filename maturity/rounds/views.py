@@ -18,8 +18,10 @@ from ..mail.services import delivery_counts
 from ..instrument import LATEST
 from ..tenancy.access import CONSULTANT, DIRECTOR, organisation_blueprint, roles_required, scoped_get, scoped_select
 from ..segments import services as segment_services
+from ..tasks import enqueue
 from ..tenancy.models import Department
 from . import services
+from .jobs import close_round_job
 from .forms import ActionForm, CustomerInviteForm, RoundForm
 from .models import Invitation, Round
 
@@ -176,9 +178,6 @@ def close(round_id: int):
         flash(_("Only an open round can be closed."), "error")
         return redirect(url_for("rounds.detail", round_id=round_id))
     db.session.commit()
-    from ..tasks import enqueue
-    from ..tasks.jobs import close_round_job
-
     enqueue(close_round_job, round_id)
     db.session.expire_all()  # the immediate queue (or a quick worker) may be done already
     round_ = db.session.get(Round, round_id)

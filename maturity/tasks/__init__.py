@@ -11,6 +11,11 @@
 Tasks run inside an application context of the app that configured the queue, with a
 session of their own. They are enqueued after the commit that caused them and are idempotent:
 the database, not the queue, records what has been done (docs/deploy.md).
+
+This package is at the bottom of the house: it knows the queue, not what runs on it. Each
+feature declares its own jobs beside its services (``mail/jobs.py``, ``rounds/jobs.py``,
+``reports/jobs.py``, ``accounts/jobs.py``, ``retention.py``); the app factory imports them so
+that the worker knows every task and the schedule.
 """
 
 from __future__ import annotations
@@ -19,8 +24,15 @@ import functools
 import logging
 from pathlib import Path
 
-from huey import Huey
+from datetime import datetime
+
+from flask import current_app, has_app_context
+from huey import Huey, crontab
+from huey.exceptions import TaskLockedException
 from huey.storage import MemoryStorage, RedisExpireStorage, SqliteStorage
+
+from ..extensions import db
+from ..models_base import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -66,14 +78,11 @@ def init_app(app) -> None:
     global _app
     _app = app
     configure(app.config["TASK_QUEUE_URL"])
-    from . import jobs  # noqa: F401  (registers the tasks and the schedule)
 
 
 def enqueue(task, *args, **kwargs) -> None:
     """Hand ``task`` to the worker of the current app's queue; with ``immediate``, run it now
     (in an application context and database session of its own)."""
-    from flask import current_app
-
     url = current_app.config["TASK_QUEUE_URL"]
     configure(url)  # a process holds one app; the tests build several
     if url == "immediate":
@@ -83,8 +92,6 @@ def enqueue(task, *args, **kwargs) -> None:
 
 
 def _context_app():
-    from flask import current_app, has_app_context
-
     if has_app_context():
         return current_app._get_current_object()  # immediate: the app that enqueued it
     if _app is None:
@@ -98,8 +105,6 @@ def app_task(**options):
     def decorator(fn):
         @functools.wraps(fn)
         def run(*args, **kwargs):
-            from ..extensions import db
-
             with _context_app().app_context():
                 try:
                     return fn(*args, **kwargs)
@@ -115,8 +120,6 @@ def app_periodic_task(schedule, **options):
     def decorator(fn):
         @functools.wraps(fn)
         def run():
-            from ..extensions import db
-
             with _context_app().app_context():
                 try:
                     return fn()
@@ -126,3 +129,33 @@ def app_periodic_task(schedule, **options):
         return huey.periodic_task(schedule, name=fn.__name__, **options)(run)
 
     return decorator
+
+
+def exclusive(name: str, ttl: int, job) -> None:
+    """Run ``job`` unless another worker is running it (the lock is shared through the queue).
+    ``name`` must have been registered with ``huey.lock_task`` when the module was imported, so
+    that a starting worker on SQLite clears it if a killed worker left it behind."""
+    try:
+        with lock(name, ttl):
+            job()
+    except TaskLockedException:
+        log.info("%s already running elsewhere; skipped", name)
+
+
+# --- The worker's heartbeat -------------------------------------------------------------------
+
+HEARTBEAT_KEY = "klantspiegel:worker-heartbeat"
+
+
+@app_periodic_task(crontab(minute="*"))
+def heartbeat() -> None:
+    """The schedule ran: ``flask worker-health`` and the admin page read this."""
+    huey.put(HEARTBEAT_KEY, utcnow().isoformat())
+
+
+def worker_heartbeat_age() -> float | None:
+    """Seconds since the worker's schedule last ran; None if it never did."""
+    value = huey.get(HEARTBEAT_KEY, peek=True)
+    if not value:
+        return None
+    return (utcnow() - datetime.fromisoformat(value)).total_seconds()

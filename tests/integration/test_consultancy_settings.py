@@ -95,7 +95,7 @@ def test_a_colour_with_a_trailing_newline_is_refused_with_a_message(client, auth
 def test_the_house_colour_and_name_run_through_the_whole_report(client, auth, world, app):
     from pypdf import PdfReader
 
-    from maturity.reports.services import report_context
+    from maturity.reports.context import report_context
     from maturity.results.services import round_results
 
     from .test_results import _fill

@@ -98,7 +98,7 @@ def test_the_daily_prune_removes_expired_sessions_and_old_outbox_copies(app, db,
     from maturity.accounts.models import UserSession
     from maturity.mail.models import OutboxMessage
     from maturity.models_base import utcnow
-    from maturity.tasks.jobs import prune
+    from maturity.retention import prune
 
     old = utcnow() - timedelta(days=40)
     db.session.add_all([

@@ -8,7 +8,7 @@ from flask_babel import force_locale
 from maturity.extensions import db
 from maturity.plans import services as plans
 from maturity.plans.models import ActionItem, ActionPlan, ItemStatus
-from maturity.reports.services import report_context
+from maturity.reports.context import report_context
 from maturity.results.services import round_results
 
 from .test_progress import _round

@@ -165,7 +165,7 @@ def test_a_repeat_download_is_served_without_computing_the_report(client, auth, 
 
 
 def test_the_report_key_follows_everything_the_report_shows(app, client, auth, world, measured):
-    from maturity.reports.services import report_key
+    from maturity.reports.context import report_key
     from maturity.results import tally
 
     def key(lang="nl"):
@@ -372,3 +372,91 @@ def test_the_workbook_carries_the_action_plan_as_the_plan_page_shows_it(app, cli
     assert rows[0] == ("Actie", "Eigenaar", "Gereed op", "Status", "Doel")
     assert [r[0] for r in rows[1:]] == [i.text("title", "nl") for i in items]
     assert rows[1][1] == "'=HYPERLINK(\"x\")" and rows[1][2].date() == date(2027, 3, 1)
+
+
+def _item_html(page: str, item_id: int) -> str:
+    start = page.index(f'id="item-{item_id}"')
+    return page[start:page.index("</li>", start)]
+
+
+def _meta(page: str, item_id: int) -> str:
+    import re
+
+    return re.sub(r"\s+", " ", re.search(r'<p class="muted plan-meta">(.*?)</p>', _item_html(page, item_id), re.S).group(1))
+
+
+def test_an_edited_action_says_it_was_edited_not_suggested(client, auth, world, measured):
+    """Issue #27: an action the director had rewritten still said "voorgesteld"."""
+    auth.login(world.ours.director)
+    client.submit(_plan_url(world, measured, "generate"))
+    first, second, third = _items(measured)[:3]
+    page = client.get(_plan_url(world, measured)).get_data(as_text=True)
+    assert "voorgesteld" in _meta(page, first.id) and "aangepast" not in _meta(page, first.id)
+    client.submit(_plan_url(world, measured, f"items/{first.id}"), {
+        "title": "Onze eigen formulering", "description": "", "owner": "", "status": "open"})
+    # Choosing the owner and the date is adapting the suggestion too.
+    client.submit(_plan_url(world, measured, f"items/{second.id}"), {
+        "title": second.generated["title"]["nl"], "description": second.generated["description"]["nl"],
+        "owner": "Piet", "due_on": "2027-03-01", "status": "open"})
+    client.submit(_plan_url(world, measured, "items"), {"title": "Klantpanel opzetten", "description": ""})
+    page = client.get(_plan_url(world, measured)).get_data(as_text=True)
+    for edited in (first, second):
+        assert "aangepast" in _meta(page, edited.id) and "voorgesteld" not in _meta(page, edited.id)
+    assert "voorgesteld" in _meta(page, third.id)
+    own = _items(measured)[-1]
+    assert "eigen actie" in _meta(page, own.id) and "voorgesteld" not in _meta(page, own.id)
+
+
+def test_a_removed_action_comes_back_in_place_with_one_click(client, auth, world, measured):
+    """Issue #27: removing a generated action had no confirmation and no way back."""
+    import re
+
+    auth.login(world.ours.director)
+    client.submit(_plan_url(world, measured, "generate"))
+    client.submit(_plan_url(world, measured, "items"), {"title": "Klantpanel opzetten", "description": ""})
+    db.session.expire_all()
+    order = [i.id for i in _items(measured)]
+    for removed_id in (order[1], order[-1]):  # a generated one and our own
+        title = db.session.get(ActionItem, removed_id).text("title", "nl")
+        page = client.submit(_plan_url(world, measured, f"items/{removed_id}/remove"), follow_redirects=True)
+        html = page.get_data(as_text=True)
+        db.session.expire_all()
+        assert removed_id not in [i.id for i in _items(measured)]
+        undo = re.search(r'<form method="post" action="([^"]+/restore)"[^>]*>.*?</form>', html, re.S)
+        assert undo and f"/items/{removed_id}/restore" in undo.group(1)
+        assert "Ongedaan maken</button>" in undo.group(0) and 'name="csrf_token"' in undo.group(0)
+        assert f"“{title}” is uit het plan gehaald." in html
+        assert client.submit(undo.group(1)).status_code == 302
+        db.session.expire_all()
+        assert [i.id for i in _items(measured)] == order  # back where it was
+    # Undoing twice, or an item that was not removed, changes nothing and is no error.
+    assert client.submit(_plan_url(world, measured, f"items/{order[1]}/restore")).status_code == 302
+    assert [i.id for i in _items(measured)] == order
+    # Another round's item cannot be restored from this plan.
+    assert client.submit(f"/o/{world.ours.org.slug}/rounds/{measured.id + 1000}/plan/items/{order[1]}/restore").status_code == 404
+
+
+def test_one_post_moves_an_action_to_the_top(client, auth, world, measured):
+    """Issue #27: moving the fifth action to the top took four POSTs and reloads."""
+    auth.login(world.ours.director)
+    client.submit(_plan_url(world, measured, "generate"))
+    client.submit(_plan_url(world, measured, "items"), {"title": "Klantpanel opzetten", "description": ""})
+    db.session.expire_all()
+    order = [i.id for i in _items(measured)]
+    assert len(order) >= 4
+    client.submit(_plan_url(world, measured, f"items/{order[1]}/remove"))  # a removed one keeps its place
+    order.remove(removed := order[1])
+    page = client.get(_plan_url(world, measured)).get_data(as_text=True)
+    last = order[-1]
+    assert "Bovenaan</button>" in _item_html(page, last) and "Bovenaan</button>" not in _item_html(page, order[0])
+    response = client.submit(_plan_url(world, measured, f"items/{last}/move"), {"direction": "top"})
+    assert response.status_code == 302 and response.location.endswith(f"#item-{last}")
+    db.session.expire_all()
+    assert [i.id for i in _items(measured)] == [last] + order[:-1]
+    client.submit(_plan_url(world, measured, f"items/{last}/move"), {"direction": "down"})
+    db.session.expire_all()
+    assert [i.id for i in _items(measured)] == [order[0], last] + order[1:-1]
+    client.submit(_plan_url(world, measured, f"items/{removed}/restore"))
+    db.session.expire_all()
+    assert removed in [i.id for i in _items(measured)]
+    assert client.submit(_plan_url(world, measured, f"items/{last}/move"), {"direction": "sideways"}).status_code == 302

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from flask import render_template
 
-from maturity import CHART_COLORS
+from maturity.core.display import CHART_COLORS
 from maturity.extensions import db
-from maturity.reports.services import house_palette, report_context
+from maturity.reports.context import house_palette, report_context
 from maturity.results.services import round_results
 
 from .test_one_truth import _planted

@@ -17,7 +17,7 @@ from maturity.models_base import utcnow
 from maturity.results.services import round_results
 from maturity.retention import months_before
 from maturity.rounds.models import CustomerResponse, Invitation, Response, ResponseAnswer, Round
-from maturity.tasks.jobs import prune
+from maturity.retention import prune
 
 from ..conftest import sign_in
 from .test_consultancy_settings import RETENTION

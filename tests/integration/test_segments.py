@@ -297,7 +297,7 @@ def test_exports_follow_the_filter_and_carry_the_overview(app, client, auth, wor
 
 
 def test_the_board_report_carries_the_overview_per_service(app, world):
-    from maturity.reports.services import report_context
+    from maturity.reports.context import report_context
 
     round_, value = corporation(world.ours.org, app)
     with app.test_request_context():
@@ -420,7 +420,7 @@ def test_the_board_deck_has_the_overview_per_service(app, world):
     from pptx import Presentation
 
     from maturity.reports import deck
-    from maturity.reports.services import report_context
+    from maturity.reports.context import report_context
 
     round_, _value = corporation(world.ours.org, app)
     with app.test_request_context():

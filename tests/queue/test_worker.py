@@ -269,7 +269,7 @@ def test_the_report_is_rendered_by_the_worker_while_the_page_waits(make_stack):
 
 
 def test_a_scheduled_job_runs_once_while_another_worker_holds_its_lock(make_stack):
-    from maturity.tasks.jobs import reminders_job
+    from maturity.rounds.jobs import reminders_job
 
     stack = make_stack()
     _invite(stack, 3)
