@@ -59,6 +59,13 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(429)
     def too_many(e):
+        if request.endpoint == "accounts.login":
+            # The same words whatever was refused (this address, this account, this browser) and
+            # whether or not the account exists; they name the ways in that a guesser lacks.
+            return page(429, _("Too many attempts"), _(
+                "Signing in is paused for a while. Try again later, sign in on a device you have "
+                "signed in on before, or choose a new password with “Forgot your password?” on the "
+                "sign-in page."))
         return page(429, _("Too many attempts"), _("Please wait a few minutes and try again."))
 
     import sqlalchemy.exc as sa_exc

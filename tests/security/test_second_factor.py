@@ -4,6 +4,7 @@ admin reset."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 
@@ -88,6 +89,40 @@ def test_guessing_codes_is_limited_per_account(client, world):
     _password(client, user)
     statuses = [client.submit("/login/code", {"code": f"{i:06d}"}).status_code for i in range(7)]
     assert statuses[:5] == [400] * 5 and statuses[-1] == 429
+
+
+def _readable_session(client) -> str:
+    """What anyone holding the browser reads in Flask's session cookie: it is signed, not
+    encrypted (base64 of JSON, compressed when that is shorter)."""
+    import base64
+    import zlib
+
+    value = client.get_cookie("session", domain=client.application.config["SERVER_NAME"]).value
+    compressed = value.startswith(".")
+    payload = value.lstrip(".").split(".")[0]
+    data = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    return (zlib.decompress(data) if compressed else data).decode()
+
+
+def test_the_pending_sign_in_is_nothing_readable(client, world):
+    """Between the password and the code the browser holds the pending sign-in; whoever reads
+    the cookie learns neither the account (its id) nor where it was going."""
+    user = world.ours.consultant
+    target = f"/c/{world.ours.consultancy.slug}/clients-of-account-{user.id}"
+    response = client.submit("/login", {"email": user.email, "password": PASSWORD, "next": target})
+    assert response.location == "/login/code"
+    session = json.loads(_readable_session(client))
+    assert "pending_login" in session  # what is read is indeed the session, with the pending sign-in
+
+    def leaves(value):
+        if isinstance(value, dict):
+            return [leaf for v in value.values() for leaf in leaves(v)]
+        return [leaf for v in value for leaf in leaves(v)] if isinstance(value, list) else [value]
+
+    assert user.id not in leaves(session)
+    assert not any(isinstance(leaf, str) and (target in leaf or user.email in leaf) for leaf in leaves(session))
+    code = second_step_code(user.email)
+    assert client.submit("/login/code", {"code": code}).location == target
 
 
 def test_the_second_step_expires(client, world, monkeypatch):
