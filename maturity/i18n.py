@@ -1,4 +1,7 @@
-"""Locale selection: the user's saved choice, else the session's, else Dutch."""
+"""Languages: which one a request is answered in (``?lang=``, then remembered for the session;
+else the signed-in user's saved choice; else the session's; else what the browser asks for;
+else Dutch, ``select_language``), the catalogue's gettext for templates and mails, and numbers
+written as the language writes them."""
 
 from __future__ import annotations
 
