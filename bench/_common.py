@@ -149,14 +149,15 @@ def insert_invitations(seeded: Seeded, *, submitted: int, answers: Answers, batc
     ``links.new_result_key``) and ``submitted_at``; the ballots are stored as mixed, in batches
     of the round's minimum (``ballots.mix``), as the app leaves them. With ``segments`` (user id
     -> the person's segment value ids, ordered by segment id as
-    ``segments.tally.invitation_values`` returns them) the ballot carries ``"comment"`` and
+    ``rounds.segment_answers.invitation_values`` returns them) the ballot carries ``"comment"`` and
     ``"segments"`` exactly as ``submit_response`` seals them. Returns the number of invitations."""
     import sqlalchemy as sa
 
     from maturity.extensions import db
     from maturity.models_base import utcnow
     from maturity.rounds import links
-    from maturity.rounds.models import Ballot, Invitation, Round, _random_id
+    from maturity.rounds.models import Ballot, Invitation, Round
+    from maturity.utils import random_id
     from maturity.rounds.services import eligible_members
     from maturity.tenancy.models import OrganisationMembership
 
@@ -183,7 +184,7 @@ def insert_invitations(seeded: Seeded, *, submitted: int, answers: Answers, batc
                 # unmixed ones a later submission mixes are as few as in the app.
                 if len(ballots) % round_.min_group_size == 0:
                     mixed_batch = secrets.randbelow(2 ** 31)
-                ballots.append({"id": _random_id(), "round_id": round_.id, "kind": "employee", "batch": mixed_batch,
+                ballots.append({"id": random_id(), "round_id": round_.id, "kind": "employee", "batch": mixed_batch,
                                 "sealed": links.seal_ballot(content)})
             invitations.append(row)
         db.session.execute(sa.insert(Invitation), invitations)

@@ -27,6 +27,7 @@ def main(n: int) -> None:
     from maturity.extensions import db
     from maturity.instrument import load_instrument
     from maturity.rounds import services
+    from maturity.results import publication
     from maturity.rounds import links
     from maturity.rounds.models import Ballot, CustomerAnswer, CustomerResponse
     from maturity.rounds.questionnaire import SECTIONS, section_keys
@@ -75,7 +76,7 @@ def main(n: int) -> None:
             dict(customer_response_id=c["id"], item_key=f"mirror.m{j}.customer", value=rng.randint(1, 10))
             for c in customers for j in range(1, 6)])
         with app.test_request_context():
-            services.close_round(round_)
+            publication.close(round_)
         db.session.commit()
         round_id = round_.id
 

@@ -19,7 +19,7 @@ not answer, and one director. Seeding, through the app's code:
    sealed with ``links.seal_ballot`` (random, valid answers, 10% "weet ik niet"), the
    respondent's own sealed result and ``submitted_at``;
 3. customer responses through ``services.submit_customer_response`` (200 by default);
-4. ``services.close_round`` + commit: releases (opens) every ballot into anonymous responses
+4. ``publication.close`` + commit: releases (opens) every ballot into anonymous responses
    and builds the round's tally (``results/tally.py``).
 
 Then, logged in as the director through the Flask test client (in-process, no HTTP server;
@@ -29,7 +29,7 @@ app's PDF child process, whose start-up is taken out by one warm-up render), the
 the board report PDF (first download after clearing the report cache: once; repeat
 download: median). Prints markdown tables (ms) and the seeding time per size, then the
 machine facts. ``--profile`` adds cProfile's top 15 cumulative functions of one request of
-each surface at the largest size; ``--profile-close`` profiles the largest close_round.
+each surface at the largest size; ``--profile-close`` profiles the largest close.
 """
 
 from __future__ import annotations
@@ -67,6 +67,7 @@ def seed(app, n: int, args, rng: random.Random, *, profile_close: bool) -> tuple
 
     from maturity.extensions import db
     from maturity.rounds import services
+    from maturity.results import publication
     from maturity.rounds.models import Ballot, Round, RoundTally
 
     answers = Answers(rng)
@@ -96,11 +97,11 @@ def seed(app, n: int, args, rng: random.Random, *, profile_close: bool) -> tuple
         if profiler:
             profiler.enable()
         round_ = db.session.get(Round, seeded.round_id)
-        services.close_round(round_)
+        publication.close(round_)
         db.session.commit()
         if profiler:
             profiler.disable()
-        t["close_round + commit (release, tally)"] = time.perf_counter() - start
+        t["close + commit (release, tally)"] = time.perf_counter() - start
         t["total"] = sum(t.values())
         info.update(slug=seeded.slug, round_id=seeded.round_id, ballots=ballots, invited=invited,
                     tally_rows=db.session.scalar(sa.select(sa.func.count()).where(RoundTally.round_id == round_.id)),
@@ -148,7 +149,7 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=200)
     parser.add_argument("--departments", type=int, default=20)
     parser.add_argument("--profile", action="store_true", help="cProfile one request per surface at the largest size")
-    parser.add_argument("--profile-close", action="store_true", help="cProfile close_round at the largest size")
+    parser.add_argument("--profile-close", action="store_true", help="cProfile the close at the largest size")
     args = parser.parse_args()
     sizes = sorted(args.responses)
 
@@ -255,7 +256,7 @@ def main() -> None:
         f"{infos[n]['peak_rss_mib']:.0f}" for n in sizes) + " |")
     for n in sizes:
         if "close_profile" in infos[n]:
-            print(f"\ncProfile, close_round + commit at {n:,} (top 15 cumulative):\n```\n{infos[n]['close_profile']}\n```")
+            print(f"\ncProfile, close + commit at {n:,} (top 15 cumulative):\n```\n{infos[n]['close_profile']}\n```")
             print(f"\nSame, top 15 by own time:\n```\n{infos[n]['close_profile_own']}\n```")
     for label, text in profiles.items():
         print(f"\ncProfile, {label} at {sizes[-1]:,} (top 15 cumulative):\n```\n{text}\n```")

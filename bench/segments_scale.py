@@ -23,10 +23,10 @@ employees plus 10% who do not answer, and one director. The organisation has fiv
 2. invitations and, for the n who answer, what ``services.submit_response`` stores: a ballot
    sealed with ``links.seal_ballot`` holding ``department_id``, ``answers``, ``comment`` and
    ``segments`` (the person's value ids ordered by segment, as
-   ``segments.tally.invitation_values`` returns them), the own sealed result, ``submitted_at``;
+   ``rounds.segment_answers.invitation_values`` returns them), the own sealed result, ``submitted_at``;
 3. customers through ``services.submit_customer_response(..., service_id=...)``: 90% tied to
    a service (skewed like the employees), 10% through the general link without one;
-4. ``services.close_round`` + commit, timed; ``SegmentTallyBuilder``'s methods and the
+4. ``publication.close`` + commit, timed; ``SegmentTallyBuilder``'s methods and the
    module's ``_decide`` / ``_comment_groups`` / ``_Adder`` / ``_rows`` are wrapped with timers,
    so the segment part is reported apart: feeding the cells (per response), and ``store`` (the
    rule's decision, adding up the shown groups, writing ``segment_group`` / ``segment_tally``).
@@ -38,7 +38,7 @@ read with its own customers), by the largest shown value of the 8-value segment 
 shows one) and by the largest and the smallest shown pair (``?f=a&f=b``), with the number of
 SQL statements per request (a ``before_cursor_execute`` listener). Each filtered page is
 checked to show the group (its banner), not the refusal. ``--profile`` adds cProfile of one request of each at the
-largest size; ``--profile-close`` profiles the largest close_round. ``--reuse`` seeds nothing
+largest size; ``--profile-close`` profiles the largest close. ``--reuse`` seeds nothing
 and times the organisations ``seg-<n>`` an earlier run left in the database (e.g. after a
 change to the results page; the close is not measured then).
 """
@@ -91,7 +91,7 @@ def skewed(values: list, rng: random.Random):
     return rng.choices(values, weights)[0]
 
 
-# --- timers around the segment code of close_round -------------------------------------------
+# --- timers around the segment code of the close -------------------------------------------
 
 class Timers:
     def __init__(self) -> None:
@@ -119,7 +119,7 @@ class Timers:
         self._undo.append((owner, name, original))
 
     def install(self) -> None:
-        from maturity.segments import tally as segment_tally
+        from maturity.results import segment_tally
 
         builder = segment_tally.SegmentTallyBuilder
         self.wrap(builder, "__init__", "builder: load segments")
@@ -146,6 +146,7 @@ def seed(app, n: int, args, rng: random.Random, *, profile_close: bool) -> tuple
 
     from maturity.extensions import db
     from maturity.rounds import services
+    from maturity.results import publication
     from maturity.rounds.models import Ballot, Round
     from maturity.segments import services as segment_services
     from maturity.segments.models import MemberSegment, SegmentGroup, SegmentTally
@@ -208,11 +209,11 @@ def seed(app, n: int, args, rng: random.Random, *, profile_close: bool) -> tuple
             if profiler:
                 profiler.enable()
             round_ = db.session.get(Round, seeded.round_id)
-            services.close_round(round_)
+            publication.close(round_)
             db.session.commit()
             if profiler:
                 profiler.disable()
-            t["close_round + commit"] = time.perf_counter() - start
+            t["close + commit"] = time.perf_counter() - start
         finally:
             timers.remove()
         t["total"] = sum(t.values())
@@ -275,9 +276,9 @@ def print_seeding(sizes: list[int], seeding: dict[int, dict], infos: dict[int, d
     parts = ["store: _decide (the rule)", "store: _comment_groups", "store: _Adder set-up (numpy matrix)",
              "store: _Adder.total (shown groups)", "store: _rows"]
     for label in ["builder: load segments", "feed: employee_cell", "feed: employee", "feed: customer", "store"] + parts:
-        print(f"| close_round: segments {label} | " + " | ".join(
+        print(f"| close: segments {label} | " + " | ".join(
             f"{infos[n]['timers'].get(label, 0):.2f}" for n in sizes) + " |")
-    print("| close_round: segments store: the rest (deletes, inserts; store minus the above) | " + " | ".join(
+    print("| close: segments store: the rest (deletes, inserts; store minus the above) | " + " | ".join(
         f"{infos[n]['timers'].get('store', 0) - sum(infos[n]['timers'].get(p, 0) for p in parts):.2f}"
         for n in sizes) + " |")
     print("| ballots released (employees + customers) / employees invited | " + " | ".join(
@@ -290,7 +291,7 @@ def print_seeding(sizes: list[int], seeding: dict[int, dict], infos: dict[int, d
         f"{infos[n]['peak_rss_mib']:.0f}" for n in sizes) + " |")
     for n in sizes:
         if "close_profile" in infos[n]:
-            print(f"\ncProfile, close_round + commit at {n:,} (top 25 cumulative):\n```\n{infos[n]['close_profile']}\n```")
+            print(f"\ncProfile, close + commit at {n:,} (top 25 cumulative):\n```\n{infos[n]['close_profile']}\n```")
             print(f"\nSame, top 20 by own time:\n```\n{infos[n]['close_profile_own']}\n```")
 
 
@@ -361,7 +362,7 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true",
                         help="no seeding: time the organisations seg-<n> a previous run left in the database")
     parser.add_argument("--profile", action="store_true", help="cProfile one request per page at the largest size")
-    parser.add_argument("--profile-close", action="store_true", help="cProfile close_round at the largest size")
+    parser.add_argument("--profile-close", action="store_true", help="cProfile the close at the largest size")
     args = parser.parse_args()
     sizes = sorted(args.responses)
 
@@ -386,7 +387,7 @@ def main() -> None:
         busy0, mine0, wall0 = machine_busy_seconds(), mine(), time.perf_counter()
         seeding[n], infos[n] = seed(app, n, args, rng, profile_close=args.profile_close and n == sizes[-1])
         infos[n]["other"] = max(0.0, (machine_busy_seconds() - busy0) - (mine() - mine0)) / (time.perf_counter() - wall0)
-        print(f"  {seeding[n]['total']:.1f} s (close {seeding[n]['close_round + commit']:.1f} s, "
+        print(f"  {seeding[n]['total']:.1f} s (close {seeding[n]['close + commit']:.1f} s, "
               f"segment store {infos[n]['timers'].get('store', 0):.2f} s)", file=sys.stderr)
 
     counter = QueryCounter(app)

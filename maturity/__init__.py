@@ -80,6 +80,7 @@ def register_jobs() -> None:
     from .accounts import jobs as _accounts  # noqa: F401
     from .mail import jobs as _mail  # noqa: F401
     from .reports import jobs as _reports  # noqa: F401
+    from .results import jobs as _results  # noqa: F401
     from .rounds import jobs as _rounds  # noqa: F401
 
 

@@ -45,9 +45,9 @@ def register(app: Flask) -> None:
     def close_rounds() -> None:
         """Close (and so publish) every open round whose end date has passed (the worker does
         this every ten minutes)."""
-        from .rounds.jobs import close_due_rounds
+        from .results.jobs import close_due
 
-        closed, unreadable = close_due_rounds()
+        closed, unreadable = close_due()
         for round_id in unreadable:
             click.echo(f"Round {round_id} not closed: its ballots need an earlier SECRET_KEY "
                        "(set SECRET_KEY_FALLBACKS).", err=True)

@@ -222,6 +222,7 @@ def load_demo_rounds(rng: random.Random) -> None:
 
     from .instrument import load_instrument
     from .rounds import links, services
+    from .results import publication
     from .rounds.models import CustomerArrival, Invitation, RoundStatus
     from .segments.models import Segment, SegmentValue
 
@@ -299,7 +300,7 @@ def load_demo_rounds(rng: random.Random) -> None:
                                .values(day=opens + timedelta(days=rng.randint(1, 6))))
             if status is RoundStatus.CLOSED:
                 # Releases the ballot box: the results are published (then, in the demo's history).
-                services.close_round(round_, at=datetime.combine(closes, time(17), tzinfo=timezone.utc))
+                publication.close(round_, at=datetime.combine(closes, time(17), tzinfo=timezone.utc))
                 db.session.flush()
                 _demo_plan(round_, rng, is_current=phase == 2)
     db.session.commit()

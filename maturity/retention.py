@@ -152,7 +152,7 @@ def purge_round_answers(round_, now: datetime | None = None) -> int:
     missing); returns how many employee responses went."""
     from .results import tally
     from .rounds.models import CustomerAnswer, CustomerResponse, Response, ResponseAnswer
-    from .segments import tally as segment_tally
+    from .results import segment_tally
 
     if not tally.stored([round_.id]):
         tally.store(round_.id, tally.computed_from_answers(round_))

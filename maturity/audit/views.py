@@ -12,7 +12,7 @@ from flask import g, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
-from ..results.exports import neutralise
+from ..utils import neutralise
 from ..tenancy.access import CONSULTANT, DIRECTOR, consultancy_blueprint, organisation_blueprint, roles_required
 from ..forms_common import page_number
 from .services import ACTIONS, entries

@@ -29,7 +29,7 @@ from ..models_base import MAX_ID, utcnow
 from ..rounds import links
 from ..rounds.models import Invitation, Round
 from ..tenancy.models import Organisation
-from ..tenancy.services import chunks
+from ..utils import chunks
 from .models import ActionPlan
 
 log = logging.getLogger(__name__)

@@ -33,7 +33,7 @@ from ..results.services import (
 )
 from ..results.tally import ROUND
 from ..rounds.models import Invitation, Round, RoundStatus, in_history_order, published_up_to
-from ..rounds.services import published as round_published
+from ..results.publication import published as round_published
 from . import benchmark as benchmark_snapshots
 from ..tenancy.models import Organisation
 

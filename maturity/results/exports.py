@@ -7,21 +7,8 @@ import io
 import re
 
 from ..slugs import slugify
+from ..utils import neutralise
 from .figures import RoundFigures, statement_order
-
-#: Cells a spreadsheet would read as a formula (OWASP "CSV injection").
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-#: A plain signed number ("+1,0", "-0.5") is data, not a formula: it is left as it is.
-_PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
-
-
-def neutralise(value):
-    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
-        return "'" + value
-    return value
-
 
 def filename(round_) -> str:
     """klantspiegel-<organisation>-<round>, so that files of several clients don't get mixed up."""

@@ -4,7 +4,7 @@ organisation's, rendered by the results page, the exports and the board report a
 from __future__ import annotations
 
 from ..rounds.models import Round
-from ..segments import tally as segment_tally
+from . import segment_tally
 from .figures import group_label, round_figures, segment_rows
 from .services import RoundResults, round_results
 

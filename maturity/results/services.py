@@ -30,7 +30,7 @@ from ..extensions import db
 from ..instrument import Instrument, load_instrument
 from ..rounds import ballots
 from ..rounds.models import Ballot, CustomerResponse, Invitation, Response, Round
-from ..segments import tally as segment_tally
+from . import segment_tally
 from . import tally
 
 log = logging.getLogger(__name__)
@@ -157,7 +157,7 @@ class RoundResults:
     #: published ([[segment, value], ...]; a department's segment is "").
     group: str | None = None
     group_label: list | None = None
-    #: Every shown segment group of the round: key -> (names, size) (``segments.tally``).
+    #: Every shown segment group of the round: key -> (names, size) (``results.segment_tally``).
     family: dict[str, tuple[list, int]] = field(default_factory=dict)
 
     @property
@@ -359,7 +359,7 @@ def departments_of(min_size: int, n_total: int, dims: dict[str, DimensionStats |
     it rests on (a department where most answered "weet ik niet" hides that score).
 
     Responses carry a department name only for departments that reached the minimum when the
-    round was published (``rounds.services.release_ballots``); the rest are one group, shown as
+    round was published (``results.publication.release_ballots``); the rest are one group, shown as
     "other" (``name`` None)."""
     k = len(DEPARTMENT_DIMENSIONS)
     parsed = sorted((((name if name is not None else OTHERS), n, rest[:k], rest[k:]) for name, n, *rest in rows),
@@ -392,7 +392,7 @@ def round_results(round_: Round, group: str | None = None, *, family: dict | Non
     whatever the number of responses), with every disclosure decision made.
 
     With ``group`` (a shown segment group, e.g. "s12" or "d3+s12"): the same results for that
-    group alone, from its own published aggregates (``segments.tally``); for a service, beside
+    group alone, from its own published aggregates (``results.segment_tally``); for a service, beside
     its own customers. ``family`` and ``preloaded`` spare the queries when many groups are read."""
     if not round_.is_published:
         raise ResultsNotPublished(round_.id)

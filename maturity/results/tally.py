@@ -1,7 +1,7 @@
 """A round's published aggregates: maintained at release, read by every results surface.
 
 When a round closes, its ballots are opened and released as responses in one transaction
-(``rounds.services.release_ballots``). In that same transaction ``TallyBuilder`` adds every
+(``publication.release_ballots``). In that same transaction ``TallyBuilder`` adds every
 released response (and every customer response) to running aggregates, which are stored as
 ``RoundTally`` rows: per group (the round, a department, the customers, a scale) and key, a
 count, a sum and a sum of squares. The results page, the exports, the PDF, progress and the

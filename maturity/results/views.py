@@ -6,18 +6,24 @@ import csv
 import io
 
 from flask import Response as HttpResponse
-from flask import abort, g, render_template, request
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from ..audit import services as audit
+from ..extensions import db
 from ..plans.services import plan_rows
+from ..rounds import services as round_services
+from ..rounds.forms import ActionForm
 from ..rounds.models import Round
+from ..tasks import enqueue
 from ..tenancy.access import CONSULTANT, DIRECTOR, organisation_blueprint, roles_required, scoped_get
 from . import exports
-from ..segments import tally as segment_tally
+from . import segment_tally
 from ..slugs import slugify
 from ..core.display import STRONG_STATEMENT, WEAK_STATEMENT
 from ..i18n import number
+from .jobs import close_job
 from .figures import group_label, round_figures, segment_columns, statement_order
 from .overview import segment_overview
 from .services import live_counts, round_results
@@ -88,9 +94,6 @@ def _choices(family) -> list[tuple[str, list[tuple[str, str]]]]:
 
 def _audited(action: str, round_: Round) -> None:
     """Who saw or downloaded a round's results is part of the audit trail."""
-    from ..audit import services as audit
-    from ..extensions import db
-
     audit.record(action, organisation_id=round_.organisation_id, obj=round_)
     db.session.commit()
 
@@ -146,3 +149,35 @@ def export_xlsx(round_id: int):
         data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"', "Cache-Control": "no-store"},
     )
+
+
+@bp.route("/close", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def close(round_id: int):
+    """GET: what closing means, and the button that does it; POST: ask the worker to close the
+    round, which publishes its results (``publication.close``)."""
+    if request.method == "GET":
+        round_ = scoped_get(Round, round_id)
+        if not round_.is_open or round_.is_closing:
+            return redirect(url_for("rounds.detail", round_id=round_id))
+        rates = round_services.response_rates(round_)
+        return render_template("rounds/close.html", round=round_, action_form=ActionForm(),
+                               invited=sum(r.invited for r in rates), submitted=sum(r.submitted for r in rates),
+                               customers=round_services.customer_response_count(round_), today=round_services.today())
+    round_ = scoped_get(Round, round_id)
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("rounds.detail", round_id=round_id))
+    try:
+        round_services.request_close(round_)
+    except round_services.RoundStateError:
+        flash(_("Only an open round can be closed."), "error")
+        return redirect(url_for("rounds.detail", round_id=round_id))
+    db.session.commit()
+    enqueue(close_job, round_id)
+    db.session.expire_all()  # the immediate queue (or a quick worker) may be done already
+    round_ = db.session.get(Round, round_id)
+    if round_.is_published:
+        flash(_("The round is closed and its results are published; it accepts no more responses."), "success")
+    elif round_.is_closing:
+        flash(_("The round is being closed and its results published. This page shows them as soon as that is done."), "info")
+    return redirect(url_for("rounds.detail", round_id=round_id))

@@ -37,7 +37,8 @@ from cryptography.fernet import InvalidToken
 from ..extensions import db
 from ..sqlite import BUSY_TIMEOUT_MS as SQLITE_BUSY_TIMEOUT_MS
 from . import links
-from .models import _random_id, Ballot
+from ..utils import random_id
+from .models import Ballot
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ def cast(round_id: int, kind: str, content: dict, *, batch_size: int) -> None:
     """Put one sealed ballot into the round's box (in the caller's transaction, which holds the
     round's lock), and mix the unmixed ones once there are ``batch_size`` of them."""
     db.session.execute(sa.insert(Ballot.__table__), {
-        "id": _random_id(), "round_id": round_id, "kind": kind, "batch": None,
+        "id": random_id(), "round_id": round_id, "kind": kind, "batch": None,
         "sealed": links.seal_ballot(content, kind),
     })
     mix(round_id, batch_size=batch_size)
@@ -79,7 +80,7 @@ def mix(round_id: int, *, batch_size: int) -> int:
     if len(rows) < batch_size:
         return 0
     try:
-        fresh = [{"id": _random_id(), "round_id": round_id, "kind": kind,
+        fresh = [{"id": random_id(), "round_id": round_id, "kind": kind,
                   "sealed": links.seal_ballot(links.open_ballot(sealed), kind)} for _id, kind, sealed in rows]
     except InvalidToken:
         log.warning("round %s: ballots sealed under a retired key are mixed at close", round_id)

@@ -70,18 +70,21 @@ class CustomerInviteForm(FlaskForm):
     submit = SubmitField(_l("Send personal links"))
 
     def validate_emails(self, field):
+        """The valid addresses go in ``addresses``; what is not an address does not hold them
+        back: it goes in ``rejected`` as (line number in the box, text as typed), for the view
+        to report and to leave in the box for correction."""
         from email_validator import EmailNotValidError, validate_email
 
-        lines = [line.strip() for line in (field.data or "").replace(",", "\n").replace(";", "\n").splitlines()]
-        lines = [line for line in lines if line]
-        bad, good = [], []
-        for line in lines:
-            try:
-                good.append(validate_email(line, check_deliverability=False).normalized.lower())
-            except EmailNotValidError:
-                bad.append(line)
-        if bad:
-            raise ValidationError(_l("Not an e-mail address: %(lines)s", lines=", ".join(bad[:5]) + (" …" if len(bad) > 5 else "")))
+        good, self.rejected = [], []
+        for number, line in enumerate((field.data or "").splitlines(), start=1):
+            for text in line.replace(";", ",").split(","):  # a line may hold several, as a mail program copies them
+                text = text.strip()
+                if not text:
+                    continue
+                try:
+                    good.append(validate_email(text, check_deliverability=False).normalized.lower())
+                except EmailNotValidError:
+                    self.rejected.append((number, text))
         if len(good) > 500:
             raise ValidationError(_l("At most 500 addresses at a time."))
         self.addresses = good

@@ -25,11 +25,7 @@ import sqlalchemy.orm as so
 
 from ..extensions import db
 from ..models_base import UTCDateTime, created_at_column, enum_type
-
-
-def _random_id() -> str:
-    # Random, not sequential: insertion order must not line up with who submitted when.
-    return secrets.token_hex(16)
+from ..utils import random_id
 
 
 #: How long a close may take in the worker before the page offers the button again.
@@ -197,7 +193,7 @@ class Ballot(db.Model):
 
     __tablename__ = "ballot"
 
-    id: so.Mapped[str] = so.mapped_column(sa.String(32), primary_key=True, default=_random_id)
+    id: so.Mapped[str] = so.mapped_column(sa.String(32), primary_key=True, default=random_id)
     round_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("assessment_round.id", ondelete="CASCADE"), index=True)
     #: "employee" or "customer": counted apart (response rate, the customers' cap).
     kind: so.Mapped[str] = so.mapped_column(sa.String(8), default="employee", server_default="employee")
@@ -214,7 +210,7 @@ class Response(db.Model):
                                postgresql_where=sa.text("comment IS NOT NULL"),
                                sqlite_where=sa.text("comment IS NOT NULL")),)
 
-    id: so.Mapped[str] = so.mapped_column(sa.String(32), primary_key=True, default=_random_id)
+    id: so.Mapped[str] = so.mapped_column(sa.String(32), primary_key=True, default=random_id)
     round_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("assessment_round.id", ondelete="CASCADE"), index=True)
     organisation_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     #: The department's name when the round was published: renaming, merging or deleting
@@ -270,7 +266,7 @@ class CustomerInvitation(db.Model):
 class CustomerResponse(db.Model):
     __tablename__ = "customer_response"
 
-    id: so.Mapped[str] = so.mapped_column(sa.String(32), primary_key=True, default=_random_id)
+    id: so.Mapped[str] = so.mapped_column(sa.String(32), primary_key=True, default=random_id)
     round_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("assessment_round.id", ondelete="CASCADE"), index=True)
     organisation_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     language: so.Mapped[str] = so.mapped_column(sa.String(5))

@@ -23,7 +23,7 @@ from wtforms import ValidationError
 from ..core import score_quiz
 from ..extensions import csrf, db
 from ..instrument import load_instrument
-from ..segments.tally import ASKED_PREFIX, asked_segments
+from .segment_answers import ASKED_PREFIX, asked_segments
 from ..tenancy.models import Organisation
 from . import links, services
 from .models import Invitation, Round
@@ -39,8 +39,10 @@ csrf.exempt(link_bp)
 csrf.exempt(bp)  # checked in the views, so that a failed check loses no answers
 
 SESSION_KEY = "respondent"
-#: The sections, then the open question, then the review.
-STEPS = len(SECTIONS) + 2
+#: The pages in order, each a step of the progress bar: the sections, then the open question,
+#: then the review. The welcome page lists them from here.
+PAGES = (*SECTIONS, "open-question", "review")
+STEPS = len(PAGES)
 
 
 class HeldRound:
@@ -189,9 +191,13 @@ def _next_section(answers) -> str:
 @bp.route("/")
 def welcome():
     answers = services.load_answers(g.invitation, g.token)
+    lang = get_locale().language
+    sections = [(section_title(g.instrument, section, lang), len(section_keys(g.instrument, section)))
+                for section in SECTIONS]
     return render_template(
         "respond/welcome.html", accepting=_accepting(), has_started=bool(answers),
-        continue_to=_next_section(answers), item_count=len(g.instrument.employee_answer_keys()),
+        continue_to=_next_section(answers), sections=sections, item_count=sum(n for _title, n in sections),
+        asked_count=len(asked_segments(g.invitation.id)), steps=STEPS,
     )
 
 

@@ -8,31 +8,27 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from blinker import Namespace
 from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from ..core import DONT_KNOW, score_customer_response, score_quiz, score_response, suppress
+from ..core import DONT_KNOW, suppress
 from ..audit import services as audit
+from ..collation import sorted_by_name
 from ..extensions import db
 from ..i18n import locale_for
 from ..instrument import LATEST, load_instrument
 from ..accounts.models import User
 from ..accounts.tokens import INVITATION, make_token
-from ..mail.models import OutboxMessage
 from ..mail.services import send_template_mail, write_outbox
 from ..models_base import utcnow
-from ..tenancy.services import chunks
+from ..utils import chunks
 from ..tenancy.models import Department, Organisation, OrganisationMembership, OrgRole
 from . import links
-from ..results import tally
-from ..segments import tally as segment_tally
+from . import segment_answers
 from . import ballots, populations
-from .ballots import BallotUnreadable
 from .populations import PopulationConflict  # noqa: F401  (raised by open and invite)
-from .models import (_random_id, CustomerAnswer, CustomerArrival, CustomerInvitation, CustomerResponse, Invitation, Response,
-                     ResponseAnswer, Round, RoundStatus)
+from .models import (CustomerArrival, CustomerInvitation, CustomerResponse, Invitation, Round, RoundStatus)
 from .questionnaire import COMMENT_KEY, clean_comment, customer_keys, missing
 
 log = logging.getLogger(__name__)
@@ -140,37 +136,6 @@ def open_round(round_: Round) -> None:
     log.info("round opened id=%s", round_.id)
 
 
-#: Sent in the closing transaction, after the results are stored (receivers write in it too).
-published = Namespace().signal("round-published")
-
-
-def close_round(round_: Round, *, at: datetime | None = None) -> None:
-    """Close the round and publish it: every ballot is released in this one transaction, and
-    the consultancy's benchmark moves on if enough clients have new results. ``at``: the
-    moment of publication (now; the demo's history sets its own). After the commit, the caller
-    removes the released ballots physically (``ballots.scrub``)."""
-    if not round_.is_open:
-        raise RoundStateError("not open")
-    # Decided on the locked row, not on what this request loaded earlier: a second close that
-    # waited for the first (a double click, a retry, the schedule) finds it closed and stops.
-    if _lock(round_.id, for_update=True) is not RoundStatus.OPEN:
-        raise RoundStateError("not open")
-    round_.status = RoundStatus.CLOSED
-    round_.closed_at = at or utcnow()
-    released = release_ballots(round_)
-    audit.record("round_closed", organisation_id=round_.organisation_id, obj=round_, released=released)
-    # Customers' addresses were needed only to send their links.
-    db.session.execute(sa.update(CustomerInvitation).where(CustomerInvitation.round_id == round_.id).values(email=None))
-    # Nor does the outbox keep them; a link not yet delivered would lead to a closed round.
-    customer_mail = (OutboxMessage.round_id == round_.id, OutboxMessage.kind == "customer-invitation")
-    db.session.execute(sa.update(OutboxMessage).where(*customer_mail, OutboxMessage.status == "pending")
-                       .values(status="failed", error="The round closed before the message was delivered."))
-    db.session.execute(sa.update(OutboxMessage).where(*customer_mail)
-                       .values(recipient=None, body_text=None, body_sealed=None))
-    published.send(round_)  # e.g. the consultancy's benchmark moves on (progress.benchmark)
-    log.info("round closed id=%s released=%s", round_.id, released)
-
-
 def request_close(round_: Round) -> None:
     """Ask the worker to close (and so publish) the round: releasing every ballot of a large
     round takes longer than a web request may. The round keeps accepting answers until then."""
@@ -180,156 +145,13 @@ def request_close(round_: Round) -> None:
     round_.close_problem = None
 
 
-def close_requested(round_id: int) -> str:
-    """In the worker: close the round if it is still open. Returns "closed", "not_open", or
-    "ballots_unreadable" (nothing is lost; the round stays open and says why)."""
-    round_ = db.session.get(Round, round_id)
-    if round_ is None or not round_.is_open:
-        return "not_open"
-    try:
-        close_round(round_)
-        round_.close_requested_at = None
-        db.session.commit()
-        ballots.scrub()
-        return "closed"
-    except RoundStateError:
-        db.session.rollback()
-        return "not_open"
-    except BallotUnreadable:
-        db.session.rollback()
-        round_ = db.session.get(Round, round_id)
-        round_.close_requested_at, round_.close_problem = None, "ballots_unreadable"
-        db.session.commit()
-        log.error("round %s not closed: its ballots need an earlier SECRET_KEY (SECRET_KEY_FALLBACKS)", round_id)
-        return "ballots_unreadable"
-
-
-def _lock(round_id: int, *, for_update: bool = False) -> RoundStatus:
+def lock_round(round_id: int, *, for_update: bool = False) -> RoundStatus:
     """Lock the round's row (PostgreSQL; SQLite serialises writers anyway). Submissions take
     a shared lock and closing an exclusive one, so a ballot is either in the box when the
     round closes, or refused because it is closed: never left behind after publication."""
     return db.session.execute(
         sa.select(Round.status).where(Round.id == round_id).with_for_update(read=not for_update)
     ).scalar_one()
-
-
-def release_ballots(round_: Round) -> int:
-    """Open every ballot of the round and store it as an anonymous response (an employee's) or
-    customer response, then delete the ballots; returns the number of employee responses. Runs
-    inside the closing transaction, never a submitting one, in an order drawn from the
-    operating system's random source (``ballots.opened``), so neither row order nor transaction
-    ids say who submitted when.
-
-    The ballots are read twice: first only to count the departments (which names may be kept is
-    decided on all of them), then to store them."""
-    instrument = load_instrument(round_.instrument_version)
-    names = dict(db.session.execute(
-        sa.select(Department.id, Department.name).where(Department.organisation_id == round_.organisation_id)).all())
-    # A department name is kept only where at least the minimum responded (with complementary
-    # suppression): otherwise the stored name, next to who was invited from where and who
-    # submitted, would point at a few people even for someone who reads only the database.
-    sizes: dict[str, int] = {}
-    total = 0
-    for kind, content in ballots.opened(round_.id):
-        if kind != ballots.EMPLOYEE:
-            continue
-        total += 1
-        department = names.get(content.get("department_id"))
-        if department is not None:
-            sizes[department] = sizes.get(department, 0) + 1
-    kept = suppress(sizes, round_.min_group_size, total=total).visible
-    builder = tally.TallyBuilder(instrument)
-    # The figures per segment (and per service's customers): only added up here, decided and
-    # stored at the end, never kept with a response.
-    by_segment = segment_tally.SegmentTallyBuilder(round_.organisation_id)
-    released = _Released()
-    for kind, content in ballots.opened(round_.id):
-        if kind == ballots.CUSTOMER:
-            score, answers = released.customer(round_, instrument, content)
-            by_segment.customer(content.get("service"), score, answers)
-            continue
-        department = names.get(content.get("department_id"))
-        shown_department = department if department in kept else None
-        response, stored = _response_rows(round_, instrument, shown_department, content["answers"],
-                                          comment=content.get("comment"))
-        released.employee(response, stored)
-        # The aggregates every results surface reads, added up as the responses are stored.
-        builder.employee(shown_department, response["band"], response, stored)
-        atom = segment_tally.department_atom(content.get("department_id") if shown_department else None)
-        by_segment.employee(by_segment.employee_cell(atom, content.get("segments", ())), response["band"], response,
-                            stored, response.get("comment"))
-    released.flush()
-    ballots.empty(round_.id)
-    db.session.flush()
-    tally.publish(round_, builder)
-    by_segment.store(round_.id, round_.min_group_size, max(round_.min_customer_group_size, round_.min_group_size),
-                     {segment_tally.department_atom(i): name for i, name in names.items() if name in kept},
-                     min_comments=max(round_.min_comment_group_size, round_.min_group_size))
-    return total
-
-
-class _Released:
-    """Rows of released ballots, written in bulk (executemany: one statement per batch, not per
-    row) in the order they come. With render_nulls every row has the same columns, so a batch
-    stays one batch ("weet ik niet" and quiz choices would otherwise split it into many)."""
-
-    def __init__(self) -> None:
-        self.rows: dict[type, list[dict]] = {Response: [], ResponseAnswer: [], CustomerResponse: [], CustomerAnswer: []}
-        self.count = 0
-
-    def employee(self, response: dict, stored: dict) -> None:
-        self.rows[Response].append(response)
-        self.rows[ResponseAnswer].extend({"response_id": response["id"], "item_key": key, "choice": choice,
-                                          "value": value} for key, (choice, value) in stored.items())
-        self._added()
-
-    def customer(self, round_: Round, instrument, content: dict) -> tuple[float | None, dict[str, int | None]]:
-        answers = content["answers"]
-        scores = score_customer_response(instrument, answers)
-        response_id = _random_id()
-        self.rows[CustomerResponse].append(dict(
-            id=response_id, round_id=round_.id, organisation_id=round_.organisation_id, language=content["language"],
-            source=content["source"], mirror_customer=scores.mirror_customer, comment=content["comment"]))
-        stored = {key: None if value == DONT_KNOW else int(value) for key, value in answers.items()}
-        self.rows[CustomerAnswer].extend({"customer_response_id": response_id, "item_key": key, "value": value}
-                                         for key, value in stored.items())
-        self._added()
-        return scores.mirror_customer, stored
-
-    def _added(self) -> None:
-        self.count += 1
-        if self.count % RELEASE_BATCH == 0:
-            self.flush()
-
-    def flush(self) -> None:
-        for model, rows in self.rows.items():
-            for batch in chunks(rows, RELEASE_BATCH * 10):
-                db.session.execute(sa.insert(model).execution_options(render_nulls=True), batch)
-            rows.clear()
-
-
-RELEASE_BATCH = ballots.RELEASE_BATCH
-
-
-def _response_rows(round_: Round, instrument, department: str | None, answers: dict[str, str], *,
-                   comment: str | None = None) -> tuple[dict, dict[str, tuple[str | None, int | None]]]:
-    """One released response as a row (with the answer to the open question, if any), and its
-    answers as stored (item -> (quiz option or None, value or None for "weet ik niet"))."""
-    scores = score_response(instrument, answers)
-    quiz = score_quiz(instrument, answers)
-    response = dict(
-        id=_random_id(), round_id=round_.id, organisation_id=round_.organisation_id, department=department,
-        quiz_total=scores.quiz_total, band=quiz.band_key, skills=scores.skills, leadership=scores.leadership,
-        culture=scores.culture, mirror_self=scores.mirror_self, mirror_estimate=scores.mirror_estimate,
-        comment=clean_comment(comment),
-    )
-    stored = {}
-    for key, value in answers.items():
-        if key.startswith("quiz."):
-            stored[key] = (value, instrument.question(key).option(value).score)
-        else:
-            stored[key] = (None, None if value == DONT_KNOW else int(value))
-    return response, stored
 
 
 def eligible_members(round_: Round):
@@ -495,8 +317,8 @@ def save_segments(invitation, token: str, chosen: dict[int, str]) -> dict[str, s
     if invitation.is_submitted:
         raise AlreadySubmitted()
     answers = load_answers(invitation, token)
-    for segment in segment_tally.asked_segments(invitation.id):
-        key = f"{segment_tally.ASKED_PREFIX}{segment.id}"
+    for segment in segment_answers.asked_segments(invitation.id):
+        key = f"{segment_answers.ASKED_PREFIX}{segment.id}"
         answers.pop(key, None)
         value = chosen.get(segment.id, "")
         if any(str(v.id) == value for v in segment.values):
@@ -539,14 +361,14 @@ def submit_response(invitation, token: str) -> str:
     others end in AlreadySubmitted."""
     if invitation.is_submitted:
         raise AlreadySubmitted()
-    if _lock(invitation.round_id) is not RoundStatus.OPEN:
+    if lock_round(invitation.round_id) is not RoundStatus.OPEN:
         raise RoundNotAccepting()
     instrument = load_instrument(invitation.round.instrument_version)
     answers = load_answers(invitation, token)
     # The open question's answer travels beside the answers, never among them (it is not scored).
     comment = clean_comment(answers.pop(COMMENT_KEY, None))
     # So do the segments the respondent was asked about (only in the ballot, never on a record).
-    asked = {key: answers.pop(key) for key in [k for k in answers if k.startswith(segment_tally.ASKED_PREFIX)]}
+    asked = {key: answers.pop(key) for key in [k for k in answers if k.startswith(segment_answers.ASKED_PREFIX)]}
     gaps = missing(instrument, answers)
     if gaps:
         raise Incomplete(gaps)
@@ -564,7 +386,7 @@ def submit_response(invitation, token: str) -> str:
     # holds no person, and the response no time, link or invitation.
     ballots.cast(invitation.round_id, ballots.EMPLOYEE,
                  {"department_id": invitation.department_id, "answers": answers, "comment": comment,
-                  "segments": segment_tally.ballot_values(invitation.id, asked)},
+                  "segments": segment_answers.ballot_values(invitation.id, asked)},
                  batch_size=invitation.round.min_group_size)
     log.info("response submitted round=%s", invitation.round_id)  # never who
     return result_key
@@ -585,11 +407,11 @@ def submit_customer_response(round_: Round, answers: dict[str, str], comment: st
     (or, after close, the response) at the invitation; only the day is counted, apart. The
     service the customer dealt with (the personal link's, or the service's own link's, or the
     one they chose) travels in the ballot; their answers count for it only where enough
-    customers of that service answered (``segments.tally``)."""
+    customers of that service answered (``results.segment_tally``)."""
     public = invitation is None
     # Exclusive: the count below and this insert must not interleave with another customer's,
     # or parallel submissions would each see room under the cap and all be stored.
-    if _lock(round_.id, for_update=True) is not RoundStatus.OPEN or (public and round_.is_customer_link_paused):
+    if lock_round(round_.id, for_update=True) is not RoundStatus.OPEN or (public and round_.is_customer_link_paused):
         raise RoundNotAccepting()  # nothing may change a round's figures after publication
     if not public:
         marked = db.session.execute(
@@ -655,7 +477,7 @@ def response_rates(round_: Round) -> list[DepartmentRate]:
     counts = {(name or ""): (invited, submitted) for name, invited, submitted in rows}
     named = {name: invited for name, (invited, _) in counts.items() if name}
     decision = suppress(named, round_.min_group_size, total=sum(i for i, _ in counts.values()))
-    rates = [DepartmentRate(name, *counts[name]) for name in sorted(decision.visible)]
+    rates = [DepartmentRate(name, *counts[name]) for name in sorted_by_name(decision.visible)]
     rest = [counts[name] for name in counts if name not in decision.visible]
     if rest:
         rates.append(DepartmentRate(None, sum(i for i, _ in rest), sum(s for _, s in rest), is_combined=True))

@@ -18,10 +18,8 @@ from ..mail.services import delivery_counts
 from ..instrument import LATEST
 from ..tenancy.access import CONSULTANT, DIRECTOR, organisation_blueprint, roles_required, scoped_get, scoped_select
 from ..segments import services as segment_services
-from ..tasks import enqueue
 from ..tenancy.models import Department
 from . import services
-from .jobs import close_round_job
 from .forms import ActionForm, CustomerInviteForm, RoundForm
 from .models import Invitation, Round
 
@@ -78,7 +76,11 @@ def create():
 @bp.route("/<int:round_id>")
 @roles_required(*MANAGERS)
 def detail(round_id: int):
-    round_ = scoped_get(Round, round_id)
+    return _detail_page(scoped_get(Round, round_id))
+
+
+def _detail_page(round_: Round, customer_form: CustomerInviteForm | None = None):
+    """The round's page; with ``customer_form``, the personal-links form as it was sent back."""
     rates = services.response_rates(round_)
     return render_template(
         "rounds/detail.html", round=round_, rates=rates, action_form=ActionForm(),
@@ -86,7 +88,8 @@ def detail(round_id: int):
         eligible=db.session.scalar(sa.select(sa.func.count()).select_from(services.eligible_members(round_).subquery())),
         customer_count=services.customer_response_count(round_),
         arrivals=services.customer_arrivals(round_),
-        customer_invitations=services.customer_invitation_counts(round_), customer_form=_customer_form(round_),
+        customer_invitations=services.customer_invitation_counts(round_),
+        customer_form=customer_form or _customer_form(round_),
         customer_link=url_for("mirror.questionnaire", token=round_.customer_token, _external=True),
         service_links=[(v, url_for("mirror.service", token=round_.customer_token, service_id=v.id, _external=True))
                        for v in segment_services.services_of(round_.organisation_id)],
@@ -157,37 +160,6 @@ def open_(round_id: int):
                    _("Only a draft round can be opened."))
 
 
-@bp.route("/<int:round_id>/close", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
-def close(round_id: int):
-    """GET: what closing means, and the button that does it; POST: close and publish."""
-    if request.method == "GET":
-        round_ = scoped_get(Round, round_id)
-        if not round_.is_open or round_.is_closing:
-            return redirect(url_for("rounds.detail", round_id=round_id))
-        rates = services.response_rates(round_)
-        return render_template("rounds/close.html", round=round_, action_form=ActionForm(),
-                               invited=sum(r.invited for r in rates), submitted=sum(r.submitted for r in rates),
-                               customers=services.customer_response_count(round_), today=services.today())
-    round_ = scoped_get(Round, round_id)
-    if not ActionForm().validate_on_submit():
-        return redirect(url_for("rounds.detail", round_id=round_id))
-    try:
-        services.request_close(round_)
-    except services.RoundStateError:
-        flash(_("Only an open round can be closed."), "error")
-        return redirect(url_for("rounds.detail", round_id=round_id))
-    db.session.commit()
-    enqueue(close_round_job, round_id)
-    db.session.expire_all()  # the immediate queue (or a quick worker) may be done already
-    round_ = db.session.get(Round, round_id)
-    if round_.is_published:
-        flash(_("The round is closed and its results are published; it accepts no more responses."), "success")
-    elif round_.is_closing:
-        flash(_("The round is being closed and its results published. This page shows them as soon as that is done."), "info")
-    return redirect(url_for("rounds.detail", round_id=round_id))
-
-
 @bp.route("/<int:round_id>/invite", methods=["POST"])
 @roles_required(*MANAGERS)
 def invite(round_id: int):
@@ -241,21 +213,42 @@ def copy(round_id: int):
 @bp.route("/<int:round_id>/customers", methods=["POST"])
 @roles_required(*MANAGERS)
 def invite_customers(round_id: int):
+    """Send the valid addresses their links; what is not an address stays in the box, alone,
+    with its line named, to be corrected and sent again (nothing typed is lost)."""
     round_ = scoped_get(Round, round_id)
     form = _customer_form(round_)
     if not form.validate_on_submit():
-        flash(" ".join(str(e) for e in form.emails.errors) or _("The page had expired. Please try again."), "error")
-        return redirect(url_for("rounds.detail", round_id=round_.id) + "#customers")
-    try:
-        chosen = next((v.id for v in segment_services.services_of(round_.organisation_id)
-                       if str(v.id) == (form.service.data or "")), None)  # one of the organisation's own, or none
-        n = services.invite_customers(round_, form.addresses, service_id=chosen)
-    except services.RoundStateError:
-        flash(_("Customers can only be invited while the round is open."), "error")
-    else:
+        if form.csrf_token.errors:
+            form.emails.errors = [*form.emails.errors, _("The page had expired. Please try again.")]
+        return _detail_page(round_, form), 400
+    if not form.addresses and not form.rejected:
+        form.emails.errors = [_("Enter at least one e-mail address.")]
+        return _detail_page(round_, form), 400
+    if form.addresses:
+        try:
+            chosen = next((v.id for v in segment_services.services_of(round_.organisation_id)
+                           if str(v.id) == (form.service.data or "")), None)  # one of the organisation's own, or none
+            n = services.invite_customers(round_, form.addresses, service_id=chosen)
+        except services.RoundStateError:
+            flash(_("Customers can only be invited while the round is open."), "error")
+            return redirect(url_for("rounds.detail", round_id=round_.id) + "#customers")
         db.session.commit()
         flash(ngettext("%(num)d customer has been sent a personal link.", "%(num)d customers have been sent a personal link.", n), "success")
-    return redirect(url_for("rounds.detail", round_id=round_.id) + "#customers")
+    if not form.rejected:
+        return redirect(url_for("rounds.detail", round_id=round_.id) + "#customers")
+    form.emails.data = "\n".join(text for _line, text in form.rejected)
+    shown = form.rejected[:MAX_REJECTED_SHOWN]
+    form.emails.errors = [ngettext(
+        "%(num)d line was not sent; correct it here and send again.",
+        "%(num)d lines were not sent; correct them here and send again.", len(form.rejected))] + [
+        _("Line %(line)d: “%(text)s” is not an e-mail address.", line=line, text=text) for line, text in shown]
+    if len(form.rejected) > len(shown):
+        form.emails.errors.append(_("And %(n)s more.", n=len(form.rejected) - len(shown)))
+    return _detail_page(round_, form), 400
+
+
+#: The invalid lines named one by one after sending personal links (all of them stay in the box).
+MAX_REJECTED_SHOWN = 20
 
 
 def _customer_form(round_: Round) -> CustomerInviteForm:

@@ -63,7 +63,7 @@ class MemberSegment(db.Model):
 
 class SegmentGroup(db.Model):
     """A group of a published round that may be shown: one segment value (or department), or two
-    combined, or a service's customers. Written once at release (``segments.tally``), with its
+    combined, or a service's customers. Written once at release (``results.segment_tally``), with its
     names as they were then, so renaming or deleting a segment later changes nothing shown."""
 
     __tablename__ = "segment_group"

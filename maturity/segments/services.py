@@ -2,7 +2,7 @@
 
 A refusal is a :class:`SegmentError` with a code (and the names a message needs), translated by
 the view. Names are compared the way people read them: case-insensitive, spaces collapsed. What
-a published round shows per segment is stored with its names (``segments.tally``): renaming or
+a published round shows per segment is stored with its names (``results.segment_tally``): renaming or
 deleting here changes none of it.
 """
 
@@ -17,6 +17,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from ..extensions import db
+from ..utils import chunks
 from ..organisations.csv_import import is_reserved_header
 from ..tenancy.models import Organisation, OrganisationMembership
 from .models import MAX_SEGMENTS, MAX_VALUES, MemberSegment, Segment, SegmentValue
@@ -245,7 +246,6 @@ def apply_import_values(org: Organisation, plan: ImportValues, by_email: Mapping
     if not wanted:
         return 0
     from ..accounts.models import User
-    from ..tenancy.services import chunks
 
     memberships: dict[str, int] = {}
     for chunk in chunks(list(wanted), 900):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
@@ -11,6 +12,7 @@ from ..accounts.models import User
 from ..accounts.services import get_or_create_user, normalise_email, send_invitation
 from ..audit import services as audit
 from ..extensions import db
+from ..utils import chunks
 from ..slugs import unique_slug
 from .models import (
     ConsultantMembership,
@@ -122,10 +124,20 @@ def add_member(org: Organisation, new: NewMember, *, inviter: User, notify: bool
     return membership
 
 
-def import_members(org: Organisation, members: list[NewMember], *, inviter: User) -> tuple[int, int]:
-    """Add every new person; people already in the organisation are skipped.
-    Returns (added, skipped). In bulk: the same few statements for any number of people, and the
-    invitations recorded in the outbox for the worker."""
+class Imported(NamedTuple):
+    """What an import did: people added, people skipped (already members, or twice in the list),
+    and invitations recorded in the outbox (only for roles that need an account: employees are
+    mailed when a round invites them)."""
+
+    added: int
+    skipped: int
+    invited: int
+
+
+def import_members(org: Organisation, members: list[NewMember], *, inviter: User) -> Imported:
+    """Add every new person; people already in the organisation are skipped. In bulk: the same
+    few statements for any number of people, and the invitations recorded in the outbox for the
+    worker."""
     from ..mail.services import write_outbox
 
     emails = list(dict.fromkeys(normalise_email(m.email) for m in members))
@@ -145,7 +157,7 @@ def import_members(org: Organisation, members: list[NewMember], *, inviter: User
         seen.add(email)
         rows.append((new, email, _department(org, new.department, departments)))
     if not rows:
-        return 0, skipped
+        return Imported(0, skipped, 0)
     db.session.flush()  # new departments
     new_users = [{"email": email, "name": new.name.strip()} for new, email, _d in rows if email not in user_ids]
     if new_users:
@@ -161,20 +173,16 @@ def import_members(org: Organisation, members: list[NewMember], *, inviter: User
         memberships.update(db.session.execute(sa.select(OrganisationMembership.user_id, OrganisationMembership.id).where(
             OrganisationMembership.organisation_id == org.id, OrganisationMembership.user_id.in_(chunk))).all())
     roles = {user_ids[email]: new.role for new, email, _d in rows}
+    invited = 0
     for user_id in ids:
         if needs_account_mail(roles[user_id]):
             send_invitation(users[user_id], context=org.name, inviter=inviter, sender=org.consultancy.name,
                             key=f"member-invitation:{memberships[user_id]}", organisation_id=org.id, key_is_new=True)
+            invited += 1
     write_outbox()
     audit.record("member_added", organisation_id=org.id, imported=len(rows))
-    log.info("members imported org=%s added=%s skipped=%s", org.id, len(rows), skipped)
-    return len(rows), skipped
-
-
-def chunks(items: list, size: int):
-    """Slices of at most ``size``: IN lists that stay within every database's limits."""
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
+    log.info("members imported org=%s added=%s skipped=%s invited=%s", org.id, len(rows), skipped, invited)
+    return Imported(len(rows), skipped, invited)
 
 
 def _department(org: Organisation, name: str | None, known: dict[str, Department]) -> Department | None:

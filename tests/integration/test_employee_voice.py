@@ -26,6 +26,7 @@ from maturity.instrument import load_instrument
 from maturity.results.services import DisclosureError, check_disclosure, round_results
 from maturity.retention import purge_round_answers
 from maturity.rounds import links, services
+from maturity.results import publication
 from maturity.rounds.models import Ballot, Invitation, Response, ResponseAnswer, Round
 from maturity.rounds.questionnaire import COMMENT_KEY, MAX_EMPLOYEE_COMMENT
 from maturity.tenancy.models import OrgRole
@@ -50,7 +51,7 @@ def _voiced(app, world, comments, *, close=True, min_size=5):
                 services.save_comment(invitation, token, comment)
             services.submit_response(invitation, token)
         if close:
-            services.close_round(round_)
+            publication.close(round_)
     db.session.flush()
     return round_
 
@@ -114,7 +115,7 @@ def test_the_open_question_follows_the_last_section_and_is_kept_with_the_draft(m
     # Nothing readable before close; at close one anonymous response carries it, not as an answer.
     assert b"vrijdagmiddag" not in db.session.scalars(sa.select(Ballot.sealed)).one()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 0
-    services.close_round(open_round)
+    publication.close(open_round)
     [stored] = db.session.scalars(sa.select(Response)).all()
     assert stored.comment == idea
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ResponseAnswer)) == len(answers)
@@ -132,7 +133,7 @@ def test_the_open_question_is_optional_cleaned_and_at_most_1000_characters(app, 
         assert kept.startswith("Eerst\nvragen wat nodig is") and len(kept) == MAX_EMPLOYEE_COMMENT
         assert COMMENT_KEY not in services.save_comment(first, token, "")  # emptied: gone again
         services.submit_response(first, token)  # no comment: still complete
-    services.close_round(open_round)
+    publication.close(open_round)
     assert db.session.scalars(sa.select(Response.comment)).all() == [None]
 
 
@@ -205,7 +206,7 @@ def test_employee_comments_never_appear_before_close_and_then_in_a_random_order(
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 0
     assert not any(b"Idee" in s for s in db.session.scalars(sa.select(Ballot.sealed)))
     with app.test_request_context():
-        services.close_round(round_)
+        publication.close(round_)
     shown = round_results(round_).employee_comments
     assert sorted(shown) == written
     assert shown != written and shown != sorted(written, reverse=True)  # not submission, not alphabetical
@@ -310,7 +311,7 @@ def test_the_plan_page_quotes_both_groups_labelled_and_stores_no_employee_quote(
         for n in range(10):
             services.submit_customer_response(round_, {f"mirror.m{j}.customer": "6" for j in range(1, 6)},
                                               "Op vrijdag niemand bereikbaar" if n < 2 else "", "nl")
-        services.close_round(round_)
+        publication.close(round_)
     db.session.flush()
     auth.login(world.ours.director)
     base = f"/o/{world.ours.org.slug}/rounds/{round_.id}"
@@ -370,7 +371,7 @@ def test_the_comment_passes_through_the_ballot_box_and_is_stored_with_nothing_th
             assert b"Stemvoorstel" not in _sqlite_files()
         assert len({len(s) for s in db.session.scalars(sa.select(Ballot.sealed).where(Ballot.round_id == round_id))}) == 1
 
-        assert services.close_requested(round_id) == "closed"
+        assert publication.close_by_worker(round_id) == "closed"
         db.session.expire_all()
         physical = _physical()
         is_pg = db.engine.dialect.name == "postgresql"

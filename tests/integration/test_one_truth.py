@@ -20,6 +20,7 @@ from maturity.extensions import db
 from maturity.results.figures import round_figures
 from maturity.results.services import round_results
 from maturity.rounds import services
+from maturity.results import publication
 from maturity.rounds.models import Round
 
 from ..security.test_confidentiality import _invitations, _round, _submit, _url
@@ -67,7 +68,7 @@ def _planted(app, world) -> Round:
         for n in range(5):
             services.submit_customer_response(
                 round_, {f"mirror.m{j}.customer": ("8" if n == 0 else "7") for j in range(1, 6)}, f"Opmerking {n}", "nl")
-        services.close_round(round_)
+        publication.close(round_)
     db.session.flush()
     return round_
 
@@ -221,7 +222,7 @@ def test_a_mark_on_the_bar_reads_and_counts_as_the_bar(app, world, n):
             _submit(invitation, answers)
         for _ in range(n):
             services.submit_customer_response(round_, {f"mirror.m{j}.customer": "7" for j in range(1, 6)}, "", "nl")
-        services.close_round(round_)
+        publication.close(round_)
     results = round_results(round_)
     with app.test_request_context():
         f = figures(results, "nl")
@@ -236,7 +237,7 @@ def test_without_enough_customers_the_phase_is_provisional_where_it_is_stated(ap
     with app.test_request_context():
         for invitation in _invitations(round_):
             _submit(invitation, full_answers(likert="5", mark="7"))
-        services.close_round(round_)
+        publication.close(round_)
     auth.login(world.ours.director)
     page = client.get(_url(world, round_, "results")).get_data(as_text=True)
     phase_card = page[page.index('id="phase"'):page.index('id="dimensions"')]
@@ -263,7 +264,7 @@ def test_each_statement_shows_its_change_since_the_previous_round(app, client, a
     with app.test_request_context():
         for invitation in _invitations(first):
             _submit(invitation, full_answers(likert="2"))
-        services.close_round(first)
+        publication.close(first)
     first.opens_on -= timedelta(days=200)
     second = services.create_round(world.ours.org, services.RoundSettings(
         title="Tweede", opens_on=first.opens_on + timedelta(days=180), closes_on=first.opens_on + timedelta(days=220)))
@@ -272,7 +273,7 @@ def test_each_statement_shows_its_change_since_the_previous_round(app, client, a
         services.invite_employees(second)
         for invitation in _invitations(second):
             _submit(invitation, full_answers(likert="4"))
-        services.close_round(second)
+        publication.close(second)
     db.session.flush()
     auth.login(world.ours.director)
     page = client.get(_url(world, second, "results")).get_data(as_text=True)

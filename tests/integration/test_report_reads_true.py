@@ -18,6 +18,7 @@ from maturity.extensions import db
 from maturity.results.figures import round_figures
 from maturity.results.services import round_results
 from maturity.rounds import services
+from maturity.results import publication
 from maturity.rounds.models import Invitation
 from maturity.tenancy.models import OrgRole
 
@@ -50,7 +51,7 @@ def _run_round(app, world, title, answers_for, *, opens_on=None, customers=0):
         for answers in ([{f"mirror.m{j}.customer": "7" for j in range(1, 6)}] * customers
                         if isinstance(customers, int) else customers):
             services.submit_customer_response(round_, answers, "", "nl")
-        services.close_round(round_)
+        publication.close(round_)
     db.session.flush()
     return round_
 

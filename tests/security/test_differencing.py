@@ -13,6 +13,7 @@ from maturity.models_base import utcnow
 from maturity.progress import benchmark
 from maturity.progress.services import consultancy_benchmark, organisation_progress
 from maturity.rounds import services
+from maturity.results import publication
 from maturity.rounds.models import Invitation, Round
 from maturity.tenancy.models import OrgRole
 
@@ -114,7 +115,7 @@ def test_rounds_a_month_apart_are_free_to_differ(world):
     services.open_round(earlier)
     services.invite_employees(earlier)
     earlier.opened_at = utcnow() - timedelta(days=80)
-    services.close_round(earlier, at=utcnow() - timedelta(days=60))
+    publication.close(earlier, at=utcnow() - timedelta(days=60))
     _people(org, world.ours.department, 1)  # someone joined since
     later = _new_round(org, "Najaar")
     services.open_round(later)

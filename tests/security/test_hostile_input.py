@@ -105,9 +105,9 @@ def test_a_nul_in_a_customer_comment_is_dropped_not_a_500(make_client, world):  
     data = {key: "7" for key in load_instrument("1").customer_answer_keys()}
     url = f"/k/{world.ours.round.customer_token}/"
     assert customer.submit(url, {**data, "comment": "Prima\x00 service"}).status_code == 302
-    from maturity.rounds import services as rounds
+    from maturity.results import publication
 
-    rounds.close_round(world.ours.round)
+    publication.close(world.ours.round)
     assert db.session.scalar(sa.select(CustomerResponse.comment)) == "Prima service"
 
 

@@ -1,6 +1,6 @@
 """A published round's figures per segment: decided and added up once, at release.
 
-While the ballots are released (``rounds.services.release_ballots``), every employee response
+While the ballots are released (``results.publication.release_ballots``), every employee response
 is added to the *cell* of its values (its published department and its segment values), and
 every customer response to the cell of its service. At the end ``core.segments.release``
 decides which groups may be shown (one value, or two combined, and each service's customers),
@@ -27,10 +27,8 @@ import sqlalchemy as sa
 
 from ..core import segments as rule
 from ..extensions import db
-from ..results import tally as round_tally
-from ..rounds.models import Invitation
-from ..tenancy.models import OrganisationMembership
-from .models import MemberSegment, Segment, SegmentGroup, SegmentTally, SegmentValue
+from ..segments.models import Segment, SegmentGroup, SegmentTally, SegmentValue
+from . import tally as round_tally
 
 DEPARTMENT_OTHERS = "d0"
 #: The round's employees and its customers as a whole, stored with the groups for their sizes.
@@ -51,43 +49,6 @@ def customer_atom(value_id: int) -> str:
 
 def group_key(group: Iterable[str]) -> str:
     return "+".join(sorted(group))
-
-
-#: Draft keys of the segments a respondent was asked about ("segment.<segment id>" -> value id).
-ASKED_PREFIX = "segment."
-
-
-def asked_segments(invitation_id: int) -> list[Segment]:
-    """The segments the questionnaire asks this respondent: those the organisation asks about
-    and the person has no value for."""
-    known = sa.select(MemberSegment.segment_id).join(
-        OrganisationMembership, OrganisationMembership.id == MemberSegment.membership_id).join(
-        Invitation, sa.and_(Invitation.organisation_id == OrganisationMembership.organisation_id,
-                            Invitation.user_id == OrganisationMembership.user_id)).where(Invitation.id == invitation_id)
-    return list(db.session.scalars(
-        sa.select(Segment).join(Invitation, Invitation.organisation_id == Segment.organisation_id)
-        .where(Invitation.id == invitation_id, Segment.is_asked.is_(True), Segment.id.not_in(known))
-        .order_by(Segment.name)))
-
-
-def ballot_values(invitation_id: int, answered: Mapping[str, str]) -> list[int]:
-    """What a ballot carries: the person's recorded values, and for the segments they were asked
-    about, the value they chose (only one of that segment's own values counts)."""
-    values = invitation_values(invitation_id)
-    for segment in asked_segments(invitation_id):
-        chosen = answered.get(f"{ASKED_PREFIX}{segment.id}", "")
-        values += [v.id for v in segment.values if str(v.id) == chosen]
-    return values
-
-
-def invitation_values(invitation_id: int) -> list[int]:
-    """The segment values of the person invited (what their ballot carries), one query."""
-    return list(db.session.scalars(
-        sa.select(MemberSegment.value_id)
-        .join(OrganisationMembership, OrganisationMembership.id == MemberSegment.membership_id)
-        .join(Invitation, sa.and_(Invitation.organisation_id == OrganisationMembership.organisation_id,
-                                  Invitation.user_id == OrganisationMembership.user_id))
-        .where(Invitation.id == invitation_id).order_by(MemberSegment.segment_id)))
 
 
 class _Cell:
