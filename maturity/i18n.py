@@ -6,8 +6,10 @@ written as the language writes them."""
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 
 from babel import Locale
+from babel.support import NullTranslations, Translations
 from flask import current_app, g, has_request_context, request, session
 from flask_babel import format_decimal, get_locale, get_translations
 from flask_login import current_user
@@ -16,6 +18,8 @@ from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
 from .core.display import shown
+from .core.messages import Message, Number, Said, parts
+from .instrument import Text
 
 
 #: English is British English: day-month dates and a 24-hour clock, as Dutch readers expect.
@@ -132,13 +136,14 @@ def bound_gettext():
     return gettext, ngettext
 
 
-def number(value: float, digits: int) -> str:
+def number(value: float, digits: int, locale: str | None = None) -> str:
     """A number in the reader's locale (decimal comma in Dutch), as the core's sentences want it:
     the value as shown, with the locale's decimal sign and minus sign and no grouping (what
     Babel's pattern "0.0…" gives, tested against it, at a fraction of its cost: a results page
-    formats a thousand numbers)."""
+    formats a thousand numbers). ``locale``: another than the request's (a text stored in every
+    language)."""
     rounded = shown(value, digits)
-    decimal, minus = _number_symbols(str(get_locale()))
+    decimal, minus = _number_symbols(locale or str(get_locale()))
     text = f"{abs(rounded):.{digits}f}"
     if digits:
         text = text.replace(".", decimal)
@@ -156,3 +161,44 @@ def signed(value: float, digits: int) -> str:
     text = number(abs(value), digits)
     rounded = shown(value, digits)
     return ("+" if rounded > 0 else "−" if rounded < 0 else "") + text
+
+
+#: The catalogues Flask-Babel reads (its default directory, beside the app's package).
+TRANSLATIONS = Path(__file__).with_name("translations")
+
+
+@functools.lru_cache(maxsize=8)
+def _catalogue(language: str) -> NullTranslations:
+    """The compiled catalogue of ``language``, without a request: what Flask-Babel loads. English
+    has none (its msgids are the English)."""
+    return Translations.load(str(TRANSLATIONS), [language])
+
+
+def in_language(said: Said, language: str) -> str:
+    """A core message (``core/messages.py``) in ``language``: the msgid through that language's
+    catalogue, formatted with its parameters in the same language (numbers by ``number`` in the
+    language's locale, instrument texts in the language, nested messages likewise); several
+    sentences separated by a space."""
+    return " ".join(filter(None, (_message(m, language) for m in parts(said))))
+
+
+def in_every_language(said: Said) -> Text:
+    """A core message as the text stored in every language (a generated plan's texts)."""
+    return Text(**{language: in_language(said, language) for language in LOCALE_FOR_LANGUAGE})
+
+
+def _message(message: Message, language: str) -> str:
+    text = _catalogue(language).ugettext(message.msgid)
+    if not message.params:
+        return text
+    return text % {name: _parameter(value, language) for name, value in message.params}
+
+
+def _parameter(value, language: str):
+    if isinstance(value, Number):
+        return number(value.value, value.digits, LOCALE_FOR_LANGUAGE[language])
+    if isinstance(value, Text):
+        return value.get(language)
+    if isinstance(value, Message):
+        return _message(value, language)
+    return value

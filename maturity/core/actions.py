@@ -30,7 +30,9 @@ focus area on that theme, counted and labelled as the employees'. Their suggesti
 focus area of their own (a focus area starts from a figure that should move), and they are not
 quoted in the plan's stored texts: the plan page shows the quotes of both groups beside each
 focus area from the results, so that they go with the raw answers at the end of their retention.
-Texts are in Dutch and English; a director's own edits are kept as typed.
+Texts are messages of the catalogue (``core/messages.py``: English msgids with their figures as
+parameters), put into Dutch and English outside the core when the plan is stored; a director's
+own edits are kept as typed.
 """
 
 from __future__ import annotations
@@ -40,7 +42,9 @@ from dataclasses import dataclass, field, replace
 
 from ..instrument import Instrument, Text
 from .display import INDEX_DIGITS, MARK_DIGITS, WEAK_STATEMENT, shown, shown_difference
+from .messages import N_, Message, Number, Said, Sentences, join, parts
 from .phases import DEFAULT, Phase, Placement
+from .profile import MIN_GAP_MARKS
 
 MIN_FOCUS, MAX_FOCUS = 3, 7
 #: Focus areas started at once; the rest are proposed for later (a board can carry three).
@@ -50,7 +54,6 @@ START_NOW = 3
 STEP_INDEX, STEP_MARK = 5.0, 0.5
 MAX_WEAK_STATEMENTS = 2
 QUIZ_WEAK_SHARE = 0.30
-TOPIC_GAP = 1.0
 DEPARTMENT_GAP = 10.0
 MIN_COMMENTS_PER_THEME = 2
 
@@ -79,15 +82,15 @@ class Goal:
 class Proposal:
     #: Stable per rule and subject, so regenerating finds the same item again.
     key: str
-    title: Text
-    description: Text
-    finding: Text
+    title: Said
+    description: Said
+    finding: Said
     #: Who should own it: the kind of role (a key of ``ROLE``), named as the organisation names
     #: it (``Organisation.owner_roles``), and for a department's focus the department.
     role: str = ""
     role_scope: str = ""
     #: The figure that should move by the next round.
-    target: Text = Text(nl="", en="")
+    target: Said = Sentences()
     #: Suggested due date, in months after the round closed.
     due_months: int = 3
     #: What it is about; two proposals on one theme become one focus area.
@@ -135,156 +138,101 @@ class PlanInput:
     scores: Mapping[str, float] = field(default_factory=dict)
 
 
-def _num(value: float, digits: int = 1) -> Text:
-    text = f"{shown(value, digits):.{digits}f}"
-    return Text(nl=text.replace(".", ","), en=text)
-
-
-def _t(nl: str, en: str, **params) -> Text:
-    nl_params = {k: (v.nl if isinstance(v, Text) else v) for k, v in params.items()}
-    en_params = {k: (v.en if isinstance(v, Text) else v) for k, v in params.items()}
-    return Text(nl=nl.format(**nl_params), en=en.format(**en_params))
-
-
-def _join(a: Text, b: Text) -> Text:
-    return Text(nl=f"{a.nl} {b.nl}".strip(), en=f"{a.en} {b.en}".strip())
-
-
 #: The group of responses without a (large enough) department, as the report names it.
-OTHERS = Text(nl="Overig (kleinere afdelingen en zonder afdeling)", en="Other (smaller departments and none)")
+OTHERS = N_("Other (smaller departments and none)")
 
 #: The kinds of owner an action needs; the organisation names who that is in its own words
-#: (``Organisation.owner_roles``); the plan suggests no owner it was not given.
-ROLE = {
-    "board": Text(nl="Wie de organisatie leidt (directie, bestuur)", en="Who leads the organisation (board)"),
-    "managers": Text(nl="Het managementteam", en="The management team"),
-    "teams": Text(nl="Wie teams aanstuurt", en="Who leads the teams"),
-    "hr": Text(nl="Personeel en opleiding", en="HR and training"),
-    "service": Text(nl="Wie klantcontact organiseert", en="Who organises customer contact"),
-}
+#: (``Organisation.owner_roles``, asked for on the plan page); the plan suggests no owner it was
+#: not given.
+ROLE = ("board", "managers", "teams", "hr", "service")
 
 #: The practices, by theme. Leadership, a learning culture and skills training are seed 004's
 #: route from klantgericht to klantbewust; asking first is seed 002; reachability, knowing the
 #: customer's context and receiving criticism are seed 003.
-PRACTICE: dict[str, tuple[Text, Text, str, int]] = {
+PRACTICE: dict[str, tuple[Message, Message, str, int]] = {
     "mirror": (
-        Text(nl="Laat klanten meekijken: houd de organisatie de spiegel voor", en="Let customers look along: hold up the mirror"),
-        Text(nl="Bespreek de spiegel met alle medewerkers: hoe wij onszelf zien en hoe klanten ons zien. Laat elke leidinggevende de komende "
-                "maand vijf klanten spreken met één vraag: 'Waar lopen wij u in de weg?', en laat medewerkers die gesprekken bijwonen. "
-                "Een realistisch zelfbeeld is de basis van elke verbetering.",
-             en="Share the mirror with every employee: how we see ourselves and how customers see us. Have every manager speak with five "
+        N_("Let customers look along: hold up the mirror"),
+        N_("Share the mirror with every employee: how we see ourselves and how customers see us. Have every manager speak with five "
                 "customers in the coming month with one question, 'Where do we get in your way?', and let employees attend. "
                 "A realistic self-image is the basis of every improvement."),
         "board", 3),
     "estimate": (
-        Text(nl="Deel wat klanten zeggen met alle medewerkers", en="Share what customers say with every employee"),
-        Text(nl="Medewerkers denken dat klanten tevredener zijn dan ze zijn. Maak klantreacties en klachten zichtbaar: lees er elke maand "
-                "twee voor in het teamoverleg en bespreek wat ze zeggen over ons.",
-             en="Employees think customers are more satisfied than they are. Make customer responses and complaints visible: read two out "
+        N_("Share what customers say with every employee"),
+        N_("Employees think customers are more satisfied than they are. Make customer responses and complaints visible: read two out "
                 "in every monthly team meeting and discuss what they say about us."),
         "teams", 3),
     "estimate_low": (
-        Text(nl="Laat medewerkers horen wat klanten waarderen", en="Let employees hear what customers value"),
-        Text(nl="Medewerkers denken dat klanten minder tevreden zijn dan ze zijn. Deel ook de positieve klantreacties: lees er elke "
-                "maand twee voor in het teamoverleg en bespreek wat klanten waarderen, zodat teams weten wat ze moeten vasthouden.",
-             en="Employees think customers are less satisfied than they are. Share the positive customer responses too: read two out in "
+        N_("Let employees hear what customers value"),
+        N_("Employees think customers are less satisfied than they are. Share the positive customer responses too: read two out in "
                 "every monthly team meeting and discuss what customers value, so that teams know what to keep doing."),
         "teams", 3),
     "leadership": (
-        Text(nl="Leiderschap: leidinggevenden geven het goede voorbeeld", en="Leadership: managers set the example"),
-        Text(nl="Spreek met het managementteam af welk klantgedrag u van elkaar verwacht en hoe u elkaar daarop aanspreekt. Begin elk "
-                "overleg met één klantsituatie van de afgelopen week: leidinggevenden laten zien wat klantgericht werken hier betekent.",
-             en="Agree with the management team which behaviour towards customers you expect of each other and how you hold each other "
+        N_("Leadership: managers set the example"),
+        N_("Agree with the management team which behaviour towards customers you expect of each other and how you hold each other "
                 "to it. Start every meeting with one customer situation from the past week: managers show what customer orientation means here."),
         "managers", 3),
     "learning": (
-        Text(nl="Een lerende cultuur: bespreek wat er misging, zonder schuldige", en="A learning culture: discuss what went wrong, without blame"),
-        Text(nl="Plan elke maand een korte teamsessie over één klacht of misser: wat vroeg de klant echt, wat deden wij, wat doen we "
-                "voortaan anders? Leg de afspraken vast en kijk na zes weken terug.",
-             en="Hold a short monthly team session on one complaint or miss: what did the customer really ask, what did we do, what will "
+        N_("A learning culture: discuss what went wrong, without blame"),
+        N_("Hold a short monthly team session on one complaint or miss: what did the customer really ask, what did we do, what will "
                 "we do differently? Record the agreements and look back after six weeks."),
         "teams", 6),
     "training": (
-        Text(nl="Train vaardigheden met echte klantsituaties", en="Train skills with real customer situations"),
-        Text(nl="Train medewerkers met klantcontact in de klantsituaties die in uw organisatie het vaakst misgaan, met echte "
-                "voorbeelden: een klacht aannemen, een toezegging die niet lukt, een vraag die niet bij de eigen afdeling hoort.",
-             en="Train customer-facing staff in the customer situations that go wrong most often in your organisation, with real "
+        N_("Train skills with real customer situations"),
+        N_("Train customer-facing staff in the customer situations that go wrong most often in your organisation, with real "
                 "examples: taking a complaint, a promise that can't be kept, a question that belongs to another department."),
         "hr", 6),
     "customers": (
-        Text(nl="Verbeter wat klanten het laagst waarderen", en="Improve what customers rate lowest"),
-        Text(nl="Kies de onderwerpen waarop klanten het laagst scoren en maak er een verbeterproject van met een eigenaar, een datum en "
-                "een klantpanel dat meekijkt.",
-             en="Pick the topics customers rate lowest and turn them into an improvement project with an owner, a date and a customer "
+        N_("Improve what customers rate lowest"),
+        N_("Pick the topics customers rate lowest and turn them into an improvement project with an owner, a date and a customer "
                 "panel that looks along."),
         "service", 6),
     "collect": (
-        Text(nl="Vraag klanten om hun oordeel", en="Ask customers for their view"),
-        Text(nl="Zonder genoeg klantreacties kan het zelfbeeld niet worden getoetst. Stuur de klantlink na elk afgerond contact, zet de "
-                "QR-code op de balie en in de wachtruimte, en vraag elke medewerker om vijf klanten persoonlijk uit te nodigen.",
-             en="Without enough customer responses the self-image cannot be checked. Send the customer link after every completed contact, "
+        N_("Ask customers for their view"),
+        N_("Without enough customer responses the self-image cannot be checked. Send the customer link after every completed contact, "
                 "put the QR code at the counter and in the waiting area, and ask every employee to invite five customers personally."),
         "service", 2),
     "embed": (
-        Text(nl="Veranker klantgerichtheid in de cultuur van elk team", en="Embed customer orientation in every team's culture"),
-        Text(nl="Maak klantgerichtheid onderdeel van hoe u werft, inwerkt, beoordeelt en waardeert. Leiderschap maakt het verschil tussen "
-                "klantbewust (het lukt met moeite) en klantbekwaam (het gaat vanzelf).",
-             en="Make customer orientation part of how you recruit, onboard, appraise and reward. Leadership makes the difference between "
+        N_("Embed customer orientation in every team's culture"),
+        N_("Make customer orientation part of how you recruit, onboard, appraise and reward. Leadership makes the difference between "
                 "klantbewust (it works with effort) and klantbekwaam (it comes naturally)."),
         "managers", 6),
     "ask": (
-        Text(nl="Eerst vragen: 'Waarmee kan ik u helpen?'", en="Ask first: 'How can I help you?'"),
-        Text(nl="Maak 'Waarmee kan ik u helpen?' de standaardopening van elk klantcontact, vul niet zelf in wat de klant wil, en vraag na "
-                "afloop of het gelukt is. Klantvriendelijk is nog niet klantgericht.",
-             en="Make 'How can I help you?' the standard opening of every customer contact, don't decide for the customer, and ask "
+        N_("Ask first: 'How can I help you?'"),
+        N_("Make 'How can I help you?' the standard opening of every customer contact, don't decide for the customer, and ask "
                 "afterwards whether it worked. Customer-friendly is not yet customer-oriented."),
         "teams", 3),
     "reach": (
-        Text(nl="Bereikbaar als klanten ons nodig hebben", en="Reachable when customers need us"),
-        Text(nl="Leg de bereikbaarheid naast de momenten waarop klanten u nodig hebben (zoals de vrijdagmiddag) en pas openingstijden, "
-                "bezetting en kanalen daarop aan, ook als dat intern minder handig is.",
-             en="Compare your availability with the moments customers need you (such as Friday afternoon) and adapt opening hours, "
+        N_("Reachable when customers need us"),
+        N_("Compare your availability with the moments customers need you (such as Friday afternoon) and adapt opening hours, "
                 "staffing and channels, even when that is less convenient internally."),
         "service", 3),
     "criticism": (
-        Text(nl="Kritiek ontvangen als informatie", en="Receive criticism as information"),
-        Text(nl="Registreer klachten, bel elke klager binnen twee werkdagen terug en bespreek maandelijks wat u ervan leert. Reageer niet "
-                "met uitleg over de regels, maar met de vraag wat de klant nodig had.",
-             en="Record complaints, call every complainant back within two working days and review monthly what you learn. Respond not "
+        N_("Receive criticism as information"),
+        N_("Record complaints, call every complainant back within two working days and review monthly what you learn. Respond not "
                 "by explaining the rules, but by asking what the customer needed."),
         "service", 3),
     "promises": (
-        Text(nl="Nakomen wat we toezeggen", en="Keep what we promise"),
-        Text(nl="Doe alleen toezeggingen die u kunt nakomen, leg ze vast, en bel zelf op als het toch niet lukt, om samen een oplossing "
-                "te vinden.",
-             en="Only make promises you can keep, record them, and call the customer yourself when one can't be kept, to find a "
+        N_("Keep what we promise"),
+        N_("Only make promises you can keep, record them, and call the customer yourself when one can't be kept, to find a "
                 "solution together."),
         "service", 3),
     "handoff": (
-        Text(nl="Eén aanspreekpunt: de klant hoeft niets twee keer te vertellen", en="One point of contact: customers never tell their story twice"),
-        Text(nl="Leg bij elk klantcontact vast wat de klant al verteld heeft, en laat wie de vraag aanneemt eigenaar blijven tot die is "
-                "opgelost.",
-             en="Record what the customer has already told at every contact, and let whoever takes the question own it until it is solved."),
+        N_("One point of contact: customers never tell their story twice"),
+        N_("Record what the customer has already told at every contact, and let whoever takes the question own it until it is solved."),
         "service", 3),
     "context": (
-        Text(nl="Ken de situatie van de klant", en="Know the customer's situation"),
-        Text(nl="Laat medewerkers meelopen met collega's in de wijk of bij de klant thuis, en begin contacten met een vraag naar de "
-                "situatie van de klant in plaats van naar het dossier.",
-             en="Let employees accompany colleagues in the neighbourhood or at customers' homes, and start contacts by asking about "
+        N_("Know the customer's situation"),
+        N_("Let employees accompany colleagues in the neighbourhood or at customers' homes, and start contacts by asking about "
                 "the customer's situation rather than the file."),
         "teams", 6),
     "choices": (
-        Text(nl="Toets beslissingen aan wat de klant nodig heeft", en="Test decisions against what customers need"),
-        Text(nl="Stel bij elke beslissing over dienstverlening (openingstijden, procedures, kanalen) de vraag: is dit wat de klant nodig "
-                "heeft, of wat ons het beste uitkomt? Leg de afweging vast.",
-             en="For every decision about service (opening hours, procedures, channels) ask: is this what customers need, or what suits "
+        N_("Test decisions against what customers need"),
+        N_("For every decision about service (opening hours, procedures, channels) ask: is this what customers need, or what suits "
                 "us best? Record the trade-off."),
         "managers", 6),
     "keep": (
-        Text(nl="Blijf de klant laten meekijken", en="Keep customers looking along"),
-        Text(nl="Herhaal de spiegel jaarlijks en nodig een klantpanel uit om mee te denken over veranderingen. Onbewust bekwaam blijft u "
-                "alleen als u blijft kijken.",
-             en="Repeat the mirror every year and invite a customer panel to think along about changes. You only stay unconsciously "
+        N_("Keep customers looking along"),
+        N_("Repeat the mirror every year and invite a customer panel to think along about changes. You only stay unconsciously "
                 "competent if you keep looking."),
         "board", 12),
 }
@@ -292,11 +240,9 @@ PRACTICE: dict[str, tuple[Text, Text, str, int]] = {
 #: What each dimension's shortfall calls for.
 DIMENSION_THEME = {"skills": "training", "leadership": "leadership", "culture": "learning", "mirror_customer": "customers"}
 DIMENSION_NAMES = {
-    "skills": Text(nl="Persoonlijke klantgerichtheid", en="Personal customer orientation"),
-    "leadership": Text(nl="Leiderschap", en="Leadership"),
-    "culture": Text(nl="Cultuur", en="Culture"),
-    "mirror_self": Text(nl="Eigen oordeel van medewerkers", en="Employees' own rating"),
-    "mirror_customer": Text(nl="Het oordeel van klanten", en="The customers' rating"),
+    "skills": N_("Personal customer orientation"),
+    "leadership": N_("Leadership"),
+    "culture": N_("Culture"),
 }
 #: The theme of each mirror topic and statement of instrument v1 (others: their own key).
 TOPIC_THEME = {"mirror.m1": "mirror", "mirror.m2": "ask", "mirror.m3": "reach", "mirror.m4": "criticism", "mirror.m5": "promises"}
@@ -309,12 +255,12 @@ STATEMENT_THEME = {
 #: The situation each quiz question of instrument v1 is about, as a plan's title names it (the
 #: question's own stem is the start of a sentence, not a title).
 QUIZ_SITUATION = {
-    "quiz.q1": Text(nl="een toezegging die niet lukt", en="a promise that cannot be kept"),
-    "quiz.q2": Text(nl="een klacht die niet terecht lijkt", en="a complaint that seems unjustified"),
-    "quiz.q3": Text(nl="aangesproken worden op het werk van een collega", en="being held to account for a colleague's work"),
-    "quiz.q4": Text(nl="een klant met een andere mening", en="a customer with a different opinion"),
-    "quiz.q5": Text(nl="wat klantgerichtheid voor ons betekent", en="what customer orientation means to us"),
-    "quiz.q6": Text(nl="kritiek van een klant op ons beleid", en="a customer's criticism of our policy"),
+    "quiz.q1": N_("a promise that cannot be kept"),
+    "quiz.q2": N_("a complaint that seems unjustified"),
+    "quiz.q3": N_("being held to account for a colleague's work"),
+    "quiz.q4": N_("a customer with a different opinion"),
+    "quiz.q5": N_("what customer orientation means to us"),
+    "quiz.q6": N_("a customer's criticism of our policy"),
 }
 #: Words that put a customer comment under a theme (Dutch and English, lower case).
 COMMENT_THEMES = {
@@ -339,7 +285,7 @@ def comment_themes(comments: Sequence[str] | None) -> dict[str, list[str]]:
     return out
 
 
-def _focus(key: str, theme: str, finding: Text, target: Text, priority: int, title: Text | None = None,
+def _focus(key: str, theme: str, finding: Said, target: Said, priority: int, title: Said | None = None,
            practice: str | None = None, goals: tuple[Goal, ...] = ()) -> Proposal:
     default_title, description, role, months = PRACTICE[practice or theme]
     return Proposal(key=key, title=title or default_title, description=description, finding=finding, role=role,
@@ -359,8 +305,8 @@ def generate(plan: PlanInput, instrument: Instrument) -> list[Proposal]:
         first = merged.get(proposal.theme)
         if first is None:
             merged[proposal.theme] = proposal
-        elif proposal.finding.nl not in first.finding.nl:
-            merged[proposal.theme] = replace(first, finding=_join(first.finding, proposal.finding))
+        elif not set(parts(proposal.finding)) <= set(parts(first.finding)):  # nothing said twice
+            merged[proposal.theme] = replace(first, finding=join(first.finding, proposal.finding))
     focus = list(merged.values())[:MAX_FOCUS]
     if len(focus) < MIN_FOCUS:
         for theme in _step_themes(plan.placement.phase):
@@ -419,7 +365,7 @@ def _raise(value: float, dimension: str, phase: Phase) -> float:
     return min(ceiling, shown(now + step, digits))
 
 
-def _step_figures(plan: PlanInput, theme: str) -> tuple[Text, Text, tuple[Goal, ...]]:
+def _step_figures(plan: PlanInput, theme: str) -> tuple[Said, Said, tuple[Goal, ...]]:
     """A phase step's finding and target on the figure it is about (as the report shows it)."""
     placement = plan.placement
     dimension = STEP_FIGURE.get(theme)
@@ -427,35 +373,32 @@ def _step_figures(plan: PlanInput, theme: str) -> tuple[Text, Text, tuple[Goal, 
     if dimension in ("skills", "leadership", "culture") and plan.scores.get(dimension) is not None:
         value = plan.scores[dimension]
         goal = _raise(value, dimension, placement.phase)
-        finding = _t("{name}: {value}.", "{name}: {value}.", name=DIMENSION_NAMES[dimension], value=_num(value, 0))
+        finding = N_("%(name)s: %(value)s.", name=DIMENSION_NAMES[dimension], value=Number(value, 0))
         if goal <= shown(value, INDEX_DIGITS):  # at the top of the scale: nothing left to raise
-            return finding, _t("{name} blijft {value} in de volgende meting.", "{name} stays at {value} in the next round.",
-                               name=DIMENSION_NAMES[dimension], value=_num(value, 0)), (Goal(dimension, at_least=goal),)
+            return finding, N_("%(name)s stays at %(value)s in the next round.",
+                               name=DIMENSION_NAMES[dimension], value=Number(value, 0)), (Goal(dimension, at_least=goal),)
         return (finding,
-                _t("{name} van {value} naar minstens {goal} in de volgende meting.",
-                   "{name} from {value} to at least {goal} in the next round.",
-                   name=DIMENSION_NAMES[dimension], value=_num(value, 0), goal=_num(goal, 0)), (Goal(dimension, at_least=goal),))
+                N_("%(name)s from %(value)s to at least %(goal)s in the next round.",
+                   name=DIMENSION_NAMES[dimension], value=Number(value, 0), goal=Number(goal, 0)), (Goal(dimension, at_least=goal),))
     if dimension is not None and customer is not None:
         goal = _raise(customer, "mirror_customer", placement.phase)
         internal = plan.marks.get({"mirror_self": "self", "mirror_estimate": "estimate"}.get(dimension, ""))
-        finding = (_t("Klanten geven een {customer}.", "Customers give {customer}.", customer=_num(customer))
+        finding = (N_("Customers give %(customer)s.", customer=Number(customer))
                    if internal is None else
-                   _t("Medewerkers: {own}; klanten: {customer}.", "Employees: {own}; customers: {customer}.",
-                      own=_num(internal), customer=_num(customer)))
+                   N_("Employees: %(own)s; customers: %(customer)s.",
+                      own=Number(internal), customer=Number(customer)))
         if goal <= shown(customer, MARK_DIGITS):  # at the top of the scale: nothing left to raise
-            return finding, _t("Het klantoordeel blijft {customer} in de volgende meting.",
-                               "The customers' rating stays at {customer} in the next round.",
-                               customer=_num(customer)), (Goal("mirror_customer", at_least=goal),)
-        return finding, _t("Het klantoordeel van {customer} naar minstens {goal} in de volgende meting.",
-                           "The customers' rating from {customer} to at least {goal} in the next round.",
-                           customer=_num(customer), goal=_num(goal)), (Goal("mirror_customer", at_least=goal),)
+            return finding, N_("The customers' rating stays at %(customer)s in the next round.",
+                               customer=Number(customer)), (Goal("mirror_customer", at_least=goal),)
+        return finding, N_("The customers' rating from %(customer)s to at least %(goal)s in the next round.",
+                           customer=Number(customer), goal=Number(goal)), (Goal("mirror_customer", at_least=goal),)
     if placement.next_phase is None:
-        return (_t("Fase {phase}.", "Phase {phase}.", phase=placement.phase.key),
-                _t("Fase {phase} in de volgende meting.", "Phase {phase} in the next round.", phase=placement.phase.key),
+        return (N_("Phase %(phase)s.", phase=placement.phase.key),
+                N_("Phase %(phase)s in the next round.", phase=placement.phase.key),
                 (Goal("phase", at_least=float(placement.phase)),))
-    return (_t("Fase {phase}; de volgende stap is {target}.", "Phase {phase}; the next step is {target}.",
+    return (N_("Phase %(phase)s; the next step is %(target)s.",
                phase=placement.phase.key, target=placement.next_phase.key),
-            _t("Fase {target} in de volgende meting.", "Phase {target} in the next round.", target=placement.next_phase.key),
+            N_("Phase %(target)s in the next round.", target=placement.next_phase.key),
             (Goal("phase", at_least=float(placement.next_phase)),))
 
 
@@ -469,13 +412,11 @@ def _customers_first(plan: PlanInput) -> list[Proposal]:
     if customer is None or bar is None or shown(customer, MARK_DIGITS) >= bar[1]:
         return []
     phase, needed = bar
-    return [_focus("dimension.mirror_customer", "customers", _t(
-        "Klanten geven de organisatie een {customer}; {phase} vraagt minstens {needed}.",
-        "Customers rate the organisation {customer}; {phase} needs at least {needed}.",
-        customer=_num(customer), phase=phase.key, needed=_num(needed)),
-        _t("Het klantoordeel van {customer} naar minstens {needed} in de volgende meting.",
-           "The customers' rating from {customer} to at least {needed} in the next round.",
-           customer=_num(customer), needed=_num(needed)), 0, goals=(Goal("mirror_customer", at_least=needed),))]
+    return [_focus("dimension.mirror_customer", "customers", N_(
+        "Customers rate the organisation %(customer)s; %(phase)s needs at least %(needed)s.",
+        customer=Number(customer), phase=phase.key, needed=Number(needed)),
+        N_("The customers' rating from %(customer)s to at least %(needed)s in the next round.",
+           customer=Number(customer), needed=Number(needed)), 0, goals=(Goal("mirror_customer", at_least=needed),))]
 
 
 def _customer_goal(plan: PlanInput, customer: float, own: float | None = None) -> float:
@@ -487,7 +428,7 @@ def _customer_goal(plan: PlanInput, customer: float, own: float | None = None) -
     bar = _next_bar(plan.placement.phase, "mirror_customer")
     cap = bar[1] if bar is not None and now < bar[1] else (DEFAULT.klantbekwaam.customer_mark or 10.0)
     if own is not None:
-        cap = min(cap, shown(shown(own, MARK_DIGITS) - TOPIC_GAP + 0.1, MARK_DIGITS))
+        cap = min(cap, shown(shown(own, MARK_DIGITS) - MIN_GAP_MARKS + 0.1, MARK_DIGITS))
     return max(min(10.0, shown(now + STEP_MARK, MARK_DIGITS)), cap)
 
 
@@ -501,31 +442,24 @@ def _awareness(plan: PlanInput) -> list[Proposal]:
     for reason in plan.placement.reasons:
         q = reason.params
         if reason.code == "overestimation":
-            out.append(_focus("mirror.gap", "mirror", _t(
-                "Medewerkers geven de organisatie een {own}, klanten een {customer}: {gap} hoger.",
-                "Employees rate the organisation {own}, customers {customer}: {gap} higher.",
-                own=_num(q["self"]), customer=_num(q["customer"]), gap=_num(q["gap"])),
-                _t("Het verschil kleiner dan {min} (nu {gap}): klanten van {customer} naar minstens {goal}, en medewerkers die "
-                   "zien wat klanten missen: hun eigen oordeel (nu {own}) dan minder dan {min} boven dat van klanten.",
-                   "The difference below {min} (now {gap}): customers from {customer} to at least {goal}, and employees who see "
-                   "what customers miss: their own rating (now {own}) then less than {min} above the customers'.",
-                   min=_num(q["min_gap"]), gap=_num(q["gap"]), goal=_num(_customer_goal(plan, q["customer"], q["self"])),
-                   customer=_num(q["customer"]), own=_num(q["self"])), 1,
+            out.append(_focus("mirror.gap", "mirror", N_(
+                "Employees rate the organisation %(own)s, customers %(customer)s: %(gap)s higher.",
+                own=Number(q["self"]), customer=Number(q["customer"]), gap=Number(q["gap"])),
+                N_("The difference below %(min)s (now %(gap)s): customers from %(customer)s to at least %(goal)s, and employees who see "
+                   "what customers miss: their own rating (now %(own)s) then less than %(min)s above the customers'.",
+                   min=Number(q["min_gap"]), gap=Number(q["gap"]), goal=Number(_customer_goal(plan, q["customer"], q["self"])),
+                   customer=Number(q["customer"]), own=Number(q["self"])), 1,
                 goals=(Goal("gap.self", at_most=_below(q["min_gap"])),
                        Goal("mirror_customer", at_least=_customer_goal(plan, q["customer"], q["self"])))))
         elif reason.code == "estimate_overestimation":
-            out.append(_focus("mirror.estimate", "estimate", _t(
-                "Medewerkers verwachten van klanten een {estimate}, klanten geven een {customer}.",
-                "Employees expect customers to give {estimate}, customers give {customer}.",
-                estimate=_num(q["estimate"]), customer=_num(q["customer"])),
-                _t("De inschatting minder dan {min} boven het klantoordeel (nu {gap}): klanten van {customer} naar minstens "
-                   "{goal}, en medewerkers die weten wat klanten vinden: hun inschatting (nu {estimate}) dan minder dan {min} "
-                   "boven wat klanten geven.",
-                   "The estimate less than {min} above the customers' rating (now {gap}): customers from {customer} to at "
-                   "least {goal}, and employees who know what customers think: their estimate (now {estimate}) then less "
-                   "than {min} above what customers give.",
-                   min=_num(q["min_gap"]), gap=_num(q["gap"]), goal=_num(_customer_goal(plan, q["customer"], q["estimate"])),
-                   customer=_num(q["customer"]), estimate=_num(q["estimate"])), 1,
+            out.append(_focus("mirror.estimate", "estimate", N_(
+                "Employees expect customers to give %(estimate)s, customers give %(customer)s.",
+                estimate=Number(q["estimate"]), customer=Number(q["customer"])),
+                N_("The estimate less than %(min)s above the customers' rating (now %(gap)s): customers from %(customer)s to at "
+                   "least %(goal)s, and employees who know what customers think: their estimate (now %(estimate)s) then less "
+                   "than %(min)s above what customers give.",
+                   min=Number(q["min_gap"]), gap=Number(q["gap"]), goal=Number(_customer_goal(plan, q["customer"], q["estimate"])),
+                   customer=Number(q["customer"]), estimate=Number(q["estimate"])), 1,
                 goals=(Goal("gap.estimate", at_most=_below(q["min_gap"])),
                        Goal("mirror_customer", at_least=_customer_goal(plan, q["customer"], q["estimate"])))))
     return out
@@ -545,30 +479,27 @@ def _requirements(plan: PlanInput, instrument: Instrument) -> list[Proposal]:
                 continue
             if target_phase is Phase.KLANTBEKWAAM and dimension == "culture":
                 theme = "embed"
-            out.append(_focus(f"dimension.{dimension}", theme, _t(
-                "{name}: {value}; voor {target} is minstens {needed} nodig.", "{name}: {value}; {target} needs at least {needed}.",
-                name=DIMENSION_NAMES[dimension], value=_num(q["value"], 0), needed=_num(q["needed"], 0),
+            out.append(_focus(f"dimension.{dimension}", theme, N_(
+                "%(name)s: %(value)s; %(target)s needs at least %(needed)s.",
+                name=DIMENSION_NAMES[dimension], value=Number(q["value"], 0), needed=Number(q["needed"], 0),
                 target=q["phase"]),
-                _t("{name} van {value} naar minstens {needed} in de volgende meting.",
-                   "{name} from {value} to at least {needed} in the next round.",
-                   name=DIMENSION_NAMES[dimension], value=_num(q["value"], 0), needed=_num(q["needed"], 0)), 2,
+                N_("%(name)s from %(value)s to at least %(needed)s in the next round.",
+                   name=DIMENSION_NAMES[dimension], value=Number(q["value"], 0), needed=Number(q["needed"], 0)), 2,
                 goals=(Goal(dimension, at_least=q["needed"]),)))
         elif reason.code == "mirror_required":
-            out.append(_focus("mirror.collect", "collect", _t(
-                "Te weinig klantreacties om het zelfbeeld te toetsen (minstens {n} nodig).",
-                "Too few customer responses to check the self-image (at least {n} needed).", n=q["min_n"]),
-                _t("Minstens {n} klantreacties in de volgende meting.", "At least {n} customer responses in the next round.",
+            out.append(_focus("mirror.collect", "collect", N_(
+                "Too few customer responses to check the self-image (at least %(n)s needed).", n=q["min_n"]),
+                N_("At least %(n)s customer responses in the next round.",
                    n=q["min_n"]), 2, goals=(Goal("customers", at_least=q["min_n"]),)))
         elif reason.code == "department_below":
             # The responses without a (large enough) department are one group, named as the report names it.
             department = q["department"] or OTHERS
-            out.append(_focus(f"department.{q['department']}", f"department.{q['department']}", _t(
-                "{department} scoort {value} op cultuur; voor {target} is in elke afdeling minstens {needed} nodig.",
-                "{department} scores {value} on culture; {target} needs at least {needed} in every department.",
-                department=department, value=_num(q["value"], 0), needed=_num(q["needed"], 0), target=q["phase"]),
-                _t("Cultuur in {department} van {value} naar minstens {needed}.", "Culture in {department} from {value} to at least {needed}.",
-                   department=department, value=_num(q["value"], 0), needed=_num(q["needed"], 0)), 2,
-                title=_t("Cultuur in {department}", "Culture in {department}", department=department), practice="embed",
+            out.append(_focus(f"department.{q['department']}", f"department.{q['department']}", N_(
+                "%(department)s scores %(value)s on culture; %(target)s needs at least %(needed)s in every department.",
+                department=department, value=Number(q["value"], 0), needed=Number(q["needed"], 0), target=q["phase"]),
+                N_("Culture in %(department)s from %(value)s to at least %(needed)s.",
+                   department=department, value=Number(q["value"], 0), needed=Number(q["needed"], 0)), 2,
+                title=N_("Culture in %(department)s", department=department), practice="embed",
                 goals=(Goal(f"department.{q['department']}.culture", at_least=q["needed"]),)))
     return out
 
@@ -582,17 +513,17 @@ def _modest_views(plan: PlanInput) -> list[Proposal]:
         if reason.code not in ("estimate_too_low", "underestimation"):
             continue
         view = "estimate" if reason.code == "estimate_too_low" else "self"
-        out.append(_focus(f"mirror.{reason.code}", "estimate_low", _t(
-            "Medewerkers {verb} een {own}, klanten geven een {customer}.",
-            "Employees {verb} {own}, customers give {customer}.",
-            verb=Text(nl="verwachten", en="expect") if view == "estimate" else Text(nl="geven zelf", en="themselves give"),
-            own=_num(q[view]), customer=_num(q["customer"])),
-            _t("{view} minder dan {min} onder het klantoordeel in de volgende meting (nu {own} tegen {customer}).",
-               "{view} less than {min} below the customers' rating in the next round (now {own} against {customer}).",
-               view=Text(nl="De inschatting van medewerkers", en="Employees' estimate") if view == "estimate"
-               else Text(nl="Het eigen oordeel van medewerkers", en="Employees' own rating"),
-               min=_num(q["min_gap"]), own=_num(q[view]), customer=_num(q["customer"])),
-            6, goals=(Goal(f"gap.{view}", at_most=_below(q["min_gap"])),)))
+        figures = {"own": Number(q[view]), "customer": Number(q["customer"])}
+        if view == "estimate":
+            finding = N_("Employees expect %(own)s, customers give %(customer)s.", **figures)
+            target = N_("Employees' estimate less than %(min)s below the customers' rating in the next round "
+                        "(now %(own)s against %(customer)s).", min=Number(q["min_gap"]), **figures)
+        else:
+            finding = N_("Employees themselves give %(own)s, customers give %(customer)s.", **figures)
+            target = N_("Employees' own rating less than %(min)s below the customers' rating in the next round "
+                        "(now %(own)s against %(customer)s).", min=Number(q["min_gap"]), **figures)
+        out.append(_focus(f"mirror.{reason.code}", "estimate_low", finding, target, 6,
+                          goals=(Goal(f"gap.{view}", at_most=_below(q["min_gap"])),)))
     return out
 
 
@@ -607,12 +538,11 @@ def _competence_when_onwetend(plan: PlanInput) -> list[Proposal]:
         value, needed = plan.scores.get(dimension), getattr(bar, dimension)
         if value is None or needed is None or shown(value, 0) >= needed:
             continue
-        out.append(_focus(f"dimension.{dimension}", DIMENSION_THEME[dimension], _t(
-            "{name}: {value}; klantbewust vraagt minstens {needed}.", "{name}: {value}; klantbewust needs at least {needed}.",
-            name=DIMENSION_NAMES[dimension], value=_num(value, 0), needed=_num(needed, 0)),
-            _t("{name} van {value} naar minstens {needed} in de volgende meting.",
-               "{name} from {value} to at least {needed} in the next round.",
-               name=DIMENSION_NAMES[dimension], value=_num(value, 0), needed=_num(needed, 0)), 3,
+        out.append(_focus(f"dimension.{dimension}", DIMENSION_THEME[dimension], N_(
+            "%(name)s: %(value)s; klantbewust needs at least %(needed)s.",
+            name=DIMENSION_NAMES[dimension], value=Number(value, 0), needed=Number(needed, 0)),
+            N_("%(name)s from %(value)s to at least %(needed)s in the next round.",
+               name=DIMENSION_NAMES[dimension], value=Number(value, 0), needed=Number(needed, 0)), 3,
             goals=(Goal(dimension, at_least=needed),)))
     return out
 
@@ -621,20 +551,19 @@ def _topics(plan: PlanInput, instrument: Instrument) -> list[Proposal]:
     out = []
     for key, own, customer in plan.mirror_topics:
         gap = shown_difference(own, customer, MARK_DIGITS)
-        if gap < TOPIC_GAP:
+        if gap < MIN_GAP_MARKS:
             continue
         item = next(i for i in instrument.mirror.items if i.key == key)
         # Customers come up (not the employees' rating down), as far as the next round can ask.
         goal = _customer_goal(plan, customer, own)
         theme = TOPIC_THEME.get(key, f"topic.{key}")
         specific = theme in PRACTICE
-        out.append(_focus(f"topic.{key}", theme, _t(
-            "{topic}: medewerkers {own}, klanten {customer} ({gap} hoger).", "{topic}: employees {own}, customers {customer} ({gap} higher).",
-            topic=item.topic, own=_num(own), customer=_num(customer), gap=_num(gap)),
-            _t("{topic}: klanten van {customer} naar minstens {goal} (medewerkers geven {own}).",
-               "{topic}: customers from {customer} to at least {goal} (employees give {own}).",
-               topic=item.topic, goal=_num(goal), customer=_num(customer), own=_num(own)),
-            3, title=None if specific else _t("Spiegelpunt: {topic}", "Mirror topic: {topic}", topic=item.topic),
+        out.append(_focus(f"topic.{key}", theme, N_(
+            "%(topic)s: employees %(own)s, customers %(customer)s (%(gap)s higher).",
+            topic=item.topic, own=Number(own), customer=Number(customer), gap=Number(gap)),
+            N_("%(topic)s: customers from %(customer)s to at least %(goal)s (employees give %(own)s).",
+               topic=item.topic, goal=Number(goal), customer=Number(customer), own=Number(own)),
+            3, title=None if specific else N_("Mirror topic: %(topic)s", topic=item.topic),
             practice=None if specific else "customers", goals=(Goal(f"topic.{key}.customer", at_least=goal),)))
     return out
 
@@ -647,11 +576,10 @@ def _comments(plan: PlanInput) -> list[Proposal]:
         if len(matching) < MIN_COMMENTS_PER_THEME:
             continue
         example = matching[0] if len(matching[0]) <= 140 else matching[0][:137] + "…"
-        out.append(_focus(f"comments.{theme}", theme, _t(
-            "{n} klanten schreven hierover, bijvoorbeeld: “{example}”", "{n} customers wrote about this, for example: “{example}”",
+        out.append(_focus(f"comments.{theme}", theme, N_(
+            "%(n)s customers wrote about this, for example: “%(example)s”",
             n=len(matching), example=example),
-            _t("Minder dan {n} klantopmerkingen over dit onderwerp in de volgende meting.",
-               "Fewer than {n} customer comments on this in the next round.", n=len(matching)),
+            N_("Fewer than %(n)s customer comments on this in the next round.", n=len(matching)),
             4, goals=(Goal(f"comments.{theme}", at_most=len(matching) - 1),)))
     return out
 
@@ -662,9 +590,8 @@ def _with_employees(proposal: Proposal, plan: PlanInput) -> Proposal:
     said = comment_themes(plan.employee_comments).get(proposal.theme, [])
     if len(said) < MIN_COMMENTS_PER_THEME:
         return proposal
-    return replace(proposal, finding=_join(proposal.finding, _t(
-        "{n} medewerkers noemden dit bij wat zij morgen zouden veranderen.",
-        "{n} employees named this as what they would change tomorrow.", n=len(said))))
+    return replace(proposal, finding=join(proposal.finding, N_(
+        "%(n)s employees named this as what they would change tomorrow.", n=len(said))))
 
 
 def _statements(plan: PlanInput, instrument: Instrument) -> list[Proposal]:
@@ -673,14 +600,13 @@ def _statements(plan: PlanInput, instrument: Instrument) -> list[Proposal]:
     for statement in weak[:MAX_WEAK_STATEMENTS]:
         item = next(i for section in instrument.likert_sections for i in section.items if i.key == statement.key)
         theme = STATEMENT_THEME.get(statement.key, "learning")
-        out.append(_focus(f"statement.{statement.key}", theme, _t(
-            "“{text}”: gemiddeld {mean} op 1 tot 5{turned} ({n} antwoorden).", "“{text}”: {mean} on 1 to 5{turned} ({n} answers).",
-            text=item.aim, mean=_num(statement.mean), n=statement.n,
-            turned=Text(nl=", omgekeerd gevraagd", en=", asked the other way round") if item.reverse else Text(nl="", en="")),
-            _t("Deze stelling van {mean} naar minstens {bar} in de volgende meting.",
-               "This statement from {mean} to at least {bar} in the next round.", mean=_num(statement.mean),
-               bar=_num(WEAK_STATEMENT)),
-            5, title=_t("Verbeterpunt: {aim}", "Improvement point: {aim}", aim=item.aim),
+        figures = {"text": item.aim, "mean": Number(statement.mean), "n": statement.n}
+        out.append(_focus(f"statement.{statement.key}", theme, (
+            N_("“%(text)s”: %(mean)s on 1 to 5, asked the other way round (%(n)s answers).", **figures) if item.reverse
+            else N_("“%(text)s”: %(mean)s on 1 to 5 (%(n)s answers).", **figures)),
+            N_("This statement from %(mean)s to at least %(bar)s in the next round.", mean=Number(statement.mean),
+               bar=Number(WEAK_STATEMENT)),
+            5, title=N_("Improvement point: %(aim)s", aim=item.aim),
             goals=(Goal(f"statement.{statement.key}", at_least=WEAK_STATEMENT),)))
     return out
 
@@ -696,15 +622,14 @@ def _departments(plan: PlanInput) -> list[Proposal]:
             worst[d.name] = d
     out = []
     for d in worst.values():
-        out.append(_focus(f"department.{d.name}.{d.dimension}", f"department.{d.name}", _t(
-            "{department}: {name} {value}, de organisatie {org}.", "{department}: {name} {value}, the organisation {org}.",
-            department=d.name, name=DIMENSION_NAMES[d.dimension], value=_num(d.value, 0), org=_num(d.organisation, 0)),
-            _t("{name} in {department} van {value} naar minstens {goal} (de organisatie nu {org}, min {gap}).",
-               "{name} in {department} from {value} to at least {goal} (the organisation now {org}, less {gap}).",
-               department=d.name, name=DIMENSION_NAMES[d.dimension], value=_num(d.value, 0),
-               goal=_num(shown(d.organisation, 0) - DEPARTMENT_GAP / 2, 0), org=_num(d.organisation, 0),
-               gap=_num(DEPARTMENT_GAP / 2, 0)),
-            6, title=_t("Aandacht voor {department}: {name}", "Attention for {department}: {name}",
+        out.append(_focus(f"department.{d.name}.{d.dimension}", f"department.{d.name}", N_(
+            "%(department)s: %(name)s %(value)s, the organisation %(org)s.",
+            department=d.name, name=DIMENSION_NAMES[d.dimension], value=Number(d.value, 0), org=Number(d.organisation, 0)),
+            N_("%(name)s in %(department)s from %(value)s to at least %(goal)s (the organisation now %(org)s, less %(gap)s).",
+               department=d.name, name=DIMENSION_NAMES[d.dimension], value=Number(d.value, 0),
+               goal=Number(shown(d.organisation, 0) - DEPARTMENT_GAP / 2, 0), org=Number(d.organisation, 0),
+               gap=Number(DEPARTMENT_GAP / 2, 0)),
+            6, title=N_("Attention for %(department)s: %(name)s",
                         department=d.name, name=DIMENSION_NAMES[d.dimension]),
             practice=DIMENSION_THEME[d.dimension],
             # A figure of the department itself: met by the department rising, not the organisation falling.
@@ -724,18 +649,14 @@ def _quiz(plan: PlanInput, instrument: Instrument) -> list[Proposal]:
                     en=question.text.en[:1].lower() + question.text.en[1:] + " …")
         situation = QUIZ_SITUATION.get(question_key, stem)
         percent = int(shown(share * 100, 0))  # as the results page shows the share
-        proposal = _focus(f"quiz.{question_key}", f"quiz.{question_key}", _t(
-            "{share}% van de medewerkers koos bij “{question} …”: “{answer}”.",
-            "{share}% of employees chose, for “{question} …”: “{answer}”.",
+        proposal = _focus(f"quiz.{question_key}", f"quiz.{question_key}", N_(
+            "%(share)s%% of employees chose, for “%(question)s …”: “%(answer)s”.",
             share=percent, question=question.text, answer=option.text),
-            _t("Minder dan {limit}% kiest dit antwoord in de volgende meting (nu {share}%).",
-               "Fewer than {limit}% choose this answer in the next round (now {share}%).",
+            N_("Fewer than %(limit)s%% choose this answer in the next round (now %(share)s%%).",
                limit=int(QUIZ_WEAK_SHARE * 100), share=percent),
-            7, title=_t("Teamtraining: {situation}", "Team training: {situation}", situation=situation), practice="training",
+            7, title=N_("Team training: %(situation)s", situation=situation), practice="training",
             goals=(Goal(f"{question_key}.{option_key}", at_most=int(QUIZ_WEAK_SHARE * 100) - 1),))
-        out.append(replace(proposal, description=_t(
-            "Bespreek dit onderwerp in elk team aan de hand van een echt voorbeeld uit de afgelopen maand: wat merkte de klant "
-            "van onze aanpak, en wat had de klant het meest geholpen? Spreek af hoe u het voortaan doet.",
+        out.append(replace(proposal, description=N_(
             "Discuss this topic in every team with a real example from the past month: what did the customer notice of our "
             "approach, and what would have helped the customer most? Agree how you will do it from now on.")))
     return out

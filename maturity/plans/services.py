@@ -9,7 +9,10 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from ..core.actions import DepartmentScore, PlanInput, StatementScore, comment_themes, generate
+from ..core.messages import N_, Said, join
 from ..extensions import db
+from ..i18n import in_every_language
+from ..instrument import Text
 from ..models_base import utcnow
 from ..results.services import RoundResults, oriented_mean
 from ..rounds.models import Round
@@ -100,18 +103,13 @@ def generate_plan(round_: Round, results: RoundResults) -> ActionPlan:
     wanted = set()
     for proposal in proposals:
         wanted.add(proposal.key)
-        finding = _texts(proposal.finding)
+        finding = proposal.finding
         earlier = unfinished.get(proposal.theme) or unfinished.get(proposal.practice)
         if earlier is not None:
             # Reviewed, not copied: an unfinished action on the same theme continues here.
-            finding = {
-                "nl": f"{finding['nl']} Vervolg op “{earlier.text('title', 'nl')}” uit {previous_title} "
-                      f"({earlier.status.label_in('nl')}).",
-                "en": f"{finding['en']} Continues “{earlier.text('title', 'en')}” from {previous_title} "
-                      f"({earlier.status.label_in('en')}).",
-            }
+            finding = join(finding, _continues(earlier, previous_title))
         texts = {"title": _texts(proposal.title), "description": _texts(proposal.description),
-                 "finding": finding, "role": proposal.role, "role_scope": proposal.role_scope,
+                 "finding": _texts(finding), "role": proposal.role, "role_scope": proposal.role_scope,
                  "target": _texts(proposal.target),
                  "theme": proposal.theme, "practice": proposal.practice, "later": proposal.starts_later,
                  # A suggestion, shown until the director sets a date of their own.
@@ -179,10 +177,7 @@ def adopt_item(plan: ActionPlan, earlier: ActionItem, lang: str) -> ActionItem:
     item = add_item(plan, title=earlier.text("title", lang), description=earlier.text("description", lang),
                     owner=earlier.owner, due_on=None)
     closed = round_.closed_at.date() if round_.closed_at else round_.closes_on
-    finding = {
-        "nl": f"Vervolg op “{earlier.text('title', 'nl')}” uit {previous_title} ({earlier.status.label_in('nl')}).",
-        "en": f"Continues “{earlier.text('title', 'en')}” from {previous_title} ({earlier.status.label_in('en')}).",
-    }
+    finding = _texts(_continues(earlier, previous_title))
     # The earlier target was set on the earlier round's figures: it may be met, or wrong, now;
     # the plan page asks the director for one on this round's figures.
     before = earlier.generated or {}
@@ -240,8 +235,17 @@ def set_commentary(plan: ActionPlan, text: str | None, language: str = "nl") -> 
     log.info("plan commentary saved round=%s", plan.round_id)
 
 
-def _texts(text) -> dict:
+def _texts(said: Said) -> dict:
+    """A generated text as stored: in every language, from the catalogue."""
+    text = in_every_language(said)
     return {"nl": text.nl, "en": text.en}
+
+
+def _continues(earlier: ActionItem, previous_title: str | None):
+    """Where an action comes from: the previous round's action, in its own words in each language."""
+    return N_("Continues “%(title)s” from %(round)s (%(status)s).",
+              title=Text(nl=earlier.text("title", "nl"), en=earlier.text("title", "en")), round=previous_title,
+              status=Text(nl=earlier.status.label_in("nl"), en=earlier.status.label_in("en")))
 
 
 def add_item(plan: ActionPlan, *, title: str, description: str, owner: str | None, due_on: date | None) -> ActionItem:

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from maturity.core import DimensionStats, GroupProfile, place
-from maturity.core.actions import MAX_FOCUS, MIN_FOCUS, ROLE, DepartmentScore, PlanInput, StatementScore, generate
+from dataclasses import replace
+
+from maturity.core import DimensionStats, GroupProfile, actions, place
+from maturity.core.actions import MAX_FOCUS, MIN_FOCUS, ROLE, DepartmentScore, PlanInput, StatementScore
+from maturity.i18n import in_every_language
 from maturity.instrument import load_instrument
 
 INSTRUMENT = load_instrument()
+
+
+def generate(plan: PlanInput, instrument):
+    """The proposals with their texts as the plan stores them: through the catalogue, in Dutch and English."""
+    return [replace(p, **{f: in_every_language(getattr(p, f)) for f in ("title", "description", "finding", "target")})
+            for p in actions.generate(plan, instrument)]
 
 
 def stats(mean, n=30, sd=12.0):
@@ -133,7 +142,7 @@ from hypothesis import example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from maturity.core import DEFAULT, Phase  # noqa: E402
-from maturity.core.actions import START_NOW, Goal, QUIZ_WEAK_SHARE  # noqa: E402
+from maturity.core.actions import QUIZ_WEAK_SHARE, START_NOW, Goal  # noqa: E402
 from maturity.core.display import shown, shown_difference  # noqa: E402
 
 MARKS = st.floats(min_value=1.0, max_value=10.0).map(lambda v: round(v, 2))

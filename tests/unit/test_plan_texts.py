@@ -1,6 +1,7 @@
 """The action plan's texts, pinned: every generated title, description, finding and target, in
 Dutch and in English, for a set of plans that reaches every rule (hand-made cases and seeded
-random ones). Moving the texts into the catalogue must not change a word of them.
+random ones), as stored with the plan (the core's messages through the catalogue). Moving the
+texts into the catalogue did not change a word of them (pinned before the move).
 
 To change wording deliberately, change the catalogue and rewrite the pinned file with
 ``python -m tests.unit.test_plan_texts`` (then read its diff)."""
@@ -11,9 +12,13 @@ import json
 import random
 from pathlib import Path
 
+from babel.messages.pofile import read_po
+
 from maturity.core import DimensionStats, GroupProfile, place
 from maturity.core.actions import DepartmentScore, PlanInput, StatementScore, generate
+from maturity.core.messages import Message, parts
 from maturity.core.phases import DEFAULT
+from maturity.i18n import in_every_language
 from maturity.instrument import load_instrument
 
 INSTRUMENT = load_instrument()
@@ -71,6 +76,10 @@ def _cases() -> dict[str, PlanInput]:
         "klantbekwaam at the top": _plan(100, 100, 100, 10.0, 10.0, 10.0),
         "employees underrate the customers": _plan(80, 80, 80, 6.5, 4.0, 8.0),
         "customers first": _plan(80, 80, 80, 5.9, 6.0, 6.0, statements=[StatementScore("leadership.l6", 2.5, 12)]),
+        "employees expect too little": _plan(80, 80, 80, 8.0, 4.0, 8.0, statements=[StatementScore("culture.c5", 2.0, 20)],
+                                             quiz=[("quiz.q2", "b", 0.35)]),
+        "unaware by the estimate alone": _plan(60, 60, 60, 6.0, 8.0, 6.0),
+        "klantbekwaam without figures": _plan(100, 100, 100, 10.0, 10.0, 10.0, with_figures=False),
     }
     rng = random.Random(27)
     for n in range(16):
@@ -94,7 +103,8 @@ def _cases() -> dict[str, PlanInput]:
 
 
 def _texts(proposal) -> dict:
-    return {f: {"nl": getattr(proposal, f).nl, "en": getattr(proposal, f).en} for f in FIELDS}
+    texts = {f: in_every_language(getattr(proposal, f)) for f in FIELDS}
+    return {f: {"nl": text.nl, "en": text.en} for f, text in texts.items()}
 
 
 def plan_texts() -> dict:
@@ -107,6 +117,30 @@ def test_the_generated_texts_are_as_pinned_in_both_languages():
     assert list(now) == list(pinned)
     for name in pinned:
         assert now[name] == pinned[name], name
+
+
+def _msgids(said) -> set[str]:
+    out = set()
+    for message in parts(said):
+        out.add(message.msgid)
+        for _name, value in message.params:
+            if isinstance(value, Message):
+                out |= _msgids(value)
+    return out
+
+
+def test_every_message_of_a_plan_has_its_dutch_in_the_catalogue():
+    """A msgid the catalogue does not translate would be stored in English in the Dutch text."""
+    po = Path(__file__).resolve().parents[2] / "maturity" / "translations" / "nl" / "LC_MESSAGES" / "messages.po"
+    with po.open("rb") as fh:
+        dutch = {m.id: m.string for m in read_po(fh, locale="nl") if m.id and not m.fuzzy}
+    used = set()
+    for plan in _cases().values():
+        for proposal in generate(plan, INSTRUMENT):
+            for f in FIELDS:
+                used |= _msgids(getattr(proposal, f))
+    assert len(used) > 60  # every rule's sentences, not a few
+    assert sorted(m for m in used if not dutch.get(m)) == []
 
 
 if __name__ == "__main__":
