@@ -77,7 +77,8 @@ class ActionItem(db.Model):
     due_on: so.Mapped[date | None]
     status: so.Mapped[ItemStatus] = so.mapped_column(enum_type(ItemStatus, "item_status"), default=ItemStatus.OPEN)
     position: so.Mapped[int] = so.mapped_column(default=0)
-    #: A generated item the director removed; kept so that regenerating does not bring it back.
+    #: An item the director removed: kept in its place, so that the removal can be undone and
+    #: regenerating does not bring a suggestion back.
     is_removed: so.Mapped[bool] = so.mapped_column(default=False)
     #: Not continued in the next round's plan, and why: the director's recorded decision.
     stop_reason: so.Mapped[str | None] = so.mapped_column(sa.String(300))
@@ -92,7 +93,23 @@ class ActionItem(db.Model):
 
     @property
     def is_edited(self) -> bool:
+        """A suggestion whose text the director rewrote (their words replace it in every language)."""
         return self.is_generated and (self.title is not None or self.description is not None)
+
+    @property
+    def origin(self) -> str:
+        """Where the action stands, as the plan says it: "own" (the director's own action),
+        "edited" (a suggestion whose text, owner or due date the director has set) or
+        "suggested" (as generated)."""
+        if not self.is_generated:
+            return "own"
+        return "edited" if self.is_edited or self.owner or self.due_on else "suggested"
+
+    @property
+    def origin_label(self) -> str:
+        from flask_babel import gettext as _
+
+        return {"own": _("own action"), "edited": _("edited"), "suggested": _("suggested")}[self.origin]
 
     def suggestion(self, field: str, lang: str) -> str:
         """A generated suggestion without a column of its own: the owner role, the target."""

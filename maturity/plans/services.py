@@ -275,23 +275,39 @@ def _generated(item: ActionItem, field: str, lang: str) -> str:
 
 
 def remove_item(item: ActionItem) -> None:
-    if item.is_generated:
-        item.is_removed = True
-    else:
-        item.plan.items.remove(item)
+    """Take the action out of the plan, keeping it (and its place) so that the removal can be
+    undone (``restore_item``), and so that updating the plan does not bring a suggestion back."""
+    item.is_removed = True
     log.info("plan item removed item=%s", item.id)
 
 
+def restore_item(item: ActionItem) -> None:
+    """Undo a removal: the action is back where it was."""
+    item.is_removed = False
+    log.info("plan item restored item=%s", item.id)
+
+
+#: Where ``move_item`` can move an action: one place, or to either end of the plan.
+MOVES = ("up", "down", "top", "bottom")
+
+
 def move_item(item: ActionItem, direction: str) -> None:
-    visible = [i for i in item.plan.items if not i.is_removed]
+    """Move an action among the plan's visible actions: one place up or down, or to the top or
+    the bottom, in one step. Removed actions keep their place between their neighbours (an
+    undone removal comes back there); positions are renumbered, which also repairs equal ones."""
+    everything = sorted(item.plan.items, key=lambda i: (i.position, i.id))
+    visible = [i for i in everything if not i.is_removed]
     index = visible.index(item)
-    other = index - 1 if direction == "up" else index + 1
-    if 0 <= other < len(visible):
-        visible[index].position, visible[other].position = visible[other].position, visible[index].position
-        if visible[index].position == visible[other].position:  # repair equal positions
-            for n, i in enumerate(visible):
-                i.position = n
-            visible[index].position, visible[other].position = other, index
+    target = {"up": index - 1, "down": index + 1, "top": 0, "bottom": len(visible) - 1}[direction]
+    if not 0 <= target < len(visible) or target == index:
+        return
+    everything.remove(item)
+    neighbour = visible[target]
+    at = everything.index(neighbour)
+    everything.insert(at if target < index else at + 1, item)
+    for position, i in enumerate(everything, start=1):
+        i.position = position
+    log.info("plan item moved item=%s %s", item.id, direction)
 
 
 def set_published(plan: ActionPlan, is_published: bool) -> None:

@@ -55,8 +55,12 @@ def page(round_id: int):
 def _page(round_: Round, plan, lang: str, roles_form: OwnerRolesForm | None = None) -> str:
     carried, carried_from = services.carry_over(round_, plan, lang)
     roles = g.org.owner_roles or {}
+    # Just removed (``?removed=<id>``): the page offers to undo it, while it is still removed.
+    removed = request.args.get("removed", type=int)
+    just_removed = next((i for i in plan.items if i.id == removed and i.is_removed), None) if plan and removed else None
     return render_template(
         "plans/page.html", round=round_, plan=plan, items=services.visible_items(plan) if plan else [], lang=lang,
+        just_removed=just_removed,
         carried=carried, carried_from=carried_from, roles=roles,
         suggested_owner=lambda item: services.suggested_owner(item, roles, lang),
         # What customers and employees wrote on each theme, from the results (never stored).
@@ -227,13 +231,31 @@ def edit_item(round_id: int, item_id: int):
 @bp.route("/items/<int:item_id>/remove", methods=["POST"])
 @roles_required(*MANAGERS)
 def remove_item(round_id: int, item_id: int):
+    """Remove, then offer the way back: the plan page names the removed action with a button
+    that restores it (no confirmation first, and no JavaScript needed)."""
     round_ = scoped_get(Round, round_id)
     item = _item_of(services.plan_for(round_), item_id)
     if ActionForm().validate_on_submit():
         services.remove_item(item)
         db.session.commit()
-        flash(_("The action has been removed from the plan."), "success")
+        return redirect(url_for("plans.page", round_id=round_id, removed=item.id) + "#undo")
     return redirect(url_for("plans.page", round_id=round_id))
+
+
+@bp.route("/items/<int:item_id>/restore", methods=["POST"])
+@roles_required(*MANAGERS)
+def restore_item(round_id: int, item_id: int):
+    """Undo a removal: the action comes back in its place. Pressing it twice changes nothing."""
+    round_ = scoped_get(Round, round_id)
+    plan = services.plan_for(round_)
+    item = scoped_get(ActionItem, item_id)
+    if plan is None or item.plan_id != plan.id:
+        abort(404)
+    if ActionForm().validate_on_submit() and item.is_removed:
+        services.restore_item(item)
+        db.session.commit()
+        flash(_("“%(title)s” is back in the plan.", title=item.text("title", get_locale().language)), "success")
+    return redirect(url_for("plans.page", round_id=round_id) + f"#item-{item.id}")
 
 
 @bp.route("/items/<int:item_id>/move", methods=["POST"])
@@ -242,7 +264,7 @@ def move_item(round_id: int, item_id: int):
     round_ = scoped_get(Round, round_id)
     item = _item_of(services.plan_for(round_), item_id)
     form = MoveForm()
-    if form.validate_on_submit() and form.direction.data in ("up", "down"):
+    if form.validate_on_submit() and form.direction.data in services.MOVES:
         services.move_item(item, form.direction.data)
         db.session.commit()
     return redirect(url_for("plans.page", round_id=round_id) + f"#item-{item.id}")
