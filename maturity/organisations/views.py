@@ -14,8 +14,10 @@ from flask_login import current_user
 
 from ..accounts.models import User
 from ..accounts.services import send_invitation
+from ..collation import ListPage, name_key, sorted_by_name
 from ..extensions import db
 from ..logos import LOGO_MAX_BYTES, logo_type
+from ..rounds.models import Round, RoundStatus
 from ..segments import services as segment_services
 from ..segments.forms import field_name, with_segments
 from ..segments.models import MAX_VALUES, SegmentValue
@@ -40,21 +42,22 @@ PAGE_SIZE = 50
 
 
 def _department_names() -> list[str]:
-    return list(db.session.scalars(
-        sa.select(Department.name).where(Department.organisation_id == g.org.id).order_by(Department.name)
+    return sorted_by_name(db.session.scalars(
+        sa.select(Department.name).where(Department.organisation_id == g.org.id)
     ))
 
 
 def _department_counts():
-    return db.session.execute(
+    """Employees per department, by name (people without a department last)."""
+    rows = db.session.execute(
         sa.select(Department.name, sa.func.count(OrganisationMembership.id))
         .select_from(OrganisationMembership)
         .outerjoin(Department, OrganisationMembership.department_id == Department.id)
         .where(OrganisationMembership.organisation_id == g.org.id,
                OrganisationMembership.role == OrgRole.EMPLOYEE)
         .group_by(Department.name)
-        .order_by(Department.name)
     ).all()
+    return sorted(rows, key=lambda row: (row[0] is None, name_key(row[0])))
 
 
 @bp.route("/")
@@ -151,13 +154,7 @@ def _my_open_invitations():
 @roles_required(*MANAGERS)
 def people():
     page = page_number()
-    query = (
-        scoped_select(OrganisationMembership)
-        .join(OrganisationMembership.user)
-        .options(so.contains_eager(OrganisationMembership.user), so.joinedload(OrganisationMembership.department))
-        .order_by(OrganisationMembership.role, User.name)
-    )
-    pagination = db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
+    pagination = _people_page(page)
     if page > 1 and not pagination.items:
         return redirect(url_for("organisations.people"))
     return render_template(
@@ -166,6 +163,22 @@ def people():
         segments=segment_services.segments_of(g.org.id),
         member_values=segment_services.member_values(m.id for m in pagination.items),
     )
+
+
+def _people_page(page: int) -> ListPage:
+    """Directors first, then everyone by name as a reader sorts names (``collation``, the same
+    on every database): the ids and names of all are sorted, then one page of people is loaded."""
+    name = sa.func.coalesce(OrganisationMembership.name, User.name)  # as ``display_name``
+    everyone = db.session.execute(
+        scoped_select(OrganisationMembership).with_only_columns(OrganisationMembership.id, OrganisationMembership.role, name)
+        .join(User, User.id == OrganisationMembership.user_id)).all()
+    everyone.sort(key=lambda row: (row.role is not OrgRole.DIRECTOR, name_key(row[2]), row.id))
+    ids = [row.id for row in everyone[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]]
+    loaded = {m.id: m for m in db.session.scalars(
+        scoped_select(OrganisationMembership).where(OrganisationMembership.id.in_(ids))
+        .join(OrganisationMembership.user)
+        .options(so.contains_eager(OrganisationMembership.user), so.joinedload(OrganisationMembership.department)))}
+    return ListPage([loaded[i] for i in ids if i in loaded], page, PAGE_SIZE, len(everyone))
 
 
 @bp.route("/people", methods=["POST"])
@@ -276,14 +289,19 @@ def confirm_import():
     if parsed.error or not parsed.valid_rows:
         flash(_("There is nobody to add in this file."), "error")
         return redirect(url_for("organisations.import_people"))
-    added, skipped = services.import_members(
+    added, skipped, invited = services.import_members(
         g.org,
         [services.NewMember(r.name, r.email, r.department or None) for r in parsed.valid_rows],
         inviter=current_user,
     )
     with_values = segment_services.apply_import_values(g.org, plan, {r.email: r.segments for r in parsed.valid_rows})
     db.session.commit()
-    parts = [ngettext("%(num)d person added and invited.", "%(num)d people added and invited.", added)]
+    parts = [ngettext("%(num)d person added.", "%(num)d people added.", added)]
+    if invited:
+        parts.append(ngettext("%(num)d of them has been sent an invitation.",
+                              "%(num)d of them have been sent an invitation.", invited))
+    if added > invited:
+        parts.append(_how_to_invite())
     if skipped:
         parts.append(ngettext("%(num)d was already a member.", "%(num)d were already members.", skipped))
     if with_values:
@@ -294,6 +312,19 @@ def confirm_import():
                               len(parsed.invalid_rows)))
     flash(" ".join(parts), "success")
     return redirect(url_for("organisations.people"))
+
+
+def _how_to_invite() -> str:
+    """What a director does next for people who were added but not mailed: employees get one
+    mail per round, when that round's invitations are sent."""
+    open_round = db.session.scalars(
+        scoped_select(Round).where(Round.status == RoundStatus.OPEN).order_by(Round.opens_on.desc(), Round.id.desc())
+    ).first()
+    if open_round is not None and not open_round.is_closing:
+        return _("Nobody has been e-mailed yet: to invite them, press “Send invitations” on the page of the open "
+                 "round “%(round)s”.", round=open_round.title)
+    return _("Nobody has been e-mailed yet: employees get their invitation from a round (open a round, then press "
+             "“Send invitations”).")
 
 
 @bp.route("/people/<int:membership_id>/edit", methods=["GET", "POST"])

@@ -259,3 +259,86 @@ def test_admin_deactivates_and_reactivates_a_user(make_client, world):
     admin.submit(f"/admin/users/{world.ours.director.id}/deactivate")
     db.session.expire_all()
     assert not db.session.get(User, world.ours.director.id).is_deactivated
+
+
+def _import(client, org, csv_text):
+    """Upload a people list and confirm it, as a director does; the page the confirmation lands on."""
+    import re
+
+    preview = client.submit(f"/o/{org.slug}/people/import",
+                            {"file": (io.BytesIO(csv_text.encode()), "lijst.csv")}, content_type="multipart/form-data")
+    content = re.search(r'name="content" type="hidden" value="([^"]+)"', preview.get_data(as_text=True)).group(1)
+    return client.submit(f"/o/{org.slug}/people/import/confirm", {"content": content}, follow_redirects=True)
+
+
+def _flashes(html):
+    import re
+
+    return " ".join(re.findall(r'<p class="flash flash-\w+"[^>]*>(.*?)</p>', html, re.S))
+
+
+def test_the_import_says_who_was_added_and_that_nobody_was_mailed_yet(client, auth, world):
+    """Issue #27: "17 personen toegevoegd en uitgenodigd" while nobody was mailed. Imported
+    people are employees: they are added, and mailed when a round invites them."""
+    auth.login(world.ours.director)
+    before = len(outbox_messages())
+    page = _import(client, world.ours.org, "naam;e-mail\nAnna Smit;anna@example.nl\nBram Bos;bram@example.nl\n")
+    flashes = _flashes(page.get_data(as_text=True))
+    assert len(outbox_messages()) == before  # nobody was mailed
+    assert "2 personen toegevoegd." in flashes
+    assert "uitgenodigd" not in flashes.replace("nog niemand uitgenodigd", "")
+    assert "Nog niemand is gemaild" in flashes and "open een ronde" in flashes
+
+
+def test_with_a_round_open_the_import_says_where_to_send_the_invitations(client, auth, world):
+    from datetime import date, timedelta
+
+    from maturity.rounds import services as rounds
+
+    round_ = rounds.create_round(world.ours.org, rounds.RoundSettings(
+        title="Voorjaar", opens_on=date.today() - timedelta(days=1), closes_on=date.today() + timedelta(days=20)))
+    rounds.open_round(round_)
+    db.session.flush()
+    auth.login(world.ours.director)
+    flashes = _flashes(_import(client, world.ours.org, "naam;e-mail\nAnna Smit;anna@example.nl\n").get_data(as_text=True))
+    assert "1 persoon toegevoegd." in flashes
+    assert "Nog niemand is gemaild" in flashes and "“Voorjaar”" in flashes and "Uitnodigingen versturen" in flashes
+
+
+def test_people_are_sorted_as_a_reader_expects_whatever_their_accents_or_case(client, auth, world):
+    """Issue #27: "Ömer Yılmaz" sorted after "Sara" (and "anna" after "Zoë"): byte order, not
+    the alphabet. Directors first, then everyone by name, on every database."""
+    import re
+
+    from ..factories import member
+
+    for name in ("Sara Smit", "Ömer Yılmaz", "anna de Vries", "Zoë Bakker", "Émile Dubois", "Øystein Berg",
+                 "Ilse Kok", "İsmail Kaya", "Ömer Aydın"):
+        member(world.ours.org, name=name)
+    auth.login(world.ours.director)
+    html = client.get(f"/o/{world.ours.org.slug}/people").get_data(as_text=True)
+    names = re.findall(r"<td><strong>([^<]+)</strong>", html)
+    employees = [n for n in names if n not in {world.ours.director.membership.display_name}]
+    assert names[0] == world.ours.director.membership.display_name
+    wanted = ["anna de Vries", "Émile Dubois", "Ilse Kok", "İsmail Kaya", "Ömer Aydın", "Ömer Yılmaz", "Øystein Berg",
+              "Sara Smit", "Zoë Bakker"]
+    assert [n for n in employees if n in wanted] == wanted
+
+
+def test_the_people_list_pages_through_the_sorted_names(client, auth, world):
+    from maturity.organisations.views import PAGE_SIZE
+
+    from ..factories import member
+
+    for i in range(PAGE_SIZE + 3):
+        member(world.ours.org, name=f"Émile {i:03d}" if i % 2 else f"emile {i:03d}")
+    auth.login(world.ours.director)
+    url = f"/o/{world.ours.org.slug}/people"
+    import re
+
+    pages = [re.findall(r"<td><strong>([^<]+)</strong>", client.get(f"{url}?page={p}").get_data(as_text=True))
+             for p in (1, 2)]
+    names = pages[0] + pages[1]
+    assert len(set(names)) == len(names) == PAGE_SIZE + 3 + 2  # the director and the fixture's employee too
+    numbered = [n for n in names if n.lower().replace("é", "e").startswith("emile")]
+    assert [n[-3:] for n in numbered] == [f"{i:03d}" for i in range(PAGE_SIZE + 3)]
