@@ -33,10 +33,13 @@ def send_template_mail(recipient: str, subject: str, template: str, *, private: 
       configured, delivered or not. Without one (development, the demo) the outbox is how those
       messages are read at all, so there they stay readable (docs/security.md)."""
     body = render_template(template, **context)
-    stored = body
-    redacted = private + (private_when_mailed if current_app.config["MAIL_SERVER"] else ())
-    for name in redacted:
-        stored = stored.replace(context[name], REDACTED)
+    redacted = [name for name in private + (private_when_mailed if current_app.config["MAIL_SERVER"] else ())
+                if context.get(name)]
+    # The copy is the same template with a placeholder for each link, not the message with
+    # each link's text replaced: one link can begin with another (the personal link and its
+    # opt-out, ``/r/<token>/`` and ``/r/<token>/reminders``), and replacing the shorter would
+    # cut into the longer.
+    stored = render_template(template, **{**context, **dict.fromkeys(redacted, REDACTED)}) if redacted else body
     return send_mail(recipient, subject, body, stored_body=stored, key=key, kind=kind,
                      organisation_id=organisation_id, round_id=round_id, key_is_new=key_is_new)
 
