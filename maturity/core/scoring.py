@@ -139,7 +139,7 @@ def item_values(instrument: Instrument, section: str, answers: Mapping[str, Answ
     if section in ("leadership", "culture"):
         likert = instrument.leadership if section == "leadership" else instrument.culture
         return tuple(
-            _flip(likert.scale, value) if item.reverse and value is not None else value
+            instrument.oriented(item.key, value) if value is not None else value
             for item in likert.items
             for value in [_scale_value(likert.scale, item.key, answers.get(item.key, DONT_KNOW))]
         )
@@ -206,10 +206,6 @@ def _scale_value(scale: Scale, key: str, raw: Answer) -> float | None:
         extra = f" or {DONT_KNOW!r}" if scale.allows_dont_know else ""
         raise ValueError(f"{key}: invalid answer {raw!r} (expected {scale.min}..{scale.max}{extra})")
     return float(value)
-
-
-def _flip(scale: Scale, value: float) -> float:
-    return scale.min + scale.max - value
 
 
 def _index(scale: Scale, values: Sequence[float | None]) -> float | None:

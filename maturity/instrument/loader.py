@@ -247,6 +247,17 @@ class Instrument:
         """The scored customer answers (the optional comment is not among them)."""
         return tuple(item.answer_key("customer") for item in self.mirror.items)
 
+    def oriented(self, key: str, value: float) -> float:
+        """An item's value (or mean) in the customer-oriented direction, on the item's own scale:
+        a reverse-keyed statement is mirrored (min + max - value), every other item is as it is.
+        The one rule for a mean's direction (results and progress alike); ``results.tally``
+        applies the same ``reverse`` to each answer for the reliability."""
+        for section in self.likert_sections:
+            for item in section.items:
+                if item.key == key:
+                    return section.scale.min + section.scale.max - value if item.reverse else value
+        return value
+
     def question(self, key: str) -> QuizQuestion:
         for question in self.quiz.questions:
             if question.key == key:

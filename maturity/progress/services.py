@@ -13,24 +13,20 @@ from datetime import timezone
 
 import sqlalchemy as sa
 
-from ..core import DEFAULT, DimensionStats, GroupProfile, Phase, place, profile_gaps
+from ..core import DEFAULT, DimensionStats, GroupProfile, Phase, profile_gaps
 from ..core.progress import Benchmark, Change, change, shared_keys
 from ..extensions import db
 from ..instrument import load_instrument
 from ..plans.models import ActionItem, ActionPlan
-from ..results.services import EMPLOYEE_DIMENSIONS as DIMENSIONS
 from ..results.services import (
+    headline,
     customer_stats,
-    department_rows,
-    departments_of,
     dimension_stats,
-    disclose_stats,
     item_sums,
-    shown_cultures,
     tallies,
     tally_row,
-    thresholds_for,
 )
+from ..results.segment_tally import shown_groups_of
 from ..results.tally import ROUND
 from ..rounds.models import Invitation, Round, RoundStatus, in_history_order, published_up_to
 from ..results.publication import published as round_published
@@ -102,22 +98,18 @@ def round_points(rounds: list[Round], *, with_items: bool = False) -> list[Round
             sa.select(Invitation.round_id, sa.func.count(), sa.func.count(Invitation.submitted_at))
             .where(Invitation.round_id.in_(open_ids)).group_by(Invitation.round_id))})
     items = {round_id: item_sums(rows) for round_id, rows in t.items()} if with_items else {}
-    departments = department_rows(t)
+    families = shown_groups_of(list(t))
     points = []
     for r in rounds:
-        n, raw = dims.get(r.id, (0, dict.fromkeys(DIMENSIONS)))
-        n_customers, customer = customers.get(r.id, (0, None))
+        n, _raw = dims.get(r.id, (0, None))
+        n_customers, _customer = customers.get(r.id, (0, None))
         n_invited, n_submitted = invited.get(r.id, (0, 0))
         point = RoundPoint(r.id, r.title, r.opens_on, r.status.value, r.instrument_version, r.min_group_size, n,
                            n_invited, n_customers, is_published=r.is_published, n_submitted=n_submitted)
         if point.is_shown:
-            # The same aggregates, disclosure, departments and rule as the results page: one phase.
-            stats = {d: disclose_stats(raw[d], r.min_group_size) for d in DIMENSIONS}
-            min_customers = max(r.min_customer_group_size, r.min_group_size)
-            customer = disclose_stats(customer, min_customers) if n_customers >= min_customers else None
-            point.profile = GroupProfile(mirror_customer=customer, **stats)
-            shown = departments_of(r.min_group_size, n, stats, departments.get(r.id, []))
-            point.phase = place(point.profile, thresholds_for(r), shown_cultures(shown)).phase
+            # The results' own headline (``results.services.headline``): one profile, one phase.
+            head = headline(r, t[r.id], families.get(r.id, {}))
+            point.profile, point.phase = head.profile, head.placement.phase
             self_gap, _ = profile_gaps(point.profile)
             if self_gap is not None:
                 point.mirror_gap = self_gap.marks  # as the results page shows it
@@ -149,10 +141,7 @@ def _item_index(key: str, stats: DimensionStats, instrument) -> DimensionStats:
     """Items on the 0..100 index scale in the customer-oriented direction, so one noise rule
     fits every item and "up" is always better for customers."""
     scale = instrument.mirror.scale if key.startswith("mirror.") else instrument.leadership.scale
-    factor = 100 / (scale.max - scale.min)
-    mean = (stats.mean - scale.min) * factor
-    reverse = any(i.key == key and i.reverse for s in instrument.likert_sections for i in s.items)
-    return DimensionStats(stats.n, 100 - mean if reverse else mean, stats.sd * factor)
+    return DimensionStats(stats.n, scale.to_index(instrument.oriented(key, stats.mean)), stats.sd * 100 / (scale.max - scale.min))
 
 
 #: A statement's change is shown as the results page shows the statement: its 1–5 mean (in the

@@ -250,8 +250,18 @@ def _rows(round_id: int, key: str, total: _Cell, hidden: set[str]) -> list[dict]
 
 def shown_groups(round_id: int) -> dict[str, tuple[list, int]]:
     """The round's shown segment groups: key -> (label, size)."""
-    return {grp: (label, n) for grp, label, n in db.session.execute(
-        sa.select(SegmentGroup.grp, SegmentGroup.label, SegmentGroup.n).where(SegmentGroup.round_id == round_id))}
+    return shown_groups_of([round_id]).get(round_id, {})
+
+
+def shown_groups_of(round_ids: list[int]) -> dict[int, dict[str, tuple[list, int]]]:
+    """``shown_groups`` of several rounds in one query (a round without groups is missing)."""
+    found: dict[int, dict[str, tuple[list, int]]] = defaultdict(dict)
+    if round_ids:
+        for round_id, grp, label, n in db.session.execute(
+                sa.select(SegmentGroup.round_id, SegmentGroup.grp, SegmentGroup.label, SegmentGroup.n)
+                .where(SegmentGroup.round_id.in_(round_ids))):
+            found[round_id][grp] = (label, n)
+    return dict(found)
 
 
 def group_rows(round_id: int, grp: str) -> dict[tuple[str, str], tuple[int, float, float]]:

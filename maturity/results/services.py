@@ -76,11 +76,6 @@ class ItemStat:
         """The mean and distribution only when they rest on at least ``min_size`` answers."""
         return self if self.n >= min_size else ItemStat(self.key, self.n, None, self.dont_know)
 
-    @property
-    def index(self) -> float | None:
-        """A 1–5 agreement mean on 0..100, for comparing items."""
-        return None if self.mean is None else (self.mean - 1) / 4 * 100
-
 
 @dataclass(frozen=True)
 class MirrorItemResult:
@@ -386,6 +381,41 @@ def departments_of(min_size: int, n_total: int, dims: dict[str, DimensionStats |
     return result
 
 
+@dataclass(frozen=True)
+class Headline:
+    """What places a round in its phase, disclosed: the responses, the profile, the departments
+    as shown and the placement. Computed here only, for the results (page, PDF, exports, deck),
+    the progress between rounds, the portfolio and the benchmark alike, so that every surface
+    shows the same phase for the same round."""
+
+    n: int
+    n_customers: int
+    profile: GroupProfile
+    departments: list[DepartmentResult]
+    placement: Placement | None
+
+
+def headline(round_: Round, rows: dict, family: dict) -> Headline:
+    """A published round's headline from its tally ``rows`` and its shown segment groups
+    (``family``: a department the segment rule hid is hidden in the table and in the rule's
+    consistency check alike). No query: many rounds are read at once by the caller."""
+    min_size = round_.min_group_size
+    min_customers = max(round_.min_customer_group_size, min_size)
+    t = {round_.id: rows}
+    n, raw_dims = dimension_stats(t)[round_.id]
+    dims = {d: disclose_stats(stats, min_size) for d, stats in raw_dims.items()}
+    n_customers, customer = customer_stats([round_], t)[round_.id]
+    profile = GroupProfile(
+        skills=dims["skills"], leadership=dims["leadership"], culture=dims["culture"],
+        mirror_self=dims["mirror_self"], mirror_estimate=dims["mirror_estimate"],
+        mirror_customer=disclose_stats(customer, min_customers) if n_customers >= min_customers else None,
+    )
+    table = department_rows(t).get(round_.id, [])
+    departments = departments_of(min_size, n, dims, table, segment_tally.hidden_departments(family, table))
+    placement = place(profile, thresholds_for(round_), shown_cultures(departments)) if n >= min_size else None
+    return Headline(n, n_customers, profile, departments, placement)
+
+
 def round_results(round_: Round, group: str | None = None, *, family: dict | None = None,
                   preloaded: dict | None = None, with_comments: bool = True) -> RoundResults:
     """The round's results from its published tally (a fixed number of small queries,
@@ -406,16 +436,10 @@ def round_results(round_: Round, group: str | None = None, *, family: dict | Non
     t = (tallies([round_]) if group is None
          else {round_.id: segment_tally.view_rows(round_.id, group, family, preloaded)})
     rows = t[round_.id]
-    n, raw_dims = dimension_stats(t)[round_.id]
-    dims = {d: disclose_stats(stats, min_size) for d, stats in raw_dims.items()}
-    n_customers, customer = customer_stats([round_], t)[round_.id]
+    head = headline(round_, rows, family)
+    n, n_customers, profile = head.n, head.n_customers, head.profile
     n_customers_personal = tally_row(rows, tally.CUSTOMERS, "personal")[0]
     n_invited = tally_row(rows, tally.ROUND, "invited")[0]
-    profile = GroupProfile(
-        skills=dims["skills"], leadership=dims["leadership"], culture=dims["culture"],
-        mirror_self=dims["mirror_self"], mirror_estimate=dims["mirror_estimate"],
-        mirror_customer=disclose_stats(customer, min_customers) if n_customers >= min_customers else None,
-    )
     bands = {key[5:]: count for (g, key), (count, _, _) in rows.items() if g == tally.ROUND and key.startswith("band:")}
 
     per_item, quiz_counts = _item_stats(answer_rows(rows), instrument, min_size)
@@ -434,7 +458,7 @@ def round_results(round_: Round, group: str | None = None, *, family: dict | Non
     likert = {
         section.key: sorted(
             (per_item.get(item.key, ItemStat(item.key, 0, None)) for item in section.items),
-            key=lambda s: -1 if s.mean is None else _flip(s, section, instrument), reverse=True,
+            key=lambda s: -1 if s.mean is None else oriented_mean(s, instrument), reverse=True,
         )
         for section in instrument.likert_sections
     }
@@ -468,13 +492,12 @@ def round_results(round_: Round, group: str | None = None, *, family: dict | Non
             .order_by(Response.id)  # ids are random: a fixed random order, not the order of submission
         ))
 
-    departments = departments_of(min_size, n, dims, department_rows(t).get(round_.id, []),
-                                 segment_tally.hidden_departments(family, department_rows(t).get(round_.id, [])))
+    departments = head.departments
     results = RoundResults(
         round_id=round_.id, instrument=instrument, n_responses=n, n_invited=n_invited, n_customers=n_customers,
         n_customers_personal=n_customers_personal, min_size=min_size, min_comment_size=round_.min_comment_group_size,
         min_customer_size=min_customers, profile=profile,
-        placement=place(profile, thresholds_for(round_), shown_cultures(departments)) if n >= min_size else None,
+        placement=head.placement,
         bands=bands if n >= min_size else {}, quiz=quiz, likert=likert,
         mirror=mirror, departments=departments, comments=comments,
         reliability=[replace(r, alpha=r.alpha if r.n >= min_size else None, spread=r.spread if r.n >= min_size else None,
@@ -555,20 +578,9 @@ def check_disclosure(r: RoundResults) -> None:
         raise DisclosureError("; ".join(problems))
 
 
-def _flip(stat: ItemStat, section, instrument) -> float:
-    """The item's mean in the customer-oriented direction (reverse-keyed items flipped)."""
-    item = next(i for i in section.items if i.key == stat.key)
-    return (section.scale.max + section.scale.min - stat.mean) if item.reverse else stat.mean
-
-
 def oriented_mean(stat: ItemStat, instrument: Instrument) -> float | None:
-    if stat.mean is None:
-        return None
-    for section in instrument.likert_sections:
-        for item in section.items:
-            if item.key == stat.key:
-                return _flip(stat, section, instrument)
-    return stat.mean
+    """The item's mean in the customer-oriented direction (``Instrument.oriented``)."""
+    return None if stat.mean is None else instrument.oriented(stat.key, stat.mean)
 
 
 def live_counts(round_: Round) -> dict[str, int]:
