@@ -99,17 +99,19 @@ class ActionItem(db.Model):
     @property
     def origin(self) -> str:
         """Where the action stands, as the plan says it: "own" (the director's own action),
+        "continued" (an unfinished action of the previous round, taken into this plan),
         "edited" (a suggestion whose text, owner or due date the director has set) or
         "suggested" (as generated)."""
         if not self.is_generated:
-            return "own"
+            return "continued" if (self.generated or {}).get("adopted_from") else "own"
         return "edited" if self.is_edited or self.owner or self.due_on else "suggested"
 
     @property
     def origin_label(self) -> str:
         from flask_babel import gettext as _
 
-        return {"own": _("own action"), "edited": _("edited"), "suggested": _("suggested")}[self.origin]
+        return {"own": _("own action"), "continued": _("continued"), "edited": _("edited"),
+                "suggested": _("suggested")}[self.origin]
 
     def suggestion(self, field: str, lang: str) -> str:
         """A generated suggestion without a column of its own: the owner role, the target."""

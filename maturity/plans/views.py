@@ -238,7 +238,7 @@ def remove_item(round_id: int, item_id: int):
     if ActionForm().validate_on_submit():
         services.remove_item(item)
         db.session.commit()
-        return redirect(url_for("plans.page", round_id=round_id, removed=item.id) + "#undo")
+        return redirect(url_for("plans.page", round_id=round_id, removed=item.id))  # the notice is at the top
     return redirect(url_for("plans.page", round_id=round_id))
 
 

@@ -67,3 +67,17 @@ def test_only_the_previous_rounds_unfinished_actions_can_be_stopped(app, client,
     auth.login(world.ours.director)
     response = client.submit(f"/o/{world.ours.org.slug}/rounds/{second.id}/plan/stop/{own.id}", {"reason": "x"})
     assert response.status_code == 404
+
+
+def test_an_action_continued_from_the_previous_round_says_so(client, auth, world):
+    """The plan page says where each action comes from (issue #27: an edited suggestion still
+    said "voorgesteld"); one continued from the previous round is neither a suggestion nor new."""
+    import re
+
+    second, panel = _two_rounds(world)
+    auth.login(world.ours.director)
+    url = f"/o/{world.ours.org.slug}/rounds/{second.id}/plan/"
+    client.submit(url + f"adopt/{panel.id}")
+    page = client.get(url).get_data(as_text=True)
+    meta = re.search(r'<p class="muted plan-meta">(.*?)</p>', page, re.S).group(1)
+    assert "voortgezet" in meta and "eigen actie" not in meta and "voorgesteld" not in meta
