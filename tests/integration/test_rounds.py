@@ -602,6 +602,8 @@ def test_the_customer_form_says_optional_and_no_names_once_each(make_client, wor
         assert optional in label.lower()
         help_id = re.search(r'<textarea[^>]*aria-describedby="([^"]+)"', form).group(1)
         assert names in re.search(rf'id="{help_id}"[^>]*>(.*?)</', form, re.S).group(1).lower()
+        # What anonymous means is said once on the page (in the footer), not again above the form.
+        assert page.count("IP") == 1, lang
 
 
 def test_the_welcome_page_counts_the_questions_and_steps_the_questionnaire_has(make_client, world, open_round):
