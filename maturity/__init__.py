@@ -107,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
     from .segments.views import bp as segments_bp
     from .core import MIN_ALPHA_RESPONDENTS
     from .core.display import CHART_COLORS, shown_difference
+    from .results.figures import CHART_FRAMES
 
     for bp in (main_bp, accounts_bp, admin_bp, consultancies_bp, organisations_bp, rounds_bp, results_bp, plans_bp,
                reports_bp, progress_bp, portfolio_bp, respond_link_bp, respond_bp, mirror_bp, mirror_personal_bp,
@@ -115,7 +116,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(segments_bp)
     app.jinja_env.globals.update(
         describe_item=describe_item, question_html=question_html, section_title=section_title, section_intro=section_intro,
-        chart_colors=CHART_COLORS, alpha_minimum=MIN_ALPHA_RESPONDENTS, shown_difference=shown_difference,
+        chart_colors=CHART_COLORS, chart_frames=CHART_FRAMES, alpha_minimum=MIN_ALPHA_RESPONDENTS,
+        shown_difference=shown_difference,
     )
 
 

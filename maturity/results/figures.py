@@ -10,7 +10,7 @@ the same everywhere (tests/integration/test_one_truth.py).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from flask_babel import gettext as _
@@ -31,10 +31,43 @@ ALPHA_DIGITS = 2
 MIN_SPREAD = 0.5
 SPREAD_DIGITS = 1
 
-# Chart geometry (pixels), shared by the page and the PDF.
-WIDE, WIDE_LABEL, NARROW = 640, 285, 360
-HBAR_WIDE, HBAR_NARROW = WIDE - WIDE_LABEL - 50, NARROW - 50
-MIRROR_WIDE, MIRROR_NARROW = WIDE - WIDE_LABEL - 40, NARROW - 40
+@dataclass(frozen=True)
+class ChartFrame:
+    """Where a chart's bars lie, in the SVG's units (pixels at full size): the chart's width,
+    where every bar starts (the labels end left of it; the narrow charts put them above), the
+    length of a full bar (the top of the scale) and the grid lines with the scale's numbers
+    under them. Bars and the marks on them are lengths on this frame, computed here from the
+    values as shown; ``templates/charts/_charts.html`` draws them and computes no position on
+    the scale itself (the frames reach it as the template global ``chart_frames``)."""
+
+    width: int
+    start: int
+    length: int
+    #: (x, the scale's value written under the grid line there)
+    ticks: tuple[tuple[float, str], ...] = ()
+
+    def at(self, value: float, top: float) -> float:
+        """Where ``value`` lies on a scale from 0 to ``top``, from the bar's start."""
+        return round(self.length * value / top, 1)
+
+
+def _frame(width: int, start: int, end_margin: int, scale: Sequence[int] = ()) -> ChartFrame:
+    """A frame with grid lines at ``scale``'s values, from its first to its last."""
+    length = width - start - end_margin
+    low, high = (scale[0], scale[-1]) if scale else (0, 1)
+    return ChartFrame(width, start, length, tuple((start + length * (v - low) / (high - low), str(v)) for v in scale))
+
+
+#: The charts shared by the results page and the PDF; the narrow ones are the phone's.
+CHART_FRAMES = {
+    "dimensions": _frame(640, 285, 50, (0, 25, 50, 75, 100)),
+    "dimensions_narrow": _frame(360, 0, 50),
+    "mirror": _frame(640, 285, 40, range(1, 11)),
+    "mirror_narrow": _frame(360, 0, 40),
+    "bands": _frame(640, 0, 0),
+}
+DIMENSIONS_WIDE, DIMENSIONS_NARROW = CHART_FRAMES["dimensions"], CHART_FRAMES["dimensions_narrow"]
+MIRROR_WIDE, MIRROR_NARROW = CHART_FRAMES["mirror"], CHART_FRAMES["mirror_narrow"]
 
 
 @dataclass(frozen=True)
@@ -45,11 +78,16 @@ class Bar:
     narrow: float
 
 
-def _bar(fraction: float | None, wide: float, narrow: float, minimum: float = 1.0) -> Bar | None:
+def _bar(fraction: float | None, wide: ChartFrame, narrow: ChartFrame, minimum: float = 1.0) -> Bar | None:
     if fraction is None:
         return None
     fraction = min(max(fraction, 0.0), 1.0)
-    return Bar(round(max(wide * fraction, minimum), 1), round(max(narrow * fraction, minimum), 1))
+    return Bar(round(max(wide.length * fraction, minimum), 1), round(max(narrow.length * fraction, minimum), 1))
+
+
+def _mark(value: float) -> Bar:
+    """Where a value on the 0..100 scale lies on a dimension's row (a phase's bar, the other clients)."""
+    return Bar(DIMENSIONS_WIDE.at(value, 100), DIMENSIONS_NARROW.at(value, 100))
 
 
 @dataclass(frozen=True)
@@ -74,7 +112,7 @@ def with_benchmark(dims, benchmark: Mapping) -> tuple:
             out.append(d)
             continue
         value = shown(found.mean, 0)
-        mark = BarMark(BENCHMARK_MARK, Bar(round(HBAR_WIDE * value / 100, 1), round(HBAR_NARROW * value / 100, 1)))
+        mark = BarMark(BENCHMARK_MARK, _mark(value))
         out.append(replace(d, marks=d.marks + (mark,)))
     return tuple(out)
 
@@ -338,7 +376,7 @@ def round_figures(results: RoundResults, lang: str, changes: Mapping | None = No
             key=d, label=_("Employees' estimate") if d == "mirror_estimate" else dimension_label(d, _),
             value=value, text=number(value, INDEX_DIGITS) if s else too_few,
             n=s.n if s else (results.n_customers if d == "mirror_customer" else 0),
-            css=VIEW_CSS.get(d, "bar"), bar=_bar(None if value is None else value / 100, HBAR_WIDE, HBAR_NARROW),
+            css=VIEW_CSS.get(d, "bar"), bar=_bar(None if value is None else value / 100, DIMENSIONS_WIDE, DIMENSIONS_NARROW),
             marks=_marks_for(d),
         ))
 
@@ -380,7 +418,7 @@ def round_figures(results: RoundResults, lang: str, changes: Mapping | None = No
     bands, x = [], 0.0
     for band in inst.quiz.bands:
         count = results.bands.get(band.key, 0)
-        width = round(WIDE * count / total_bands, 1)
+        width = CHART_FRAMES["bands"].at(count, total_bands)
         bands.append(BandPart(band.key, band.label.get(lang), count,
                               ngettext("%(num)d employee", "%(num)d employees", count),
                               f"band-fill-{band.key}", round(x, 1), width))
@@ -564,7 +602,7 @@ def _marks_for(dimension: str) -> tuple[BarMark, ...]:
         needed = (DEFAULT.mark_to_index(bar.customer_mark) if dimension == "mirror_customer" and bar.customer_mark
                   else getattr(bar, dimension, None) if dimension in ("skills", "leadership", "culture") else None)
         if needed is not None:
-            out.append(BarMark(phase_name(phase), Bar(round(HBAR_WIDE * needed / 100, 1), round(HBAR_NARROW * needed / 100, 1))))
+            out.append(BarMark(phase_name(phase), _mark(needed)))
     return tuple(out)
 
 

@@ -91,7 +91,7 @@ def test_a_director_puts_the_organisations_logo_beside_the_consultancys(app, cli
 
 def test_the_benchmark_is_marked_on_the_dimension_chart_where_the_progress_table_puts_it(app, world):
     from maturity.core.progress import Benchmark
-    from maturity.results.figures import BENCHMARK_MARK, HBAR_WIDE, round_figures, with_benchmark
+    from maturity.results.figures import BENCHMARK_MARK, CHART_FRAMES, round_figures, with_benchmark
 
     round_ = _planted(app, world)
     with app.test_request_context(headers={"Accept-Language": "nl"}):
@@ -99,5 +99,5 @@ def test_the_benchmark_is_marked_on_the_dimension_chart_where_the_progress_table
         dims = with_benchmark(f.dims, {"skills": Benchmark(57.5, 6), "leadership": None})
     skills = next(d for d in dims if d.key == "skills")
     [mark] = [m for m in skills.marks if m.phase == BENCHMARK_MARK]
-    assert mark.at.wide == round(HBAR_WIDE * 58 / 100, 1)  # 57.5 shows as 58, and is drawn there
+    assert mark.at.wide == round(CHART_FRAMES["dimensions"].length * 58 / 100, 1)  # 57.5 shows as 58, and is drawn there
     assert not any(m.phase == BENCHMARK_MARK for d in dims if d.key != "skills" for m in d.marks)
