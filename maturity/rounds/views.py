@@ -233,9 +233,11 @@ def invite_customers(round_id: int):
             flash(_("Customers can only be invited while the round is open."), "error")
             return redirect(url_for("rounds.detail", round_id=round_.id) + "#customers")
         db.session.commit()
-        flash(ngettext("%(num)d customer has been sent a personal link.", "%(num)d customers have been sent a personal link.", n), "success")
-    if not form.rejected:
-        return redirect(url_for("rounds.detail", round_id=round_.id) + "#customers")
+        sent = ngettext("%(num)d customer has been sent a personal link.", "%(num)d customers have been sent a personal link.", n)
+        if not form.rejected:
+            flash(sent, "success")
+            return redirect(url_for("rounds.detail", round_id=round_.id) + "#customers")
+        form.sent = sent  # shown beside the form, which the page opens at (``#customers``)
     form.emails.data = "\n".join(text for _line, text in form.rejected)
     shown = form.rejected[:MAX_REJECTED_SHOWN]
     form.emails.errors = [ngettext(

@@ -566,7 +566,9 @@ def test_one_bad_address_does_not_hold_back_the_good_ones(client, auth, world, o
     assert response.status_code == 400  # the form again, with what is left to correct
     assert [i.email for i in db.session.scalars(sa.select(CustomerInvitation).order_by(CustomerInvitation.id))] == [
         "klant@example.nl", "ander@example.nl", "derde@example.nl"]
-    assert "3 klanten hebben een persoonlijke link gekregen" in html_
+    # Said beside the form the page opens at, with the lines still to correct.
+    assert html_.index('id="customers"') < html_.index("3 klanten hebben een persoonlijke link gekregen")
+    assert 'action="' + f"{base}/customers#customers" + '"' in html_
     assert "Regel 2: “geen-adres” is geen e-mailadres" in html_
     assert "Regel 4: “piet@@example.nl” is geen e-mailadres" in html_
     textarea = re.search(r"<textarea[^>]*>(.*?)</textarea>", html_, re.S).group(1)
