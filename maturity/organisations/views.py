@@ -109,7 +109,7 @@ def logo():
 
 def _current_round():
     """The latest round (a draft too) with its counts and, when there are enough responses, its phase."""
-    from ..progress.services import round_points
+    from ..results.history import round_points
     from ..rounds.models import Round
 
     round_ = db.session.scalar(scoped_select(Round).order_by(Round.opens_on.desc(), Round.id.desc()).limit(1))
@@ -123,7 +123,7 @@ def _latest_published():
     """The latest published round, its phase and whether its action plan is published: what
     employees see came of their answers (sharing results back lifts the next round's response)."""
     from ..plans.models import ActionPlan
-    from ..progress.services import round_points
+    from ..results.history import round_points
     from ..rounds.models import Round, RoundStatus
 
     round_ = db.session.scalar(scoped_select(Round).where(Round.status == RoundStatus.CLOSED)

@@ -10,7 +10,8 @@ from ..core import dimension_label, phase_name
 from ..instrument import load_instrument
 from ..i18n import number, signed
 from ..tenancy.access import CONSULTANT, DIRECTOR, consultancy_blueprint, organisation_blueprint, roles_required
-from .services import TREND_DIMENSIONS, dimension_value, organisation_progress, portfolio
+from ..results.history import TREND_DIMENSIONS, dimension_value
+from .services import organisation_progress, portfolio
 
 bp = organisation_blueprint("progress", __name__, "/progress")
 portfolio_bp = consultancy_blueprint("portfolio", __name__, "/portfolio")

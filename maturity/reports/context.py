@@ -19,6 +19,8 @@ from ..logos import data_uri
 from ..models_base import utcnow
 from ..plans.models import ActionItem, ActionPlan
 from ..plans.services import plan_for, suggested_owner, visible_items
+from ..progress.services import organisation_progress
+from ..results.history import TREND_DIMENSIONS, dimension_value, statement_changes
 from ..results.figures import round_figures, segment_columns, statement_order, with_benchmark
 from ..results.overview import segment_overview
 from ..results.services import RoundResults
@@ -80,10 +82,8 @@ def report_context(round_: Round, results: RoundResults, *, issued_at=None, vers
     }
     if not results.is_shown:
         return context
-    from ..progress.services import organisation_progress, statement_changes
-
     progress = organisation_progress(org, up_to=round_)
-    f = round_figures(results, lang, statement_changes(progress, round_))
+    f = round_figures(results, lang, statement_changes(round_))
     plan = plan_for(round_)
     actions = [{
         "title": i.text("title", lang), "finding": i.text("finding", lang), "description": i.text("description", lang),
@@ -173,8 +173,6 @@ def _commentary_note(plan, lang: str) -> str:
 
 def _progress_context(progress, lang: str, continued: dict | None = None) -> dict | None:
     """The progress section: only when an earlier round has results to compare with."""
-    from ..progress.services import TREND_DIMENSIONS, dimension_value
-
     shown = [p for p in progress.points if p.is_shown]
     if len(shown) < 2:
         return None

@@ -15,7 +15,7 @@ from ..extensions import db
 from ..plans.services import plan_rows
 from ..rounds import services as round_services
 from ..rounds.forms import ActionForm
-from ..rounds.models import Round
+from ..rounds.models import Round, previous_published
 from ..tasks import enqueue
 from ..tenancy.access import CONSULTANT, DIRECTOR, organisation_blueprint, roles_required, scoped_get
 from . import exports
@@ -23,6 +23,7 @@ from . import segment_tally
 from ..slugs import slugify
 from ..core.display import STRONG_STATEMENT, WEAK_STATEMENT
 from ..i18n import number
+from .history import round_points, statement_changes
 from .jobs import close_job
 from .figures import group_label, round_figures, segment_columns, statement_order
 from .overview import segment_overview
@@ -99,16 +100,11 @@ def _audited(action: str, round_: Round) -> None:
 
 
 def _changes(round_: Round) -> dict:
-    from ..progress.services import organisation_progress, statement_changes
-
-    return statement_changes(organisation_progress(g.org, up_to=round_), round_)
+    return statement_changes(round_)
 
 
 def _previous_round_point(round_: Round):
     """The round published before this one, with its phase, for a one-line comparison."""
-    from ..progress.services import round_points
-    from ..rounds.models import previous_published
-
     previous = previous_published(round_)
     return round_points([previous])[0] if previous else None
 

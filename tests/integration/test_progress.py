@@ -72,9 +72,9 @@ def test_mixed_instrument_versions_compare_only_shared_items(client, auth, world
     v1 = load_instrument("1")
     culture = dataclasses.replace(v1.culture, items=v1.culture.items[1:])
     v2 = dataclasses.replace(v1, version="2", culture=culture)
-    import maturity.progress.services as progress
+    import maturity.results.history as history
 
-    monkeypatch.setattr(progress, "load_instrument", lambda version: v2 if version == "2" else v1)
+    monkeypatch.setattr(history, "load_instrument", lambda version: v2 if version == "2" else v1)
     import maturity.progress.views as views
 
     monkeypatch.setattr(views, "load_instrument", lambda version: v2 if version == "2" else v1)

@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from maturity.core import Phase
 from maturity.extensions import db
 from maturity.instrument import load_instrument
-from maturity.progress.services import latest_points_of, organisation_progress, round_points
+from maturity.progress.services import latest_points_of, organisation_progress
+from maturity.results.history import round_points
 from maturity.results import publication
 from maturity.results.services import round_results
 from maturity.rounds import links, services

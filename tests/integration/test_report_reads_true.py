@@ -110,10 +110,9 @@ def test_progress_reads_a_worsened_reverse_statement_as_worse_on_its_own_scale(a
     aim = "Vraag eerst wat de klant wil"
     line = moved[moved.rindex("<li", 0, moved.index(aim)):moved.index(aim)]
     with app.test_request_context(headers={"Accept-Language": "nl"}):
-        from maturity.progress.services import organisation_progress, statement_changes
+        from maturity.results.history import statement_changes
 
-        figures = round_figures(round_results(later), "nl",
-                                statement_changes(organisation_progress(world.ours.org, up_to=later), later))
+        figures = round_figures(round_results(later), "nl", statement_changes(later))
     row = next(r for s in figures.sections for r in s.rows if r.key == REVERSED)
     before, now = 5.0, row.value  # everyone disagreed at first: 5,0 in the favourable direction
     # Worse, on the statement's 1–5 scale with one decimal: the same figure as the results page.
