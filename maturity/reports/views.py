@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 import sqlalchemy as sa
 from flask import Response as HttpResponse
-from flask import abort, redirect, render_template, url_for
+from flask import abort, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ..plans.forms import ActionForm
+from ..plans.services import plan_rows
 from ..rounds.models import Round
 from ..results import exports
+from ..results.figures import segment_columns
 from ..tenancy.access import CONSULTANT, DIRECTOR, organisation_blueprint, roles_required, scoped_get
 from ..audit import services as audit
 from ..extensions import db
@@ -109,3 +114,43 @@ def _status_page(round_: Round, row, *, is_deck: bool = False) -> str:
         what=_("Board deck") if is_deck else _("Report"),
         status_url=url_for("reports.deck_status" if is_deck else "reports.status", round_id=round_.id),
         versions=[] if is_deck else versions_of(round_.id, get_locale().language))
+
+
+@bp.route("/results.csv")
+@roles_required(DIRECTOR, CONSULTANT)
+def export_csv(round_id: int):
+    round_ = scoped_get(Round, round_id)
+    figures, overview, name = _export(round_, get_locale().language)
+    rows = exports.rows(figures, _, as_text=True, segments=overview, columns=segment_columns())
+    audit.record("export_csv", organisation_id=round_.organisation_id, obj=round_)
+    db.session.commit()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerows(rows)
+    return HttpResponse(
+        "\ufeff" + buffer.getvalue(), mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"', "Cache-Control": "no-store"},
+    )
+
+
+@bp.route("/results.xlsx")
+@roles_required(DIRECTOR, CONSULTANT)
+def export_xlsx(round_id: int):
+    round_ = scoped_get(Round, round_id)
+    lang = get_locale().language
+    figures, overview, name = _export(round_, lang)
+    data = exports.xlsx(figures, _, plan_rows(round_, g.org.owner_roles, lang), segments=overview,
+                        columns=segment_columns())
+    audit.record("export_xlsx", organisation_id=round_.organisation_id, obj=round_)
+    db.session.commit()
+    return HttpResponse(
+        data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"', "Cache-Control": "no-store"},
+    )
+
+
+def _export(round_: Round, lang: str):
+    found = exports.export_figures(round_, lang, request.args.getlist("f"))
+    if found is None:
+        abort(404)
+    return found

@@ -8,7 +8,11 @@ import re
 
 from ..slugs import slugify
 from ..utils import neutralise
-from .figures import RoundFigures, statement_order
+from . import segment_tally
+from .figures import RoundFigures, round_figures, statement_order
+from .history import statement_changes
+from .overview import segment_overview
+from .services import round_results
 
 def filename(round_) -> str:
     """klantspiegel-<organisation>-<round>, so that files of several clients don't get mixed up."""
@@ -201,3 +205,28 @@ def _plain(value):
     if isinstance(value, str):
         return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", value)
     return value
+
+
+def chosen_group(family, wanted: list[str]) -> tuple[str | None, bool]:
+    """The group the filters ask for (``wanted``: the "f" arguments, once or twice), if the round
+    shows it: (group or None, refused)."""
+    atoms = sorted({a for a in wanted[:2] if a})
+    if not atoms:
+        return None, False
+    key = "+".join(atoms)
+    return (key, False) if key in segment_tally.filters(family) else (None, True)
+
+
+def export_figures(round_, lang: str, wanted: list[str]):
+    """What an export holds: the whole round with its overview of segments, or (filtered, like
+    the page) one group's figures alone; and the file's name. None when the filter asks for a
+    group the round does not show."""
+    family = segment_tally.shown_groups(round_.id)
+    group, refused = chosen_group(family, wanted)
+    if refused:
+        return None
+    if group is None:
+        whole = round_results(round_, family=family)
+        return round_figures(whole, lang, statement_changes(round_)), segment_overview(round_, whole, lang), filename(round_)
+    figures = round_figures(round_results(round_, group, family=family), lang, {})
+    return figures, (), filename(round_) + "-" + slugify(figures.group_name or group)

@@ -2,29 +2,24 @@
 
 from __future__ import annotations
 
-import csv
-import io
 
-from flask import Response as HttpResponse
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ..audit import services as audit
 from ..extensions import db
-from ..plans.services import plan_rows
 from ..rounds import services as round_services
 from ..rounds.forms import ActionForm
 from ..rounds.models import Round, previous_published
 from ..tasks import enqueue
 from ..tenancy.access import CONSULTANT, DIRECTOR, organisation_blueprint, roles_required, scoped_get
-from . import exports
 from . import segment_tally
-from ..slugs import slugify
 from ..core.display import STRONG_STATEMENT, WEAK_STATEMENT
 from ..i18n import number
 from .history import round_points, statement_changes
 from .jobs import close_job
+from .exports import chosen_group
 from .figures import group_label, round_figures, segment_columns, statement_order
 from .overview import segment_overview
 from .services import live_counts, round_results
@@ -40,7 +35,7 @@ def page(round_id: int):
     round_ = scoped_get(Round, round_id)
     lang = get_locale().language
     family = segment_tally.shown_groups(round_.id)
-    group, refused = _chosen_group(family)
+    group, refused = chosen_group(family, request.args.getlist("f"))
     if group is None:
         whole = round_results(round_, family=family)
         figures = round_figures(whole, lang, _changes(round_))
@@ -59,27 +54,7 @@ def page(round_id: int):
         group=group, group_name=group_label(family[group][0]) if group else None, refused=refused)
 
 
-def _export_figures(round_: Round, lang: str):
-    """What an export holds: the whole round with its overview of segments, or (filtered, like
-    the page) one group's figures alone; and the file's name."""
-    family = segment_tally.shown_groups(round_.id)
-    group, refused = _chosen_group(family)
-    if refused:
-        abort(404)
-    if group is None:
-        whole = round_results(round_, family=family)
-        return round_figures(whole, lang, _changes(round_)), segment_overview(round_, whole, lang), exports.filename(round_)
-    figures = round_figures(round_results(round_, group, family=family), lang, {})
-    return figures, (), exports.filename(round_) + "-" + slugify(figures.group_name or group)
 
-
-def _chosen_group(family) -> tuple[str | None, bool]:
-    """The group the filters ask for ("f" once or twice), if the round shows it."""
-    atoms = sorted({a for a in request.args.getlist("f")[:2] if a})
-    if not atoms:
-        return None, False
-    key = "+".join(atoms)
-    return (key, False) if key in segment_tally.filters(family) else (None, True)
 
 
 def _choices(family) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -114,37 +89,6 @@ def _previous_round_point(round_: Round):
 def live(round_id: int):
     round_ = scoped_get(Round, round_id)
     return live_counts(round_), 200, {"Cache-Control": "no-store"}
-
-
-@bp.route("/results.csv")
-@roles_required(*MANAGERS)
-def export_csv(round_id: int):
-    round_ = scoped_get(Round, round_id)
-    figures, overview, name = _export_figures(round_, get_locale().language)
-    rows = exports.rows(figures, _, as_text=True, segments=overview, columns=segment_columns())
-    _audited("export_csv", round_)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
-    writer.writerows(rows)
-    return HttpResponse(
-        "\ufeff" + buffer.getvalue(), mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}.csv"', "Cache-Control": "no-store"},
-    )
-
-
-@bp.route("/results.xlsx")
-@roles_required(*MANAGERS)
-def export_xlsx(round_id: int):
-    round_ = scoped_get(Round, round_id)
-    lang = get_locale().language
-    figures, overview, name = _export_figures(round_, lang)
-    data = exports.xlsx(figures, _, plan_rows(round_, g.org.owner_roles, lang), segments=overview,
-                        columns=segment_columns())
-    _audited("export_xlsx", round_)
-    return HttpResponse(
-        data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"', "Cache-Control": "no-store"},
-    )
 
 
 @bp.route("/close", methods=["GET", "POST"])
