@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from blinker import Namespace
 
 from ..core.actions import DepartmentScore, PlanInput, StatementScore, comment_themes, generate
 from ..core.messages import N_, Said, join
@@ -308,6 +309,11 @@ def move_item(item: ActionItem, direction: str) -> None:
     for position, i in enumerate(everything, start=1):
         i.position = position
     log.info("plan item moved item=%s %s", item.id, direction)
+
+
+#: Sent in the transaction that publishes a plan, with its round: the report as it is then is the
+#: published record (``reports.services`` issues it). A signal, so that plans need not know reports.
+plan_published = Namespace().signal("plan-published")
 
 
 def set_published(plan: ActionPlan, is_published: bool) -> None:

@@ -9,7 +9,6 @@ from flask_babel import ngettext
 
 from ..audit import services as audit
 from ..extensions import db
-from ..reports.services import issue_versions
 from ..results.services import round_results
 from ..rounds.models import Round
 from ..tenancy.access import CONSULTANT, DIRECTOR, EMPLOYEE, organisation_blueprint, roles_required, scoped_get
@@ -101,7 +100,7 @@ def publish(round_id: int):
         mailed, shared_before = 0, plan.shared_at is not None
         if plan.is_published:
             db.session.flush()
-            issue_versions(round_)  # the report as it is now is the published record
+            services.plan_published.send(round_)  # the report as it is now is the published record
             # Every invitee hears what came of it, once per round however often this is pressed.
             mailed = sharing.share(round_, plan)
         audit.record("plan_published" if plan.is_published else "plan_unpublished",

@@ -18,7 +18,7 @@ from markupsafe import escape
 from ..extensions import db
 from ..i18n import LOCALE_FOR_LANGUAGE
 from ..models_base import utcnow
-from ..plans.services import plan_for
+from ..plans.services import plan_for, plan_published
 from ..results.services import ResultsNotPublished, round_results
 from ..rounds.models import Round
 from ..tasks import enqueue
@@ -105,6 +105,11 @@ def issue_versions(round_: Round) -> None:
     """When the plan is published: the report is issued, in every language, as it is now."""
     for language in LOCALE_FOR_LANGUAGE:
         current_version(round_, language)
+
+
+@plan_published.connect
+def _issue_when_the_plan_is_published(round_: Round) -> None:
+    issue_versions(round_)
 
 
 def latest_version(round_id: int, language: str) -> ReportVersion | None:
