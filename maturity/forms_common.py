@@ -1,14 +1,15 @@
-"""Shared form pieces: translated validators and the password policy."""
+"""Shared form pieces: translated validators, the page number of a list, the CSRF-protected button."""
 
 from __future__ import annotations
 
 from datetime import date
 
+from flask import request
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import IntegerField, ValidationError
 from wtforms.validators import DataRequired, Email, Length
 
-from .accounts.passwords import MAX_LENGTH, MIN_LENGTH, password_problem
 
 
 def required():
@@ -51,23 +52,8 @@ def strip(value):
     return value.replace("\x00", "").strip() if isinstance(value, str) else value
 
 
-class StrongPassword:
-    """Applies the password policy; the form may define ``policy_email``/``policy_name``."""
-
-    def __call__(self, form, field):
-        problem = password_problem(
-            field.data or "",
-            email=getattr(form, "policy_email", "") or "",
-            name=getattr(form, "policy_name", "") or "",
-        )
-        messages = {
-            "too_short": _l("Use at least %(n)d characters.", n=MIN_LENGTH),
-            "too_long": _l("Use at most %(n)d characters.", n=MAX_LENGTH),
-            "common": _l("This password is too common. Choose one that is hard to guess, e.g. a short sentence."),
-            "personal": _l("Do not use your name or email address in your password."),
-        }
-        if problem:
-            raise ValidationError(messages[problem])
+class ActionForm(FlaskForm):
+    """An empty form: a CSRF-protected button (open, close, remove, resend, publish …)."""
 
 
 #: The last page number a list accepts from the address bar; beyond it the list is empty (and a
@@ -77,6 +63,5 @@ MAX_PAGE = 100_000
 
 def page_number() -> int:
     """``?page=`` of the current request as a page of a list: 1 when missing or nonsense."""
-    from flask import request
 
     return max(1, min(request.args.get("page", 1, type=int) or 1, MAX_PAGE))

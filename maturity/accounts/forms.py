@@ -2,10 +2,31 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, StringField, SubmitField
+from wtforms import ValidationError, EmailField, HiddenField, PasswordField, StringField, SubmitField
 from wtforms.validators import EqualTo
 
-from ..forms_common import StrongPassword, email_address, max_length, required, strip
+from ..forms_common import email_address, max_length, required, strip
+from .passwords import MAX_LENGTH, MIN_LENGTH, password_problem
+
+
+
+class StrongPassword:
+    """Applies the password policy; the form may define ``policy_email``/``policy_name``."""
+
+    def __call__(self, form, field):
+        problem = password_problem(
+            field.data or "",
+            email=getattr(form, "policy_email", "") or "",
+            name=getattr(form, "policy_name", "") or "",
+        )
+        messages = {
+            "too_short": _l("Use at least %(n)d characters.", n=MIN_LENGTH),
+            "too_long": _l("Use at most %(n)d characters.", n=MAX_LENGTH),
+            "common": _l("This password is too common. Choose one that is hard to guess, e.g. a short sentence."),
+            "personal": _l("Do not use your name or email address in your password."),
+        }
+        if problem:
+            raise ValidationError(messages[problem])
 
 
 class LoginForm(FlaskForm):

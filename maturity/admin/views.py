@@ -11,7 +11,7 @@ from ..accounts import services as account_services
 from ..accounts.models import User
 from ..audit import services as audit
 from ..extensions import db
-from ..organisations.forms import ActionForm
+from ..forms_common import ActionForm
 from ..mail.models import OutboxMessage
 from ..tenancy import services
 from ..tenancy.models import ConsultantMembership, Consultancy, Organisation

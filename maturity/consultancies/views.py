@@ -14,7 +14,7 @@ from ..extensions import db
 from ..logos import LOGO_MAX_BYTES, logo_type
 from ..tenancy import services
 from ..accounts.services import send_invitation
-from ..organisations.forms import ActionForm
+from ..forms_common import ActionForm
 from ..tenancy.access import consultancy_blueprint, scoped_get, scoped_select
 from ..tenancy.models import ConsultantMembership, Consultancy, Organisation, OrganisationMembership, OrgRole
 from ..retention import LIMITS as RETENTION_LIMITS

@@ -52,10 +52,6 @@ class ImportConfirmForm(FlaskForm):
     submit = SubmitField(_l("Add these people"))
 
 
-class ActionForm(FlaskForm):
-    """An empty form: a CSRF-protected button (remove, resend)."""
-
-
 class LogoForm(FlaskForm):
     """The client organisation's own logo, beside the consultancy's on the report."""
 

@@ -32,8 +32,9 @@ from ..tenancy.access import (
 )
 from ..tenancy.models import Department, OrganisationMembership, OrgRole
 from ..forms_common import page_number
-from .csv_import import decode, parse_people_csv
-from .forms import ActionForm, EditMemberForm, ImportConfirmForm, ImportUploadForm, LogoForm, MemberForm
+from ..people_csv import decode, parse_people_csv
+from ..forms_common import ActionForm
+from .forms import EditMemberForm, ImportConfirmForm, ImportUploadForm, LogoForm, MemberForm
 
 bp = organisation_blueprint("organisations", __name__)
 

@@ -50,10 +50,6 @@ class MoveForm(FlaskForm):
     direction = HiddenField(validators=[required()])
 
 
-class ActionForm(FlaskForm):
-    """A CSRF-protected button (generate, publish, remove)."""
-
-
 class OwnerRolesForm(FlaskForm):
     """The organisation's own names for who owns which kind of action (all optional)."""
 

@@ -13,7 +13,8 @@ from ..results.services import round_results
 from ..rounds.models import Round
 from ..tenancy.access import CONSULTANT, DIRECTOR, EMPLOYEE, organisation_blueprint, roles_required, scoped_get
 from . import services, sharing
-from .forms import ActionForm, CommentaryForm, ItemForm, MoveForm, NewItemForm, OwnerRolesForm, StopForm
+from ..forms_common import ActionForm
+from .forms import CommentaryForm, ItemForm, MoveForm, NewItemForm, OwnerRolesForm, StopForm
 from .models import ActionItem, ItemStatus
 
 bp = organisation_blueprint("plans", __name__, "/rounds/<int:round_id>/plan")

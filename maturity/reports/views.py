@@ -11,7 +11,7 @@ from flask import abort, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from ..plans.forms import ActionForm
+from ..forms_common import ActionForm
 from ..plans.services import plan_rows
 from ..rounds.models import Round
 from ..results import exports

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from ..audit import services as audit
 from ..extensions import db
 from ..rounds import services as round_services
-from ..rounds.forms import ActionForm
+from ..forms_common import ActionForm
 from ..rounds.models import Round, previous_published
 from ..tasks import enqueue
 from ..tenancy.access import CONSULTANT, DIRECTOR, organisation_blueprint, roles_required, scoped_get

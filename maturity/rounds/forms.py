@@ -90,7 +90,3 @@ class CustomerInviteForm(FlaskForm):
         if len(good) > 500:
             raise ValidationError(_l("At most 500 addresses at a time."))
         self.addresses = good
-
-
-class ActionForm(FlaskForm):
-    """A CSRF-protected button (open, close, invite, remind, copy)."""

@@ -20,7 +20,8 @@ from ..tenancy.access import CONSULTANT, DIRECTOR, organisation_blueprint, roles
 from ..segments import services as segment_services
 from ..tenancy.models import Department
 from . import services
-from .forms import ActionForm, CustomerInviteForm, RoundForm
+from ..forms_common import ActionForm
+from .forms import CustomerInviteForm, RoundForm
 from .models import Invitation, Round
 
 bp = organisation_blueprint("rounds", __name__, "/rounds")

@@ -18,7 +18,7 @@ import sqlalchemy.orm as so
 
 from ..extensions import db
 from ..utils import chunks
-from ..organisations.csv_import import is_reserved_header
+from ..people_csv import is_reserved_header
 from ..tenancy.models import Organisation, OrganisationMembership
 from .models import MAX_SEGMENTS, MAX_VALUES, MemberSegment, Segment, SegmentValue
 
@@ -209,7 +209,7 @@ class ImportValues:
 
 
 def check_import_values(org_id: int, rows: Iterable) -> ImportValues:
-    """Decide which unknown values of the parsed rows (``csv_import.ParsedRow``, their
+    """Decide which unknown values of the parsed rows (``people_csv.ParsedRow``, their
     ``segments``: segment name -> value) are created, and mark the rows whose value finds no
     room. Rows that are already invalid create nothing."""
     plan = ImportValues(segments={s.name: s for s in segments_of(org_id)})

@@ -8,7 +8,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..extensions import db
-from ..organisations.forms import ActionForm
+from ..forms_common import ActionForm
 from ..tenancy.access import CONSULTANT, DIRECTOR, organisation_blueprint, roles_required, scoped_get
 from . import services
 from .forms import SegmentEditForm, SegmentForm, ValueEditForm, ValueForm

@@ -1,4 +1,4 @@
-from maturity.organisations.csv_import import decode, parse_people_csv
+from maturity.people_csv import decode, parse_people_csv
 
 
 def test_semicolon_file_with_dutch_headers():
@@ -65,7 +65,7 @@ def test_a_segment_value_that_is_too_long_is_a_row_error():
 
 
 def test_the_department_column_stays_the_department():
-    from maturity.organisations.csv_import import is_reserved_header
+    from maturity.people_csv import is_reserved_header
 
     assert is_reserved_header(" Afdeling ") and is_reserved_header("E-mail") and not is_reserved_header("Locatie")
     parsed = parse_people_csv("naam;e-mail;afdeling\nA;a@example.nl;Wonen\n", ["Afdeling"])
