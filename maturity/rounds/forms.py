@@ -68,8 +68,8 @@ class CustomerInviteForm(FlaskForm):
     service = SelectField(_l("These customers dealt with"), choices=[], validate_choice=False,
                           description=_l("Their answers count for that service too, beside the organisation's."))
     submit = SubmitField(_l("Send personal links"))
-    #: After sending: how many were sent, shown beside the lines still to correct.
-    sent: str | None = None
+    #: After sending: (flash category, how many were sent), shown beside the lines still to correct.
+    sent: tuple[str, str] | None = None
 
     def validate_emails(self, field):
         """The valid addresses go in ``addresses``; what is not an address does not hold them

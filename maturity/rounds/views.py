@@ -234,11 +234,17 @@ def invite_customers(round_id: int):
             flash(_("Customers can only be invited while the round is open."), "error")
             return redirect(url_for("rounds.detail", round_id=round_.id) + "#customers")
         db.session.commit()
-        sent = ngettext("%(num)d customer has been sent a personal link.", "%(num)d customers have been sent a personal link.", n)
+        known = len(dict.fromkeys(form.addresses)) - n  # invited before in this round: not sent again
+        sent = " ".join(
+            ([ngettext("%(num)d customer has been sent a personal link.",
+                       "%(num)d customers have been sent a personal link.", n)] if n else [])
+            + ([ngettext("%(num)d had one in this round already (not sent again).",
+                         "%(num)d had one in this round already (not sent again).", known)] if known else []))
+        category = "success" if n else "info"
         if not form.rejected:
-            flash(sent, "success")
+            flash(sent, category)
             return redirect(url_for("rounds.detail", round_id=round_.id) + "#customers")
-        form.sent = sent  # shown beside the form, which the page opens at (``#customers``)
+        form.sent = (category, sent)  # shown beside the form, which the page opens at (``#customers``)
     form.emails.data = "\n".join(text for _line, text in form.rejected)
     shown = form.rejected[:MAX_REJECTED_SHOWN]
     form.emails.errors = [ngettext(

@@ -659,3 +659,16 @@ def test_the_response_rates_list_departments_by_name_whatever_their_accents(worl
     services.invite_employees(open_round)
     db.session.flush()
     assert [r.name for r in services.response_rates(open_round) if r.name] == ["Één loket", "onderhoud", "Zuid"]
+
+
+def test_sending_links_again_says_who_already_had_one(client, auth, world, open_round):
+    """Not "0 klanten hebben een persoonlijke link gekregen" in green when all had one already."""
+    auth.login(world.ours.director)
+    url = f"/o/{world.ours.org.slug}/rounds/{open_round.id}/customers"
+    client.submit(url, {"emails": "klant@example.nl"})
+    again = html.unescape(client.submit(url, {"emails": "klant@example.nl\nnieuw@example.nl"}, follow_redirects=True)
+                          .get_data(as_text=True))
+    assert "1 klant heeft een persoonlijke link gekregen. 1 had er in deze ronde al een (niet opnieuw verstuurd)." in again
+    same = html.unescape(client.submit(url, {"emails": "klant@example.nl"}, follow_redirects=True).get_data(as_text=True))
+    assert "persoonlijke link gekregen" not in same
+    assert "1 had er in deze ronde al een (niet opnieuw verstuurd)." in same
