@@ -66,7 +66,7 @@ def authenticate(email: str, password: str) -> User | None:
 
 def start_session(user: User) -> str:
     """Create a new login session and return its raw token (goes into the cookie)."""
-    from ..retention import login_lifetime
+    from ..tenancy.retention import login_lifetime
 
     token = secrets.token_urlsafe(32)
     now = utcnow()

@@ -420,23 +420,6 @@ def require_second_factor():
     return None
 
 
-@bp.route("/account/my-data.json")
-@login_required
-def my_data():
-    """Everything the platform holds about the signed-in person (AVG art. 15), as JSON."""
-    import json
-
-    from flask import Response as HttpResponse
-
-    from .subject_data import subject_data
-
-    audit.record("data_exported", obj=current_user)
-    db.session.commit()
-    return HttpResponse(json.dumps(subject_data(current_user), indent=2, ensure_ascii=False), mimetype="application/json",
-                        headers={"Content-Disposition": 'attachment; filename="klantspiegel-mijn-gegevens.json"',
-                                 "Cache-Control": "no-store"})
-
-
 @bp.route("/account/profile", methods=["POST"])
 @login_required
 def update_profile():

@@ -13,7 +13,7 @@ from ..audit import services as audit
 from ..extensions import db
 from ..forms_common import ActionForm
 from ..mail.models import OutboxMessage
-from ..tenancy import services
+from ..consultancies import services
 from ..tenancy.models import ConsultantMembership, Consultancy, Organisation
 from ..forms_common import page_number
 from .forms import ConsultancyForm
@@ -91,7 +91,7 @@ def outbox_message(message_id: int):
 @bp.route("/users/<int:user_id>/erase", methods=["GET", "POST"])
 def erase_user(user_id: int):
     """Erase a person on request: GET says what follows, POST does it."""
-    from ..accounts.subject_data import erase_person
+    from ..privacy.subject_data import erase_person
 
     user = db.session.get(User, user_id) or abort(404)
     if user.id == current_user.id:
@@ -103,7 +103,7 @@ def erase_user(user_id: int):
             db.session.commit()
             flash(_("The person has been erased. Their anonymous answers remain in the results."), "success")
         return redirect(url_for("admin.users"))
-    from ..accounts.subject_data import organisations_left_without_director
+    from ..privacy.subject_data import organisations_left_without_director
 
     return render_template("admin/erase.html", user=user, action_form=ActionForm(),
                            orphaned=organisations_left_without_director(user))

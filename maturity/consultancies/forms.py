@@ -7,7 +7,7 @@ from wtforms import BooleanField, EmailField, StringField, SubmitField
 from wtforms.validators import InputRequired, NumberRange, Optional, Regexp
 
 from ..forms_common import WholeNumberField, email_address, max_length, required, strip
-from ..retention import LIMITS
+from ..tenancy.retention import LIMITS
 
 
 def _period(name: str) -> list:

@@ -12,12 +12,13 @@ from flask_login import current_user
 from ..audit import services as audit
 from ..extensions import db
 from ..logos import LOGO_MAX_BYTES, logo_type
-from ..tenancy import services
+from ..organisations import services as organisation_services
+from . import services
 from ..accounts.services import send_invitation
 from ..forms_common import ActionForm
 from ..tenancy.access import consultancy_blueprint, scoped_get, scoped_select
 from ..tenancy.models import ConsultantMembership, Consultancy, Organisation, OrganisationMembership, OrgRole
-from ..retention import LIMITS as RETENTION_LIMITS
+from ..tenancy.retention import LIMITS as RETENTION_LIMITS
 from .forms import ConsultantForm, OrganisationForm, SettingsForm
 
 RETENTION_FIELDS = tuple(RETENTION_LIMITS)
@@ -62,9 +63,9 @@ def create_organisation():
         if _name_taken(form.name.data):
             form.name.errors.append(_("There is already a client organisation with this name."))
         else:
-            org = services.create_organisation(
+            org = organisation_services.create_organisation(
                 g.consultancy, form.name.data, form.sector.data,
-                services.NewMember(form.director_name.data, form.director_email.data),
+                organisation_services.NewMember(form.director_name.data, form.director_email.data),
                 inviter=current_user,
             )
             db.session.commit()
@@ -94,7 +95,7 @@ def invite_consultant():
     if form.validate_on_submit():
         try:
             services.add_consultant(g.consultancy, form.name.data, form.email.data, inviter=current_user)
-        except services.AlreadyMember:
+        except organisation_services.AlreadyMember:
             form.email.errors.append(_("This person is already a consultant here."))
         else:
             db.session.commit()

@@ -21,7 +21,7 @@ from ..rounds.models import Round, RoundStatus
 from ..segments import services as segment_services
 from ..segments.forms import field_name, with_segments
 from ..segments.models import MAX_VALUES, SegmentValue
-from ..tenancy import services
+from . import services
 from ..tenancy.access import (
     CONSULTANT,
     DIRECTOR,
@@ -407,7 +407,7 @@ def erase_person(membership_id: int):
     """Erase a person of this organisation on request (AVG art. 17): GET says what follows,
     POST does it. Whether their account goes too depends on whether anything elsewhere involves
     them, which the director is not told."""
-    from ..accounts.subject_data import erase_from_organisation
+    from ..privacy.subject_data import erase_from_organisation
 
     membership = scoped_get(OrganisationMembership, membership_id)
     user = membership.user

@@ -14,7 +14,7 @@ the database, not the queue, records what has been done (docs/deploy.md).
 
 This package is at the bottom of the house: it knows the queue, not what runs on it. Each
 feature declares its own jobs beside its services (``mail/jobs.py``, ``rounds/jobs.py``,
-``reports/jobs.py``, ``accounts/jobs.py``, ``retention.py``); the app factory imports them so
+``reports/jobs.py``, ``accounts/jobs.py``, ``privacy/retention.py``); the app factory imports them so
 that the worker knows every task and the schedule.
 """
 

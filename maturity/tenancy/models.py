@@ -2,13 +2,16 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from ..accounts.models import User
 from ..extensions import db
 from ..models_base import created_at_column, enum_type
+
+if TYPE_CHECKING:  # the tenants are below the accounts in the house; the relationship is by name
+    from ..accounts.models import User
 
 
 class Consultancy(db.Model):
@@ -26,7 +29,7 @@ class Consultancy(db.Model):
     #: Directors of this consultancy's clients must sign in with a second factor too
     #: (consultants and platform admins always must).
     requires_director_second_factor: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
-    # Retention (``maturity.retention``): how long each kind of data about this consultancy's
+    # Retention (``tenancy.retention``, enforced by ``privacy.retention``): how long each kind of data about this consultancy's
     # clients is kept; the nightly purge removes what is older. Defaults in docs/privacy.md.
     #: Raw answers (employees' and customers', with the customers' comments) after a round closes;
     #: the round's aggregates stay, so its results, report and progress keep working.
@@ -65,7 +68,7 @@ class ConsultantMembership(db.Model):
     created_at: so.Mapped[datetime] = created_at_column()
 
     consultancy: so.Mapped[Consultancy] = so.relationship()
-    user: so.Mapped[User] = so.relationship()
+    user: so.Mapped["User"] = so.relationship("User")
 
     @property
     def display_name(self) -> str:
@@ -137,7 +140,7 @@ class OrganisationMembership(db.Model):
     created_at: so.Mapped[datetime] = created_at_column()
 
     organisation: so.Mapped[Organisation] = so.relationship()
-    user: so.Mapped[User] = so.relationship()
+    user: so.Mapped["User"] = so.relationship("User")
     department: so.Mapped[Department | None] = so.relationship()
 
     @property

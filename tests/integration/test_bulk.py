@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from maturity.extensions import db
 from maturity.mail.models import OutboxMessage
 from maturity.rounds import services as rounds
-from maturity.tenancy import services as tenancy
+from maturity.organisations import services as tenancy
 from maturity.tenancy.models import Organisation
 
 

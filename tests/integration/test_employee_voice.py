@@ -24,7 +24,7 @@ from maturity.core.actions import PlanInput, generate
 from maturity.extensions import db
 from maturity.instrument import load_instrument
 from maturity.results.services import DisclosureError, check_disclosure, round_results
-from maturity.retention import purge_round_answers
+from maturity.privacy.retention import purge_round_answers
 from maturity.rounds import links, services
 from maturity.results import publication
 from maturity.rounds.models import Ballot, Invitation, Response, ResponseAnswer, Round

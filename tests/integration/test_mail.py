@@ -98,7 +98,7 @@ def test_the_daily_prune_removes_expired_sessions_and_old_outbox_copies(app, db,
     from maturity.accounts.models import UserSession
     from maturity.mail.models import OutboxMessage
     from maturity.models_base import utcnow
-    from maturity.retention import prune
+    from maturity.privacy.retention import prune
 
     old = utcnow() - timedelta(days=40)
     db.session.add_all([
@@ -169,7 +169,7 @@ def test_the_invitation_names_the_organisation_not_klantspiegel_twice(app, clien
 def test_a_forgotten_password_before_activating_sends_the_invitation_for_the_organisation(app, client, world):
     """The bug of issue #26: the invitation sent again from "wachtwoord vergeten" read
     "U bent uitgenodigd voor Klantspiegel in Klantspiegel"."""
-    from maturity.tenancy.services import NewMember, import_members
+    from maturity.organisations.services import NewMember, import_members
 
     org = _linde(world)
     with app.test_request_context():

@@ -282,7 +282,7 @@ def test_issued_reports_go_with_the_comments_and_with_an_erased_owner(app, clien
     from maturity.plans import services as plan_services
     from maturity.reports.models import ReportVersion
     from maturity.reports.services import issue_versions
-    from maturity.retention import purge_round_answers
+    from maturity.privacy.retention import purge_round_answers
 
     round_ = _run_round(app, world, "Meting", lambda n: full_answers(likert="3"), customers=6)
     plan = plan_services.generate_plan(round_, round_results(round_))
@@ -293,7 +293,7 @@ def test_issued_reports_go_with_the_comments_and_with_an_erased_owner(app, clien
         issue_versions(round_)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ReportVersion)) == 2
     # An erasure of the owner withdraws the versions that name them.
-    from maturity.accounts import subject_data
+    from maturity.privacy import subject_data
 
     subject_data._clear_owner_mentions(people[0], [world.ours.org.id])
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ReportVersion)) == 0

@@ -137,7 +137,7 @@ def _bulk(round_, world, n: int, customers: int, seed: int = 5) -> None:
     from maturity.rounds.models import CustomerAnswer, CustomerResponse, Response, ResponseAnswer
 
     rng = random.Random(seed)
-    from maturity.tenancy.services import department_named
+    from maturity.organisations.services import department_named
 
     org = db.session.get(type(world.ours.org), round_.organisation_id)
     departments = [department_named(org, f"Afdeling {i}").name for i in range(8)]

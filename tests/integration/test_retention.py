@@ -15,9 +15,9 @@ from maturity.extensions import db
 from maturity.mail.models import OutboxMessage
 from maturity.models_base import utcnow
 from maturity.results.services import round_results
-from maturity.retention import months_before
+from maturity.tenancy.retention import months_before
 from maturity.rounds.models import CustomerResponse, Invitation, Response, ResponseAnswer, Round
-from maturity.retention import prune
+from maturity.privacy.retention import prune
 
 from ..conftest import sign_in
 from .test_consultancy_settings import RETENTION

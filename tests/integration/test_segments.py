@@ -316,7 +316,7 @@ def test_employees_comments_per_segment_only_where_the_comment_minimum_holds(app
     """Reparaties (17) and Verhuur (18) have at least 10 responses and their comments show; Wmo
     (11) would too, but beside the others it would leave fewer than 10: the rule decides."""
     from maturity.rounds.questionnaire import COMMENT_KEY  # noqa: F401  (the open question exists)
-    from maturity import retention
+    from maturity.privacy import retention
 
     original = services.submit_response
 

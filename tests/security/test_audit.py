@@ -46,7 +46,7 @@ def test_rounds_and_people_are_audited_with_the_minimum_group_size(app, world):
 
     from maturity.rounds import services as rounds
     from maturity.results import publication
-    from maturity.tenancy import services as tenancy
+    from maturity.organisations import services as tenancy
 
     with app.test_request_context():
         round_ = rounds.create_round(world.ours.org, rounds.RoundSettings(
@@ -253,7 +253,7 @@ def test_a_director_cannot_delete_an_account_with_a_past_at_another_client(app, 
     trail refer to the person, so adding them here and erasing them deletes only what is here."""
     from maturity.accounts.models import User
     from maturity.rounds.models import Invitation
-    from maturity.tenancy.services import remove_member
+    from maturity.organisations.services import remove_member
 
     theirs = world.theirs
     person = theirs.employee

@@ -24,7 +24,7 @@ PUBLIC = {
     "shared.page",
 }
 #: Any logged-in user, about themselves only.
-OWN_ACCOUNT = {"accounts.account", "accounts.update_profile", "accounts.change_password", "accounts.my_data",
+OWN_ACCOUNT = {"accounts.account", "accounts.update_profile", "accounts.change_password", "privacy.my_data",
                "accounts.two_step", "accounts.new_recovery_codes", "accounts.two_step_off"}
 #: Organisation routes an employee may use; every other organisation route is for
 #: directors and consultants only.

@@ -11,12 +11,17 @@ from html import unescape
 
 import sqlalchemy as sa
 
+from flask_babel import gettext as _
+
+from ..accounts.models import RecoveryCode, User, UserSession
+from ..audit import services as audit
 from ..audit.models import AuditEntry
 from ..extensions import db
+from ..mail.models import OutboxMessage
+from ..plans.models import ActionItem
 from ..reports.models import ReportVersion
 from ..rounds.models import Invitation, Round
-from ..tenancy.models import ConsultantMembership, Consultancy, Department, Organisation, OrganisationMembership
-from .models import User
+from ..tenancy.models import ConsultantMembership, Consultancy, Department, Organisation, OrganisationMembership, OrgRole
 
 
 def _iso(value):
@@ -24,10 +29,6 @@ def _iso(value):
 
 
 def subject_data(user: User) -> dict:
-    from flask_babel import gettext as _
-
-    from ..mail.models import OutboxMessage
-    from .models import RecoveryCode, UserSession
 
     memberships = db.session.execute(
         sa.select(Organisation.name, OrganisationMembership.role, Department.name, OrganisationMembership.created_at,
@@ -93,8 +94,6 @@ def erase_person(user: User, *, by: User | None) -> None:
     - audit entries keep the event but lose the name: the one change ever made to an entry;
     - the account, its sessions and memberships are deleted.
     The erasure itself is audited, without the name."""
-    from ..audit import services as audit
-    from ..tenancy.models import OrganisationMembership
 
     # Each organisation the person belonged to sees the erasure in its own trail; the platform's
     # trail has it once more if they belonged to none.
@@ -110,7 +109,6 @@ def erase_person(user: User, *, by: User | None) -> None:
 def organisations_left_without_director(user: User) -> list[str]:
     """The organisations of which this person is the only director (named to the platform admin
     before an erasure: those clients would be left without anyone to manage them)."""
-    from ..tenancy.models import Organisation, OrganisationMembership, OrgRole
 
     mine = sa.select(OrganisationMembership.organisation_id).where(
         OrganisationMembership.user_id == user.id, OrganisationMembership.role == OrgRole.DIRECTOR)
@@ -133,8 +131,6 @@ def _clear_owner_mentions(user: User, organisation_ids) -> None:
     """Action owners in these organisations' plans written as the person's name, address or
     the name an organisation gave them are emptied. Other mentions in free text (a first name
     alone, a sentence) cannot be found reliably: the erase pages ask the director to check."""
-    from ..plans.models import ActionItem
-    from ..tenancy.models import OrganisationMembership
 
     given = db.session.scalars(sa.select(OrganisationMembership.name).where(
         OrganisationMembership.user_id == user.id, OrganisationMembership.organisation_id.in_(organisation_ids)))
@@ -153,8 +149,6 @@ def _clear_owner_mentions(user: User, organisation_ids) -> None:
 
 
 def _erase_everything(user: User) -> None:
-    from ..mail.models import OutboxMessage
-    from ..tenancy.models import OrganisationMembership
 
     email = user.email
     db.session.flush()
@@ -180,8 +174,6 @@ def has_ties_elsewhere(user: User, organisation_id: int) -> bool:
     client, a consultancy, the platform), or a past there (invitations, mail, an audit trail):
     then the account is not this organisation's to delete. A person removed from another client
     still has a past there, which that client's trail and response rates refer to."""
-    from ..mail.models import OutboxMessage
-    from ..tenancy.models import ConsultantMembership, OrganisationMembership
 
     if user.is_platform_admin:
         return True
@@ -205,10 +197,6 @@ def erase_from_organisation(user: User, organisation_id: int, *, by: User | None
     them (``has_ties_elsewhere``). Which of the two happened is not said to the director (nor put
     in the organisation's trail): it would tell them whether an address is known elsewhere.
     Returns whether the account was deleted."""
-    from ..audit import services as audit
-    from ..mail.models import OutboxMessage
-    from ..tenancy.models import OrganisationMembership
-
     audit.record("person_erased", actor=by, obj=user, organisation_id=organisation_id)
     if not has_ties_elsewhere(user, organisation_id):
         # The account's own deletion is recorded for the platform admins only.

@@ -1,4 +1,5 @@
-"""Every mutation of consultancies, organisations and their members."""
+"""Every mutation of a client organisation's people: adding them one by one or from a list,
+their role and department, removing them; and creating the organisation itself."""
 
 from __future__ import annotations
 
@@ -12,16 +13,10 @@ from ..accounts.models import User
 from ..accounts.services import get_or_create_user, normalise_email, send_invitation
 from ..audit import services as audit
 from ..extensions import db
-from ..utils import chunks
+from ..mail.services import write_outbox
 from ..slugs import unique_slug
-from .models import (
-    ConsultantMembership,
-    Consultancy,
-    Department,
-    Organisation,
-    OrganisationMembership,
-    OrgRole,
-)
+from ..tenancy.models import Consultancy, Department, Organisation, OrganisationMembership, OrgRole
+from ..utils import chunks
 
 log = logging.getLogger(__name__)
 
@@ -36,33 +31,6 @@ class NewMember:
     email: str
     department: str | None = None
     role: OrgRole = OrgRole.EMPLOYEE
-
-
-def create_consultancy(name: str, consultant_name: str, consultant_email: str, *, inviter: User) -> Consultancy:
-    consultancy = Consultancy(name=name.strip(), slug=unique_slug(Consultancy, name))
-    db.session.add(consultancy)
-    db.session.flush()
-    add_consultant(consultancy, consultant_name, consultant_email, inviter=inviter)
-    log.info("consultancy created id=%s", consultancy.id)
-    return consultancy
-
-
-def add_consultant(consultancy: Consultancy, name: str, email: str, *, inviter: User) -> ConsultantMembership:
-    user, _created = get_or_create_user(email, name)
-    exists = db.session.scalar(
-        sa.select(ConsultantMembership).where(
-            ConsultantMembership.consultancy_id == consultancy.id, ConsultantMembership.user_id == user.id
-        )
-    )
-    if exists is not None:
-        raise AlreadyMember(email)
-    membership = ConsultantMembership(consultancy_id=consultancy.id, user_id=user.id, name=name.strip())
-    db.session.add(membership)
-    db.session.flush()
-    send_invitation(user, context=consultancy.name, inviter=inviter, sender=consultancy.name)
-    audit.record("consultant_added", consultancy_id=consultancy.id, obj=membership)
-    log.info("consultant added consultancy=%s user=%s", consultancy.id, user.id)
-    return membership
 
 
 def create_organisation(
@@ -138,8 +106,6 @@ def import_members(org: Organisation, members: list[NewMember], *, inviter: User
     """Add every new person; people already in the organisation are skipped. In bulk: the same
     few statements for any number of people, and the invitations recorded in the outbox for the
     worker."""
-    from ..mail.services import write_outbox
-
     emails = list(dict.fromkeys(normalise_email(m.email) for m in members))
     user_ids = {}
     for chunk in chunks(emails, 900):
@@ -219,20 +185,3 @@ def count_directors(org: Organisation) -> int:
             OrganisationMembership.organisation_id == org.id, OrganisationMembership.role == OrgRole.DIRECTOR
         )
     )
-
-
-def update_consultancy(consultancy: Consultancy, *, name: str, primary_color: str,
-                       logo: tuple[bytes, str] | None, remove_logo: bool) -> None:
-    consultancy.name = name.strip()
-    consultancy.primary_color = primary_color.lower()
-    if logo is not None:
-        consultancy.logo, consultancy.logo_mimetype = logo
-    elif remove_logo:
-        consultancy.logo, consultancy.logo_mimetype = None, None
-    log.info("consultancy settings updated id=%s", consultancy.id)
-
-
-def remove_consultant(membership: ConsultantMembership) -> None:
-    audit.record("consultant_removed", consultancy_id=membership.consultancy_id, obj=membership)
-    db.session.delete(membership)
-    log.info("consultant removed membership=%s", membership.id)

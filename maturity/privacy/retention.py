@@ -1,4 +1,5 @@
-"""Retention: how long data is kept, per consultancy, and the nightly purge that enforces it.
+"""Retention: the nightly purge that enforces how long data is kept, per consultancy (the
+periods and their limits: ``tenancy.retention``).
 
 Each consultancy sets, within the limits below (defaults in ``Consultancy``, reasons in
 docs/privacy.md), how long it keeps for its clients:
@@ -20,7 +21,6 @@ sign-ins, mail not about a client) follows ``PLATFORM_*`` below.
 
 from __future__ import annotations
 
-import calendar
 import logging
 from datetime import datetime, timedelta
 
@@ -28,59 +28,25 @@ import sqlalchemy as sa
 from flask import current_app
 from huey import crontab
 
-from .accounts.models import UserSession
-from .extensions import db
-from .models_base import utcnow
-from .reports.models import ReportCache, ReportVersion
-from .rounds.ballots import scrub
-from .tasks import app_periodic_task, exclusive, huey
+from ..accounts.models import UserSession
+from ..audit import services as audit
+from ..audit.models import AuditEntry
+from ..extensions import db
+from ..mail.models import OutboxMessage
+from ..models_base import utcnow
+from ..reports.models import ReportCache, ReportVersion
+from ..results import segment_tally, tally
+from ..rounds.ballots import scrub
+from ..rounds.models import CustomerAnswer, CustomerResponse, Invitation, Response, ResponseAnswer, Round, RoundStatus
+from ..tasks import app_periodic_task, exclusive, huey
+from ..tenancy.models import ConsultantMembership, Consultancy, Organisation, OrganisationMembership
+from ..tenancy.retention import PLATFORM_AUDIT_MONTHS, PLATFORM_MAIL_DAYS, months_before
 
 log = logging.getLogger(__name__)
-
-#: (lowest, highest) a consultancy may choose, per setting.
-LIMITS = {
-    "retain_answers_months": (3, 120),
-    "retain_personal_results_days": (7, 730),
-    "retain_mail_days": (7, 365),
-    "retain_sessions_days": (1, 90),
-    # A security log is needed for a while: at least half a year.
-    "retain_audit_months": (6, 120),
-}
-PLATFORM_AUDIT_MONTHS = 24
-PLATFORM_MAIL_DAYS = 30
-#: How long a login of someone in no consultancy (a platform admin) lasts at most.
-PLATFORM_SESSION_DAYS = 30
-
-
-def login_lifetime(user_id: int) -> timedelta:
-    """How long a login of this person lasts at most, however active: the shortest period of
-    the consultancies they belong to (as a consultant, or through a client organisation)."""
-    from .tenancy.models import ConsultantMembership, Consultancy, Organisation, OrganisationMembership
-
-    theirs = sa.union(
-        sa.select(ConsultantMembership.consultancy_id).where(ConsultantMembership.user_id == user_id),
-        sa.select(Organisation.consultancy_id).join(OrganisationMembership,
-                                                    OrganisationMembership.organisation_id == Organisation.id)
-        .where(OrganisationMembership.user_id == user_id),
-    ).subquery()
-    days = db.session.scalar(sa.select(sa.func.min(Consultancy.retain_sessions_days))
-                             .where(Consultancy.id.in_(sa.select(theirs.c[0]))))
-    return timedelta(days=days or PLATFORM_SESSION_DAYS)
-
-
-def months_before(moment: datetime, months: int) -> datetime:
-    """The same day and time ``months`` calendar months earlier (the last day of a shorter month)."""
-    month_index = moment.year * 12 + moment.month - 1 - months
-    year, month = divmod(month_index, 12)
-    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
-    return moment.replace(year=year, month=month + 1, day=day)
-
 
 def purge(now: datetime | None = None) -> dict[str, int]:
     """Apply every consultancy's retention, then the platform's; commits per consultancy.
     Returns the totals per kind."""
-    from .audit import services as audit
-    from .tenancy.models import Consultancy
 
     now = now or utcnow()
     totals: dict[str, int] = {}
@@ -101,11 +67,6 @@ def purge(now: datetime | None = None) -> dict[str, int]:
 
 
 def purge_consultancy(consultancy, now: datetime) -> dict[str, int]:
-    from .accounts.models import UserSession
-    from .audit.models import AuditEntry
-    from .mail.models import OutboxMessage
-    from .rounds.models import Invitation, Round, RoundStatus
-    from .tenancy.models import ConsultantMembership, Organisation, OrganisationMembership
 
     organisations = sa.select(Organisation.id).where(Organisation.consultancy_id == consultancy.id)
     closed = sa.select(Round.id).where(Round.organisation_id.in_(organisations), Round.status == RoundStatus.CLOSED)
@@ -150,9 +111,6 @@ def purge_consultancy(consultancy, now: datetime) -> dict[str, int]:
 def purge_round_answers(round_, now: datetime | None = None) -> int:
     """Delete a published round's raw answers, keeping its tally (stored first if it is
     missing); returns how many employee responses went."""
-    from .results import tally
-    from .rounds.models import CustomerAnswer, CustomerResponse, Response, ResponseAnswer
-    from .results import segment_tally
 
     if not tally.stored([round_.id]):
         tally.store(round_.id, tally.computed_from_answers(round_))
@@ -175,8 +133,6 @@ def purge_round_answers(round_, now: datetime | None = None) -> int:
 
 
 def _forget_mail(scope, before: datetime) -> int:
-    from .mail.models import OutboxMessage
-
     return db.session.execute(sa.update(OutboxMessage).where(
         scope, OutboxMessage.status.in_(("sent", "failed", "unconfirmed", "outbox")),
         OutboxMessage.created_at < before,
@@ -186,9 +142,6 @@ def _forget_mail(scope, before: datetime) -> int:
 
 
 def _purge_platform(now: datetime) -> dict[str, int]:
-    from .audit.models import AuditEntry
-    from .mail.models import OutboxMessage
-
     return {
         "mail": _forget_mail(OutboxMessage.organisation_id.is_(None), now - timedelta(days=PLATFORM_MAIL_DAYS)),
         "audit_entries": db.session.execute(sa.delete(AuditEntry).where(
