@@ -16,7 +16,9 @@ run: setup db
 	@$(FLASK) worker >instance/worker.log 2>&1 & WORKER=$$!; trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
 		$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
+# The house's arrows first (import-linter contracts in pyproject.toml), then every test.
 test: setup
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The README's pictures, taken by the browser journey itself (needs Debian's chromium).
