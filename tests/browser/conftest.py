@@ -13,7 +13,6 @@ import threading
 from dataclasses import dataclass
 
 import pytest
-import sqlalchemy as sa
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -86,10 +85,10 @@ def live(tmp_path_factory):
 
     from aiosmtpd.controller import Controller
 
-    from ..integration.test_mail import Collect, _free_port
+    from ..helpers import Collect, free_port
 
     mailbox = Collect()
-    smtp = Controller(mailbox, hostname="127.0.0.1", port=_free_port())
+    smtp = Controller(mailbox, hostname="127.0.0.1", port=free_port())
     smtp.start()
     url = os.environ.get("TEST_CONCURRENCY_DATABASE_URL") or "sqlite:///" + str(tmp_path_factory.mktemp("live") / "live.sqlite3")
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "browser-test-secret-key-0123456789abcdef",

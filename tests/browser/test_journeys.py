@@ -309,7 +309,7 @@ def _more_answers(live, org_slug: str, n: int, likert: str = "4") -> None:
     from maturity.rounds.models import Invitation, Round, RoundStatus
     from maturity.tenancy.models import Organisation
 
-    from ..integration.test_rounds import full_answers
+    from ..helpers import full_answers
 
     with live.app.app_context(), live.app.test_request_context():
         waiting = db.session.scalars(sa.select(Invitation).join(Round).join(Organisation, Organisation.id == Round.organisation_id)
@@ -436,7 +436,7 @@ def test_a_director_reads_each_service_beside_its_own_customers_and_filters(pers
     from maturity.tenancy.models import Consultancy, OrgRole
 
     from ..factories import OrganisationFactory, member
-    from ..integration.test_segments import corporation
+    from ..helpers import corporation
 
     label = consultancy["label"]
     with live.app.app_context():

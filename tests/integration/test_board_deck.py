@@ -14,12 +14,11 @@ from maturity.reports.models import ReportCache
 from maturity.results.figures import round_figures
 from maturity.results.services import round_results
 
-from ..security.test_confidentiality import _url
-from .test_one_truth import _planted
+from ..helpers import planted_round, round_url
 
 
 def _deck(client, world, round_) -> Presentation:
-    response = client.get(_url(world, round_, "deck.pptx"))
+    response = client.get(round_url(world, round_, "deck.pptx"))
     assert response.status_code == 200, response.status_code
     assert response.mimetype == "application/vnd.openxmlformats-officedocument.presentationml.presentation"
     return Presentation(io.BytesIO(response.data))
@@ -46,7 +45,7 @@ def _slides(deck) -> list[dict]:
 
 @pytest.mark.parametrize("language", ["nl", "en"])
 def test_every_figure_on_every_slide_is_the_result_models(app, client, auth, world, language):
-    round_ = _planted(app, world)
+    round_ = planted_round(app, world)
     with app.test_request_context():
         plan_services.generate_plan(round_, round_results(round_))
     db.session.flush()
@@ -100,16 +99,16 @@ def test_every_figure_on_every_slide_is_the_result_models(app, client, auth, wor
 
 
 def test_the_deck_is_made_by_the_worker_once_and_cached(app, client, auth, world):
-    round_ = _planted(app, world)
+    round_ = planted_round(app, world)
     auth.login(world.ours.consultant)
-    first = client.get(_url(world, round_, "deck.pptx")).data
+    first = client.get(round_url(world, round_, "deck.pptx")).data
     rows = db.session.query(ReportCache).filter_by(round_id=round_.id, kind="pptx").all()
     assert len(rows) == 1 and rows[0].status == "ready"
-    assert client.get(_url(world, round_, "deck.pptx")).data == first  # served from the cache
+    assert client.get(round_url(world, round_, "deck.pptx")).data == first  # served from the cache
     # The house colour is on the slides (the title rule and the charts).
     world.ours.consultancy.primary_color = "#1b2a4a"
     db.session.flush()
-    deck = Presentation(io.BytesIO(client.get(_url(world, round_, "deck.pptx")).data))
+    deck = Presentation(io.BytesIO(client.get(round_url(world, round_, "deck.pptx")).data))
     colours = {str(shape.fill.fore_color.rgb) for slide in deck.slides for shape in slide.shapes
                if shape.shape_type == 1 and shape.fill.type == 1}
     assert "1B2A4A" in colours
@@ -117,12 +116,12 @@ def test_the_deck_is_made_by_the_worker_once_and_cached(app, client, auth, world
 
 
 def test_the_deck_is_for_directors_and_consultants_of_that_organisation(app, client, auth, world):
-    round_ = _planted(app, world)
+    round_ = planted_round(app, world)
     auth.login(world.theirs.director)
-    assert client.get(_url(world, round_, "deck.pptx")).status_code == 404
+    assert client.get(round_url(world, round_, "deck.pptx")).status_code == 404
     auth.logout()
     auth.login(world.ours.employee)
-    assert client.get(_url(world, round_, "deck.pptx")).status_code in (403, 404)
+    assert client.get(round_url(world, round_, "deck.pptx")).status_code in (403, 404)
 
 
 def test_an_open_round_has_no_deck(client, auth, world):
@@ -135,7 +134,7 @@ def test_an_open_round_has_no_deck(client, auth, world):
     services.open_round(round_)
     db.session.flush()
     auth.login(world.ours.director)
-    assert client.get(_url(world, round_, "deck.pptx")).status_code == 409
+    assert client.get(round_url(world, round_, "deck.pptx")).status_code == 409
     assert db.session.query(ReportCache).filter_by(round_id=round_.id).count() == 0
 
 
@@ -147,16 +146,16 @@ def test_the_dimension_chart_sets_the_other_clients_beside_the_organisation(app,
     from maturity.rounds import services
 
     from ..factories import OrganisationFactory
-    from .test_progress import _bulk_other
+    from ..helpers import bulk_other_responses
 
     for n in range(6):  # published before ours: the report compares with them as they stood then
         org = OrganisationFactory(consultancy=world.ours.consultancy, name=f"Klant {n}", slug=f"deck-benchmark-{n}")
         other = services.create_round(org, services.RoundSettings(
             title="Meting", opens_on=date.today() - timedelta(days=30), closes_on=date.today() - timedelta(days=10)))
         services.open_round(other)
-        _bulk_other(other, 8, 70 + n)
+        bulk_other_responses(other, 8, 70 + n)
     db.session.flush()
-    round_ = _planted(app, world)
+    round_ = planted_round(app, world)
     point = organisation_progress(world.ours.org).points[-1]
     benchmark = consultancy_benchmark(world.ours.org, point)
     assert benchmark["skills"] is not None

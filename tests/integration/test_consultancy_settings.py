@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from maturity.extensions import db
 from maturity.tenancy.models import Consultancy
 from tests.conftest import sign_in
+from ..helpers import RETENTION
 
 
 def tiny_png() -> bytes:
@@ -20,11 +21,6 @@ def tiny_png() -> bytes:
     header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
     pixels = zlib.compress(b"\x00\x00\x69\x5c")
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
-
-
-#: The retention periods as the settings form shows them by default.
-RETENTION = {"retain_answers_months": "24", "retain_personal_results_days": "90", "retain_mail_days": "30",
-             "retain_sessions_days": "30", "retain_audit_months": "24"}
 
 
 def _url(world, suffix="settings"):
@@ -66,12 +62,12 @@ def test_logo_must_really_be_a_small_png_or_jpeg(client, auth, world):
 def test_the_logo_goes_on_the_report_cover(client, auth, world, app):
     from pypdf import PdfReader
 
-    from .test_results import _fill
+    from ..helpers import filled_round
 
     auth.login(world.ours.consultant)
     client.submit(_url(world), {**RETENTION, "name": "Spiegel & Partners", "primary_color": "#1a237e",
                                 "logo": (io.BytesIO(tiny_png()), "logo.png")}, content_type="multipart/form-data")
-    round_ = _fill(app, world, {"Wonen": 6})
+    round_ = filled_round(app, world, {"Wonen": 6})
     response = client.get(f"/o/{world.ours.org.slug}/rounds/{round_.id}/report.pdf")
     reader = PdfReader(io.BytesIO(response.data))
     assert "SPIEGEL & PARTNERS" in reader.pages[0].extract_text().upper()
@@ -98,11 +94,11 @@ def test_the_house_colour_and_name_run_through_the_whole_report(client, auth, wo
     from maturity.reports.context import report_context
     from maturity.results.services import round_results
 
-    from .test_results import _fill
+    from ..helpers import filled_round
 
     auth.login(world.ours.consultant)
     client.submit(_url(world), {**RETENTION, "name": "Spiegel & Partners", "primary_color": "#1a237e"})
-    round_ = _fill(app, world, {"Wonen": 6})
+    round_ = filled_round(app, world, {"Wonen": 6})
     db.session.expire_all()  # the settings were saved by another request
     with app.test_request_context():
         from flask import render_template

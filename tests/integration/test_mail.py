@@ -2,42 +2,13 @@
 
 from __future__ import annotations
 
-import socket
 
-import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Message
 
 from maturity.mail.services import send_mail
 
 from ..conftest import outbox_messages
-
-
-class Collect(Message):
-    def __init__(self):
-        super().__init__()
-        self.messages = []
-
-    def handle_message(self, message):
-        self.messages.append(message)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server(app):
-    handler = Collect()
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    saved = {k: app.config[k] for k in ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS")}
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, MAIL_USE_TLS=False)
-    yield handler
-    app.config.update(saved)
-    controller.stop()
+from ..helpers import free_port
+from ..helpers import smtp_server  # noqa: F401  (a fixture)
 
 
 def test_without_smtp_messages_are_kept_in_the_outbox(app, db):
@@ -63,7 +34,7 @@ def test_invitations_are_delivered_by_real_smtp(smtp_server, client, auth, world
 
 
 def test_a_failing_mail_server_is_recorded_not_raised(app, client, auth, world):
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=_free_port(), MAIL_USE_TLS=False, MAIL_TIMEOUT=2)
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_USE_TLS=False, MAIL_TIMEOUT=2)
     try:
         auth.login(world.ours.director)
         response = client.submit(f"/o/{world.ours.org.slug}/people", {

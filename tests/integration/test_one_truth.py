@@ -21,12 +21,9 @@ from maturity.results.figures import round_figures
 from maturity.results.services import round_results
 from maturity.rounds import services
 from maturity.results import publication
-from maturity.rounds.models import Round
 
-from ..security.test_confidentiality import _invitations, _round, _submit, _url
-from .test_rounds import full_answers
-
-LEADERSHIP_REVERSED = "leadership.l6"  # reverse-keyed in instrument v1
+from ..helpers import (LEADERSHIP_REVERSED, full_answers, invitations_of, planted_round, round_url, round_with_people,
+                       submit_answers)
 
 
 class Rows(HTMLParser):
@@ -55,26 +52,8 @@ class Rows(HTMLParser):
             self._cell.append(data)
 
 
-def _planted(app, world) -> Round:
-    round_ = _round(world, departments={"Wonen": 6, "Juridisch": 2})
-    invitations = _invitations(round_)
-    with app.test_request_context():
-        for n, invitation in enumerate(invitations):
-            answers = full_answers(likert=str(2 + n % 4))
-            answers[LEADERSHIP_REVERSED] = "4"  # agreeing with a negative statement: weak
-            answers["culture.c2"] = "dk" if n % 3 == 0 else "3"
-            answers["mirror.m1.self"] = "9" if n < 2 else "8"  # 2 of 10 give a 9: mean 8.2
-            _submit(invitation, answers)
-        for n in range(5):
-            services.submit_customer_response(
-                round_, {f"mirror.m{j}.customer": ("8" if n == 0 else "7") for j in range(1, 6)}, f"Opmerking {n}", "nl")
-        publication.close(round_)
-    db.session.flush()
-    return round_
-
-
 def _csv_table(client, world, round_) -> dict[tuple[str, str, str], tuple[str, str]]:
-    body = client.get(_url(world, round_, "results.csv")).get_data(as_text=True).lstrip("\ufeff")
+    body = client.get(round_url(world, round_, "results.csv")).get_data(as_text=True).lstrip("\ufeff")
     rows = list(csv.reader(io.StringIO(body), delimiter=";"))
     return {(s, i, g): (n, v) for s, i, g, n, v in rows[1:]}
 
@@ -82,20 +61,20 @@ def _csv_table(client, world, round_) -> dict[tuple[str, str, str], tuple[str, s
 @pytest.mark.parametrize("language", ["nl", "en"])
 def test_export_columns_have_distinct_names_in_each_language(app, client, auth, world, language):
     """The Dutch header once read "Onderdeel;Onderdeel": two columns translated to one word."""
-    round_ = _planted(app, world)
+    round_ = planted_round(app, world)
     auth.login(world.ours.director)
     client.submit("/language", {"locale": language})
-    body = client.get(_url(world, round_, "results.csv")).get_data(as_text=True)
+    body = client.get(round_url(world, round_, "results.csv")).get_data(as_text=True)
     header = next(csv.reader(io.StringIO(body.lstrip("\ufeff")), delimiter=";"))
     assert len(header) == 5 and len(set(header)) == 5, header
-    workbook = load_workbook(io.BytesIO(client.get(_url(world, round_, "results.xlsx")).data))
+    workbook = load_workbook(io.BytesIO(client.get(round_url(world, round_, "results.xlsx")).data))
     for sheet in workbook.worksheets:
         names = [c for c in next(sheet.iter_rows(values_only=True))]
         assert len(set(names)) == len(names), (sheet.title, names)
 
 
 def test_every_figure_is_the_same_on_page_pdf_csv_and_xlsx(app, client, auth, world):
-    round_ = _planted(app, world)
+    round_ = planted_round(app, world)
     results = round_results(round_)
     auth.login(world.ours.director)
     with app.test_request_context(headers={"Accept-Language": "nl"}):
@@ -105,12 +84,12 @@ def test_every_figure_is_the_same_on_page_pdf_csv_and_xlsx(app, client, auth, wo
     m1 = next(m for m in f.mirror if m.key == "mirror.m1")
     assert (m1.self_text, m1.customer_text, m1.gap_text, m1.meaningful) == ("8,2", "7,2", "+1,0", True)
 
-    page = client.get(_url(world, round_, "results")).get_data(as_text=True)
+    page = client.get(round_url(world, round_, "results")).get_data(as_text=True)
     parser = Rows()
     parser.feed(page)
     page_rows = parser.rows
     table = _csv_table(client, world, round_)
-    workbook = load_workbook(io.BytesIO(client.get(_url(world, round_, "results.xlsx")).data))
+    workbook = load_workbook(io.BytesIO(client.get(round_url(world, round_, "results.xlsx")).data))
     xlsx = {(r[0], r[1], r[2]): r[4] for r in workbook["Alle cijfers (lang)"].iter_rows(min_row=2, values_only=True)}
     # The sheet per section holds the same cells as the long sheet.
     assert workbook.sheetnames[:7] == ["Samenvatting", "Dimensies", "Afdelingen", "Stellingen", "Spiegel", "Test",
@@ -122,7 +101,7 @@ def test_every_figure_is_the_same_on_page_pdf_csv_and_xlsx(app, client, auth, wo
         assert [xlsx[("Stelling (aandeel van de antwoorden)", text, g)] for g in ("ongunstig", "neutraal", "gunstig")] == shares
     for item, group, _n, value in list(workbook["Spiegel"].iter_rows(values_only=True))[1:]:
         assert xlsx[("Spiegel (1-10)", item, group)] == value
-    pdf = PdfReader(io.BytesIO(client.get(_url(world, round_, "report.pdf")).data))
+    pdf = PdfReader(io.BytesIO(client.get(round_url(world, round_, "report.pdf")).data))
     pdf_text = " ".join(" ".join(page.extract_text().split()) for page in pdf.pages)
 
     def on_page(*cells):
@@ -202,11 +181,11 @@ def _digits(text: str) -> int:
 
 
 def test_the_english_csv_uses_decimal_points(app, client, auth, world):
-    round_ = _planted(app, world)
+    round_ = planted_round(app, world)
     world.ours.director.locale = "en"
     db.session.flush()
     auth.login(world.ours.director)
-    body = client.get(_url(world, round_, "results.csv")).get_data(as_text=True)
+    body = client.get(round_url(world, round_, "results.csv")).get_data(as_text=True)
     assert "8.2" in body and "8,2" not in body
 
 
@@ -215,11 +194,11 @@ def test_a_mark_on_the_bar_reads_and_counts_as_the_bar(app, world, n):
     """n customers who all give a 7: 7,0 on every surface, and klantbekwaam's 7,0 is met."""
     from maturity.results.figures import round_figures as figures
 
-    round_ = _round(world, departments={"Wonen": 6})
+    round_ = round_with_people(world, departments={"Wonen": 6})
     with app.test_request_context():
-        for invitation in _invitations(round_):
+        for invitation in invitations_of(round_):
             answers = full_answers(likert="5", mark="7")
-            _submit(invitation, answers)
+            submit_answers(invitation, answers)
         for _ in range(n):
             services.submit_customer_response(round_, {f"mirror.m{j}.customer": "7" for j in range(1, 6)}, "", "nl")
         publication.close(round_)
@@ -233,37 +212,37 @@ def test_a_mark_on_the_bar_reads_and_counts_as_the_bar(app, world, n):
 
 
 def test_without_enough_customers_the_phase_is_provisional_where_it_is_stated(app, client, auth, world):
-    round_ = _round(world, departments={"Wonen": 6})
+    round_ = round_with_people(world, departments={"Wonen": 6})
     with app.test_request_context():
-        for invitation in _invitations(round_):
-            _submit(invitation, full_answers(likert="5", mark="7"))
+        for invitation in invitations_of(round_):
+            submit_answers(invitation, full_answers(likert="5", mark="7"))
         publication.close(round_)
     auth.login(world.ours.director)
-    page = client.get(_url(world, round_, "results")).get_data(as_text=True)
+    page = client.get(round_url(world, round_, "results")).get_data(as_text=True)
     phase_card = page[page.index('id="phase"'):page.index('id="dimensions"')]
     assert "Voorlopig: met 0 klantreacties" in phase_card
-    pdf = PdfReader(io.BytesIO(client.get(_url(world, round_, "report.pdf")).data))
+    pdf = PdfReader(io.BytesIO(client.get(round_url(world, round_, "report.pdf")).data))
     cover = " ".join(pdf.pages[0].extract_text().split())
     assert "Voorlopig: met 0 klantreacties" in cover
 
 
 def test_downloads_are_named_after_the_organisation_and_the_round(app, client, auth, world):
-    round_ = _planted(app, world)
+    round_ = planted_round(app, world)
     auth.login(world.ours.director)
     for suffix in ("results.csv", "results.xlsx", "report.pdf"):
-        response = client.get(_url(world, round_, suffix))
+        response = client.get(round_url(world, round_, suffix))
         assert f'filename="klantspiegel-{world.ours.org.slug}-meting.' in response.headers["Content-Disposition"]
         assert response.headers["Cache-Control"] == "no-store"  # never kept by a shared cache
-    assert client.get(_url(world, round_, "results/live.json")).headers["Cache-Control"] == "no-store"
+    assert client.get(round_url(world, round_, "results/live.json")).headers["Cache-Control"] == "no-store"
 
 
 def test_each_statement_shows_its_change_since_the_previous_round(app, client, auth, world):
     from datetime import timedelta
 
-    first = _round(world, departments={"Wonen": 6})
+    first = round_with_people(world, departments={"Wonen": 6})
     with app.test_request_context():
-        for invitation in _invitations(first):
-            _submit(invitation, full_answers(likert="2"))
+        for invitation in invitations_of(first):
+            submit_answers(invitation, full_answers(likert="2"))
         publication.close(first)
     first.opens_on -= timedelta(days=200)
     second = services.create_round(world.ours.org, services.RoundSettings(
@@ -271,12 +250,12 @@ def test_each_statement_shows_its_change_since_the_previous_round(app, client, a
     services.open_round(second)
     with app.test_request_context():
         services.invite_employees(second)
-        for invitation in _invitations(second):
-            _submit(invitation, full_answers(likert="4"))
+        for invitation in invitations_of(second):
+            submit_answers(invitation, full_answers(likert="4"))
         publication.close(second)
     db.session.flush()
     auth.login(world.ours.director)
-    page = client.get(_url(world, second, "results")).get_data(as_text=True)
+    page = client.get(round_url(world, second, "results")).get_data(as_text=True)
     assert "Sinds de vorige ronde" in page and "▲ +2,0" in page
     table = _csv_table(client, world, second)
     assert any(k[2] == "Sinds de vorige ronde" and v[1] == "+2,0" for k, v in table.items())

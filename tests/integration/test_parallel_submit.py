@@ -16,7 +16,7 @@ from maturity.rounds import links, services
 from maturity.rounds.models import Ballot, Invitation
 
 from ..conftest import Client
-from .test_rounds import full_answers
+from ..helpers import full_answers
 
 
 def test_parallel_double_submit_gives_one_response(tmp_path):

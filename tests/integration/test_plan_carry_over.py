@@ -11,17 +11,17 @@ from maturity.plans.models import ActionItem, ActionPlan, ItemStatus
 from maturity.reports.context import report_context
 from maturity.results.services import round_results
 
-from .test_progress import _round
+from ..helpers import bulk_round
 
 
 def _two_rounds(world):
-    first = _round(world.ours.org, "Eerste meting", 200, 40, world, seed=11)
+    first = bulk_round(world.ours.org, "Eerste meting", 200, 40, world, seed=11)
     old = ActionPlan(round_id=first.id, organisation_id=world.ours.org.id)
     db.session.add(old)
     db.session.flush()
     panel = plans.add_item(old, title="Klantpanel opzetten", description="", owner="Marieke", due_on=None)
     panel.status = ItemStatus.IN_PROGRESS
-    second = _round(world.ours.org, "Tweede meting", 10, 40, world, seed=12)
+    second = bulk_round(world.ours.org, "Tweede meting", 10, 40, world, seed=12)
     db.session.add(ActionPlan(round_id=second.id, organisation_id=world.ours.org.id))
     db.session.commit()
     return second, panel

@@ -13,7 +13,7 @@ from maturity.extensions import db
 from maturity.plans.models import ActionItem, ActionPlan, ItemStatus
 from maturity.reports.models import ReportCache
 
-from .test_results import _fill
+from ..helpers import filled_round as _fill
 
 
 @pytest.fixture
@@ -232,7 +232,7 @@ def test_employees_see_the_phase_and_the_published_plan_on_their_overview(app, c
     from maturity.plans import services as plan_services
     from maturity.results.services import round_results
 
-    from .test_results import _fill
+    from ..helpers import filled_round as _fill
 
     round_ = _fill(app, world, {"Wonen": 6}, customers=6)
     auth.login(world.ours.employee)

@@ -3,59 +3,26 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, timedelta
 
 import sqlalchemy as sa
 
 from maturity.extensions import db
-from maturity.models_base import utcnow
 from maturity.instrument import load_instrument
 from maturity.plans.models import ActionPlan, ItemStatus
 from maturity.plans import services as plans
-from maturity.results import publication
-from maturity.rounds import services
 
 from ..factories import OrganisationFactory
-from .test_results import _bulk
-
-
-def _round(org, title, days_ago, n, world, seed):
-    round_ = services.create_round(org, services.RoundSettings(
-        title=title, opens_on=date.today() - timedelta(days=days_ago), closes_on=date.today() - timedelta(days=days_ago - 20)))
-    services.open_round(round_)
-    _bulk(round_, world, n=n, customers=0, seed=seed) if org.id == world.ours.org.id else _bulk_other(round_, n, seed)
-    db.session.flush()
-    return round_
-
-
-def _bulk_other(round_, n, seed):
-    import random
-
-    from maturity.rounds.models import Response, RoundStatus
-
-    from maturity.results import tally
-
-    rng = random.Random(seed)
-    round_.status = RoundStatus.CLOSED
-    db.session.execute(sa.insert(Response), [dict(
-        id=f"o{seed:03d}{i:028d}", round_id=round_.id, organisation_id=round_.organisation_id, department=None,
-        quiz_total=20, band="average",
-        skills=rng.uniform(40, 80), leadership=rng.uniform(40, 80), culture=rng.uniform(40, 80),
-        mirror_self=60.0, mirror_estimate=60.0) for i in range(n)])
-    tally.rebuild(round_)
-    # Published as a close publishes: what listens to a publication (the benchmark) hears it.
-    round_.closed_at = utcnow()
-    publication.published.send(round_)
+from ..helpers import bulk_round
 
 
 def test_progress_page_shows_phases_changes_and_carried_actions(client, auth, world, app):
-    first = _round(world.ours.org, "Eerste meting", 200, 40, world, seed=11)
+    first = bulk_round(world.ours.org, "Eerste meting", 200, 40, world, seed=11)
     plan = ActionPlan(round_id=first.id, organisation_id=world.ours.org.id)
     db.session.add(plan)
     db.session.flush()
     done = plans.add_item(plan, title="Klantpanel opgezet", description="", owner="Marieke", due_on=None)
     done.status = ItemStatus.DONE
-    second = _round(world.ours.org, "Tweede meting", 10, 40, world, seed=12)
+    second = bulk_round(world.ours.org, "Tweede meting", 10, 40, world, seed=12)
     db.session.execute(sa.update(sa.table("response", sa.column("round_id"), sa.column("leadership")))
                        .where(sa.column("round_id") == second.id).values(leadership=sa.column("leadership") + 25))
     from maturity.results import tally
@@ -81,8 +48,8 @@ def test_mixed_instrument_versions_compare_only_shared_items(client, auth, world
     import maturity.results.tally as tally
 
     monkeypatch.setattr(tally, "load_instrument", lambda version: v2 if version == "2" else v1)
-    _round(world.ours.org, "Oud", 200, 30, world, seed=21)
-    new = _round(world.ours.org, "Nieuw", 10, 30, world, seed=22)
+    bulk_round(world.ours.org, "Oud", 200, 30, world, seed=21)
+    new = bulk_round(world.ours.org, "Nieuw", 10, 30, world, seed=22)
     new.instrument_version = "2"
     db.session.flush()
     auth.login(world.ours.director)
@@ -92,24 +59,24 @@ def test_mixed_instrument_versions_compare_only_shared_items(client, auth, world
 
 
 def test_benchmark_needs_five_other_clients(client, auth, world):
-    _round(world.ours.org, "Onze meting", 10, 20, world, seed=31)
+    bulk_round(world.ours.org, "Onze meting", 10, 20, world, seed=31)
     auth.login(world.ours.director)
     others = []
     for i in range(4):
         org = OrganisationFactory(consultancy=world.ours.consultancy, name=f"Klant {i}", slug=f"klant-x{i}")
         others.append(org)
-        _round(org, "Meting", 10, 8, world, seed=40 + i)
+        bulk_round(org, "Meting", 10, 8, world, seed=40 + i)
     html = client.get(f"/o/{world.ours.org.slug}/progress/").get_data(as_text=True)
     assert "zodra minstens 5 andere klantorganisaties" in html  # the sibling has no round: 4 contribute
     org = OrganisationFactory(consultancy=world.ours.consultancy, name="Klant 5", slug="klant-x5")
-    _round(org, "Meting", 10, 8, world, seed=50)
+    bulk_round(org, "Meting", 10, 8, world, seed=50)
     html = client.get(f"/o/{world.ours.org.slug}/progress/").get_data(as_text=True)
     assert "het gemiddelde van 5 andere klantorganisaties" in html
     assert "Klant 0" not in html and "Klant 5" not in html  # never named
 
 
 def test_portfolio_lists_clients_with_phase_and_is_sortable_and_filterable(client, auth, world):
-    _round(world.ours.org, "Meting", 10, 20, world, seed=61)
+    bulk_round(world.ours.org, "Meting", 10, 20, world, seed=61)
     auth.login(world.ours.consultant)
     base = f"/c/{world.ours.consultancy.slug}/portfolio/"
     html = client.get(base).get_data(as_text=True)
@@ -130,11 +97,11 @@ def test_portfolio_query_count_does_not_grow_with_clients(client, auth, world):
 
     auth.login(world.ours.consultant)
     url = f"/c/{world.ours.consultancy.slug}/portfolio/"
-    _round(world.ours.org, "Meting", 10, 10, world, seed=71)
+    bulk_round(world.ours.org, "Meting", 10, 10, world, seed=71)
     few = count(url)
     for i in range(6):
         org = OrganisationFactory(consultancy=world.ours.consultancy, name=f"Extra {i}", slug=f"extra-{i}")
-        _round(org, "Meting", 10, 6, world, seed=80 + i)
+        bulk_round(org, "Meting", 10, 6, world, seed=80 + i)
     assert count(url) == few
 
 
@@ -143,12 +110,12 @@ def test_the_report_has_a_progress_section_from_the_second_round_on(client, auth
 
     from pypdf import PdfReader
 
-    first = _round(world.ours.org, "Eerste meting", 200, 30, world, seed=91)
+    first = bulk_round(world.ours.org, "Eerste meting", 200, 30, world, seed=91)
     auth.login(world.ours.director)
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(
         client.get(f"/o/{world.ours.org.slug}/rounds/{first.id}/report.pdf").data)).pages)
     assert "Voortgang tussen rondes" not in text
-    second = _round(world.ours.org, "Tweede meting", 10, 30, world, seed=92)
+    second = bulk_round(world.ours.org, "Tweede meting", 10, 30, world, seed=92)
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(
         client.get(f"/o/{world.ours.org.slug}/rounds/{second.id}/report.pdf").data)).pages)
     assert "Voortgang tussen rondes" in text and "Eerste meting" in text
@@ -158,15 +125,15 @@ def test_the_overview_shows_the_current_round_with_its_phase(client, auth, world
     auth.login(world.ours.director)
     page = client.get("/", follow_redirects=True).get_data(as_text=True)  # one organisation: straight there
     assert "Volgende stap: maak de eerste ronde aan" in page
-    round_ = _round(world.ours.org, "Meting", 5, 20, world, seed=95)
+    round_ = bulk_round(world.ours.org, "Meting", 5, 20, world, seed=95)
     page = client.get(f"/o/{world.ours.org.slug}/").get_data(as_text=True)
     assert "Huidige ronde: Meting" in page and "phase-chip" in page
     assert f"/rounds/{round_.id}/results" in page
 
 
 def test_results_page_names_the_previous_rounds_phase(client, auth, world):
-    _round(world.ours.org, "Eerste meting", 200, 20, world, seed=97)
-    second = _round(world.ours.org, "Tweede meting", 5, 20, world, seed=98)
+    bulk_round(world.ours.org, "Eerste meting", 200, 20, world, seed=97)
+    second = bulk_round(world.ours.org, "Tweede meting", 5, 20, world, seed=98)
     auth.login(world.ours.director)
     html = client.get(f"/o/{world.ours.org.slug}/rounds/{second.id}/results").get_data(as_text=True)
     assert "Vorige ronde (Eerste meting)" in html and "Bekijk wat er veranderde" in html

@@ -13,7 +13,8 @@ from maturity.extensions import db
 from maturity.reports.context import house_palette, report_context
 from maturity.results.services import round_results
 
-from .test_one_truth import _planted
+from ..helpers import planted_round
+
 
 PRODUCT_GREENS = {"#00695c", "#00574b", "#26a69a", "#b2dfdb", "#f1f8f7"}
 NAVY = "#1b2a4a"
@@ -27,7 +28,7 @@ def test_the_print_stylesheet_draws_the_house_colour_from_variables_only():
 
 
 def test_a_navy_consultancy_gets_a_navy_report(app, world):
-    round_ = _planted(app, world)
+    round_ = planted_round(app, world)
     world.ours.consultancy.primary_color = NAVY
     db.session.flush()
     with app.test_request_context(headers={"Accept-Language": "nl"}):
@@ -62,7 +63,7 @@ def test_a_director_puts_the_organisations_logo_beside_the_consultancys(app, cli
 
     from maturity.tenancy.models import Organisation
 
-    round_ = _planted(app, world)
+    round_ = planted_round(app, world)
     auth.login(world.ours.director)
     base = f"/o/{world.ours.org.slug}"
     assert "Uw logo in het rapport" in client.get(base + "/").get_data(as_text=True)
@@ -93,7 +94,7 @@ def test_the_benchmark_is_marked_on_the_dimension_chart_where_the_progress_table
     from maturity.core.progress import Benchmark
     from maturity.results.figures import BENCHMARK_MARK, CHART_FRAMES, round_figures, with_benchmark
 
-    round_ = _planted(app, world)
+    round_ = planted_round(app, world)
     with app.test_request_context(headers={"Accept-Language": "nl"}):
         f = round_figures(round_results(round_), "nl")
         dims = with_benchmark(f.dims, {"skills": Benchmark(57.5, 6), "leadership": None})

@@ -23,8 +23,7 @@ from maturity.rounds.models import Invitation
 from maturity.tenancy.models import OrgRole
 
 from ..factories import DepartmentFactory, member
-from ..security.test_confidentiality import _submit, _url
-from .test_rounds import full_answers
+from ..helpers import full_answers, round_url, submit_answers
 
 REVERSED = "culture.c3"  # "Wij vullen vaak zelf in wat een klant wil, zonder het te vragen." (reverse-keyed)
 
@@ -47,7 +46,7 @@ def _run_round(app, world, title, answers_for, *, opens_on=None, customers=0):
         sa.select(Invitation).where(Invitation.round_id == round_.id).order_by(Invitation.id)))
     with app.test_request_context():
         for n, invitation in enumerate(invitations):
-            _submit(invitation, answers_for(n))
+            submit_answers(invitation, answers_for(n))
         for answers in ([{f"mirror.m{j}.customer": "7" for j in range(1, 6)}] * customers
                         if isinstance(customers, int) else customers):
             services.submit_customer_response(round_, answers, "", "nl")
@@ -57,7 +56,7 @@ def _run_round(app, world, title, answers_for, *, opens_on=None, customers=0):
 
 
 def _pdf_text(client, world, round_) -> str:
-    pdf = PdfReader(io.BytesIO(client.get(_url(world, round_, "report.pdf")).data))
+    pdf = PdfReader(io.BytesIO(client.get(round_url(world, round_, "report.pdf")).data))
     return " ".join(" ".join(page.extract_text().split()) for page in pdf.pages)
 
 
@@ -80,7 +79,7 @@ def test_a_reverse_keyed_strongest_point_reads_as_a_strength(app, client, auth, 
     assert "telt tegen" not in " ".join(f.key_findings)
     # The table reads the score against the positive wording, with the question as asked beside it.
     auth.login(world.ours.director)
-    page = client.get(_url(world, round_, "results")).get_data(as_text=True)
+    page = client.get(round_url(world, round_, "results")).get_data(as_text=True)
     assert "Ongunstig / neutraal / gunstig" in page and "Oneens / neutraal / eens" not in page
     cell = page[page.index(row.aim):][:400]
     assert "Omgekeerd gevraagd" in cell and "0% / 0% / 100%" in cell
@@ -119,7 +118,7 @@ def test_progress_reads_a_worsened_reverse_statement_as_worse_on_its_own_scale(a
     assert now < 2 and row.change_text == "−" + f"{before - now:.1f}".replace(".", ",")
     assert f"▼ {row.change_text}" in line and "change-down" in line
     assert "omgekeerd gevraagd" in moved[moved.index(aim):][:300]
-    results = client.get(_url(world, later, "results")).get_data(as_text=True)
+    results = client.get(round_url(world, later, "results")).get_data(as_text=True)
     assert f"▼ {row.change_text}" in results[results.index(aim):][:900]
 
 
@@ -195,7 +194,7 @@ def test_a_scale_everyone_agreed_on_is_not_called_inconsistent(app, client, auth
     assert leadership.is_uniform and not leadership.is_low
     assert leadership.spread is not None and leadership.spread < 0.5
     auth.login(world.ours.director)
-    page = client.get(_url(world, round_, "results")).get_data(as_text=True)
+    page = client.get(round_url(world, round_, "results")).get_data(as_text=True)
     assert "Weinig spreiding bij “Leiderschap”" in page and "eensgezindheid" in page
     assert "Lees met zorg: de schaal “Leiderschap”" not in page
 
@@ -333,7 +332,7 @@ def test_owners_are_suggested_from_the_organisations_own_roles_only(app, client,
 def test_a_report_compares_with_other_clients_as_they_stood_when_it_was_published(app, client, auth, world, people):
     """Another client closing a round later changes neither the benchmark nor the report."""
     from ..factories import OrganisationFactory
-    from .test_progress import _round as other_round
+    from ..helpers import bulk_round as other_round
 
     for i in range(5):
         org = OrganisationFactory(consultancy=world.ours.consultancy, name=f"Klant {i}", slug=f"klant-b{i}")

@@ -7,11 +7,11 @@ import sqlalchemy as sa
 from maturity.extensions import db
 from maturity.rounds.models import CustomerResponse, Response
 
-from .test_results import _fill
+from ..helpers import filled_round
 
 
 def test_rescore_repairs_stored_scores_and_is_idempotent(app, world):
-    round_ = _fill(app, world, {"Wonen": 6}, customers=5)
+    round_ = filled_round(app, world, {"Wonen": 6}, customers=5)
     # As if an earlier scoring version had stored wrong values.
     db.session.execute(sa.update(Response).where(Response.round_id == round_.id).values(leadership=1.0, band="low"))
     db.session.execute(sa.update(CustomerResponse).where(CustomerResponse.round_id == round_.id).values(mirror_customer=0.0))

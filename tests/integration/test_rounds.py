@@ -12,7 +12,6 @@ import sqlalchemy as sa
 import sqlalchemy.orm
 
 from maturity.extensions import db
-from maturity.instrument import load_instrument
 from maturity.rounds import links, services
 from maturity.results import publication
 from maturity.rounds.models import Ballot, CustomerResponse, Invitation, Response, ResponseAnswer, Round, RoundStatus
@@ -20,54 +19,8 @@ from maturity.rounds.questionnaire import SECTIONS, section_keys
 
 from ..conftest import outbox_messages
 from ..factories import DepartmentFactory, member
-
-INSTRUMENT = load_instrument("1")
-#: The answers that score 5 each in seed 001's table.
-BEST = {"quiz.q1": "c", "quiz.q2": "b", "quiz.q3": "a", "quiz.q4": "b", "quiz.q5": "c", "quiz.q6": "c"}
-
-
-def full_answers(choice=None, likert="4", mark="7") -> dict[str, str]:
-    answers = {}
-    for section in SECTIONS:
-        for key in section_keys(INSTRUMENT, section):
-            if key.startswith("quiz."):
-                answers[key] = choice or BEST[key]
-            else:
-                answers[key] = mark if key.startswith("mirror.") else likert
-    return answers
-
-
-def section_form(section: str, answers: dict) -> dict:
-    return {k: v for k, v in answers.items() if k in section_keys(INSTRUMENT, section)}
-
-
-@pytest.fixture
-def open_round(world):
-    round_ = services.create_round(world.ours.org, services.RoundSettings(
-        title="Voorjaar", opens_on=date.today() - timedelta(days=1), closes_on=date.today() + timedelta(days=20)))
-    services.open_round(round_)
-    db.session.flush()
-    return round_
-
-
-#: Where the questionnaire lives once the personal link has been opened in a browser.
-R = "/respond/"
-
-
-def invite_and_get_link(round_, client_or_none=None) -> str:
-    """Invite everyone; the personal link of the last one invited (as in their mail)."""
-    services.invite_employees(round_)
-    db.session.flush()
-    invitation = db.session.scalars(
-        sa.select(Invitation).where(Invitation.round_id == round_.id).order_by(Invitation.id.desc())).first()
-    return f"/r/{links.invitation_token(invitation.id, invitation.nonce)}/"
-
-
-def opened(client, link: str):
-    """Open the personal link as a browser does: it is exchanged for the session."""
-    response = client.get(link)
-    assert response.status_code == 302 and response.location.endswith(R), response.status_code
-    return client
+from ..helpers import INSTRUMENT, R, full_answers, invite_and_get_link, opened, section_form
+from ..helpers import open_round  # noqa: F401  (a fixture)
 
 
 def test_director_creates_opens_and_invites(client, auth, world):

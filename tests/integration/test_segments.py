@@ -5,101 +5,26 @@ only where no shown group, alone or beside another, rests on fewer than the mini
 from __future__ import annotations
 
 import itertools
-import random
 import re
 from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from maturity.core import DONT_KNOW
 from maturity.extensions import db
 from maturity.instrument import load_instrument
 from maturity.results import services as results
-from maturity.rounds import links, services
+from maturity.rounds import services
 from maturity.results import publication
-from maturity.rounds.models import Invitation, Response, ResponseAnswer
+from maturity.rounds.models import Response, ResponseAnswer
 from maturity.rounds.questionnaire import customer_keys
 from maturity.results import segment_tally
-from maturity.rounds import segment_answers
-from maturity.segments.models import MemberSegment, Segment, SegmentGroup, SegmentTally, SegmentValue
-from maturity.tenancy.models import OrganisationMembership, OrgRole
-from tests.factories import DepartmentFactory, member
+from maturity.segments.models import Segment, SegmentGroup, SegmentTally, SegmentValue
+from maturity.tenancy.models import OrgRole
+from tests.factories import member
+from ..helpers import CORPORATION_PEOPLE, corporation
 
 INSTRUMENT = load_instrument()
-
-
-def answers_for(rng: random.Random, lean: int) -> dict[str, str]:
-    """A full questionnaire, leaning higher or lower (a team's own tone)."""
-    answers = {}
-    for question in INSTRUMENT.quiz.questions:
-        answers[question.key] = rng.choice(question.options).key
-    for section in INSTRUMENT.likert_sections:
-        for item in section.items:
-            answers[item.key] = str(min(section.scale.max, max(section.scale.min, rng.randint(2, 4) + lean)))
-    for item in INSTRUMENT.mirror.items:
-        for view in ("self", "estimate"):
-            answers[item.answer_key(view)] = str(min(10, max(1, rng.randint(5, 8) + lean)))
-    return answers
-
-
-SERVICES = {"Reparaties": 1, "Verhuur": 0, "Wmo": -1}
-PEOPLE = [
-    # service, location, role, how many
-    ("Reparaties", "Noord", "Uitvoerend", 6), ("Reparaties", "Zuid", "Uitvoerend", 6),
-    ("Reparaties", "Noord", "Leidinggevend", 5),
-    ("Verhuur", "Noord", "Uitvoerend", 6), ("Verhuur", "Zuid", "Uitvoerend", 7), ("Verhuur", "Zuid", "Leidinggevend", 5),
-    ("Wmo", "Noord", "Uitvoerend", 5), ("Wmo", "Zuid", "Uitvoerend", 5), ("Wmo", "Zuid", "Leidinggevend", 1),
-]
-
-
-def corporation(org, app, seed: int = 26, customers: dict[str, int] | None = None):
-    """Segments, people with their values, a round answered by everyone, customers per service."""
-    rng = random.Random(seed)
-    customers = customers if customers is not None else {"Reparaties": 9, "Verhuur": 6, "Wmo": 3}
-    segments = {}
-    for name, values, is_service in (("Dienst", SERVICES, True), ("Locatie", ["Noord", "Zuid"], False),
-                                     ("Rol", ["Uitvoerend", "Leidinggevend"], False)):
-        segment = Segment(organisation_id=org.id, name=name, is_service=is_service)
-        segment.values = [SegmentValue(organisation_id=org.id, name=v) for v in values]
-        db.session.add(segment)
-        segments[name] = segment
-    db.session.flush()
-    value = {(s.name, v.name): v for s in segments.values() for v in s.values}
-    department = DepartmentFactory(organisation_id=org.id, name="Wonen")
-    for service, location, role, count in PEOPLE:
-        for _ in range(count):
-            user = member(org, OrgRole.EMPLOYEE, department)
-            membership = db.session.scalar(sa.select(OrganisationMembership).where(
-                OrganisationMembership.user_id == user.id, OrganisationMembership.organisation_id == org.id))
-            for segment_name, value_name in (("Dienst", service), ("Locatie", location), ("Rol", role)):
-                v = value[segment_name, value_name]
-                db.session.add(MemberSegment(membership_id=membership.id, segment_id=v.segment_id, value_id=v.id))
-    db.session.flush()
-    with app.test_request_context():
-        round_ = services.create_round(org, services.RoundSettings(
-            title="Meting", opens_on=date.today(), closes_on=date.today() + timedelta(days=9),
-            min_group_size=5, min_comment_group_size=10))
-        services.open_round(round_)
-        services.invite_employees(round_)
-        for invitation in db.session.scalars(sa.select(Invitation).where(Invitation.round_id == round_.id)):
-            values = segment_answers.invitation_values(invitation.id)
-            service = next((v.name for v in segments["Dienst"].values if v.id in values), None)
-            if service is None:
-                continue  # the world's own employee, without segments, does not answer
-            token = links.invitation_token(invitation.id, invitation.nonce)
-            services.save_answers(invitation, token, answers_for(rng, SERVICES[service]))
-            services.submit_response(invitation, token)
-        keys = customer_keys(INSTRUMENT)
-        for service, count in customers.items():
-            for _ in range(count):
-                # Customers of repairs are harsher than the repair team thinks.
-                answers = {k: str(rng.randint(3, 6)) if service == "Reparaties" else str(rng.randint(6, 9)) for k in keys}
-                services.submit_customer_response(round_, answers, "", "nl", service_id=value["Dienst", service].id)
-        services.submit_customer_response(round_, {k: DONT_KNOW for k in keys} | {keys[0]: "7"}, "", "nl")
-        publication.close(round_)
-    db.session.flush()
-    return round_, value
 
 
 def test_each_service_beside_its_own_customers(app, world):
@@ -137,11 +62,11 @@ def test_filters_show_one_value_or_two_combined_and_nothing_else(app, world):
 
 
 def test_roles_are_shown_where_no_one_is_alone_in_their_combination(app, world):
-    PEOPLE[-1] = ("Wmo", "Zuid", "Leidinggevend", 5)
+    CORPORATION_PEOPLE[-1] = ("Wmo", "Zuid", "Leidinggevend", 5)
     try:
         round_, value = corporation(world.ours.org, app)
     finally:
-        PEOPLE[-1] = ("Wmo", "Zuid", "Leidinggevend", 1)
+        CORPORATION_PEOPLE[-1] = ("Wmo", "Zuid", "Leidinggevend", 1)
     family = results.round_results(round_).family
     leiding = f"s{value['Rol', 'Leidinggevend'].id}"
     assert leiding in family
@@ -155,7 +80,7 @@ def test_no_pair_of_filters_isolates_anyone(app, world):
     family = results.round_results(round_).family
     names = {f"s{v.id}": key for key, v in value.items()}
     people = [{names[f"s{value['Dienst', s].id}"], names[f"s{value['Locatie', loc].id}"], names[f"s{value['Rol', r].id}"]}
-              for s, loc, r, count in PEOPLE for _ in range(count)]
+              for s, loc, r, count in CORPORATION_PEOPLE for _ in range(count)]
     shown = [g for g in family if not g.startswith("c")]
 
     def members(grp):
@@ -372,7 +297,8 @@ def test_personal_customer_links_can_carry_a_service(app, client, auth, world):
 def test_the_questionnaire_asks_a_segment_of_whoever_has_no_value(make_client, world, app):
     """A director who does not know everyone's role asks it: the answer goes into the ballot
     only, and counts like a recorded value; a value of another segment counts as none."""
-    from .test_rounds import R, SECTIONS, full_answers, invite_and_get_link, opened, section_form
+    from maturity.rounds.questionnaire import SECTIONS
+    from ..helpers import R, full_answers, invite_and_get_link, opened, section_form
 
     org = world.ours.org
     role = Segment(organisation_id=org.id, name="Rol", is_asked=True)
@@ -438,13 +364,13 @@ def test_a_filtered_page_costs_the_same_queries_whatever_the_number_of_responses
 
     small, value = corporation(world.ours.org, app, seed=1)
     # Another corporation of the same shape, three times as many people.
-    for i, row in enumerate(list(PEOPLE)):
-        PEOPLE[i] = (*row[:3], row[3] * 3)
+    for i, row in enumerate(list(CORPORATION_PEOPLE)):
+        CORPORATION_PEOPLE[i] = (*row[:3], row[3] * 3)
     try:
         big, big_value = corporation(world.theirs.org, app, seed=2)
     finally:
-        for i, row in enumerate(list(PEOPLE)):
-            PEOPLE[i] = (*row[:3], row[3] // 3)
+        for i, row in enumerate(list(CORPORATION_PEOPLE)):
+            CORPORATION_PEOPLE[i] = (*row[:3], row[3] // 3)
     db.session.commit()
     repairs, big_repairs = f"s{value['Dienst', 'Reparaties'].id}", f"s{big_value['Dienst', 'Reparaties'].id}"
     assert results.round_results(big).family[big_repairs][1] == 51

@@ -18,8 +18,8 @@ from maturity.plans.models import ActionPlan
 from maturity.rounds.models import Invitation
 
 from ..conftest import outbox_messages
-from .test_mail import smtp_server  # noqa: F401  (a real SMTP server for the worker to deliver to)
-from .test_results import _fill
+from ..helpers import filled_round
+from ..helpers import smtp_server  # noqa: F401  (a fixture)
 
 KIND = "results-shared"
 
@@ -59,7 +59,7 @@ def _publish(client, world, round_):
 
 @pytest.fixture
 def measured(app, world):
-    return _fill(app, world, {"Wonen": 6, "Verhuur": 7}, customers=12)
+    return filled_round(app, world, {"Wonen": 6, "Verhuur": 7}, customers=12)
 
 
 @pytest.fixture
@@ -239,7 +239,7 @@ def test_a_csv_imported_person_without_an_account_receives_it(app, make_client, 
     imke = db.session.scalar(sa.select(User).where(User.email == "imke@example.nl"))
     assert imke is not None and not imke.has_password
 
-    round_ = _fill(app, world, {"Wonen": 6}, customers=6)
+    round_ = filled_round(app, world, {"Wonen": 6}, customers=6)
     assert "imke@example.nl" in _invitees(round_)  # invited, never answered, no account
     client.submit(_plan_url(world, round_, "generate"))
     _publish(client, world, round_)

@@ -28,7 +28,7 @@ from maturity.tenancy.models import OrgRole
 
 from ..conftest import Client
 from ..factories import PASSWORD, DepartmentFactory, OrganisationFactory, member
-from ..integration.test_mail import Collect, _free_port
+from ..helpers import Collect, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "queue-test-secret-key-that-is-long-enough-0123456789"
@@ -96,7 +96,7 @@ class Stack:
 
 
 def _stack(tmp_path, queue_url, handler) -> Stack:
-    smtp = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    smtp = Controller(handler, hostname="127.0.0.1", port=free_port())
     smtp.start()
     database = f"sqlite:///{tmp_path}/app.sqlite3"
     config = {"SQLALCHEMY_DATABASE_URI": database, "SECRET_KEY": SECRET, "SERVER_NAME": "klantspiegel.local",
@@ -247,12 +247,12 @@ def test_killing_the_worker_mid_batch_loses_nothing_and_sends_nothing_twice(make
 
 
 def test_the_report_is_rendered_by_the_worker_while_the_page_waits(make_stack):
-    from ..integration.test_results import _fill
+    from ..helpers import filled_round
 
     stack = make_stack()
     with stack.app.app_context():
         org, director = _organisation(0)
-        round_ = _fill(stack.app, SimpleNamespace(ours=SimpleNamespace(org=org)), {"Wonen": 6})
+        round_ = filled_round(stack.app, SimpleNamespace(ours=SimpleNamespace(org=org)), {"Wonen": 6})
         db.session.commit()
         url, email = f"/o/{org.slug}/rounds/{round_.id}/report", director.email
     client = stack.app.test_client()
@@ -283,12 +283,12 @@ def test_a_scheduled_job_runs_once_while_another_worker_holds_its_lock(make_stac
 def test_a_director_s_close_is_done_by_the_worker_while_the_page_waits(make_stack):
     """Releasing a large round's ballots takes longer than a request may: the request asks,
     the worker closes and publishes, the page says so meanwhile and then shows the results."""
-    from ..integration.test_results import _fill
+    from ..helpers import filled_round
 
     stack = make_stack()
     with stack.app.app_context():
         org, director = _organisation(0)
-        round_ = _fill(stack.app, SimpleNamespace(ours=SimpleNamespace(org=org)), {"Wonen": 6}, close=False)
+        round_ = filled_round(stack.app, SimpleNamespace(ours=SimpleNamespace(org=org)), {"Wonen": 6}, close=False)
         db.session.commit()
         url, email, round_id = f"/o/{org.slug}/rounds/{round_.id}", director.email, round_.id
     client = stack.app.test_client()

@@ -7,8 +7,8 @@ from maturity import create_app
 from maturity.extensions import limiter
 
 from ..conftest import Client
-from .test_confidentiality import _without_csrf
 from ..factories import PASSWORD
+from ..helpers import without_csrf
 
 
 def _login(client, email, password, address):
@@ -67,7 +67,7 @@ def test_a_guessed_account_and_a_missing_one_are_throttled_alike(make_client, wo
         stranger = make_client()
         addresses = _many_addresses()
         statuses = [_login(stranger, target, "wrong guess", next(addresses)) for _ in range(31)]
-        seen[target] = ([r.status_code for r in statuses], _without_csrf(statuses[-1].get_data()))
+        seen[target] = ([r.status_code for r in statuses], without_csrf(statuses[-1].get_data()))
     (ours, page), (missing, other_page) = seen.values()
     assert ours == missing == [200] * 30 + [429]
     assert page == other_page and "Wachtwoord vergeten?" in page.decode()
@@ -154,7 +154,7 @@ def test_forgot_password_does_the_same_work_for_known_and_unknown_addresses(app,
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == outbox
     # The same page for a known and an unknown address, apart from the CSRF tokens, which carry
     # the clock second they were made in (two requests can straddle a second).
-    assert _without_csrf(pages[0].encode()) == _without_csrf(pages[1].encode())
+    assert without_csrf(pages[0].encode()) == without_csrf(pages[1].encode())
 
 
 def test_while_the_database_is_away_a_respondent_gets_try_again_with_the_answers_kept(app, tmp_path):

@@ -14,9 +14,9 @@ from maturity.audit.models import AuditEntry
 from maturity.extensions import db
 from maturity.tenancy.models import OrganisationMembership, OrgRole
 
-from ..integration.test_results import _fill
-from ..integration.test_rounds import open_round  # noqa: F401  (a fixture)
 from tests.conftest import sign_in
+from ..helpers import filled_round
+from ..helpers import open_round  # noqa: F401  (a fixture)
 
 
 def _actions(**where) -> list[str]:
@@ -27,7 +27,7 @@ def _actions(**where) -> list[str]:
 
 
 def test_each_event_is_recorded_exactly_once_with_actor_and_tenant(app, client, auth, world):
-    round_ = _fill(app, world, {"Wonen": 6})
+    round_ = filled_round(app, world, {"Wonen": 6})
     db.session.execute(sa.delete(AuditEntry))  # what the set-up did is not this test's
     auth.login(world.ours.director)
     base = f"/o/{world.ours.org.slug}/rounds/{round_.id}"
@@ -71,7 +71,7 @@ def test_no_entry_holds_an_answer_or_a_token(app, client, auth, world):
     from maturity.rounds import links
     from maturity.rounds.models import Invitation
 
-    round_ = _fill(app, world, {"Wonen": 6}, customers=6, comments=["Op vrijdag niemand bereikbaar"] * 6)
+    round_ = filled_round(app, world, {"Wonen": 6}, customers=6, comments=["Op vrijdag niemand bereikbaar"] * 6)
     auth.login(world.ours.director)
     client.get(f"/o/{world.ours.org.slug}/rounds/{round_.id}/results")
     with app.test_request_context():
@@ -100,7 +100,7 @@ def test_entries_cannot_be_changed_or_removed(app, world):
 
 
 def test_each_viewer_sees_their_own_trail_and_can_export_it(app, client, auth, world, make_client):
-    round_ = _fill(app, world, {"Wonen": 6})
+    round_ = filled_round(app, world, {"Wonen": 6})
     auth.login(world.ours.director)
     client.get(f"/o/{world.ours.org.slug}/rounds/{round_.id}/results")
     page = client.get(f"/o/{world.ours.org.slug}/audit/").get_data(as_text=True)
@@ -121,7 +121,7 @@ def test_each_viewer_sees_their_own_trail_and_can_export_it(app, client, auth, w
 def test_a_person_downloads_what_the_platform_holds_about_them(app, client, auth, world):
     from maturity.rounds.models import Invitation
 
-    round_ = _fill(app, world, {"Wonen": 6})
+    round_ = filled_round(app, world, {"Wonen": 6})
     employee = db.session.scalar(sa.select(Invitation.user_id).where(Invitation.round_id == round_.id,
                                                                      Invitation.submitted_at.is_not(None)).limit(1))
     from maturity.accounts.models import User
@@ -150,7 +150,7 @@ def test_erasing_a_person_leaves_the_results_and_nothing_that_names_them(app, cl
     from maturity.rounds.models import Invitation
     from maturity.rounds.services import response_rates
 
-    round_ = _fill(app, world, {"Wonen": 6})
+    round_ = filled_round(app, world, {"Wonen": 6})
     with app.test_request_context():
         before = round_results(round_)
     person = db.session.get(User, db.session.scalar(sa.select(Invitation.user_id).where(
@@ -182,7 +182,7 @@ def test_a_director_erases_a_person_who_belongs_only_to_their_organisation(app, 
     from maturity.results.services import round_results
     from maturity.rounds.models import Invitation
 
-    round_ = _fill(app, world, {"Wonen": 6})
+    round_ = filled_round(app, world, {"Wonen": 6})
     before = round_results(round_)
     person = db.session.get(User, db.session.scalar(sa.select(Invitation.user_id).where(
         Invitation.round_id == round_.id, Invitation.submitted_at.is_not(None)).limit(1)))
@@ -213,7 +213,7 @@ def test_a_person_with_access_elsewhere_keeps_the_account_but_nothing_in_this_or
     # Our employee is also an employee of the other consultancy's client.
     person = world.ours.employee
     db.session.add(OrganisationMembership(organisation_id=world.theirs.org.id, user_id=person.id, role=OrgRole.EMPLOYEE))
-    round_ = _fill(app, world, {"Wonen": 5})
+    round_ = filled_round(app, world, {"Wonen": 5})
     assert db.session.scalar(sa.select(sa.func.count()).where(  # invited by the round
         Invitation.round_id == round_.id, Invitation.user_id == person.id)) == 1
     from maturity.audit import services as audit
@@ -313,7 +313,7 @@ def test_an_erased_person_s_open_questionnaire_stops_and_writes_nothing_back(cli
     from maturity.rounds import services as rounds
     from maturity.rounds.models import Invitation
 
-    from ..integration.test_rounds import R, full_answers, opened, section_form
+    from ..helpers import R, full_answers, opened, section_form
 
     round_ = open_round
     rounds.invite_employees(round_)
@@ -338,7 +338,7 @@ def test_erasure_empties_action_owners_written_as_the_person(app, client, auth, 
     from maturity.plans import services as plans
     from maturity.plans.models import ActionItem, ActionPlan
 
-    round_ = _fill(app, world, {"Wonen": 5})
+    round_ = filled_round(app, world, {"Wonen": 5})
     person = world.ours.employee
     person.membership.name = "Jantje"
     name, email, membership_id = person.name, person.email, person.membership.id

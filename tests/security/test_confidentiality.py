@@ -21,76 +21,42 @@ from maturity.results import publication
 from maturity.rounds.ballots import BallotUnreadable
 from maturity.rounds.models import Ballot, Invitation, Response, Round
 from maturity.tenancy.models import OrgRole
+from maturity.rounds.questionnaire import SECTIONS
 
 from ..conftest import outbox_messages
 from ..factories import DepartmentFactory, OrganisationFactory, member
-from ..integration.test_rounds import R, SECTIONS, full_answers, open_round, opened, section_form  # noqa: F401  (a fixture)
+from ..helpers import (R, full_answers, invitations_of, opened, round_url, round_with_people, section_form,
+                       submit_answers, without_csrf)
+from ..helpers import open_round  # noqa: F401  (a fixture)
 
 SURFACES = ("results", "results.csv", "results.xlsx", "report.pdf", "plan/")
 
 
-def _round(world, *, min_size=5, departments=None, org=None):
-    """An open round in our organisation (or ``org``) with the given departments (name -> people)."""
-    org = org or world.ours.org
-    for name, size in (departments or {}).items():
-        department = DepartmentFactory(organisation_id=org.id, name=name)
-        for _ in range(size):
-            member(org, OrgRole.EMPLOYEE, department)
-    round_ = services.create_round(org, services.RoundSettings(
-        title="Meting", opens_on=date.today(), closes_on=date.today() + timedelta(days=9), min_group_size=min_size,
-        min_comment_group_size=max(min_size, 10)))
-    services.open_round(round_)
-    services.invite_employees(round_)
-    db.session.flush()
-    return round_
-
-
-def _invitations(round_):
-    return list(db.session.scalars(sa.select(Invitation).where(Invitation.round_id == round_.id).order_by(Invitation.id)))
-
-
-def _submit(invitation, answers):
-    token = links.invitation_token(invitation.id, invitation.nonce)
-    services.save_answers(invitation, token, answers)
-    return services.submit_response(invitation, token)
-
-
-def _url(world, round_, suffix):
-    return f"/o/{world.ours.org.slug}/rounds/{round_.id}/{suffix}"
-
-
 def _csv(client, world, round_):
-    body = client.get(_url(world, round_, "results.csv")).get_data(as_text=True).lstrip("\ufeff")
+    body = client.get(round_url(world, round_, "results.csv")).get_data(as_text=True).lstrip("\ufeff")
     return list(csv.reader(io.StringIO(body), delimiter=";"))
 
 
 # 1. Differencing over time ------------------------------------------------------------------
 
-def _without_csrf(page: bytes) -> bytes:
-    """The page without its CSRF tokens (the meta tag and every form's hidden field), which carry
-    the clock second they were made in."""
-    page = re.sub(rb'<meta name="csrf-token" content="[^"]*">', b"", page)
-    return re.sub(rb'(name="csrf_token"[^>]*?value=")[^"]*(")', rb"\1\2", page)
-
-
 def test_two_downloads_around_one_submission_reveal_nothing(app, client, auth, world):
-    round_ = _round(world, departments={"Wonen": 12})
-    invitations = _invitations(round_)
+    round_ = round_with_people(world, departments={"Wonen": 12})
+    invitations = invitations_of(round_)
     with app.test_request_context():
         for invitation in invitations[:8]:
-            _submit(invitation, full_answers(likert="3", mark="6"))
+            submit_answers(invitation, full_answers(likert="3", mark="6"))
     auth.login(world.ours.director)
-    before = {s: client.get(_url(world, round_, s)) for s in SURFACES}
-    live_before = client.get(_url(world, round_, "results/live.json")).json
+    before = {s: client.get(round_url(world, round_, s)) for s in SURFACES}
+    live_before = client.get(round_url(world, round_, "results/live.json")).json
     with app.test_request_context():
-        _submit(invitations[8], full_answers(choice="a", likert="1", mark="2"))  # the known colleague
-    after = {s: client.get(_url(world, round_, s)) for s in SURFACES}
+        submit_answers(invitations[8], full_answers(choice="a", likert="1", mark="2"))  # the known colleague
+    after = {s: client.get(round_url(world, round_, s)) for s in SURFACES}
     for surface in SURFACES:
         assert before[surface].status_code == after[surface].status_code == 409, surface
         # Byte for byte, but for the page's CSRF token, which carries the second it was made.
-        assert _without_csrf(before[surface].data) == _without_csrf(after[surface].data), surface
+        assert without_csrf(before[surface].data) == without_csrf(after[surface].data), surface
     # Only the overall count moves; nothing in it says what was answered.
-    assert client.get(_url(world, round_, "results/live.json")).json["responses"] == live_before["responses"] + 1
+    assert client.get(round_url(world, round_, "results/live.json")).json["responses"] == live_before["responses"] + 1
     progress = client.get(f"/o/{world.ours.org.slug}/progress/").get_data(as_text=True)
     assert "gepubliceerd bij sluiting" in progress
     # Nothing reached the aggregates: the answers wait, sealed, in the ballot box.
@@ -99,26 +65,26 @@ def test_two_downloads_around_one_submission_reveal_nothing(app, client, auth, w
 
 
 def test_after_publication_no_answer_can_change_the_figures(app, client, auth, world):
-    round_ = _round(world, departments={"Wonen": 8})
-    invitations = _invitations(round_)
+    round_ = round_with_people(world, departments={"Wonen": 8})
+    invitations = invitations_of(round_)
     with app.test_request_context():
         for invitation in invitations[:6]:
-            _submit(invitation, full_answers())
+            submit_answers(invitation, full_answers())
         publication.close(round_)
         with pytest.raises(services.RoundNotAccepting):
-            _submit(invitations[6], full_answers(choice="a"))
+            submit_answers(invitations[6], full_answers(choice="a"))
         with pytest.raises(services.RoundNotAccepting):
             services.submit_customer_response(round_, {"mirror.m1.customer": "2"}, "", "nl")
     auth.login(world.ours.director)
-    first = client.get(_url(world, round_, "results.csv")).data
+    first = client.get(round_url(world, round_, "results.csv")).data
     customer = client.submit(f"/k/{round_.customer_token}/", {"mirror.m1.customer": "2"})
     assert customer.status_code == 410
-    assert client.get(_url(world, round_, "results.csv")).data == first
+    assert client.get(round_url(world, round_, "results.csv")).data == first
 
 
 def test_the_respondent_still_sees_their_own_result_at_once(make_client, world):
-    round_ = _round(world, departments={"Wonen": 6})
-    link = f"/r/{links.invitation_token(_invitations(round_)[0].id, _invitations(round_)[0].nonce)}/"
+    round_ = round_with_people(world, departments={"Wonen": 6})
+    link = f"/r/{links.invitation_token(invitations_of(round_)[0].id, invitations_of(round_)[0].nonce)}/"
     phone = opened(make_client(), link)
     token = phone.csrf_token()
     for section in SECTIONS:
@@ -131,15 +97,15 @@ def test_the_respondent_still_sees_their_own_result_at_once(make_client, world):
 
 def test_a_figure_answered_by_one_person_is_hidden_on_every_surface(app, client, auth, world):
     """A team of 6 where 5 answer "weet ik niet" to every estimate: the estimate rests on one."""
-    round_ = _round(world, departments={"Wonen": 6})
+    round_ = round_with_people(world, departments={"Wonen": 6})
     estimates = [k for k in full_answers() if k.endswith(".estimate")]
     with app.test_request_context():
-        for n, invitation in enumerate(_invitations(round_)[:6]):
+        for n, invitation in enumerate(invitations_of(round_)[:6]):
             answers = full_answers()
             answers["leadership.l1"] = "dk" if n else "1"  # one statement, one answer
             for key in estimates:
                 answers[key] = "9" if n == 0 else "dk"
-            _submit(invitation, answers)
+            submit_answers(invitation, answers)
         publication.close(round_)
     results = round_results(round_)
     assert results.profile.mirror_estimate is None
@@ -154,7 +120,7 @@ def test_a_figure_answered_by_one_person_is_hidden_on_every_surface(app, client,
     for row in rows[1:]:
         if re.fullmatch(r"-?\d+(\.\d+)?", row[-1]) and row[3]:
             assert int(row[3]) >= round_.min_group_size, row
-    html = client.get(_url(world, round_, "results")).get_data(as_text=True)
+    html = client.get(round_url(world, round_, "results")).get_data(as_text=True)
     assert "9,0" not in html  # the one estimate, as a mark
 
 
@@ -169,15 +135,15 @@ def test_no_published_round_ever_breaks_the_invariant(app, world):
         # Each its own organisation: rounds of one organisation in the same period may not differ
         # by a few people (test_two_rounds_that_differ_by_one_person_cannot_both_run).
         org = OrganisationFactory(consultancy=world.ours.consultancy, name=f"Klant {attempt}", slug=f"invariant-{attempt}")
-        round_ = _round(world, min_size=rng.choice([3, 5, 7]), departments=sizes, org=org)
+        round_ = round_with_people(world, min_size=rng.choice([3, 5, 7]), departments=sizes, org=org)
         share = rng.choice([0.0, 0.3, 0.8])
         with app.test_request_context():
-            for invitation in _invitations(round_):
+            for invitation in invitations_of(round_):
                 if rng.random() < 0.2:
                     continue
                 answers = {k: ("dk" if not k.startswith("quiz.") and rng.random() < share else v)
                            for k, v in full_answers(likert=str(rng.randint(1, 5)), mark=str(rng.randint(1, 10))).items()}
-                _submit(invitation, answers)
+                submit_answers(invitation, answers)
             for _ in range(rng.randint(0, 12)):
                 services.submit_customer_response(round_, {"mirror.m1.customer": str(rng.randint(1, 10))}, "x", "nl")
             publication.close(round_)
@@ -187,10 +153,10 @@ def test_no_published_round_ever_breaks_the_invariant(app, world):
 def test_the_invariant_check_refuses_a_figure_below_the_minimum(app, world):
     import dataclasses
 
-    round_ = _round(world, departments={"Wonen": 6})
+    round_ = round_with_people(world, departments={"Wonen": 6})
     with app.test_request_context():
-        for invitation in _invitations(round_)[:6]:
-            _submit(invitation, full_answers())
+        for invitation in invitations_of(round_)[:6]:
+            submit_answers(invitation, full_answers())
         publication.close(round_)
     results = round_results(round_)
     stat = results.likert["culture"][0]
@@ -200,12 +166,12 @@ def test_the_invariant_check_refuses_a_figure_below_the_minimum(app, world):
 
 
 def test_the_phase_uses_the_rounds_own_minimum(app, world):
-    round_ = _round(world, min_size=3, departments={"Wonen": 3})
+    round_ = round_with_people(world, min_size=3, departments={"Wonen": 3})
     with app.test_request_context():
-        for invitation in _invitations(round_):
+        for invitation in invitations_of(round_):
             if invitation.user_id in (world.ours.director.id, world.ours.employee.id):
                 continue
-            _submit(invitation, full_answers())
+            submit_answers(invitation, full_answers())
         publication.close(round_)
     results = round_results(round_)
     assert results.n_responses == 3 and results.placement is not None
@@ -215,13 +181,13 @@ def test_the_phase_uses_the_rounds_own_minimum(app, world):
 # 4. Participation without identification ----------------------------------------------------
 
 def test_a_small_departments_participation_is_never_shown_alone(app, client, auth, world):
-    round_ = _round(world, departments={"Wonen": 6, "Verhuur": 5, "Juridisch": 2})
+    round_ = round_with_people(world, departments={"Wonen": 6, "Verhuur": 5, "Juridisch": 2})
     auth.login(world.ours.director)
     page = client.get(f"/o/{world.ours.org.slug}/rounds/{round_.id}").get_data(as_text=True)
-    lawyer = next(i for i in _invitations(round_) if i.department_id and i.department_id != world.ours.department.id
+    lawyer = next(i for i in invitations_of(round_) if i.department_id and i.department_id != world.ours.department.id
                   and db.session.get(type(world.ours.department), i.department_id).name == "Juridisch")
     with app.test_request_context():
-        _submit(lawyer, full_answers())
+        submit_answers(lawyer, full_answers())
     again = client.get(f"/o/{world.ours.org.slug}/rounds/{round_.id}").get_data(as_text=True)
     assert "Juridisch" not in page and "Juridisch" not in again
     table = lambda html: html[html.index("Respons per afdeling"):]  # noqa: E731
@@ -255,14 +221,14 @@ def test_the_database_alone_cannot_link_answers_to_people(app):
                 type(tenant.employee.membership).organisation_id == tenant.org.id))]
         try:
             order = []
-            for n, invitation in enumerate(_invitations(round_)):
+            for n, invitation in enumerate(invitations_of(round_)):
                 # The n-th to submit chooses quiz options that spell n in base 3.
                 answers = full_answers(choice="a")
                 answers["quiz.q1"] = "abc"[n % 3]
                 answers["quiz.q2"] = "abc"[n // 3 % 3]
                 answers["quiz.q3"] = "abc"[n // 9 % 3]
                 with app.test_request_context():
-                    _submit(invitation, answers)
+                    submit_answers(invitation, answers)
                 db.session.commit()
                 order.append((answers["quiz.q1"], answers["quiz.q2"], answers["quiz.q3"]))
                 sealed = db.session.scalars(sa.select(Ballot.sealed).where(Ballot.round_id == round_id)).all()
@@ -311,8 +277,8 @@ def _choices_of(response_id: str) -> tuple[str, str, str]:
 # 6. Links that are not keys forever ----------------------------------------------------------
 
 def test_a_used_link_opens_nobodys_answers(make_client, world):
-    round_ = _round(world, departments={"Wonen": 6})
-    invitation = _invitations(round_)[0]
+    round_ = round_with_people(world, departments={"Wonen": 6})
+    invitation = invitations_of(round_)[0]
     link = f"/r/{links.invitation_token(invitation.id, invitation.nonce)}/"
     respondent = opened(make_client(), link)
     token = respondent.csrf_token()
@@ -337,8 +303,8 @@ def test_a_used_link_opens_nobodys_answers(make_client, world):
 
 
 def test_the_outbox_never_shows_a_personal_link(client, auth, world):
-    round_ = _round(world, departments={"Wonen": 2})
-    tokens = [links.invitation_token(i.id, i.nonce) for i in _invitations(round_)]
+    round_ = round_with_people(world, departments={"Wonen": 2})
+    tokens = [links.invitation_token(i.id, i.nonce) for i in invitations_of(round_)]
     bodies = [m.body_text or "" for m in outbox_messages()]
     assert len([b for b in bodies if "Uw persoonlijke link" in b]) == len(tokens)
     assert not any(token in body for token in tokens for body in bodies)
@@ -350,18 +316,18 @@ def test_the_outbox_never_shows_a_personal_link(client, auth, world):
 def test_personal_links_are_delivered_but_not_kept(app, world):
     from aiosmtpd.controller import Controller
 
-    from ..integration.test_mail import Collect, _free_port
+    from ..helpers import Collect, free_port
 
     handler = Collect()
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
     saved = {k: app.config[k] for k in ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS")}
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, MAIL_USE_TLS=False)
     try:
         with app.test_request_context():
-            round_ = _round(world, departments={"Wonen": 1})
+            round_ = round_with_people(world, departments={"Wonen": 1})
         db.session.commit()  # the outbox delivers after the commit
-        tokens = {links.invitation_token(i.id, i.nonce) for i in _invitations(round_)}
+        tokens = {links.invitation_token(i.id, i.nonce) for i in invitations_of(round_)}
         delivered = " ".join(m.get_payload(decode=True).decode() for m in handler.messages)
         assert all(token in delivered for token in tokens)
         assert not any(token in (m.body_text or "") for token in tokens for m in outbox_messages())
@@ -405,15 +371,15 @@ def test_the_request_log_never_contains_a_token(app, caplog):
 # 7. Customer comments -------------------------------------------------------------------------
 
 def test_comments_appear_only_at_publication_in_random_order(app, client, auth, world):
-    round_ = _round(world, departments={"Wonen": 6})
+    round_ = round_with_people(world, departments={"Wonen": 6})
     with app.test_request_context():
-        for invitation in _invitations(round_)[:6]:
-            _submit(invitation, full_answers())
+        for invitation in invitations_of(round_)[:6]:
+            submit_answers(invitation, full_answers())
         written = [f"Opmerking {n:02d}" for n in range(12)]
         for comment in written:
             services.submit_customer_response(round_, {"mirror.m1.customer": "7"}, comment, "nl")
     auth.login(world.ours.director)
-    assert client.get(_url(world, round_, "results")).status_code == 409
+    assert client.get(round_url(world, round_, "results")).status_code == 409
     with app.test_request_context():
         publication.close(round_)
     shown = round_results(round_).comments
@@ -424,10 +390,10 @@ def test_comments_appear_only_at_publication_in_random_order(app, client, auth, 
 # The secret key --------------------------------------------------------------------------------
 
 def test_a_rotated_key_closes_with_its_fallback_and_refuses_without(app, world):
-    round_ = _round(world, departments={"Wonen": 6})
+    round_ = round_with_people(world, departments={"Wonen": 6})
     with app.test_request_context():
-        for invitation in _invitations(round_)[:6]:
-            _submit(invitation, full_answers())
+        for invitation in invitations_of(round_)[:6]:
+            submit_answers(invitation, full_answers())
     old = app.config["SECRET_KEY"]
     try:
         app.config.update(SECRET_KEY="a-new-key-after-rotation-0123456789abcdef", SECRET_KEY_FALLBACKS=[])
@@ -442,10 +408,10 @@ def test_a_rotated_key_closes_with_its_fallback_and_refuses_without(app, world):
 
 
 def test_rounds_past_their_end_date_are_closed_by_the_daily_command(app, world):
-    round_ = _round(world, departments={"Wonen": 6})
+    round_ = round_with_people(world, departments={"Wonen": 6})
     with app.test_request_context():
-        for invitation in _invitations(round_)[:5]:
-            _submit(invitation, full_answers())
+        for invitation in invitations_of(round_)[:5]:
+            submit_answers(invitation, full_answers())
     round_.closes_on = date.today() - timedelta(days=1)
     db.session.flush()
     result = app.test_cli_runner().invoke(args=["close-rounds"])
@@ -458,28 +424,28 @@ def test_changing_departments_after_publication_changes_no_figure(app, client, a
     if groups followed the live departments, expose the moved people by subtraction."""
     from maturity.tenancy.models import Department
 
-    round_ = _round(world, departments={"Wonen": 6, "Verhuur": 6, "Juridisch": 2})
+    round_ = round_with_people(world, departments={"Wonen": 6, "Verhuur": 6, "Juridisch": 2})
     with app.test_request_context():
-        for invitation in _invitations(round_):
-            _submit(invitation, full_answers(likert=str(1 + invitation.id % 5)))
+        for invitation in invitations_of(round_):
+            submit_answers(invitation, full_answers(likert=str(1 + invitation.id % 5)))
         publication.close(round_)
     auth.login(world.ours.director)
-    before = client.get(_url(world, round_, "results.csv")).data
+    before = client.get(round_url(world, round_, "results.csv")).data
     legal = db.session.scalar(sa.select(Department).where(Department.name == "Juridisch"))
     legal.name = "Wonen2"
     db.session.flush()
     db.session.execute(sa.update(Department).where(Department.name == "Verhuur").values(name="Wonen3"))
     db.session.delete(legal)
     db.session.flush()
-    assert client.get(_url(world, round_, "results.csv")).data == before
+    assert client.get(round_url(world, round_, "results.csv")).data == before
 
 
 def test_with_a_mail_server_the_outbox_keeps_no_account_link_either(app, client, auth, world):
     """A failed delivery keeps the body for the admin: without the password link in it."""
-    from ..integration.test_mail import _free_port
+    from ..helpers import free_port
 
     saved = {k: app.config[k] for k in ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_TIMEOUT")}
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=_free_port(), MAIL_USE_TLS=False, MAIL_TIMEOUT=2)
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_USE_TLS=False, MAIL_TIMEOUT=2)
     try:
         client.submit("/password/forgot", {"email": world.ours.employee.email})
     finally:
@@ -498,12 +464,12 @@ def test_a_department_named_like_the_no_department_row_exposes_nobody(app, clien
         member(world.ours.org, OrgRole.EMPLOYEE, dash)
     for _ in range(5):
         member(world.ours.org, OrgRole.EMPLOYEE)
-    round_ = _round(world, departments={"Juridisch": 1})
+    round_ = round_with_people(world, departments={"Juridisch": 1})
     db.session.execute(sa.update(OrganisationMembership).where(
         OrganisationMembership.user_id.in_([world.ours.employee.id])).values(department_id=None))
     with app.test_request_context():
-        for invitation in _invitations(round_):
-            _submit(invitation, full_answers(likert="5" if invitation.department_id else "2"))
+        for invitation in invitations_of(round_):
+            submit_answers(invitation, full_answers(likert="5" if invitation.department_id else "2"))
         publication.close(round_)
     results = round_results(round_)  # would raise DisclosureError on any subtraction leak
     shown_n = sum(d.n for d in results.departments if d.is_visible)
@@ -511,14 +477,14 @@ def test_a_department_named_like_the_no_department_row_exposes_nobody(app, clien
     assert db.session.scalar(sa.select(sa.func.count()).where(
         Response.round_id == round_.id, Response.department == "Juridisch")) == 0
     auth.login(world.ours.director)
-    assert "Juridisch" not in client.get(_url(world, round_, "results")).get_data(as_text=True)
+    assert "Juridisch" not in client.get(round_url(world, round_, "results")).get_data(as_text=True)
 
 
 def test_the_database_keeps_no_department_of_fewer_than_the_minimum(app, world):
-    round_ = _round(world, departments={"Wonen": 6, "Verhuur": 5, "Juridisch": 2})
+    round_ = round_with_people(world, departments={"Wonen": 6, "Verhuur": 5, "Juridisch": 2})
     with app.test_request_context():
-        for invitation in _invitations(round_):
-            _submit(invitation, full_answers())
+        for invitation in invitations_of(round_):
+            submit_answers(invitation, full_answers())
         publication.close(round_)
     stored = dict(db.session.execute(sa.select(Response.department, sa.func.count()).where(
         Response.round_id == round_.id).group_by(Response.department)).all())
@@ -530,12 +496,12 @@ def test_the_database_keeps_no_department_of_fewer_than_the_minimum(app, world):
 def test_ballots_carry_no_time(app, world):
     import time
 
-    round_ = _round(world, departments={"Wonen": 2})
+    round_ = round_with_people(world, departments={"Wonen": 2})
     with app.test_request_context():
-        first, second = _invitations(round_)[:2]
-        _submit(first, full_answers())
+        first, second = invitations_of(round_)[:2]
+        submit_answers(first, full_answers())
         time.sleep(1.1)
-        _submit(second, full_answers())
+        submit_answers(second, full_answers())
     a, b = db.session.scalars(sa.select(Ballot.sealed).where(Ballot.round_id == round_.id)).all()
     # A Fernet token would carry its creation time in bytes 1..8; these are random nonces and
     # ciphertext of one fixed length.

@@ -7,8 +7,6 @@ transaction ids (xmin), the bytes of the files — without the server's key.
 
 from __future__ import annotations
 
-import contextlib
-import os
 from datetime import date, timedelta
 
 import pytest
@@ -22,17 +20,12 @@ from maturity.rounds.models import (Ballot, CustomerAnswer, CustomerInvitation, 
                                     Response, ResponseAnswer, Round)
 from maturity.tenancy.models import OrgRole
 
-from ..factories import build_tenant, member
-from ..integration.test_rounds import full_answers
+from ..factories import member
+from ..helpers import CHANCE_BOUND, committed_tenant, full_answers, matches, physical_position, ranked, sqlite_files
 
 INSTRUMENT = load_instrument()
 STATEMENTS = [i.key for s in INSTRUMENT.likert_sections for i in s.items][:3]
 PEOPLE, CUSTOMERS = 30, 12
-#: Fixed points of a random permutation of 30 follow Poisson(1): 7 or more by chance is about
-#: 1 in 13,000 per strategy tried.
-CHANCE_BOUND = 6
-
-
 def _signature(n: int) -> dict[str, str]:
     """The n-th person's answers: three statements spell n in base 5."""
     answers = full_answers()
@@ -50,49 +43,6 @@ def _customer_signature(n: int) -> dict[str, str]:
         "mirror.m2.customer": str(1 + n // 10)}
 
 
-@contextlib.contextmanager
-def _committed_tenant(app, label: str):
-    """A tenant whose rows really commit, removed again afterwards."""
-    from maturity.accounts.models import User
-    from maturity.mail.models import OutboxMessage
-    from maturity.tenancy.models import Consultancy, Organisation, OrganisationMembership
-
-    with app.app_context():
-        tenant = build_tenant(label)
-        db.session.commit()
-        try:
-            yield tenant
-        finally:
-            db.session.rollback()
-            users = set(db.session.scalars(sa.select(OrganisationMembership.user_id).where(
-                OrganisationMembership.organisation_id == tenant.org.id)))
-            users |= set(db.session.scalars(sa.select(User.id).where(User.email.like(f"%@{label}.example.nl"))))
-            db.session.execute(sa.delete(OutboxMessage).where(sa.or_(
-                OutboxMessage.organisation_id == tenant.org.id, OutboxMessage.recipient.like(f"%{label}.example%"))))
-            db.session.execute(sa.delete(Organisation).where(Organisation.consultancy_id == tenant.consultancy.id))
-            db.session.execute(sa.delete(Consultancy).where(Consultancy.id == tenant.consultancy.id))
-            db.session.execute(sa.delete(User).where(User.id.in_(users)))
-            db.session.commit()
-
-
-def _physical() -> str:
-    return "ctid" if db.engine.dialect.name == "postgresql" else "rowid"
-
-
-def _ranked(rows) -> list:
-    """Items in the order of their key (ctid is text "(page,item)": order it numerically)."""
-    def key(value):
-        if isinstance(value, str) and value.startswith("("):
-            page, item = value.strip("()").split(",")
-            return int(page), int(item)
-        return value
-    return [item for _key, item in sorted(rows, key=lambda r: key(r[0]))]
-
-
-def _matches(predicted: list[int], actual: list[int]) -> int:
-    return sum(1 for p, a in zip(predicted, actual) if p == a)
-
-
 @pytest.mark.parametrize("minimum", [5, 50], ids=["mixed", "never-mixed"])
 def test_two_copies_one_open_one_closed_link_no_better_than_chance(app, minimum):
     """The attack from the issue, with every ordering a copy offers: person → ballot (by
@@ -100,7 +50,7 @@ def test_two_copies_one_open_one_closed_link_no_better_than_chance(app, minimum)
     response (by ballot id or position, against the responses' position) in a copy after close.
     With a minimum above the number of people no batch is ever mixed, so the copy while open
     links every person to their ballot: the release order alone must then defeat the attack."""
-    with _committed_tenant(app, f"kopie{minimum}") as tenant:
+    with committed_tenant(app, f"kopie{minimum}") as tenant:
         for _ in range(PEOPLE - 1):
             member(tenant.org, OrgRole.EMPLOYEE, tenant.department)
         round_ = services.create_round(tenant.org, services.RoundSettings(
@@ -123,7 +73,7 @@ def test_two_copies_one_open_one_closed_link_no_better_than_chance(app, minimum)
                 services.submit_response(invitation, token)
             db.session.commit()
             seen_ballots |= set(db.session.scalars(sa.select(Ballot.sealed).where(Ballot.round_id == round_id)))
-        physical = _physical()
+        physical = physical_position()
         is_pg = db.engine.dialect.name == "postgresql"
 
         # Copy 1, while the round is open.
@@ -144,8 +94,8 @@ def test_two_copies_one_open_one_closed_link_no_better_than_chance(app, minimum)
                 if b[2] is not None:
                     per_xmin[b[3]] = per_xmin.get(b[3], 0) + 1
             assert min(per_xmin.values(), default=minimum) >= round_.min_group_size
-        by_submission = [person_of_invitation[i] for i in _ranked((row[1], row[0]) for row in invitation_rows)]
-        ballots_by_position = _ranked((row[1], row[0]) for row in ballot_rows)
+        by_submission = [person_of_invitation[i] for i in ranked((row[1], row[0]) for row in invitation_rows)]
+        ballots_by_position = ranked((row[1], row[0]) for row in ballot_rows)
         ballots_by_id = sorted(row[0] for row in ballot_rows)
         # The attacker's person → ballot guesses: the k-th ballot by position (or id) is the k-th
         # submission; on PostgreSQL also the ballot whose xmin is the invitation's.
@@ -159,7 +109,7 @@ def test_two_copies_one_open_one_closed_link_no_better_than_chance(app, minimum)
         db.session.expire_all()
 
         # Copy 2, after the close: the responses in their physical order, with their content.
-        responses = _ranked(db.session.execute(sa.text(
+        responses = ranked(db.session.execute(sa.text(
             f"SELECT {physical}{'::text' if is_pg else ''}, id FROM response WHERE round_id = :r"), {"r": round_id}).all())
         values: dict[str, dict[str, int]] = {}
         for response_id, key, value in db.session.execute(
@@ -172,7 +122,7 @@ def test_two_copies_one_open_one_closed_link_no_better_than_chance(app, minimum)
         for name, guess in guesses.items():
             for order in (ballots_by_position, ballots_by_id):
                 predicted = [guess.get(b) for b in order]
-                assert _matches(predicted, whose) <= CHANCE_BOUND, (name, predicted, whose)
+                assert matches(predicted, whose) <= CHANCE_BOUND, (name, predicted, whose)
 
         # And a copy after close holds no ballot: not as a row, nor in the file.
         assert db.session.scalar(sa.select(sa.func.count()).where(Ballot.round_id == round_id)) == 0
@@ -189,7 +139,7 @@ def _assert_no_ballot_bytes(app, sealed: set[bytes]) -> None:
         if db.session.scalar(sa.select(sa.func.count()).select_from(Ballot)) == 0:
             assert tuple(sizes) == (0, 0)
         return
-    content = _sqlite_files()
+    content = sqlite_files()
     for blob in sealed:
         assert blob[12:60] not in content  # 48 bytes of ciphertext: never there by chance
 
@@ -198,7 +148,7 @@ def test_customers_through_personal_links_cannot_be_linked_to_their_address(app)
     """A personal link's use and the customer's answers share no row, no transaction alone and no
     order; after close the addresses are gone from the files (SQLite) or the table was written
     anew without their old versions (PostgreSQL)."""
-    with _committed_tenant(app, "klantkopie") as tenant:
+    with committed_tenant(app, "klantkopie") as tenant:
         round_ = services.create_round(tenant.org, services.RoundSettings(
             title="R", opens_on=date.today(), closes_on=date.today() + timedelta(days=3)))
         services.open_round(round_)
@@ -224,9 +174,9 @@ def test_customers_through_personal_links_cannot_be_linked_to_their_address(app)
 
         publication.close_by_worker(round_id)
         db.session.expire_all()
-        physical = _physical()
+        physical = physical_position()
         is_pg = db.engine.dialect.name == "postgresql"
-        responses = _ranked(db.session.execute(sa.text(
+        responses = ranked(db.session.execute(sa.text(
             f"SELECT {physical}{'::text' if is_pg else ''}, id FROM customer_response WHERE round_id = :r"),
             {"r": round_id}).all())
         m1 = dict(db.session.execute(sa.select(CustomerAnswer.customer_response_id, CustomerAnswer.value).where(
@@ -235,26 +185,15 @@ def test_customers_through_personal_links_cannot_be_linked_to_their_address(app)
             CustomerAnswer.customer_response_id.in_(responses), CustomerAnswer.item_key == "mirror.m2.customer")).all())
         whose = [(m1[r] - 1) % 10 + (m2[r] - 1) * 10 for r in responses]
         assert sorted(whose) == list(range(CUSTOMERS))
-        assert _matches(used_order, whose) <= CHANCE_BOUND
+        assert matches(used_order, whose) <= CHANCE_BOUND
         assert db.session.scalars(sa.select(CustomerInvitation.email).where(
             CustomerInvitation.round_id == round_id)).all() == [None] * CUSTOMERS
         if is_pg:
             assert _filenode("customer_invitation") != filenode  # rewritten: no old row version left
         else:
-            content = _sqlite_files()
+            content = sqlite_files()
             assert not any(email.encode() in content for email in emails)
         _assert_no_ballot_bytes(app, set(sealed))
-
-
-def _sqlite_files() -> bytes:
-    """The database file and its write-ahead log, as a copy of the disk would hold them."""
-    content = b""
-    for suffix in ("", "-wal"):
-        path = db.engine.url.database + suffix
-        if os.path.exists(path):
-            with open(path, "rb") as f:
-                content += f.read()
-    return content
 
 
 def _filenode(table: str) -> int | None:

@@ -18,7 +18,7 @@ from maturity.rounds.models import Invitation, Round
 from maturity.tenancy.models import OrgRole
 
 from ..factories import DepartmentFactory, OrganisationFactory, member
-from ..integration.test_progress import _bulk_other
+from ..helpers import bulk_other_responses
 
 
 def _people(org, department, n):
@@ -128,7 +128,7 @@ def _client(world, n, seed):
     org = OrganisationFactory(consultancy=world.ours.consultancy, name=f"Klant {n}", slug=f"benchmark-{n}")
     round_ = _new_round(org, "Meting", opens=date.today() - timedelta(days=30))
     services.open_round(round_)
-    _bulk_other(round_, 8, seed)
+    bulk_other_responses(round_, 8, seed)
     db.session.flush()
     return org
 
@@ -139,7 +139,7 @@ def test_the_benchmark_moves_only_when_six_clients_changed(world):
     ours = world.ours.org
     mine = _new_round(ours, "Onze", opens=date.today() - timedelta(days=30))
     services.open_round(mine)
-    _bulk_other(mine, 8, 1)
+    bulk_other_responses(mine, 8, 1)
     for n in range(5):
         _client(world, n, 10 + n)
     point = organisation_progress(ours).points[-1]

@@ -13,8 +13,9 @@ from wtforms.fields.core import UnboundField
 from maturity.extensions import db
 from maturity.instrument import load_instrument
 
-from .test_isolation import _own_url, _rules, world  # noqa: F401  (the fixture with rounds and a plan)
 from tests.conftest import sign_in
+from ..helpers import own_url, routes
+from ..helpers import world_with_rounds  # noqa: F401  (replaces the world fixture)
 
 HOSTILE = {
     "nul": "a\x00b",
@@ -72,7 +73,7 @@ def test_no_route_answers_500_to_hostile_input(app, world, make_client, kind):  
     value = HOSTILE[kind]
     fields = _field_names()
     # Each route's URL with our own objects, worked out while they all exist.
-    urls = [(rule, _own_url(rule, world)) for rule in _rules(app) if rule.endpoint != "accounts.logout"]
+    urls = [(rule, own_url(rule, world)) for rule in routes(app) if rule.endpoint != "accounts.logout"]
     for who, client in _visitors(world, make_client):
         token = client.csrf_token()
         # What this visitor's hostile posts change (a person removed, a round closed) is undone
@@ -119,10 +120,10 @@ def test_a_line_break_or_a_long_name_never_stops_the_invitations(app, world, cli
     from maturity.mail.models import OutboxMessage
     from maturity.rounds import services as rounds
 
-    from ..integration.test_mail import Collect, _free_port
+    from ..helpers import Collect, free_port
 
     handler = Collect()
-    smtp = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    smtp = Controller(handler, hostname="127.0.0.1", port=free_port())
     smtp.start()
     saved = {k: app.config[k] for k in ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS")}
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, MAIL_USE_TLS=False)
@@ -169,7 +170,7 @@ def test_an_id_beyond_any_column_is_not_found_on_every_route(app, world, make_cl
     treats it as naming nothing."""
     from werkzeug.routing import IntegerConverter
 
-    from .test_isolation import _rules, _url
+    from ..helpers import route_url, routes
 
     too_big = str(2**31)
     children = {name: (lambda w, v=too_big: v) for name in ("membership_id", "round_id", "item_id", "consultant_id",
@@ -178,10 +179,10 @@ def test_an_id_beyond_any_column_is_not_found_on_every_route(app, world, make_cl
     children |= {"token": lambda w: world.ours.round.customer_token, "section": lambda w: "quiz"}
     tried = 0
     for who, client in _visitors(world, make_client):
-        for rule in _rules(app):
+        for rule in routes(app):
             if not any(isinstance(rule._converters.get(name), IntegerConverter) for name in rule.arguments):
                 continue
-            url = _url(rule, world, tenant=world.ours, children=children)
+            url = route_url(rule, world, tenant=world.ours, children=children)
             for method in sorted(rule.methods & {"GET", "POST"}):
                 response = client.open(url, method=method, data={"csrf_token": client.csrf_token()})
                 assert response.status_code < 500, f"{who} {method} {url} -> {response.status_code}"

@@ -10,22 +10,12 @@ import pytest
 import sqlalchemy as sa
 
 from maturity.extensions import db
-from maturity.tenancy.access import CONSULTANCY_PREFIX, ORG_PREFIX
 from maturity.tenancy.models import ConsultantMembership, Department, Organisation, OrganisationMembership
 from tests.conftest import sign_in
+from ..helpers import OWN_CHILD, own_url, route_kind, route_url, routes
+from ..helpers import world_with_rounds  # noqa: F401  (replaces the world fixture)
 
-#: Reachable without logging in.
-PUBLIC = {
-    "main.home", "main.health", "main.accessibility", "accounts.login", "accounts.logout", "accounts.forgot_password",
-    "accounts.reset_password", "accounts.accept_invitation", "accounts.set_language",
-    # The second step of signing in: only for a browser that just gave the right password.
-    "accounts.login_code", "accounts.login_setup",
-    # The results and plan shared with every invitee (no account; a signed link, the same for all).
-    "shared.page",
-}
-#: Any logged-in user, about themselves only.
-OWN_ACCOUNT = {"accounts.account", "accounts.update_profile", "accounts.change_password", "privacy.my_data",
-               "accounts.two_step", "accounts.new_recovery_codes", "accounts.two_step_off"}
+
 #: Organisation routes an employee may use; every other organisation route is for
 #: directors and consultants only.
 EMPLOYEE_ALLOWED = {"organisations.index", "plans.page"}
@@ -40,28 +30,6 @@ FOREIGN_CHILD = {
     "segment_id": lambda w: w.theirs.segment.id,
     "value_id": lambda w: w.theirs.value.id,
 }
-#: The same kind of object in *our* tenant, for the routes that must work for us.
-OWN_CHILD = {
-    "membership_id": lambda w: w.ours.employee.membership.id,
-    "round_id": lambda w: w.ours.round.id,
-    "item_id": lambda w: w.ours.item.id,
-    "consultant_id": lambda w: w.ours.consultant.consultant_membership.id,
-    "user_id": lambda w: w.ours.employee.id,
-    "message_id": lambda w: 1,
-    "section": lambda w: "quiz",
-    "token": lambda w: w.ours.respondent_token,
-    "number": lambda w: 1,
-    "segment_id": lambda w: w.ours.segment.id,
-    "value_id": lambda w: w.ours.value.id,
-    "service_id": lambda w: w.ours.service.id,
-}
-RESPONDENT_PREFIX = "/r/<token>"
-#: The questionnaire at token-free addresses, for the browser session that opened the link.
-RESPONDENT_SESSION_PREFIX = "/respond/"
-CUSTOMER_PREFIX = "/k/<token>"
-#: A customer's personal, single-use link.
-CUSTOMER_PERSONAL_PREFIX = "/kp/<token>"
-
 POST_DATA = {
     "name": "Indringer", "email": "indringer@example.nl", "role": "director", "department": "X",
     "sector": "X", "director_name": "X", "director_email": "x@example.nl", "consultant_name": "X",
@@ -69,83 +37,8 @@ POST_DATA = {
 }
 
 
-def _rules(app):
-    return [r for r in app.url_map.iter_rules() if r.endpoint != "static"]
-
-
-def _kind(rule) -> str:
-    if rule.rule.startswith(RESPONDENT_PREFIX + "/"):
-        return "respondent"
-    if rule.rule.startswith(RESPONDENT_SESSION_PREFIX):
-        return "respondent_session"
-    if rule.rule.startswith(CUSTOMER_PREFIX + "/") or rule.rule.startswith(CUSTOMER_PERSONAL_PREFIX + "/"):
-        return "customer"
-    if rule.rule.startswith(ORG_PREFIX + "/"):
-        return "org"
-    if rule.rule.startswith(CONSULTANCY_PREFIX + "/"):
-        return "consultancy"
-    if rule.endpoint.startswith("admin."):
-        return "admin"
-    if rule.endpoint in PUBLIC:
-        return "public"
-    if rule.endpoint in OWN_ACCOUNT:
-        return "own"
-    return "unclassified"
-
-
 def _methods(rule):
     return sorted(m for m in rule.methods if m in {"GET", "POST"})
-
-
-def _url(rule, world, *, tenant, children):
-    values = {}
-    for name in rule.arguments:
-        if name == "org":
-            values[name] = tenant.org.slug
-        elif name == "consultancy":
-            values[name] = tenant.consultancy.slug
-        elif name in children:
-            values[name] = children[name](world)
-        else:
-            pytest.fail(f"{rule.endpoint}: no test value for URL variable <{name}>; add it to FOREIGN_CHILD/OWN_CHILD")
-    # Built by hand: url_for would fill in the tenant of the current request.
-    path = rule.rule
-    for name, value in values.items():
-        path = path.replace(f"<{name}>", str(value)).replace(f"<int:{name}>", str(value))
-    return path
-
-
-@pytest.fixture
-def world(world, app):
-    """The shared world plus an open round in both tenants and a respondent link in ours."""
-    from datetime import date, timedelta
-
-    from maturity.plans import services as plans
-    from maturity.plans.models import ActionPlan
-    from maturity.rounds import links, services
-    from maturity.rounds.models import Invitation
-    from maturity.segments import services as segments
-
-    for tenant in (world.ours, world.theirs):
-        tenant.round = services.create_round(tenant.org, services.RoundSettings(
-            title="Ronde", opens_on=date.today(), closes_on=date.today() + timedelta(days=9)))
-        services.open_round(tenant.round)
-        with app.test_request_context():
-            services.invite_employees(tenant.round)
-        invitation = db.session.scalars(sa.select(Invitation).where(
-            Invitation.round_id == tenant.round.id, Invitation.user_id == tenant.employee.id)).one()
-        with app.test_request_context():
-            tenant.respondent_token = links.invitation_token(invitation.id, invitation.nonce)
-        plan = ActionPlan(round_id=tenant.round.id, organisation_id=tenant.org.id)
-        db.session.add(plan)
-        db.session.flush()
-        tenant.item = plans.add_item(plan, title="Actie", description="", owner=None, due_on=None)
-        tenant.segment = segments.create_segment(tenant.org, "Locatie")
-        tenant.value = segments.add_value(tenant.segment, "Noord")
-        segments.set_member_value(tenant.employee.membership, tenant.segment, tenant.value)
-        tenant.service = segments.add_value(segments.create_segment(tenant.org, "Dienst", is_service=True), "Reparaties")
-    db.session.flush()
-    return world
 
 
 def _snapshot():
@@ -183,25 +76,16 @@ def _snapshot():
     return counts
 
 
-def _own_url(rule, world) -> str:
-    """A URL for this rule that reaches our own objects (valid tokens included)."""
-    if _kind(rule) == "customer":
-        return _url(rule, world, tenant=world.ours, children={**OWN_CHILD, "token": lambda w: w.ours.round.customer_token})
-    if _kind(rule) in {"public"} and "token" in rule.arguments:
-        return rule.rule.replace("<token>", "x")
-    return _url(rule, world, tenant=world.ours, children=OWN_CHILD)
-
-
 def test_every_route_is_classified(app):
-    unclassified = [r.endpoint for r in _rules(app) if _kind(r) == "unclassified"]
-    assert not unclassified, f"classify these routes in tests/security/test_isolation.py: {unclassified}"
+    unclassified = [r.endpoint for r in routes(app) if route_kind(r) == "unclassified"]
+    assert not unclassified, f"classify these routes in tests/helpers.py (route_kind, PUBLIC, OWN_ACCOUNT): {unclassified}"
 
 
 def test_tenant_blueprints_use_the_one_access_helper(app):
     from maturity.tenancy.access import _load_consultancy, _load_org
 
-    for rule in _rules(app):
-        kind = _kind(rule)
+    for rule in routes(app):
+        kind = route_kind(rule)
         if kind in {"org", "consultancy"}:
             blueprint = rule.endpoint.rsplit(".", 1)[0]
             loaders = app.before_request_funcs.get(blueprint, [])
@@ -215,10 +99,10 @@ def test_members_of_another_consultancy_get_404_everywhere(app, world, make_clie
     sign_in(client, getattr(world.ours, actor).email)
     token = client.csrf_token()
     before = _snapshot()
-    for rule in _rules(app):
-        if _kind(rule) not in {"org", "consultancy"}:
+    for rule in routes(app):
+        if route_kind(rule) not in {"org", "consultancy"}:
             continue
-        url = _url(rule, world, tenant=world.theirs, children=FOREIGN_CHILD)
+        url = route_url(rule, world, tenant=world.theirs, children=FOREIGN_CHILD)
         for method in _methods(rule):
             data = dict(POST_DATA, csrf_token=token) if method == "POST" else None
             response = client.open(url, method=method, data=data)
@@ -232,16 +116,16 @@ def test_director_cannot_reach_a_sibling_client_of_the_same_consultancy(app, wor
     token = client.csrf_token()
     sibling = copy.copy(world.ours)
     sibling.org = world.sibling_org
-    for rule in _rules(app):
-        if _kind(rule) == "org":
-            url = _url(rule, world, tenant=sibling, children=OWN_CHILD)
+    for rule in routes(app):
+        if route_kind(rule) == "org":
+            url = route_url(rule, world, tenant=sibling, children=OWN_CHILD)
             for method in _methods(rule):
                 data = dict(POST_DATA, csrf_token=token) if method == "POST" else None
                 assert client.open(url, method=method, data=data).status_code == 404, f"{method} {url}"
     # Nor the consultancy's own pages.
-    for rule in _rules(app):
-        if _kind(rule) == "consultancy":
-            url = _url(rule, world, tenant=world.ours, children=OWN_CHILD)
+    for rule in routes(app):
+        if route_kind(rule) == "consultancy":
+            url = route_url(rule, world, tenant=world.ours, children=OWN_CHILD)
             assert client.get(url).status_code in {404, 405}, url
 
 
@@ -253,12 +137,12 @@ def test_own_tenant_routes_reject_foreign_child_ids(app, world, make_client, act
     token = client.csrf_token()
     before = _snapshot()
     checked = 0
-    for rule in _rules(app):
-        kind = _kind(rule)
+    for rule in routes(app):
+        kind = route_kind(rule)
         children = [a for a in rule.arguments if a not in {"org", "consultancy"}]
         if kind not in {"org", "consultancy"} or not children:
             continue
-        url = _url(rule, world, tenant=world.ours, children=FOREIGN_CHILD)
+        url = route_url(rule, world, tenant=world.ours, children=FOREIGN_CHILD)
         for method in _methods(rule):
             data = dict(POST_DATA, csrf_token=token) if method == "POST" else None
             assert client.open(url, method=method, data=data).status_code == 404, f"{method} {url}"
@@ -272,10 +156,10 @@ def test_employee_gets_403_on_manager_routes(app, world, make_client):
     sign_in(client, world.ours.employee.email)
     token = client.csrf_token()
     before = _snapshot()
-    for rule in _rules(app):
-        if _kind(rule) != "org":
+    for rule in routes(app):
+        if route_kind(rule) != "org":
             continue
-        url = _url(rule, world, tenant=world.ours, children=OWN_CHILD)
+        url = route_url(rule, world, tenant=world.ours, children=OWN_CHILD)
         for method in _methods(rule):
             data = dict(POST_DATA, csrf_token=token) if method == "POST" else None
             status = client.open(url, method=method, data=data).status_code
@@ -291,9 +175,9 @@ def test_admin_routes_are_404_for_everyone_but_admins(app, world, make_client, a
     client = make_client()
     sign_in(client, getattr(world.ours, actor).email)
     token = client.csrf_token()
-    for rule in _rules(app):
-        if _kind(rule) == "admin":
-            url = _url(rule, world, tenant=world.ours, children=OWN_CHILD)
+    for rule in routes(app):
+        if route_kind(rule) == "admin":
+            url = route_url(rule, world, tenant=world.ours, children=OWN_CHILD)
             for method in _methods(rule):
                 data = dict(POST_DATA, csrf_token=token) if method == "POST" else None
                 assert client.open(url, method=method, data=data).status_code == 404, f"{method} {url}"
@@ -302,11 +186,11 @@ def test_admin_routes_are_404_for_everyone_but_admins(app, world, make_client, a
 def test_anonymous_visitors_are_sent_to_login_or_get_404(app, world, make_client):
     client = make_client()
     token = client.csrf_token()
-    for rule in _rules(app):
-        kind = _kind(rule)
+    for rule in routes(app):
+        kind = route_kind(rule)
         if kind in {"public", "respondent", "respondent_session", "customer"}:
             continue
-        url = _url(rule, world, tenant=world.ours, children=OWN_CHILD)
+        url = route_url(rule, world, tenant=world.ours, children=OWN_CHILD)
         for method in _methods(rule):
             data = dict(POST_DATA, csrf_token=token) if method == "POST" else None
             response = client.open(url, method=method, data=data)
@@ -322,10 +206,10 @@ def test_every_post_route_refuses_a_missing_csrf_token(app, world, make_client):
     sign_in(client, world.ours.director.email)
     client.get(f"/r/{world.ours.respondent_token}/")  # so the questionnaire's own routes are reachable
     before = _snapshot()
-    for rule in _rules(app):
+    for rule in routes(app):
         if "POST" not in rule.methods:
             continue
-        url = _own_url(rule, world)
+        url = own_url(rule, world)
         response = client.post(url, data=POST_DATA)
         assert response.status_code == 400, f"POST {url} without CSRF -> {response.status_code}"
     assert _snapshot() == before
@@ -335,9 +219,9 @@ def test_no_route_changes_state_on_get(app, world, make_client):
     client = make_client()
     sign_in(client, world.ours.director.email)
     before = _snapshot()
-    for rule in _rules(app):
+    for rule in routes(app):
         if "GET" in rule.methods and rule.endpoint not in {"accounts.logout"}:
-            client.get(_own_url(rule, world))
+            client.get(own_url(rule, world))
     assert _snapshot() == before
 
 
@@ -353,11 +237,11 @@ def test_respondent_routes_refuse_every_token_but_a_valid_one(app, world, make_c
         "1", "../admin",
     ]
     before = _snapshot()
-    for rule in _rules(app):
-        if _kind(rule) != "respondent":
+    for rule in routes(app):
+        if route_kind(rule) != "respondent":
             continue
         for bad in bad_tokens:
-            url = _url(rule, world, tenant=world.ours, children={**OWN_CHILD, "token": lambda w, b=bad: b})
+            url = route_url(rule, world, tenant=world.ours, children={**OWN_CHILD, "token": lambda w, b=bad: b})
             for method in _methods(rule):
                 data = dict(POST_DATA, csrf_token=token) if method == "POST" else None
                 assert client.open(url, method=method, data=data).status_code == 404, f"{method} {url}"
@@ -381,10 +265,10 @@ def test_the_questionnaire_needs_a_session_that_opened_a_link(app, world, make_c
         invitation.nonce = "revoked0revoked0"
         db.session.flush()
     before = _snapshot()
-    for rule in _rules(app):
-        if _kind(rule) != "respondent_session":
+    for rule in routes(app):
+        if route_kind(rule) != "respondent_session":
             continue
-        url = _url(rule, world, tenant=world.ours, children=OWN_CHILD)
+        url = route_url(rule, world, tenant=world.ours, children=OWN_CHILD)
         for method in _methods(rule):
             data = dict(POST_DATA, csrf_token=token) if method == "POST" else None
             response = client.open(url, method=method, data=data)
@@ -396,8 +280,8 @@ def test_the_questionnaire_needs_a_session_that_opened_a_link(app, world, make_c
 def test_customer_routes_need_the_rounds_customer_token(app, world, make_client):
     client = make_client()
     token = client.csrf_token()
-    for rule in _rules(app):
-        if _kind(rule) != "customer":
+    for rule in routes(app):
+        if route_kind(rule) != "customer":
             continue
         for bad in ("nope", world.ours.respondent_token, world.ours.round.customer_token[:-2]):
             url = rule.rule.replace("<token>", bad)
@@ -423,8 +307,8 @@ def test_no_post_route_answers_500_to_garbage(app, world, make_client):
         client = make_client()
         sign_in(client, actor.email)
         token = client.csrf_token()
-        for rule in _rules(app):
+        for rule in routes(app):
             if "POST" not in rule.methods or rule.endpoint in {"accounts.logout"}:
                 continue
-            response = client.post(_own_url(rule, world), data=dict(GARBAGE, csrf_token=token))
+            response = client.post(own_url(rule, world), data=dict(GARBAGE, csrf_token=token))
             assert response.status_code < 500, f"{actor.email} POST {rule.rule} -> {response.status_code}"

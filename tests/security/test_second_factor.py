@@ -145,7 +145,7 @@ def test_a_director_chooses_and_a_consultancy_can_require_it(client, auth, world
     # The consultancy requires it from now on: the director is sent to the setup at once.
     auth.logout()
     auth.login(world.ours.consultant)
-    from ..integration.test_consultancy_settings import RETENTION
+    from ..helpers import RETENTION
 
     client.submit(f"/c/{world.ours.consultancy.slug}/settings", {
         **RETENTION, "name": world.ours.consultancy.name, "primary_color": "#00695c", "requires_director_second_factor": "y"})

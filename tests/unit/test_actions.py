@@ -2,40 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 
-from maturity.core import DimensionStats, GroupProfile, actions, place
+from maturity.core import GroupProfile, place
 from maturity.core.actions import MAX_FOCUS, MIN_FOCUS, ROLE, DepartmentScore, PlanInput, StatementScore
-from maturity.i18n import in_every_language
 from maturity.instrument import load_instrument
+
+from tests.helpers import dimension_stats, generate_as_stored, group_profile
 
 INSTRUMENT = load_instrument()
 
 
-def generate(plan: PlanInput, instrument):
-    """The proposals with their texts as the plan stores them: through the catalogue, in Dutch and English."""
-    return [replace(p, **{f: in_every_language(getattr(p, f)) for f in ("title", "description", "finding", "target")})
-            for p in actions.generate(plan, instrument)]
-
-
-def stats(mean, n=30, sd=12.0):
-    return DimensionStats(n=n, mean=mean, sd=sd)
-
-
-def profile(skills=55, leadership=50, culture=55, own=70, estimate=68, customer=None, n_customer=20):
-    return GroupProfile(
-        skills=stats(skills), leadership=stats(leadership), culture=stats(culture),
-        mirror_self=stats(own), mirror_estimate=stats(estimate),
-        mirror_customer=stats(customer, n=n_customer) if customer is not None else None,
-    )
-
-
 def proposals(prof, statements=(), topics=(), quiz=()):
-    return generate(PlanInput(place(prof), statements, topics, quiz), INSTRUMENT)
+    return generate_as_stored(PlanInput(place(prof), statements, topics, quiz), INSTRUMENT)
 
 
 def test_klantgericht_works_on_what_the_next_phase_needs_first():
-    result = proposals(profile(customer=66))
+    result = proposals(group_profile(customer=66))
     keys = [p.key for p in result]
     assert keys[0] == "dimension.leadership"  # leadership 50, klantbewust needs 60 (seed 004's route)
     assert MIN_FOCUS <= len(result) <= MAX_FOCUS
@@ -45,13 +27,13 @@ def test_klantgericht_works_on_what_the_next_phase_needs_first():
 
 
 def test_the_finding_carries_the_numbers_in_both_languages():
-    [leadership] = [p for p in proposals(profile(customer=66)) if p.key == "dimension.leadership"]
+    [leadership] = [p for p in proposals(group_profile(customer=66)) if p.key == "dimension.leadership"]
     assert "50" in leadership.finding.nl and "60" in leadership.finding.nl and "klantbewust" in leadership.finding.nl
     assert "needs at least 60" in leadership.finding.en
 
 
 def test_an_overestimation_comes_first_and_lets_customers_look_along():
-    result = proposals(profile(own=80, estimate=78, customer=45))
+    result = proposals(group_profile(own=80, estimate=78, customer=45))
     keys = [p.key for p in result]
     assert keys[:2] == ["mirror.gap", "mirror.estimate"]
     assert "Waar lopen wij u in de weg" in result[0].description.nl
@@ -61,7 +43,7 @@ def test_an_overestimation_comes_first_and_lets_customers_look_along():
 def test_weak_statements_are_the_behaviour_to_reach_with_their_own_practice():
     statements = [StatementScore("leadership.l5", 2.4, 30), StatementScore("culture.c1", 3.6, 30),
                   StatementScore("culture.c4", 2.1, 28), StatementScore("culture.c7", 1.9, 30)]
-    result = proposals(profile(skills=60, leadership=65, culture=60, customer=66), statements)
+    result = proposals(group_profile(skills=60, leadership=65, culture=60, customer=66), statements)
     statement_items = [p for p in result if p.key.startswith("statement.")]
     assert [p.key for p in statement_items] == ["statement.culture.c7", "statement.culture.c4"]  # weakest two
     c7 = statement_items[0]
@@ -71,7 +53,7 @@ def test_weak_statements_are_the_behaviour_to_reach_with_their_own_practice():
 
 def test_a_topic_and_the_comments_about_it_are_one_focus_area_with_both_figures():
     comments = ["Op vrijdagmiddag is er niemand bereikbaar.", "Ik krijg op vrijdag een bandje.", "Prima service."]
-    result = generate(PlanInput(place(profile(customer=66)), [], [("mirror.m3", 7.5, 5.9)], [], comments=comments),
+    result = generate_as_stored(PlanInput(place(group_profile(customer=66)), [], [("mirror.m3", 7.5, 5.9)], [], comments=comments),
                       INSTRUMENT)
     [reach] = [p for p in result if p.theme == "reach"]
     assert reach.key == "topic.mirror.m3" and "vrijdagmiddag" in reach.description.nl
@@ -81,15 +63,15 @@ def test_a_topic_and_the_comments_about_it_are_one_focus_area_with_both_figures(
 
 def test_comments_count_only_when_they_are_shown():
     comments = ["Op vrijdagmiddag is er niemand bereikbaar.", "Ik krijg op vrijdag een bandje."]
-    hidden = generate(PlanInput(place(profile(customer=66)), [], [], [], comments=None), INSTRUMENT)
-    shown_ = generate(PlanInput(place(profile(customer=66)), [], [], [], comments=comments), INSTRUMENT)
+    hidden = generate_as_stored(PlanInput(place(group_profile(customer=66)), [], [], [], comments=None), INSTRUMENT)
+    shown_ = generate_as_stored(PlanInput(place(group_profile(customer=66)), [], [], [], comments=comments), INSTRUMENT)
     assert not any(p.key.startswith("comments.") for p in hidden)
     assert any(p.key == "comments.reach" for p in shown_)
 
 
 def test_a_lagging_department_gets_its_own_focus():
     departments = [DepartmentScore("Vastgoed", "culture", 41.0, 58.0), DepartmentScore("Wonen", "culture", 60.0, 58.0)]
-    result = generate(PlanInput(place(profile(skills=60, leadership=65, culture=58, customer=66)), [], [], [],
+    result = generate_as_stored(PlanInput(place(group_profile(skills=60, leadership=65, culture=58, customer=66)), [], [], [],
                                 departments=departments), INSTRUMENT)
     [vastgoed] = [p for p in result if p.key == "department.Vastgoed.culture"]
     assert "41" in vastgoed.finding.nl and "58" in vastgoed.finding.nl and "Vastgoed" in vastgoed.title.nl
@@ -97,7 +79,7 @@ def test_a_lagging_department_gets_its_own_focus():
 
 
 def test_the_quiz_is_an_organisation_pattern_not_personal_advice():
-    result = proposals(profile(customer=66), quiz=[("quiz.q2", "c", 0.42), ("quiz.q3", "b", 0.1)])
+    result = proposals(group_profile(customer=66), quiz=[("quiz.q2", "c", 0.42), ("quiz.q3", "b", 0.1)])
     [quiz] = [p for p in result if p.key == "quiz.quiz.q2"]
     assert "42%" in quiz.finding.nl and "elk team" in quiz.description.nl
     assert quiz.title.nl == "Teamtraining: een klacht die niet terecht lijkt"  # the situation, not the question's stem
@@ -110,7 +92,7 @@ def test_the_quiz_is_an_organisation_pattern_not_personal_advice():
 def test_a_planted_weak_organisation_gets_a_short_ranked_plan_without_duplicates():
     statements = [StatementScore(k, 2.2, 30) for k in ("culture.c1", "culture.c2", "culture.c3", "culture.c7", "leadership.l3")]
     topics = [("mirror.m2", 7.6, 5.2), ("mirror.m3", 7.4, 4.9), ("mirror.m4", 7.0, 5.5), ("mirror.m5", 7.1, 6.8)]
-    result = proposals(profile(skills=30, leadership=32, culture=28, own=75, estimate=72, customer=40), statements, topics,
+    result = proposals(group_profile(skills=30, leadership=32, culture=28, own=75, estimate=72, customer=40), statements, topics,
                        quiz=[("quiz.q1", "a", 0.5), ("quiz.q4", "a", 0.45)])
     assert MIN_FOCUS <= len(result) <= MAX_FOCUS
     assert [p.priority for p in result] == sorted(p.priority for p in result)
@@ -120,16 +102,16 @@ def test_a_planted_weak_organisation_gets_a_short_ranked_plan_without_duplicates
 
 
 def test_every_phase_has_a_plan_and_keys_are_unique():
-    for prof in (profile(own=85, customer=40), profile(customer=66), profile(skills=70, leadership=75, culture=75, customer=66),
-                 profile(skills=80, leadership=85, culture=85, own=76, estimate=76, customer=76)):
+    for prof in (group_profile(own=85, customer=40), group_profile(customer=66), group_profile(skills=70, leadership=75, culture=75, customer=66),
+                 group_profile(skills=80, leadership=85, culture=85, own=76, estimate=76, customer=76)):
         result = proposals(prof)
         assert MIN_FOCUS <= len(result) <= MAX_FOCUS and len({p.key for p in result}) == len(result)
         assert all(p.title.nl and p.title.en and p.description.nl and p.finding.en and p.role in ROLE and p.target.nl for p in result)
 
 
 def test_an_unaware_organisation_also_hears_where_its_scores_stand():
-    prof = profile(skills=30, leadership=25, culture=26, own=75, estimate=72, customer=40)
-    result = generate(PlanInput(place(prof), [], [], [], scores={"skills": 30, "leadership": 25, "culture": 26}), INSTRUMENT)
+    prof = group_profile(skills=30, leadership=25, culture=26, own=75, estimate=72, customer=40)
+    result = generate_as_stored(PlanInput(place(prof), [], [], [], scores={"skills": 30, "leadership": 25, "culture": 26}), INSTRUMENT)
     keys = [p.key for p in result]
     assert keys[0] == "mirror.gap" and "dimension.leadership" in keys
     [leadership] = [p for p in result if p.key == "dimension.leadership"]
@@ -190,9 +172,9 @@ def _figure(goal: Goal, plan: PlanInput):
 def test_no_target_is_met_when_it_is_set_and_customers_come_first(
         skills, leadership, culture, own, estimate, customer, topic_own, topic_customer, statement, quiz_share, department):
     m = DEFAULT.mark_to_index
-    prof = GroupProfile(skills=stats(skills), leadership=stats(leadership), culture=stats(culture),
-                        mirror_self=stats(m(own)), mirror_estimate=stats(m(estimate)),
-                        mirror_customer=stats(m(customer)) if customer is not None else None)
+    prof = GroupProfile(skills=dimension_stats(skills), leadership=dimension_stats(leadership), culture=dimension_stats(culture),
+                        mirror_self=dimension_stats(m(own)), mirror_estimate=dimension_stats(m(estimate)),
+                        mirror_customer=dimension_stats(m(customer)) if customer is not None else None)
     placement = place(prof)
     marks = {"self": own, "estimate": estimate, **({"customer": customer} if customer is not None else {})}
     plan = PlanInput(placement, [StatementScore("culture.c3", statement, 30)],
@@ -200,7 +182,7 @@ def test_no_target_is_met_when_it_is_set_and_customers_come_first(
                      [("quiz.q2", "c", quiz_share)],
                      departments=[DepartmentScore("Wonen", "culture", department, culture)],
                      marks=marks, scores={"skills": skills, "leadership": leadership, "culture": culture})
-    result = generate(plan, INSTRUMENT)
+    result = generate_as_stored(plan, INSTRUMENT)
     assert MIN_FOCUS <= len(result) <= MAX_FOCUS
     for proposal in result:
         assert proposal.goals, proposal.key  # every target is measurable on a figure the report shows
@@ -222,11 +204,11 @@ def test_no_target_is_met_when_it_is_set_and_customers_come_first(
 
 def test_customers_first_names_the_figure_they_give():
     m = DEFAULT.mark_to_index
-    prof = GroupProfile(skills=stats(80), leadership=stats(80), culture=stats(80), mirror_self=stats(m(5.9)),
-                        mirror_estimate=stats(m(6.0)), mirror_customer=stats(m(6.0)))
+    prof = GroupProfile(skills=dimension_stats(80), leadership=dimension_stats(80), culture=dimension_stats(80), mirror_self=dimension_stats(m(5.9)),
+                        mirror_estimate=dimension_stats(m(6.0)), mirror_customer=dimension_stats(m(6.0)))
     placement = place(prof)
     assert placement.phase is Phase.KLANTBEWUST
-    result = generate(PlanInput(placement, [], [], [], marks={"self": 5.9, "estimate": 6.0, "customer": 6.0},
+    result = generate_as_stored(PlanInput(placement, [], [], [], marks={"self": 5.9, "estimate": 6.0, "customer": 6.0},
                                 scores={"skills": 80, "leadership": 80, "culture": 80}), INSTRUMENT)
     assert result[0].key == "dimension.mirror_customer" and "van 6,0 naar minstens 7,0" in result[0].target.nl
     assert "klanten: 7,0" not in " ".join(p.finding.nl for p in result)
@@ -236,9 +218,9 @@ def test_employees_who_underrate_the_customers_view_get_the_practice_for_that():
     """Employees expect 4,0, customers give 8,0: the plan must not say employees think customers
     are more satisfied than they are."""
     m = DEFAULT.mark_to_index
-    prof = GroupProfile(skills=stats(80), leadership=stats(80), culture=stats(80), mirror_self=stats(m(8.0)),
-                        mirror_estimate=stats(m(4.0)), mirror_customer=stats(m(8.0)))
-    result = generate(PlanInput(place(prof), [], [], [], marks={"self": 8.0, "estimate": 4.0, "customer": 8.0},
+    prof = GroupProfile(skills=dimension_stats(80), leadership=dimension_stats(80), culture=dimension_stats(80), mirror_self=dimension_stats(m(8.0)),
+                        mirror_estimate=dimension_stats(m(4.0)), mirror_customer=dimension_stats(m(8.0)))
+    result = generate_as_stored(PlanInput(place(prof), [], [], [], marks={"self": 8.0, "estimate": 4.0, "customer": 8.0},
                                 scores={"skills": 80, "leadership": 80, "culture": 80}), INSTRUMENT)
     text = " ".join(p.description.nl for p in result)
     assert "tevredener zijn dan ze zijn" not in text and "minder tevreden zijn dan ze zijn" in text
