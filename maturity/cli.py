@@ -3,10 +3,25 @@ from __future__ import annotations
 import getpass
 
 import click
+import pyotp
 import sqlalchemy as sa
 from flask import Flask
+from huey.consumer_options import ConsumerConfig
+from huey.storage import SqliteStorage
 
+from .accounts.models import User
+from .accounts.passwords import password_problem
+from .accounts.second_factor import secret_of
+from .accounts.services import find_user_by_email, get_or_create_user, set_password
+from .demo import load_demo, print_logins
 from .extensions import db
+from .results import tally
+from .results.jobs import close_due
+from .results.tally import rebuild_all
+from .rounds.jobs import send_due_reminders
+from .rounds.models import Round, RoundStatus
+from .rounds.rescore import rescore
+from .tasks import huey, worker_heartbeat_age
 
 
 def register(app: Flask) -> None:
@@ -17,9 +32,6 @@ def register(app: Flask) -> None:
                   help="Read from ADMIN_PASSWORD, else asked for (not echoed).")
     def create_admin(email: str, name: str, password: str | None) -> None:
         """Create a platform administrator (or make an existing user one)."""
-        from .accounts.passwords import password_problem
-        from .accounts.services import get_or_create_user, set_password
-
         if password is None:
             password = getpass.getpass("Password: ")
             if getpass.getpass("Repeat password: ") != password:
@@ -37,16 +49,12 @@ def register(app: Flask) -> None:
     def remind() -> None:
         """Send due reminders for every open round now (the worker does this daily). Links in
         the mails use BASE_URL (e.g. https://klantspiegel.example.nl)."""
-        from .rounds.jobs import send_due_reminders
-
         click.echo(f"{send_due_reminders()} reminders recorded; the worker delivers them.")
 
     @app.cli.command("close-rounds")
     def close_rounds() -> None:
         """Close (and so publish) every open round whose end date has passed (the worker does
         this every ten minutes)."""
-        from .results.jobs import close_due
-
         closed, unreadable = close_due()
         for round_id in unreadable:
             click.echo(f"Round {round_id} not closed: its ballots need an earlier SECRET_KEY "
@@ -57,13 +65,9 @@ def register(app: Flask) -> None:
     @click.option("--workers", default=2, show_default=True, help="Threads that run tasks.")
     def worker(workers: int) -> None:
         """Run the task queue's worker: mail, reports and the schedule (TASK_QUEUE_URL)."""
-        from .tasks import huey
-
         if huey.immediate:
             raise click.ClickException("TASK_QUEUE_URL is 'immediate': tasks run where they are enqueued.")
-        from huey.consumer_options import ConsumerConfig
 
-        from huey.storage import SqliteStorage
 
         # On one machine (SQLite) a lock left by a killed worker is stale at start; with Redis,
         # other hosts' workers may hold locks, which expire by themselves instead.
@@ -77,8 +81,6 @@ def register(app: Flask) -> None:
     @click.option("--max-age", default=180, show_default=True, help="Seconds since the schedule last ran.")
     def worker_health(max_age: int) -> None:
         """Exit 0 when a worker ran its schedule recently (for a container health check)."""
-        from .tasks import worker_heartbeat_age
-
         age = worker_heartbeat_age()
         if age is None or age > max_age:
             raise click.ClickException(f"no worker heartbeat in the last {max_age} s")
@@ -88,13 +90,10 @@ def register(app: Flask) -> None:
     @click.option("--dry-run", is_flag=True, help="Report what would change; change nothing.")
     def rescore_command(dry_run: bool) -> None:
         """Recompute every response's stored scores from its raw answers (after a scoring fix)."""
-        from .rounds.rescore import rescore
-
         report = rescore(dry_run=dry_run)
         if not dry_run:  # a dry run changed nothing, so there is nothing to commit
             db.session.flush()
             # The published aggregates rest on the stored scores: bring them in line too.
-            from .results.tally import rebuild_all
 
             rebuilt = [r.round_id for r in rebuild_all() if r.changed]
             db.session.commit()
@@ -110,9 +109,6 @@ def register(app: Flask) -> None:
     def rebuild_tallies(check: bool) -> None:
         """Recompute every published round's aggregates from its raw answers; store those that
         differ (or are missing). Exits 1 with --check when any differs."""
-        from .results import tally
-        from .rounds.models import Round, RoundStatus
-
         if check:
             rounds = db.session.scalars(sa.select(Round).where(
                 Round.status == RoundStatus.CLOSED, Round.answers_purged_at.is_(None)).order_by(Round.id))
@@ -133,10 +129,6 @@ def register(app: Flask) -> None:
     def two_step_code(email: str) -> None:
         """Print the current two-step sign-in code and key of an account (demo and development
         only: refused in production)."""
-        import pyotp
-
-        from .accounts.second_factor import secret_of
-        from .accounts.services import find_user_by_email
 
         if app.config["ENV_NAME"] == "production":
             raise click.ClickException("not available in production")
@@ -150,9 +142,6 @@ def register(app: Flask) -> None:
     @click.option("--if-empty", is_flag=True, help="Only load when the database has no users yet.")
     def demo(if_empty: bool) -> None:
         """Load demo data: a consultancy, two client organisations and about 40 employees."""
-        from .accounts.models import User
-        from .demo import load_demo, print_logins
-
         if if_empty and db.session.scalar(sa.select(sa.func.count(User.id))):
             click.echo("Database already has data; demo not loaded.")
             print_logins(click.echo)

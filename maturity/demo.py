@@ -4,15 +4,29 @@ seed 003), their directors and about 40 employees across departments."""
 from __future__ import annotations
 
 import random
+from datetime import datetime, time, timedelta, timezone
 
-from .models_base import utcnow
+import sqlalchemy as sa
+
+from . import sealing
+from .accounts import second_factor
 from .accounts.models import User
 from .accounts.passwords import hash_password
+from .core import DONT_KNOW
 from .extensions import db
+from .instrument import load_instrument
+from .models_base import utcnow
+from .plans import services as plans
+from .plans.models import ItemStatus
+from .results import publication
+from .results.services import round_results
+from .rounds import links, services
+from .rounds.models import CustomerArrival, Invitation, RoundStatus
+from .segments.models import MemberSegment, Segment, SegmentValue
 from .slugs import unique_slug
 from .tenancy.models import (
-    ConsultantMembership,
     Consultancy,
+    ConsultantMembership,
     Department,
     Organisation,
     OrganisationMembership,
@@ -88,8 +102,6 @@ def load_demo(seed: int = 7) -> None:
     db.session.add(ConsultantMembership(consultancy_id=consultancy.id, user_id=consultant.id))
     # Two-step sign-in is required of these two: set up with a random key of this installation
     # (``flask two-step-code`` shows the current code, outside production).
-    from .accounts import second_factor
-    from . import sealing
 
     for user in (admin, consultant):
         user.totp_secret_sealed = sealing.seal(second_factor.new_secret().encode(), second_factor.PURPOSE)
@@ -133,9 +145,6 @@ DEMO_SERVICES = {"Vastgoedonderhoud": "Reparaties", "Wonen": "Verhuur", "Wijkbeh
 def _demo_segments() -> None:
     """De Linde describes its people by service, location and role (deterministically, so the
     rest of the demo's random draws stay as they were)."""
-    import sqlalchemy as sa
-
-    from .segments.models import MemberSegment, Segment, SegmentValue
 
     org = db.session.scalar(sa.select(Organisation).where(Organisation.name == "Woonstichting De Linde"))
     if org is None:
@@ -192,7 +201,6 @@ for _name, _lean, _marks in (
 
 
 def _answers(instrument, rng, lean: float, self_mark: float, estimate_mark: float) -> dict[str, str]:
-    from .core import DONT_KNOW
 
     answers = {}
     for question in instrument.quiz.questions:
@@ -216,15 +224,8 @@ def _answers(instrument, rng, lean: float, self_mark: float, estimate_mark: floa
 def load_demo_rounds(rng: random.Random) -> None:
     """Closed rounds with published results, and (for De Linde) a current open one whose
     responses wait in the ballot box until it closes."""
-    from datetime import datetime, time, timedelta, timezone
 
-    import sqlalchemy as sa
 
-    from .instrument import load_instrument
-    from .rounds import links, services
-    from .results import publication
-    from .rounds.models import CustomerArrival, Invitation, RoundStatus
-    from .segments.models import Segment, SegmentValue
 
     instrument = load_instrument()
     today = services.today()
@@ -308,11 +309,6 @@ def load_demo_rounds(rng: random.Random) -> None:
 
 def _demo_plan(round_, rng: random.Random, *, is_current: bool) -> None:
     """A generated plan with owners and dates, as a director would have filled it in."""
-    from datetime import timedelta
-
-    from .plans import services as plans
-    from .plans.models import ItemStatus
-    from .results.services import round_results
 
     results = round_results(round_)
     if results.placement is None:

@@ -26,6 +26,13 @@ import sqlalchemy as sa
 from .. import sealing
 from ..extensions import db
 from ..models_base import utcnow
+from ..tenancy.models import (
+    Consultancy,
+    ConsultantMembership,
+    Organisation,
+    OrganisationMembership,
+    OrgRole,
+)
 from .models import RecoveryCode, User
 
 ISSUER = "Klantspiegel"
@@ -37,8 +44,6 @@ RECOVERY_CODES = 10
 def is_required(user: User) -> bool:
     """Whether this person must use a second factor: admins and consultants always; directors
     when their client's consultancy requires it."""
-    from ..tenancy.models import Consultancy, ConsultantMembership, Organisation, OrganisationMembership, OrgRole
-
     if user.is_platform_admin:
         return True
     consultant = sa.select(ConsultantMembership.id).where(ConsultantMembership.user_id == user.id).exists()

@@ -16,9 +16,21 @@ from ..extensions import db
 from ..i18n import locale_for
 from ..mail.services import send_template_mail
 from ..models_base import utcnow
+from ..tenancy.models import (
+    Consultancy,
+    ConsultantMembership,
+    Organisation,
+    OrganisationMembership,
+)
+from ..tenancy.retention import login_lifetime
 from . import tokens
 from .models import User, UserSession
-from .passwords import hash_password, needs_rehash, verify_password
+from .passwords import (
+    burn_verification_time,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +63,6 @@ def get_or_create_user(email: str, name: str) -> tuple[User, bool]:
 
 def authenticate(email: str, password: str) -> User | None:
     """Check credentials; upgrades the hash when our parameters changed."""
-    from .passwords import burn_verification_time
-
     user = find_user_by_email(email)
     if user is None or not user.has_password:
         burn_verification_time(password)
@@ -66,8 +76,6 @@ def authenticate(email: str, password: str) -> User | None:
 
 def start_session(user: User) -> str:
     """Create a new login session and return its raw token (goes into the cookie)."""
-    from ..tenancy.retention import login_lifetime
-
     token = secrets.token_urlsafe(32)
     now = utcnow()
     db.session.add(UserSession(user_id=user.id, token_hash=_hash_token(token), created_at=now, last_seen_at=now,
@@ -135,8 +143,6 @@ def invitation_context(user: User) -> tuple[str | None, str | None, int | None]:
     (the "forgot password" of someone who never activated): (the organisation's or
     consultancy's name, the consultancy that signs, the organisation's id), from their latest
     membership; (None, None, None) for someone who belongs nowhere."""
-    from ..tenancy.models import ConsultantMembership, Consultancy, Organisation, OrganisationMembership
-
     org = db.session.scalar(sa.select(Organisation).join(OrganisationMembership).where(
         OrganisationMembership.user_id == user.id).order_by(OrganisationMembership.id.desc()).limit(1))
     if org is not None:

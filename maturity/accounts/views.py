@@ -1,10 +1,21 @@
 from __future__ import annotations
 
+import base64
 import json
 import time
+from urllib.parse import urlsplit
 
 from cryptography.fernet import InvalidToken
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
@@ -15,9 +26,7 @@ from ..audit import services as audit
 from ..extensions import db, limiter
 from ..safe_redirect import safe_next
 from ..tasks import enqueue
-from . import services, tokens
-from . import devices, second_factor
-from .jobs import password_help
+from . import devices, second_factor, services, tokens
 from .forms import (
     AcceptInvitationForm,
     ChangePasswordForm,
@@ -29,6 +38,7 @@ from .forms import (
     ProfileForm,
     SetPasswordForm,
 )
+from .jobs import password_help
 from .models import User
 from .passwords import verify_password
 
@@ -184,8 +194,6 @@ def _sign_in_again():
 
 def _sealed_setup_secret(key: str) -> str:
     """A new secret for setting up the app, kept (sealed) in the session until confirmed."""
-    import base64
-
     held = session.get(key)
     if held:
         try:
@@ -462,7 +470,6 @@ def set_language():
 
 
 def _path_of(url: str) -> str | None:
-    from urllib.parse import urlsplit
 
     parts = urlsplit(url)
     if parts.netloc and parts.netloc != request.host:

@@ -7,15 +7,17 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..accounts import second_factor
 from ..accounts import services as account_services
 from ..accounts.models import User
 from ..audit import services as audit
-from ..extensions import db
-from ..forms_common import ActionForm
-from ..mail.models import OutboxMessage
+from ..audit.views import chosen_action, log_csv, log_page
 from ..consultancies import services
-from ..tenancy.models import ConsultantMembership, Consultancy, Organisation
-from ..forms_common import page_number
+from ..extensions import db
+from ..forms_common import ActionForm, page_number
+from ..mail.models import OutboxMessage
+from ..privacy.subject_data import erase_person, organisations_left_without_director
+from ..tenancy.models import Consultancy, ConsultantMembership, Organisation
 from .forms import ConsultancyForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -91,8 +93,6 @@ def outbox_message(message_id: int):
 @bp.route("/users/<int:user_id>/erase", methods=["GET", "POST"])
 def erase_user(user_id: int):
     """Erase a person on request: GET says what follows, POST does it."""
-    from ..privacy.subject_data import erase_person
-
     user = db.session.get(User, user_id) or abort(404)
     if user.id == current_user.id:
         flash(_("You cannot erase your own account."), "error")
@@ -103,7 +103,6 @@ def erase_user(user_id: int):
             db.session.commit()
             flash(_("The person has been erased. Their anonymous answers remain in the results."), "success")
         return redirect(url_for("admin.users"))
-    from ..privacy.subject_data import organisations_left_without_director
 
     return render_template("admin/erase.html", user=user, action_form=ActionForm(),
                            orphaned=organisations_left_without_director(user))
@@ -111,17 +110,13 @@ def erase_user(user_id: int):
 
 @bp.route("/audit")
 def audit_log():
-    from ..audit.views import _action, log_page
-
-    return log_page(audit.entries(action=_action()), title=_("the whole platform"),
-                    csv_url=url_for("admin.audit_csv", action=_action()))
+    return log_page(audit.entries(action=chosen_action()), title=_("the whole platform"),
+                    csv_url=url_for("admin.audit_csv", action=chosen_action()))
 
 
 @bp.route("/audit.csv")
 def audit_csv():
-    from ..audit.views import _action, log_csv
-
-    return log_csv(audit.entries(action=_action()), "audit-platform")
+    return log_csv(audit.entries(action=chosen_action()), "audit-platform")
 
 
 @bp.route("/users")
@@ -142,8 +137,6 @@ def reset_second_factor(user_id: int):
     """For a person who lost both their phone and their recovery codes: their two-step sign-in
     is removed and every login ended; at their next sign-in they set it up again (when their
     role requires it) or sign in with their password (when it was their own choice)."""
-    from ..accounts import second_factor
-
     user = db.session.get(User, user_id) or abort(404)
     if ActionForm().validate_on_submit():
         if user.id == current_user.id:

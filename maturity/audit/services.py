@@ -8,6 +8,7 @@ from flask import has_request_context
 from flask_login import current_user
 
 from ..extensions import db
+from ..tenancy.models import Organisation
 from .models import AuditEntry
 
 #: What is audited, with a label for the log page (translated there).
@@ -29,7 +30,6 @@ def record(action: str, *, organisation_id: int | None = None, consultancy_id: i
     if actor is None and has_request_context() and current_user and current_user.is_authenticated:
         actor = current_user
     if organisation_id is not None and consultancy_id is None:
-        from ..tenancy.models import Organisation
 
         consultancy_id = db.session.scalar(sa.select(Organisation.consultancy_id).where(Organisation.id == organisation_id))
     entry = AuditEntry(action=action, organisation_id=organisation_id, consultancy_id=consultancy_id,

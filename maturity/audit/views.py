@@ -79,28 +79,28 @@ def describe_entry(entry) -> str:
 @org_bp.route("/")
 @roles_required(DIRECTOR, CONSULTANT)
 def org_log():
-    return log_page(entries(organisation_id=g.org.id, action=_action()), title=g.org.name,
-                    csv_url=url_for("audit_org.org_csv", action=_action()))
+    return log_page(entries(organisation_id=g.org.id, action=chosen_action()), title=g.org.name,
+                    csv_url=url_for("audit_org.org_csv", action=chosen_action()))
 
 
 @org_bp.route("/export.csv")
 @roles_required(DIRECTOR, CONSULTANT)
 def org_csv():
-    return log_csv(entries(organisation_id=g.org.id, action=_action()), f"audit-{g.org.slug}")
+    return log_csv(entries(organisation_id=g.org.id, action=chosen_action()), f"audit-{g.org.slug}")
 
 
 @consultancy_bp.route("/")
 def consultancy_log():
-    return log_page(entries(consultancy_id=g.consultancy.id, action=_action()), title=g.consultancy.name,
-                    csv_url=url_for("audit_consultancy.consultancy_csv", action=_action()))
+    return log_page(entries(consultancy_id=g.consultancy.id, action=chosen_action()), title=g.consultancy.name,
+                    csv_url=url_for("audit_consultancy.consultancy_csv", action=chosen_action()))
 
 
 @consultancy_bp.route("/export.csv")
 def consultancy_csv():
-    return log_csv(entries(consultancy_id=g.consultancy.id, action=_action()), f"audit-{g.consultancy.slug}")
+    return log_csv(entries(consultancy_id=g.consultancy.id, action=chosen_action()), f"audit-{g.consultancy.slug}")
 
 
-def _action() -> str | None:
+def chosen_action() -> str | None:
     action = request.args.get("action")
     return action if action in ACTIONS else None
 
@@ -109,7 +109,7 @@ def log_page(query, *, title: str, csv_url: str):
     page = page_number()
     pagination = db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
     return render_template("audit/log.html", pagination=pagination, title=title, csv_url=csv_url,
-                           labels=LABELS, action=_action(), actions=ACTIONS, describe=describe_entry)
+                           labels=LABELS, action=chosen_action(), actions=ACTIONS, describe=describe_entry)
 
 
 def log_csv(query, name: str):

@@ -84,7 +84,7 @@ def t_critical_95(df: float | None) -> float:
     any real df (Welch's df is rarely whole); the normal value when df is None or infinite."""
     if df is None or math.isinf(df):
         return Z_975
-    from scipy.special import stdtrit  # the inverse of Student's t distribution
+    from scipy.special import stdtrit  # lazy for cost (scipy loads slowly); the inverse of Student's t
 
     return float(stdtrit(max(df, 1e-6), 0.975))
 

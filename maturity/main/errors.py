@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import logging
 
+import sqlalchemy.exc as sa_exc
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
 from ..extensions import db
+from ..results.services import ResultsNotPublished
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +41,6 @@ def register(app: Flask) -> None:
     def method_not_allowed(e):
         return page(405, _("Not possible"), _("This action cannot be done this way."))
 
-    from ..results.services import ResultsNotPublished
 
     @app.errorhandler(ResultsNotPublished)
     def not_published(e):
@@ -68,7 +69,6 @@ def register(app: Flask) -> None:
                 "sign-in page."))
         return page(429, _("Too many attempts"), _("Please wait a few minutes and try again."))
 
-    import sqlalchemy.exc as sa_exc
 
     @app.errorhandler(sa_exc.OperationalError)
     @app.errorhandler(sa_exc.InterfaceError)

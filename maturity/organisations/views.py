@@ -16,12 +16,17 @@ from ..accounts.models import User
 from ..accounts.services import send_invitation
 from ..collation import ListPage, name_key, sorted_by_name
 from ..extensions import db
+from ..forms_common import ActionForm, page_number
 from ..logos import LOGO_MAX_BYTES, logo_type
-from ..rounds.models import Round, RoundStatus
+from ..people_csv import decode, parse_people_csv
+from ..plans.models import ActionPlan
+from ..privacy.subject_data import erase_from_organisation
+from ..results.history import round_points
+from ..rounds.links import invitation_token
+from ..rounds.models import Invitation, Round, RoundStatus
 from ..segments import services as segment_services
 from ..segments.forms import field_name, with_segments
 from ..segments.models import MAX_VALUES, SegmentValue
-from . import services
 from ..tenancy.access import (
     CONSULTANT,
     DIRECTOR,
@@ -31,10 +36,14 @@ from ..tenancy.access import (
     scoped_select,
 )
 from ..tenancy.models import Department, OrganisationMembership, OrgRole
-from ..forms_common import page_number
-from ..people_csv import decode, parse_people_csv
-from ..forms_common import ActionForm
-from .forms import EditMemberForm, ImportConfirmForm, ImportUploadForm, LogoForm, MemberForm
+from . import services
+from .forms import (
+    EditMemberForm,
+    ImportConfirmForm,
+    ImportUploadForm,
+    LogoForm,
+    MemberForm,
+)
 
 bp = organisation_blueprint("organisations", __name__)
 
@@ -110,9 +119,6 @@ def logo():
 
 def _current_round():
     """The latest round (a draft too) with its counts and, when there are enough responses, its phase."""
-    from ..results.history import round_points
-    from ..rounds.models import Round
-
     round_ = db.session.scalar(scoped_select(Round).order_by(Round.opens_on.desc(), Round.id.desc()).limit(1))
     if round_ is None:
         return None
@@ -123,10 +129,6 @@ def _current_round():
 def _latest_published():
     """The latest published round, its phase and whether its action plan is published: what
     employees see came of their answers (sharing results back lifts the next round's response)."""
-    from ..plans.models import ActionPlan
-    from ..results.history import round_points
-    from ..rounds.models import Round, RoundStatus
-
     round_ = db.session.scalar(scoped_select(Round).where(Round.status == RoundStatus.CLOSED)
                                .order_by(Round.opens_on.desc(), Round.id.desc()).limit(1))
     if round_ is None:
@@ -139,9 +141,6 @@ def _latest_published():
 
 def _my_open_invitations():
     """The current user's own invitations in this organisation, with their personal links."""
-    from ..rounds.links import invitation_token
-    from ..rounds.models import Invitation, Round, RoundStatus
-
     rows = db.session.scalars(
         sa.select(Invitation).join(Round).where(
             Invitation.organisation_id == g.org.id, Invitation.user_id == current_user.id,
@@ -407,8 +406,6 @@ def erase_person(membership_id: int):
     """Erase a person of this organisation on request (AVG art. 17): GET says what follows,
     POST does it. Whether their account goes too depends on whether anything elsewhere involves
     them, which the director is not told."""
-    from ..privacy.subject_data import erase_from_organisation
-
     membership = scoped_get(OrganisationMembership, membership_id)
     user = membership.user
     if user.id == current_user.id:

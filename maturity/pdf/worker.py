@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import resource
 
+from .fetcher import SCHEME, StaticOnlyFetcher
+
 log = logging.getLogger(__name__)
 
 
@@ -14,9 +16,8 @@ def limit_memory(max_bytes: int) -> None:
 
 def html_to_pdf(html: str) -> tuple[bytes, list[str]]:
     """Render; returns the PDF and the URLs the fetcher refused."""
-    from weasyprint import HTML
+    from weasyprint import HTML  # lazy for cost: only the PDF child process loads WeasyPrint
 
-    from .fetcher import SCHEME, StaticOnlyFetcher
 
     fetcher = StaticOnlyFetcher()
     pdf = HTML(string=html, base_url=SCHEME + "/", url_fetcher=fetcher).write_pdf()

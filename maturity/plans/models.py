@@ -7,6 +7,8 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from ..extensions import db
 from ..models_base import UTCDateTime, created_at_column, enum_type, utcnow
@@ -19,14 +21,11 @@ class ItemStatus(str, enum.Enum):
 
     @property
     def label(self) -> str:
-        from flask_babel import gettext as _
 
         return {"open": _("To do"), "in_progress": _("In progress"), "done": _("Done")}[self.value]
 
     def label_in(self, lang: str) -> str:
         """The label in a given language (for generated texts that keep both)."""
-        from flask_babel import force_locale
-
         with force_locale(lang):
             return self.label
 
@@ -108,7 +107,6 @@ class ActionItem(db.Model):
 
     @property
     def origin_label(self) -> str:
-        from flask_babel import gettext as _
 
         return {"own": _("own action"), "continued": _("continued"), "edited": _("edited"),
                 "suggested": _("suggested")}[self.origin]

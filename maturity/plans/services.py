@@ -9,14 +9,20 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from blinker import Namespace
 
-from ..core.actions import DepartmentScore, PlanInput, StatementScore, comment_themes, generate
+from ..core.actions import (
+    DepartmentScore,
+    PlanInput,
+    StatementScore,
+    comment_themes,
+    generate,
+)
 from ..core.messages import N_, Said, join
 from ..extensions import db
 from ..i18n import in_every_language
 from ..instrument import Text
 from ..models_base import utcnow
 from ..results.services import RoundResults, oriented_mean
-from ..rounds.models import Round
+from ..rounds.models import Round, previous_published
 from .models import ActionItem, ActionPlan, ItemStatus
 
 log = logging.getLogger(__name__)
@@ -61,7 +67,6 @@ class ThemeQuotes:
     customers' comments and of what employees would change on it, as the results show them (so
     nothing below its minimum, and nothing once the raw answers were removed). Read from the
     results each time, never stored with the plan."""
-
     by_theme: dict[str, dict[str, list[str]]]
 
     def for_item(self, item: ActionItem) -> dict[str, list[str]] | None:
@@ -134,7 +139,6 @@ def generate_plan(round_: Round, results: RoundResults) -> ActionPlan:
 @dataclass(frozen=True)
 class CarryOver:
     """An unfinished action of the previous round, and what became of it in this plan."""
-
     item: ActionItem
     #: The title of this plan's item that continues it (same theme, or adopted); None: not continued.
     continued_in: str | None
@@ -222,8 +226,6 @@ def _unfinished_before(round_: Round) -> tuple[dict, str | None]:
 
 def _previous_plan(round_: Round) -> tuple[ActionPlan | None, str | None]:
     """The plan of the organisation's published round before ``round_``, and that round's title."""
-    from ..rounds.models import previous_published
-
     previous = previous_published(round_)
     if previous is None:
         return None, None

@@ -5,7 +5,7 @@ the mirror and the plan's actions from the round's published figures, nothing pe
 from __future__ import annotations
 
 from flask import Blueprint, g, render_template
-from flask_babel import get_locale
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 
 from ..extensions import db
@@ -55,6 +55,5 @@ def page(token: str):
 
 
 def _date(value) -> str:
-    from flask_babel import format_date
 
     return format_date(value, "long")

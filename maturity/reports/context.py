@@ -6,6 +6,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
 import sqlalchemy as sa
 from flask_babel import format_date, get_locale
@@ -18,10 +20,15 @@ from ..i18n import number, signed
 from ..logos import data_uri
 from ..models_base import utcnow
 from ..plans.models import ActionItem, ActionPlan
-from ..plans.services import plan_for, suggested_owner, visible_items
+from ..plans.services import carry_over, plan_for, suggested_owner, visible_items
 from ..progress.services import organisation_progress
+from ..results.figures import (
+    round_figures,
+    segment_columns,
+    statement_order,
+    with_benchmark,
+)
 from ..results.history import TREND_DIMENSIONS, dimension_value, statement_changes
-from ..results.figures import round_figures, segment_columns, statement_order, with_benchmark
 from ..results.overview import segment_overview
 from ..results.services import RoundResults
 from ..rounds.models import Round, RoundStatus
@@ -92,7 +99,6 @@ def report_context(round_: Round, results: RoundResults, *, issued_at=None, vers
         "target": i.suggestion("target", lang),
         "status": _("%(status)s, later", status=i.status.label) if i.starts_later else i.status.label,
     } for i in visible_items(plan)] if plan else []
-    from ..plans.services import carry_over
 
     continued = {c.item.id: c.continued_in for c in carry_over(round_, plan, lang)[0]}
     context["progress"] = _progress_context(progress, lang, continued)
@@ -218,9 +224,6 @@ def _code_digest() -> bytes:
     """What the report looks like apart from its data: the PDF templates, the print
     stylesheet, the translations and the release. A deployment that changes any of them makes
     every report new."""
-    from importlib.metadata import PackageNotFoundError, version
-    from pathlib import Path
-
     package = Path(__file__).parent.parent
     digest = hashlib.sha256()
     try:

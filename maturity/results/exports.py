@@ -6,7 +6,9 @@ from __future__ import annotations
 import io
 import re
 
+from ..extensions import db
 from ..slugs import slugify
+from ..tenancy.models import Organisation
 from ..utils import neutralise
 from . import segment_tally
 from .figures import RoundFigures, round_figures, statement_order
@@ -14,11 +16,9 @@ from .history import statement_changes
 from .overview import segment_overview
 from .services import round_results
 
+
 def filename(round_) -> str:
     """klantspiegel-<organisation>-<round>, so that files of several clients don't get mixed up."""
-    from ..extensions import db
-    from ..tenancy.models import Organisation
-
     org = db.session.get(Organisation, round_.organisation_id)
     title = slugify(round_.title)
     title = title[len("klantspiegel-"):] if title.startswith("klantspiegel-") else title
@@ -142,7 +142,7 @@ def xlsx(f: RoundFigures, _, plan: list[dict] = (), segments=(), columns=()) -> 
     """A sheet per section, for reading, the action plan (``plans.services.plan_rows``), and the
     long (tidy) sheet of every figure, for Power BI or a pivot table; every value the same cell as
     in the CSV."""
-    from openpyxl import Workbook
+    from openpyxl import Workbook  # lazy for cost: only an Excel download loads openpyxl
     from openpyxl.styles import Font
 
     tagged = tidy(f, _, as_text=False, segments=segments, columns=columns)

@@ -1,8 +1,18 @@
 from __future__ import annotations
 
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField, ValidationError, widgets
+from wtforms import (
+    DateField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    ValidationError,
+    widgets,
+)
 from wtforms.validators import NumberRange, Optional
 
 from ..forms_common import WholeNumberField, max_length, required, sensible_date, strip
@@ -60,7 +70,6 @@ class RoundForm(FlaskForm):
 
 class CustomerInviteForm(FlaskForm):
     """Customers' e-mail addresses, one per line, for personal single-use links."""
-
     emails = TextAreaField(_l("Customers' e-mail addresses"), validators=[required(), max_length(60_000)],
                            description=_l("One address per line, at most 500 at a time. The addresses are used only "
                                           "to send the links, and are erased when the round closes."))
@@ -75,8 +84,6 @@ class CustomerInviteForm(FlaskForm):
         """The valid addresses go in ``addresses``; what is not an address does not hold them
         back: it goes in ``rejected`` as (line number in the box, text as typed), for the view
         to report and to leave in the box for correction."""
-        from email_validator import EmailNotValidError, validate_email
-
         good, self.rejected = [], []
         for number, line in enumerate((field.data or "").splitlines(), start=1):
             for text in line.replace(";", ",").split(","):  # a line may hold several, as a mail program copies them

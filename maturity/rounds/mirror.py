@@ -16,9 +16,9 @@ from flask_babel import gettext as _
 
 from ..extensions import db, limiter
 from ..instrument import load_instrument
-from ..tenancy.models import Organisation
 from ..segments import services as segment_services
-from . import services
+from ..tenancy.models import Organisation
+from . import links, services
 from .models import CustomerInvitation, Round
 from .questionnaire import customer_keys, parse_answers
 
@@ -68,8 +68,6 @@ def _push_personal_token(endpoint, values):
 
 @personal_bp.before_request
 def _load_invitation():
-    from . import links
-
     token = g.customer_token or ""
     invitation_id = links.token_invitation_id(token)
     invitation = db.session.get(CustomerInvitation, invitation_id) if invitation_id else None

@@ -24,9 +24,8 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from ..extensions import db
-from ..models_base import UTCDateTime, created_at_column, enum_type
+from ..models_base import UTCDateTime, created_at_column, enum_type, utcnow
 from ..utils import random_id
-
 
 #: How long a close may take in the worker before the page offers the button again.
 CLOSE_TIMEOUT = timedelta(minutes=30)
@@ -96,8 +95,6 @@ class Round(db.Model):
     def is_closing(self) -> bool:
         """Asked to close, and the worker has not finished it yet (a request older than
         ``CLOSE_TIMEOUT`` is taken as lost with its worker: the button comes back)."""
-        from ..models_base import utcnow
-
         return (self.status is RoundStatus.OPEN and self.close_requested_at is not None
                 and utcnow() - self.close_requested_at < CLOSE_TIMEOUT)
 
@@ -146,7 +143,6 @@ def previous_published(round_: Round) -> Round | None:
 
 class Invitation(db.Model):
     """One person's invitation to one round. Knows *whether* they finished, never *what*."""
-
     __tablename__ = "invitation"
     __table_args__ = (sa.UniqueConstraint("round_id", "user_id"),)
 
@@ -190,7 +186,6 @@ class Ballot(db.Model):
     from the server's secret; the row has nothing else that could tell whose it is. ``batch``
     is None until the ballot has been mixed: rewritten, with the others of its batch, in a
     random order in one transaction."""
-
     __tablename__ = "ballot"
 
     id: so.Mapped[str] = so.mapped_column(sa.String(32), primary_key=True, default=random_id)
@@ -203,7 +198,6 @@ class Ballot(db.Model):
 
 class Response(db.Model):
     """One employee's released answers, unlinkable to the person (see module docstring)."""
-
     __tablename__ = "response"
     #: The results read a round's comments on every view: only the responses that have one.
     __table_args__ = (sa.Index("ix_response_commented", "round_id", "id",
@@ -246,7 +240,6 @@ class CustomerInvitation(db.Model):
     The address is needed only to send the link: it is erased when the round closes. The
     response does not point back here (customers stay anonymous); it only records that it came
     through a personal link, so the results can say how many did."""
-
     __tablename__ = "customer_invitation"
     __table_args__ = (sa.UniqueConstraint("round_id", "email"),)
 
@@ -280,7 +273,6 @@ class CustomerArrival(db.Model):
     """How many customers answered on a day (counts only), so the director sees when the public
     link was used. Kept apart from the responses: a response carries no date, which together
     with a personal link's use would point at the customer."""
-
     __tablename__ = "customer_arrival"
 
     round_id: so.Mapped[int] = so.mapped_column(
@@ -304,7 +296,6 @@ class RoundTally(db.Model):
     (``results.tally``): counts, sums and sums of squares per group and key. Every results
     surface reads these rows, never the answers, so their cost does not depend on the number
     of responses. ``flask rebuild-tallies`` recomputes them from the raw answers."""
-
     __tablename__ = "round_tally"
 
     round_id: so.Mapped[int] = so.mapped_column(

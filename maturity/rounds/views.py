@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 from datetime import timedelta
 
@@ -9,18 +10,26 @@ import segno
 import sqlalchemy as sa
 from flask import Response as HttpResponse
 from flask import abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import format_date, get_locale
+from flask_babel import format_date, get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_login import current_user
 
 from ..extensions import db
-from ..mail.services import delivery_counts
-from ..instrument import LATEST
-from ..tenancy.access import CONSULTANT, DIRECTOR, organisation_blueprint, roles_required, scoped_get, scoped_select
-from ..segments import services as segment_services
-from ..tenancy.models import Department
-from . import services
 from ..forms_common import ActionForm
+from ..instrument import LATEST
+from ..mail.services import delivery_counts
+from ..pdf.render import PdfRenderError, render_pdf
+from ..segments import services as segment_services
+from ..tenancy.access import (
+    CONSULTANT,
+    DIRECTOR,
+    organisation_blueprint,
+    roles_required,
+    scoped_get,
+    scoped_select,
+)
+from ..tenancy.models import Department
+from . import links, services
 from .forms import CustomerInviteForm, RoundForm
 from .models import Invitation, Round
 
@@ -172,9 +181,6 @@ def invite(round_id: int):
 @roles_required(*MANAGERS)
 def answer_myself(round_id: int):
     """A director who wants to answer too gets an invitation and goes straight to it."""
-    from flask_login import current_user
-
-    from . import links
 
     round_ = scoped_get(Round, round_id)  # a foreign round is 404 before anything else
     if g.role != DIRECTOR:
@@ -284,11 +290,8 @@ def customer_link(round_id: int):
 @roles_required(*MANAGERS)
 def customer_card(round_id: int):
     """A printable A4 card with the customer link's QR code, for a counter or a waiting room."""
-    import base64
 
-    from flask_babel import format_date
 
-    from ..pdf.render import PdfRenderError, render_pdf
 
     round_ = scoped_get(Round, round_id)
     link = url_for("mirror.questionnaire", token=round_.customer_token, _external=True)

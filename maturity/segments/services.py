@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from ..accounts.models import User
 from ..extensions import db
-from ..utils import chunks
 from ..people_csv import is_reserved_header
 from ..tenancy.models import Organisation, OrganisationMembership
+from ..utils import chunks
 from .models import MAX_SEGMENTS, MAX_VALUES, MemberSegment, Segment, SegmentValue
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,6 @@ VALUE_NAME_MAX = 60
 
 class SegmentError(Exception):
     """A change to segments that is refused; ``code`` says why (the view words it)."""
-
     def __init__(self, code: str, **params):
         super().__init__(code)
         self.code = code
@@ -200,7 +200,6 @@ class ImportValues:
 
     ``new`` lists the values to create per segment (as first written in the file); a value
     beyond the segment's room makes each row with it invalid (``segment_full:<segment>``)."""
-
     segments: dict[str, Segment] = field(default_factory=dict)
     new: dict[str, list[str]] = field(default_factory=dict)
 
@@ -245,7 +244,6 @@ def apply_import_values(org: Organisation, plan: ImportValues, by_email: Mapping
     wanted = {email: cells for email, cells in by_email.items() if cells}
     if not wanted:
         return 0
-    from ..accounts.models import User
 
     memberships: dict[str, int] = {}
     for chunk in chunks(list(wanted), 900):
