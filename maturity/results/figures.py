@@ -14,7 +14,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from ..core import DEFAULT, DIMENSIONS, Phase, dimension_label, explain, explain_next, phase_gloss, phase_name, phase_stage
 from ..core.display import INDEX_DIGITS, MARK_DIGITS, STRONG_STATEMENT, WEAK_STATEMENT, shown, shown_difference
@@ -363,11 +362,50 @@ def round_figures(results: RoundResults, lang: str, changes: Mapping | None = No
     )
     if not results.is_shown:
         return RoundFigures(**base)
-    inst = results.instrument
-    scale = inst.mirror.scale
     too_few = _("too few responses")
     placement = results.placement
 
+    dims = _dimension_rows(results, _, too_few)
+    own, est, cust = _mirror_marks(results)
+    headline = _mirror_headline(results, own, est, cust, _)
+    mirror = _mirror_rows(results, lang, too_few)
+    bands = _band_parts(results, lang, ngettext)
+    quiz = _quiz_rows(results, lang, too_few)
+    sections = _statement_sections(results, lang, changes)
+    departments = _department_rows(results, _)
+    reliability = _reliability_rows(results, lang, _)
+    key_findings = _key_findings(sections, headline, _)
+
+    return RoundFigures(
+        **base,
+        ladder=tuple(PhaseStep(phase_name(p), phase_stage(p, _), p is placement.phase) for p in Phase),
+        bars=_bar_rows(dims, own, est, cust, results.departments),
+        good_text=number(DEFAULT.klantbekwaam.customer_mark, MARK_DIGITS),
+        phase=phase_name(placement.phase), gloss=phase_gloss(placement.phase, _),
+        provisional=None if placement.has_mirror else _(
+            "Provisional: with %(n)s customer responses (at least %(min)s are needed) the self-image could not be "
+            "checked against what customers say.", n=results.n_customers, min=results.min_customer_size),
+        reasons=tuple(explain(placement, _, number)), next_steps=tuple(explain_next(placement, _, number)),
+        dims=tuple(dims), headline=headline, has_mirror=cust is not None and est is not None, mirror=tuple(mirror),
+        mirror_values=(
+            None if own is None else shown(own, MARK_DIGITS), None if est is None else shown(est, MARK_DIGITS),
+            None if cust is None else shown(cust, MARK_DIGITS),
+            shown_difference(own, cust, MARK_DIGITS) if own is not None and cust is not None else None),
+        mirror_overall=(
+            number(own, 1) if own is not None else "—", number(est, 1) if est is not None else "—",
+            number(cust, 1) if cust is not None else too_few,
+            signed(shown_difference(own, cust, MARK_DIGITS), 1) if own is not None and cust is not None else "—"),
+        bands=tuple(bands), quiz=tuple(quiz), sections=tuple(sections),
+        department_columns=tuple(dimension_label(k, _) for k in DEPARTMENT_DIMENSIONS),
+        departments=tuple(departments), comments=tuple(results.comments) if results.comments is not None else None,
+        employee_comments=tuple(results.employee_comments) if results.employee_comments is not None else None,
+        reliability=tuple(reliability), key_findings=tuple(key_findings[:3]),
+        legend=(("self", _("Employees' own rating")), ("estimate", _("Employees' estimate")), ("customer", _("Customers"))),
+    )
+
+
+def _dimension_rows(results: RoundResults, _, too_few: str) -> list[DimensionRow]:
+    """The five dimensions with their bars."""
     dims = []
     for d in DIMENSIONS:
         s = results.profile.get(d)
@@ -379,11 +417,22 @@ def round_figures(results: RoundResults, lang: str, changes: Mapping | None = No
             css=VIEW_CSS.get(d, "bar"), bar=_bar(None if value is None else value / 100, DIMENSIONS_WIDE, DIMENSIONS_NARROW),
             marks=_marks_for(d),
         ))
+    return dims
+
+
+def _mirror_marks(results: RoundResults) -> tuple[float | None, float | None, float | None]:
+    """The employees' own rating, their estimate and the customers' rating, as marks shown."""
+    scale = results.instrument.mirror.scale
 
     def mark_of(stats) -> float | None:
         return None if stats is None else shown(scale.from_index(stats.mean), MARK_DIGITS)
 
     own, est, cust = (mark_of(results.profile.get(d)) for d in ("mirror_self", "mirror_estimate", "mirror_customer"))
+    return own, est, cust
+
+
+def _mirror_headline(results: RoundResults, own, est, cust, _) -> str:
+    """The mirror in one sentence, or why there is none."""
     if cust is not None and est is not None:
         headline = _("Employees think customers rate the organisation %(estimate)s; customers give %(customer)s.",
                      estimate=number(est, 1), customer=number(cust, 1))
@@ -393,7 +442,13 @@ def round_figures(results: RoundResults, lang: str, changes: Mapping | None = No
         headline = _("There are too few customer responses (%(n)s of at least %(min)s) to compare the self-image "
                      "with the customers' view. Share the customer link to complete the mirror.",
                      n=results.n_customers, min=results.min_customer_size)
+    return headline
 
+
+def _mirror_rows(results: RoundResults, lang: str, too_few: str) -> list[MirrorRow]:
+    """Each mirror topic: the three views and the gap."""
+    inst = results.instrument
+    scale = inst.mirror.scale
     mirror = []
     for m in results.mirror:
         item = next(i for i in inst.mirror.items if i.key == m.key)
@@ -413,7 +468,12 @@ def round_figures(results: RoundResults, lang: str, changes: Mapping | None = No
             meaningful=m.is_gap_meaningful,
             direction="" if gap is None or gap == 0 else ("above" if gap > 0 else "below"),
         ))
+    return mirror
 
+
+def _band_parts(results: RoundResults, lang: str, ngettext) -> list[BandPart]:
+    """The quiz's bands as parts of one bar."""
+    inst = results.instrument
     total_bands = sum(results.bands.values()) or 1
     bands, x = [], 0.0
     for band in inst.quiz.bands:
@@ -423,7 +483,12 @@ def round_figures(results: RoundResults, lang: str, changes: Mapping | None = No
                               ngettext("%(num)d employee", "%(num)d employees", count),
                               f"band-fill-{band.key}", round(x, 1), width))
         x += width
+    return bands
 
+
+def _quiz_rows(results: RoundResults, lang: str, too_few: str) -> list[QuizRow]:
+    """Each quiz question with its answers and the most common weak answer."""
+    inst = results.instrument
     quiz = []
     for q in results.quiz:
         question = inst.question(q.key)
@@ -438,7 +503,12 @@ def round_figures(results: RoundResults, lang: str, changes: Mapping | None = No
             weak_key=q.weakest_common,
             advice=question.option(q.weakest_common).advice.get(lang) if q.weakest_common else None,
         ))
+    return quiz
 
+
+def _statement_sections(results: RoundResults, lang: str, changes: Mapping) -> list[StatementSection]:
+    """The agreement statements per section, strongest first, in the customer-oriented direction."""
+    inst = results.instrument
     sections = []
     for section in inst.likert_sections:
         rows = []
@@ -462,7 +532,11 @@ def round_figures(results: RoundResults, lang: str, changes: Mapping | None = No
                 change_is_meaningful=bool(moved and moved.is_meaningful),
             ))
         sections.append(StatementSection(section.key, section.title.get(lang), tuple(rows)))
+    return sections
 
+
+def _department_rows(results: RoundResults, _) -> list[DepartmentRow]:
+    """The departments as the disclosure rule shows them, each cell coloured where higher is better."""
     departments = []
     for d in results.departments:
         cells = []
@@ -478,7 +552,12 @@ def round_figures(results: RoundResults, lang: str, changes: Mapping | None = No
             name=d.name or _("Other (smaller departments and none)"), visible=d.is_visible, n=d.n,
             complementary=d.why_hidden == "complementary", cells=tuple(cells) if d.is_visible else (),
         ))
+    return departments
 
+
+def _reliability_rows(results: RoundResults, lang: str, _) -> list[ReliabilityRow]:
+    """Cronbach's alpha per section, or why it says nothing."""
+    inst = results.instrument
     def alpha_text(value: float | None) -> str:
         # A negative alpha means the statements contradict each other: no number to read.
         return (_("negative") if value < 0 else number(value, ALPHA_DIGITS)) if value is not None else "—"
@@ -498,7 +577,11 @@ def round_figures(results: RoundResults, lang: str, changes: Mapping | None = No
             complete_alpha=alpha_text(complete), is_uniform=uniform, spread=spread,
             spread_text=number(spread, SPREAD_DIGITS) if spread is not None else "—",
         ))
+    return reliability
 
+
+def _key_findings(sections: list[StatementSection], headline: str, _) -> list[str]:
+    """The mirror's sentence, the weakest and the strongest statement, said as they are."""
     # Ties in the order of the tables (strongest first per section): the strongest point is the
     # first of the highest in the tables, the weakest the last of the lowest.
     in_table_order = [row for s in sections for row in s.rows if row.value is not None]
@@ -527,33 +610,8 @@ def round_figures(results: RoundResults, lang: str, changes: Mapping | None = No
             key_findings.append(_("Highest score, not yet strong (from 3.8): %(statement)s.", statement=quoted(rated[-1])))
         else:
             key_findings.append(_("Strongest point: %(statement)s.", statement=quoted(rated[-1])))
+    return key_findings
 
-    return RoundFigures(
-        **base,
-        ladder=tuple(PhaseStep(phase_name(p), phase_stage(p, _), p is placement.phase) for p in Phase),
-        bars=_bar_rows(dims, own, est, cust, results.departments),
-        good_text=number(DEFAULT.klantbekwaam.customer_mark, MARK_DIGITS),
-        phase=phase_name(placement.phase), gloss=phase_gloss(placement.phase, _),
-        provisional=None if placement.has_mirror else _(
-            "Provisional: with %(n)s customer responses (at least %(min)s are needed) the self-image could not be "
-            "checked against what customers say.", n=results.n_customers, min=results.min_customer_size),
-        reasons=tuple(explain(placement, _, number)), next_steps=tuple(explain_next(placement, _, number)),
-        dims=tuple(dims), headline=headline, has_mirror=cust is not None and est is not None, mirror=tuple(mirror),
-        mirror_values=(
-            None if own is None else shown(own, MARK_DIGITS), None if est is None else shown(est, MARK_DIGITS),
-            None if cust is None else shown(cust, MARK_DIGITS),
-            shown_difference(own, cust, MARK_DIGITS) if own is not None and cust is not None else None),
-        mirror_overall=(
-            number(own, 1) if own is not None else "—", number(est, 1) if est is not None else "—",
-            number(cust, 1) if cust is not None else too_few,
-            signed(shown_difference(own, cust, MARK_DIGITS), 1) if own is not None and cust is not None else "—"),
-        bands=tuple(bands), quiz=tuple(quiz), sections=tuple(sections),
-        department_columns=tuple(dimension_label(k, _) for k in DEPARTMENT_DIMENSIONS),
-        departments=tuple(departments), comments=tuple(results.comments) if results.comments is not None else None,
-        employee_comments=tuple(results.employee_comments) if results.employee_comments is not None else None,
-        reliability=tuple(reliability), key_findings=tuple(key_findings[:3]),
-        legend=(("self", _("Employees' own rating")), ("estimate", _("Employees' estimate")), ("customer", _("Customers"))),
-    )
 
 
 def _bar_rows(dims, own: float | None, est: float | None, cust: float | None, departments) -> tuple[BarRow, ...]:
