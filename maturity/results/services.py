@@ -515,67 +515,96 @@ def check_disclosure(r: RoundResults) -> None:
     """The invariant, checked on every result before anyone sees it: no shown figure rests on
     fewer than the round's minimum (comments: the comment minimum, of customers for theirs and
     of employee responses for what employees would change)."""
-    problems = []
+    problems = [*_headline_problems(r), *_item_problems(r), *_department_problems(r), *_reliability_problems(r),
+                *_comment_problems(r), *_segment_problems(r)]
+    if problems:
+        raise DisclosureError("; ".join(problems))
 
-    def need(n: int, what: str, minimum: int = r.min_size) -> None:
-        if n < minimum:
-            problems.append(f"{what} rests on {n}")
 
-    if r.placement is not None or r.bands:
-        need(r.n_responses, "phase or bands")
+def _too_few(n: int, what: str, minimum: int) -> list[str]:
+    return [f"{what} rests on {n}"] if n < minimum else []
+
+
+def _headline_problems(r: RoundResults) -> list[str]:
+    """The phase, the bands and the profile's dimensions; the customers' rating on customers."""
+    out = _too_few(r.n_responses, "phase or bands", r.min_size) if r.placement is not None or r.bands else []
     for d in ("skills", "leadership", "culture", "mirror_self", "mirror_estimate", "mirror_customer"):
         stats = r.profile.get(d)
         if stats is not None:
-            need(stats.n, d)
+            out += _too_few(stats.n, d, r.min_size)
     if r.profile.mirror_customer is not None:
-        need(r.n_customers, "customer mirror", r.min_customer_size)
-        need(r.profile.mirror_customer.n, "mirror_customer", r.min_customer_size)
-    for stat in [s for items in r.likert.values() for s in items] + [
-        s for m in r.mirror for s in (m.self_, m.estimate) if s is not None
-    ]:
+        out += _too_few(r.n_customers, "customer mirror", r.min_customer_size)
+        out += _too_few(r.profile.mirror_customer.n, "mirror_customer", r.min_customer_size)
+    return out
+
+
+def _item_problems(r: RoundResults) -> list[str]:
+    """Each statement, mirror topic (a gap only with both sides) and quiz question."""
+    out = []
+    employees = [s for items in r.likert.values() for s in items] + [
+        s for m in r.mirror for s in (m.self_, m.estimate) if s is not None]
+    for stat in employees:
         if stat.mean is not None or stat.distribution is not None:
-            need(stat.n, stat.key)
+            out += _too_few(stat.n, stat.key, r.min_size)
     for stat in [m.customer for m in r.mirror if m.customer is not None]:
         if stat.mean is not None or stat.distribution is not None:
-            need(stat.n, stat.key, r.min_customer_size)
-    for m in r.mirror:
-        if m.gap is not None and (m.self_.mean is None or m.customer is None or m.customer.mean is None):
-            problems.append(f"gap of {m.key} without both sides")
+            out += _too_few(stat.n, stat.key, r.min_customer_size)
+    out += [f"gap of {m.key} without both sides" for m in r.mirror
+            if m.gap is not None and (m.self_.mean is None or m.customer is None or m.customer.mean is None)]
     for q in r.quiz:
         if any(c is not None for c in q.counts.values()):
-            need(sum(c or 0 for c in q.counts.values()), q.key)
+            out += _too_few(sum(c or 0 for c in q.counts.values()), q.key, r.min_size)
+    return out
+
+
+def _department_problems(r: RoundResults) -> list[str]:
+    """Each shown department and cell, and what the shown ones leave of the total by subtraction
+    (it must be 0 or enough)."""
+    out = []
     for dept in r.departments:
         if dept.is_visible:
-            need(dept.n, str(dept.name))
+            out += _too_few(dept.n, str(dept.name), r.min_size)
         for d, mean in dept.means.items():
             if mean is not None:
-                need(dept.cell_n.get(d, 0), f"{dept.name}/{d}")
-    # What the shown departments leave of the total can be worked out: it must be 0 or enough.
+                out += _too_few(dept.cell_n.get(d, 0), f"{dept.name}/{d}", r.min_size)
     shown_departments = [dept for dept in r.departments if dept.is_visible]
     if shown_departments:
         rest = r.n_responses - sum(dept.n for dept in shown_departments)
         if 0 < rest < r.min_size:
-            problems.append(f"departments leave {rest} by subtraction")
+            out.append(f"departments leave {rest} by subtraction")
     for d in DEPARTMENT_DIMENSIONS:
         stats, cells = r.profile.get(d), [dept.cell_n[d] for dept in r.departments if d in dept.cell_n]
         if cells and stats is not None and 0 < stats.n - sum(cells) < r.min_size:
-            problems.append(f"department {d} scores leave {stats.n - sum(cells)} by subtraction")
+            out.append(f"department {d} scores leave {stats.n - sum(cells)} by subtraction")
+    return out
+
+
+def _reliability_problems(r: RoundResults) -> list[str]:
+    out = []
     for rel in r.reliability:
         if rel.alpha is not None or rel.spread is not None:
-            need(rel.n, f"alpha {rel.section}")
+            out += _too_few(rel.n, f"alpha {rel.section}", r.min_size)
         if rel.complete_alpha is not None:
-            need(rel.complete_n, f"complete alpha {rel.section}")
+            out += _too_few(rel.complete_n, f"complete alpha {rel.section}", r.min_size)
+    return out
+
+
+def _comment_problems(r: RoundResults) -> list[str]:
+    out = []
     if r.comments is not None:
-        need(r.n_customers, "comments", max(r.min_comment_size, r.min_customer_size))
+        out += _too_few(r.n_customers, "comments", max(r.min_comment_size, r.min_customer_size))
     if r.employee_comments is not None:
-        need(r.n_responses, "employee comments", r.employee_comment_minimum)
-    # The segment groups beside each other (and beside the round): the segment rule, verified
-    # on what is shown; a filtered result must be one of them.
-    problems += segment_tally.problems(r.family, r.min_size, r.min_customer_size)
+        out += _too_few(r.n_responses, "employee comments", r.employee_comment_minimum)
+    return out
+
+
+def _segment_problems(r: RoundResults) -> list[str]:
+    """The segment groups beside each other (and beside the round): the segment rule, verified
+    on what is shown; a filtered result must be one of them."""
+    out = list(segment_tally.problems(r.family, r.min_size, r.min_customer_size))
     if r.group is not None and r.group not in r.family:
-        problems.append(f"group {r.group} is not shown")
-    if problems:
-        raise DisclosureError("; ".join(problems))
+        out.append(f"group {r.group} is not shown")
+    return out
 
 
 def oriented_mean(stat: ItemStat, instrument: Instrument) -> float | None:
