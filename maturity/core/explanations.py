@@ -85,7 +85,14 @@ def describe_reason(
 ) -> str:
     """One sentence stating the reason's facts, from its params only (so a test can check
     every stated number against the inputs)."""
-    p = _format_params(reason, _, number)
+    sentence = _SENTENCES.get(reason.code)
+    if sentence is None:
+        raise ValueError(f"no sentence for reason code {reason.code!r}")
+    return sentence(reason, _, _format_params(reason, _, number), for_next)
+
+
+def _dimension(reason: Reason, _: Gettext, p: dict[str, Any], for_next: bool) -> str:
+    """A dimension against the bar a phase sets (or why it has no score)."""
     code = reason.code
     near = bool(reason.params.get("near"))
     if code == "dimension_meets" and near:
@@ -104,6 +111,15 @@ def describe_reason(
         return _("%(dimension)s scores %(value)s; %(phase)s needs at least %(needed)s.") % p
     if code == "dimension_missing":
         return _("For %(phase)s a score for %(dimension)s is needed, but there is none (too few answers).") % p
+    if code == "too_few_responses":
+        return _("%(dimension)s rests on %(n)s responses, fewer than %(min_n)s, and is left out.") % p
+    raise ValueError(f"no sentence for reason code {code!r}")
+
+
+def _customers(reason: Reason, _: Gettext, p: dict[str, Any], for_next: bool) -> str:
+    """The customers' rating against the bar a phase sets, and the customers a phase needs."""
+    code = reason.code
+    near = bool(reason.params.get("near"))
     if code == "customer_meets" and near:
         return _(
             "Customers rate the organisation %(value)s ± %(margin)s, which meets the %(needed)s that %(phase)s "
@@ -122,6 +138,12 @@ def describe_reason(
         return _(
             "Customers must confirm %(phase)s: that needs at least %(min_n)s customer responses."
         ) % p
+    raise ValueError(f"no sentence for reason code {code!r}")
+
+
+def _awareness(reason: Reason, _: Gettext, p: dict[str, Any], for_next: bool) -> str:
+    """Klantgericht without customers to confirm that the organisation sees its shortfall."""
+    code = reason.code
     if code == "awareness_not_confirmed" and reason.params.get("has_customers"):
         return _(
             "Employees gave no rating of the organisation and no estimate of the customers' rating, so it "
@@ -140,6 +162,12 @@ def describe_reason(
             "organisation) it could not be shown whether the organisation sees its shortfall. Placed in "
             "klantgericht by its scores, provisionally: customers decide between klantgericht and onwetend."
         ) % p
+    raise ValueError(f"no sentence for reason code {code!r}")
+
+
+def _overestimation(reason: Reason, _: Gettext, p: dict[str, Any], for_next: bool) -> str:
+    """An overestimation of the organisation or of the customers' view, and when it is none."""
+    code = reason.code
     if code == "overestimation" and for_next:
         return _(
             "The organisation must see what customers see: employees rate it %(self)s, customers %(customer)s. "
@@ -174,6 +202,12 @@ def describe_reason(
             "Employees rate the organisation %(self)s, even higher than customers (%(customer)s); customers "
             "rate it good (%(good)s or more), so that is no blind spot for a shortfall."
         ) % p
+    raise ValueError(f"no sentence for reason code {code!r}")
+
+
+def _self_image(reason: Reason, _: Gettext, p: dict[str, Any], for_next: bool) -> str:
+    """The self-image beside the customers' view and beside employees' own answers."""
+    code = reason.code
     if code == "self_above_answers" and for_next:
         return _(
             "Employees must see the gaps their own answers show: they rate the organisation %(self)s, while "
@@ -205,16 +239,6 @@ def describe_reason(
             "Employees do not overrate the customers' view: they expect %(estimate)s, customers give "
             "%(customer)s."
         ) % p
-    if code == "departments_consistent":
-        return _(
-            "Customer orientation is in the culture of every department shown: the lowest culture "
-            "score of the %(count)s departments is %(lowest)s, at least %(needed)s."
-        ) % p
-    if code == "department_below":
-        return _(
-            "For %(phase)s customer orientation must be in the culture of every department: "
-            "%(department)s scores %(value)s on culture, at least %(needed)s is needed."
-        ) % p
     if code == "underestimation":
         return _(
             "Customers rate the organisation higher (%(customer)s) than employees do (%(self)s): the "
@@ -225,6 +249,28 @@ def describe_reason(
             "Employees expect customers to give %(estimate)s, but customers give %(customer)s: "
             "customers are more positive than employees think."
         ) % p
+    raise ValueError(f"no sentence for reason code {code!r}")
+
+
+def _departments(reason: Reason, _: Gettext, p: dict[str, Any], for_next: bool) -> str:
+    """Customer orientation in the culture of every shown department."""
+    code = reason.code
+    if code == "departments_consistent":
+        return _(
+            "Customer orientation is in the culture of every department shown: the lowest culture "
+            "score of the %(count)s departments is %(lowest)s, at least %(needed)s."
+        ) % p
+    if code == "department_below":
+        return _(
+            "For %(phase)s customer orientation must be in the culture of every department: "
+            "%(department)s scores %(value)s on culture, at least %(needed)s is needed."
+        ) % p
+    raise ValueError(f"no sentence for reason code {code!r}")
+
+
+def _missing_mirror(reason: Reason, _: Gettext, p: dict[str, Any], for_next: bool) -> str:
+    """What the phase cannot say without customers or without employees' own rating."""
+    code = reason.code
     if code == "mirror_missing" and reason.params.get("n"):
         return _(
             "There are only %(n)s customer responses (at least %(min_n)s are needed), so the "
@@ -242,9 +288,19 @@ def describe_reason(
             "Employees gave no rating of the organisation themselves, so their self-image could not "
             "be compared with the customers' view."
         )
-    if code == "too_few_responses":
-        return _("%(dimension)s rests on %(n)s responses, fewer than %(min_n)s, and is left out.") % p
     raise ValueError(f"no sentence for reason code {code!r}")
+
+
+#: The sentence of each reason code, by family.
+_SENTENCES = {
+    **dict.fromkeys(('dimension_meets', 'dimension_below', 'dimension_missing', 'too_few_responses'), _dimension),
+    **dict.fromkeys(('customer_meets', 'customer_below', 'mirror_required'), _customers),
+    **dict.fromkeys(('awareness_not_confirmed',), _awareness),
+    **dict.fromkeys(('overestimation', 'estimate_overestimation', 'overestimation_while_good'), _overestimation),
+    **dict.fromkeys(('self_above_answers', 'self_fits_answers', 'no_overestimation', 'estimate_no_overestimation', 'underestimation', 'estimate_too_low'), _self_image),
+    **dict.fromkeys(('departments_consistent', 'department_below'), _departments),
+    **dict.fromkeys(('mirror_missing', 'self_image_missing'), _missing_mirror),
+}
 
 
 #: Params shown as report marks (one decimal); the rest of the numbers are index scores.
