@@ -142,9 +142,9 @@ def seed_organisation(slug: str, people: int, *, departments: int = 20, rng: ran
 
 def insert_invitations(seeded: Seeded, *, submitted: int, answers: Answers, batch: int = 5000,
                        segments: dict[int, list[int]] | None = None) -> int:
-    """One invitation per employee of the organisation (the rows ``services.invite_employees``
+    """One invitation per employee of the organisation (the rows ``inviting.invite_employees``
     inserts, without the mails), in bulk. The first ``submitted`` of them answer: as
-    ``services.submit_response`` does, each gets a sealed ballot in the ballot box
+    ``submission.submit_response`` does, each gets a sealed ballot in the ballot box
     (``links.seal_ballot``), its own sealed result (``links.seal_result`` under a fresh
     ``links.new_result_key``) and ``submitted_at``; the ballots are stored as mixed, in batches
     of the round's minimum (``ballots.mix``), as the app leaves them. With ``segments`` (user id

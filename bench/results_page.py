@@ -57,7 +57,7 @@ def main(n: int) -> None:
         services.open_round(round_)
         db.session.flush()
         # Responses are published only when the round closes: put sealed ballots in the box, as
-        # services.submit_response does, then close the round (releases them and builds the tally).
+        # submission.submit_response does, then close the round (releases them and builds the tally).
         ballots = []
         for i in range(n):
             answers = {}

@@ -14,11 +14,11 @@ not answer, and one director. Seeding, through the app's code:
 
 1. users and memberships: bulk ``sa.insert`` of the models; the round through
    ``services.create_round`` / ``services.open_round``;
-2. invitations (bulk insert of the rows ``services.invite_employees`` makes, without the
-   mails) and, for the n who answer, what ``services.submit_response`` stores: a ballot
+2. invitations (bulk insert of the rows ``inviting.invite_employees`` makes, without the
+   mails) and, for the n who answer, what ``submission.submit_response`` stores: a ballot
    sealed with ``links.seal_ballot`` (random, valid answers, 10% "weet ik niet"), the
    respondent's own sealed result and ``submitted_at``;
-3. customer responses through ``services.submit_customer_response`` (200 by default);
+3. customer responses through ``customer_responses.submit_customer_response`` (200 by default);
 4. ``publication.close`` + commit: releases (opens) every ballot into anonymous responses
    and builds the round's tally (``results/tally.py``).
 
@@ -66,7 +66,7 @@ def seed(app, n: int, args, rng: random.Random, *, profile_close: bool) -> tuple
     import sqlalchemy as sa
 
     from maturity.extensions import db
-    from maturity.rounds import services
+    from maturity.rounds import customer_responses
     from maturity.results import publication
     from maturity.rounds.models import Ballot, Round, RoundTally
 
@@ -86,7 +86,7 @@ def seed(app, n: int, args, rng: random.Random, *, profile_close: bool) -> tuple
         start = time.perf_counter()
         round_ = db.session.get(Round, seeded.round_id)
         for i in range(args.customers):
-            services.submit_customer_response(round_, answers.customer(), rng.choice(["", "", "Prima", "Traag"]),
+            customer_responses.submit_customer_response(round_, answers.customer(), rng.choice(["", "", "Prima", "Traag"]),
                                               "nl" if i % 3 else "en")
         db.session.commit()
         t["customer responses"] = time.perf_counter() - start

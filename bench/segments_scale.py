@@ -20,11 +20,11 @@ employees plus 10% who do not answer, and one director. The organisation has fiv
 
 1. users, memberships, departments and the open round (``_common.seed_organisation``), the
    segments and each person's values;
-2. invitations and, for the n who answer, what ``services.submit_response`` stores: a ballot
+2. invitations and, for the n who answer, what ``submission.submit_response`` stores: a ballot
    sealed with ``links.seal_ballot`` holding ``department_id``, ``answers``, ``comment`` and
    ``segments`` (the person's value ids ordered by segment, as
    ``rounds.segment_answers.invitation_values`` returns them), the own sealed result, ``submitted_at``;
-3. customers through ``services.submit_customer_response(..., service_id=...)``: 90% tied to
+3. customers through ``customer_responses.submit_customer_response(..., service_id=...)``: 90% tied to
    a service (skewed like the employees), 10% through the general link without one;
 4. ``publication.close`` + commit, timed; ``SegmentTallyBuilder``'s methods and the
    module's ``_decide`` / ``_comment_groups`` / ``_Adder`` / ``_rows`` are wrapped with timers,
@@ -145,7 +145,7 @@ def seed(app, n: int, args, rng: random.Random, *, profile_close: bool) -> tuple
     import sqlalchemy as sa
 
     from maturity.extensions import db
-    from maturity.rounds import services
+    from maturity.rounds import customer_responses
     from maturity.results import publication
     from maturity.rounds.models import Ballot, Round
     from maturity.segments import services as segment_services
@@ -195,7 +195,7 @@ def seed(app, n: int, args, rng: random.Random, *, profile_close: bool) -> tuple
             round_.customer_cap = args.customers
         for i in range(args.customers):
             service = None if rng.random() < 0.1 else skewed(service_values, rng)
-            services.submit_customer_response(round_, answers.customer(), rng.choice(["", "", "Prima", "Traag"]),
+            customer_responses.submit_customer_response(round_, answers.customer(), rng.choice(["", "", "Prima", "Traag"]),
                                               "nl" if i % 3 else "en", service_id=service)
         db.session.commit()
         t["customer responses"] = time.perf_counter() - start

@@ -21,6 +21,7 @@ from .plans.models import ItemStatus
 from .results import publication
 from .results.services import round_results
 from .rounds import links, services
+from .rounds import customer_responses, submission
 from .rounds.models import CustomerArrival, Invitation, RoundStatus
 from .segments.models import MemberSegment, Segment, SegmentValue
 from .slugs import unique_slug
@@ -267,22 +268,22 @@ def load_demo_rounds(rng: random.Random) -> None:
                     continue
                 token = links.invitation_token(invitation.id, invitation.nonce)
                 lean = min(0.95, max(0.05, rng.gauss(spec["lean"][department][like], 0.12)))
-                services.save_answers(invitation, token, _answers(
+                submission.save_answers(invitation, token, _answers(
                     instrument, rng, lean, spec["self_mark"][like], spec["estimate_mark"][like]))
                 if ideas and responded % 3 == 1 and responded // 3 < len(ideas):
-                    services.save_comment(invitation, token, ideas[responded // 3])
+                    submission.save_comment(invitation, token, ideas[responded // 3])
                 responded += 1
-                services.submit_response(invitation, token)
+                submission.submit_response(invitation, token)
                 answered = opens + timedelta(days=rng.randint(0, max(0, min((closes - opens).days, (today - opens).days))))
                 invitation.submitted_at = invitation.started_at = datetime.combine(answered, time(12), tzinfo=timezone.utc)
             for _ in range(spec["customers"][phase]):
                 marks = {item.answer_key("customer"): str(min(10, max(1, round(rng.gauss(spec["customer_mark"][like], 1.3)))))
                          for item in instrument.mirror.items}
-                services.submit_customer_response(round_, marks, "", "nl")
+                customer_responses.submit_customer_response(round_, marks, "", "nl")
             # Each round its own comments (the earlier round's were more critical).
             comments = DEMO_COMMENTS_EARLIER if phase == 1 else DEMO_COMMENTS if phase == 2 else []
             for comment in comments[:spec["customers"][phase] // 2] if org.name.startswith("Woon") and status is RoundStatus.CLOSED else []:
-                services.submit_customer_response(
+                customer_responses.submit_customer_response(
                     round_, {item.answer_key("customer"): str(rng.randint(5, 8)) for item in instrument.mirror.items},
                     comment, "nl")
             # De Linde's latest round: customers through each service's own link, the repairs'
@@ -295,7 +296,7 @@ def load_demo_rounds(rng: random.Random) -> None:
                     for _ in range(8 if service.name == "Reparaties" else 6):
                         marks = {item.answer_key("customer"): str(min(10, max(1, round(by_service.gauss(mark, 1.2)))))
                                  for item in instrument.mirror.items}
-                        services.submit_customer_response(round_, marks, "", "nl", service_id=service.id)
+                        customer_responses.submit_customer_response(round_, marks, "", "nl", service_id=service.id)
             # The customers of the demo's history came in during its first week.
             db.session.execute(sa.update(CustomerArrival).where(CustomerArrival.round_id == round_.id)
                                .values(day=opens + timedelta(days=rng.randint(1, 6))))

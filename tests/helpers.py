@@ -33,6 +33,7 @@ from maturity.plans import services as plans
 from maturity.plans.models import ActionPlan
 from maturity.results import publication, tally
 from maturity.rounds import links, segment_answers, services
+from maturity.rounds import customer_responses, inviting, submission
 from maturity.rounds.models import (CustomerAnswer, CustomerResponse, Invitation, Response, ResponseAnswer, Round,
                                     RoundStatus)
 from maturity.rounds.questionnaire import SECTIONS, customer_keys, section_keys
@@ -83,7 +84,7 @@ R = "/respond/"
 
 def invite_and_get_link(round_, client_or_none=None) -> str:
     """Invite everyone; the personal link of the last one invited (as in their mail)."""
-    services.invite_employees(round_)
+    inviting.invite_employees(round_)
     db.session.flush()
     invitation = db.session.scalars(
         sa.select(Invitation).where(Invitation.round_id == round_.id).order_by(Invitation.id.desc())).first()
@@ -111,7 +112,7 @@ def round_with_people(world, *, min_size=5, departments=None, org=None):
         title="Meting", opens_on=date.today(), closes_on=date.today() + timedelta(days=9), min_group_size=min_size,
         min_comment_group_size=max(min_size, 10)))
     services.open_round(round_)
-    services.invite_employees(round_)
+    inviting.invite_employees(round_)
     db.session.flush()
     return round_
 
@@ -122,8 +123,8 @@ def invitations_of(round_):
 
 def submit_answers(invitation, answers):
     token = links.invitation_token(invitation.id, invitation.nonce)
-    services.save_answers(invitation, token, answers)
-    return services.submit_response(invitation, token)
+    submission.save_answers(invitation, token, answers)
+    return submission.submit_response(invitation, token)
 
 
 def round_url(world, round_, suffix):
@@ -149,16 +150,16 @@ def filled_round(app, world, sizes: dict[str, int], customers: int = 0, comments
         title="Meting", opens_on=date.today(), closes_on=date.today() + timedelta(days=9)))
     services.open_round(round_)
     with app.test_request_context():
-        services.invite_employees(round_)
+        inviting.invite_employees(round_)
         department_of = {d.id: d.name for d in db.session.scalars(sa.select(type(department)))}
         for invitation in db.session.scalars(sa.select(Invitation).where(Invitation.round_id == round_.id)):
             if department_of.get(invitation.department_id) not in sizes:
                 continue
             token = links.invitation_token(invitation.id, invitation.nonce)
-            services.save_answers(invitation, token, full_answers(likert=str(rng.randint(2, 5)), mark=str(rng.randint(5, 9))))
-            services.submit_response(invitation, token)
+            submission.save_answers(invitation, token, full_answers(likert=str(rng.randint(2, 5)), mark=str(rng.randint(5, 9))))
+            submission.submit_response(invitation, token)
         for i in range(customers):
-            services.submit_customer_response(
+            customer_responses.submit_customer_response(
                 round_, {k: str(rng.randint(4, 8)) for k in full_answers() if k.endswith(".self")} and
                 {f"mirror.m{j}.customer": str(rng.randint(4, 8)) for j in range(1, 6)},
                 comments[i] if i < len(comments) else "", "nl")
@@ -253,7 +254,7 @@ def planted_round(app, world) -> Round:
             answers["mirror.m1.self"] = "9" if n < 2 else "8"  # 2 of 10 give a 9: mean 8.2
             submit_answers(invitation, answers)
         for n in range(5):
-            services.submit_customer_response(
+            customer_responses.submit_customer_response(
                 round_, {f"mirror.m{j}.customer": ("8" if n == 0 else "7") for j in range(1, 6)}, f"Opmerking {n}", "nl")
         publication.close(round_)
     db.session.flush()
@@ -316,22 +317,22 @@ def corporation(org, app, seed: int = 26, customers: dict[str, int] | None = Non
             title="Meting", opens_on=date.today(), closes_on=date.today() + timedelta(days=9),
             min_group_size=5, min_comment_group_size=10))
         services.open_round(round_)
-        services.invite_employees(round_)
+        inviting.invite_employees(round_)
         for invitation in db.session.scalars(sa.select(Invitation).where(Invitation.round_id == round_.id)):
             values = segment_answers.invitation_values(invitation.id)
             service = next((v.name for v in segments["Dienst"].values if v.id in values), None)
             if service is None:
                 continue  # the world's own employee, without segments, does not answer
             token = links.invitation_token(invitation.id, invitation.nonce)
-            services.save_answers(invitation, token, leaning_answers(rng, CORPORATION_SERVICES[service]))
-            services.submit_response(invitation, token)
+            submission.save_answers(invitation, token, leaning_answers(rng, CORPORATION_SERVICES[service]))
+            submission.submit_response(invitation, token)
         keys = customer_keys(INSTRUMENT)
         for service, count in customers.items():
             for _ in range(count):
                 # Customers of repairs are harsher than the repair team thinks.
                 answers = {k: str(rng.randint(3, 6)) if service == "Reparaties" else str(rng.randint(6, 9)) for k in keys}
-                services.submit_customer_response(round_, answers, "", "nl", service_id=value["Dienst", service].id)
-        services.submit_customer_response(round_, {k: DONT_KNOW for k in keys} | {keys[0]: "7"}, "", "nl")
+                customer_responses.submit_customer_response(round_, answers, "", "nl", service_id=value["Dienst", service].id)
+        customer_responses.submit_customer_response(round_, {k: DONT_KNOW for k in keys} | {keys[0]: "7"}, "", "nl")
         publication.close(round_)
     db.session.flush()
     return round_, value
@@ -550,7 +551,7 @@ def world_with_rounds(world, app):
             title="Ronde", opens_on=date.today(), closes_on=date.today() + timedelta(days=9)))
         services.open_round(tenant.round)
         with app.test_request_context():
-            services.invite_employees(tenant.round)
+            inviting.invite_employees(tenant.round)
         invitation = db.session.scalars(sa.select(Invitation).where(
             Invitation.round_id == tenant.round.id, Invitation.user_id == tenant.employee.id)).one()
         with app.test_request_context():

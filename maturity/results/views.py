@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from ..audit import services as audit
 from ..extensions import db
 from ..rounds import services as round_services
+from ..rounds import customer_responses
 from ..forms_common import ActionForm
 from ..rounds.models import Round, previous_published
 from ..tasks import enqueue
@@ -103,7 +104,7 @@ def close(round_id: int):
         rates = round_services.response_rates(round_)
         return render_template("rounds/close.html", round=round_, action_form=ActionForm(),
                                invited=sum(r.invited for r in rates), submitted=sum(r.submitted for r in rates),
-                               customers=round_services.customer_response_count(round_), today=round_services.today())
+                               customers=customer_responses.customer_response_count(round_), today=round_services.today())
     round_ = scoped_get(Round, round_id)
     if not ActionForm().validate_on_submit():
         return redirect(url_for("rounds.detail", round_id=round_id))

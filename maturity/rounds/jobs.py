@@ -10,7 +10,7 @@ from huey import crontab
 from ..extensions import db
 from ..tasks import app_periodic_task, exclusive, huey
 from .models import Round, RoundStatus
-from .services import send_reminders
+from .inviting import send_reminders
 
 huey.lock_task("reminders")  # registered, so that a starting worker (SQLite) can clear it
 

@@ -19,6 +19,7 @@ from ..instrument import load_instrument
 from ..segments import services as segment_services
 from ..tenancy.models import Organisation
 from . import links, services
+from . import customer_responses, submission
 from .models import CustomerInvitation, Round
 from .questionnaire import customer_keys, parse_answers
 
@@ -134,14 +135,14 @@ def _questionnaire(invitation: CustomerInvitation | None, thanks: str, service=N
             error = _("Please give at least one rating.")
         else:
             try:
-                services.submit_customer_response(g.round, answers, comment, get_locale().language, invitation,
+                customer_responses.submit_customer_response(g.round, answers, comment, get_locale().language, invitation,
                                                   service_id=service_id)
-            except services.CustomerCapReached:
+            except customer_responses.CustomerCapReached:
                 return render_template("mirror/closed.html", is_full=True), 200
-            except services.CustomerLinkUsed:  # a second tab or a double click
+            except customer_responses.CustomerLinkUsed:  # a second tab or a double click
                 db.session.rollback()
                 return redirect(url_for(thanks))
-            except services.RoundNotAccepting:  # closed or paused while the customer was answering
+            except submission.RoundNotAccepting:  # closed or paused while the customer was answering
                 db.session.rollback()
                 paused = invitation is None and g.round.is_customer_link_paused
                 return render_template("mirror/closed.html", is_paused=paused), 200 if paused else 410

@@ -26,6 +26,7 @@ from ..instrument import load_instrument
 from .segment_answers import ASKED_PREFIX, asked_segments
 from ..tenancy.models import Organisation
 from . import links, services
+from . import submission
 from .models import Invitation, Round
 from ..pdf.render import PdfRenderError, render_pdf
 from .questionnaire import (COMMENT_KEY, MAX_EMPLOYEE_COMMENT, SECTIONS, describe_item, missing, parse_answers,
@@ -148,7 +149,7 @@ def reminders():
     if request.method == "POST":
         if not _csrf_ok():
             abort(400)
-        services.opt_out_of_reminders(g.invitation)
+        submission.opt_out_of_reminders(g.invitation)
         db.session.commit()
         flash(_("You will receive no more reminders for this round."), "success")
         return redirect(url_for("respond_link.reminders"))
@@ -190,7 +191,7 @@ def _next_section(answers) -> str:
 
 @bp.route("/")
 def welcome():
-    answers = services.load_answers(g.invitation, g.token)
+    answers = submission.load_answers(g.invitation, g.token)
     lang = get_locale().language
     sections = [(section_title(g.instrument, section, lang), len(section_keys(g.instrument, section)))
                 for section in SECTIONS]
@@ -208,7 +209,7 @@ def section(section: str):
     if not _accepting():
         return redirect(url_for("respond.welcome"))
     keys = section_keys(g.instrument, section)
-    answers = services.load_answers(g.invitation, g.token)
+    answers = submission.load_answers(g.invitation, g.token)
     if request.method == "POST":
         posted = parse_answers(g.instrument, keys, request.form)
         if not _csrf_ok():
@@ -216,8 +217,8 @@ def section(section: str):
             flash(_("Your answers on this page were not saved yet because the page had expired. Please press the button again."), "error")
             return _render_section(section, keys, {**answers, **posted}), 400
         try:
-            answers = services.save_answers(g.invitation, g.token, posted)
-        except services.AlreadySubmitted:  # in another tab, a moment ago
+            answers = submission.save_answers(g.invitation, g.token, posted)
+        except submission.AlreadySubmitted:  # in another tab, a moment ago
             db.session.rollback()
             return redirect(url_for("respond.result"))
         db.session.commit()
@@ -252,19 +253,19 @@ def open_question():
     the draft like the answers (when the respondent continues or goes back)."""
     if not _accepting():
         return redirect(url_for("respond.welcome"))
-    answers = services.load_answers(g.invitation, g.token)
+    answers = submission.load_answers(g.invitation, g.token)
     if request.method == "POST":
         typed = (request.form.get("comment") or "")[:MAX_EMPLOYEE_COMMENT * 2]
         if not _csrf_ok():
             flash(_("Your answers on this page were not saved yet because the page had expired. Please press the button again."), "error")
             return _render_open_question({**answers, COMMENT_KEY: typed[:MAX_EMPLOYEE_COMMENT]}), 400
         try:
-            answers = services.save_comment(g.invitation, g.token, typed)
+            answers = submission.save_comment(g.invitation, g.token, typed)
             if asked_segments(g.invitation.id):
-                answers = services.save_segments(g.invitation, g.token, {
+                answers = submission.save_segments(g.invitation, g.token, {
                     int(key[len("segment-"):]): value for key, value in request.form.items()
                     if key.startswith("segment-") and key[len("segment-"):].isdigit()})
-        except services.AlreadySubmitted:
+        except submission.AlreadySubmitted:
             db.session.rollback()
             return redirect(url_for("respond.result"))
         db.session.commit()
@@ -293,8 +294,8 @@ def autosave():
     if not answers:
         return {"saved": False}, 400
     try:
-        services.save_answers(g.invitation, g.token, answers)
-    except services.AlreadySubmitted:
+        submission.save_answers(g.invitation, g.token, answers)
+    except submission.AlreadySubmitted:
         db.session.rollback()
         return {"saved": False}, 409
     db.session.commit()
@@ -303,7 +304,7 @@ def autosave():
 
 @bp.route("/review")
 def review():
-    return _render_review(services.load_answers(g.invitation, g.token))
+    return _render_review(submission.load_answers(g.invitation, g.token))
 
 
 def _render_review(answers: dict):
@@ -335,19 +336,19 @@ def submit():
         return redirect(url_for("respond.welcome"))
     if not _csrf_ok():
         flash(_("The page had expired. Your answers are safe; please press submit again."), "error")
-        return _render_review(services.load_answers(g.invitation, g.token)), 400
+        return _render_review(submission.load_answers(g.invitation, g.token)), 400
     try:
-        result_key = services.submit_response(g.invitation, g.token)
+        result_key = submission.submit_response(g.invitation, g.token)
         db.session.commit()
-    except services.Incomplete:
+    except submission.Incomplete:
         db.session.rollback()
         flash(_("Some questions are not answered yet. They are marked below."), "error")
         return redirect(url_for("respond.review"))
-    except services.RoundNotAccepting:
+    except submission.RoundNotAccepting:
         db.session.rollback()
         flash(_("This round is closed; no more responses are accepted."), "error")
         return redirect(url_for("respond.welcome"))
-    except services.AlreadySubmitted:
+    except submission.AlreadySubmitted:
         db.session.rollback()
         return redirect(url_for("respond.result"))
     # The token leaves the session: from now on only the result key opens the result.

@@ -30,6 +30,7 @@ from ..tenancy.access import (
 )
 from ..tenancy.models import Department
 from . import links, services
+from . import customer_responses, inviting
 from .forms import CustomerInviteForm, RoundForm
 from .models import Invitation, Round
 
@@ -96,9 +97,9 @@ def _detail_page(round_: Round, customer_form: CustomerInviteForm | None = None)
         "rounds/detail.html", round=round_, rates=rates, action_form=ActionForm(),
         invited=sum(r.invited for r in rates), submitted=sum(r.submitted for r in rates),
         eligible=db.session.scalar(sa.select(sa.func.count()).select_from(services.eligible_members(round_).subquery())),
-        customer_count=services.customer_response_count(round_),
-        arrivals=services.customer_arrivals(round_),
-        customer_invitations=services.customer_invitation_counts(round_),
+        customer_count=customer_responses.customer_response_count(round_),
+        arrivals=customer_responses.customer_arrivals(round_),
+        customer_invitations=customer_responses.customer_invitation_counts(round_),
         customer_form=customer_form or _customer_form(round_),
         customer_link=url_for("mirror.questionnaire", token=round_.customer_token, _external=True),
         service_links=[(v, url_for("mirror.service", token=round_.customer_token, service_id=v.id, _external=True))
@@ -173,7 +174,7 @@ def open_(round_id: int):
 @bp.route("/<int:round_id>/invite", methods=["POST"])
 @roles_required(*MANAGERS)
 def invite(round_id: int):
-    return _action(round_id, services.invite_employees, _("%(n)s people have been invited."),
+    return _action(round_id, inviting.invite_employees, _("%(n)s people have been invited."),
                    _("Invitations can only be sent while the round is open."))
 
 
@@ -188,7 +189,7 @@ def answer_myself(round_id: int):
     if not ActionForm().validate_on_submit():
         return redirect(url_for("rounds.detail", round_id=round_.id))
     try:
-        invitation = services.invite_self(round_, current_user.id)
+        invitation = inviting.invite_self(round_, current_user.id)
     except services.RoundStateError:
         flash(_("Only an open round can be answered."), "error")
         return redirect(url_for("rounds.detail", round_id=round_.id))
@@ -202,7 +203,7 @@ def answer_myself(round_id: int):
 @bp.route("/<int:round_id>/remind", methods=["POST"])
 @roles_required(*MANAGERS)
 def remind(round_id: int):
-    return _action(round_id, services.send_reminders, _("%(n)s reminders have been sent."), "")
+    return _action(round_id, inviting.send_reminders, _("%(n)s reminders have been sent."), "")
 
 
 @bp.route("/<int:round_id>/copy", methods=["POST"])
@@ -235,7 +236,7 @@ def invite_customers(round_id: int):
         try:
             chosen = next((v.id for v in segment_services.services_of(round_.organisation_id)
                            if str(v.id) == (form.service.data or "")), None)  # one of the organisation's own, or none
-            n = services.invite_customers(round_, form.addresses, service_id=chosen)
+            n = customer_responses.invite_customers(round_, form.addresses, service_id=chosen)
         except services.RoundStateError:
             flash(_("Customers can only be invited while the round is open."), "error")
             return redirect(url_for("rounds.detail", round_id=round_.id) + "#customers")
@@ -280,7 +281,7 @@ def _customer_form(round_: Round) -> CustomerInviteForm:
 def customer_link(round_id: int):
     round_ = scoped_get(Round, round_id)
     pause = not round_.is_customer_link_paused
-    return _action(round_id, lambda r: services.set_customer_link_paused(r, pause),
+    return _action(round_id, lambda r: customer_responses.set_customer_link_paused(r, pause),
                    _("The customer link is paused: it accepts no answers until you resume it.") if pause
                    else _("The customer link accepts answers again."),
                    _("The customer link can only be paused while the round is open."))

@@ -305,7 +305,7 @@ def _more_answers(live, org_slug: str, n: int, likert: str = "4") -> None:
 
     from maturity.extensions import db
     from maturity.rounds import links
-    from maturity.rounds import services as rounds
+    from maturity.rounds import submission
     from maturity.rounds.models import Invitation, Round, RoundStatus
     from maturity.tenancy.models import Organisation
 
@@ -317,8 +317,8 @@ def _more_answers(live, org_slug: str, n: int, likert: str = "4") -> None:
                                             Round.status == RoundStatus.OPEN).limit(n)).all()
         for invitation in waiting:
             token = links.invitation_token(invitation.id, invitation.nonce)
-            rounds.save_answers(invitation, token, full_answers(likert=likert, mark="7"))
-            rounds.submit_response(invitation, token)
+            submission.save_answers(invitation, token, full_answers(likert=likert, mark="7"))
+            submission.submit_response(invitation, token)
         db.session.commit()
 
 
@@ -347,6 +347,7 @@ def test_the_questionnaire_can_be_completed_with_the_keyboard_alone(person, live
     from datetime import date, timedelta
 
     from maturity.extensions import db
+    from maturity.rounds import inviting
     from maturity.rounds import services as rounds
     from maturity.tenancy.models import OrgRole
 
@@ -361,7 +362,7 @@ def test_the_questionnaire_can_be_completed_with_the_keyboard_alone(person, live
             title="Toetsenbord", opens_on=date.today(), closes_on=date.today() + timedelta(days=9)))
         rounds.open_round(round_)
         with live.app.test_request_context(base_url=live.url):
-            rounds.invite_employees(round_)
+            inviting.invite_employees(round_)
         db.session.commit()
         email = employee.email
     visit = person()

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from maturity.extensions import db
 from maturity.mail.models import OutboxMessage
 from maturity.rounds import services as rounds
+from maturity.rounds import inviting
 from maturity.organisations import services as tenancy
 from maturity.tenancy.models import Organisation
 
@@ -41,7 +42,7 @@ def test_importing_and_inviting_take_the_same_number_of_queries_for_5_or_60_peop
                 title="Meting", opens_on=date.today(), closes_on=date.today() + timedelta(days=14)))
             rounds.open_round(round_)
             db.session.flush()
-            invited = _statements(lambda: rounds.invite_employees(round_))
+            invited = _statements(lambda: inviting.invite_employees(round_))
         counts[n] = (imported, invited)
         messages = db.session.scalar(sa.select(sa.func.count()).where(OutboxMessage.organisation_id == org.id))
         assert messages == n  # one mail per person per round: employees get no separate account mail
@@ -62,7 +63,7 @@ def test_employees_get_one_mail_per_round_which_also_offers_an_account(app, worl
         round_ = rounds.create_round(org, rounds.RoundSettings(
             title="Meting", opens_on=date.today(), closes_on=date.today() + timedelta(days=14)))
         rounds.open_round(round_)
-        rounds.invite_employees(round_)
+        inviting.invite_employees(round_)
         db.session.flush()
     [body] = db.session.scalars(sa.select(OutboxMessage.body_text).where(OutboxMessage.recipient == "mia@example.nl")).all()
     assert "/invitation/" in body and "Activeer dan uw account" in body

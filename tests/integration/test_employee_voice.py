@@ -25,6 +25,7 @@ from maturity.extensions import db
 from maturity.results.services import DisclosureError, check_disclosure, round_results
 from maturity.privacy.retention import purge_round_answers
 from maturity.rounds import links, services
+from maturity.rounds import customer_responses, inviting, submission
 from maturity.results import publication
 from maturity.rounds.models import Ballot, Invitation, Response, ResponseAnswer, Round
 from maturity.rounds.questionnaire import COMMENT_KEY, MAX_EMPLOYEE_COMMENT, SECTIONS
@@ -45,10 +46,10 @@ def _voiced(app, world, comments, *, close=True, min_size=5):
     with app.test_request_context():
         for invitation, comment in zip(invitations_of(round_), comments):
             token = links.invitation_token(invitation.id, invitation.nonce)
-            services.save_answers(invitation, token, full_answers())
+            submission.save_answers(invitation, token, full_answers())
             if comment is not None:
-                services.save_comment(invitation, token, comment)
-            services.submit_response(invitation, token)
+                submission.save_comment(invitation, token, comment)
+            submission.submit_response(invitation, token)
         if close:
             publication.close(round_)
     db.session.flush()
@@ -122,16 +123,16 @@ def test_the_open_question_follows_the_last_section_and_is_kept_with_the_draft(m
 
 
 def test_the_open_question_is_optional_cleaned_and_at_most_1000_characters(app, world, open_round):
-    services.invite_employees(open_round)
+    inviting.invite_employees(open_round)
     first = invitations_of(open_round)[0]
     with app.test_request_context():
         token = links.invitation_token(first.id, first.nonce)
-        services.save_answers(first, token, full_answers())
-        assert COMMENT_KEY not in services.save_comment(first, token, "  \r\n \t ")
-        kept = services.save_comment(first, token, "Eerst\r\nvragen\x07 wat nodig is " + "x" * 2000)[COMMENT_KEY]
+        submission.save_answers(first, token, full_answers())
+        assert COMMENT_KEY not in submission.save_comment(first, token, "  \r\n \t ")
+        kept = submission.save_comment(first, token, "Eerst\r\nvragen\x07 wat nodig is " + "x" * 2000)[COMMENT_KEY]
         assert kept.startswith("Eerst\nvragen wat nodig is") and len(kept) == MAX_EMPLOYEE_COMMENT
-        assert COMMENT_KEY not in services.save_comment(first, token, "")  # emptied: gone again
-        services.submit_response(first, token)  # no comment: still complete
+        assert COMMENT_KEY not in submission.save_comment(first, token, "")  # emptied: gone again
+        submission.submit_response(first, token)  # no comment: still complete
     publication.close(open_round)
     assert db.session.scalars(sa.select(Response.comment)).all() == [None]
 
@@ -145,17 +146,17 @@ def test_the_longest_comment_seals_to_the_same_length_as_none(app, world):
         title="R", opens_on=date.today(), closes_on=date.today() + timedelta(days=3), min_group_size=50,
         min_comment_group_size=50))
     services.open_round(round_)
-    services.invite_employees(round_)
+    inviting.invite_employees(round_)
     heaviest = {k: ("dk" if not k.startswith("quiz.") else v) for k, v in full_answers(mark="10").items()}
     lengths = []
     with app.test_request_context():
         for invitation, comment in zip(invitations_of(round_), (None, "😀\"\\" * 400, "a\n" * 500)):
             token = links.invitation_token(invitation.id, invitation.nonce)
-            services.save_answers(invitation, token, heaviest)
+            submission.save_answers(invitation, token, heaviest)
             if comment:
-                services.save_comment(invitation, token, comment)
+                submission.save_comment(invitation, token, comment)
             draft = invitation.sealed_draft
-            services.submit_response(invitation, token)
+            submission.submit_response(invitation, token)
             lengths.append((len(draft), len(invitation.sealed_result)))
     assert len(set(lengths)) == 1
     assert len({len(s) for s in db.session.scalars(sa.select(Ballot.sealed))}) == 1
@@ -304,11 +305,11 @@ def test_the_plan_page_quotes_both_groups_labelled_and_stores_no_employee_quote(
     with app.test_request_context():
         for invitation, comment in zip(invitations_of(round_), employees):
             token = links.invitation_token(invitation.id, invitation.nonce)
-            services.save_answers(invitation, token, full_answers())
-            services.save_comment(invitation, token, comment)
-            services.submit_response(invitation, token)
+            submission.save_answers(invitation, token, full_answers())
+            submission.save_comment(invitation, token, comment)
+            submission.submit_response(invitation, token)
         for n in range(10):
-            services.submit_customer_response(round_, {f"mirror.m{j}.customer": "6" for j in range(1, 6)},
+            customer_responses.submit_customer_response(round_, {f"mirror.m{j}.customer": "6" for j in range(1, 6)},
                                               "Op vrijdag niemand bereikbaar" if n < 2 else "", "nl")
         publication.close(round_)
     db.session.flush()
@@ -348,7 +349,7 @@ def test_the_comment_passes_through_the_ballot_box_and_is_stored_with_nothing_th
             title="R", opens_on=date.today(), closes_on=date.today() + timedelta(days=3)))
         services.open_round(round_)
         with app.test_request_context():
-            services.invite_employees(round_)
+            inviting.invite_employees(round_)
         db.session.commit()
         round_id = round_.id
         invitations = list(db.session.scalars(sa.select(Invitation).where(Invitation.round_id == round_id)
@@ -358,9 +359,9 @@ def test_the_comment_passes_through_the_ballot_box_and_is_stored_with_nothing_th
             words = f"Stemvoorstel {n:02d}"
             with app.test_request_context():
                 token = links.invitation_token(invitation.id, invitation.nonce)
-                services.save_answers(invitation, token, full_answers())
-                services.save_comment(invitation, token, words)
-                services.submit_response(invitation, token)
+                submission.save_answers(invitation, token, full_answers())
+                submission.save_comment(invitation, token, words)
+                submission.submit_response(invitation, token)
             db.session.commit()
             written.append(words)
         for table in db.metadata.sorted_tables:

@@ -20,6 +20,7 @@ from maturity.extensions import db
 from maturity.results.figures import round_figures
 from maturity.results.services import round_results
 from maturity.rounds import services
+from maturity.rounds import customer_responses, inviting
 from maturity.results import publication
 
 from ..helpers import (LEADERSHIP_REVERSED, full_answers, invitations_of, planted_round, round_url, round_with_people,
@@ -200,7 +201,7 @@ def test_a_mark_on_the_bar_reads_and_counts_as_the_bar(app, world, n):
             answers = full_answers(likert="5", mark="7")
             submit_answers(invitation, answers)
         for _ in range(n):
-            services.submit_customer_response(round_, {f"mirror.m{j}.customer": "7" for j in range(1, 6)}, "", "nl")
+            customer_responses.submit_customer_response(round_, {f"mirror.m{j}.customer": "7" for j in range(1, 6)}, "", "nl")
         publication.close(round_)
     results = round_results(round_)
     with app.test_request_context():
@@ -249,7 +250,7 @@ def test_each_statement_shows_its_change_since_the_previous_round(app, client, a
         title="Tweede", opens_on=first.opens_on + timedelta(days=180), closes_on=first.opens_on + timedelta(days=220)))
     services.open_round(second)
     with app.test_request_context():
-        services.invite_employees(second)
+        inviting.invite_employees(second)
         for invitation in invitations_of(second):
             submit_answers(invitation, full_answers(likert="4"))
         publication.close(second)

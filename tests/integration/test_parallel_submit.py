@@ -13,6 +13,7 @@ from flask_migrate import upgrade
 from maturity import create_app
 from maturity.extensions import db
 from maturity.rounds import links, services
+from maturity.rounds import inviting, submission
 from maturity.rounds.models import Ballot, Invitation
 
 from ..conftest import Client
@@ -36,10 +37,10 @@ def test_parallel_double_submit_gives_one_response(tmp_path):
             title="R", opens_on=date.today(), closes_on=date.today() + timedelta(days=3)))
         services.open_round(round_)
         with app.test_request_context():
-            services.invite_employees(round_)
+            inviting.invite_employees(round_)
         invitation = db.session.scalars(sa.select(Invitation)).first()
         token = links.invitation_token(invitation.id, invitation.nonce)
-        services.save_answers(invitation, token, full_answers())
+        submission.save_answers(invitation, token, full_answers())
         db.session.commit()
 
     barrier = threading.Barrier(4)

@@ -21,6 +21,7 @@ from maturity.results.history import round_points
 from maturity.results import publication
 from maturity.results.services import round_results
 from maturity.rounds import links, services
+from maturity.rounds import customer_responses, inviting, submission
 from maturity.rounds.models import Invitation, Round
 from maturity.rounds.questionnaire import customer_keys
 from maturity.segments.models import MemberSegment, Segment, SegmentValue
@@ -75,18 +76,18 @@ def _round(app, org: Organisation, people: list[tuple[str, str, int]], *, custom
             title=f"Meting {rng.random():.6f}", opens_on=date.today(), closes_on=date.today() + timedelta(days=9),
             min_group_size=5, min_comment_group_size=10))
         services.open_round(round_)
-        services.invite_employees(round_)
+        inviting.invite_employees(round_)
         for invitation in db.session.scalars(sa.select(Invitation).where(Invitation.round_id == round_.id)):
             if invitation.user_id not in culture_of:
                 continue  # the organisation's own director does not answer
             token = links.invitation_token(invitation.id, invitation.nonce)
-            services.save_answers(invitation, token, _answers(rng, culture=culture_of[invitation.user_id], other=other))
-            services.submit_response(invitation, token)
+            submission.save_answers(invitation, token, _answers(rng, culture=culture_of[invitation.user_id], other=other))
+            submission.submit_response(invitation, token)
         keys = customer_keys(INSTRUMENT)
         for service in value.values():
             for _ in range(customers):
                 answers = {k: str(min(10, customer_mark + rng.choice((-1, 0, 0)))) for k in keys}
-                services.submit_customer_response(round_, answers, "", "nl", service_id=service.id)
+                customer_responses.submit_customer_response(round_, answers, "", "nl", service_id=service.id)
         publication.close(round_)
     db.session.flush()
     return round_

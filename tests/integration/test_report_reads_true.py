@@ -18,6 +18,7 @@ from maturity.extensions import db
 from maturity.results.figures import round_figures
 from maturity.results.services import round_results
 from maturity.rounds import services
+from maturity.rounds import customer_responses, inviting
 from maturity.results import publication
 from maturity.rounds.models import Invitation
 from maturity.tenancy.models import OrgRole
@@ -40,7 +41,7 @@ def _run_round(app, world, title, answers_for, *, opens_on=None, customers=0):
     round_ = services.create_round(world.ours.org, services.RoundSettings(
         title=title, opens_on=opens_on, closes_on=opens_on + timedelta(days=9), min_group_size=5))
     services.open_round(round_)
-    services.invite_employees(round_)
+    inviting.invite_employees(round_)
     db.session.flush()
     invitations = list(db.session.scalars(
         sa.select(Invitation).where(Invitation.round_id == round_.id).order_by(Invitation.id)))
@@ -49,7 +50,7 @@ def _run_round(app, world, title, answers_for, *, opens_on=None, customers=0):
             submit_answers(invitation, answers_for(n))
         for answers in ([{f"mirror.m{j}.customer": "7" for j in range(1, 6)}] * customers
                         if isinstance(customers, int) else customers):
-            services.submit_customer_response(round_, answers, "", "nl")
+            customer_responses.submit_customer_response(round_, answers, "", "nl")
         publication.close(round_)
     db.session.flush()
     return round_
@@ -160,7 +161,7 @@ def test_the_portfolio_keeps_the_phase_and_trend_while_the_next_round_is_open(ap
     third = services.create_round(world.ours.org, services.RoundSettings(
         title="Derde meting", opens_on=date.today(), closes_on=date.today() + timedelta(days=9)))
     services.open_round(third)
-    services.invite_employees(third)
+    inviting.invite_employees(third)
     db.session.flush()
     auth.login(world.ours.consultant)
     html = client.get(f"/c/{world.ours.consultancy.slug}/portfolio/").get_data(as_text=True)

@@ -13,6 +13,7 @@ import sqlalchemy.orm
 
 from maturity.extensions import db
 from maturity.rounds import links, services
+from maturity.rounds import customer_responses, inviting, submission
 from maturity.results import publication
 from maturity.rounds.models import Ballot, CustomerResponse, Invitation, Response, ResponseAnswer, Round, RoundStatus
 from maturity.rounds.questionnaire import SECTIONS, section_keys
@@ -124,12 +125,12 @@ def test_a_second_submit_gives_the_result_not_an_error(make_client, world, open_
 def _submitted_and_a_stale_copy(open_round):
     """An invitation submitted through the service, and a copy of it as a second request would
     hold it had it read the invitation before the submit committed. Returns (stale, token)."""
-    services.invite_employees(open_round)
+    inviting.invite_employees(open_round)
     invitation = db.session.scalars(sa.select(Invitation)).first()
     token = links.invitation_token(invitation.id, invitation.nonce)
-    services.save_answers(invitation, token, full_answers())
+    submission.save_answers(invitation, token, full_answers())
     draft = invitation.sealed_draft
-    services.submit_response(invitation, token)
+    submission.submit_response(invitation, token)
     db.session.expunge(invitation)
     stale = db.session.get(Invitation, invitation.id)
     sa.orm.attributes.set_committed_value(stale, "submitted_at", None)
@@ -140,8 +141,8 @@ def _submitted_and_a_stale_copy(open_round):
 def test_the_database_refuses_a_second_response_for_one_link(app, world, open_round):
     with app.test_request_context():
         stale, token = _submitted_and_a_stale_copy(open_round)
-        with pytest.raises(services.AlreadySubmitted):
-            services.submit_response(stale, token)
+        with pytest.raises(submission.AlreadySubmitted):
+            submission.submit_response(stale, token)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Ballot)) == 1
 
 
@@ -150,8 +151,8 @@ def test_a_draft_saved_by_a_stale_request_does_not_reappear_after_submitting(app
     refused, not written back into the draft the submit has just removed."""
     with app.test_request_context():
         stale, token = _submitted_and_a_stale_copy(open_round)
-        with pytest.raises(services.AlreadySubmitted):
-            services.save_answers(stale, token, {"quiz.q1": "a"})
+        with pytest.raises(submission.AlreadySubmitted):
+            submission.save_answers(stale, token, {"quiz.q1": "a"})
     stored = db.session.execute(sa.select(Invitation.sealed_draft, Invitation.submitted_at)).one()
     assert stored.sealed_draft is None and stored.submitted_at is not None
 
@@ -224,13 +225,13 @@ def test_tampered_or_foreign_tokens_are_404(make_client, world, open_round, muta
 
 
 def test_stored_data_does_not_link_answers_to_people(app, world, open_round):
-    services.invite_employees(open_round)
+    inviting.invite_employees(open_round)
     invitation = db.session.scalars(sa.select(Invitation)).first()
     with app.test_request_context():
         token = links.invitation_token(invitation.id, invitation.nonce)
-        services.save_answers(invitation, token, full_answers())
+        submission.save_answers(invitation, token, full_answers())
         draft = invitation.sealed_draft
-        services.submit_response(invitation, token)
+        submission.submit_response(invitation, token)
     # Drafts, own results and ballots are encrypted; nothing readable on the invitation.
     ballot = db.session.scalars(sa.select(Ballot)).one()
     assert b"quiz.q1" not in draft and b"quiz.q1" not in invitation.sealed_result and b"quiz" not in ballot.sealed
@@ -246,17 +247,17 @@ def test_stored_data_does_not_link_answers_to_people(app, world, open_round):
 def test_reminders_skip_finished_and_opted_out_people(app, world, open_round):
     extra = member(world.ours.org, department=world.ours.department)
     finished = member(world.ours.org, department=world.ours.department)
-    services.invite_employees(open_round)
+    inviting.invite_employees(open_round)
     invitations = {i.user_id: i for i in db.session.scalars(sa.select(Invitation))}
     invitations[extra.id].has_opted_out_of_reminders = True
     invitations[finished.id].submitted_at = services.utcnow()
     with app.test_request_context():
         # Invited a minute ago: no reminder yet, whatever the schedule says (#27).
-        assert services.send_reminders(open_round) == 0
+        assert inviting.send_reminders(open_round) == 0
         for invitation in invitations.values():
             invitation.invited_at = services.utcnow() - timedelta(days=3)
-        assert services.send_reminders(open_round) == 1
-        assert services.send_reminders(open_round) == 0  # not twice within two days
+        assert inviting.send_reminders(open_round) == 1
+        assert inviting.send_reminders(open_round) == 0  # not twice within two days
     assert outbox_messages()[-1].recipient == world.ours.employee.email
 
 
@@ -270,7 +271,7 @@ def test_respondent_can_opt_out_of_reminders(make_client, world, open_round):
 
 def test_remind_command_for_cron(app, world, open_round):
     member(world.ours.org, department=world.ours.department)
-    services.invite_employees(open_round)
+    inviting.invite_employees(open_round)
     db.session.execute(sa.update(Invitation).values(invited_at=services.utcnow() - timedelta(days=3)))
     result = app.test_cli_runner().invoke(args=["remind"])
     assert result.exit_code == 0 and "2 reminders" in result.output
@@ -285,7 +286,7 @@ def test_response_rates_per_department_show_counts_only(client, auth, world, ope
     member(world.ours.org)
     member(world.ours.org)
     member(world.ours.org)  # 3 without a department: with the small department, 5 counted together
-    services.invite_employees(open_round)
+    inviting.invite_employees(open_round)
     auth.login(world.ours.director)
     html = client.get(f"/o/{world.ours.org.slug}/rounds/{open_round.id}").get_data(as_text=True)
     assert "Klantcontact" in html and "onder 60%" in html
@@ -318,7 +319,7 @@ def test_customer_mirror(make_client, world, open_round):
     ballot = db.session.scalars(sa.select(Ballot).where(Ballot.round_id == open_round.id)).one()
     assert ballot.kind == "customer" and b"vrijdagmiddag" not in ballot.sealed
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CustomerResponse)) == 0
-    assert services.customer_response_count(open_round) == 1
+    assert customer_responses.customer_response_count(open_round) == 1
     publication.close(open_round)
     stored = db.session.scalars(sa.select(CustomerResponse)).one()
     assert stored.comment == "Op vrijdagmiddag onbereikbaar." and stored.mirror_customer is not None
@@ -331,7 +332,7 @@ def test_customer_honeypot_and_empty_form(make_client, world, open_round):
     data = {key: "6" for key in INSTRUMENT.customer_answer_keys()}
     assert customer.submit(url, {**data, "website": "http://spam"}).status_code == 302
     assert customer.submit(url, {}).status_code == 400
-    assert services.customer_response_count(open_round) == 0
+    assert customer_responses.customer_response_count(open_round) == 0
 
 
 def test_customer_cap_and_rate_limit(make_client, world, open_round):
@@ -342,7 +343,7 @@ def test_customer_cap_and_rate_limit(make_client, world, open_round):
     data = {key: "8" for key in INSTRUMENT.customer_answer_keys()}
     statuses = [customer.submit(url, data).status_code for _ in range(3)]
     assert statuses == [302, 302, 200]
-    assert services.customer_response_count(open_round) == 2
+    assert customer_responses.customer_response_count(open_round) == 2
     statuses = [customer.submit(url, data).status_code for _ in range(20)]
     assert 429 in statuses
 
@@ -363,7 +364,7 @@ def test_draft_rounds_have_no_customer_link(make_client, world):
 
 
 def test_employee_finds_their_questionnaire_in_the_app(client, auth, world, open_round):
-    services.invite_employees(open_round)
+    inviting.invite_employees(open_round)
     auth.login(world.ours.employee)
     html = client.get(f"/o/{world.ours.org.slug}/").get_data(as_text=True)
     assert "Vragenlijst invullen" in html and "/r/" in html
@@ -424,7 +425,7 @@ def test_the_director_can_pause_the_customer_link_and_sees_arrivals_per_day(clie
     paused = customer.get(url)
     assert paused.status_code == 200 and "gepauzeerd" in paused.get_data(as_text=True)
     assert customer.submit(url, data).status_code == 200
-    assert services.customer_response_count(open_round) == 1
+    assert customer_responses.customer_response_count(open_round) == 1
     client.submit(f"{base}/customer-link")  # resume
     assert customer.submit(url, data).status_code == 302
 
@@ -449,7 +450,7 @@ def test_customers_get_personal_links_that_work_once(client, auth, world, make_c
     data = {key: "8" for key in INSTRUMENT.customer_answer_keys()}
     assert customer.submit(url, data).location.endswith(f"{url}thanks")
     assert customer.submit(url, data).status_code == 302  # the second time: thanks, nothing stored
-    assert services.customer_response_count(open_round) == 1
+    assert customer_responses.customer_response_count(open_round) == 1
     # The public link still works, and the results tell the two apart.
     make_client().submit(f"/k/{open_round.customer_token}/", data)
     publication.close(open_round)
@@ -609,7 +610,7 @@ def test_the_response_rates_list_departments_by_name_whatever_their_accents(worl
         department = DepartmentFactory(organisation_id=world.ours.org.id, name=name)
         for _ in range(size):
             member(world.ours.org, department=department)
-    services.invite_employees(open_round)
+    inviting.invite_employees(open_round)
     db.session.flush()
     assert [r.name for r in services.response_rates(open_round) if r.name] == ["Één loket", "onderhoud", "Zuid"]
 

@@ -15,6 +15,7 @@ from maturity.extensions import db
 from maturity.instrument import load_instrument
 from maturity.results import services as results
 from maturity.rounds import services
+from maturity.rounds import submission
 from maturity.results import publication
 from maturity.rounds.models import Response, ResponseAnswer
 from maturity.rounds.questionnaire import customer_keys
@@ -243,17 +244,17 @@ def test_employees_comments_per_segment_only_where_the_comment_minimum_holds(app
     from maturity.rounds.questionnaire import COMMENT_KEY  # noqa: F401  (the open question exists)
     from maturity.privacy import retention
 
-    original = services.submit_response
+    original = submission.submit_response
 
     def with_comment(invitation, token):
-        services.save_comment(invitation, token, f"Idee {invitation.id}")
+        submission.save_comment(invitation, token, f"Idee {invitation.id}")
         return original(invitation, token)
 
-    services.submit_response = with_comment
+    submission.submit_response = with_comment
     try:
         round_, value = corporation(world.ours.org, app)
     finally:
-        services.submit_response = original
+        submission.submit_response = original
     whole = results.round_results(round_)
     assert len(whole.employee_comments) == 46
     repairs = f"s{value['Dienst', 'Reparaties'].id}"

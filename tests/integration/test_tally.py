@@ -18,6 +18,7 @@ from maturity.instrument import load_instrument
 from maturity.results import tally
 from maturity.results.services import round_results
 from maturity.rounds import links, services
+from maturity.rounds import customer_responses, inviting, submission
 from maturity.results import publication
 from maturity.rounds.models import CustomerInvitation, Invitation, Round
 from maturity.rounds.questionnaire import allowed_values, customer_keys
@@ -52,23 +53,23 @@ def _published_round(world, app, seed: int, *, sizes: dict[str, int], share: flo
             title=f"Meting {seed}", opens_on=date.today(), closes_on=date.today() + timedelta(days=9),
             min_group_size=5, min_comment_group_size=10))
         services.open_round(round_)
-        services.invite_employees(round_)
+        inviting.invite_employees(round_)
         invitations = list(db.session.scalars(sa.select(Invitation).where(Invitation.round_id == round_.id)))
         for invitation in invitations:
             if rng.random() < share:
                 token = links.invitation_token(invitation.id, invitation.nonce)
-                services.save_answers(invitation, token, _random_answers(rng, dont_know_rate))
-                services.submit_response(invitation, token)
+                submission.save_answers(invitation, token, _random_answers(rng, dont_know_rate))
+                submission.submit_response(invitation, token)
         keys = customer_keys(INSTRUMENT)
 
         def customer_answers():
             return {k: DONT_KNOW if rng.random() < dont_know_rate else str(rng.randint(1, 10)) for k in keys}
 
         for _ in range(customers):
-            services.submit_customer_response(round_, customer_answers(), rng.choice(["", "Prima", "Traag"]), "nl")
-        services.invite_customers(round_, [f"klant{i}@example.org" for i in range(personal)])
+            customer_responses.submit_customer_response(round_, customer_answers(), rng.choice(["", "Prima", "Traag"]), "nl")
+        customer_responses.invite_customers(round_, [f"klant{i}@example.org" for i in range(personal)])
         for invitation in db.session.scalars(sa.select(CustomerInvitation).where(CustomerInvitation.round_id == round_.id)):
-            services.submit_customer_response(round_, customer_answers(), "", "en", invitation=invitation)
+            customer_responses.submit_customer_response(round_, customer_answers(), "", "en", invitation=invitation)
         publication.close(round_)
     db.session.flush()
     return round_

@@ -24,6 +24,7 @@ from maturity.mail.models import OutboxMessage
 from maturity.models_base import utcnow
 from maturity.reports.models import ReportCache
 from maturity.rounds import services as rounds
+from maturity.rounds import inviting
 from maturity.tenancy.models import OrgRole
 
 from ..conftest import Client
@@ -155,7 +156,7 @@ def _invite(stack, n: int) -> set[str]:
             title="Meting", opens_on=date.today(), closes_on=date.today() + timedelta(days=14)))
         rounds.open_round(round_)
         with stack.app.test_request_context():
-            rounds.invite_employees(round_)
+            inviting.invite_employees(round_)
             db.session.commit()  # the outbox hands the messages to the worker after this
         return set(db.session.scalars(sa.select(OutboxMessage.recipient)))
 

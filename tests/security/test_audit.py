@@ -44,8 +44,8 @@ def test_each_event_is_recorded_exactly_once_with_actor_and_tenant(app, client, 
 def test_rounds_and_people_are_audited_with_the_minimum_group_size(app, world):
     from datetime import date, timedelta
 
-    from maturity.rounds import services as rounds
     from maturity.results import publication
+    from maturity.rounds import services as rounds
     from maturity.organisations import services as tenancy
 
     with app.test_request_context():
@@ -309,14 +309,13 @@ def test_an_erased_person_s_open_questionnaire_stops_and_writes_nothing_back(cli
                                                                             open_round):
     """The erasure empties the person's drafts; a questionnaire still open in their browser
     must not write a new one into the invitation (their links are revoked with it)."""
-    from maturity.rounds import links
-    from maturity.rounds import services as rounds
+    from maturity.rounds import inviting, links
     from maturity.rounds.models import Invitation
 
     from ..helpers import R, full_answers, opened, section_form
 
     round_ = open_round
-    rounds.invite_employees(round_)
+    inviting.invite_employees(round_)
     person = world.ours.employee
     invitation = db.session.scalar(sa.select(Invitation).where(Invitation.round_id == round_.id,
                                                                Invitation.user_id == person.id))

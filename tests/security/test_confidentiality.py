@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from maturity.extensions import db
 from maturity.results.services import DisclosureError, check_disclosure, round_results
 from maturity.rounds import links, services
+from maturity.rounds import customer_responses, inviting, submission
 from maturity.results import publication
 from maturity.rounds.ballots import BallotUnreadable
 from maturity.rounds.models import Ballot, Invitation, Response, Round
@@ -71,10 +72,10 @@ def test_after_publication_no_answer_can_change_the_figures(app, client, auth, w
         for invitation in invitations[:6]:
             submit_answers(invitation, full_answers())
         publication.close(round_)
-        with pytest.raises(services.RoundNotAccepting):
+        with pytest.raises(submission.RoundNotAccepting):
             submit_answers(invitations[6], full_answers(choice="a"))
-        with pytest.raises(services.RoundNotAccepting):
-            services.submit_customer_response(round_, {"mirror.m1.customer": "2"}, "", "nl")
+        with pytest.raises(submission.RoundNotAccepting):
+            customer_responses.submit_customer_response(round_, {"mirror.m1.customer": "2"}, "", "nl")
     auth.login(world.ours.director)
     first = client.get(round_url(world, round_, "results.csv")).data
     customer = client.submit(f"/k/{round_.customer_token}/", {"mirror.m1.customer": "2"})
@@ -145,7 +146,7 @@ def test_no_published_round_ever_breaks_the_invariant(app, world):
                            for k, v in full_answers(likert=str(rng.randint(1, 5)), mark=str(rng.randint(1, 10))).items()}
                 submit_answers(invitation, answers)
             for _ in range(rng.randint(0, 12)):
-                services.submit_customer_response(round_, {"mirror.m1.customer": str(rng.randint(1, 10))}, "x", "nl")
+                customer_responses.submit_customer_response(round_, {"mirror.m1.customer": str(rng.randint(1, 10))}, "x", "nl")
             publication.close(round_)
         round_results(round_)  # raises DisclosureError on any figure below the minimum
 
@@ -213,7 +214,7 @@ def test_the_database_alone_cannot_link_answers_to_people(app):
             title="R", opens_on=date.today(), closes_on=date.today() + timedelta(days=3)))
         services.open_round(round_)
         with app.test_request_context():
-            services.invite_employees(round_)
+            inviting.invite_employees(round_)
         db.session.commit()
         round_id, consultancy_id = round_.id, tenant.consultancy.id
         people = [tenant.director.id, tenant.consultant.id] + [
@@ -377,7 +378,7 @@ def test_comments_appear_only_at_publication_in_random_order(app, client, auth, 
             submit_answers(invitation, full_answers())
         written = [f"Opmerking {n:02d}" for n in range(12)]
         for comment in written:
-            services.submit_customer_response(round_, {"mirror.m1.customer": "7"}, comment, "nl")
+            customer_responses.submit_customer_response(round_, {"mirror.m1.customer": "7"}, comment, "nl")
     auth.login(world.ours.director)
     assert client.get(round_url(world, round_, "results")).status_code == 409
     with app.test_request_context():
@@ -511,7 +512,7 @@ def test_ballots_carry_no_time(app, world):
 def test_a_forged_personal_link_names_no_organisation(make_client, world, open_round):
     """Invitation ids are sequential: a link with a real id and a made-up signature must not
     tell whose invitation it is (the page's title and header carry the organisation's name)."""
-    services.invite_employees(open_round)
+    inviting.invite_employees(open_round)
     invitation = db.session.scalars(sa.select(Invitation).where(Invitation.round_id == open_round.id)).first()
     name = world.ours.org.name
     real = make_client().get(f"/r/{links.invitation_token(invitation.id, invitation.nonce)}/", follow_redirects=True)

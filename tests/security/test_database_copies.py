@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from maturity.extensions import db
 from maturity.instrument import load_instrument
 from maturity.rounds import links, services
+from maturity.rounds import customer_responses, inviting, submission
 from maturity.results import publication
 from maturity.rounds.models import (Ballot, CustomerAnswer, CustomerInvitation, CustomerResponse, Invitation,
                                     Response, ResponseAnswer, Round)
@@ -58,7 +59,7 @@ def test_two_copies_one_open_one_closed_link_no_better_than_chance(app, minimum)
             min_comment_group_size=max(minimum, 10)))
         services.open_round(round_)
         with app.test_request_context():
-            services.invite_employees(round_)
+            inviting.invite_employees(round_)
         db.session.commit()
         round_id = round_.id
         invitations = list(db.session.scalars(sa.select(Invitation).where(Invitation.round_id == round_id)
@@ -69,8 +70,8 @@ def test_two_copies_one_open_one_closed_link_no_better_than_chance(app, minimum)
             person_of_invitation[invitation.id] = n
             with app.test_request_context():
                 token = links.invitation_token(invitation.id, invitation.nonce)
-                services.save_answers(invitation, token, _signature(n))
-                services.submit_response(invitation, token)
+                submission.save_answers(invitation, token, _signature(n))
+                submission.submit_response(invitation, token)
             db.session.commit()
             seen_ballots |= set(db.session.scalars(sa.select(Ballot.sealed).where(Ballot.round_id == round_id)))
         physical = physical_position()
@@ -155,13 +156,13 @@ def test_customers_through_personal_links_cannot_be_linked_to_their_address(app)
         db.session.commit()
         emails = [f"klant{n}@klantkopie.example.org" for n in range(CUSTOMERS)]
         with app.test_request_context():
-            services.invite_customers(round_, emails)
+            customer_responses.invite_customers(round_, emails)
         db.session.commit()
         round_id = round_.id
         invitations = list(db.session.scalars(sa.select(CustomerInvitation).where(CustomerInvitation.round_id == round_id)
                                               .order_by(CustomerInvitation.id)))
         for n, invitation in enumerate(invitations):
-            services.submit_customer_response(db.session.get(Round, round_id), _customer_signature(n), f"Opmerking {n}",
+            customer_responses.submit_customer_response(db.session.get(Round, round_id), _customer_signature(n), f"Opmerking {n}",
                                               "nl", invitation)
             db.session.commit()
         # While open: no customer response exists, only ballots that say nothing in the clear.
@@ -205,7 +206,7 @@ def _filenode(table: str) -> int | None:
 def test_every_sealed_value_has_one_length(app, world, open_round):
     """A colleague who answered mostly "weet ik niet" seals as many bytes as one who answered
     everything: the draft, the own result and the ballot."""
-    services.invite_employees(open_round)
+    inviting.invite_employees(open_round)
     first, second = db.session.scalars(sa.select(Invitation).order_by(Invitation.id)).all()[:2]
     lengths = []
     with app.test_request_context():
@@ -213,9 +214,9 @@ def test_every_sealed_value_has_one_length(app, world, open_round):
                                     (second, {k: ("dk" if not k.startswith("quiz.") else v)
                                               for k, v in full_answers().items()})):
             token = links.invitation_token(invitation.id, invitation.nonce)
-            services.save_answers(invitation, token, answers)
+            submission.save_answers(invitation, token, answers)
             draft = invitation.sealed_draft
-            services.submit_response(invitation, token)
+            submission.submit_response(invitation, token)
             lengths.append((len(draft), len(invitation.sealed_result)))
     assert lengths[0] == lengths[1]
     assert len({len(s) for s in db.session.scalars(sa.select(Ballot.sealed))}) == 1
@@ -229,7 +230,7 @@ def test_ballots_are_mixed_in_batches_of_the_minimum(app, world):
     round_ = services.create_round(world.ours.org, services.RoundSettings(
         title="R", opens_on=date.today(), closes_on=date.today() + timedelta(days=3), min_group_size=5))
     services.open_round(round_)
-    services.invite_employees(round_)
+    inviting.invite_employees(round_)
     invitations = db.session.scalars(sa.select(Invitation).where(Invitation.round_id == round_.id)).all()
     before = []
     with app.test_request_context():
@@ -238,8 +239,8 @@ def test_ballots_are_mixed_in_batches_of_the_minimum(app, world):
                 before = db.session.execute(sa.select(Ballot.id, Ballot.sealed)).all()
                 assert len(before) == 4 and all(b is None for b in db.session.scalars(sa.select(Ballot.batch)))
             token = links.invitation_token(invitation.id, invitation.nonce)
-            services.save_answers(invitation, token, _signature(n))
-            services.submit_response(invitation, token)
+            submission.save_answers(invitation, token, _signature(n))
+            submission.submit_response(invitation, token)
     after = db.session.execute(sa.select(Ballot.id, Ballot.sealed, Ballot.batch)).all()
     assert len(after) == 5 and len({b for _i, _s, b in after}) == 1 and after[0][2] is not None
     assert not {i for i, _s in before} & {i for i, _s, _b in after}

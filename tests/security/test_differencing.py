@@ -13,6 +13,7 @@ from maturity.models_base import utcnow
 from maturity.progress import benchmark
 from maturity.progress.services import consultancy_benchmark, organisation_progress
 from maturity.rounds import services
+from maturity.rounds import inviting
 from maturity.results import publication
 from maturity.rounds.models import Invitation, Round
 from maturity.tenancy.models import OrgRole
@@ -44,7 +45,7 @@ def test_two_rounds_that_differ_by_one_person_cannot_both_run(client, auth, worl
     _people(org, alone, 1)
     first = _new_round(org, "Iedereen")
     services.open_round(first)
-    services.invite_employees(first)
+    inviting.invite_employees(first)
     second = _new_round(org, "Iedereen behalve één", departments=(world.ours.department, wonen))
     db.session.flush()
     auth.login(world.ours.director)
@@ -63,10 +64,10 @@ def test_rounds_of_one_period_may_invite_the_same_people_or_groups_apart(world):
     _people(org, verhuur, 5)
     first = _new_round(org, "Alles")
     services.open_round(first)
-    services.invite_employees(first)
+    inviting.invite_employees(first)
     same = _new_round(org, "Pulsmeting")
     services.open_round(same)  # the same people: allowed
-    services.invite_employees(same)
+    inviting.invite_employees(same)
     without_verhuur = _new_round(org, "Zonder verhuur", departments=(world.ours.department, wonen))
     services.open_round(without_verhuur)  # five fewer: a group of the minimum, allowed
 
@@ -81,7 +82,7 @@ def test_a_department_that_differs_by_one_is_refused_too(world):
     moved = _people(org, verhuur, 6)[0]
     first = _new_round(org, "Voor")
     services.open_round(first)
-    services.invite_employees(first)
+    inviting.invite_employees(first)
     moved.membership.department_id = wonen.id
     db.session.flush()
     second = _new_round(org, "Na")
@@ -95,17 +96,17 @@ def test_inviting_one_more_or_answering_oneself_is_checked_as_well(world):
     _people(org, world.ours.department, 6)
     first = _new_round(org, "Eerste")
     services.open_round(first)
-    services.invite_employees(first)
+    inviting.invite_employees(first)
     second = _new_round(org, "Tweede")
     services.open_round(second)
-    services.invite_employees(second)
+    inviting.invite_employees(second)
     # A director answering in one round only would be one person apart.
     with pytest.raises(services.PopulationConflict):
-        services.invite_self(second, world.ours.director.id)
+        inviting.invite_self(second, world.ours.director.id)
     # A newcomer invited to one round only likewise.
     _people(org, world.ours.department, 1)
     with pytest.raises(services.PopulationConflict):
-        services.invite_employees(second)
+        inviting.invite_employees(second)
 
 
 def test_rounds_a_month_apart_are_free_to_differ(world):
@@ -113,13 +114,13 @@ def test_rounds_a_month_apart_are_free_to_differ(world):
     _people(org, world.ours.department, 6)
     earlier = _new_round(org, "Voorjaar", opens=date.today() - timedelta(days=80), days=20)
     services.open_round(earlier)
-    services.invite_employees(earlier)
+    inviting.invite_employees(earlier)
     earlier.opened_at = utcnow() - timedelta(days=80)
     publication.close(earlier, at=utcnow() - timedelta(days=60))
     _people(org, world.ours.department, 1)  # someone joined since
     later = _new_round(org, "Najaar")
     services.open_round(later)
-    assert services.invite_employees(later) == 8  # 7 employees and the fixture's one
+    assert inviting.invite_employees(later) == 8  # 7 employees and the fixture's one
 
 
 # The benchmark ---------------------------------------------------------------------------------

@@ -119,6 +119,7 @@ def test_a_line_break_or_a_long_name_never_stops_the_invitations(app, world, cli
 
     from maturity.mail.models import OutboxMessage
     from maturity.rounds import services as rounds
+    from maturity.rounds import inviting
 
     from ..helpers import Collect, free_port
 
@@ -135,7 +136,7 @@ def test_a_line_break_or_a_long_name_never_stops_the_invitations(app, world, cli
             title="R" * 91, opens_on=date.today(), closes_on=date.today() + timedelta(days=9)))
         rounds.open_round(round_)
         with app.test_request_context():
-            assert rounds.invite_employees(round_) == 1
+            assert inviting.invite_employees(round_) == 1
         db.session.commit()
     finally:
         app.config.update(saved)
