@@ -149,7 +149,7 @@ def _purge_platform(now: datetime) -> dict[str, int]:
     }
 
 
-# --- The nightly job (also run by ``flask prune``) ----------------------------------------------
+# --- The nightly job (the worker's schedule; there is no command for it) ----------------------------
 
 huey.lock_task("prune")  # registered, so that a starting worker (SQLite) can clear it
 
