@@ -57,9 +57,25 @@ from .sqlite import configure_sqlite
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+class Klantspiegel(Flask):
+    """Flask with the house's unit of work: one transaction per request, committed here, once,
+    when the view has returned. Views and services change and flush, never commit; a view that
+    refuses what it was asked rolls back. An exception (an abort, an error) commits nothing:
+    the request's session is rolled back when it ends. Side effects wait for the commit:
+    ``tasks.enqueue`` hands its task to the worker only then, the outbox's mail too. Jobs and
+    CLI commands own their transactions and commit themselves (README, "How the code is shaped")."""
+
+    def dispatch_request(self):
+        response = super().dispatch_request()
+        session = db.session()
+        if session.in_transaction():
+            session.commit()
+        return response
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Build the application. ``config`` overrides what the environment says."""
-    app = Flask(
+    app = Klantspiegel(
         "maturity",
         template_folder=str(PROJECT_ROOT / "templates"),
         instance_path=str(PROJECT_ROOT / "instance"),

@@ -131,6 +131,15 @@ def round_url(world, round_, suffix):
     return f"/o/{world.ours.org.slug}/rounds/{round_.id}/{suffix}"
 
 
+def download(client, url: str):
+    """A document the worker makes (the report, a version, the deck, the customer card, the
+    personal result), as its page's button gets it: a POST asks for it and answers with the
+    file's address, which serves it (the immediate queue has made it by then)."""
+    asked = client.submit(url)
+    assert asked.status_code == 303 and asked.location.endswith(url.rsplit("/", 1)[-1]), asked.status_code
+    return client.get(asked.location)
+
+
 def without_csrf(page: bytes) -> bytes:
     """The page without its CSRF tokens (the meta tag and every form's hidden field), which carry
     the clock second they were made in."""

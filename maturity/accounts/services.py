@@ -82,7 +82,6 @@ def start_session(user: User) -> str:
                                expires_at=now + login_lifetime(user.id)))
     user.last_login_at = now
     user.current_session_token = token
-    db.session.commit()
     log.info("login user=%s", user.id)
     return token
 
@@ -99,11 +98,9 @@ def load_session_user(token: str) -> User | None:
     if (user.is_deactivated or now - session_row.last_seen_at > current_app.config["SESSION_IDLE_TIMEOUT"]
             or (session_row.expires_at is not None and now >= session_row.expires_at)):
         db.session.delete(session_row)
-        db.session.commit()
         return None
     if now - session_row.last_seen_at > _TOUCH_INTERVAL:
         session_row.last_seen_at = now
-        db.session.commit()
     user.current_session_token = token
     return user
 
@@ -111,7 +108,6 @@ def load_session_user(token: str) -> User | None:
 def end_session(token: str | None) -> None:
     if token:
         db.session.execute(sa.delete(UserSession).where(UserSession.token_hash == _hash_token(token)))
-        db.session.commit()
 
 
 def end_all_sessions(user: User) -> None:
@@ -128,13 +124,11 @@ def set_password(user: User, password: str) -> None:
 
 def set_locale(user: User, locale: str) -> None:
     user.locale = locale
-    db.session.commit()
 
 
 def deactivate_user(user: User) -> None:
     user.is_deactivated = True
     end_all_sessions(user)
-    db.session.commit()
     log.info("user deactivated id=%s", user.id)
 
 

@@ -120,7 +120,6 @@ def login():
         if user is None or not user.is_active:
             # The account that was tried, if there is one; never the password, nor the address typed.
             audit.record("login_failed", obj=user or services.find_user_by_email(form.email.data))
-            db.session.commit()
             flash(_("That email address and password do not match an active account."), "error")
         elif user.has_second_factor or second_factor.is_required(user):
             return _hold_login(user, form.next.data)
@@ -150,7 +149,6 @@ def _hold_login(user: User, next_url: str | None):
         session["locale"] = locale
     pending = {"u": user.id, "n": next_url or "", "t": int(time.time())}
     session[PENDING] = sealing.seal(json.dumps(pending).encode(), PENDING_PURPOSE)
-    db.session.commit()  # a rehashed password
     if user.has_second_factor:
         return redirect(url_for("accounts.login_code"))
     return redirect(url_for("accounts.login_setup"))
@@ -230,7 +228,6 @@ def login_code():
                         n=second_factor.remaining_recovery_codes(user)), "info")
             return redirect(safe_next(next_url, url_for("main.home")))
         audit.record("login_failed", obj=user, second_factor=True)
-        db.session.commit()
         form.code.errors.append(_("That code is not right. Enter the current code from your app, or one of your recovery codes."))
     return render_template("accounts/login_code.html", form=form), 400 if form.errors else 200
 
@@ -262,7 +259,6 @@ def login_setup():
 def logout():
     if current_user.is_authenticated:
         audit.record("logout")
-        db.session.commit()
     services.end_session(getattr(current_user, "current_session_token", None))
     logout_user()
     locale = session.get("locale")
@@ -300,7 +296,6 @@ def reset_password(token: str):
     form.policy_email, form.policy_name = user.email, user.name
     if form.validate_on_submit():
         services.set_password(user, form.password.data)
-        db.session.commit()
         flash(_("Your new password has been saved."), "success")
         if user.has_second_factor:
             # A reset link proves the mailbox, not the phone: the second step still applies.
@@ -327,7 +322,6 @@ def accept_invitation(token: str):
         if user.locale is None and session.get("locale"):
             user.locale = session["locale"]
         services.set_password(user, form.password.data)
-        db.session.commit()
         _begin_login(user)
         flash(_("Welcome to Klantspiegel, %(name)s. Your account is active.", name=user.name), "success")
         return redirect(url_for("main.home"))
@@ -360,7 +354,6 @@ def two_step():
         if codes is not None:
             session.pop("setup_totp", None)
             audit.record("second_factor_enabled")
-            db.session.commit()
             return render_template("accounts/recovery_codes.html", codes=codes, next_url=url_for("accounts.account"))
         form.code.errors.append(_("That code is not right. Check that the time on your phone is correct and enter the current code."))
     return render_template("accounts/second_factor_setup.html", form=form, during_login=False,
@@ -376,7 +369,6 @@ def new_recovery_codes():
     if user.has_second_factor and form.validate_on_submit() and second_factor.verify_code(user, form.code.data):
         codes = second_factor.new_recovery_codes(user)
         audit.record("recovery_codes_renewed")
-        db.session.commit()
         return render_template("accounts/recovery_codes.html", codes=codes, next_url=url_for("accounts.two_step"))
     db.session.rollback()
     flash(_("That code is not right; your recovery codes have not been changed."), "error")
@@ -396,7 +388,6 @@ def two_step_off():
             and second_factor.verify_code(user, form.code.data)):
         second_factor.disable(user)
         audit.record("second_factor_disabled")
-        db.session.commit()
         flash(_("Two-step sign-in is off."), "success")
         return redirect(url_for("accounts.account"))
     db.session.rollback()
@@ -434,7 +425,6 @@ def update_profile():
     profile = ProfileForm()
     if profile.validate_on_submit():
         current_user.name = profile.name.data
-        db.session.commit()
         flash(_("Your details have been saved."), "success")
         return redirect(url_for("accounts.account"))
     return render_template("accounts/account.html", profile=profile, password_form=ChangePasswordForm()), 400
@@ -451,7 +441,6 @@ def change_password():
         else:
             user = current_user._get_current_object()
             services.set_password(user, form.password.data)  # ends every login, this one too
-            db.session.commit()
             _begin_login(user)
             flash(_("Your password has been changed. Other devices have been logged out."), "success")
             return redirect(url_for("accounts.account"))

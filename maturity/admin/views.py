@@ -55,7 +55,6 @@ def create_consultancy():
         consultancy = services.create_consultancy(
             form.name.data, form.consultant_name.data, form.consultant_email.data, inviter=current_user
         )
-        db.session.commit()
         flash(_("Consultancy %(name)s created; the invitation to %(email)s has been sent.",
                 name=consultancy.name, email=form.consultant_email.data), "success")
         return redirect(url_for("admin.index"))
@@ -100,7 +99,6 @@ def erase_user(user_id: int):
     if request.method == "POST":
         if ActionForm().validate_on_submit():
             erase_person(user, by=current_user)
-            db.session.commit()
             flash(_("The person has been erased. Their anonymous answers remain in the results."), "success")
         return redirect(url_for("admin.users"))
 
@@ -145,7 +143,6 @@ def reset_second_factor(user_id: int):
             second_factor.disable(user)
             account_services.end_all_sessions(user)
             audit.record("second_factor_reset", obj=user)
-            db.session.commit()
             flash(_("Two-step sign-in of %(email)s has been reset; they set it up again at their next sign-in.",
                     email=user.email), "success")
     return redirect(url_for("admin.users", q=user.email))
@@ -160,7 +157,6 @@ def deactivate_user(user_id: int):
         elif user.is_deactivated:
             user.is_deactivated = False
             audit.record("account_reactivated", obj=user)
-            db.session.commit()
             flash(_("%(email)s can log in again.", email=user.email), "success")
         else:
             audit.record("account_deactivated", obj=user)

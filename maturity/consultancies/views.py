@@ -68,7 +68,6 @@ def create_organisation():
                 organisation_services.NewMember(form.director_name.data, form.director_email.data),
                 inviter=current_user,
             )
-            db.session.commit()
             flash(_("%(org)s has been created and %(email)s has been invited as director.",
                     org=org.name, email=form.director_email.data), "success")
             return redirect(url_for("organisations.index", org=org.slug))
@@ -96,9 +95,9 @@ def invite_consultant():
         try:
             services.add_consultant(g.consultancy, form.name.data, form.email.data, inviter=current_user)
         except organisation_services.AlreadyMember:
+            db.session.rollback()  # refused: nothing of it is kept
             form.email.errors.append(_("This person is already a consultant here."))
         else:
-            db.session.commit()
             flash(_("%(email)s has been invited.", email=form.email.data), "success")
             return redirect(url_for("consultancies.consultants"))
     return render_template("consultancies/consultants.html", memberships=_consultant_memberships(), form=form,
@@ -129,7 +128,6 @@ def settings():
                 g.consultancy.requires_director_second_factor = required
                 audit.record("second_factor_policy_changed", consultancy_id=g.consultancy.id, obj=g.consultancy,
                              directors_required=required)
-            db.session.commit()
             flash(_("The settings have been saved."), "success")
             return redirect(url_for("consultancies.settings"))
     status = 400 if request.method == "POST" else 200
@@ -155,7 +153,6 @@ def remove_consultant(consultant_id: int):
         else:
             name = membership.display_name
             services.remove_consultant(membership)
-            db.session.commit()
             flash(_("%(name)s no longer has access to %(consultancy)s.", name=name, consultancy=g.consultancy.name), "success")
     return redirect(url_for("consultancies.consultants"))
 
@@ -165,6 +162,5 @@ def resend_consultant_invitation(consultant_id: int):
     membership = scoped_get(ConsultantMembership, consultant_id)
     if ActionForm().validate_on_submit():
         send_invitation(membership.user, context=g.consultancy.name, inviter=current_user, sender=g.consultancy.name)
-        db.session.commit()
         flash(_("The invitation to %(email)s has been sent again.", email=membership.user.email), "success")
     return redirect(url_for("consultancies.consultants"))

@@ -64,7 +64,7 @@ def send_mail(recipient: str, subject: str, body_text: str, *, stored_body: str 
               "body_text": body_text if stored_body is None else stored_body, "status": "outbox", "body_sealed": None}
     if current_app.config["MAIL_SERVER"]:
         values.update(status="pending", body_sealed=sealing.seal(sealing.padded_to_block(body_text.encode()), SEAL_PURPOSE))
-        db.session.info[_PENDING] = True  # delivered once this transaction commits
+        enqueue(deliver_outbox)  # handed to the worker once this transaction commits
     if key_is_new:
         # Many at once (an import, a round's invitations): written in one statement.
         db.session.info.setdefault(_BUFFER, []).append(values)
@@ -82,7 +82,6 @@ def write_outbox() -> None:
         db.session.execute(sa.insert(OutboxMessage), rows)
 
 
-_PENDING = "klantspiegel.outbox_pending"
 _BUFFER = "klantspiegel.outbox_buffer"
 
 
@@ -93,19 +92,8 @@ def _write_before_commit(session: so.Session) -> None:
         session.execute(sa.insert(OutboxMessage), rows)
 
 
-@sa.event.listens_for(so.Session, "after_commit")
-def _deliver_after_commit(session: so.Session) -> None:
-    """The worker picks up what this transaction recorded; never before the commit."""
-    if session.info.pop(_PENDING, False):
-        try:
-            enqueue(deliver_outbox)
-        except Exception:  # the queue is unreachable: the schedule delivers it later
-            log.exception("could not enqueue mail delivery; the next scheduled run delivers it")
-
-
 @sa.event.listens_for(so.Session, "after_rollback")
 def _forget_after_rollback(session: so.Session) -> None:
-    session.info.pop(_PENDING, None)
     session.info.pop(_BUFFER, None)
 
 

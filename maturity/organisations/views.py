@@ -96,11 +96,9 @@ def upload_logo():
             flash(_("This file is not a PNG or JPEG image."), "error")
         elif data:
             g.org.logo, g.org.logo_mimetype = data, mimetype
-            db.session.commit()
             flash(_("The logo has been saved; it is on the cover of the report."), "success")
         elif form.remove_logo.data:
             g.org.logo, g.org.logo_mimetype = None, None
-            db.session.commit()
             flash(_("The logo has been removed."), "success")
     else:
         flash("; ".join(str(e) for e in form.logo.errors) or _("The page had expired, please try again."), "error")
@@ -193,9 +191,9 @@ def add_person():
                 inviter=current_user,
             )
         except services.AlreadyMember:
+            db.session.rollback()  # refused: nothing of it is kept
             form.email.errors.append(_("This person is already a member of %(org)s.", org=g.org.name))
         else:
-            db.session.commit()
             flash(_("%(name)s has been added and invited.", name=form.name.data) if OrgRole(form.role.data) is not OrgRole.EMPLOYEE
                   else _("%(name)s has been added, and will be invited with the next round.", name=form.name.data), "success")
             return redirect(url_for("organisations.people"))
@@ -295,7 +293,6 @@ def confirm_import():
         inviter=current_user,
     )
     with_values = segment_services.apply_import_values(g.org, plan, {r.email: r.segments for r in parsed.valid_rows})
-    db.session.commit()
     parts = [ngettext("%(num)d person added.", "%(num)d people added.", added)]
     if invited:
         parts.append(ngettext("%(num)d of them has been sent an invitation.",
@@ -349,7 +346,6 @@ def edit_person(membership_id: int):
             services.update_member(membership, role=new_role, department=form.department.data, name=form.name.data)
             for segment in segments:
                 segment_services.set_member_value(membership, segment, chosen[segment.id])
-            db.session.commit()
             flash(_("The changes have been saved."), "success")
             if membership.user_id == current_user.id and new_role is not OrgRole.DIRECTOR and g.role == DIRECTOR:
                 return redirect(url_for("organisations.index"))  # they no longer manage people
@@ -393,7 +389,6 @@ def remove_person(membership_id: int):
         else:
             name, is_self = membership.display_name, membership.user_id == current_user.id
             services.remove_member(membership)
-            db.session.commit()
             flash(_("%(name)s has been removed from %(org)s.", name=name, org=g.org.name), "success")
             if is_self and g.role == DIRECTOR:
                 return redirect(url_for("main.home"))
@@ -418,7 +413,6 @@ def erase_person(membership_id: int):
         if ActionForm().validate_on_submit():
             name = membership.display_name
             erase_from_organisation(user, g.org.id, by=current_user)
-            db.session.commit()
             flash(_("%(name)s has been erased from %(org)s. Their anonymous answers remain in the results.",
                     name=name, org=g.org.name), "success")
         return redirect(url_for("organisations.people"))
@@ -432,6 +426,5 @@ def resend_invitation(membership_id: int):
     if ActionForm().validate_on_submit():
         send_invitation(membership.user, context=g.org.name, inviter=current_user,
                         sender=g.org.consultancy.name)
-        db.session.commit()
         flash(_("The invitation to %(email)s has been sent again.", email=membership.user.email), "success")
     return redirect(url_for("organisations.people"))

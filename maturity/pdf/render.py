@@ -1,8 +1,9 @@
 """Render HTML to PDF in a recycled child process with a time limit and a memory cap.
 
-WeasyPrint's memory grows across renders and a hostile document could loop; neither may
-take the web worker down. The pool is created lazily in each web worker process (never
-before a fork) and its child is replaced after a few renders.
+Only the worker renders (``pdf.documents``: every PDF is a job; no web request waits for one).
+WeasyPrint's memory grows across renders and a hostile document could loop; neither may take
+the worker down. The pool is created lazily in each worker process (never before a fork) and its
+child is replaced after a few renders.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import threading
+import time
+from typing import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
@@ -52,8 +55,10 @@ def _discard_pool() -> None:
             _pool = None
 
 
-def render_pdf(html: str, *, timeout: float = TIME_LIMIT_SECONDS) -> tuple[bytes, list[str]]:
-    """The PDF for ``html`` and the URLs that were refused while rendering it."""
+def render_pdf(html: str, *, timeout: float = TIME_LIMIT_SECONDS, on_wait: Callable[[], None] | None = None,
+               every: float = 2.0) -> tuple[bytes, list[str]]:
+    """The PDF for ``html`` and the URLs that were refused while rendering it. ``on_wait`` is
+    called every ``every`` seconds while the child renders (a job's heartbeat)."""
     try:
         future = _get_pool().submit(worker.html_to_pdf, html)
     except (BrokenProcessPool, RuntimeError):
@@ -62,8 +67,16 @@ def render_pdf(html: str, *, timeout: float = TIME_LIMIT_SECONDS) -> tuple[bytes
         log.warning("PDF render pool was broken; starting a new one")
         _discard_pool()
         future = _get_pool().submit(worker.html_to_pdf, html)
+    deadline = time.monotonic() + timeout
     try:
-        return future.result(timeout=timeout)
+        while True:
+            left = deadline - time.monotonic()
+            try:
+                return future.result(timeout=max(0.0, min(every, left)) if on_wait else max(0.0, left))
+            except FutureTimeout:
+                if time.monotonic() >= deadline:
+                    raise
+                on_wait()
     except FutureTimeout:
         log.error("PDF render exceeded %ss; child killed", timeout)
         _discard_pool()

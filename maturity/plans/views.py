@@ -85,7 +85,6 @@ def generate(round_id: int):
         else:
             had_plan = services.plan_for(round_) is not None
             services.generate_plan(round_, results)
-            db.session.commit()
             flash(_("The action plan has been brought up to date; your changes have been kept.") if had_plan
                   else _("The action plan has been generated from the results. Adjust it to your organisation."), "success")
     return redirect(url_for("plans.page", round_id=round_id))
@@ -107,7 +106,6 @@ def publish(round_id: int):
         audit.record("plan_published" if plan.is_published else "plan_unpublished",
                      organisation_id=round_.organisation_id, obj=round_,
                      **({"mailed": mailed} if plan.is_published else {}))
-        db.session.commit()
         if not plan.is_published:
             message = _("The action plan is no longer visible to employees.")
             if shared_before:
@@ -133,7 +131,6 @@ def owner_roles(round_id: int):
     form = OwnerRolesForm()
     if form.validate_on_submit():
         services.set_owner_roles(g.org, {key: form[key].data for key in OwnerRolesForm.KEYS})
-        db.session.commit()
         flash(_("The roles have been saved; the plan suggests owners from them."), "success")
         return redirect(url_for("plans.page", round_id=round_id) + "#roles")
     # Shown again with what was typed and the message beside the field.
@@ -151,7 +148,6 @@ def commentary(round_id: int):
     form = CommentaryForm()
     if form.validate_on_submit():
         services.set_commentary(plan, form.commentary.data, form.language.data)
-        db.session.commit()
         flash(_("The commentary has been saved; it is in the report's summary."), "success")
         return redirect(url_for("plans.page", round_id=round_id) + "#commentary")
     flash(_("The commentary was not saved: %(error)s", error="; ".join(str(e) for e in form.commentary.errors + form.language.errors)
@@ -169,7 +165,6 @@ def adopt_item(round_id: int, item_id: int):
     earlier = _undecided(round_, plan, item_id, lang)
     if ActionForm().validate_on_submit():
         services.adopt_item(plan, earlier, lang)
-        db.session.commit()
         flash(_("The action continues in this plan."), "success")
     return redirect(url_for("plans.page", round_id=round_id))
 
@@ -184,7 +179,6 @@ def stop_item(round_id: int, item_id: int):
     form = StopForm()
     if form.validate_on_submit():
         services.stop_item(earlier, form.reason.data)
-        db.session.commit()
         flash(_("Recorded: this action is not continued. The report says why."), "success")
     else:
         flash(_("Not recorded: %(error)s", error="; ".join(str(e) for e in form.reason.errors)
@@ -201,7 +195,6 @@ def add_item(round_id: int):
     if form.validate_on_submit():
         services.add_item(plan, title=form.title.data, description=form.description.data,
                           owner=form.owner.data, due_on=form.due_on.data)
-        db.session.commit()
         flash(_("The action has been added."), "success")
         return redirect(url_for("plans.page", round_id=round_id))
     return render_template("plans/item_form.html", round=round_, form=form, item=None), 400
@@ -220,7 +213,6 @@ def edit_item(round_id: int, item_id: int):
     if form.validate_on_submit():
         services.update_item(item, title=form.title.data, description=form.description.data, owner=form.owner.data,
                              due_on=form.due_on.data, status=ItemStatus(form.status.data), lang=lang)
-        db.session.commit()
         flash(_("The action has been saved."), "success")
         return redirect(url_for("plans.page", round_id=round_id) + f"#item-{item.id}")
     status = 400 if request.method == "POST" else 200
@@ -237,7 +229,6 @@ def remove_item(round_id: int, item_id: int):
     item = _item_of(services.plan_for(round_), item_id)
     if ActionForm().validate_on_submit():
         services.remove_item(item)
-        db.session.commit()
         return redirect(url_for("plans.page", round_id=round_id, removed=item.id))  # the notice is at the top
     return redirect(url_for("plans.page", round_id=round_id))
 
@@ -253,7 +244,6 @@ def restore_item(round_id: int, item_id: int):
         abort(404)
     if ActionForm().validate_on_submit() and item.is_removed:
         services.restore_item(item)
-        db.session.commit()
         flash(_("“%(title)s” is back in the plan.", title=item.text("title", get_locale().language)), "success")
     return redirect(url_for("plans.page", round_id=round_id) + f"#item-{item.id}")
 
@@ -266,5 +256,4 @@ def move_item(round_id: int, item_id: int):
     form = MoveForm()
     if form.validate_on_submit() and form.direction.data in services.MOVES:
         services.move_item(item, form.direction.data)
-        db.session.commit()
     return redirect(url_for("plans.page", round_id=round_id) + f"#item-{item.id}")

@@ -9,7 +9,6 @@ from flask import Response as HttpResponse
 from flask_login import current_user, login_required
 
 from ..audit import services as audit
-from ..extensions import db
 from .subject_data import subject_data
 
 bp = Blueprint("privacy", __name__)
@@ -20,7 +19,6 @@ bp = Blueprint("privacy", __name__)
 def my_data():
     """Everything the platform holds about the signed-in person, as JSON."""
     audit.record("data_exported", obj=current_user)
-    db.session.commit()
     return HttpResponse(json.dumps(subject_data(current_user), indent=2, ensure_ascii=False), mimetype="application/json",
                         headers={"Content-Disposition": 'attachment; filename="klantspiegel-mijn-gegevens.json"',
                                  "Cache-Control": "no-store"})

@@ -3,15 +3,13 @@ and the key of everything it depends on (``report_key``)."""
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import logging
-from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path
 
 import sqlalchemy as sa
-from flask_babel import format_date, get_locale
+from flask_babel import force_locale, format_date, get_locale
 from flask_babel import gettext as _
+from markupsafe import escape
 
 from ..core import DEFAULT, dimension_label, phase_name
 from ..core.display import CHART_COLORS, STRONG_STATEMENT, WEAK_STATEMENT, shown
@@ -19,6 +17,7 @@ from ..extensions import db
 from ..i18n import number, signed
 from ..logos import data_uri
 from ..models_base import utcnow
+from ..pdf import documents
 from ..plans.models import ActionItem, ActionPlan
 from ..plans.services import carry_over, plan_for, suggested_owner, visible_items
 from ..progress.services import organisation_progress
@@ -33,6 +32,7 @@ from ..results.overview import segment_overview
 from ..results.services import RoundResults
 from ..rounds.models import Round, RoundStatus
 from ..tenancy.models import Consultancy, Organisation
+from .models import ReportVersion
 
 log = logging.getLogger(__name__)
 
@@ -219,25 +219,6 @@ def _progress_context(progress, lang: str, continued: dict | None = None) -> dic
     }
 
 
-@functools.cache
-def _code_digest() -> bytes:
-    """What the report looks like apart from its data: the PDF templates, the print
-    stylesheet, the translations and the release. A deployment that changes any of them makes
-    every report new."""
-    package = Path(__file__).parent.parent
-    digest = hashlib.sha256()
-    try:
-        digest.update(version("maturity").encode())
-    except PackageNotFoundError:  # pragma: no cover - run from a checkout without install
-        pass
-    files = [*sorted((package.parent / "templates").rglob("*.html")), *sorted((package / "static" / "pdf").rglob("*")),
-             *sorted((package / "translations").rglob("*.po"))]
-    for path in files:
-        if path.is_file():
-            digest.update(str(path.relative_to(package.parent)).encode() + b"\0" + path.read_bytes())
-    return digest.digest()
-
-
 def report_key(round_: Round, language: str) -> str:
     """The cache key of a round's report: a digest of everything the report shows, read from a
     few small rows (never from the responses, never by rendering the report): the round's and
@@ -269,4 +250,23 @@ def report_key(round_: Round, language: str) -> str:
         [[str(value) for value in row] for row in rounds],
         [[str(value) for value in row] for row in plans],
     ]
-    return hashlib.sha256(_code_digest() + repr(parts).encode()).hexdigest()
+    return documents.key_of(parts)
+
+
+def version_html(issued: ReportVersion) -> str:
+    """A version's report as issued; a superseded one says so on its cover and summary."""
+    if issued.superseded_at is None:
+        return issued.html
+    newer = db.session.scalar(sa.select(ReportVersion).where(
+        ReportVersion.round_id == issued.round_id, ReportVersion.language == issued.language,
+        ReportVersion.number > issued.number).order_by(ReportVersion.number.desc()).limit(1))
+    with force_locale(issued.language):
+        notice = _("Superseded: this is version %(number)s of %(date)s. The current report is version %(newer)s of %(newer_date)s.",
+                   number=issued.number, date=format_date(issued.issued_at, "long"),
+                   newer=newer.number if newer else "?",
+                   newer_date=format_date(newer.issued_at, "long") if newer else "?")
+    return issued.html.replace(SUPERSEDED_MARK, f'<p class="superseded">{escape(notice)}</p>')
+
+
+#: Where a superseded version's notice goes (the report template puts it on the cover and the summary).
+SUPERSEDED_MARK = "<!--superseded-->"

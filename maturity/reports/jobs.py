@@ -1,75 +1,54 @@
-"""The reports' jobs: render a board report or one of its published versions into a PDF, build
-the board deck, in the worker; each stored only while its row still asks for it."""
+"""The reports' jobs: the board report, one of its issued versions, the board deck, each made in
+the worker from ids (a row and the key it asks for: the job reads everything else from the
+database) and stored only while its row still asks for that key (``pdf.documents``)."""
 
 from __future__ import annotations
 
-import logging
-
-import sqlalchemy as sa
+from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from ..extensions import db
 from ..models_base import utcnow
-from ..pdf.render import PdfRenderError, render_pdf
+from ..pdf import documents
 from ..results.services import round_results
 from ..rounds.models import Round
 from ..tasks import app_task
 from . import deck
-from .context import report_context
+from .context import report_context, version_html
 from .models import ReportCache, ReportVersion
 
-log = logging.getLogger(__name__)
+
+@app_task()
+def render_report(cache_id: int, key: str) -> None:
+    """The live report of the row's round, in the row's language."""
+
+    def html() -> str:
+        row = db.session.get(ReportCache, cache_id)
+        round_ = db.session.get(Round, row.round_id)
+        with force_locale(row.language):
+            return render_template("pdf/report.html", **report_context(round_, round_results(round_)))
+
+    documents.make(ReportCache, cache_id, key,
+                   lambda beat: {"pdf": documents.pdf_of(html, beat), "created_at": utcnow()})
 
 
 @app_task()
-def render_report(cache_id: int, digest: str, html: str) -> None:
-    """Render and store, unless a newer request superseded this one."""
-    _render_and_store(ReportCache, ReportCache.html_sha256, cache_id, digest, html, {"created_at": utcnow()})
+def render_report_version(version_id: int, key: str) -> None:
+    """An issued version as it was issued (a superseded one says so)."""
+    documents.make(ReportVersion, version_id, key, lambda beat: {
+        "pdf": documents.pdf_of(lambda: version_html(db.session.get(ReportVersion, version_id)), beat)})
 
 
 @app_task()
-def render_report_version(version_id: int, digest: str, html: str) -> None:
-    """Render a version's PDF and store it, unless a newer request superseded it."""
-    _render_and_store(ReportVersion, ReportVersion.pdf_digest, version_id, digest, html, {})
+def render_deck(cache_id: int, key: str) -> None:
+    """The board deck from the report's figures."""
 
-
-@app_task()
-def render_deck(cache_id: int, digest: str) -> None:
-    """In the worker: build the deck from the report's figures and store it, unless a newer
-    request superseded this one."""
-    row = db.session.get(ReportCache, cache_id)
-    if row is None or row.html_sha256 != digest or row.status == "ready":
-        return
-    round_ = db.session.get(Round, row.round_id)
-    try:
+    def build(beat) -> dict:
+        row = db.session.get(ReportCache, cache_id)
+        round_ = db.session.get(Round, row.round_id)
         with force_locale(row.language):
             data = deck.build(report_context(round_, round_results(round_)), _)
-    except Exception as exc:  # noqa: BLE001 — recorded on the row, shown with a retry button
-        log.exception("deck for round %s failed", row.round_id)
-        values = {"status": "failed", "error": str(exc)[:200]}
-    else:
-        values = {"status": "ready", "pdf": data, "created_at": utcnow()}
-    db.session.execute(sa.update(ReportCache).where(ReportCache.id == cache_id, ReportCache.html_sha256 == digest)
-                       .values(**values).execution_options(synchronize_session=False))
-    db.session.commit()
+        return {"pdf": data, "created_at": utcnow()}
 
-
-def _render_and_store(model, digest_column, row_id: int, digest: str, html: str, when_ready: dict) -> None:
-    """Render ``html`` and store the PDF (or the failure) on the row, but only while the row
-    still asks for this ``digest``: a newer request wins."""
-    row = db.session.get(model, row_id)
-    if row is None or getattr(row, digest_column.key) != digest or row.status == "ready":
-        return
-    try:
-        pdf, refused = render_pdf(html)
-    except PdfRenderError as exc:
-        values = {"status": "failed", "error": str(exc)[:200]}
-        log.error("report %s=%s failed: %s", model.__tablename__, row_id, exc)
-    else:
-        if refused:
-            log.warning("report %s=%s: %d URL(s) refused while rendering", model.__tablename__, row_id, len(refused))
-        values = {"status": "ready", "pdf": pdf, **when_ready}
-    db.session.execute(sa.update(model).where(model.id == row_id, digest_column == digest)
-                       .values(**values).execution_options(synchronize_session=False))
-    db.session.commit()
+    documents.make(ReportCache, cache_id, key, build)

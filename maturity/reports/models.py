@@ -7,12 +7,16 @@ import sqlalchemy.orm as so
 
 from ..extensions import db
 from ..models_base import UTCDateTime, created_at_column
+from ..pdf.documents import Document
 
 
-class ReportCache(db.Model):
+class ReportCache(Document, db.Model):
     """The report (a PDF) or the board deck (a PowerPoint) per round and language, made by the
-    worker. It is served only while its key (``reports.context.report_key``: results versions,
-    plans, branding, language, code) is the same; otherwise a new one is requested."""
+    worker (``pdf.documents``). It is served only while its key (``reports.context.report_key``:
+    results versions, plans, branding, language, code) is the same; otherwise a new one is
+    requested."""
+
+    KEY = "html_sha256"
 
     __tablename__ = "report_cache"
     __table_args__ = (sa.UniqueConstraint("round_id", "language", "kind"),)
@@ -27,18 +31,17 @@ class ReportCache(db.Model):
     #: 'ready', 'pending' (the worker is making it) or 'failed'.
     status: so.Mapped[str] = so.mapped_column(sa.String(16), default="ready", server_default="ready")
     pdf: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary)
-    error: so.Mapped[str | None] = so.mapped_column(sa.String(200))
-    requested_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     created_at: so.Mapped[datetime] = created_at_column()
 
 
-class ReportVersion(db.Model):
+class ReportVersion(Document, db.Model):
     """A published report as it was issued: once the action plan is published, the report is a
     record. Its HTML is kept as issued; a later change to anything it shows (the plan, a name,
     the figures after a rescore, the method) makes a new, dated version, and this one stays
     downloadable and says that it was superseded."""
 
     __tablename__ = "report_version"
+    KEY = "pdf_digest"
     __table_args__ = (sa.UniqueConstraint("round_id", "language", "number"),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -52,9 +55,7 @@ class ReportVersion(db.Model):
     #: ``report_key`` when it was last found to say the same: checked without rendering.
     key: so.Mapped[str] = so.mapped_column(sa.String(64))
     superseded_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
-    #: The rendered PDF, as for the live report: 'ready', 'pending' or 'failed', for ``pdf_digest``.
-    status: so.Mapped[str] = so.mapped_column(sa.String(16), default="pending", server_default="pending")
+    #: The rendered PDF, as for the live report (``Document``: 'ready', 'pending' or 'failed'),
+    #: of the version's HTML whose digest is ``pdf_digest``.
     pdf: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary, deferred=True)
     pdf_digest: so.Mapped[str | None] = so.mapped_column(sa.String(64))
-    error: so.Mapped[str | None] = so.mapped_column(sa.String(200))
-    requested_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())

@@ -1,69 +1,143 @@
-"""The board report and deck on request: served from the cache while what they depend on is
-unchanged, otherwise asked of the worker (``reports.jobs``); the published report's versions."""
+"""The board report and deck: what each is now (read by a GET), asked of the worker by a POST
+(``reports.jobs`` makes it, ``pdf.documents`` says how); the published report's versions."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
 import re
-from datetime import timedelta
+from dataclasses import dataclass
 from html import unescape
 
 import sqlalchemy as sa
 from flask import render_template
-from flask_babel import force_locale, format_date, get_locale
-from flask_babel import gettext as _
-from markupsafe import escape
+from flask_babel import force_locale, get_locale
 
 from ..extensions import db
 from ..i18n import LOCALE_FOR_LANGUAGE
 from ..models_base import utcnow
+from ..pdf import documents
 from ..plans.services import plan_for, plan_published
 from ..results.services import ResultsNotPublished, round_results
 from ..rounds.models import Round
 from ..tasks import enqueue
-from .context import report_context, report_key
+from .context import report_context, report_key, version_html
 from .jobs import render_deck, render_report, render_report_version
 from .models import ReportCache, ReportVersion
 
 log = logging.getLogger(__name__)
 
 
-#: A rendering requested longer ago than this and still pending is requested again (its
-#: worker may have stopped).
-PENDING_TIMEOUT = timedelta(minutes=5)
+@dataclass(frozen=True)
+class Wanted:
+    """A document as it stands: the row that asks for or holds it (None: never asked), the key
+    of what it would be made from now, and what the row says of that (``documents.state``)."""
+
+    row: ReportCache | ReportVersion | None
+    key: str | None
+    state: str
+
+    @property
+    def ready(self) -> bool:
+        return self.state == documents.READY
 
 
-def request_report(round_: Round, *, retry: bool = False) -> ReportCache | ReportVersion:
-    """The report in the current language: ready, or asked of the worker now.
+def report(round_: Round) -> Wanted:
+    """The report in the current language, read only: the published version as it stands (a
+    report whose plan is published is a record), or the live report's cache row. When what the
+    report says may have changed since its version was issued (its key moved), it is MISSING:
+    only a request (``request_report``) decides whether that makes a new version. An open round
+    has no report (409, as for every results surface)."""
+    if not round_.is_published:
+        raise ResultsNotPublished(round_.id)
+    language = get_locale().language
+    key = report_key(round_, language)
+    plan = plan_for(round_)
+    if plan is not None and plan.is_published:
+        latest = latest_version(round_.id, language)
+        if latest is None or latest.key != key:
+            return Wanted(latest, None, documents.MISSING)
+        return version_pdf(latest)
+    row = _cache_row(round_.id, language)
+    return Wanted(row, key, documents.state(row, key))
 
-    Served while its key (``report_key``: everything the report depends on) is unchanged,
-    checked without computing the report; otherwise the report's HTML is made here and the
-    worker renders it (at once with the ``immediate`` queue). A failed rendering is retried on
-    request."""
+
+def request_report(round_: Round) -> Wanted:
+    """A POST asks for the report in the current language: its version issued (or confirmed)
+    when the plan is published, then its PDF asked of the worker unless it is ready or being
+    made. A failed one is asked again."""
+    if not round_.is_published:
+        raise ResultsNotPublished(round_.id)
     language = get_locale().language
     version = current_version(round_, language)
-    if version is not None:  # published: the report as issued
-        return request_version_pdf(version, retry=retry)
-    digest = report_key(round_, language)
-    row = _cache_row(round_.id, language)
-    if row is not None and row.html_sha256 == digest and _is_settled(row, retry):
-        return row
-    html = render_template("pdf/report.html", **report_context(round_, round_results(round_)))
-    if row is None:
-        row = ReportCache(round_id=round_.id, language=language)
-        db.session.add(row)
-    row.html_sha256, row.status, row.pdf, row.error, row.requested_at = digest, "pending", None, None, utcnow()
-    try:
+    if version is not None:
+        return request_version_pdf(version)
+    return _ask_cached(round_, language, "pdf", report_key(round_, language), render_report)
+
+
+def version_pdf(version: ReportVersion) -> Wanted:
+    """An issued version's PDF, read only; its key is the digest of its HTML as it reads now (a
+    superseded version says so)."""
+    key = _digest(version_html(version))
+    return Wanted(version, key, documents.state(version, key))
+
+
+def request_version_pdf(version: ReportVersion) -> Wanted:
+    wanted = version_pdf(version)
+    if documents.ask(version, wanted.key):
         db.session.flush()
-        row_id = row.id  # read before the commit: reading after it would open a new transaction
-        db.session.commit()
-    except sa.exc.IntegrityError:  # a second request for the same report won the race
-        db.session.rollback()
-        return _cache_row(round_.id, language)
-    enqueue(render_report, row_id, digest, html)
-    db.session.refresh(row)  # the immediate queue (or a quick worker) may be done already
-    return row
+        enqueue(render_report_version, version.id, wanted.key)
+    return version_pdf(version)
+
+
+def deck(round_: Round) -> Wanted:
+    """The board deck in the current language, read only; cached under the report's own key, so
+    it is made again exactly when the report would be. An open round has no deck (409, as for
+    every results surface)."""
+    if not round_.is_published:
+        raise ResultsNotPublished(round_.id)
+    language = get_locale().language
+    key = report_key(round_, language)
+    row = _cache_row(round_.id, language, "pptx")
+    return Wanted(row, key, documents.state(row, key))
+
+
+def request_deck(round_: Round) -> Wanted:
+    if not round_.is_published:
+        raise ResultsNotPublished(round_.id)
+    language = get_locale().language
+    return _ask_cached(round_, language, "pptx", report_key(round_, language), render_deck)
+
+
+def ask_again_if_lost(wanted: Wanted) -> None:
+    """A GET's one remedy: a rendering whose worker is gone is handed to the queue again (the
+    job's claim makes a duplicate a no-op); nothing is written."""
+    if wanted.state != documents.LOST:
+        return
+    job = render_report_version if isinstance(wanted.row, ReportVersion) else (
+        render_deck if wanted.row.kind == "pptx" else render_report)
+    log.warning("%s=%s looks lost (no heartbeat); asked again", type(wanted.row).__tablename__, wanted.row.id)
+    enqueue(job, wanted.row.id, wanted.key)
+
+
+def _ask_cached(round_: Round, language: str, kind: str, key: str, job) -> Wanted:
+    row = _cache_row(round_.id, language, kind)
+    if row is None:
+        row = ReportCache(round_id=round_.id, language=language, kind=kind)
+        db.session.add(row)
+    if documents.ask(row, key):
+        try:
+            db.session.flush()
+        except sa.exc.IntegrityError:  # a second request for the same document won the race
+            db.session.rollback()
+            row = _cache_row(round_.id, language, kind)
+            return Wanted(row, key, documents.state(row, key))
+        enqueue(job, row.id, key)
+    return Wanted(row, key, documents.state(row, key))
+
+
+def _digest(html: str) -> str:
+    return hashlib.sha256(html.encode()).hexdigest()
 
 
 def current_version(round_: Round, language: str) -> ReportVersion | None:
@@ -127,77 +201,6 @@ def _text(html: str) -> str:
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<style.*?</style>", " ", html, flags=re.S))).split())
 
 
-def version_html(version: ReportVersion) -> str:
-    """A version's report as issued; a superseded one says so on its cover and summary."""
-    if version.superseded_at is None:
-        return version.html
-    newer = db.session.scalar(sa.select(ReportVersion).where(
-        ReportVersion.round_id == version.round_id, ReportVersion.language == version.language,
-        ReportVersion.number > version.number).order_by(ReportVersion.number.desc()).limit(1))
-    with force_locale(version.language):
-        notice = _("Superseded: this is version %(number)s of %(date)s. The current report is version %(newer)s of %(newer_date)s.",
-                   number=version.number, date=format_date(version.issued_at, "long"),
-                   newer=newer.number if newer else "?",
-                   newer_date=format_date(newer.issued_at, "long") if newer else "?")
-    return version.html.replace(SUPERSEDED_MARK, f'<p class="superseded">{escape(notice)}</p>')
-
-
-#: Where a superseded version's notice goes (the report template puts it on the cover and the summary).
-SUPERSEDED_MARK = "<!--superseded-->"
-
-
-def request_version_pdf(version: ReportVersion, *, retry: bool = False) -> ReportVersion:
-    """A version's PDF: ready, or asked of the worker now (as for the live report)."""
-    html = version_html(version)
-    digest = hashlib.sha256(html.encode()).hexdigest()
-    if version.pdf_digest == digest and _is_settled(version, retry):
-        return version
-    version.pdf_digest, version.status, version.pdf, version.error, version.requested_at = digest, "pending", None, None, utcnow()
-    version_id = version.id
-    db.session.commit()
-    enqueue(render_report_version, version_id, digest, html)
-    db.session.refresh(version)
-    return version
-
-
-
-
-def _is_settled(row: ReportCache | ReportVersion, retry: bool) -> bool:
-    """A rendering for the right content that needs no new request: ready, still being made
-    (not longer than ``PENDING_TIMEOUT``), or failed and not asked to retry."""
-    if row.status == "ready":
-        return True
-    waiting = row.status == "pending" and row.requested_at and utcnow() - row.requested_at < PENDING_TIMEOUT
-    return bool(waiting or (row.status == "failed" and not retry))
-
-
 def _cache_row(round_id: int, language: str, kind: str = "pdf") -> ReportCache | None:
     return db.session.scalar(sa.select(ReportCache).where(
         ReportCache.round_id == round_id, ReportCache.language == language, ReportCache.kind == kind))
-
-
-def request_deck(round_: Round, *, retry: bool = False) -> ReportCache:
-    """The board deck in the current language: ready, or asked of the worker now. Cached under
-    the report's own key, so it is made again exactly when the report would be. An open round
-    has no deck (409, as for every results surface)."""
-    if not round_.is_published:
-        raise ResultsNotPublished(round_.id)
-    language = get_locale().language
-    digest = report_key(round_, language)
-    row = _cache_row(round_.id, language, "pptx")
-    if row is not None and row.html_sha256 == digest and _is_settled(row, retry):
-        return row
-    if row is None:
-        row = ReportCache(round_id=round_.id, language=language, kind="pptx")
-        db.session.add(row)
-    row.html_sha256, row.status, row.pdf, row.error, row.requested_at = digest, "pending", None, None, utcnow()
-    try:
-        db.session.flush()
-        row_id = row.id
-        db.session.commit()
-    except sa.exc.IntegrityError:  # a second request for the same deck won the race
-        db.session.rollback()
-        return _cache_row(round_.id, language, "pptx")
-    enqueue(render_deck, row_id, digest)
-    db.session.refresh(row)  # the immediate queue (or a quick worker) may be done already
-    return row

@@ -25,6 +25,7 @@ import sqlalchemy.orm as so
 
 from ..extensions import db
 from ..models_base import UTCDateTime, created_at_column, enum_type, utcnow
+from ..pdf.documents import Document
 from ..utils import random_id
 
 #: How long a close may take in the worker before the page offers the button again.
@@ -308,3 +309,39 @@ class RoundTally(db.Model):
     #: Exact: sums of whole numbers, or correctly rounded sums (``math.fsum``) of scores.
     total: so.Mapped[float] = so.mapped_column(sa.Float(precision=53), default=0.0)
     squares: so.Mapped[float] = so.mapped_column(sa.Float(precision=53), default=0.0)
+
+
+class CustomerCard(Document, db.Model):
+    """The card to print with the customer link's QR code (a PDF) per round and language, made by
+    the worker (``pdf.documents``); served while its key (the link, the organisation's name, the
+    closing date, the language, the code) is the same."""
+    __tablename__ = "customer_card"
+    __table_args__ = (sa.UniqueConstraint("round_id", "language"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    round_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("assessment_round.id", ondelete="CASCADE"), index=True)
+    language: so.Mapped[str] = so.mapped_column(sa.String(5))
+    #: The customer link on the card, as the round's page shows it (the worker has no request
+    #: to build it from).
+    link: so.Mapped[str] = so.mapped_column(sa.String(500))
+    key: so.Mapped[str] = so.mapped_column(sa.String(64))
+    pdf: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary, deferred=True)
+    created_at: so.Mapped[datetime] = created_at_column()
+
+
+class PersonalResultPdf(Document, db.Model):
+    """A respondent's personal result as a PDF, made by the worker and sealed as the result itself
+    is: with the respondent's own result key, which only their browser session holds. The worker
+    gets that key sealed under the server's key (``sealed_key``) for as long as it needs it:
+    emptied when the PDF is made or has failed. Deleted with the result it was made from (the
+    nightly purge, an erasure): it is never kept longer than the personal result."""
+    __tablename__ = "personal_result_pdf"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    invitation_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("invitation.id", ondelete="CASCADE"), unique=True)
+    language: so.Mapped[str] = so.mapped_column(sa.String(5))
+    key: so.Mapped[str] = so.mapped_column(sa.String(64))
+    sealed_key: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary)
+    sealed_pdf: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary, deferred=True)
+    created_at: so.Mapped[datetime] = created_at_column()

@@ -97,9 +97,9 @@ def create():
             segment = services.create_segment(g.org, form.name.data, is_service=form.is_service.data,
                                               is_asked=form.is_asked.data)
         except services.SegmentError as error:
+            db.session.rollback()  # refused: nothing of it is kept
             _field_for(form, error).errors.append(error_text(error))
         else:
-            db.session.commit()
             flash(_("The segment “%(name)s” has been added. Now give it its values.", name=segment.name), "success")
             return _to(f"segment-{segment.id}")
     return _render(status=400, new_form=_ids(form, "new-segment"))
@@ -115,9 +115,9 @@ def update(segment_id: int):
             services.update_segment(segment, form.name.data, is_service=form.is_service.data,
                                     is_asked=form.is_asked.data)
         except services.SegmentError as error:
+            db.session.rollback()  # refused: nothing of it is kept
             _field_for(form, error).errors.append(error_text(error))
         else:
-            db.session.commit()
             flash(_("The changes have been saved."), "success")
             return _to(f"segment-{segment.id}")
     return _render(status=400, bound=("segment", segment.id, form))
@@ -132,7 +132,6 @@ def delete(segment_id: int):
         if ActionForm().validate_on_submit():
             name = segment.name
             services.delete_segment(segment)
-            db.session.commit()
             flash(_("The segment “%(name)s” has been deleted.", name=name), "success")
         return redirect(url_for("segments.page"))
     counts = services.people_per_value(g.org.id)
@@ -150,9 +149,9 @@ def add_value(segment_id: int):
         try:
             value = services.add_value(segment, form.name.data)
         except services.SegmentError as error:
+            db.session.rollback()  # refused: nothing of it is kept
             form.name.errors.append(error_text(error))
         else:
-            db.session.commit()
             flash(_("“%(value)s” has been added to “%(segment)s”.", value=value.name, segment=segment.name), "success")
             return _to(f"segment-{segment.id}")
     return _render(status=400, bound=("value", segment.id, form))
@@ -167,9 +166,9 @@ def rename_value(value_id: int):
         try:
             services.rename_value(value, form.name.data)
         except services.SegmentError as error:
+            db.session.rollback()  # refused: nothing of it is kept
             form.name.errors.append(error_text(error))
         else:
-            db.session.commit()
             flash(_("The changes have been saved."), "success")
             return _to(f"segment-{value.segment_id}")
     return _render(status=400, bound=("rename", value.id, form))
@@ -185,7 +184,6 @@ def delete_value(value_id: int):
         if ActionForm().validate_on_submit():
             name = value.name
             services.delete_value(value)
-            db.session.commit()
             flash(_("“%(value)s” has been removed from “%(segment)s”.", value=name, segment=segment.name), "success")
         return _to(f"segment-{segment.id}")
     people = services.people_per_value(g.org.id).get(value.id, 0)

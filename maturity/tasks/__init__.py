@@ -9,8 +9,11 @@
   the dedicated queue tests run a real worker process instead).
 
 Tasks run inside an application context of the app that configured the queue, with a
-session of their own. They are enqueued after the commit that caused them and are idempotent:
-the database, not the queue, records what has been done (docs/deploy.md).
+session of their own. ``enqueue`` hands a task over only once the transaction that asked for it
+has committed, and drops it when that transaction rolls back: a
+worker never looks for a row that is not there yet, nor acts on a change that was undone. Tasks
+carry ids, never documents, and are idempotent: the database, not the queue, records what has
+been done (docs/deploy.md).
 
 This package is at the bottom of the house: it knows the queue, not what runs on it. Each
 feature declares its own jobs beside its services (``mail/jobs.py``, ``rounds/jobs.py``,
@@ -26,6 +29,8 @@ from pathlib import Path
 
 from datetime import datetime
 
+import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import current_app, has_app_context
 from huey import Huey, crontab
 from huey.exceptions import TaskLockedException
@@ -81,14 +86,42 @@ def init_app(app) -> None:
 
 
 def enqueue(task, *args, **kwargs) -> None:
-    """Hand ``task`` to the worker of the current app's queue; with ``immediate``, run it now
-    (in an application context and database session of its own)."""
+    """Hand ``task`` to the worker when the current transaction commits (one is begun if none
+    is open); forgotten if it rolls back. The same task with the same arguments is handed over
+    once per transaction. With the ``immediate`` queue it runs then, in this process (in an
+    application context and database session of its own)."""
+    session = db.session()
+    if not session.in_transaction():
+        session.begin()
+    waiting = session.info.setdefault(_AFTER_COMMIT, [])
+    if (task, args, kwargs) not in waiting:
+        waiting.append((task, args, kwargs))
+
+
+_AFTER_COMMIT = "klantspiegel.after_commit"
+
+
+def _hand_over(task, args, kwargs) -> None:
     url = current_app.config["TASK_QUEUE_URL"]
     configure(url)  # a process holds one app; the tests build several
     if url == "immediate":
         task.call_local(*args, **kwargs)
     else:
         task(*args, **kwargs)
+
+
+@sa.event.listens_for(so.Session, "after_commit")
+def _hand_over_after_commit(session: so.Session) -> None:
+    for task, args, kwargs in session.info.pop(_AFTER_COMMIT, ()):
+        try:
+            _hand_over(task, args, kwargs)
+        except Exception:  # noqa: BLE001 — committed is committed; what waits is found again later
+            log.exception("could not hand %s to the queue; it is asked again later", task.name)
+
+
+@sa.event.listens_for(so.Session, "after_rollback")
+def _forget_after_rollback(session: so.Session) -> None:
+    session.info.pop(_AFTER_COMMIT, None)
 
 
 def _context_app():

@@ -14,11 +14,11 @@ from maturity.reports.models import ReportCache
 from maturity.results.figures import round_figures
 from maturity.results.services import round_results
 
-from ..helpers import planted_round, round_url
+from ..helpers import download, planted_round, round_url
 
 
 def _deck(client, world, round_) -> Presentation:
-    response = client.get(round_url(world, round_, "deck.pptx"))
+    response = download(client, round_url(world, round_, "deck.pptx"))
     assert response.status_code == 200, response.status_code
     assert response.mimetype == "application/vnd.openxmlformats-officedocument.presentationml.presentation"
     return Presentation(io.BytesIO(response.data))
@@ -101,14 +101,21 @@ def test_every_figure_on_every_slide_is_the_result_models(app, client, auth, wor
 def test_the_deck_is_made_by_the_worker_once_and_cached(app, client, auth, world):
     round_ = planted_round(app, world)
     auth.login(world.ours.consultant)
-    first = client.get(round_url(world, round_, "deck.pptx")).data
+    url = round_url(world, round_, "deck.pptx")
+    first = download(client, url).data
     rows = db.session.query(ReportCache).filter_by(round_id=round_.id, kind="pptx").all()
     assert len(rows) == 1 and rows[0].status == "ready"
-    assert client.get(round_url(world, round_, "deck.pptx")).data == first  # served from the cache
+    made_at = rows[0].created_at
+    assert client.get(url).data == first  # served from the cache
+    assert download(client, url).data == first  # asked again: nothing is made again
+    db.session.expire_all()
+    assert db.session.query(ReportCache).filter_by(round_id=round_.id, kind="pptx").one().created_at == made_at
     # The house colour is on the slides (the title rule and the charts).
     world.ours.consultancy.primary_color = "#1b2a4a"
     db.session.flush()
-    deck = Presentation(io.BytesIO(client.get(round_url(world, round_, "deck.pptx")).data))
+    page = client.get(url)  # the deck of before is not served: it is made again when asked for
+    assert page.status_code == 200 and "Bestuursdeck voorbereiden" in page.get_data(as_text=True)
+    deck = Presentation(io.BytesIO(download(client, url).data))
     colours = {str(shape.fill.fore_color.rgb) for slide in deck.slides for shape in slide.shapes
                if shape.shape_type == 1 and shape.fill.type == 1}
     assert "1B2A4A" in colours
@@ -135,6 +142,7 @@ def test_an_open_round_has_no_deck(client, auth, world):
     db.session.flush()
     auth.login(world.ours.director)
     assert client.get(round_url(world, round_, "deck.pptx")).status_code == 409
+    assert client.submit(round_url(world, round_, "deck.pptx")).status_code == 409
     assert db.session.query(ReportCache).filter_by(round_id=round_.id).count() == 0
 
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from maturity.extensions import db
 from maturity.tenancy.models import Consultancy
 from tests.conftest import sign_in
-from ..helpers import RETENTION
+from ..helpers import RETENTION, download
 
 
 def tiny_png() -> bytes:
@@ -68,7 +68,7 @@ def test_the_logo_goes_on_the_report_cover(client, auth, world, app):
     client.submit(_url(world), {**RETENTION, "name": "Spiegel & Partners", "primary_color": "#1a237e",
                                 "logo": (io.BytesIO(tiny_png()), "logo.png")}, content_type="multipart/form-data")
     round_ = filled_round(app, world, {"Wonen": 6})
-    response = client.get(f"/o/{world.ours.org.slug}/rounds/{round_.id}/report.pdf")
+    response = download(client, f"/o/{world.ours.org.slug}/rounds/{round_.id}/report.pdf")
     reader = PdfReader(io.BytesIO(response.data))
     assert "SPIEGEL & PARTNERS" in reader.pages[0].extract_text().upper()
     assert len(reader.pages[0].images) == 1
@@ -106,7 +106,7 @@ def test_the_house_colour_and_name_run_through_the_whole_report(client, auth, wo
         html = render_template("pdf/report.html", **report_context(round_, round_results(round_)))
     assert 'fill="#1a237e"' in html  # the dimension bars
     assert "--house: #1a237e;" in html  # every coloured element of print.css reads it
-    reader = PdfReader(io.BytesIO(client.get(f"/o/{world.ours.org.slug}/rounds/{round_.id}/report.pdf").data))
+    reader = PdfReader(io.BytesIO(download(client, f"/o/{world.ours.org.slug}/rounds/{round_.id}/report.pdf").data))
     footer = reader.pages[2].extract_text()
     assert "Spiegel & Partners" in footer and "Klantspiegel" not in footer
 

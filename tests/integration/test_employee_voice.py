@@ -32,8 +32,9 @@ from maturity.rounds.questionnaire import COMMENT_KEY, MAX_EMPLOYEE_COMMENT, SEC
 from maturity.tenancy.models import OrgRole
 
 from ..factories import member
-from ..helpers import (CHANCE_BOUND, R, committed_tenant, full_answers, invitations_of, invite_and_get_link, matches,
-                       opened, physical_position, ranked, round_url, round_with_people, section_form, sqlite_files)
+from ..helpers import (CHANCE_BOUND, R, committed_tenant, download, full_answers, invitations_of, invite_and_get_link,
+                       matches, opened, physical_position, ranked, round_url, round_with_people, section_form,
+                       sqlite_files)
 from ..helpers import open_round  # noqa: F401  (a fixture)
 
 QUESTION_NL_OR_EN = ("What would you change tomorrow so that customers notice it?",
@@ -62,7 +63,7 @@ def _csv_rows(client, world, round_) -> list[list[str]]:
 
 
 def _pdf_text(client, world, round_) -> str:
-    pdf = PdfReader(io.BytesIO(client.get(round_url(world, round_, "report.pdf")).data))
+    pdf = PdfReader(io.BytesIO(download(client, round_url(world, round_, "report.pdf")).data))
     return " ".join(" ".join(page.extract_text().split()) for page in pdf.pages)
 
 

@@ -13,6 +13,7 @@ from maturity.extensions import db
 from maturity.plans.models import ActionItem, ActionPlan, ItemStatus
 from maturity.reports.models import ReportCache
 
+from ..helpers import download
 from ..helpers import filled_round as _fill
 
 
@@ -104,7 +105,7 @@ def test_employees_read_the_plan_only_once_published(make_client, client, auth, 
 def test_the_report_pdf_contains_phase_actions_and_suppression_notes(client, auth, world, measured, app):
     auth.login(world.ours.director)
     client.submit(_plan_url(world, measured, "generate"))
-    response = client.get(f"/o/{world.ours.org.slug}/rounds/{measured.id}/report.pdf")
+    response = download(client, f"/o/{world.ours.org.slug}/rounds/{measured.id}/report.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
     assert world.ours.org.name in text and "BUREAU ONS" in text.upper()
@@ -113,7 +114,7 @@ def test_the_report_pdf_contains_phase_actions_and_suppression_notes(client, aut
     assert "Vrijdag dicht, jammer" in text
     # English on request.
     client.submit("/language", {"locale": "en"})
-    english = client.get(f"/o/{world.ours.org.slug}/rounds/{measured.id}/report.pdf")
+    english = download(client, f"/o/{world.ours.org.slug}/rounds/{measured.id}/report.pdf")
     text_en = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(english.data)).pages)
     assert "Customer orientation report" in text_en and "Action plan" in text_en
 
@@ -121,7 +122,7 @@ def test_the_report_pdf_contains_phase_actions_and_suppression_notes(client, aut
 def test_report_shows_suppression_notes(client, auth, world, app):
     round_ = _fill(app, world, {"Groot": 8, "Middel": 6, "Klein": 2}, customers=3)
     auth.login(world.ours.director)
-    response = client.get(f"/o/{world.ours.org.slug}/rounds/{round_.id}/report.pdf")
+    response = download(client, f"/o/{world.ours.org.slug}/rounds/{round_.id}/report.pdf")
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
     assert text.count("te weinig reacties") >= 2 and "Opmerkingen worden getoond vanaf 10" in text
 
@@ -132,14 +133,14 @@ def test_report_is_cached_until_something_changes(client, auth, world, measured)
     auth.login(world.ours.director)
     client.submit(_plan_url(world, measured, "generate"))
     url = f"/o/{world.ours.org.slug}/rounds/{measured.id}/report.pdf"
-    first = client.get(url).data
+    first = download(client, url).data
     created = db.session.scalar(sa.select(ReportCache.created_at))
     assert client.get(url).data == first
     db.session.expire_all()
     assert db.session.scalar(sa.select(ReportCache.created_at)) == created  # served from the cache
     item = _items(measured)[0]
     client.submit(_plan_url(world, measured, f"items/{item.id}"), {"title": "Nieuwe titel", "status": "done"})
-    client.get(url)
+    download(client, url)
     db.session.expire_all()
     assert db.session.scalar(sa.select(ReportCache.created_at)) != created  # the plan changed
     del reports
@@ -148,7 +149,7 @@ def test_report_is_cached_until_something_changes(client, auth, world, measured)
 def test_a_repeat_download_is_served_without_computing_the_report(client, auth, world, measured):
     auth.login(world.ours.director)
     url = f"/o/{world.ours.org.slug}/rounds/{measured.id}/report.pdf"
-    first = client.get(url)
+    first = download(client, url)
     assert first.status_code == 200 and first.mimetype == "application/pdf"
     statements = []
 
@@ -221,7 +222,7 @@ def test_free_text_cannot_make_the_pdf_fetch_anything(client, auth, world, app, 
     client.submit(_plan_url(world, round_, "items"), {"title": evil[:190], "description": evil, "owner": evil[:110]})
     world.ours.org.name = f'Org <img src="http://127.0.0.1:{port}/name">'
     db.session.flush()
-    response = client.get(f"/o/{world.ours.org.slug}/rounds/{round_.id}/report.pdf")
+    response = download(client, f"/o/{world.ours.org.slug}/rounds/{round_.id}/report.pdf")
     assert response.status_code == 200
     assert hits == []
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
@@ -264,23 +265,23 @@ def test_the_consultants_commentary_is_in_the_summary_in_the_language_it_was_wri
     assert db.session.scalar(sa.select(ActionPlan.commentary)) is None  # too long: refused with a message
     text = "De organisatie weet waar het schuurt.\nNu doorpakken op leiderschap."
     assert client.submit(f"{base}/plan/commentary", {"commentary": text}).status_code == 302
-    reader = PdfReader(io.BytesIO(client.get(f"{base}/report.pdf").data))
+    reader = PdfReader(io.BytesIO(download(client, f"{base}/report.pdf").data))
     page_two = " ".join(reader.pages[1].extract_text().split())
     assert "Toelichting van Bureau ons" in page_two and "Nu doorpakken op leiderschap." in page_two
     assert "ongewijzigd overgenomen" not in page_two  # Dutch in a Dutch report: nothing to say
     # The English report prints it as written, and says that it was written in Dutch.
     client.submit("/language", {"locale": "en"})
     english = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(
-        io.BytesIO(client.get(f"{base}/report.pdf").data)).pages)
+        io.BytesIO(download(client, f"{base}/report.pdf").data)).pages)
     assert "Written in Dutch; printed as written. De organisatie weet waar het schuurt." in english
     # Written in English, an English report says nothing, and a Dutch one says so.
     client.submit(f"{base}/plan/commentary", {"commentary": "Keep going on leadership.", "language": "en"})
     english = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(
-        io.BytesIO(client.get(f"{base}/report.pdf").data)).pages)
+        io.BytesIO(download(client, f"{base}/report.pdf").data)).pages)
     assert "Keep going on leadership." in english and "printed as written" not in english
     client.submit("/language", {"locale": "nl"})
     dutch = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(
-        io.BytesIO(client.get(f"{base}/report.pdf").data)).pages)
+        io.BytesIO(download(client, f"{base}/report.pdf").data)).pages)
     assert "In het Engels geschreven; ongewijzigd overgenomen. Keep going on leadership." in dutch
 
 
@@ -344,7 +345,7 @@ def test_the_contents_stay_on_the_cover_and_the_key_findings_on_one_page_after_t
     plan_services.set_commentary(plan, "\n\n".join(["Een alinea van de adviseur over wat opvalt en wat nu moet. " * 5] * 10)[:3000])
     db.session.commit()
     auth.login(world.ours.director)
-    reader = PdfReader(io.BytesIO(client.get(f"/o/{world.ours.org.slug}/rounds/{round_.id}/report.pdf").data))
+    reader = PdfReader(io.BytesIO(download(client, f"/o/{world.ours.org.slug}/rounds/{round_.id}/report.pdf").data))
     pages = [" ".join(p.extract_text().split()) for p in reader.pages]
     assert "inhoud" in pages[0].lower() and "Actieplan" in pages[0] and "Bijlage: methode" in pages[0]
     findings = [i for i, text in enumerate(pages) if "Belangrijkste bevindingen" in text]

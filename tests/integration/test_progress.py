@@ -12,7 +12,7 @@ from maturity.plans.models import ActionPlan, ItemStatus
 from maturity.plans import services as plans
 
 from ..factories import OrganisationFactory
-from ..helpers import bulk_round
+from ..helpers import bulk_round, download
 
 
 def test_progress_page_shows_phases_changes_and_carried_actions(client, auth, world, app):
@@ -113,11 +113,11 @@ def test_the_report_has_a_progress_section_from_the_second_round_on(client, auth
     first = bulk_round(world.ours.org, "Eerste meting", 200, 30, world, seed=91)
     auth.login(world.ours.director)
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(
-        client.get(f"/o/{world.ours.org.slug}/rounds/{first.id}/report.pdf").data)).pages)
+        download(client, f"/o/{world.ours.org.slug}/rounds/{first.id}/report.pdf").data)).pages)
     assert "Voortgang tussen rondes" not in text
     second = bulk_round(world.ours.org, "Tweede meting", 10, 30, world, seed=92)
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(
-        client.get(f"/o/{world.ours.org.slug}/rounds/{second.id}/report.pdf").data)).pages)
+        download(client, f"/o/{world.ours.org.slug}/rounds/{second.id}/report.pdf").data)).pages)
     assert "Voortgang tussen rondes" in text and "Eerste meting" in text
 
 

@@ -24,7 +24,7 @@ from maturity.rounds.models import Invitation
 from maturity.tenancy.models import OrgRole
 
 from ..factories import DepartmentFactory, member
-from ..helpers import full_answers, round_url, submit_answers
+from ..helpers import download, full_answers, round_url, submit_answers
 
 REVERSED = "culture.c3"  # "Wij vullen vaak zelf in wat een klant wil, zonder het te vragen." (reverse-keyed)
 
@@ -57,7 +57,7 @@ def _run_round(app, world, title, answers_for, *, opens_on=None, customers=0):
 
 
 def _pdf_text(client, world, round_) -> str:
-    pdf = PdfReader(io.BytesIO(client.get(round_url(world, round_, "report.pdf")).data))
+    pdf = PdfReader(io.BytesIO(download(client, round_url(world, round_, "report.pdf")).data))
     return " ".join(" ".join(page.extract_text().split()) for page in pdf.pages)
 
 
@@ -268,7 +268,7 @@ def test_a_published_report_is_a_record_and_a_later_edit_makes_a_new_version(app
     assert response.status_code == 302
     second = _pdf_text(client, world, round_)
     assert "versie 2" in second and "Klantpanel per wijk" in second and "Klantpanel per wijk" not in first
-    old = client.get(f"{base}/report/v1.pdf")
+    old = download(client, f"{base}/report/v1.pdf")
     assert old.status_code == 200
     old_text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(old.data)).pages)
     assert "Vervangen: dit is versie 1" in old_text and "Het geldende rapport is versie 2" in old_text

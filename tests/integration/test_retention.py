@@ -20,7 +20,7 @@ from maturity.rounds.models import CustomerResponse, Invitation, Response, Respo
 from maturity.privacy.retention import prune
 
 from ..conftest import sign_in
-from ..helpers import RETENTION, filled_round
+from ..helpers import RETENTION, download, filled_round
 
 
 def _count(model, *where) -> int:
@@ -57,7 +57,7 @@ def test_the_purge_removes_raw_answers_and_keeps_the_results_report_and_progress
     assert client.get(f"{base}/results.csv").data == csv_before  # the same figures
     page = client.get(f"{base}/results").get_data(as_text=True)
     assert "verwijderd" in page and "Snel geholpen" not in page
-    report = client.get(f"{base}/report.pdf")
+    report = download(client, f"{base}/report.pdf")
     assert report.status_code == 200
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(report.data)).pages)
     assert "Snel geholpen" not in text and "bewaartermijn" in text

@@ -12,7 +12,11 @@ import sqlalchemy as sa
 from maturity.extensions import db
 from maturity.tenancy.models import ConsultantMembership, Department, Organisation, OrganisationMembership
 from tests.conftest import sign_in
-from ..helpers import OWN_CHILD, own_url, route_kind, route_url, routes
+from maturity.plans import services as plans
+from maturity.results.services import round_results
+from maturity.rounds.questionnaire import SECTIONS
+from ..helpers import (OWN_CHILD, R, filled_round, full_answers, opened, own_url, route_kind, route_url, routes,
+                       section_form)
 from ..helpers import world_with_rounds  # noqa: F401  (replaces the world fixture)
 
 
@@ -215,14 +219,75 @@ def test_every_post_route_refuses_a_missing_csrf_token(app, world, make_client):
     assert _snapshot() == before
 
 
-def test_no_route_changes_state_on_get(app, world, make_client):
+def _every_row() -> dict[str, list[tuple]]:
+    """Every row of every table, as values: what a request may have changed."""
+    rows = {}
+    for table in db.metadata.sorted_tables:
+        order = list(table.primary_key.columns) or list(table.columns)
+        rows[table.name] = [tuple(row) for row in db.session.execute(sa.select(table).order_by(*order))]
+    return rows
+
+
+def _changed_besides_the_audit_trail(before: dict, after: dict) -> dict:
+    """What changed between two ``_every_row`` snapshots, but new audit entries (who saw or
+    downloaded what: the one thing a GET may write)."""
+    changed = {}
+    for name in before.keys() | after.keys():
+        old, new = before.get(name, []), after.get(name, [])
+        if name == "audit_entry":
+            new = new[:len(old)]  # appended after the ones before, which stay as they were
+        if old != new:
+            changed[name] = {"gone": [r for r in old if r not in new][:3], "new": [r for r in new if r not in old][:3]}
+    return changed
+
+
+@pytest.fixture
+def published_round(app, world):
+    """Beside the world's open rounds: a published round in ours with a published plan (its
+    report issued as version 1), so that every results surface has something to show."""
+    round_ = filled_round(app, world, {"Wonen": 6})
+    with app.test_request_context():
+        plans.generate_plan(round_, round_results(round_))
+        plan = plans.plan_for(round_)
+        plans.set_published(plan, True)
+        db.session.flush()
+        plans.plan_published.send(round_)
+    db.session.flush()
+    return round_
+
+
+@pytest.mark.parametrize("actor", ["director", "consultant", "employee", "anonymous"])
+def test_no_route_changes_state_on_get(app, world, published_round, make_client, actor):
+    """A GET changes nothing but the audit trail: every table, every row, compared, after every
+    GET route was visited with our own ids, for the open and for the published round. The
+    employee has answered (their session holds their personal result); a rendering that is not
+    ready yet is asked of the worker by a POST, never by a GET."""
     client = make_client()
-    sign_in(client, world.ours.director.email)
-    before = _snapshot()
+    if actor != "anonymous":
+        sign_in(client, getattr(world.ours, actor).email)
+    if actor == "employee":
+        opened(client, f"/r/{world.ours.respondent_token}/")
+        token = client.csrf_token()
+        for section in SECTIONS:
+            client.post(f"{R}section/{section}", data={**section_form(section, full_answers()), "csrf_token": token})
+        assert client.post(f"{R}submit", data={"csrf_token": token}).location.endswith("/result")
+    db.session.expire_all()
+    before = _every_row()
+    visited = 0
     for rule in routes(app):
-        if "GET" in rule.methods and rule.endpoint not in {"accounts.logout"}:
-            client.get(own_url(rule, world))
-    assert _snapshot() == before
+        if "GET" not in rule.methods or rule.endpoint == "accounts.logout":
+            continue
+        urls = [own_url(rule, world)]
+        if "round_id" in rule.arguments:
+            urls.append(route_url(rule, world, tenant=world.ours,
+                                  children={**OWN_CHILD, "round_id": lambda w: published_round.id}))
+        for url in urls:
+            status = client.get(url).status_code
+            assert status < 500, f"{actor} GET {url} -> {status}"
+            visited += 1
+    db.session.expire_all()
+    assert visited > 80
+    assert _changed_besides_the_audit_trail(before, _every_row()) == {}
 
 
 def test_respondent_routes_refuse_every_token_but_a_valid_one(app, world, make_client):
