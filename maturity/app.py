@@ -53,6 +53,9 @@ from .rounds.respond import link_bp as respond_link_bp
 from .rounds.views import bp as rounds_bp
 from .segments.views import bp as segments_bp
 from .sqlite import configure_sqlite
+from .sso.views import bp as sso_bp
+from .sso.views import consultancy_bp as sso_consultancy_bp
+from .sso.views import org_bp as sso_org_bp
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -127,7 +130,8 @@ JOBS = (accounts_jobs, mail_jobs, reports_jobs, results_jobs, retention, rounds_
 def register_blueprints(app: Flask) -> None:
     for bp in (main_bp, accounts_bp, privacy_bp, admin_bp, consultancies_bp, organisations_bp, rounds_bp, results_bp,
                plans_bp, reports_bp, progress_bp, portfolio_bp, respond_link_bp, respond_bp, mirror_bp, mirror_personal_bp,
-               audit_org_bp, audit_consultancy_bp, shared_bp, segments_bp):
+               audit_org_bp, audit_consultancy_bp, shared_bp, segments_bp,
+               sso_bp, sso_consultancy_bp, sso_org_bp):
         app.register_blueprint(bp)
     app.jinja_env.globals.update(
         describe_item=describe_item, question_html=question_html, section_title=section_title, section_intro=section_intro,

@@ -94,6 +94,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PASSWORD_RESET_MAX_AGE": int(env.get("PASSWORD_RESET_MAX_AGE", "3600")),
         "SESSION_IDLE_TIMEOUT": timedelta(hours=12),
         "BASE_URL": base_url,
+        # Identity providers are reached over https only; the tests' local provider speaks http.
+        "SSO_ALLOW_HTTP": _bool(env.get("SSO_ALLOW_HTTP"), False),
         # The task queue (maturity/tasks): embedded SQLite by default, Redis in production.
         "TASK_QUEUE_URL": env.get("TASK_QUEUE_URL") or "sqlite:///" + str(Path(instance_path) / "tasks.sqlite3"),
         # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host

@@ -30,3 +30,4 @@ from .reports.models import ReportCache, ReportVersion  # noqa: F401
 from .audit.models import AuditEntry  # noqa: F401
 from .progress.models import BenchmarkSnapshot  # noqa: F401
 from .segments.models import MemberSegment, Segment, SegmentGroup, SegmentTally, SegmentValue  # noqa: F401
+from .sso.models import IdentityProvider  # noqa: F401

@@ -477,6 +477,8 @@ PUBLIC = {
     "accounts.login_code", "accounts.login_setup",
     # The results and plan shared with every invitee (no account; a signed link, the same for all).
     "shared.page",
+    # Signing in with the organisation's account: the start (an address typed) and the provider's way back.
+    "sso.start", "sso.callback",
 }
 #: Any logged-in user, about themselves only.
 OWN_ACCOUNT = {"accounts.account", "accounts.update_profile", "accounts.change_password", "privacy.my_data",

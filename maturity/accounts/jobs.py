@@ -7,7 +7,7 @@ from flask import current_app
 
 from ..extensions import db
 from ..tasks import app_task
-from . import services
+from . import services, sign_in_policy
 
 
 @app_task()
@@ -15,6 +15,9 @@ def password_help(email: str, base_url: str) -> None:
     """A reset link for an account with a password; the invitation again for one without."""
     user = services.find_user_by_email(email)
     if user is None or not user.is_active:
+        return
+    if sign_in_policy.password_barred(user) is not None:
+        # Their organisation signs them in with its own provider: a reset link would be a way round it.
         return
     with current_app.test_request_context("/", base_url=base_url):
         if user.has_password:

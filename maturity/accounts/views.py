@@ -26,7 +26,7 @@ from ..audit import services as audit
 from ..extensions import db, limiter
 from ..safe_redirect import safe_next
 from ..tasks import enqueue
-from . import devices, second_factor, services, tokens
+from . import devices, second_factor, services, sign_in_policy, tokens
 from .forms import (
     AcceptInvitationForm,
     ChangePasswordForm,
@@ -99,6 +99,16 @@ def _begin_login(user: User) -> None:
     devices.remember(user.email)  # this browser is known to the account from now on
 
 
+#: For signing in by other means than a password (``maturity.sso``): the same start of a login,
+#: and the same hold for the second step.
+def begin_login(user: User) -> None:
+    _begin_login(user)
+
+
+def hold_login(user: User, next_url: str | None):
+    return _hold_login(user, next_url)
+
+
 def _load_user(user_id: int) -> User | None:
     return db.session.get(User, user_id)
 
@@ -121,13 +131,30 @@ def login():
             # The account that was tried, if there is one; never the password, nor the address typed.
             audit.record("login_failed", obj=user or services.find_user_by_email(form.email.data))
             flash(_("That email address and password do not match an active account."), "error")
+        elif (provider := sign_in_policy.password_barred(user)) is not None:
+            return _password_barred(user, provider, form)
         elif user.has_second_factor or second_factor.is_required(user):
             return _hold_login(user, form.next.data)
         else:
             audit.record("login", actor=user)
             _begin_login(user)
             return redirect(safe_next(form.next.data, url_for("main.home")))
-    return render_template("accounts/login.html", form=form)
+    return render_template("accounts/login.html", form=form, provider=_provider_hint(form))
+
+
+def _provider_hint(form: LoginForm) -> str | None:
+    """The identity provider for the address typed (by its domain), offered as a button."""
+    return sign_in_policy.provider_name_for(form.email.data or "") if request.method == "POST" else None
+
+
+def _password_barred(user: User, provider: str, form: LoginForm | None = None, via: str = "login"):
+    """This person's organisation signs them in with its own provider: no password here."""
+    audit.record("sso_password_refused", actor=user, obj=user, via=via)
+    flash(_("Your organisation signs you in with its own account: use the button “Sign in with %(name)s” below, "
+            "not a password.", name=provider), "error")
+    if form is None:
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/login.html", form=form, provider=provider), 403
 
 
 # Two-step sign-in ------------------------------------------------------------------------
@@ -292,6 +319,8 @@ def reset_password(token: str):
     user = tokens.read_token(token, tokens.PASSWORD_RESET, _load_user)
     if user is None:
         return render_template("accounts/link_invalid.html"), 400
+    if (provider := sign_in_policy.password_barred(user)) is not None:
+        return _password_barred(user, provider, via="password_reset")
     form = SetPasswordForm()
     form.policy_email, form.policy_name = user.email, user.name
     if form.validate_on_submit():
@@ -313,6 +342,8 @@ def accept_invitation(token: str):
     user = tokens.read_token(token, tokens.INVITATION, _load_user)
     if user is None or user.has_password:
         return render_template("accounts/link_invalid.html"), 400
+    if (provider := sign_in_policy.password_barred(user)) is not None:
+        return _password_barred(user, provider, via="invitation")
     form = AcceptInvitationForm()
     if request.method == "GET":
         form.name.data = user.name
@@ -413,6 +444,7 @@ def require_second_factor():
     if request.endpoint in _SETUP_ENDPOINTS or request.blueprint in _ANONYMOUS_BLUEPRINTS:
         return None  # checked first: the respondent's requests load no user at all
     if (current_user.is_authenticated and not current_user.has_second_factor
+            and not session.get(sign_in_policy.SECOND_FACTOR_BY_PROVIDER)
             and second_factor.is_required(current_user)):
         flash(_("Set up two-step sign-in to continue: your role requires it."), "info")
         return redirect(url_for("accounts.two_step"))

@@ -20,6 +20,7 @@ ACTIONS = (
     "second_factor_enabled", "second_factor_disabled", "second_factor_reset", "recovery_codes_renewed",
     "second_factor_policy_changed", "retention_changed", "retention_purge",
     "plan_published", "plan_unpublished",
+    "sso_verified", "sso_refused", "sso_password_refused", "sso_settings_changed",
 )
 
 

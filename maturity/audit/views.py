@@ -41,6 +41,10 @@ LABELS = {
     "second_factor_policy_changed": _l("Two-step sign-in policy for directors changed"),
     "retention_changed": _l("Retention periods changed"), "retention_purge": _l("Data removed at the end of its retention period"),
     "plan_published": _l("Action plan published to employees"), "plan_unpublished": _l("Action plan hidden from employees"),
+    "sso_verified": _l("Signed in at the organisation's provider (second step follows)"),
+    "sso_refused": _l("Sign-in with the organisation's account refused"),
+    "sso_password_refused": _l("Password refused: the organisation's account is required"),
+    "sso_settings_changed": _l("Sign-in with the organisation's account changed"),
 }
 
 
