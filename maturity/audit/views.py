@@ -68,6 +68,23 @@ DETAILS = {
 VALUES = {True: _l("yes"), False: _l("no"), "app": _l("authenticator app"), "recovery_code": _l("recovery code"),
           "account": _l("the account"), "password_reset": _l("password reset")}
 
+#: Signing in with the organisation's account (``maturity.sso``): its facts and reasons.
+DETAILS.update({
+    "reason": _l("reason"), "provider": _l("provider"), "domain": _l("e-mail domain"), "domains": _l("e-mail domains"),
+    "required": _l("required"), "create_accounts": _l("accounts made at sign-in"), "created": _l("account made"),
+    "removed": _l("removed"),
+})
+VALUES.update({
+    "sso": _l("the organisation's account"), "provider": _l("the organisation's provider"), "invitation": _l("invitation"),
+    "login": _l("sign-in"), "email_unverified": _l("e-mail address not verified"), "domain": _l("e-mail domain not allowed"),
+    "no_email": _l("no e-mail address sent"), "no_account": _l("no account"), "other_tenant": _l("account belongs elsewhere too"),
+    "deactivated": _l("account deactivated"), "state": _l("state did not match"), "nonce": _l("nonce did not match"),
+    "no_flow": _l("no sign-in under way"), "id_token": _l("ID token refused"), "token": _l("code refused by the provider"),
+    "provider_error": _l("the provider refused"), "issuer_mismatch": _l("another issuer"),
+    "provider_unreachable": _l("provider unreachable"), "not_https": _l("provider not on https"),
+    "discovery_incomplete": _l("discovery document incomplete"),
+})
+
 
 def describe_entry(entry) -> str:
     """The Details column: the object and the facts of an entry, in the reader's language."""

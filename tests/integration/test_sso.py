@@ -172,7 +172,7 @@ def test_no_account_is_made_where_the_organisation_does_not_allow_it(sso_app, db
     assert _entries(db, "sso_refused")[0].detail["reason"] == "no_account"
 
 
-def test_an_unverified_or_foreign_address_is_refused(sso_app, db, client, idp):
+def test_an_unverified_or_foreign_address_is_refused(sso_app, db, client, auth, idp):
     org = factories.OrganisationFactory()
     _provider(idp, organisation=org, create_accounts=True)
     factories.member(org, email="onbevestigd@gemeente.example")
@@ -186,6 +186,10 @@ def test_an_unverified_or_foreign_address_is_refused(sso_app, db, client, idp):
     assert client.get(f"/o/{org.slug}/").status_code == 302  # nobody signed in
     page = client.get("/login").get_data(as_text=True)
     assert "niet in een domein" in page  # the refusal said why, in Dutch
+    # The organisation's trail says it too, in its reader's language.
+    auth.login(factories.member(org, OrgRole.DIRECTOR))
+    trail = client.get(f"/o/{org.slug}/audit/").get_data(as_text=True)
+    assert "e-mailadres niet geverifieerd" in trail and "e-maildomein niet toegestaan" in trail and "elders.example" in trail
 
 
 def test_an_account_that_belongs_elsewhere_too_is_not_signed_in_by_a_tenants_provider(sso_app, db, client, idp):
@@ -300,3 +304,20 @@ def test_the_director_sets_it_up_and_the_secret_is_sealed_at_rest(sso_app, db, c
     employee = factories.member(org, OrgRole.EMPLOYEE)
     auth.login(employee)
     assert client.get(url).status_code == 403
+
+
+def test_a_consultant_sets_up_the_consultancys_sign_in_which_makes_no_accounts(sso_app, db, client, auth, idp):
+    consultancy = factories.ConsultancyFactory()
+    auth.login(factories.consultant(consultancy))
+    url = f"/c/{consultancy.slug}/settings/sign-in"
+    page = client.get(url).get_data(as_text=True)
+    assert REDIRECT_URI in page and 'name="create_accounts"' not in page
+    response = client.submit(url, {"name": "Bureau", "issuer": idp, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
+                                   "allowed_domains": "delinde.example", "create_accounts": "y"})
+    assert response.status_code == 302
+    provider = services.tenant_provider(consultancy_id=consultancy.id)
+    assert provider.domains == ["delinde.example"] and not provider.create_accounts
+    (entry,) = _entries(db, "sso_settings_changed")
+    assert entry.consultancy_id == consultancy.id and CLIENT_SECRET not in json.dumps(entry.detail)
+    assert client.submit(f"{url}/remove").status_code == 302
+    assert services.tenant_provider(consultancy_id=consultancy.id) is None
