@@ -41,9 +41,11 @@ translations: $(STAMP)
 	@$(VENV)/bin/pybabel compile -d maturity/translations >/dev/null
 
 # Re-extract messages after changing UI strings, then translate the new Dutch entries.
-# N_ marks the core's messages (maturity/core/messages.py), put into a language outside the core.
+# N_ marks the core's messages (maturity/core/messages.py), put into a language outside the core;
+# sentences naming the customer (customer_gettext, NC_) get an entry per customer word.
 messages: $(STAMP)
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -o maturity/translations/messages.pot --no-location --sort-output --project Klantspiegel --copyright-holder Klantspiegel .
+	$(VENV)/bin/python scripts/customer_contexts.py
 	$(VENV)/bin/pybabel update -i maturity/translations/messages.pot -d maturity/translations --no-wrap --no-fuzzy-matching --ignore-obsolete
 
 db: setup

@@ -5,6 +5,7 @@ written as the language writes them."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from pathlib import Path
 
@@ -66,6 +67,74 @@ def _translations():
     return found[1]
 
 
+#: The words an organisation can choose for its customers (``Organisation.customer_word``), each
+#: the message context of the catalogue's customer sentences: ``customer_gettext("Dear
+#: customer,")`` is ``pgettext("huurder", "Dear customer,")`` for a housing corporation ("Beste
+#: huurder,", "Dear tenant,"). The msgid is the English with "customer"; every customer msgid has
+#: an entry per context in each catalogue (``make messages`` writes them:
+#: scripts/customer_contexts.py; a test checks they are all translated). Not string replacement:
+#: each language gets its own sentence, with its own article, plural and word order.
+CUSTOMER_WORDS = {
+    # context: (Dutch singular, Dutch plural, English singular, English plural)
+    "klant": ("klant", "klanten", "customer", "customers"),
+    "inwoner": ("inwoner", "inwoners", "resident", "residents"),
+    "huurder": ("huurder", "huurders", "tenant", "tenants"),
+    "client": ("cliënt", "cliënten", "client", "clients"),
+    "bewoner": ("bewoner", "bewoners", "resident", "residents"),
+    "bezoeker": ("bezoeker", "bezoekers", "visitor", "visitors"),
+    "leerling": ("leerling", "leerlingen", "pupil", "pupils"),
+}
+DEFAULT_CUSTOMER_WORD = "klant"
+
+
+def customer_word() -> str:
+    """The current organisation's word for its customers: the one a mail or job set
+    (``speaking_of``), else the request's organisation's (``g.org``), else "klant"."""
+    if g:
+        chosen = g.get("_customer_word")
+        if chosen is None:
+            org = g.get("org")
+            chosen = getattr(org, "customer_word", None)
+        if chosen in CUSTOMER_WORDS:
+            return chosen
+    return DEFAULT_CUSTOMER_WORD
+
+
+@contextlib.contextmanager
+def speaking_of(word: str | None):
+    """Inside: customer sentences use ``word`` (an organisation's ``customer_word``), e.g. for a
+    mail written or a report rendered outside the organisation's own request."""
+    saved = g.get("_customer_word")
+    g._customer_word = word if word in CUSTOMER_WORDS else DEFAULT_CUSTOMER_WORD
+    try:
+        yield
+    finally:
+        g._customer_word = saved
+
+
+def customer_gettext(msgid: str, /, **variables) -> str:
+    """A sentence that names the customer, in the current organisation's word (its message
+    context) and the current language; formatted as Flask-Babel's gettext (only with variables)."""
+    text = _translations().upgettext(customer_word(), msgid)
+    return text % variables if variables else text
+
+
+def customer_ngettext(singular: str, plural: str, num: int, /, **variables) -> str:
+    variables.setdefault("num", num)
+    return _translations().unpgettext(customer_word(), singular, plural, num) % variables
+
+
+def customer_text(text: Text, language: str) -> str:
+    """An instrument text that names the customer (``Text``, the same item for scoring) in the
+    organisation's word: its English is a customer msgid of the catalogue; the instrument's own
+    text where the catalogue has none (or the word is "klant")."""
+    word = customer_word()
+    if word == DEFAULT_CUSTOMER_WORD or not text.en:
+        return text.get(language)
+    found = _catalogue(language).upgettext(word, text.en)
+    return text.get(language) if found == text.en and language != "en" else found
+
+
 def install_template_gettext(app) -> None:
     """Templates translate through ``_translations`` (same catalogues, same new-style
     formatting and escaping as Flask-Babel's own installation, which this replaces)."""
@@ -76,6 +145,34 @@ def install_template_gettext(app) -> None:
         npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
+    # Customer sentences: new-style like ``_`` (escaped, always %-formatted).
+    app.jinja_env.globals.update(customer_gettext=_template_customer_gettext,
+                                 customer_ngettext=_template_customer_ngettext,
+                                 customer_text=customer_text)
+
+
+def _word_of(context) -> str:
+    """A template's customer word: ``customer_word`` in its context (a document rendered by the
+    worker, outside the organisation's request), else ``customer_word()``."""
+    word = context.get("customer_word")
+    return word if word in CUSTOMER_WORDS else customer_word()
+
+
+@pass_context
+def _template_customer_gettext(context, msgid: str, /, **variables):
+    text = _translations().upgettext(_word_of(context), msgid)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables
+
+
+@pass_context
+def _template_customer_ngettext(context, singular: str, plural: str, num: int, /, **variables):
+    variables.setdefault("num", num)
+    text = _translations().unpgettext(_word_of(context), singular, plural, num)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables
 
 
 def inject_i18n() -> dict:
@@ -174,31 +271,34 @@ def _catalogue(language: str) -> NullTranslations:
     return Translations.load(str(TRANSLATIONS), [language])
 
 
-def in_language(said: Said, language: str) -> str:
+def in_language(said: Said, language: str, word: str | None = None) -> str:
     """A core message (``core/messages.py``) in ``language``: the msgid through that language's
     catalogue, formatted with its parameters in the same language (numbers by ``number`` in the
     language's locale, instrument texts in the language, nested messages likewise); several
     sentences separated by a space."""
-    return " ".join(filter(None, (_message(m, language) for m in parts(said))))
+    word = word if word in CUSTOMER_WORDS else customer_word()
+    return " ".join(filter(None, (_message(m, language, word) for m in parts(said))))
 
 
-def in_every_language(said: Said) -> Text:
-    """A core message as the text stored in every language (a generated plan's texts)."""
-    return Text(**{language: in_language(said, language) for language in LOCALE_FOR_LANGUAGE})
+def in_every_language(said: Said, word: str | None = None) -> Text:
+    """A core message as the text stored in every language (a generated plan's texts), customer
+    sentences in ``word`` (else the current organisation's, ``customer_word``)."""
+    return Text(**{language: in_language(said, language, word) for language in LOCALE_FOR_LANGUAGE})
 
 
-def _message(message: Message, language: str) -> str:
-    text = _catalogue(language).ugettext(message.msgid)
+def _message(message: Message, language: str, word: str = DEFAULT_CUSTOMER_WORD) -> str:
+    catalogue = _catalogue(language)
+    text = catalogue.upgettext(word, message.msgid) if message.customer else catalogue.ugettext(message.msgid)
     if not message.params:
         return text
-    return text % {name: _parameter(value, language) for name, value in message.params}
+    return text % {name: _parameter(value, language, word) for name, value in message.params}
 
 
-def _parameter(value, language: str):
+def _parameter(value, language: str, word: str):
     if isinstance(value, Number):
         return number(value.value, value.digits, LOCALE_FOR_LANGUAGE[language])
     if isinstance(value, Text):
         return value.get(language)
     if isinstance(value, Message):
-        return _message(value, language)
+        return _message(value, language, word)
     return value

@@ -8,6 +8,8 @@ The fixtures here (``open_round``, ``smtp_server``, and ``world_with_rounds``, w
 from __future__ import annotations
 
 import contextlib
+import email
+import email.policy
 import os
 import random
 import re
@@ -380,6 +382,12 @@ class Collect(Message):
 
     def handle_message(self, message):
         self.messages.append(message)
+
+
+def mail_text(message) -> str:
+    """The plain-text part of a received message (single part, or multipart/alternative with HTML)."""
+    parsed = email.message_from_bytes(message.as_bytes(), policy=email.policy.default)
+    return parsed.get_body(("plain",)).get_content()
 
 
 def free_port() -> int:

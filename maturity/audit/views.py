@@ -45,6 +45,7 @@ LABELS = {
     "sso_refused": _l("Sign-in with the organisation's account refused"),
     "sso_password_refused": _l("Password refused: the organisation's account is required"),
     "sso_settings_changed": _l("Sign-in with the organisation's account changed"),
+    "customer_word_changed": _l("Word for customers changed"), "mail_sender_changed": _l("Sender address for mail changed"),
 }
 
 

@@ -47,6 +47,13 @@ class SettingsForm(FlaskForm):
         description=_l("PNG or JPEG, at most 300 KB. Shown on the cover of the PDF report."),
     )
     remove_logo = BooleanField(_l("Remove the current logo"))
+    mail_sender = EmailField(
+        _l("Sender address for mail (optional)"), validators=[Optional(), email_address(), max_length(254)],
+        filters=[strip, lambda value: value or None],
+        description=_l("E.g. spiegel@your-consultancy.nl. Mail to your clients' employees and customers is sent in "
+                       "the client's name, and account mail in yours, from this address. Only set it once your "
+                       "domain allows us to send for it (SPF and DKIM: ask us for the records); without it, mail "
+                       "comes from the platform's address with your or your client's name."))
     retain_answers_months = WholeNumberField(
         _l("Raw answers, after a round closes (months)"),
         validators=_period("retain_answers_months"),

@@ -123,6 +123,10 @@ def settings():
                 for name, value in changed.items():
                     setattr(g.consultancy, name, value)
                 audit.record("retention_changed", consultancy_id=g.consultancy.id, obj=g.consultancy, **changed)
+            if form.mail_sender.data != g.consultancy.mail_sender:
+                audit.record("mail_sender_changed", consultancy_id=g.consultancy.id, obj=g.consultancy,
+                             before=g.consultancy.mail_sender, after=form.mail_sender.data)
+                g.consultancy.mail_sender = form.mail_sender.data
             required = bool(form.requires_director_second_factor.data)
             if required != g.consultancy.requires_director_second_factor:
                 g.consultancy.requires_director_second_factor = required

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field, replace
 
 from ..instrument import Instrument, Text
 from .display import INDEX_DIGITS, MARK_DIGITS, WEAK_STATEMENT, shown, shown_difference
-from .messages import N_, Message, Number, Said, Sentences, join, parts
+from .messages import NC_, N_, Message, Number, Said, Sentences, join, parts
 from .phases import DEFAULT, Phase, Placement
 from .profile import MIN_GAP_MARKS
 
@@ -383,7 +383,7 @@ def _step_figures(plan: PlanInput, theme: str) -> tuple[Said, Said, tuple[Goal, 
     if dimension is not None and customer is not None:
         goal = _raise(customer, "mirror_customer", placement.phase)
         internal = plan.marks.get({"mirror_self": "self", "mirror_estimate": "estimate"}.get(dimension, ""))
-        finding = (N_("Customers give %(customer)s.", customer=Number(customer))
+        finding = (NC_("Customers give %(customer)s.", customer=Number(customer))
                    if internal is None else
                    N_("Employees: %(own)s; customers: %(customer)s.",
                       own=Number(internal), customer=Number(customer)))

@@ -27,6 +27,9 @@ class Message:
     #: (name, value) pairs; a value is a str or int (as it is), a Number, an instrument Text (its
     #: text in the language) or another Message.
     params: tuple[tuple[str, object], ...] = ()
+    #: The sentence names the customer: put into the organisation's word for them (the msgid's
+    #: message context, ``i18n.CUSTOMER_WORDS``). Made by ``NC_``.
+    customer: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +48,12 @@ def N_(msgid: str, /, **params: object) -> Message:
     return Message(msgid, tuple(params.items()))
 
 
+def NC_(msgid: str, /, **params: object) -> Message:
+    """A message that names the customer (extracted with its contexts by ``make messages``:
+    scripts/customer_contexts.py)."""
+    return Message(msgid, tuple(params.items()), customer=True)
+
+
 def parts(said: Said) -> tuple[Message, ...]:
     return said.parts if isinstance(said, Sentences) else (said,)
 
@@ -53,4 +62,4 @@ def join(*said: Said) -> Sentences:
     return Sentences(tuple(m for s in said for m in parts(s)))
 
 
-__all__ = ["N_", "Message", "Number", "Said", "Sentences", "join", "parts"]
+__all__ = ["NC_", "N_", "Message", "Number", "Said", "Sentences", "join", "parts"]

@@ -23,7 +23,8 @@ from flask import current_app
 from .. import sealing
 from ..extensions import db
 from ..models_base import utcnow
-from .models import SEAL_PURPOSE, OutboxMessage
+from .branding import from_header
+from .models import SEAL_PURPOSE, OutboxLogo, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +61,9 @@ def deliver_due(*, limit: int = BATCH_SIZE) -> tuple[int, int]:
                 continue  # another worker has it
             message = db.session.get(OutboxMessage, ident)
             try:
-                connection.send(message.recipient, message.subject,
-                                sealing.unseal(message.body_sealed, SEAL_PURPOSE).decode().rstrip(" "))
+                connection.send(message, sealing.unseal(message.body_sealed, SEAL_PURPOSE).decode().rstrip(" "),
+                                sealing.unseal(message.html_sealed, SEAL_PURPOSE).decode().rstrip(" ")
+                                if message.html_sealed else None)
             except ConnectionLost as exc:
                 _retry_later(message, exc)
                 db.session.commit()
@@ -93,7 +95,7 @@ def _claim(ident: int) -> bool:
 
 def _mark_sent(message: OutboxMessage) -> None:
     message.status, message.sent_at, message.error = "sent", utcnow(), None
-    message.body_sealed = None
+    message.body_sealed = message.html_sealed = None
     message.body_text = None  # links in it must not linger in the database
     log.info("mail %s sent", message.id)
 
@@ -111,7 +113,7 @@ def _retry_later(message: OutboxMessage, exc: Exception) -> None:
 
 def _fail(message: OutboxMessage, exc: Exception) -> None:
     message.status, message.error = "failed", _describe(exc)
-    message.body_sealed = None
+    message.body_sealed = message.html_sealed = None
     log.warning("mail %s failed: %s", message.id, type(exc).__name__)
 
 
@@ -138,7 +140,7 @@ def mark_unconfirmed(now=None) -> int:
     now = now or utcnow()
     count = db.session.execute(
         sa.update(OutboxMessage).where(OutboxMessage.status == "sending", OutboxMessage.claimed_at < now - SENDING_TIMEOUT)
-        .values(status="unconfirmed", body_sealed=None,
+        .values(status="unconfirmed", body_sealed=None, html_sealed=None,
                 error="The worker stopped while sending; it is not sent again so that nobody gets it twice.")
         .execution_options(synchronize_session=False)).rowcount
     db.session.commit()
@@ -151,14 +153,25 @@ class _Connection:
     def __init__(self):
         self.smtp = None
 
-    def send(self, recipient: str, subject: str, body: str) -> None:
+    def send(self, message: OutboxMessage, body: str, html: str | None) -> None:
         config = current_app.config
         msg = EmailMessage()
-        msg["From"] = config["MAIL_DEFAULT_SENDER"]
-        msg["To"] = recipient
-        msg["Subject"] = subject
+        msg["From"] = from_header(message.sender_name, message.sender_address, config["MAIL_DEFAULT_SENDER"])
+        msg["To"] = message.recipient
+        if message.reply_to:
+            msg["Reply-To"] = message.reply_to
+        msg["Subject"] = message.subject
         msg["Message-ID"] = make_msgid(domain="klantspiegel")
         msg.set_content(body)
+        if html is not None:
+            # multipart/alternative: the text, then the HTML; the logo inline beside the HTML
+            # (multipart/related), never fetched from elsewhere.
+            msg.add_alternative(html, subtype="html")
+            logo = db.session.get(OutboxLogo, message.logo_id) if message.logo_id else None
+            if logo is not None:
+                maintype, _slash, subtype = logo.mimetype.partition("/")
+                msg.get_payload()[1].add_related(logo.data, maintype=maintype, subtype=subtype, cid="<logo>",
+                                                 disposition="inline")
         try:
             if self.smtp is None:
                 self.smtp = self._open()

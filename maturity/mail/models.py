@@ -36,6 +36,15 @@ class OutboxMessage(db.Model):
     body_text: so.Mapped[str | None] = so.mapped_column(sa.Text)
     #: The body as sent, sealed, only while it waits for delivery.
     body_sealed: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary)
+    #: Its HTML part (``mail.branding``), sealed likewise; None: a plain-text message.
+    html_sealed: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary)
+    #: Who it is from (``mail.branding.Sender``): the From header's name and address (None: the
+    #: platform's MAIL_DEFAULT_SENDER) and the Reply-To (the consultant or director who sent it).
+    sender_name: so.Mapped[str | None] = so.mapped_column(sa.String(120))
+    sender_address: so.Mapped[str | None] = so.mapped_column(sa.String(254))
+    reply_to: so.Mapped[str | None] = so.mapped_column(sa.String(254))
+    #: The logo shown at the top of the HTML part, attached inline (cid:logo).
+    logo_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("outbox_logo.id", ondelete="SET NULL"))
     #: 'outbox' (no mail server: kept for the admin UI), 'pending' (waiting for the worker),
     #: 'sending' (claimed by a worker), 'sent', 'failed' (gave up, or refused by the server) or
     #: 'unconfirmed' (a worker stopped while sending: it may or may not have arrived, and is not
@@ -49,3 +58,15 @@ class OutboxMessage(db.Model):
     sent_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
 
     __table_args__ = (sa.Index("ix_outbox_message_due", "status", "next_attempt_at"),)
+
+
+class OutboxLogo(db.Model):
+    """A logo that mail carries inline, stored once however many messages show it (by its hash)."""
+
+    __tablename__ = "outbox_logo"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    sha256: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    mimetype: so.Mapped[str] = so.mapped_column(sa.String(32))
+    data: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary, deferred=True)
+    created_at: so.Mapped[datetime] = created_at_column()

@@ -11,6 +11,7 @@ from flask import current_app, render_template
 from .. import sealing
 from ..extensions import db
 from ..tasks import enqueue
+from .branding import Sender, html_body, logo_id
 from .jobs import deliver_outbox
 from .models import SEAL_PURPOSE, OutboxMessage
 
@@ -24,14 +25,16 @@ REDACTED = "[…]"
 def send_template_mail(recipient: str, subject: str, template: str, *, private: tuple[str, ...] = (),
                        private_when_mailed: tuple[str, ...] = (), key: str | None = None, kind: str | None = None,
                        organisation_id: int | None = None, round_id: int | None = None, key_is_new: bool = False,
-                       **context) -> OutboxMessage | None:
+                       brand: Sender | None = None, **context) -> OutboxMessage | None:
     """Links that work as keys go to the recipient only; the readable copy keeps the message with
     each replaced by a placeholder, so nobody who reads the outbox can use them:
 
     - ``private`` (personal respondent links): always; employees find theirs by signing in;
     - ``private_when_mailed`` (account invitation and password links): whenever a mail server is
       configured, delivered or not. Without one (development, the demo) the outbox is how those
-      messages are read at all, so there they stay readable (docs/security.md)."""
+      messages are read at all, so there they stay readable (docs/security.md).
+
+    ``brand``: who it is from, and an HTML part beside the text (``mail.branding``)."""
     body = render_template(template, **context)
     redacted = [name for name in private + (private_when_mailed if current_app.config["MAIL_SERVER"] else ())
                 if context.get(name)]
@@ -41,12 +44,12 @@ def send_template_mail(recipient: str, subject: str, template: str, *, private: 
     # cut into the longer.
     stored = render_template(template, **{**context, **dict.fromkeys(redacted, REDACTED)}) if redacted else body
     return send_mail(recipient, subject, body, stored_body=stored, key=key, kind=kind,
-                     organisation_id=organisation_id, round_id=round_id, key_is_new=key_is_new)
+                     organisation_id=organisation_id, round_id=round_id, key_is_new=key_is_new, brand=brand)
 
 
 def send_mail(recipient: str, subject: str, body_text: str, *, stored_body: str | None = None, key: str | None = None,
               kind: str | None = None, organisation_id: int | None = None, round_id: int | None = None,
-              key_is_new: bool = False) -> OutboxMessage | None:
+              key_is_new: bool = False, brand: Sender | None = None) -> OutboxMessage | None:
     """Record the message in the current transaction. With a mail server it waits, sealed, for
     the worker, which picks it up once this transaction commits; a rollback takes it back.
     With ``key``, a message recorded before under the same key is returned instead: at most one
@@ -61,9 +64,16 @@ def send_mail(recipient: str, subject: str, body_text: str, *, stored_body: str 
     subject = " ".join(subject.split())[:200]
     values = {"recipient": recipient, "subject": subject, "idempotency_key": key, "kind": kind,
               "organisation_id": organisation_id, "round_id": round_id, "attempts": 0,
-              "body_text": body_text if stored_body is None else stored_body, "status": "outbox", "body_sealed": None}
+              "body_text": body_text if stored_body is None else stored_body, "status": "outbox", "body_sealed": None,
+              "html_sealed": None, "sender_name": None, "sender_address": None, "reply_to": None, "logo_id": None}
+    if brand is not None:
+        values.update(sender_name=brand.name[:120], sender_address=brand.address, reply_to=brand.reply_to,
+                      logo_id=logo_id(brand))
     if current_app.config["MAIL_SERVER"]:
         values.update(status="pending", body_sealed=sealing.seal(sealing.padded_to_block(body_text.encode()), SEAL_PURPOSE))
+        if brand is not None:  # the HTML part holds the same links: sealed too, never kept readable
+            html = html_body(body_text, brand, subject)
+            values["html_sealed"] = sealing.seal(sealing.padded_to_block(html.encode()), SEAL_PURPOSE)
         enqueue(deliver_outbox)  # handed to the worker once this transaction commits
     if key_is_new:
         # Many at once (an import, a round's invitations): written in one statement.

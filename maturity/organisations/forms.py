@@ -7,6 +7,7 @@ from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringFi
 from wtforms.validators import Optional
 
 from ..forms_common import email_address, max_length, required, strip
+from ..i18n import CUSTOMER_WORDS
 from ..tenancy.models import OrgRole
 
 
@@ -62,3 +63,24 @@ class LogoForm(FlaskForm):
     )
     remove_logo = BooleanField(_l("Remove the current logo"))
     submit = SubmitField(_l("Save the logo"))
+
+
+#: How the settings name each word (Dutch and English, singular and plural).
+CUSTOMER_WORD_LABELS = {
+    "klant": _l("klant / klanten (customer)"), "inwoner": _l("inwoner / inwoners (resident)"),
+    "huurder": _l("huurder / huurders (tenant)"), "client": _l("cliënt / cliënten (client)"),
+    "bewoner": _l("bewoner / bewoners (resident)"), "bezoeker": _l("bezoeker / bezoekers (visitor)"),
+    "leerling": _l("leerling / leerlingen (pupil)"),
+}
+
+
+class CustomerWordForm(FlaskForm):
+    """The organisation's word for its customers, in every page, question, mail and report."""
+
+    customer_word = SelectField(
+        _l("What does your organisation call its customers?"),
+        choices=lambda: [(word, CUSTOMER_WORD_LABELS[word]) for word in CUSTOMER_WORDS],
+        description=_l("Used in the customer questionnaire, the QR card, the invitation mail to customers, the results "
+                       "and the report, in Dutch and English. The questions stay the same, so rounds remain comparable."),
+    )
+    submit = SubmitField(_l("Save the word"))

@@ -14,6 +14,7 @@ from flask_login import current_user
 
 from ..accounts.models import User
 from ..accounts.services import send_invitation
+from ..audit.services import record
 from ..collation import ListPage, name_key, sorted_by_name
 from ..extensions import db
 from ..forms_common import ActionForm, page_number
@@ -40,6 +41,7 @@ from . import services
 from .forms import (
     EditMemberForm,
     ImportConfirmForm,
+    CustomerWordForm,
     ImportUploadForm,
     LogoForm,
     MemberForm,
@@ -78,6 +80,7 @@ def index():
         context["director_count"] = services.count_directors(g.org)
         context["current"] = _current_round()
         context["logo_form"] = LogoForm()
+        context["word_form"] = CustomerWordForm(customer_word=g.org.customer_word)
     return render_template("organisations/index.html", **context)
 
 
@@ -103,6 +106,25 @@ def upload_logo():
     else:
         flash("; ".join(str(e) for e in form.logo.errors) or _("The page had expired, please try again."), "error")
     return redirect(url_for("organisations.index") + "#logo")
+
+
+@bp.route("/customer-word", methods=["POST"])
+@roles_required(*MANAGERS)
+def customer_word():
+    """The organisation's word for its customers (``i18n.CUSTOMER_WORDS``); audited."""
+    form = CustomerWordForm()
+    if form.validate_on_submit():
+        before = g.org.customer_word
+        if form.customer_word.data != before:
+            g.org.customer_word = form.customer_word.data
+            record("customer_word_changed", organisation_id=g.org.id, obj=g.org,
+                   before=before, after=g.org.customer_word)
+            db.session.commit()
+        flash(_("Saved: your customers are now addressed as you call them."), "success")
+    else:
+        flash("; ".join(str(e) for e in form.customer_word.errors) or _("The page had expired, please try again."),
+              "error")
+    return redirect(url_for("organisations.index") + "#customer-word")
 
 
 @bp.route("/logo")

@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 from ..accounts.models import User
 from ..extensions import db
 from ..i18n import locale_for
+from ..tenancy.branding import organisation_sender
 from ..mail.services import send_template_mail, write_outbox
 from ..models_base import MAX_ID, utcnow
 from ..rounds import links
@@ -71,6 +72,7 @@ def share(round_: Round, plan: ActionPlan) -> int:
     org = db.session.get(Organisation, round_.organisation_id)
     link = share_url(round_, plan)
     expires = expires_at(plan)
+    brand = organisation_sender(org)
     for invitation_id, user_id in sorted(claimed):
         user = users[user_id]
         with force_locale(locale_for(user)):
@@ -82,7 +84,7 @@ def share(round_: Round, plan: ActionPlan) -> int:
                 # copy kept in the outbox never shows it.
                 private=("link",),
                 key=f"{KIND}:{invitation_id}", kind=KIND,
-                organisation_id=round_.organisation_id, round_id=round_.id, key_is_new=True,
+                organisation_id=round_.organisation_id, round_id=round_.id, key_is_new=True, brand=brand,
             )
     write_outbox()
     log.info("round %s: results shared with %s invitees", round_.id, len(claimed))

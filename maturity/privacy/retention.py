@@ -138,7 +138,7 @@ def _forget_mail(scope, before: datetime) -> int:
         OutboxMessage.created_at < before,
         sa.or_(OutboxMessage.recipient.is_not(None), OutboxMessage.body_text.is_not(None),
                OutboxMessage.body_sealed.is_not(None)))
-        .values(recipient=None, body_text=None, body_sealed=None).execution_options(synchronize_session=False)).rowcount
+        .values(recipient=None, body_text=None, body_sealed=None, html_sealed=None).execution_options(synchronize_session=False)).rowcount
 
 
 def _purge_platform(now: datetime) -> dict[str, int]:

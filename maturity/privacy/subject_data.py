@@ -158,7 +158,7 @@ def _erase_everything(user: User) -> None:
                        .values(user_id=None, sealed_draft=None, sealed_result=None, nonce=_revoked())
                        .execution_options(synchronize_session=False))
     db.session.execute(sa.update(OutboxMessage).where(OutboxMessage.recipient == email)
-                       .values(recipient=None, body_text=None, body_sealed=None)
+                       .values(recipient=None, body_text=None, body_sealed=None, html_sealed=None)
                        .execution_options(synchronize_session=False))
     # Core, not the ORM: the application's append-only guard allows this one pseudonymisation.
     db.session.execute(sa.update(AuditEntry).where(AuditEntry.actor_id == user.id)
@@ -211,7 +211,7 @@ def erase_from_organisation(user: User, organisation_id: int, *, by: User | None
                        .execution_options(synchronize_session=False))
     db.session.execute(sa.update(OutboxMessage).where(OutboxMessage.recipient == user.email,
                                                       OutboxMessage.organisation_id == organisation_id)
-                       .values(recipient=None, body_text=None, body_sealed=None)
+                       .values(recipient=None, body_text=None, body_sealed=None, html_sealed=None)
                        .execution_options(synchronize_session=False))
     db.session.execute(sa.update(AuditEntry).where(AuditEntry.actor_id == user.id,
                                                    AuditEntry.organisation_id == organisation_id)

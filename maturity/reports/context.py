@@ -67,6 +67,7 @@ def report_context(round_: Round, results: RoundResults, *, issued_at=None, vers
         "color": consultancy.primary_color or "#00695c", "logo": _logo_data_uri(consultancy),
         "client_logo": data_uri(db.session.scalar(sa.select(Organisation.logo).where(Organisation.id == org.id)),
                                 org.logo_mimetype),
+        "customer_word": org.customer_word,  # its word for its customers (i18n.customer_gettext)
         "palette": house_palette(consultancy.primary_color or "#00695c"),
         # The dimension bars and the customers' view (what employees are held against) in the
         # house colour; employees' own rating and estimate in neutral grey and amber.

@@ -55,7 +55,7 @@ def close(round_: Round, *, at: datetime | None = None) -> None:
     db.session.execute(sa.update(OutboxMessage).where(*customer_mail, OutboxMessage.status == "pending")
                        .values(status="failed", error="The round closed before the message was delivered."))
     db.session.execute(sa.update(OutboxMessage).where(*customer_mail)
-                       .values(recipient=None, body_text=None, body_sealed=None))
+                       .values(recipient=None, body_text=None, body_sealed=None, html_sealed=None))
     published.send(round_)  # e.g. the consultancy's benchmark moves on (progress.benchmark)
     log.info("round closed id=%s released=%s", round_.id, released)
 

@@ -13,8 +13,10 @@ from flask_babel import gettext as _
 from ..core import DONT_KNOW
 from ..extensions import db
 from ..instrument import load_instrument
+from ..i18n import speaking_of
 from ..mail.services import send_template_mail
 from ..models_base import utcnow
+from ..tenancy.branding import organisation_sender
 from ..tenancy.models import Organisation
 from . import ballots, links
 from .submission import RoundNotAccepting
@@ -108,6 +110,7 @@ def invite_customers(round_: Round, emails: list[str], service_id: int | None = 
     known = set(db.session.scalars(sa.select(CustomerInvitation.email).where(
         CustomerInvitation.round_id == round_.id, CustomerInvitation.email.is_not(None))))
     org = db.session.get(Organisation, round_.organisation_id)
+    brand = organisation_sender(org)
     now, invited = utcnow(), 0
     for email in dict.fromkeys(emails):
         if email in known:
@@ -117,12 +120,13 @@ def invite_customers(round_: Round, emails: list[str], service_id: int | None = 
         db.session.add(invitation)
         db.session.flush()
         token = links.customer_token(invitation.id, invitation.nonce)
-        send_template_mail(
-            email, _("%(org)s would like to hear from you", org=org.name), "mail/customer_invitation.txt",
-            org=org, round=round_, link=url_for("mirror_personal.questionnaire", token=token, _external=True),
-            private=("link",), key=f"customer-invitation:{invitation.id}", kind="customer-invitation",
-            organisation_id=round_.organisation_id, round_id=round_.id,
-        )
+        with speaking_of(org.customer_word):  # "Beste huurder," to a housing corporation's tenant
+            send_template_mail(
+                email, _("%(org)s would like to hear from you", org=org.name), "mail/customer_invitation.txt",
+                org=org, round=round_, link=url_for("mirror_personal.questionnaire", token=token, _external=True),
+                private=("link",), key=f"customer-invitation:{invitation.id}", kind="customer-invitation",
+                organisation_id=round_.organisation_id, round_id=round_.id, brand=brand,
+            )
         invited += 1
     log.info("round %s: %s customers invited", round_.id, invited)
     return invited

@@ -15,8 +15,10 @@ from ..accounts.models import User
 from ..accounts.tokens import INVITATION, make_token
 from ..extensions import db
 from ..i18n import locale_for
+from ..mail.branding import Sender
 from ..mail.services import send_template_mail, write_outbox
 from ..models_base import utcnow
+from ..tenancy.branding import organisation_sender
 from ..tenancy.models import Organisation, OrganisationMembership
 from ..utils import chunks
 from . import links, populations
@@ -50,8 +52,10 @@ def invite_employees(round_: Round) -> int:
             Invitation.round_id == round_.id, Invitation.user_id.in_(chunk))).all()
     users = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_([m.user_id for m in members])))}
     org = db.session.get(Organisation, round_.organisation_id)
+    brand = organisation_sender(org)
     for invitation in invitations:
-        _mail_invitation(invitation, "mail/round_invitation.txt", user=users[invitation.user_id], org=org, is_new=True)
+        _mail_invitation(invitation, "mail/round_invitation.txt", user=users[invitation.user_id], org=org, is_new=True,
+                         brand=brand)
     write_outbox()
     log.info("round %s: %s invited", round_.id, len(members))
     return len(members)
@@ -102,7 +106,7 @@ def send_reminders(round_: Round, *, now: datetime | None = None) -> int:
 
 
 def _mail_invitation(invitation: Invitation, template: str, *, user: User | None = None, org: Organisation | None = None,
-                     is_new: bool = False) -> None:
+                     is_new: bool = False, brand: Sender | None = None) -> None:
     round_ = invitation.round
     user = user or invitation.user
     org = org or db.session.get(Organisation, round_.organisation_id)
@@ -125,6 +129,7 @@ def _mail_invitation(invitation: Invitation, template: str, *, user: User | None
                  else f"round-invitation:{invitation.id}"),
             kind="round-reminder" if is_reminder else "round-invitation",
             organisation_id=round_.organisation_id, round_id=round_.id, key_is_new=is_new,
+            brand=brand or organisation_sender(org),
         )
 
 

@@ -26,6 +26,10 @@ class Consultancy(db.Model):
     #: PNG or JPEG, at most 300 KB, checked by its first bytes (never SVG: it could carry script).
     logo: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary, deferred=True)
     logo_mimetype: so.Mapped[str | None] = so.mapped_column(sa.String(32))
+    #: Its own sender address for mail (``mail.branding``); None: the platform's
+    #: (MAIL_DEFAULT_SENDER). Only once its domain lets the platform send for it (SPF/DKIM,
+    #: docs/deploy.md), or the mail lands in spam.
+    mail_sender: so.Mapped[str | None] = so.mapped_column(sa.String(254))
     #: Directors of this consultancy's clients must sign in with a second factor too
     #: (consultants and platform admins always must).
     requires_director_second_factor: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
@@ -97,6 +101,10 @@ class Organisation(db.Model):
     #: The client's own logo, beside the consultancy's on the report's cover (PNG or JPEG).
     logo: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary, deferred=True)
     logo_mimetype: so.Mapped[str | None] = so.mapped_column(sa.String(32))
+    #: Its word for its customers (``i18n.CUSTOMER_WORDS``: klant, inwoner, huurder, …): every
+    #: page, question, mail and report about its customers speaks of them so
+    #: (``i18n.customer_gettext``, the catalogue's message contexts).
+    customer_word: so.Mapped[str] = so.mapped_column(sa.String(16), default="klant", server_default="klant")
     created_at: so.Mapped[datetime] = created_at_column()
 
     consultancy: so.Mapped[Consultancy] = so.relationship(back_populates="organisations")

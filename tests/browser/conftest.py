@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import pytest
 
+from ..helpers import mail_text
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
@@ -65,7 +67,7 @@ class Live:
         import time
 
         for _ in range(50):
-            bodies = [m.get_payload(decode=True).decode() for m in self.mailbox.messages if m["To"] == recipient]
+            bodies = [mail_text(m) for m in self.mailbox.messages if m["To"] == recipient]
             match = re.search(r"https?://\S*" + pattern + r"\S*", bodies[-1]) if bodies else None
             if match:
                 return match.group(0)

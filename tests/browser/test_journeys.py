@@ -183,7 +183,7 @@ def test_a_new_client_from_invitation_to_a_round_with_everyone_invited(person, l
         customer.go(f"/k/{token}/{suffix}")
         english = n < 2
         expect(customer.page.get_by_role("heading", level=1)).to_contain_text(
-            "How customer-oriented" if english else "Hoe klantgericht")
+            "How do customers experience" if english else "Hoe ervaren klanten")
         for question in customer.page.locator("fieldset.question").all():
             question.locator("input[value='8']").check()
         customer.page.locator("textarea[name='comment']").fill("Friendly people." if english else "Vriendelijk.")

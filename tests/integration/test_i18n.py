@@ -9,7 +9,9 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
 PO = ROOT / "maturity" / "translations" / "nl" / "LC_MESSAGES" / "messages.po"
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None, "N_": None}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None, "N_": None,
+            # Customer sentences: an entry per customer word (tests/integration/test_customer_words.py).
+            "customer_gettext": None, "customer_ngettext": (1, 2), "NC_": None}
 
 
 def _catalog():
@@ -113,23 +115,24 @@ def test_templates_follow_a_forced_locale_inside_a_request_and_back(app):
 
 def test_a_pages_strings_and_a_macros_escape_their_values_alike(app):
     """Pages translate through functions bound to the render's catalogue, macros imported without
-    context through the environment's: the same text, values escaped in both."""
+    context through the environment's: the same text, values escaped in both. Customer sentences
+    (``customer_gettext``, a message context per word) are escaped alike."""
     from flask import render_template_string
     from markupsafe import Markup
 
-    macro = app.jinja_env.from_string('{% macro m(org) %}{{ _("How customer-oriented is %(org)s?", org=org) }}{% endmacro %}')
+    macro = app.jinja_env.from_string('{% macro m(org) %}{{ customer_gettext("How do customers experience %(org)s?", org=org) }}{% endmacro %}')
     app.jinja_env.globals["_test_macro"] = macro.module.m
     try:
         with app.test_request_context("/?lang=nl"):
-            page = render_template_string('{{ _("How customer-oriented is %(org)s?", org=org) }}|{{ _test_macro(org) }}',
+            page = render_template_string('{{ customer_gettext("How do customers experience %(org)s?", org=org) }}|{{ _test_macro(org) }}',
                                           org="<b>A&B</b>")
     finally:
         del app.jinja_env.globals["_test_macro"]
     bound, from_macro = page.split("|")
-    assert bound == from_macro and "&lt;b&gt;A&amp;B&lt;/b&gt;" in bound and bound.startswith("Hoe klantgericht")
+    assert bound == from_macro and "&lt;b&gt;A&amp;B&lt;/b&gt;" in bound and bound.startswith("Hoe ervaren klanten")
     # Markup stays markup: the translation itself is Markup, so a safe value is not escaped twice.
     with app.test_request_context("/?lang=nl"):
-        page = render_template_string('{{ _("How customer-oriented is %(org)s?", org=org) }}', org=Markup("<b>A</b>"))
+        page = render_template_string('{{ customer_gettext("How do customers experience %(org)s?", org=org) }}', org=Markup("<b>A</b>"))
     assert "<b>A</b>" in page
 
 

@@ -309,7 +309,7 @@ def test_customer_mirror(make_client, world, open_round):
     customer = make_client()
     url = f"/k/{open_round.customer_token}/"
     page = customer.get(url)
-    assert page.status_code == 200 and "Hoe klantgericht is Klant ons?" in page.get_data(as_text=True)
+    assert page.status_code == 200 and "Hoe ervaren klanten Klant ons?" in page.get_data(as_text=True)
     footer = page.get_data(as_text=True).split('class="container site-footer"')[1]
     assert "Klant ons · Uw antwoorden zijn anoniem" in footer and "medewerkers" not in footer
     data = {key: "6" for key in INSTRUMENT.customer_answer_keys()}

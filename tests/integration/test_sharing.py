@@ -18,7 +18,7 @@ from maturity.plans.models import ActionPlan
 from maturity.rounds.models import Invitation
 
 from ..conftest import outbox_messages
-from ..helpers import filled_round
+from ..helpers import filled_round, mail_text
 from ..helpers import smtp_server  # noqa: F401  (a fixture)
 
 KIND = "results-shared"
@@ -121,11 +121,11 @@ def test_the_worker_delivers_one_mail_per_person_with_the_same_link(smtp_server,
     invitees = _invitees(measured)
 
     def received_shares():
-        return [m for m in smtp_server.messages if "/shared/" in m.get_payload(decode=True).decode()]
+        return [m for m in smtp_server.messages if "/shared/" in mail_text(m)]
 
     received = received_shares()
     assert sorted(m["To"] for m in received) == sorted(invitees)
-    bodies = [m.get_payload(decode=True).decode() for m in received]
+    bodies = [mail_text(m) for m in received]
     links = {re.search(r"https?://\S+/shared/\S+", body).group(0) for body in bodies}
     assert len(links) == 1  # the same link for everyone: nothing in it says who got it
     assert all("Klant ons" in m["Subject"] for m in received)

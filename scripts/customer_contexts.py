@@ -1,0 +1,57 @@
+"""Give every sentence that names the customer an entry per customer word in messages.pot.
+
+``make messages`` runs this after ``pybabel extract``. The sentences are those written with
+``customer_gettext`` / ``customer_ngettext`` (Python and templates) and the core's ``NC_``; each
+gets one entry per message context of ``maturity.i18n.CUSTOMER_WORDS`` ("klant", "huurder", …),
+so that each language can say it with its own word, article and plural ("Beste huurder,",
+"Dear tenant,"). ``pybabel update`` then carries them into the catalogues, where they are
+translated like any other entry (tests/integration/test_i18n.py checks that none is missing).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parents[1]
+POT = ROOT / "maturity" / "translations" / "messages.pot"
+KEYWORDS = {"customer_gettext": None, "customer_ngettext": (1, 2), "NC_": None}
+METHOD_MAP = [("maturity/**.py", "python"), ("templates/**.html", "jinja2"), ("templates/**.txt", "jinja2")]
+
+
+def customer_msgids() -> list:
+    """The customer sentences in the source: a msgid, or (singular, plural)."""
+    found = {}
+    for _file, _line, message, _comments, _context in extract_from_dir(
+            str(ROOT), method_map=METHOD_MAP, keywords=KEYWORDS):
+        found[message if isinstance(message, str) else tuple(message)] = None
+    return list(found)
+
+
+def contexts() -> list[str]:
+    sys.path.insert(0, str(ROOT))
+    from maturity.i18n import CUSTOMER_WORDS  # the one list of words; imported only when run
+
+    return list(CUSTOMER_WORDS)
+
+
+def add_contexts(catalog: Catalog) -> None:
+    for msgid in customer_msgids():
+        for context in contexts():
+            catalog.add(msgid, context=context)
+
+
+def main() -> None:
+    with POT.open("rb") as fh:
+        catalog = read_po(fh)
+    add_contexts(catalog)
+    with POT.open("wb") as fh:
+        write_po(fh, catalog, no_location=True, sort_output=True)  # as pybabel extract writes it
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,135 @@
+"""The client's words and the consultancy's brand: a housing corporation speaks of huurders, in
+every language, and its tenants get mail in its name from the consultancy's sender, as text and
+HTML (#28)."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from maturity.i18n import CUSTOMER_WORDS
+
+from ..conftest import outbox_messages
+from ..helpers import open_round  # noqa: F401  (a fixture)
+from ..helpers import smtp_server  # noqa: F401  (a fixture)
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+from customer_contexts import customer_msgids  # noqa: E402  (the script make messages runs)
+
+LOGO = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4"
+        b"\x89\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99=\x1d\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_every_customer_sentence_is_translated_for_every_word(language):
+    path = ROOT / "maturity" / "translations" / language / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as fh:
+        catalog = read_po(fh, locale=language)
+    expected = {(msgid, word) for msgid in customer_msgids() for word in CUSTOMER_WORDS}
+    present = {(m.id if isinstance(m.id, str) else tuple(m.id), m.context) for m in catalog if m.context}
+    assert expected - present == set(), "run `make messages` and translate the new customer sentences"
+    untranslated = [(m.id, m.context) for m in catalog if m.context and (
+        not m.string or (isinstance(m.string, tuple) and not all(m.string)) or m.fuzzy)]
+    assert untranslated == []
+    # Each word's own translation names it (the catalogue, not one copy for all words).
+    dutch = {m.context: m.string for m in catalog if m.context and m.id == "Customers"}
+    assert dutch["huurder"] == ("Huurders" if language == "nl" else "Tenants")
+    assert dutch["client"] == ("Cliënten" if language == "nl" else "Clients")
+
+
+def _housing_corporation(client, auth, world, db):
+    org = world.ours.org
+    org.name = "Woonstichting De Linde"
+    consultancy = org.consultancy
+    consultancy.mail_sender = "spiegel@koersenklant.example"
+    consultancy.logo, consultancy.logo_mimetype = LOGO, "image/png"
+    db.session.flush()
+    auth.login(world.ours.director)
+    page = client.get(f"/o/{org.slug}/").get_data(as_text=True)
+    assert "Uw woord voor klanten" in page
+    response = client.submit(f"/o/{org.slug}/customer-word", {"customer_word": "huurder"}, follow_redirects=True)
+    assert "Opgeslagen: uw klanten worden nu aangesproken" in response.get_data(as_text=True), response.get_data(as_text=True)[-3000:]
+    db.session.refresh(org)
+    assert org.customer_word == "huurder"
+    return org
+
+
+def test_a_tenant_gets_the_invitation_in_the_corporations_name_speaking_of_huurders(smtp_server, client, auth, world, db, open_round):
+    org = _housing_corporation(client, auth, world, db)
+    round_ = open_round
+    response = client.submit(f"/o/{org.slug}/rounds/{round_.id}/customers", {"emails": "huurder@example.nl"})
+    assert response.status_code == 302
+    [received] = smtp_server.messages
+    mail = email.message_from_bytes(received.as_bytes(), policy=email.policy.default)
+    assert mail["From"].addresses[0].display_name == "Woonstichting De Linde"
+    assert mail["From"].addresses[0].addr_spec == "spiegel@koersenklant.example"
+    assert mail["Reply-To"] == world.ours.director.email
+    assert mail.get_content_type() == "multipart/alternative"
+    text = mail.get_body(("plain",)).get_content()
+    html_part = mail.get_body(("html",))
+    html = html_part.get_content()
+    for body in (text, html):
+        assert "Beste huurder," in body and "als huurder ervaart" in body
+        words = re.sub(r"https?://\S+", "", body).lower()
+        assert "klant" not in words  # neither "klant" nor "Klantspiegel": the corporation's words
+        assert "/kp/" in body
+    assert "Woonstichting De Linde" in text.rstrip().splitlines()[-1]  # signed by the corporation
+    # The logo travels with the message (no remote image); the HTML points at it.
+    assert 'src="cid:logo"' in html and "http" not in re.findall(r'<img[^>]*>', html)[0]
+    [logo] = [part for part in mail.walk() if part.get_content_type() == "image/png"]
+    assert logo["Content-ID"] == "<logo>" and logo.get_content() == LOGO
+    # The readable copy kept no link; nothing sealed lingers once sent.
+    [recorded] = [m for m in outbox_messages() if m.kind == "customer-invitation"]
+    assert recorded.status == "sent" and recorded.body_sealed is None and recorded.html_sealed is None
+    # The link opens the questionnaire, which speaks of huurders too, in Dutch and English.
+    link = re.search(r"https?://\S+/kp/\S+/", text).group(0)
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    auth.logout()
+    page = client.get(f"/{path}").get_data(as_text=True)
+    assert "Hoe ervaren huurders Woonstichting De Linde?" in page and "Voor de huurders van" in page
+    assert "klanten" not in page
+    english = client.get(f"/{path}?lang=en").get_data(as_text=True)
+    assert "How do tenants experience Woonstichting De Linde?" in english and "customers" not in english
+
+
+def test_the_words_change_only_through_the_settings_of_those_who_manage(client, auth, world, db):
+    org = world.ours.org
+    auth.login(world.ours.employee)
+    assert client.submit(f"/o/{org.slug}/customer-word", {"customer_word": "huurder"}).status_code == 403
+    auth.logout()
+    auth.login(world.ours.director)
+    refused = client.submit(f"/o/{org.slug}/customer-word", {"customer_word": "koning"})
+    db.session.refresh(org)
+    assert refused.status_code == 302 and org.customer_word == "klant"
+
+
+@pytest.mark.parametrize(("language", "expected", "default"), [
+    ("nl", ["Opmerkingen van huurders", "Reacties van huurders", "Eigen oordeel − huurders"], "klanten"),
+    ("en", ["Tenant comments", "Tenant responses", "Own rating − tenants"], "customers"),
+])
+def test_the_board_report_speaks_of_huurders(app, world, language, expected, default):
+    from flask import render_template
+    from flask_babel import force_locale
+
+    from maturity.extensions import db
+    from maturity.reports.context import report_context
+    from maturity.results.services import round_results
+
+    from ..helpers import planted_round
+
+    round_ = planted_round(app, world)
+    world.ours.org.customer_word = "huurder"
+    db.session.flush()
+    # As the worker renders it: outside the organisation's request (no g.org).
+    with app.test_request_context(), force_locale(language):
+        html = render_template("pdf/report.html", **report_context(round_, round_results(round_)))
+    for heading in expected:
+        assert heading in html
+    assert f"<th class=\"num\">{default.capitalize()}</th>" not in html
