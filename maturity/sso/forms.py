@@ -18,7 +18,8 @@ def parse_domains(text: str) -> list[str]:
 class SsoLoginForm(FlaskForm):
     """The login page's second form: the address tells which organisation's provider to use."""
 
-    email = EmailField(_l("Email address"), validators=[required(), email_address()], filters=[strip])
+    #: Not "email": the password form beside it on the login page has that name.
+    sso_email = EmailField(_l("Email address"), validators=[required(), email_address()], filters=[strip])
     next = HiddenField()
 
 

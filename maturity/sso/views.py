@@ -73,13 +73,13 @@ def start():
     if not form.validate_on_submit():
         flash(_("Enter your e-mail address to sign in with your organisation's account."), "error")
         return redirect(url_for("accounts.login"))
-    provider = services.provider_for_email(form.email.data)
+    provider = services.provider_for_email(form.sso_email.data)
     if provider is None:
         flash(_("Signing in with an organisation's account is not set up for %(domain)s. Sign in with your password.",
-                domain=services.domain_of(form.email.data)), "error")
+                domain=services.domain_of(form.sso_email.data)), "error")
         return redirect(url_for("accounts.login"))
     try:
-        url = services.begin(provider, login_hint=form.email.data, next_url=form.next.data)
+        url = services.begin(provider, login_hint=form.sso_email.data, next_url=form.next.data)
     except services.Refused as refused:
         refused.provider = refused.provider or provider
         return _refuse(refused)

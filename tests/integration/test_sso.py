@@ -96,7 +96,7 @@ def _at_provider(authorize_url: str, login: str) -> str:
 
 
 def _start(client, email: str):
-    response = client.submit("/login/sso", {"email": email})
+    response = client.submit("/login/sso", {"sso_email": email})
     assert response.status_code == 302, response.get_data(as_text=True)[-800:]
     return response.headers["Location"]
 
