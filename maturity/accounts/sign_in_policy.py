@@ -9,7 +9,8 @@ from blinker import Namespace
 from .models import User
 
 #: Sent with the user whose password is being used (sign-in, reset, accepting an invitation);
-#: a receiver returns the name of the provider this person must use instead, or None.
+#: a receiver returns the provider this person must use instead (it has a ``name`` and the
+#: ``organisation_id`` or ``consultancy_id`` of its tenant), or None.
 password_sign_in = Namespace().signal("password-sign-in")
 
 #: In the session of a sign-in whose identity provider vouched for a second factor (``amr``):
@@ -17,12 +18,11 @@ password_sign_in = Namespace().signal("password-sign-in")
 SECOND_FACTOR_BY_PROVIDER = "second_factor_by_provider"
 
 
-def password_barred(user: User) -> str | None:
-    """The name of the identity provider this person must sign in with, if a password is not
-    theirs to use."""
-    for _receiver, provider_name in password_sign_in.send(user):
-        if provider_name:
-            return provider_name
+def password_barred(user: User):
+    """The identity provider this person must sign in with, if a password is not theirs to use."""
+    for _receiver, provider in password_sign_in.send(user):
+        if provider is not None:
+            return provider
     return None
 
 

@@ -147,14 +147,16 @@ def _provider_hint(form: LoginForm) -> str | None:
     return sign_in_policy.provider_name_for(form.email.data or "") if request.method == "POST" else None
 
 
-def _password_barred(user: User, provider: str, form: LoginForm | None = None, via: str = "login"):
-    """This person's organisation signs them in with its own provider: no password here."""
-    audit.record("sso_password_refused", actor=user, obj=user, via=via)
+def _password_barred(user: User, provider, form: LoginForm | None = None, via: str = "login"):
+    """This person's organisation signs them in with its own provider: no password here. In the
+    trail of the tenant whose provider it is."""
+    audit.record("sso_password_refused", actor=user, obj=user, via=via, organisation_id=provider.organisation_id,
+                 consultancy_id=provider.consultancy_id)
     flash(_("Your organisation signs you in with its own account: use the button “Sign in with %(name)s” below, "
-            "not a password.", name=provider), "error")
+            "not a password.", name=provider.name), "error")
     if form is None:
         return redirect(url_for("accounts.login"))
-    return render_template("accounts/login.html", form=form, provider=provider), 403
+    return render_template("accounts/login.html", form=form, provider=provider.name), 403
 
 
 # Two-step sign-in ------------------------------------------------------------------------

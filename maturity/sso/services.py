@@ -150,9 +150,8 @@ def required_provider(user: User) -> IdentityProvider | None:
 
 
 @sign_in_policy.password_sign_in.connect
-def _bar_password(user: User) -> str | None:
-    provider = required_provider(user)
-    return provider.name if provider is not None else None
+def _bar_password(user: User) -> IdentityProvider | None:
+    return required_provider(user)
 
 
 # The protocol -----------------------------------------------------------------------------

@@ -248,7 +248,8 @@ def test_who_must_use_sso_cannot_sign_in_or_reset_with_a_password(sso_app, db, c
     page = response.get_data(as_text=True)
     assert response.status_code == 403 and "Inloggen met Gemeente Login" in page
     assert client.get(f"/o/{org.slug}/").status_code == 302
-    assert _entries(db, "sso_password_refused")[0].actor_id == anna.id
+    (refusal,) = _entries(db, "sso_password_refused")
+    assert refusal.actor_id == anna.id and refusal.organisation_id == org.id  # in the organisation's trail
 
     # No reset link is sent, and one sent before the requirement opens nothing.
     before = len(outbox_messages())
@@ -259,6 +260,12 @@ def test_who_must_use_sso_cannot_sign_in_or_reset_with_a_password(sso_app, db, c
                                                           "confirm": "een nieuw lang wachtwoord 42"})
     assert response.status_code == 302 and response.headers["Location"].endswith("/login")
     assert db.session.get(User, anna.id).password_hash == factories.password_hash()
+    # An invitation not yet accepted does not let one choose a password either.
+    invited = factories.member(org, OrgRole.DIRECTOR, email="bert@gemeente.example", password_hash=None)
+    response = client.get(f"/invitation/{tokens.make_token(invited, tokens.INVITATION)}")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/login")
+    assert db.session.get(User, invited.id).password_hash is None
+    assert [e.detail["via"] for e in _entries(db, "sso_password_refused")] == ["login", "password_reset", "invitation"]
     assert client.get(f"/o/{org.slug}/").status_code == 302
 
     # The way that is open: the provider.
