@@ -1,7 +1,8 @@
 """Give every sentence that names the customer an entry per customer word in messages.pot.
 
 ``make messages`` runs this after ``pybabel extract``. The sentences are those written with
-``customer_gettext`` / ``customer_ngettext`` (Python and templates) and the core's ``NC_``; each
+``customer_gettext`` / ``customer_ngettext`` (Python and templates), the core's ``NC_`` and the
+instrument's texts that name the customer (``instrument_texts``); each
 gets one entry per message context of ``maturity.i18n.CUSTOMER_WORDS`` ("klant", "huurder", …),
 so that each language can say it with its own word, article and plural ("Beste huurder,",
 "Dear tenant,"). ``pybabel update`` then carries them into the catalogues, where they are
@@ -10,6 +11,7 @@ translated like any other entry (tests/integration/test_i18n.py checks that none
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -32,6 +34,28 @@ def customer_msgids() -> list:
     return list(found)
 
 
+def instrument_texts() -> list:
+    """The instrument's texts that name the customer (the mirror's topics, the employees'
+    questions and intro), by their English: the same items in every round, worded per word
+    (``i18n.customer_text``). "Customer orientation" is the measured concept, not a name for
+    the customers: a text that only says that keeps its words."""
+    sys.path.insert(0, str(ROOT))
+    from maturity.instrument import available_versions, load_instrument  # imported only when run
+
+    found = {}
+    for version in available_versions():
+        mirror = load_instrument(version).mirror
+        texts = [mirror.intro_employee] + [t for item in mirror.items for t in (item.topic, item.self, item.estimate)]
+        for text in texts:
+            if _CUSTOMER.search(_CONCEPT.sub("", text.en)):
+                found[text.en] = None
+    return list(found)
+
+
+_CONCEPT = re.compile(r"customer[- ]orient\w*", re.IGNORECASE)
+_CUSTOMER = re.compile(r"\bcustomers?\b", re.IGNORECASE)
+
+
 def contexts() -> list[str]:
     sys.path.insert(0, str(ROOT))
     from maturity.i18n import CUSTOMER_WORDS  # the one list of words; imported only when run
@@ -40,7 +64,7 @@ def contexts() -> list[str]:
 
 
 def add_contexts(catalog: Catalog) -> None:
-    for msgid in customer_msgids():
+    for msgid in customer_msgids() + instrument_texts():
         for context in contexts():
             catalog.add(msgid, context=context)
 

@@ -14,7 +14,7 @@ from markupsafe import escape
 from ..core import DEFAULT, dimension_label, phase_name
 from ..core.display import CHART_COLORS, STRONG_STATEMENT, WEAK_STATEMENT, shown
 from ..extensions import db
-from ..i18n import number, signed
+from ..i18n import number, signed, speaking_of
 from ..logos import data_uri
 from ..models_base import utcnow
 from ..pdf import documents
@@ -91,7 +91,8 @@ def report_context(round_: Round, results: RoundResults, *, issued_at=None, vers
     if not results.is_shown:
         return context
     progress = organisation_progress(org, up_to=round_)
-    f = round_figures(results, lang, statement_changes(round_))
+    with speaking_of(org.customer_word):  # the mirror's topics in its word, outside its request too
+        f = round_figures(results, lang, statement_changes(round_))
     plan = plan_for(round_)
     actions = [{
         "title": i.text("title", lang), "finding": i.text("finding", lang), "description": i.text("description", lang),

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 
 from ..core import DEFAULT, DIMENSIONS, Phase, dimension_label, explain, explain_next, phase_gloss, phase_name, phase_stage
 from ..core.display import INDEX_DIGITS, MARK_DIGITS, STRONG_STATEMENT, WEAK_STATEMENT, shown, shown_difference
-from ..i18n import bound_gettext, number, signed
+from ..i18n import bound_gettext, customer_text, number, signed
 from .services import DEPARTMENT_DIMENSIONS, RoundResults, oriented_mean, shown_cultures
 
 VIEW_CSS = {"mirror_self": "view-self", "mirror_estimate": "view-estimate", "mirror_customer": "view-customer"}
@@ -461,7 +461,7 @@ def _mirror_rows(results: RoundResults, lang: str, too_few: str) -> list[MirrorR
                                          MIRROR_WIDE, MIRROR_NARROW, 2.0)))
         gap = m.gap
         mirror.append(MirrorRow(
-            key=m.key, label=item.topic.get(lang), views=tuple(views),
+            key=m.key, label=customer_text(item.topic, lang), views=tuple(views),  # in the organisation's word
             self_text=views[0].text, estimate_text=views[1].text,
             customer_text=views[2].text if views[2].value is not None else too_few,
             gap=gap, gap_text=signed(gap, MARK_DIGITS) if gap is not None else "—",

@@ -14,6 +14,7 @@ from flask import current_app
 from markupsafe import Markup, escape
 
 from ..core import DONT_KNOW
+from ..i18n import customer_text, customer_word
 from ..instrument import Instrument
 
 SECTIONS = ("quiz", "leadership", "culture", "mirror")
@@ -81,13 +82,14 @@ def describe_item(instrument: Instrument, key: str, lang: str) -> dict:
     """What a template needs to show one question: text, options and their labels (worked out
     once per instrument, question and language; templates only read it)."""
     cache = _described.setdefault(id(instrument), (instrument, {}))[1]
-    found = cache.get((key, lang))
+    word = customer_word()  # the mirror's questions name the customers in the organisation's word
+    found = cache.get((key, lang, word))
     if found is None:
-        found = cache[key, lang] = _describe_item(instrument, key, lang)
+        found = cache[key, lang, word] = _describe_item(instrument, key, lang)
     return found
 
 
-#: id(instrument) -> (the instrument, kept alive so its id is not reused; {(key, lang): item}).
+#: id(instrument) -> (the instrument, kept alive so its id is not reused; {(key, lang, word): item}).
 _described: dict[int, tuple[Instrument, dict]] = {}
 
 
@@ -101,9 +103,10 @@ def question_html(instrument: Instrument, key: str, lang: str, current: str | No
     cache = _fragments.get(template)
     if cache is None:
         cache = _fragments[template] = {}  # a new template object (reloaded): a new cache
-    html = cache.get((id(instrument), key, lang))
+    word = customer_word()
+    html = cache.get((id(instrument), key, lang, word))
     if html is None:
-        html = cache[id(instrument), key, lang] = str(template.module.question(describe_item(instrument, key, lang)))
+        html = cache[id(instrument), key, lang, word] = str(template.module.question(describe_item(instrument, key, lang)))
     if current:
         radio = f'name="{escape(key)}" value="{escape(current)}">'
         html = html.replace(radio, radio[:-1] + " checked>", 1)
@@ -128,7 +131,7 @@ def _describe_item(instrument: Instrument, key: str, lang: str) -> dict:
         item_key, _, form = key.rpartition(".")
         item = next(i for i in instrument.mirror.items if i.key == item_key)
         scale = instrument.mirror.scale
-        text = item.form(form).get(lang)
+        text = customer_text(item.form(form), lang)  # the same item, in the organisation's word
         kind = "mark"
     else:
         section = instrument.leadership if key.startswith("leadership.") else instrument.culture
@@ -156,5 +159,5 @@ def section_intro(instrument: Instrument, section: str, lang: str) -> str:
     if section == "quiz":
         return instrument.quiz.intro.get(lang)
     if section == "mirror":
-        return instrument.mirror.intro_employee.get(lang)
+        return customer_text(instrument.mirror.intro_employee, lang)
     return getattr(instrument, section).intro.get(lang)

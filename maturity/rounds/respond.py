@@ -65,7 +65,7 @@ class HeldInvitation:
 
 
 class HeldOrganisation:
-    __slots__ = ("id", "name")
+    __slots__ = ("id", "name", "customer_word")  # its word for its customers: the mirror's questions say it
 
 
 def _columns(table, names):

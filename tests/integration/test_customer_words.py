@@ -111,8 +111,9 @@ def test_the_words_change_only_through_the_settings_of_those_who_manage(client, 
 
 
 @pytest.mark.parametrize(("language", "expected", "default"), [
-    ("nl", ["Opmerkingen van huurders", "Reacties van huurders", "Eigen oordeel − huurders"], "klanten"),
-    ("en", ["Tenant comments", "Tenant responses", "Own rating − tenants"], "customers"),
+    ("nl", ["Opmerkingen van huurders", "Reacties van huurders", "Eigen oordeel − huurders",
+            "Bereikbaar als huurders ons nodig hebben"], "klanten"),
+    ("en", ["Tenant comments", "Tenant responses", "Own rating − tenants", "Reachable when tenants need us"], "customers"),
 ])
 def test_the_board_report_speaks_of_huurders(app, world, language, expected, default):
     from flask import render_template
@@ -133,3 +134,25 @@ def test_the_board_report_speaks_of_huurders(app, world, language, expected, def
     for heading in expected:
         assert heading in html
     assert f"<th class=\"num\">{default.capitalize()}</th>" not in html
+
+
+def test_the_mirror_questions_stay_the_same_items_in_the_organisations_word(app, client, auth, world, db, open_round):
+    """Employees are asked what the tenants think, and the results name the topics so; the items'
+    keys and scoring are unchanged (the wording comes from the catalogue, not new items)."""
+    from maturity.instrument import load_instrument
+    from maturity.rounds.questionnaire import describe_item
+
+    from ..helpers import R, invite_and_get_link, opened
+
+    world.ours.org.customer_word = "huurder"
+    db.session.flush()
+    respondent = opened(client, invite_and_get_link(open_round))
+    page = respondent.get(f"{R}section/mirror").get_data(as_text=True)
+    assert "Welk cijfer geven onze huurders ons volgens u voor: nakomen wat we huurders toezeggen?" in page, \
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))[:1500]
+    assert 'name="mirror.m5.estimate"' in page and "onze klanten" not in page
+    english = respondent.get(f"{R}section/mirror?lang=en").get_data(as_text=True)
+    assert "What mark do you think our tenants give us for: keeping the promises we make to tenants?" in english
+    with app.test_request_context():
+        instrument = load_instrument(open_round.instrument_version)
+        assert describe_item(instrument, "mirror.m5.estimate", "nl")["text"].startswith("Welk cijfer geven onze klanten")
