@@ -53,6 +53,7 @@ from .rounds.respond import link_bp as respond_link_bp
 from .rounds.views import bp as rounds_bp
 from .segments.views import bp as segments_bp
 from .sqlite import configure_sqlite
+from .tenancy.hosts import inject_brand, refuse_unknown_host
 from .sso.views import bp as sso_bp
 from .sso.views import consultancy_bp as sso_consultancy_bp
 from .sso.views import org_bp as sso_org_bp
@@ -88,6 +89,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.url_map.converters["int"] = IdConverter  # before any route is added: ids beyond a column's range are 404
     app.request_class = CleanRequest
     app.before_request(refuse_nul_in_path)
+    app.before_request(refuse_unknown_host)  # a host that is neither the platform's nor a consultancy's: 421
     app.config.update(load_config(app.instance_path, config))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not logging.getLogger().handlers:
@@ -152,3 +154,4 @@ def register_hooks(app: Flask) -> None:
     app.after_request(add_security_headers)
     app.before_request(require_second_factor)
     app.context_processor(inject_i18n)
+    app.context_processor(inject_brand)

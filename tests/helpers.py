@@ -498,6 +498,7 @@ OWN_CHILD = {
     "item_id": lambda w: w.ours.item.id,
     "consultant_id": lambda w: w.ours.consultant.consultant_membership.id,
     "user_id": lambda w: w.ours.employee.id,
+    "consultancy_id": lambda w: w.ours.consultancy.id,  # the platform admin's pages only
     "message_id": lambda w: 1,
     "section": lambda w: "quiz",
     "token": lambda w: w.ours.respondent_token,

@@ -8,7 +8,7 @@ import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -16,6 +16,7 @@ from ..extensions import db
 from ..i18n import locale_for
 from ..mail.services import send_template_mail
 from ..models_base import utcnow
+from ..tenancy.hosts import consultancy_of, external_url, home_consultancy_of
 from ..tenancy.models import (
     Consultancy,
     ConsultantMembership,
@@ -149,13 +150,16 @@ def invitation_context(user: User) -> tuple[str | None, str | None, int | None]:
 
 
 def send_invitation(user: User, *, context: str | None, inviter: User | None = None, sender: str | None = None,
-                    key: str | None = None, organisation_id: int | None = None, key_is_new: bool = False) -> None:
+                    key: str | None = None, organisation_id: int | None = None, key_is_new: bool = False,
+                    consultancy_id: int | None = None) -> None:
     """Email an invitation link, or a plain notice when the person already has an account.
 
     ``context`` names what they were invited to (an organisation or consultancy name; None:
     Klantspiegel itself, never "Klantspiegel in Klantspiegel");
-    ``sender`` is the consultancy that signs the mail (white-label), else the platform.
+    ``sender`` is the consultancy that signs the mail (white-label), else the platform; the
+    links point at the consultancy's own address (of ``consultancy_id``, or of the organisation's).
     """
+    home = consultancy_id or consultancy_of(organisation_id)
     with force_locale(locale_for(user)):
         if user.has_password:
             send_template_mail(
@@ -164,7 +168,7 @@ def send_invitation(user: User, *, context: str | None, inviter: User | None = N
                 else _("You now have access to Klantspiegel"),
                 "mail/added_to_tenant.txt",
                 user=user, context=context, inviter=inviter, sender=sender,
-                login_url=url_for("accounts.login", _external=True),
+                login_url=external_url("accounts.login", home),
                 key=key, kind="account-invitation", organisation_id=organisation_id, key_is_new=key_is_new,
             )
         else:
@@ -176,7 +180,7 @@ def send_invitation(user: User, *, context: str | None, inviter: User | None = N
                 else _("Invitation to Klantspiegel"),
                 "mail/invitation.txt",
                 user=user, context=context, inviter=inviter, days=days, sender=sender,
-                accept_url=url_for("accounts.accept_invitation", token=token, _external=True),
+                accept_url=external_url("accounts.accept_invitation", home, token=token),
                 private_when_mailed=("accept_url",),
                 key=key, kind="account-invitation", organisation_id=organisation_id, key_is_new=key_is_new,
             )
@@ -191,6 +195,6 @@ def send_password_reset(user: User) -> None:
             "mail/password_reset.txt",
             user=user,
             minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60,
-            reset_url=url_for("accounts.reset_password", token=token, _external=True),
+            reset_url=external_url("accounts.reset_password", home_consultancy_of(user.id), token=token),
             private_when_mailed=("reset_url",), kind="password-reset",
         )

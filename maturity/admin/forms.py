@@ -14,3 +14,11 @@ class ConsultancyForm(FlaskForm):
         _l("Email address of the first consultant"), validators=[required(), email_address(), max_length(254)], filters=[strip]
     )
     submit = SubmitField(_l("Create consultancy and send invitation"))
+
+
+class HostForm(FlaskForm):
+    """A consultancy's own host name (empty: none); set once DNS and TLS point at the platform."""
+
+    host = StringField(_l("Own host name"), validators=[max_length(253)], filters=[strip],
+                       description=_l("For example spiegel.bureau.nl. Empty: the platform's own address."))
+    submit = SubmitField(_l("Save"))

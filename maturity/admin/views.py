@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -17,8 +28,9 @@ from ..extensions import db
 from ..forms_common import ActionForm, page_number
 from ..mail.models import OutboxMessage
 from ..privacy.subject_data import erase_person, organisations_left_without_director
+from ..tenancy.hosts import normalise_host
 from ..tenancy.models import Consultancy, ConsultantMembership, Organisation
-from .forms import ConsultancyForm
+from .forms import ConsultancyForm, HostForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -45,7 +57,7 @@ def _consultancy_rows():
 
 @bp.route("/")
 def index():
-    return render_template("admin/index.html", rows=_consultancy_rows(), form=ConsultancyForm())
+    return render_template("admin/index.html", rows=_consultancy_rows(), form=ConsultancyForm(), host_form=HostForm())
 
 
 @bp.route("/consultancies", methods=["POST"])
@@ -58,7 +70,34 @@ def create_consultancy():
         flash(_("Consultancy %(name)s created; the invitation to %(email)s has been sent.",
                 name=consultancy.name, email=form.consultant_email.data), "success")
         return redirect(url_for("admin.index"))
-    return render_template("admin/index.html", rows=_consultancy_rows(), form=form), 400
+    return render_template("admin/index.html", rows=_consultancy_rows(), form=form, host_form=HostForm()), 400
+
+
+@bp.route("/consultancies/<int:consultancy_id>/host", methods=["POST"])
+def consultancy_host(consultancy_id: int):
+    """A consultancy's own host name: the app answers on it in the consultancy's name and its
+    clients' links use it (``tenancy.hosts``)."""
+    consultancy = db.session.get(Consultancy, consultancy_id) or abort(404)
+    form = HostForm()
+    if not form.validate_on_submit():
+        flash(_("The host name was not saved: %(problem)s", problem="; ".join(
+            str(e) for errors in form.errors.values() for e in errors)), "error")
+        return redirect(url_for("admin.index"))
+    wanted = form.host.data or ""
+    host = normalise_host(wanted) if wanted else None
+    platform = urlsplit(current_app.config.get("BASE_URL") or "").hostname
+    taken = host and db.session.scalar(sa.select(Consultancy.id).where(Consultancy.host == host, Consultancy.id != consultancy.id))
+    if wanted and host is None:
+        flash(_("“%(host)s” is not a host name. Enter only the name, like spiegel.bureau.nl: no https://, no port, no path.",
+                host=wanted), "error")
+    elif host is not None and (taken or host == platform):
+        flash(_("%(host)s is already in use.", host=host), "error")
+    else:
+        consultancy.host = host
+        audit.record("consultancy_host_changed", consultancy_id=consultancy.id, obj=consultancy, host=host)
+        flash(_("%(name)s now answers on %(host)s.", name=consultancy.name, host=host) if host
+              else _("%(name)s now uses the platform's own address.", name=consultancy.name), "success")
+    return redirect(url_for("admin.index"))
 
 
 OUTBOX_PAGE_SIZE = 100

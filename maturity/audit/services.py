@@ -21,7 +21,7 @@ ACTIONS = (
     "second_factor_policy_changed", "retention_changed", "retention_purge",
     "plan_published", "plan_unpublished",
     "sso_verified", "sso_refused", "sso_password_refused", "sso_settings_changed",
-    "customer_word_changed", "mail_sender_changed",
+    "customer_word_changed", "mail_sender_changed", "consultancy_host_changed",
 )
 
 

@@ -46,6 +46,7 @@ LABELS = {
     "sso_password_refused": _l("Password refused: the organisation's account is required"),
     "sso_settings_changed": _l("Sign-in with the organisation's account changed"),
     "customer_word_changed": _l("Word for customers changed"), "mail_sender_changed": _l("Sender address for mail changed"),
+    "consultancy_host_changed": _l("Own host name of the consultancy changed"),
 }
 
 

@@ -39,7 +39,7 @@ def add_consultant(consultancy: Consultancy, name: str, email: str, *, inviter: 
     membership = ConsultantMembership(consultancy_id=consultancy.id, user_id=user.id, name=name.strip())
     db.session.add(membership)
     db.session.flush()
-    send_invitation(user, context=consultancy.name, inviter=inviter, sender=consultancy.name)
+    send_invitation(user, context=consultancy.name, inviter=inviter, sender=consultancy.name, consultancy_id=consultancy.id)
     audit.record("consultant_added", consultancy_id=consultancy.id, obj=membership)
     log.info("consultant added consultancy=%s user=%s", consultancy.id, user.id)
     return membership

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -25,6 +24,7 @@ from ..accounts.models import User
 from ..extensions import db
 from ..i18n import locale_for
 from ..tenancy.branding import organisation_sender
+from ..tenancy.hosts import consultancy_of, external_url
 from ..mail.services import send_template_mail, write_outbox
 from ..models_base import MAX_ID, utcnow
 from ..rounds import links
@@ -94,7 +94,8 @@ def share(round_: Round, plan: ActionPlan) -> int:
 def share_url(round_: Round, plan: ActionPlan) -> str | None:
     if plan.share_nonce is None:
         return None
-    return url_for("shared.page", token=links.results_token(round_.id, plan.share_nonce), _external=True)
+    return external_url("shared.page", consultancy_of(round_.organisation_id),
+                        token=links.results_token(round_.id, plan.share_nonce))
 
 
 def expires_at(plan: ActionPlan) -> datetime | None:

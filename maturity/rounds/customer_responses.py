@@ -7,7 +7,6 @@ import logging
 from datetime import date
 
 import sqlalchemy as sa
-from flask import url_for
 from flask_babel import gettext as _
 
 from ..core import DONT_KNOW
@@ -16,10 +15,10 @@ from ..instrument import load_instrument
 from ..i18n import speaking_of
 from ..mail.services import send_template_mail
 from ..models_base import utcnow
+from ..tenancy.hosts import external_url
 from ..tenancy.branding import organisation_sender
 from ..tenancy.models import Organisation
 from . import ballots, links
-from .submission import RoundNotAccepting
 from .models import (
     CustomerArrival,
     CustomerInvitation,
@@ -29,6 +28,7 @@ from .models import (
 )
 from .questionnaire import customer_keys
 from .services import RoundStateError, lock_round, today
+from .submission import RoundNotAccepting
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +123,8 @@ def invite_customers(round_: Round, emails: list[str], service_id: int | None = 
         with speaking_of(org.customer_word):  # "Beste huurder," to a housing corporation's tenant
             send_template_mail(
                 email, _("%(org)s would like to hear from you", org=org.name), "mail/customer_invitation.txt",
-                org=org, round=round_, link=url_for("mirror_personal.questionnaire", token=token, _external=True),
+                org=org, round=round_,
+                link=external_url("mirror_personal.questionnaire", org.consultancy_id, token=token),
                 private=("link",), key=f"customer-invitation:{invitation.id}", kind="customer-invitation",
                 organisation_id=round_.organisation_id, round_id=round_.id, brand=brand,
             )

@@ -7,7 +7,6 @@ import logging
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -18,6 +17,7 @@ from ..i18n import locale_for
 from ..mail.branding import Sender
 from ..mail.services import send_template_mail, write_outbox
 from ..models_base import utcnow
+from ..tenancy.hosts import external_url
 from ..tenancy.branding import organisation_sender
 from ..tenancy.models import Organisation, OrganisationMembership
 from ..utils import chunks
@@ -117,12 +117,12 @@ def _mail_invitation(invitation: Invitation, template: str, *, user: User | None
         is_reminder = "reminder" in template
         # Someone without an account can activate one from the same mail (to read the published
         # plan later); answering never needs it.
-        account = (url_for("accounts.accept_invitation", token=make_token(user, INVITATION), _external=True)
+        account = (external_url("accounts.accept_invitation", org.consultancy_id, token=make_token(user, INVITATION))
                    if not is_reminder and not user.has_password else None)
         send_template_mail(
             user.email, subject, template, user=user, org=org, round=round_,
-            link=url_for("respond_link.open_link", token=token, _external=True),
-            opt_out=url_for("respond_link.reminders", token=token, _external=True),
+            link=external_url("respond_link.open_link", org.consultancy_id, token=token),
+            opt_out=external_url("respond_link.reminders", org.consultancy_id, token=token),
             account=account, private=("link", "opt_out"), private_when_mailed=("account",) if account else (),
             # One mail per invitation, and one per reminder: a retried run sends nothing twice.
             key=(f"round-reminder:{invitation.id}:{invitation.reminder_count}" if is_reminder

@@ -28,6 +28,7 @@ from ..tenancy.access import (
     scoped_get,
     scoped_select,
 )
+from ..tenancy.hosts import external_url
 from ..tenancy.models import Department
 from . import links, services
 from . import customer_responses, inviting
@@ -101,8 +102,8 @@ def _detail_page(round_: Round, customer_form: CustomerInviteForm | None = None)
         arrivals=customer_responses.customer_arrivals(round_),
         customer_invitations=customer_responses.customer_invitation_counts(round_),
         customer_form=customer_form or _customer_form(round_),
-        customer_link=url_for("mirror.questionnaire", token=round_.customer_token, _external=True),
-        service_links=[(v, url_for("mirror.service", token=round_.customer_token, service_id=v.id, _external=True))
+        customer_link=external_url("mirror.questionnaire", g.org.consultancy_id, token=round_.customer_token),
+        service_links=[(v, external_url("mirror.service", g.org.consultancy_id, token=round_.customer_token, service_id=v.id))
                        for v in segment_services.services_of(round_.organisation_id)],
         today=services.today(),
         delivery=delivery_counts(round_.id, ("round-invitation", "round-reminder")),
@@ -295,7 +296,7 @@ def customer_card(round_id: int):
 
 
     round_ = scoped_get(Round, round_id)
-    link = url_for("mirror.questionnaire", token=round_.customer_token, _external=True)
+    link = external_url("mirror.questionnaire", g.org.consultancy_id, token=round_.customer_token)
     png = io.BytesIO()
     segno.make(link, error="m").save(png, kind="png", scale=12, border=2)
     html = render_template(
@@ -316,13 +317,13 @@ def customer_card(round_id: int):
 @roles_required(*MANAGERS)
 def customer_qr(round_id: int):
     round_ = scoped_get(Round, round_id)
-    link = url_for("mirror.questionnaire", token=round_.customer_token, _external=True)
+    link = external_url("mirror.questionnaire", g.org.consultancy_id, token=round_.customer_token)
     asked = request.args.get("service", "")
     if asked:  # one service's own link
         value = next((v for v in segment_services.services_of(round_.organisation_id) if str(v.id) == asked), None)
         if value is None:
             abort(404)
-        link = url_for("mirror.service", token=round_.customer_token, service_id=value.id, _external=True)
+        link = external_url("mirror.service", g.org.consultancy_id, token=round_.customer_token, service_id=value.id)
     buffer = io.BytesIO()
     segno.make(link, error="m").save(
         buffer, kind="svg", scale=8, border=2, title=_("QR code of the customer link")

@@ -18,6 +18,7 @@ from flask import Blueprint, abort, g, redirect, request, url_for
 from flask_login import current_user
 
 from ..extensions import db
+from . import hosts
 from .models import ConsultantMembership, Consultancy, Organisation, OrganisationMembership
 
 ORG_PREFIX = "/o/<org>"
@@ -88,7 +89,7 @@ def _load_org():
         return response
     org = db.session.scalar(sa.select(Organisation).where(Organisation.slug == g.pop("org_slug", None)))
     role = organisation_role(current_user, org) if org is not None else None
-    if role is None:
+    if role is None or not hosts.allows(org.consultancy_id):  # another consultancy's host: not here
         abort(404)
     g.org, g.consultancy, g.role = org, None, role
     return None
@@ -101,7 +102,7 @@ def _load_consultancy():
     consultancy = db.session.scalar(
         sa.select(Consultancy).where(Consultancy.slug == g.pop("consultancy_slug", None))
     )
-    if consultancy is None or not is_consultant_of(current_user, consultancy.id):
+    if consultancy is None or not is_consultant_of(current_user, consultancy.id) or not hosts.allows(consultancy.id):
         abort(404)
     g.consultancy, g.org, g.role = consultancy, None, CONSULTANT
     return None

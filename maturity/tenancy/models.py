@@ -21,6 +21,10 @@ class Consultancy(db.Model):
     name: so.Mapped[str] = so.mapped_column(sa.String(120))
     #: The tenant key in URLs (/c/<slug>/…); never reused.
     slug: so.Mapped[str] = so.mapped_column(sa.String(80), unique=True)
+    #: Its own host name (e.g. spiegel.koersenklant.nl), set by a platform admin once DNS and TLS
+    #: are in place: the app answers on it for this consultancy only, in its name, and the links in
+    #: its clients' mails and on its QR cards use it (``tenancy.hosts``).
+    host: so.Mapped[str | None] = so.mapped_column(sa.String(253), unique=True)
     #: House colour for the PDF cover, as #rrggbb.
     primary_color: so.Mapped[str] = so.mapped_column(sa.String(7), default="#00695c", server_default="#00695c")
     #: PNG or JPEG, at most 300 KB, checked by its first bytes (never SVG: it could carry script).

@@ -1,7 +1,7 @@
 """An organisation's word for its customers; a consultancy's own sender address; mail's sender, HTML part and logo
 
 Revision ID: b28b0brand
-Revises: b27d0documents
+Revises: b28a0hosts
 Create Date: 2026-12-04 15:20:00
 
 """
@@ -13,7 +13,7 @@ from maturity.models_base import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = 'b28b0brand'
-down_revision = 'b27d0documents'
+down_revision = 'b28a0hosts'
 branch_labels = None
 depends_on = None
 

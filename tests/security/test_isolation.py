@@ -31,6 +31,7 @@ FOREIGN_CHILD = {
     "item_id": lambda w: w.theirs.item.id,
     "consultant_id": lambda w: w.theirs.consultant.consultant_membership.id,
     "number": lambda w: 1,  # a report version: found only within the round of the URL
+    "consultancy_id": lambda w: w.theirs.consultancy.id,  # the platform admin's pages only
     "segment_id": lambda w: w.theirs.segment.id,
     "value_id": lambda w: w.theirs.value.id,
 }
