@@ -14,8 +14,10 @@ from flask_babel import gettext as _
 
 from ..extensions import db
 from ..i18n import locale_for
+from ..mail.branding import Sender
 from ..mail.services import send_template_mail
 from ..models_base import utcnow
+from ..tenancy.branding import consultancy_sender
 from ..tenancy.hosts import consultancy_of, external_url, home_consultancy_of
 from ..tenancy.models import (
     Consultancy,
@@ -160,6 +162,7 @@ def send_invitation(user: User, *, context: str | None, inviter: User | None = N
     links point at the consultancy's own address (of ``consultancy_id``, or of the organisation's).
     """
     home = consultancy_id or consultancy_of(organisation_id)
+    brand = _account_sender(home)  # from the consultancy (docs/deploy.md: who sends what)
     with force_locale(locale_for(user)):
         if user.has_password:
             send_template_mail(
@@ -169,7 +172,7 @@ def send_invitation(user: User, *, context: str | None, inviter: User | None = N
                 "mail/added_to_tenant.txt",
                 user=user, context=context, inviter=inviter, sender=sender,
                 login_url=external_url("accounts.login", home),
-                key=key, kind="account-invitation", organisation_id=organisation_id, key_is_new=key_is_new,
+                key=key, kind="account-invitation", organisation_id=organisation_id, key_is_new=key_is_new, brand=brand,
             )
         else:
             token = tokens.make_token(user, tokens.INVITATION)
@@ -182,11 +185,19 @@ def send_invitation(user: User, *, context: str | None, inviter: User | None = N
                 user=user, context=context, inviter=inviter, days=days, sender=sender,
                 accept_url=external_url("accounts.accept_invitation", home, token=token),
                 private_when_mailed=("accept_url",),
-                key=key, kind="account-invitation", organisation_id=organisation_id, key_is_new=key_is_new,
+                key=key, kind="account-invitation", organisation_id=organisation_id, key_is_new=key_is_new, brand=brand,
             )
 
 
+def _account_sender(consultancy_id: int | None) -> Sender | None:
+    """Mail about an account comes from the person's consultancy (None: the platform's own)."""
+    consultancy = db.session.get(Consultancy, consultancy_id) if consultancy_id else None
+    return consultancy_sender(consultancy) if consultancy is not None else None
+
+
 def send_password_reset(user: User) -> None:
+    home = home_consultancy_of(user.id)
+    brand = _account_sender(home)
     with force_locale(locale_for(user)):
         token = tokens.make_token(user, tokens.PASSWORD_RESET)
         send_template_mail(
@@ -195,6 +206,6 @@ def send_password_reset(user: User) -> None:
             "mail/password_reset.txt",
             user=user,
             minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60,
-            reset_url=external_url("accounts.reset_password", home_consultancy_of(user.id), token=token),
-            private_when_mailed=("reset_url",), kind="password-reset",
+            reset_url=external_url("accounts.reset_password", home, token=token), sender=brand.name if brand else None,
+            private_when_mailed=("reset_url",), kind="password-reset", brand=brand,
         )

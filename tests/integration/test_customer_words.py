@@ -156,3 +156,20 @@ def test_the_mirror_questions_stay_the_same_items_in_the_organisations_word(app,
     with app.test_request_context():
         instrument = load_instrument(open_round.instrument_version)
         assert describe_item(instrument, "mirror.m5.estimate", "nl")["text"].startswith("Welk cijfer geven onze klanten")
+
+
+def test_account_mail_comes_from_the_consultancy_and_is_signed_by_it(smtp_server, client, world, db):
+    """A password reset and an invitation: the consultancy's name and sender, never "Klantspiegel"
+    as the signature; text and HTML."""
+    consultancy = world.ours.consultancy
+    consultancy.mail_sender = "spiegel@koersenklant.example"
+    db.session.flush()
+    response = client.submit("/password/forgot", {"email": world.ours.director.email})
+    assert response.status_code == 302
+    [received] = [m for m in smtp_server.messages if m["To"] == world.ours.director.email]
+    mail = email.message_from_bytes(received.as_bytes(), policy=email.policy.default)
+    sender = mail["From"].addresses[0]
+    assert (sender.display_name, sender.addr_spec) == (consultancy.name, "spiegel@koersenklant.example")
+    text = mail.get_body(("plain",)).get_content()
+    assert text.rstrip().splitlines()[-1] == consultancy.name
+    assert "/password/reset/" in mail.get_body(("html",)).get_content()
