@@ -50,6 +50,8 @@ from .rounds.mirror import personal_bp as mirror_personal_bp
 from .rounds.questionnaire import describe_item, question_html, section_intro, section_title
 from .rounds.respond import bp as respond_bp
 from .rounds.respond import link_bp as respond_link_bp
+from .provisioning.views import bp as provisioning_bp
+from .provisioning.views import scim_bp
 from .rounds.views import bp as rounds_bp
 from .segments.views import bp as segments_bp
 from .sqlite import configure_sqlite
@@ -132,9 +134,11 @@ JOBS = (accounts_jobs, mail_jobs, reports_jobs, results_jobs, retention, rounds_
 def register_blueprints(app: Flask) -> None:
     for bp in (main_bp, accounts_bp, privacy_bp, admin_bp, consultancies_bp, organisations_bp, rounds_bp, results_bp,
                plans_bp, reports_bp, progress_bp, portfolio_bp, respond_link_bp, respond_bp, mirror_bp, mirror_personal_bp,
-               audit_org_bp, audit_consultancy_bp, shared_bp, segments_bp,
+               audit_org_bp, audit_consultancy_bp, shared_bp, segments_bp, provisioning_bp, scim_bp,
                sso_bp, sso_consultancy_bp, sso_org_bp):
         app.register_blueprint(bp)
+    # The SCIM endpoint is authenticated by a bearer token, never a cookie: no CSRF token to ask for.
+    csrf.exempt(scim_bp)
     app.jinja_env.globals.update(
         describe_item=describe_item, question_html=question_html, section_title=section_title, section_intro=section_intro,
         chart_colors=CHART_COLORS, chart_frames=CHART_FRAMES, alpha_minimum=MIN_ALPHA_RESPONDENTS,

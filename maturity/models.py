@@ -30,4 +30,5 @@ from .reports.models import ReportCache, ReportVersion  # noqa: F401
 from .audit.models import AuditEntry  # noqa: F401
 from .progress.models import BenchmarkSnapshot  # noqa: F401
 from .segments.models import MemberSegment, Segment, SegmentGroup, SegmentTally, SegmentValue  # noqa: F401
+from .provisioning.models import ScimGroupMember, ScimResource, ScimSegmentSource, ScimToken  # noqa: F401
 from .sso.models import IdentityProvider  # noqa: F401

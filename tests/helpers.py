@@ -33,6 +33,7 @@ from maturity.models_base import utcnow
 from maturity.organisations.services import department_named
 from maturity.plans import services as plans
 from maturity.plans.models import ActionPlan
+from maturity.provisioning.services import create_token as create_scim_token
 from maturity.results import publication, tally
 from maturity.rounds import links, segment_answers, services
 from maturity.rounds import customer_responses, inviting, submission
@@ -485,6 +486,8 @@ PUBLIC = {
     "accounts.login_code", "accounts.login_setup",
     # The results and plan shared with every invitee (no account; a signed link, the same for all).
     "shared.page",
+    # A client directory's SCIM endpoint: a bearer token of the organisation, never a session.
+    "scim.endpoint",
     # Signing in with the organisation's account: the start (an address typed) and the provider's way back.
     "sso.start", "sso.callback",
 }
@@ -506,6 +509,8 @@ OWN_CHILD = {
     "segment_id": lambda w: w.ours.segment.id,
     "value_id": lambda w: w.ours.value.id,
     "service_id": lambda w: w.ours.service.id,
+    "token_id": lambda w: create_scim_token(w.ours.org, "Entra ID", by=None)[0].id,
+    "path": lambda w: "Users",
 }
 
 

@@ -20,6 +20,8 @@ ACTIONS = (
     "second_factor_enabled", "second_factor_disabled", "second_factor_reset", "recovery_codes_renewed",
     "second_factor_policy_changed", "retention_changed", "retention_purge",
     "plan_published", "plan_unpublished",
+    "scim_token_created", "scim_token_revoked", "scim_write", "scim_person_provisioned", "scim_person_left",
+    "scim_mapping_changed",
     "sso_verified", "sso_refused", "sso_password_refused", "sso_settings_changed",
     "customer_word_changed", "mail_sender_changed", "consultancy_host_changed",
 )
