@@ -89,6 +89,10 @@ def test_a_tenant_gets_the_invitation_in_the_corporations_name_speaking_of_huurd
     [recorded] = [m for m in outbox_messages() if m.kind == "customer-invitation"]
     assert recorded.status == "sent" and recorded.body_sealed is None and recorded.html_sealed is None
     # The link opens the questionnaire, which speaks of huurders too, in Dutch and English.
+    # The director's round page speaks of them too.
+    round_page = client.get(f"/o/{org.slug}/rounds/{round_.id}").get_data(as_text=True)
+    assert "Huurders persoonlijk uitnodigen" in round_page and "Deel deze link met huurders" in round_page, \
+        re.findall(r"[^<>]*uitnodigen[^<>]*|[^<>]*Deel deze link[^<>]*", round_page)
     link = re.search(r"https?://\S+/kp/\S+/", text).group(0)
     path = link.split("://", 1)[1].split("/", 1)[1]
     auth.logout()
