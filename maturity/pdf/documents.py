@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -35,6 +36,7 @@ import sqlalchemy.orm as so
 
 from ..extensions import db
 from ..models_base import UTCDateTime, utcnow
+from ..tasks import enqueue
 from .render import render_pdf
 
 log = logging.getLogger(__name__)
@@ -56,8 +58,10 @@ MISSING, LOST = "missing", "lost"
 class Document:
     """The columns of every document's row; each model names its key column (``KEY``)."""
 
-    #: The attribute that holds the key of what the row's file is (or is being) made from.
+    #: The attribute that holds the key of what the row's file is (or is being) made from, and
+    #: the one that holds the file.
     KEY: ClassVar[str] = "key"
+    DATA: ClassVar[str] = "pdf"
 
     #: 'ready', 'pending' (asked of the worker) or 'failed'.
     status: so.Mapped[str] = so.mapped_column(sa.String(16), default=PENDING, server_default=PENDING)
@@ -91,6 +95,32 @@ def key_of(parts) -> str:
     return hashlib.sha256(code_digest() + repr(parts).encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class Wanted:
+    """A document as it stands, for a page: the row that asks for or holds it (None: never
+    asked), the key of what it would be made from now, and what the row says of that."""
+
+    row: Document | None
+    key: str | None
+    state: str
+
+    @property
+    def ready(self) -> bool:
+        return self.state == READY
+
+
+def wanted(row: Document | None, key: str) -> Wanted:
+    return Wanted(row, key, state(row, key))
+
+
+def ask_again_if_lost(wanted: Wanted, job) -> None:
+    """A GET's one remedy: a document whose worker is gone is handed to the queue again (the
+    job's claim makes a duplicate a no-op); nothing is written."""
+    if wanted.state == LOST:
+        log.warning("%s=%s looks lost (no heartbeat); asked again", wanted.row.__tablename__, wanted.row.id)
+        enqueue(job, wanted.row.id, wanted.key)
+
+
 def state(row: Document | None, key: str, now: datetime | None = None) -> str:
     """What the row says of the document for ``key``: READY, PENDING, FAILED, LOST or MISSING."""
     if row is None or getattr(row, row.KEY) != key:
@@ -111,6 +141,7 @@ def ask(row: Document, key: str) -> bool:
     if state(row, key) in (READY, PENDING):
         return False
     setattr(row, row.KEY, key)
+    setattr(row, row.DATA, None)
     row.status, row.error, row.requested_at, row.claimed_at, row.heartbeat_at = PENDING, None, utcnow(), None, None
     return True
 

@@ -9,7 +9,8 @@ docs/privacy.md), how long it keeps for its clients:
   its results page, exports, report and the progress between rounds keep working, with the same
   figures; only a recomputation from the answers (``flask rebuild-tallies``) is no longer
   possible, and the comments are gone;
-- **personal results**: each respondent's own result (and any unsent draft), from the close;
+- **personal results**: each respondent's own result (and any unsent draft, and the PDF made of
+  the result), from the close;
 - **mail**: the address and text of a message in the outbox, from when it was written;
 - **sessions**: a login, however active, from when it started;
 - **audit entries**, from when they were written.
@@ -37,6 +38,7 @@ from ..models_base import utcnow
 from ..reports.models import ReportCache, ReportVersion
 from ..results import segment_tally, tally
 from ..rounds.ballots import scrub
+from ..rounds.documents import forget_personal_pdfs
 from ..rounds.models import CustomerAnswer, CustomerResponse, Invitation, Response, ResponseAnswer, Round, RoundStatus
 from ..tasks import app_periodic_task, exclusive, huey
 from ..tenancy.models import ConsultantMembership, Consultancy, Organisation, OrganisationMembership
@@ -85,6 +87,7 @@ def purge_consultancy(consultancy, now: datetime) -> dict[str, int]:
                 Round.closed_at < now - timedelta(days=consultancy.retain_personal_results_days))),
             sa.or_(Invitation.sealed_result.is_not(None), Invitation.sealed_draft.is_not(None)))
         .values(sealed_result=None, sealed_draft=None).execution_options(synchronize_session=False)).rowcount
+    forget_personal_pdfs(now, organisations)  # a result's PDF goes with it (sealed as it was)
     counts["mail"] = _forget_mail(OutboxMessage.organisation_id.in_(organisations),
                                   now - timedelta(days=consultancy.retain_mail_days))
     people = sa.union(

@@ -18,8 +18,10 @@ from ..audit import services as audit
 from ..audit.models import AuditEntry
 from ..extensions import db
 from ..mail.models import OutboxMessage
+from ..models_base import utcnow
 from ..plans.models import ActionItem
 from ..reports.models import ReportVersion
+from ..rounds.documents import forget_personal_pdfs
 from ..rounds.models import Invitation, Round
 from ..tenancy.models import ConsultantMembership, Consultancy, Department, Organisation, OrganisationMembership, OrgRole
 
@@ -157,6 +159,7 @@ def _erase_everything(user: User) -> None:
     db.session.execute(sa.update(Invitation).where(Invitation.user_id == user.id)
                        .values(user_id=None, sealed_draft=None, sealed_result=None, nonce=_revoked())
                        .execution_options(synchronize_session=False))
+    forget_personal_pdfs(utcnow())  # the PDF of a personal result goes with it
     db.session.execute(sa.update(OutboxMessage).where(OutboxMessage.recipient == email)
                        .values(recipient=None, body_text=None, body_sealed=None, html_sealed=None)
                        .execution_options(synchronize_session=False))
@@ -209,6 +212,7 @@ def erase_from_organisation(user: User, organisation_id: int, *, by: User | None
                                                    Invitation.organisation_id == organisation_id)
                        .values(user_id=None, sealed_draft=None, sealed_result=None, nonce=_revoked())
                        .execution_options(synchronize_session=False))
+    forget_personal_pdfs(utcnow())  # the PDF of a personal result goes with it
     db.session.execute(sa.update(OutboxMessage).where(OutboxMessage.recipient == user.email,
                                                       OutboxMessage.organisation_id == organisation_id)
                        .values(recipient=None, body_text=None, body_sealed=None, html_sealed=None)

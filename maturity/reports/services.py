@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from dataclasses import dataclass
 from html import unescape
 
 import sqlalchemy as sa
@@ -17,6 +16,7 @@ from ..extensions import db
 from ..i18n import LOCALE_FOR_LANGUAGE
 from ..models_base import utcnow
 from ..pdf import documents
+from ..pdf.documents import Wanted
 from ..plans.services import plan_for, plan_published
 from ..results.services import ResultsNotPublished, round_results
 from ..rounds.models import Round
@@ -26,20 +26,6 @@ from .jobs import render_deck, render_report, render_report_version
 from .models import ReportCache, ReportVersion
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Wanted:
-    """A document as it stands: the row that asks for or holds it (None: never asked), the key
-    of what it would be made from now, and what the row says of that (``documents.state``)."""
-
-    row: ReportCache | ReportVersion | None
-    key: str | None
-    state: str
-
-    @property
-    def ready(self) -> bool:
-        return self.state == documents.READY
 
 
 def report(round_: Round) -> Wanted:
@@ -59,7 +45,7 @@ def report(round_: Round) -> Wanted:
             return Wanted(latest, None, documents.MISSING)
         return version_pdf(latest)
     row = _cache_row(round_.id, language)
-    return Wanted(row, key, documents.state(row, key))
+    return documents.wanted(row, key)
 
 
 def request_report(round_: Round) -> Wanted:
@@ -79,7 +65,7 @@ def version_pdf(version: ReportVersion) -> Wanted:
     """An issued version's PDF, read only; its key is the digest of its HTML as it reads now (a
     superseded version says so)."""
     key = _digest(version_html(version))
-    return Wanted(version, key, documents.state(version, key))
+    return documents.wanted(version, key)
 
 
 def request_version_pdf(version: ReportVersion) -> Wanted:
@@ -99,7 +85,7 @@ def deck(round_: Round) -> Wanted:
     language = get_locale().language
     key = report_key(round_, language)
     row = _cache_row(round_.id, language, "pptx")
-    return Wanted(row, key, documents.state(row, key))
+    return documents.wanted(row, key)
 
 
 def request_deck(round_: Round) -> Wanted:
@@ -110,14 +96,11 @@ def request_deck(round_: Round) -> Wanted:
 
 
 def ask_again_if_lost(wanted: Wanted) -> None:
-    """A GET's one remedy: a rendering whose worker is gone is handed to the queue again (the
-    job's claim makes a duplicate a no-op); nothing is written."""
-    if wanted.state != documents.LOST:
-        return
-    job = render_report_version if isinstance(wanted.row, ReportVersion) else (
-        render_deck if wanted.row.kind == "pptx" else render_report)
-    log.warning("%s=%s looks lost (no heartbeat); asked again", type(wanted.row).__tablename__, wanted.row.id)
-    enqueue(job, wanted.row.id, wanted.key)
+    """The wait page's remedy for a rendering whose worker is gone (``documents.ask_again_if_lost``)."""
+    if isinstance(wanted.row, ReportVersion):
+        documents.ask_again_if_lost(wanted, render_report_version)
+    elif wanted.row is not None:
+        documents.ask_again_if_lost(wanted, render_deck if wanted.row.kind == "pptx" else render_report)
 
 
 def _ask_cached(round_: Round, language: str, kind: str, key: str, job) -> Wanted:
@@ -131,9 +114,9 @@ def _ask_cached(round_: Round, language: str, kind: str, key: str, job) -> Wante
         except sa.exc.IntegrityError:  # a second request for the same document won the race
             db.session.rollback()
             row = _cache_row(round_.id, language, kind)
-            return Wanted(row, key, documents.state(row, key))
+            return documents.wanted(row, key)
         enqueue(job, row.id, key)
-    return Wanted(row, key, documents.state(row, key))
+    return documents.wanted(row, key)
 
 
 def _digest(html: str) -> str:

@@ -128,7 +128,7 @@ _DOCUMENTS = {
 }
 
 
-def _waiting(round_: Round, wanted: services.Wanted, which: str, *, is_status_page: bool = False, **values):
+def _waiting(round_: Round, wanted: documents.Wanted, which: str, *, is_status_page: bool = False, **values):
     """The page that waits for a document (it refreshes itself while the worker makes it), says
     that it failed, or offers to make it; a rendering whose worker is gone is asked again."""
     services.ask_again_if_lost(wanted)

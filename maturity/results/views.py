@@ -72,7 +72,6 @@ def _choices(family) -> list[tuple[str, list[tuple[str, str]]]]:
 def _audited(action: str, round_: Round) -> None:
     """Who saw or downloaded a round's results is part of the audit trail."""
     audit.record(action, organisation_id=round_.organisation_id, obj=round_)
-    db.session.commit()
 
 
 def _changes(round_: Round) -> dict:
@@ -111,14 +110,10 @@ def close(round_id: int):
     try:
         round_services.request_close(round_)
     except round_services.RoundStateError:
+        db.session.rollback()
         flash(_("Only an open round can be closed."), "error")
         return redirect(url_for("rounds.detail", round_id=round_id))
-    db.session.commit()
-    enqueue(close_job, round_id)
-    db.session.expire_all()  # the immediate queue (or a quick worker) may be done already
-    round_ = db.session.get(Round, round_id)
-    if round_.is_published:
-        flash(_("The round is closed and its results are published; it accepts no more responses."), "success")
-    elif round_.is_closing:
-        flash(_("The round is being closed and its results published. This page shows them as soon as that is done."), "info")
+    enqueue(close_job, round_id)  # handed to the worker when this request commits
+    # The round's page says how far it is: being closed (it refreshes itself), or published.
+    flash(_("The round is being closed and its results published. This page shows them as soon as that is done."), "info")
     return redirect(url_for("rounds.detail", round_id=round_id))

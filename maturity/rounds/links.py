@@ -137,3 +137,36 @@ def seal_ballot(data: dict, kind: str = "employee") -> bytes:
 def open_ballot(blob: bytes) -> dict:
     """Raises InvalidToken when no configured key opens it (never silently drops a ballot)."""
     return json.loads(sealing.unseal(blob, b"ballot"))
+
+
+#: The respondent's result key, sealed under the server's key for the worker that makes their PDF
+#: (``PersonalResultPdf.sealed_key``, emptied as soon as the PDF is made or has failed).
+RESULT_KEY_PURPOSE = b"personal-result-key"
+#: A personal PDF is sealed from a multiple of this many bytes, so that its length says only
+#: roughly how long it is (not, say, how long the answer to the open question was).
+RESULT_PDF_BLOCK = 64 * 1024
+
+
+def seal_result_key(key: str) -> bytes:
+    return sealing.seal(key.encode(), RESULT_KEY_PURPOSE)
+
+
+def unseal_result_key(blob: bytes) -> str:
+    """Raises InvalidToken when no configured key opens it."""
+    return sealing.unseal(blob, RESULT_KEY_PURPOSE).decode()
+
+
+def seal_result_pdf(key: str, pdf: bytes) -> bytes:
+    """The personal result's PDF, sealed like the result itself: with the respondent's own key."""
+    payload = len(pdf).to_bytes(4, "big") + pdf
+    return Fernet(key.encode()).encrypt(payload + b"\0" * (-len(payload) % RESULT_PDF_BLOCK))
+
+
+def unseal_result_pdf(key: str | None, blob: bytes | None) -> bytes | None:
+    if not key or not blob:
+        return None
+    try:
+        payload = Fernet(key.encode()).decrypt(blob)
+    except (InvalidToken, ValueError, TypeError):
+        return None
+    return payload[4:4 + int.from_bytes(payload[:4], "big")]

@@ -146,7 +146,6 @@ def _questionnaire(invitation: CustomerInvitation | None, thanks: str, service=N
                 db.session.rollback()
                 paused = invitation is None and g.round.is_customer_link_paused
                 return render_template("mirror/closed.html", is_paused=paused), 200 if paused else 410
-            db.session.commit()
             return redirect(url_for(thanks))
     return render_template(
         "mirror/questionnaire.html", keys=keys, answers=answers, comment=comment, error=error,

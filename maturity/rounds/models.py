@@ -336,6 +336,7 @@ class PersonalResultPdf(Document, db.Model):
     emptied when the PDF is made or has failed. Deleted with the result it was made from (the
     nightly purge, an erasure): it is never kept longer than the personal result."""
     __tablename__ = "personal_result_pdf"
+    DATA = "sealed_pdf"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     invitation_id: so.Mapped[int] = so.mapped_column(

@@ -15,21 +15,22 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask import Response as HttpResponse
-from flask_babel import format_date, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms import ValidationError
 
 from ..core import score_quiz
+from ..pdf import documents as made
 from ..extensions import csrf, db
 from ..instrument import load_instrument
 from .segment_answers import ASKED_PREFIX, asked_segments
 from ..tenancy.models import Organisation
-from . import links, services
+from . import documents, links, personal_result, services
 from . import submission
+from .jobs import render_personal_result
 from .models import Invitation, Round
-from ..pdf.render import PdfRenderError, render_pdf
-from .questionnaire import (COMMENT_KEY, MAX_EMPLOYEE_COMMENT, SECTIONS, describe_item, missing, parse_answers,
+from .questionnaire import (COMMENT_KEY, MAX_EMPLOYEE_COMMENT, SECTIONS, missing, parse_answers,
                             section_keys, section_title)
 
 #: The link in the invitation mail: exchanged for a session, and the reminder opt-out.
@@ -40,6 +41,8 @@ csrf.exempt(link_bp)
 csrf.exempt(bp)  # checked in the views, so that a failed check loses no answers
 
 SESSION_KEY = "respondent"
+#: What a session whose response is in may still open: the result and its PDF.
+RESULT_ENDPOINTS = ("respond.result", "respond.result_pdf", "respond.result_pdf_status")
 #: The pages in order, each a step of the progress bar: the sections, then the open question,
 #: then the review. The welcome page lists them from here.
 PAGES = (*SECTIONS, "open-question", "review")
@@ -150,7 +153,6 @@ def reminders():
         if not _csrf_ok():
             abort(400)
         submission.opt_out_of_reminders(g.invitation)
-        db.session.commit()
         flash(_("You will receive no more reminders for this round."), "success")
         return redirect(url_for("respond_link.reminders"))
     return render_template("respond/reminders.html")
@@ -167,8 +169,13 @@ def _load_from_session():
     if not invitation.is_submitted and not (g.token and links.token_matches(g.token, invitation.id, invitation.nonce)):
         session.pop(SESSION_KEY, None)  # the link was revoked since
         return render_template("respond/no_link.html"), 403
+    if invitation.is_submitted and "t" in held:
+        # Submitted: from now on only the result key opens the result. (The submit kept the token
+        # until its commit was through: had it failed, the respondent could simply submit again.)
+        session[SESSION_KEY] = {key: value for key, value in held.items() if key != "t"}
+        g.token = None
     _enter(invitation)
-    if invitation.is_submitted and request.endpoint not in ("respond.result", "respond.result_pdf"):
+    if invitation.is_submitted and request.endpoint not in RESULT_ENDPOINTS:
         return redirect(url_for("respond.result"))
 
 
@@ -221,7 +228,6 @@ def section(section: str):
         except submission.AlreadySubmitted:  # in another tab, a moment ago
             db.session.rollback()
             return redirect(url_for("respond.result"))
-        db.session.commit()
         # The next page is the answer to this POST itself, not a redirect to it: one request
         # per page instead of two (a slow phone connection feels every round-trip). The page
         # names its own address, which the browser puts in the address bar (page-url.js);
@@ -268,7 +274,6 @@ def open_question():
         except submission.AlreadySubmitted:
             db.session.rollback()
             return redirect(url_for("respond.result"))
-        db.session.commit()
         if request.form.get("go") == "back":
             return _render_section(SECTIONS[-1], section_keys(g.instrument, SECTIONS[-1]), answers)
         return _render_review(answers)
@@ -298,7 +303,6 @@ def autosave():
     except submission.AlreadySubmitted:
         db.session.rollback()
         return {"saved": False}, 409
-    db.session.commit()
     return {"saved": True}
 
 
@@ -339,7 +343,6 @@ def submit():
         return _render_review(submission.load_answers(g.invitation, g.token)), 400
     try:
         result_key = submission.submit_response(g.invitation, g.token)
-        db.session.commit()
     except submission.Incomplete:
         db.session.rollback()
         flash(_("Some questions are not answered yet. They are marked below."), "error")
@@ -351,8 +354,9 @@ def submit():
     except submission.AlreadySubmitted:
         db.session.rollback()
         return redirect(url_for("respond.result"))
-    # The token leaves the session: from now on only the result key opens the result.
-    session[SESSION_KEY] = {"i": g.invitation.id, "k": result_key}
+    # The result key joins the session; the token leaves it at the next request, once this one's
+    # commit is through (``_load_from_session``).
+    session[SESSION_KEY] = {"i": g.invitation.id, "t": g.token, "k": result_key}
     return redirect(url_for("respond.result"))
 
 
@@ -371,64 +375,53 @@ def _own_comment() -> str | None:
 def result():
     if not g.invitation.is_submitted:
         return redirect(url_for("respond.welcome"))
-    answers, quiz = _own_result()
-    if answers is None:
+    opened = _own_result()
+    if opened is None:
         return render_template("respond/received.html")
     lang = get_locale().language
-    return render_template("respond/result.html", quiz=quiz, other_sections=_other_answers(answers, lang), lang=lang,
-                           comment=_own_comment())
+    return render_template("respond/result.html", quiz=score_quiz(g.instrument, opened["answers"]), lang=lang,
+                           other_sections=personal_result.other_answers(g.instrument, opened["answers"], lang),
+                           comment=opened.get("comment"))
 
 
-@bp.route("/result.pdf")
+def _own_result() -> dict | None:
+    """The respondent's answers and comment, or None when this session does not hold the key."""
+    opened = links.unseal_result(g.result_key, g.invitation.sealed_result)
+    return opened if opened.get("answers") else None
+
+
+@bp.route("/result.pdf", methods=["GET", "POST"])
 def result_pdf():
+    """GET: the respondent's result as a PDF when the worker has made it, otherwise the page that
+    waits for it; POST: ask for it. Only the session that holds the result key gets either."""
+    if request.method == "POST" and not _csrf_ok():
+        abort(400)  # the page had expired: the error page says to go back and try again
     if not g.invitation.is_submitted:
         return redirect(url_for("respond.welcome"))
-    answers, quiz = _own_result()
-    if answers is None:
+    if _own_result() is None:
         return redirect(url_for("respond.result"))
     lang = get_locale().language
-    html = render_template("pdf/personal_result.html", **_personal_pdf_context(answers, quiz, lang))
-    try:
-        pdf, _refused = render_pdf(html)
-    except PdfRenderError:
-        return render_template(
-            "errors/error.html", status=503, title=_("The PDF could not be made right now"),
-            message=_("Please try again in a minute. Your result is safe."), back=url_for("respond.result"),
-        ), 503
-    filename = _("klantspiegel-personal-result") + ".pdf"
-    return HttpResponse(pdf, mimetype="application/pdf",
-                        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+    if request.method == "POST":
+        documents.request_personal_pdf(g.invitation, g.result_key, lang)
+        return redirect(url_for("respond.result_pdf"), 303)
+    wanted = documents.personal_pdf(g.invitation, lang)
+    pdf = documents.personal_pdf_file(wanted, g.result_key)
+    if pdf is not None:
+        filename = _("klantspiegel-personal-result") + ".pdf"
+        return HttpResponse(pdf, mimetype="application/pdf", headers={
+            "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+    return _pdf_waiting(wanted, 202 if wanted.state in (made.PENDING, made.LOST) else 200)
 
 
-def _other_answers(answers: dict, lang: str) -> list[dict]:
-    """The respondent's answers outside the quiz, per section, as the page and the PDF show
-    them: the statement and the answer's label (a mark as its number)."""
-    other_sections = []
-    for section in ("leadership", "culture", "mirror"):
-        rows = []
-        for key in section_keys(g.instrument, section):
-            item = describe_item(g.instrument, key, lang)
-            value = answers.get(key)
-            label = item["dont_know"] if value == "dk" else next(
-                (v if item["kind"] == "mark" else text for v, text in item["options"] if v == value), "—")
-            rows.append({"text": item["text"], "answer": label})
-        other_sections.append({"title": section_title(g.instrument, section, lang), "rows": rows})
-    return other_sections
+@bp.route("/result-pdf")
+def result_pdf_status():
+    """Where the waiting page refreshes to."""
+    if not g.invitation.is_submitted or _own_result() is None:
+        return redirect(url_for("respond.result"))
+    return _pdf_waiting(documents.personal_pdf(g.invitation, get_locale().language), 200)
 
 
-def _personal_pdf_context(answers: dict, quiz, lang: str) -> dict:
-    """Plain values only: the PDF template never sees ORM objects or the request."""
-    other_sections = _other_answers(answers, lang)
-    return {
-        "lang": lang, "title": _("Your personal result"), "org_name": g.org.name, "round_title": g.round.title,
-        "date": format_date(g.invitation.submitted_at, "long"), "total": quiz.total, "max_total": quiz.max_total,
-        "band_key": quiz.band_key, "band_label": quiz.band.label.get(lang), "band_text": quiz.band_text(lang),
-        "advice_intro": g.instrument.quiz.advice_intro.get(lang),
-        "advice": [
-            {"number": c.question.number, "score": c.score, "question": c.question.text.get(lang),
-             "answer": c.option.text.get(lang), "advice": c.advice.get(lang)}
-            for c in quiz.choices
-        ],
-        "other_sections": other_sections,
-        "comment": _own_comment(),
-    }
+def _pdf_waiting(wanted: made.Wanted, status: int):
+    made.ask_again_if_lost(wanted, render_personal_result)
+    state = made.MISSING if wanted.ready and documents.personal_pdf_file(wanted, g.result_key) is None else wanted.state
+    return render_template("respond/result_pdf.html", state=state), 503 if state == made.FAILED else status

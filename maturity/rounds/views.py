@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import io
 from datetime import timedelta
 
@@ -18,7 +17,7 @@ from ..extensions import db
 from ..forms_common import ActionForm
 from ..instrument import LATEST
 from ..mail.services import delivery_counts
-from ..pdf.render import PdfRenderError, render_pdf
+from ..pdf import documents as made
 from ..segments import services as segment_services
 from ..tenancy.access import (
     CONSULTANT,
@@ -30,8 +29,8 @@ from ..tenancy.access import (
 )
 from ..tenancy.hosts import external_url
 from ..tenancy.models import Department
-from . import links, services
-from . import customer_responses, inviting
+from . import customer_responses, documents, inviting, links, services
+from .jobs import render_customer_card
 from .forms import CustomerInviteForm, RoundForm
 from .models import Invitation, Round
 
@@ -79,7 +78,6 @@ def create():
         form.opens_on.data, form.closes_on.data = start, start + timedelta(days=21)
     if form.validate_on_submit():
         round_ = services.create_round(g.org, _settings(form))
-        db.session.commit()
         flash(_("The round has been created as a draft. Open it when you are ready to invite people."), "success")
         return redirect(url_for("rounds.detail", round_id=round_.id))
     return render_template("rounds/form.html", form=form, round=None, latest_version=LATEST), 400 if request.method == "POST" else 200
@@ -125,9 +123,9 @@ def edit(round_id: int):
         try:
             services.update_round(round_, _settings(form))
         except services.RoundStateError:
+            db.session.rollback()  # refused: nothing of it is kept
             form.min_group_size.errors.append(_("The minimum group size cannot be changed once the round is open."))
         else:
-            db.session.commit()
             flash(_("The changes have been saved."), "success")
             return redirect(url_for("rounds.detail", round_id=round_.id))
     return render_template("rounds/form.html", form=form, round=round_), 400 if request.method == "POST" else 200
@@ -139,11 +137,12 @@ def _action(round_id: int, do, success: str, refused: str):
         try:
             result = do(round_)
         except services.RoundStateError:
+            db.session.rollback()  # refused: nothing of it is kept
             flash(refused, "error")
         except services.PopulationConflict as conflict:
+            db.session.rollback()
             flash(population_message(conflict), "error")
         else:
-            db.session.commit()
             flash(success % {"n": result} if isinstance(result, int) else success, "success")
     return redirect(url_for("rounds.detail", round_id=round_.id))
 
@@ -192,12 +191,13 @@ def answer_myself(round_id: int):
     try:
         invitation = inviting.invite_self(round_, current_user.id)
     except services.RoundStateError:
+        db.session.rollback()  # refused: nothing of it is kept
         flash(_("Only an open round can be answered."), "error")
         return redirect(url_for("rounds.detail", round_id=round_.id))
     except services.PopulationConflict as conflict:
+        db.session.rollback()
         flash(population_message(conflict), "error")
         return redirect(url_for("rounds.detail", round_id=round_.id))
-    db.session.commit()
     return redirect(url_for("respond_link.open_link", token=links.invitation_token(invitation.id, invitation.nonce)))
 
 
@@ -213,7 +213,6 @@ def copy(round_id: int):
     source = scoped_get(Round, round_id)
     if ActionForm().validate_on_submit():
         round_ = services.copy_round(source)
-        db.session.commit()
         flash(_("A new draft round with the same settings has been created. Check the dates."), "success")
         return redirect(url_for("rounds.edit", round_id=round_.id))
     return redirect(url_for("rounds.detail", round_id=source.id))
@@ -239,9 +238,9 @@ def invite_customers(round_id: int):
                            if str(v.id) == (form.service.data or "")), None)  # one of the organisation's own, or none
             n = customer_responses.invite_customers(round_, form.addresses, service_id=chosen)
         except services.RoundStateError:
+            db.session.rollback()  # refused: nothing of it is kept
             flash(_("Customers can only be invited while the round is open."), "error")
             return redirect(url_for("rounds.detail", round_id=round_.id) + "#customers")
-        db.session.commit()
         known = len(dict.fromkeys(form.addresses)) - n  # invited before in this round: not sent again
         sent = " ".join(
             ([ngettext("%(num)d customer has been sent a personal link.",
@@ -288,29 +287,39 @@ def customer_link(round_id: int):
                    _("The customer link can only be paused while the round is open."))
 
 
-@bp.route("/<int:round_id>/customer-card.pdf")
+@bp.route("/<int:round_id>/customer-card.pdf", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
 def customer_card(round_id: int):
-    """A printable A4 card with the customer link's QR code, for a counter or a waiting room."""
-
-
-
+    """A printable A4 card with the customer link's QR code, for a counter or a waiting room, made
+    by the worker. GET: the card when it is ready, otherwise the page that waits for it; POST: ask
+    for it."""
     round_ = scoped_get(Round, round_id)
     link = external_url("mirror.questionnaire", g.org.consultancy_id, token=round_.customer_token)
-    png = io.BytesIO()
-    segno.make(link, error="m").save(png, kind="png", scale=12, border=2)
-    html = render_template(
-        "pdf/customer_card.html", title=_("How do you experience us?"), org_name=g.org.name, link=link,
-        qr="data:image/png;base64," + base64.b64encode(png.getvalue()).decode(),
-        closes_on=format_date(round_.closes_on, "long"), lang=get_locale().language, color=None,
-    )
-    try:
-        pdf, _refused = render_pdf(html)
-    except PdfRenderError:
-        flash(_("The PDF could not be made right now. Please try again in a minute."), "error")
-        return redirect(url_for("rounds.detail", round_id=round_.id))
-    return HttpResponse(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="klantspiegel-{g.org.slug}-klantkaart.pdf"'})
+    language = get_locale().language
+    if request.method == "POST":
+        if ActionForm().validate_on_submit():
+            documents.request_card(round_, link, language)
+        return redirect(url_for("rounds.customer_card", round_id=round_.id), 303)
+    wanted = documents.card(round_, link, language)
+    if wanted.ready:
+        return HttpResponse(wanted.row.pdf, mimetype="application/pdf", headers={
+            "Content-Disposition": f'attachment; filename="klantspiegel-{g.org.slug}-klantkaart.pdf"'})
+    return _card_waiting(round_, wanted, 202 if wanted.state in (made.PENDING, made.LOST) else 200)
+
+
+@bp.route("/<int:round_id>/customer-card")
+@roles_required(*MANAGERS)
+def customer_card_status(round_id: int):
+    """Where the card's waiting page refreshes to."""
+    round_ = scoped_get(Round, round_id)
+    link = external_url("mirror.questionnaire", g.org.consultancy_id, token=round_.customer_token)
+    return _card_waiting(round_, documents.card(round_, link, get_locale().language), 200)
+
+
+def _card_waiting(round_: Round, wanted: made.Wanted, status: int):
+    made.ask_again_if_lost(wanted, render_customer_card)
+    return render_template("rounds/customer_card.html", round=round_, state=wanted.state), \
+        503 if wanted.state == made.FAILED else status
 
 
 @bp.route("/<int:round_id>/customer-qr.svg")

@@ -108,7 +108,7 @@ def test_the_open_question_follows_the_last_section_and_is_kept_with_the_draft(m
     assert response.status_code == 302 and response.location.endswith("/result")
     # The person sees their own words on their result, in this browser only.
     assert "Op vrijdagmiddag de telefoon opnemen." in laptop.get(f"{R}result").get_data(as_text=True)
-    pdf = laptop.get(f"{R}result.pdf")
+    pdf = download(laptop, f"{R}result.pdf")
     assert pdf.status_code == 200
     assert "vrijdagmiddag" in " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
     used_link = make_client().get(link)  # the link alone (a forwarded mail) opens nobody's words

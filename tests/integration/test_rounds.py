@@ -20,7 +20,7 @@ from maturity.rounds.questionnaire import SECTIONS, section_keys
 
 from ..conftest import outbox_messages
 from ..factories import DepartmentFactory, member
-from ..helpers import INSTRUMENT, R, full_answers, invite_and_get_link, opened, section_form
+from ..helpers import INSTRUMENT, R, download, full_answers, invite_and_get_link, opened, section_form
 from ..helpers import open_round  # noqa: F401  (a fixture)
 
 
@@ -381,7 +381,7 @@ def test_personal_result_as_pdf(make_client, world, open_round):
     for section in SECTIONS:
         client.post(f"{R}section/{section}", data={**section_form(section, full_answers()), "csrf_token": token})
     client.post(f"{R}submit", data={"csrf_token": token})
-    response = client.get(f"{R}result.pdf")
+    response = download(client, f"{R}result.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = " ".join(page.extract_text() for page in PdfReader(BytesIO(response.data)).pages)
     assert "30/30" in text.replace(" ", "") and "U scoort hoog" in text and "Klant ons" in text
@@ -467,7 +467,7 @@ def test_a_printable_customer_card_with_the_qr_code(client, auth, world, open_ro
     from pypdf import PdfReader
 
     auth.login(world.ours.director)
-    response = client.get(f"/o/{world.ours.org.slug}/rounds/{open_round.id}/customer-card.pdf")
+    response = download(client, f"/o/{world.ours.org.slug}/rounds/{open_round.id}/customer-card.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     page = PdfReader(BytesIO(response.data)).pages[0]
     text = " ".join(page.extract_text().split())

@@ -247,26 +247,69 @@ def test_killing_the_worker_mid_batch_loses_nothing_and_sends_nothing_twice(make
     assert set(received) <= recipients
 
 
-def test_the_report_is_rendered_by_the_worker_while_the_page_waits(make_stack):
+def _report_round(stack):
+    """A published round and its director signed in: (client, the report's URL, the round's id)."""
     from ..helpers import filled_round
 
-    stack = make_stack()
     with stack.app.app_context():
         org, director = _organisation(0)
         round_ = filled_round(stack.app, SimpleNamespace(ours=SimpleNamespace(org=org)), {"Wonen": 6})
         db.session.commit()
-        url, email = f"/o/{org.slug}/rounds/{round_.id}/report", director.email
+        url, email, round_id = f"/o/{org.slug}/rounds/{round_.id}/report", director.email, round_.id
     client = stack.app.test_client()
     assert client.submit("/login", {"email": email, "password": PASSWORD}).status_code == 302
-    waiting = client.get(url + ".pdf")
+    return client, url, round_id
+
+
+def test_the_report_is_rendered_by_the_worker_while_the_page_waits(make_stack):
+    stack = make_stack()
+    client, url, _round_id = _report_round(stack)
+    asked = client.submit(url + ".pdf")  # the button: a POST, answered with the file's address
+    assert asked.status_code == 303
+    waiting = client.get(asked.location)
     assert waiting.status_code == 202 and "Het rapport wordt gemaakt" in waiting.get_data(as_text=True)
     assert 'http-equiv="refresh"' in waiting.get_data(as_text=True)
+    assert client.submit(url + ".pdf").status_code == 303  # a second click asks for nothing more
     stack.start_worker()
     _wait(lambda: "Het rapport is klaar" in client.get(url).get_data(as_text=True), what="the report")
     pdf = client.get(url + ".pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     with stack.app.app_context():
         assert db.session.scalar(sa.select(ReportCache.status)) == "ready"
+
+
+def test_a_report_whose_worker_is_killed_mid_render_is_made_again_within_seconds(make_stack):
+    """The worker takes the report and is killed while it renders (its PDF child with it). The
+    queue has forgotten the job (a worker removes a task when it takes it); the row's heartbeat
+    stops, and the page that waits hands the job to the queue again once it is ``LOST_AFTER``
+    old: a new worker makes it within seconds, not after minutes."""
+    from maturity.pdf.documents import LOST_AFTER
+
+    stack = make_stack()
+    client, url, round_id = _report_round(stack)
+    assert client.submit(url + ".pdf").status_code == 303
+    worker = stack.start_worker()
+
+    def claimed():
+        with stack.app.app_context():
+            return db.session.execute(sa.select(ReportCache.claimed_at, ReportCache.status)).one()
+
+    _wait(lambda: claimed()[0] is not None, what="the worker to take the report")
+    os.killpg(worker.pid, signal.SIGKILL)
+    worker.wait()
+    killed_at = time.monotonic()
+    assert claimed()[1] == "pending", "the report was made before the worker was killed"
+    with stack.app.app_context():
+        tasks.configure(stack.env["TASK_QUEUE_URL"])
+        assert "render_report" not in [t.name for t in tasks.huey.pending()]  # nothing for a new worker to find
+    stack.start_worker()
+    time.sleep(3)
+    assert claimed()[1] == "pending"  # a new worker alone does not find it
+    # The page that waits polls: once the heartbeat is LOST_AFTER old, it asks again.
+    _wait(lambda: "Het rapport is klaar" in client.get(url).get_data(as_text=True), timeout=LOST_AFTER.seconds + 40,
+          what="the report, asked again")
+    assert time.monotonic() - killed_at < LOST_AFTER.seconds + 40
+    assert client.get(url + ".pdf").data.startswith(b"%PDF")
 
 
 def test_a_scheduled_job_runs_once_while_another_worker_holds_its_lock(make_stack):
