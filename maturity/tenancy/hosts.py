@@ -79,11 +79,21 @@ def allows(consultancy_id: int) -> bool:
     return own is None or own.id == consultancy_id
 
 
+def _host_of(consultancy_id: int) -> str | None:
+    """A consultancy's host, read once per request or job (invitations to hundreds of people
+    build hundreds of links: the number of queries must not grow with them)."""
+    known = (request.environ.setdefault("klantspiegel.consultancy_hosts", {}) if has_request_context()
+             else g.setdefault("consultancy_hosts", {}))
+    if consultancy_id not in known:
+        known[consultancy_id] = db.session.scalar(sa.select(Consultancy.host).where(Consultancy.id == consultancy_id))
+    return known[consultancy_id]
+
+
 def base_url_for(consultancy_id: int | None) -> str:
     """Where links for this consultancy's clients point: its own host when it has one, the
     platform's ``BASE_URL`` otherwise (the request's own address in development)."""
     base = (current_app.config.get("BASE_URL") or "").rstrip("/")
-    host = db.session.scalar(sa.select(Consultancy.host).where(Consultancy.id == consultancy_id)) if consultancy_id else None
+    host = _host_of(consultancy_id) if consultancy_id else None
     if host:
         scheme = urlsplit(base).scheme if base else "https"
         return f"{scheme}://{host}"

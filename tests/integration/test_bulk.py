@@ -32,7 +32,7 @@ def _people(n: int, prefix: str) -> list[tenancy.NewMember]:
 
 def test_importing_and_inviting_take_the_same_number_of_queries_for_5_or_60_people(app, world):
     counts = {}
-    for n in (5, 60):
+    for n in (2, 5, 60):  # the first only warms what is loaded once (the consultancy, its host)
         org = Organisation(consultancy_id=world.ours.consultancy.id, name=f"Org {n}", slug=f"org-{n}")
         db.session.add(org)
         db.session.flush()
