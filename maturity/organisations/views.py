@@ -119,7 +119,6 @@ def customer_word():
             g.org.customer_word = form.customer_word.data
             record("customer_word_changed", organisation_id=g.org.id, obj=g.org,
                    before=before, after=g.org.customer_word)
-            db.session.commit()
         flash(_("Saved: your customers are now addressed as you call them."), "success")
     else:
         flash("; ".join(str(e) for e in form.customer_word.errors) or _("The page had expired, please try again."),
