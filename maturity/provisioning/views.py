@@ -128,7 +128,7 @@ def create_token():
         return _page(token_form=form), 400
     _token, plain = services.create_token(g.org, form.label.data, by=current_user)
     # Rendered, not redirected: the token is shown this once and travels in no URL or session.
-    return _page(new_token=plain)
+    return _page(new_token=plain, token_form=TokenForm(formdata=None))
 
 
 @bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
