@@ -22,6 +22,7 @@ from scim2_server.handler import ScimHandler
 from scim2_server.requests import ScimRequest
 from scim2_server.responses import ScimResponse
 from scim2_server.service import ScimService
+from werkzeug.exceptions import HTTPException
 
 from ..extensions import db, limiter
 from ..forms_common import ActionForm
@@ -73,6 +74,20 @@ def _error(status: HTTPStatus, detail: str, scim_type: str | None = None, **head
 
 def _rate_key() -> str:
     return f"scim:{request.view_args.get('org') if request.view_args else ''}:{request.remote_addr}"
+
+
+@scim_bp.errorhandler(HTTPException)
+@scim_bp.errorhandler(413)  # by code too: the app's page for a code would win over a handler by class
+@scim_bp.errorhandler(429)
+def _http_error(error: HTTPException):
+    """What Flask or the rate limiter refuses inside the endpoint (a 429, a body too large) is a
+    SCIM error too, with its status and headers (Retry-After)."""
+    db.session.rollback()
+    response = _error(HTTPStatus(error.code or 400), error.description or error.name)
+    for key, value in error.get_headers():
+        if key.lower() != "content-type":
+            response.headers[key] = value
+    return response
 
 
 @scim_bp.route("/", defaults={"path": ""}, methods=METHODS)

@@ -97,6 +97,15 @@ def test_a_revoked_token_stops_working_and_both_are_audited(scim, world, db):
     assert {"scim_token_created", "scim_token_revoked"} <= actions
 
 
+def test_the_endpoint_is_rate_limited_with_a_scim_429(scim, app, monkeypatch):
+    monkeypatch.setitem(app.config, "SCIM_RATE_LIMIT", "3/minute")
+    statuses = [scim("GET", "/Users").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    refused = scim("GET", "/Users")
+    assert refused.headers["Content-Type"].startswith(SCIM) and refused.json["status"] == "429"
+    assert "Retry-After" in refused.headers
+
+
 def test_errors_are_scim_errors_with_their_status(scim, world, db):
     created = scim("POST", "/Users", entra_user("fien@ons.example.nl"))
     assert created.status_code == 201, created.json
