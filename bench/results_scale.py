@@ -128,9 +128,11 @@ def clear_report_cache(app, round_id: int) -> None:
 
 
 def get_pdf(client, url: str) -> tuple[float, int, int]:
-    """Time until the PDF is served: a 202 (waiting page) is followed by polling, as the page does."""
+    """Time until the PDF is served as the button gets it: a POST asks for it (made at once by the
+    immediate queue), then its address serves it; a 202 (the waiting page) is polled, as the page does."""
     start = time.perf_counter()
     polls = 0
+    assert client.post(url).status_code == 303
     while True:
         response = client.get(url)
         if response.status_code == 200:

@@ -266,7 +266,8 @@ def test_no_route_changes_state_on_get(app, world, published_round, make_client,
     """A GET changes nothing but the audit trail: every table, every row, compared, after every
     GET route was visited with our own ids, for the open and for the published round. The
     employee has answered (their session holds their personal result); a rendering that is not
-    ready yet is asked of the worker by a POST, never by a GET."""
+    ready yet is asked of the worker by a POST, never by a GET. (The sign-in session's last-seen
+    time, the one other thing a GET may write, is written at most every 5 minutes: never here.)"""
     client = make_client()
     if actor != "anonymous":
         sign_in(client, getattr(world.ours, actor).email)
