@@ -119,8 +119,13 @@ def home_consultancy_of(user_id: int) -> int | None:
 
 
 def inject_brand() -> dict:
-    """Templates: the name the pages carry (the consultancy's on its own host)."""
-    own = host_consultancy()
+    """Templates: the name the pages carry (the consultancy's on its own host). The page that
+    says the database is away is rendered too: then it is the platform's name."""
+    try:
+        own = host_consultancy()
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        own = None
     return {"brand_name": own.name if own is not None else "Klantspiegel"}
 
 
