@@ -53,7 +53,9 @@ def from_header(sender_name: str | None, sender_address: str | None, default_sen
     """The From header: the sender's name with its address, or the platform's address."""
     default_name, default_address = parseaddr(default_sender)
     address = sender_address or default_address
-    name = sender_name or default_name
+    # A display name is one line (an organisation's name may hold a line break; a header cannot),
+    # and short enough for a mail client's sender column.
+    name = " ".join((sender_name or default_name or "").split())[:78].strip()
     username, _at, domain = address.rpartition("@")
     return str(Address(display_name=name, username=username, domain=domain)) if name else address
 
