@@ -62,12 +62,16 @@ def report_context(round_: Round, results: RoundResults, *, issued_at=None, vers
     consultancy = db.session.get(Consultancy, org.consultancy_id)
     inst = results.instrument
     too_few = _("too few responses")
+    # Every figure from the one result model, as on the results page and in the exports (the
+    # counts, the rate and the minimums too: nothing is computed again here).
+    with speaking_of(org.customer_word):  # the mirror's topics in its word, outside its request too
+        f = round_figures(results, lang, statement_changes(round_) if results.is_shown else {})
     context = {
         "lang": lang, "title": _("Customer orientation report"), "org_name": org.name, "consultancy_name": consultancy.name,
+        "customer_word": org.customer_word,  # its word for its customers (i18n.customer_gettext)
         "color": consultancy.primary_color or "#00695c", "logo": _logo_data_uri(consultancy),
         "client_logo": data_uri(db.session.scalar(sa.select(Organisation.logo).where(Organisation.id == org.id)),
                                 org.logo_mimetype),
-        "customer_word": org.customer_word,  # its word for its customers (i18n.customer_gettext)
         "palette": house_palette(consultancy.primary_color or "#00695c"),
         # The dimension bars and the customers' view (what employees are held against) in the
         # house colour; employees' own rating and estimate in neutral grey and amber.
@@ -79,11 +83,11 @@ def report_context(round_: Round, results: RoundResults, *, issued_at=None, vers
                   f"{format_date(round_.closed_at.date() if round_.closed_at else round_.closes_on, 'long')}",
         "date": format_date(issued_at or utcnow(), "long"),
         "version_text": _("version %(number)s", number=version) if version else "",
-        "is_shown": results.is_shown, "n_responses": results.n_responses,
-        "n_invited": results.n_invited, "n_customers": results.n_customers, "min_size": results.min_size,
-        "min_comment_size": max(results.min_comment_size, results.min_customer_size),
-        "min_customer_size": results.min_customer_size, "instrument_version": inst.version,
-        "response_rate": int(shown(100 * results.n_responses / results.n_invited, 0)) if results.n_invited else None,
+        "is_shown": f.is_shown, "n_responses": f.n_responses,
+        "n_invited": f.n_invited, "n_customers": f.n_customers, "min_size": f.min_size,
+        "min_comment_size": f.min_comment_size,
+        "min_customer_size": f.min_customer_size, "instrument_version": inst.version,
+        "response_rate": f.response_rate,
         "too_few": too_few,
         "is_provisional": False,
         "provisional_text": "",
@@ -91,8 +95,6 @@ def report_context(round_: Round, results: RoundResults, *, issued_at=None, vers
     if not results.is_shown:
         return context
     progress = organisation_progress(org, up_to=round_)
-    with speaking_of(org.customer_word):  # the mirror's topics in its word, outside its request too
-        f = round_figures(results, lang, statement_changes(round_))
     plan = plan_for(round_)
     actions = [{
         "title": i.text("title", lang), "finding": i.text("finding", lang), "description": i.text("description", lang),
@@ -104,7 +106,6 @@ def report_context(round_: Round, results: RoundResults, *, issued_at=None, vers
 
     continued = {c.item.id: c.continued_in for c in carry_over(round_, plan, lang)[0]}
     context["progress"] = _progress_context(progress, lang, continued)
-    # Every figure from the one result model, exactly as on the results page and in the exports.
     toc = [("dimensions", _("Dimensions")), ("mirror", _("The mirror")), ("comments", _("Customer comments")),
            ("employee-comments", _("What employees would change")),
            ("quiz", _("Personal customer orientation (quiz)")), ("statements", _("Leadership and culture")),
