@@ -33,6 +33,7 @@ from ..accounts.models import User
 from ..accounts.services import find_user_by_email, normalise_email
 from ..extensions import db
 from ..organisations.services import NewMember, add_member
+from ..tenancy import hosts
 from ..tenancy.models import ConsultantMembership, Organisation, OrganisationMembership, OrgRole
 from .models import IdentityProvider
 
@@ -183,11 +184,33 @@ def discover(provider: IdentityProvider) -> dict:
 
 
 def redirect_uri() -> str:
-    return url_for("sso.callback", _external=True)
+    """The callback on the host this sign-in starts on (the platform's, or a consultancy's own):
+    the flow waits in that host's session cookie, so the provider must send the person back there."""
+    return hosts.request_base_url() + url_for("sso.callback")
 
 
-def _client(provider: IdentityProvider) -> OAuth2Session:
-    return OAuth2Session(provider.client_id, client_secret(provider), scope=SCOPE, redirect_uri=redirect_uri(),
+def consultancy_of(provider: IdentityProvider) -> int | None:
+    """The consultancy whose tenant the provider signs in: its own, or its client's."""
+    return provider.consultancy_id or hosts.consultancy_of(provider.organisation_id)
+
+
+def offered_here(provider: IdentityProvider) -> bool:
+    """On a consultancy's own host only its own providers and its clients' are offered: nobody
+    else's tenant is found there, and their callback would not be registered for this host."""
+    return hosts.allows(consultancy_of(provider))
+
+
+def redirect_uris(provider: IdentityProvider) -> list[str]:
+    """Every callback to register with this provider: its tenant's consultancy's own host, if it
+    has one, and the platform's address (people may start on either)."""
+    consultancy_id = consultancy_of(provider)
+    path = url_for("sso.callback")
+    uris = [hosts.base_url_for(consultancy_id) + path] if consultancy_id else []
+    return list(dict.fromkeys([*uris, hosts.platform_base_url() + path]))
+
+
+def _client(provider: IdentityProvider, redirect_to: str) -> OAuth2Session:
+    return OAuth2Session(provider.client_id, client_secret(provider), scope=SCOPE, redirect_uri=redirect_to,
                          code_challenge_method="S256")
 
 
@@ -196,10 +219,13 @@ def begin(provider: IdentityProvider, *, login_hint: str | None, next_url: str |
     document = discover(provider)
     state, nonce, verifier = secrets.token_urlsafe(32), secrets.token_urlsafe(32), generate_token(64)
     extra = {"login_hint": login_hint} if login_hint else {}
-    with _client(provider) as client:
+    callback = redirect_uri()
+    with _client(provider, callback) as client:
         url, _state = client.create_authorization_url(document["authorization_endpoint"], state=state, nonce=nonce,
                                                       code_verifier=verifier, **extra)
-    flow = {"p": provider.id, "s": state, "n": nonce, "v": verifier, "t": int(time.time()), "next": next_url or ""}
+    # The token request repeats the redirect URI of the authorization request (RFC 6749 4.1.3).
+    flow = {"p": provider.id, "s": state, "n": nonce, "v": verifier, "t": int(time.time()), "next": next_url or "",
+            "r": callback}
     session[FLOW] = sealing.seal(json.dumps(flow).encode(), FLOW_PURPOSE)
     return url
 
@@ -284,7 +310,7 @@ def finish(args) -> SignedIn:
         raise Refused("provider_error", provider)
     document = discover(provider)
     try:
-        with _client(provider) as client:
+        with _client(provider, flow.get("r") or redirect_uri()) as client:
             token = client.fetch_token(document["token_endpoint"], grant_type="authorization_code", code=code,
                                        code_verifier=flow["v"], timeout=TIMEOUT)
     except (OAuthError, requests.RequestException, ValueError) as error:

@@ -74,7 +74,7 @@ def start():
         flash(_("Enter your e-mail address to sign in with your organisation's account."), "error")
         return redirect(url_for("accounts.login"))
     provider = services.provider_for_email(form.sso_email.data)
-    if provider is None:
+    if provider is None or not services.offered_here(provider):
         flash(_("Signing in with an organisation's account is not set up for %(domain)s. Sign in with your password.",
                 domain=services.domain_of(form.sso_email.data)), "error")
         return redirect(url_for("accounts.login"))
@@ -145,7 +145,7 @@ def _settings(provider: IdentityProvider | None, new: IdentityProvider, back: st
             flash(_("The sign-in settings have been saved."), "success")
             return redirect(back)
     return render_template("sso/settings.html", form=form, provider=provider, remove_form=RemoveProviderForm(),
-                           redirect_uri=services.redirect_uri(), for_organisation=new.organisation_id is not None), \
+                           redirect_uris=services.redirect_uris(provider or new), for_organisation=new.organisation_id is not None), \
         400 if form.errors else 200
 
 

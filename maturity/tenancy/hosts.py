@@ -102,6 +102,24 @@ def base_url_for(consultancy_id: int | None) -> str:
     return request.host_url.rstrip("/") if has_request_context() else "http://127.0.0.1:5000"
 
 
+def request_base_url() -> str:
+    """This request's own address as the platform knows it: a consultancy's base URL on its own
+    host, ``BASE_URL`` on the platform's host (the request's address in development, where any
+    host is served). Never the Host header as such, nor ``SERVER_NAME``: a sign-in that starts on
+    a consultancy's host must come back to that host, where its session cookie lives."""
+    base = (current_app.config.get("BASE_URL") or "").rstrip("/")
+    if not base:
+        return request.host_url.rstrip("/")
+    own = host_consultancy()
+    return base_url_for(own.id) if own is not None else base
+
+
+def platform_base_url() -> str:
+    """The platform's own address (``BASE_URL``; the request's in development)."""
+    base = (current_app.config.get("BASE_URL") or "").rstrip("/")
+    return base or (request.host_url.rstrip("/") if has_request_context() else "http://127.0.0.1:5000")
+
+
 def consultancy_of(organisation_id: int | None) -> int | None:
     return db.session.scalar(sa.select(Organisation.consultancy_id).where(Organisation.id == organisation_id)) \
         if organisation_id else None

@@ -49,6 +49,7 @@ def _housing_corporation(client, auth, world, db):
     org.name = "Woonstichting De Linde"
     consultancy = org.consultancy
     consultancy.mail_sender = "spiegel@koersenklant.example"
+    consultancy.host = "spiegel.koersenklant.example"
     consultancy.logo, consultancy.logo_mimetype = LOGO, "image/png"
     db.session.flush()
     auth.login(world.ours.director)
@@ -94,6 +95,7 @@ def test_a_tenant_gets_the_invitation_in_the_corporations_name_speaking_of_huurd
     assert "Huurders persoonlijk uitnodigen" in round_page and "Deel deze link met huurders" in round_page, \
         re.findall(r"[^<>]*uitnodigen[^<>]*|[^<>]*Deel deze link[^<>]*", round_page)
     link = re.search(r"https?://\S+/kp/\S+/", text).group(0)
+    assert link.startswith("https://spiegel.koersenklant.example/kp/")  # on the consultancy's own host
     path = link.split("://", 1)[1].split("/", 1)[1]
     auth.logout()
     page = client.get(f"/{path}").get_data(as_text=True)

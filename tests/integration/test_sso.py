@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 import requests
@@ -30,7 +31,11 @@ from ..conftest import outbox_messages
 from ..helpers import free_port
 
 OIDC_DIR = Path(__file__).resolve().parent.parent / "oidc"
-REDIRECT_URI = "http://klantspiegel.local/sso/callback"
+PLATFORM = "http://klantspiegel.local"  # the tests' SERVER_NAME: the test client's own host
+REDIRECT_URI = f"{PLATFORM}/sso/callback"
+#: A consultancy's own host name (tests/integration/test_hosts.py), registered at the provider too.
+BUREAU_HOST = "spiegel.delinde.example"
+BUREAU_REDIRECT_URI = f"http://{BUREAU_HOST}/sso/callback"
 CLIENT_ID = "klantspiegel"
 CLIENT_SECRET = "test-client-secret-of-the-idp-0123456789"
 IDP_PASSWORD = "idp-password"
@@ -46,7 +51,7 @@ def idp():
             pytest.fail("the OpenID provider is not installed: npm ci --prefix tests/oidc")
         pytest.skip("the OpenID provider is not installed (npm ci --prefix tests/oidc)")
     port = free_port()
-    process = subprocess.Popen([node, str(OIDC_DIR / "provider.js"), str(port), REDIRECT_URI],
+    process = subprocess.Popen([node, str(OIDC_DIR / "provider.js"), str(port), REDIRECT_URI, BUREAU_REDIRECT_URI],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         line = process.stdout.readline()
@@ -84,7 +89,7 @@ def _at_provider(authorize_url: str, login: str) -> str:
         response = browser.get(url, allow_redirects=False, timeout=10)
         if response.status_code in (302, 303):
             url = urljoin(url, response.headers["Location"])
-            if url.startswith(REDIRECT_URI):
+            if url.startswith((REDIRECT_URI, BUREAU_REDIRECT_URI)):
                 return url
             continue
         assert response.status_code == 200, response.text
@@ -328,3 +333,56 @@ def test_a_consultant_sets_up_the_consultancys_sign_in_which_makes_no_accounts(s
     assert entry.consultancy_id == consultancy.id and CLIENT_SECRET not in json.dumps(entry.detail)
     assert client.submit(f"{url}/remove").status_code == 302
     assert services.tenant_provider(consultancy_id=consultancy.id) is None
+
+
+def test_a_consultant_signs_in_on_the_consultancys_own_host_through_its_provider(sso_app, db, make_client, idp):
+    """The issue's "done when": a consultancy on its own host name, unknown hosts refused
+    (BASE_URL set), signs its consultant in through its provider without leaving that host."""
+    consultancy = factories.ConsultancyFactory(slug="de-linde", host=BUREAU_HOST)
+    consultant = factories.consultant(consultancy, email="consultant@delinde.example")
+    _provider(idp, consultancy=consultancy, domains=["delinde.example"])
+    sso_app.config["BASE_URL"] = PLATFORM
+    try:
+        on_host = f"http://{BUREAU_HOST}"
+        client = make_client()
+        assert client.get("/login", base_url="http://elsewhere.example").status_code == 421  # unknown hosts refused
+        page = client.get("/login", base_url=on_host).get_data(as_text=True)
+        assert f"· {consultancy.name}</title>" in page
+        token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+        response = client.post("/login/sso", base_url=on_host,
+                               data={"csrf_token": token, "sso_email": "consultant@delinde.example"})
+        assert response.status_code == 302, response.get_data(as_text=True)[-800:]
+        authorize = response.headers["Location"]
+        assert parse_qs(urlsplit(authorize).query)["redirect_uri"] == [BUREAU_REDIRECT_URI]
+
+        callback = _at_provider(authorize, "consultant@delinde.example")
+        assert callback.startswith(BUREAU_REDIRECT_URI + "?")
+        parts = urlsplit(callback)
+        response = client.get(f"{parts.path}?{parts.query}", base_url=on_host)
+        assert response.status_code == 302 and urlsplit(response.headers["Location"]).path == "/", \
+            response.headers.get("Location")
+        (entry,) = _entries(db, "login")
+        assert entry.actor_id == consultant.id and entry.detail["via"] == "sso"
+
+        # Signed in on the consultancy's host, in its name, on its own pages.
+        landed = client.get("/", base_url=on_host, follow_redirects=False)
+        assert urlsplit(landed.headers["Location"]).path == f"/c/{consultancy.slug}/"
+        page = client.get(f"/c/{consultancy.slug}/", base_url=on_host)
+        assert page.status_code == 200 and f"· {consultancy.name}</title>" in page.get_data(as_text=True)
+        # The session is that host's: on the platform's host nobody is signed in.
+        assert client.get(f"/c/{consultancy.slug}/", base_url=PLATFORM).status_code == 302
+        # The settings page names both callbacks to register: the consultancy's host's and the platform's.
+        settings = client.get(f"/c/{consultancy.slug}/settings/sign-in", base_url=on_host).get_data(as_text=True)
+        assert BUREAU_REDIRECT_URI in settings and REDIRECT_URI in settings
+
+        # Another consultancy's client's provider is not offered on this host (its people are not found here).
+        other_org = factories.OrganisationFactory()
+        _provider(idp, organisation=other_org)
+        stranger = make_client()
+        page = stranger.get("/login", base_url=on_host).get_data(as_text=True)
+        token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+        response = stranger.post("/login/sso", base_url=on_host,
+                                 data={"csrf_token": token, "sso_email": "anna@gemeente.example"})
+        assert response.status_code == 302 and urlsplit(response.headers["Location"]).path == "/login"
+    finally:
+        sso_app.config["BASE_URL"] = ""

@@ -1,6 +1,7 @@
 // A real OpenID provider for the SSO tests: panva's certified `oidc-provider` (package.json pins
 // it; `.ci/run` installs it with `npm ci`). Started by tests/integration/test_sso.py's fixture:
-//   node tests/oidc/provider.js <port> <redirect_uri>
+//   node tests/oidc/provider.js <port> <redirect_uri> [<redirect_uri> ...]
+// (the platform's callback and a consultancy's own host's, as its administrator registers both).
 // It prints "ready <issuer>" once it listens. One confidential client (authorization code, PKCE
 // required), a few accounts, and a tiny login form of its own instead of a consent screen, so a
 // test signs in by posting that form with an HTTP client, as a browser would.
@@ -10,7 +11,7 @@ import { URL } from 'node:url';
 import Provider from 'oidc-provider';
 
 const port = Number(process.argv[2]);
-const redirectUri = process.argv[3];
+const redirectUris = process.argv.slice(3);
 const issuer = `http://127.0.0.1:${port}`;
 
 export const CLIENT_ID = 'klantspiegel';
@@ -31,7 +32,7 @@ const provider = new Provider(issuer, {
   clients: [{
     client_id: CLIENT_ID,
     client_secret: CLIENT_SECRET,
-    redirect_uris: [redirectUri],
+    redirect_uris: redirectUris,
     grant_types: ['authorization_code'],
     response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_basic',
