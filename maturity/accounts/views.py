@@ -105,8 +105,10 @@ def begin_login(user: User) -> None:
     _begin_login(user)
 
 
-def hold_login(user: User, next_url: str | None):
-    return _hold_login(user, next_url)
+def hold_login(user: User, next_url: str | None, **how):
+    """``how``: what the audit entry of the completed sign-in says of its first step (e.g.
+    ``via="sso", provider=..., organisation_id=...``), kept sealed until the second step is done."""
+    return _hold_login(user, next_url, how)
 
 
 def _load_user(user_id: int) -> User | None:
@@ -169,14 +171,14 @@ PER_PENDING_ACCOUNT = "5 per minute;20 per hour"
 PENDING_PURPOSE = b"pending-login"
 
 
-def _hold_login(user: User, next_url: str | None):
-    """The password was right: remember who is signing in (not signed in yet) for the second
-    step, in a fresh session."""
+def _hold_login(user: User, next_url: str | None, how: dict | None = None):
+    """The first step was right (a password, a reset link, an identity provider): remember who is
+    signing in (not signed in yet) and how, for the second step, in a fresh session."""
     locale = session.get("locale")
     session.clear()
     if locale:
         session["locale"] = locale
-    pending = {"u": user.id, "n": next_url or "", "t": int(time.time())}
+    pending = {"u": user.id, "n": next_url or "", "t": int(time.time()), "how": how or {}}
     session[PENDING] = sealing.seal(json.dumps(pending).encode(), PENDING_PURPOSE)
     if user.has_second_factor:
         return redirect(url_for("accounts.login_code"))
@@ -194,6 +196,12 @@ def _pending() -> dict:
     except (InvalidToken, ValueError):
         return {}
     return pending if isinstance(pending, dict) else {}
+
+
+def _how() -> dict:
+    """The audit detail of the pending sign-in's first step (empty after a password)."""
+    how = _pending().get("how")
+    return how if isinstance(how, dict) else {}
 
 
 def _pending_user() -> User | None:
@@ -250,7 +258,7 @@ def login_code():
                   else "recovery_code" if second_factor.use_recovery_code(user, form.code.data) else None)
         if method is not None:
             next_url = _pending().get("n")
-            audit.record("login", actor=user, second_factor=method)
+            audit.record("login", actor=user, second_factor=method, **_how())
             _begin_login(user)
             if method == "recovery_code":
                 flash(_("You signed in with a recovery code; %(n)s left. Set up your app again on your account page if you lost it.",
@@ -274,8 +282,9 @@ def login_setup():
         codes = second_factor.enable(user, secret, form.code.data)
         if codes is not None:
             next_url = _pending().get("n")
+            how = _how()
             audit.record("second_factor_enabled", actor=user)
-            audit.record("login", actor=user, second_factor="app")
+            audit.record("login", actor=user, second_factor="app", **how)
             _begin_login(user)
             return render_template("accounts/recovery_codes.html", codes=codes,
                                    next_url=safe_next(next_url, url_for("main.home")))
@@ -330,7 +339,7 @@ def reset_password(token: str):
         flash(_("Your new password has been saved."), "success")
         if user.has_second_factor:
             # A reset link proves the mailbox, not the phone: the second step still applies.
-            return _hold_login(user, None)
+            return _hold_login(user, None, {"via": "password_reset"})
         audit.record("login", actor=user, via="password_reset")
         _begin_login(user)
         return redirect(url_for("main.home"))

@@ -106,7 +106,7 @@ def callback():
     if user.has_second_factor or second_factor.is_required(user):
         # One factor at the provider: our own second step follows, as after a password.
         audit.record("sso_verified", actor=user, provider=provider.name, **_tenant_ids(provider))
-        return hold_login(user, signed.next_url)
+        return hold_login(user, signed.next_url, via="sso", provider=provider.name, **_tenant_ids(provider))
     audit.record("login", actor=user, via="sso", provider=provider.name,
                  **({"created": True} if signed.created else {}), **_tenant_ids(provider))
     begin_login(user)

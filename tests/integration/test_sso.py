@@ -27,7 +27,7 @@ from maturity.sso.models import IdentityProvider
 from maturity.tenancy.models import OrganisationMembership, OrgRole
 
 from .. import factories
-from ..conftest import outbox_messages
+from ..conftest import outbox_messages, second_step_code, set_up_second_factor
 from ..helpers import free_port
 
 OIDC_DIR = Path(__file__).resolve().parent.parent / "oidc"
@@ -152,6 +152,27 @@ def test_one_factor_at_the_provider_is_followed_by_our_second_step(sso_app, db, 
     assert response.headers["Location"].endswith("/login/code")
     assert client.get(f"/o/{org.slug}/").status_code == 302  # not signed in yet
     assert _entries(db, "sso_verified")[0].actor_id == bert.id and not _entries(db, "login")
+
+    # Our second step done, the sign-in that counts says it came through the provider.
+    response = client.submit("/login/code", {"code": second_step_code(bert.email)})
+    assert response.status_code == 302 and client.get(f"/o/{org.slug}/").status_code == 200
+    (entry,) = _entries(db, "login")
+    assert entry.actor_id == bert.id and entry.organisation_id == org.id
+    assert entry.detail == {"via": "sso", "provider": "Gemeente Login", "second_factor": "app"}
+
+
+def test_a_first_second_step_after_the_provider_is_a_login_through_the_provider(sso_app, db, client, idp):
+    """Two-step sign-in required (a director) but not yet set up: set up during the sign-in."""
+    org = factories.OrganisationFactory()
+    org.consultancy.requires_director_second_factor = True
+    factories.member(org, OrgRole.DIRECTOR, email="bert@gemeente.example")
+    _provider(idp, organisation=org)
+
+    assert sso_sign_in(client, "bert@gemeente.example").headers["Location"].endswith("/login/setup")
+    set_up_second_factor(client, "/login/setup")
+    (entry,) = _entries(db, "login")
+    assert entry.organisation_id == org.id
+    assert entry.detail == {"via": "sso", "provider": "Gemeente Login", "second_factor": "app"}
 
 
 def test_an_employee_gets_an_account_just_in_time_where_the_organisation_allows_it(sso_app, db, client, idp):
