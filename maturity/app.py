@@ -24,6 +24,7 @@ from .consultancies.views import bp as consultancies_bp
 from .core import MIN_ALPHA_RESPONDENTS
 from .core.display import CHART_COLORS, shown_difference
 from .edge import CleanRequest, IdConverter, refuse_nul_in_path
+from . import api
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .i18n import inject_i18n, install_template_gettext, select_locale
 from .logs import install as install_log_redaction
@@ -139,6 +140,8 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
     # The SCIM endpoint is authenticated by a bearer token, never a cookie: no CSRF token to ask for.
     csrf.exempt(scim_bp)
+    # The JSON API and its documentation (/api/v1): keys, not cookies, so exempt from CSRF too (api/auth.py).
+    api.init_app(app)
     app.jinja_env.globals.update(
         describe_item=describe_item, question_html=question_html, section_title=section_title, section_intro=section_intro,
         chart_colors=CHART_COLORS, chart_frames=CHART_FRAMES, alpha_minimum=MIN_ALPHA_RESPONDENTS,

@@ -32,3 +32,4 @@ from .progress.models import BenchmarkSnapshot  # noqa: F401
 from .segments.models import MemberSegment, Segment, SegmentGroup, SegmentTally, SegmentValue  # noqa: F401
 from .provisioning.models import ScimGroupMember, ScimResource, ScimSegmentSource, ScimToken  # noqa: F401
 from .sso.models import IdentityProvider  # noqa: F401
+from .api.models import ApiKey  # noqa: F401

@@ -3,9 +3,10 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy.exc as sa_exc
-from flask import Flask, render_template, request
+from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
 from ..extensions import db
 from ..results.services import ResultsNotPublished
@@ -13,13 +14,54 @@ from ..results.services import ResultsNotPublished
 log = logging.getLogger(__name__)
 
 
+#: Where the JSON API lives: its errors are problem documents (RFC 9457), not pages.
+API_PREFIX = "/api/"
+
+
+def is_api_request() -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+def problem(status: int, title: str, detail: str | None = None, *, errors=None, headers=None):
+    """An RFC 9457 problem document, with the same title and message the page would show."""
+    body = {"type": "about:blank", "title": str(title), "status": status}
+    if detail:
+        body["detail"] = str(detail)
+    if errors:
+        body["errors"] = errors
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
 def register(app: Flask) -> None:
-    def page(status: int, title: str, message: str):
-        return render_template("errors/error.html", status=status, title=title, message=message), status
+    def page(status: int, title: str, message: str, error: HTTPException | None = None, **kwargs):
+        if is_api_request():
+            # A refusal that says why (the API's own words) keeps them; else the page's message.
+            said = error is not None and error.description and error.description != type(error).description
+            return problem(status, title, error.description if said else message)
+        return render_template("errors/error.html", status=status, title=title, message=message, **kwargs), status
+
+    @app.errorhandler(HTTPException)
+    def any_http_error(e: HTTPException):
+        """What has no page of its own (a 401, a 409, a 422 from the API's validation): the
+        status's own name, and for the API the fields that were not right."""
+        status = e.code or 500
+        if is_api_request():
+            data = getattr(e, "data", None) or {}
+            headers = {k: v for k, v in e.get_headers() if k.lower() != "content-type"}
+            errors = data.get("messages")  # webargs' validation, or the API's own ``refuse``
+            detail = _("Some fields are not right: see “errors”.") if errors and status == 422 and not data.get("own") \
+                else e.description
+            return problem(status, e.name, detail, errors=errors, headers=headers)
+        return page(status, e.name, e.description or "")
 
     @app.errorhandler(400)
     def bad_request(e):
-        return page(400, _("Something in the request was not right"), _("Please go back and try again."))
+        return page(400, _("Something in the request was not right"), _("Please go back and try again."), e)
 
     @app.errorhandler(CSRFError)
     def csrf_error(e):
@@ -31,32 +73,28 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(403)
     def forbidden(e):
-        return page(403, _("Not allowed"), _("Your role does not give access to this page."))
+        return page(403, _("Not allowed"), _("Your role does not give access to this page."), e)
 
     @app.errorhandler(404)
     def not_found(e):
-        return page(404, _("Page not found"), _("This page does not exist or you do not have access to it."))
+        return page(404, _("Page not found"), _("This page does not exist or you do not have access to it."), e)
 
     @app.errorhandler(405)
     def method_not_allowed(e):
-        return page(405, _("Not possible"), _("This action cannot be done this way."))
+        return page(405, _("Not possible"), _("This action cannot be done this way."), e)
 
 
     @app.errorhandler(ResultsNotPublished)
     def not_published(e):
-        # The one gate for every results surface (page, exports, report, plan) of an open round.
-        return render_template(
-            "errors/error.html", status=409, title=_("Results are published when the round closes"),
-            message=_("To keep answers confidential, a round's results appear once, for everyone at the same time, when the round closes. Until then only the number of responses is shown."),
-            back=None,
-        ), 409
+        # The one gate for every results surface (page, exports, report, plan, API) of an open round.
+        return page(409, _("Results are published when the round closes"),
+                    _("To keep answers confidential, a round's results appear once, for everyone at the same time, when the round closes. Until then only the number of responses is shown."),
+                    back=None)
 
     @app.errorhandler(413)
     def too_large(e):
-        return render_template(
-            "errors/error.html", status=413, title=_("File too large"),
-            message=_("The file is larger than 2 MB. Please upload a smaller file."), back=request.path,
-        ), 413
+        return page(413, _("File too large"), _("The file is larger than 2 MB. Please upload a smaller file."),
+                    back=request.path)
 
     @app.errorhandler(429)
     def too_many(e):
@@ -67,6 +105,9 @@ def register(app: Flask) -> None:
                 "Signing in is paused for a while. Try again later, sign in on a device you have "
                 "signed in on before, or choose a new password with “Forgot your password?” on the "
                 "sign-in page."))
+        if is_api_request():
+            headers = {k: v for k, v in e.get_headers() if k.lower() != "content-type"}
+            return problem(429, _("Too many attempts"), _("Please wait a few minutes and try again."), headers=headers)
         return page(429, _("Too many attempts"), _("Please wait a few minutes and try again."))
 
 
@@ -80,6 +121,9 @@ def register(app: Flask) -> None:
         except sa_exc.SQLAlchemyError:
             pass
         log.warning("database unavailable: %s", type(getattr(e, "orig", e)).__name__)
+        if is_api_request():
+            return problem(503, _("Try again in a moment"), _("Please try again later."),
+                           headers={"Retry-After": "10"})
         # Standalone page: the usual layout would ask the database who is logged in.
         kept = [(k, v) for k, v in request.form.items(multi=True)
                 if "password" not in k and k != "confirm"] if request.method == "POST" else []

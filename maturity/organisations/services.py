@@ -4,6 +4,7 @@ their role and department, removing them; and creating the organisation itself."
 from __future__ import annotations
 
 import logging
+import secrets
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -14,6 +15,8 @@ from ..accounts.services import get_or_create_user, normalise_email, send_invita
 from ..audit import services as audit
 from ..extensions import db
 from ..mail.services import write_outbox
+from ..rounds.models import Invitation, Round, RoundStatus
+from ..segments.models import MemberSegment
 from ..slugs import unique_slug
 from ..tenancy.models import Consultancy, Department, Organisation, OrganisationMembership, OrgRole
 from ..utils import chunks
@@ -177,6 +180,32 @@ def remove_member(membership: OrganisationMembership) -> None:
     audit.record("member_removed", organisation_id=membership.organisation_id, obj=membership)
     db.session.delete(membership)
     log.info("member removed membership=%s", membership.id)
+
+
+def leave(membership: OrganisationMembership, *, action: str = "member_left", **detail) -> bool:
+    """The person left the organisation (their directory or HR system says so): their open
+    invitations are withdrawn (a new nonce: the personal link stops working; the draft goes; no
+    reminders) and the membership ends. What they answered stays in the round, unlinked as every
+    answer is; the response rates do not change. The organisation's last director is kept (no one
+    would be left to run it); their invitations are still withdrawn. Returns whether the
+    membership ended. ``action`` and ``detail`` go to the audit trail."""
+    open_rounds = sa.select(Round.id).where(Round.organisation_id == membership.organisation_id,
+                                            Round.status != RoundStatus.CLOSED)
+    db.session.execute(
+        sa.update(Invitation).where(Invitation.user_id == membership.user_id,
+                                    Invitation.organisation_id == membership.organisation_id,
+                                    Invitation.submitted_at.is_(None), Invitation.round_id.in_(open_rounds))
+        .values(nonce=secrets.token_hex(8), sealed_draft=None, has_opted_out_of_reminders=True)
+        .execution_options(synchronize_session=False))
+    if membership.role is OrgRole.DIRECTOR and count_directors(db.session.get(Organisation, membership.organisation_id)) <= 1:
+        audit.record(action, organisation_id=membership.organisation_id, obj=membership, kept="last_director", **detail)
+        return False
+    audit.record(action, organisation_id=membership.organisation_id, obj=membership, **detail)
+    db.session.execute(sa.delete(MemberSegment).where(MemberSegment.membership_id == membership.id))
+    db.session.delete(membership)
+    db.session.flush()
+    log.info("member left membership=%s", membership.id)
+    return True
 
 
 def count_directors(org: Organisation) -> int:

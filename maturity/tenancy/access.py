@@ -6,6 +6,11 @@ consultancy). Blueprints made by :func:`organisation_blueprint` and
 checks the current user's membership and sets ``g.org``/``g.consultancy`` and ``g.role``.
 A tenant the user does not belong to is a 404, indistinguishable from one that does not
 exist. Children are then loaded only through :func:`scoped_get`.
+
+The JSON API (``/api/v1``) has no signed-in person but a key, which belongs to a consultancy
+(reaching its client organisations) or to one organisation. Its routes load every tenant object
+through :func:`key_organisation`, :func:`key_get` and :func:`key_select`, here too, which set the
+same ``g.org``/``g.role`` and give the same 404 for what the key does not reach.
 """
 
 from __future__ import annotations
@@ -163,3 +168,50 @@ def scoped_select(model):
     if getattr(g, "org", None) is not None:
         return sa.select(model).where(model.organisation_id == g.org.id)
     return sa.select(model).where(model.consultancy_id == g.consultancy.id)
+
+
+# --- the JSON API: a key instead of a signed-in person --------------------------------------------
+
+def key_reach(key) -> sa.Select:
+    """The ids of the organisations an API key reaches (a key has ``consultancy_id`` or
+    ``organisation_id``), on this request's host."""
+    own = hosts.host_consultancy()
+    query = sa.select(Organisation.id)
+    if key.organisation_id is not None:
+        query = query.where(Organisation.id == key.organisation_id)
+    else:
+        query = query.where(Organisation.consultancy_id == key.consultancy_id)
+    if own is not None:
+        query = query.where(Organisation.consultancy_id == own.id)
+    return query
+
+
+def _enter(key, org: Organisation) -> None:
+    g.org, g.consultancy = org, None
+    g.role = DIRECTOR if key.organisation_id is not None else CONSULTANT
+
+
+def key_organisation(key, org_id: int) -> Organisation:
+    """The organisation ``org_id`` if the key reaches it, or 404."""
+    org = db.session.scalar(sa.select(Organisation).where(Organisation.id == org_id, Organisation.id.in_(key_reach(key))))
+    if org is None:
+        abort(404)
+    _enter(key, org)
+    return org
+
+
+def key_get(key, model: type[M], ident: int) -> M:
+    """A row of an organisation the key reaches (``model.organisation_id``), or 404; its
+    organisation becomes the request's tenant."""
+    obj = db.session.scalar(sa.select(model).where(model.id == ident, model.organisation_id.in_(key_reach(key))))
+    if obj is None:
+        abort(404)
+    _enter(key, db.session.get(Organisation, obj.organisation_id))
+    return obj
+
+
+def key_select(key, model):
+    """A SELECT of ``model`` limited to the organisations the key reaches."""
+    if model is Organisation:
+        return sa.select(Organisation).where(Organisation.id.in_(key_reach(key)))
+    return sa.select(model).where(model.organisation_id.in_(key_reach(key)))

@@ -1,0 +1,140 @@
+"""Who is calling: an API key in ``Authorization: Bearer ksk_…``, checked before every route of
+every API blueprint; the key's scopes, checked per route; every call in the audit trail.
+
+The key acts for its maker: for this request Flask-Login's ``current_user`` is the maker (set
+on ``g``, never in the session), so a service records them as the actor, as it would on the
+page. The session cookie is never read as a credential here, which is why the API is exempt
+from CSRF protection."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import logging
+from functools import wraps
+
+import sqlalchemy as sa
+from flask import abort, current_app, g, request
+from flask_babel import gettext as _
+from flask_smorest import Blueprint
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.datastructures import WWWAuthenticate
+from werkzeug.exceptions import HTTPException
+
+from ..audit import services as audit
+from ..extensions import csrf, db, limiter
+from . import keys
+
+log = logging.getLogger(__name__)
+
+PREFIX = "/api/v1"
+
+
+def blueprint(name: str, description: str) -> Blueprint:
+    return Blueprint(f"api_{name}", __name__, url_prefix=PREFIX, description=description)
+
+
+def _rate_key() -> str:
+    """Per key (its hash: no database needed before the limit), else per address."""
+    header = request.headers.get("Authorization", "")
+    return "api:" + (hashlib.sha256(header.encode()).hexdigest()[:24] if header else request.remote_addr or "")
+
+
+def _authenticate():
+    key = keys.authenticate(request.headers.get("Authorization"))
+    if key is None:
+        abort(401, description=_("A valid API key is required: send it as “Authorization: Bearer ksk_…”."),
+              www_authenticate=WWWAuthenticate("Bearer", {"realm": "klantspiegel"}))
+    g.api_key = key
+    g._login_user = key.created_by  # Flask-Login's current_user for this request: the key's maker
+    return None
+
+
+def _audit(response):
+    """Every call with a valid key, whatever its outcome, in the trail (after the request's own
+    commit; a refused request's changes are rolled back first)."""
+    key = g.get("api_key")
+    if key is None:
+        return response
+    try:
+        if response.status_code >= 400:
+            db.session.rollback()
+        key = db.session.merge(key)
+        keys.mark_used(key)
+        org = g.get("org")
+        audit.record("api_call", consultancy_id=key.consultancy_id if org is None else None,
+                     organisation_id=org.id if org is not None else key.organisation_id,
+                     actor=key.created_by, key=key.id, method=request.method, path=request.path[:200],
+                     status=response.status_code)
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.warning("api call not audited key=%s", key.id)
+    return response
+
+
+def guard(bp: Blueprint) -> None:
+    """Every route of ``bp``: a key first, the rate limit, the audit trail; no CSRF (no cookies)."""
+    bp.before_request(_authenticate)
+    bp.after_request(_audit)
+    csrf.exempt(bp)
+    limiter.limit(lambda: current_app.config.get("API_RATE_LIMIT", "600/minute"), key_func=_rate_key)(bp)
+
+
+def requires(scope: str):
+    """Restrict a route to keys with ``scope``."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not g.api_key.allows(scope):
+                abort(403, description=_("This API key may not do this: it needs the scope “%(scope)s”.", scope=scope))
+            return view(*args, **kwargs)
+
+        wrapper.__doc__ = (view.__doc__ or "") + f"\n\nNeeds the scope `{scope}`."
+        return wrapper
+
+    return decorator
+
+
+def refuse(status: int, detail: str, **errors) -> None:
+    """Stop with a problem document: ``detail`` in the reader's language, and per location
+    (``json``, ``query``) the fields that were not right, as webargs reports its own."""
+    try:
+        abort(status, description=detail)
+    except HTTPException as error:
+        error.data = {"messages": errors, "own": True} if errors else {}
+        raise
+
+
+# --- cursor pagination -----------------------------------------------------------------------------
+
+def _decode(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if not text.startswith("after:"):
+            raise ValueError
+        value = int(text[len("after:"):])
+        if not 0 <= value < 2**31:
+            raise ValueError
+        return value
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        refuse(422, _("This cursor is not valid: use the “next_cursor” of the previous page."),
+               query={"cursor": [_("Not a cursor of this list.")]})
+
+
+def _encode(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"after:{last_id}".encode()).decode().rstrip("=")
+
+
+def page(query: sa.Select, id_column, args: dict) -> tuple[list, str | None]:
+    """One page of ``query`` in id order after the cursor, and the cursor of the next page."""
+    limit = args["limit"]
+    rows = list(db.session.scalars(query.where(id_column > _decode(args.get("cursor")))
+                                   .order_by(id_column).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (_encode(rows[-1].id) if more and rows else None)

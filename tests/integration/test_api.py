@@ -1,0 +1,178 @@
+"""The JSON API as a consultancy's analyst and a client's HR system use it: keys, scopes,
+tenants, the figures the page shows, problem documents, paging, ETags and the audit trail."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from maturity.api import keys
+from maturity.audit.models import AuditEntry
+from maturity.extensions import db as _db
+from maturity.plans.models import ActionItem
+from maturity.rounds import services
+from maturity.rounds.models import Invitation, Round
+from maturity.tenancy.models import ConsultantMembership, OrganisationMembership
+from tests.conftest import sign_in
+from tests.helpers import filled_round, open_round  # noqa: F401 - fixture
+
+ALL = ["results:read", "people:manage", "rounds:manage", "actions:manage"]
+
+
+def key_for(owner, maker, scopes=ALL, days=30) -> str:
+    _key, plain = keys.create_key(owner, "test", scopes, days, by=maker)
+    _db.session.flush()
+    return plain
+
+
+def call(client, method, url, key, **kwargs):
+    headers = kwargs.pop("headers", {})
+    if key:
+        headers["Authorization"] = f"Bearer {key}"
+    return client.open(url, method=method, headers=headers, **kwargs)
+
+
+def test_without_a_key_the_api_answers_401_as_a_problem_document(client, world):
+    response = client.get("/api/v1/organisations")
+    assert response.status_code == 401
+    assert response.mimetype == "application/problem+json"
+    assert response.json["status"] == 401 and "API key" in response.json["detail"]
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_a_session_cookie_is_not_a_key(client, world):
+    sign_in(client, world.ours.consultant)
+    assert client.get("/api/v1/organisations").status_code == 401
+
+
+def test_a_consultancy_key_reaches_its_clients_and_no_one_else(client, world):
+    key = key_for(world.ours.consultancy, world.ours.consultant)
+    listed = call(client, "GET", "/api/v1/organisations", key)
+    assert listed.status_code == 200, listed.json
+    ids = {o["id"] for o in listed.json["items"]}
+    assert ids == {world.ours.org.id, world.sibling_org.id}
+    assert call(client, "GET", f"/api/v1/organisations/{world.theirs.org.id}", key).status_code == 404
+    assert call(client, "GET", f"/api/v1/organisations/{world.theirs.org.id}/rounds", key).status_code == 404
+
+
+def test_an_organisation_key_reaches_that_organisation_alone(client, world):
+    key = key_for(world.ours.org, world.ours.director)
+    ids = {o["id"] for o in call(client, "GET", "/api/v1/organisations", key).json["items"]}
+    assert ids == {world.ours.org.id}
+    assert call(client, "GET", f"/api/v1/organisations/{world.sibling_org.id}", key).status_code == 404
+
+
+def test_results_are_409_while_open_with_the_pages_words(client, world, open_round):
+    key = key_for(world.ours.org, world.ours.director)
+    response = call(client, "GET", f"/api/v1/rounds/{open_round.id}/results", key, headers={"Accept-Language": "en"})
+    assert response.status_code == 409
+    assert response.mimetype == "application/problem+json"
+    assert response.json["title"] == "Results are published when the round closes"
+
+
+def test_published_results_are_the_csv_downloads_figures_with_an_etag(app, client, world):
+    round_ = filled_round(app, world, {"Verkoop": 6, "Service": 5}, customers=6)
+    key = key_for(world.ours.org, world.ours.director)
+    response = call(client, "GET", f"/api/v1/rounds/{round_.id}/results", key, headers={"Accept-Language": "nl"})
+    assert response.status_code == 200, response.json
+    body = response.json
+    assert body["shown"] and body["phase"] and body["responses"] == 11
+    sign_in(client, world.ours.director)
+    page = client.get(f"/o/{world.ours.org.slug}/rounds/{round_.id}/results.csv?lang=nl")
+    assert page.status_code == 200, page.status_code
+    table = list(csv.reader(io.StringIO(page.data.decode("utf-8-sig")), delimiter=";"))[1:]
+    assert [[r["section_label"], r["figure"], r["group"], r["text"]] for r in body["rows"]] == \
+        [[row[0], row[1], row[2], row[4]] for row in table]
+    etag = response.headers["ETag"]
+    again = call(client, "GET", f"/api/v1/rounds/{round_.id}/results", key,
+                 headers={"Accept-Language": "nl", "If-None-Match": etag})
+    assert again.status_code == 304
+
+
+def test_a_key_without_the_scope_is_refused_403(client, world):
+    key = key_for(world.ours.org, world.ours.director, scopes=[])
+    response = call(client, "POST", f"/api/v1/organisations/{world.ours.org.id}/people", key,
+                    json={"name": "Nieuw", "email": "nieuw@ons.example.nl"})
+    assert response.status_code == 403
+    assert "people:manage" in response.json["detail"]
+
+
+def test_revoked_expired_and_orphaned_keys_stop_working(client, world):
+    key, plain = keys.create_key(world.ours.org, "x", ALL, 30, by=world.ours.director)
+    assert call(client, "GET", "/api/v1/organisations", plain).status_code == 200
+    keys.revoke_key(key, by=world.ours.director)
+    assert call(client, "GET", "/api/v1/organisations", plain).status_code == 401
+    key2, plain2 = keys.create_key(world.ours.consultancy, "y", ALL, 30, by=world.ours.consultant)
+    key2.expires_at = keys.now() - timedelta(seconds=1)
+    _db.session.flush()
+    assert call(client, "GET", "/api/v1/organisations", plain2).status_code == 401
+    _key3, plain3 = keys.create_key(world.ours.consultancy, "z", ALL, 30, by=world.ours.consultant)
+    _db.session.execute(sa.delete(ConsultantMembership).where(ConsultantMembership.user_id == world.ours.consultant.id))
+    _db.session.flush()
+    assert call(client, "GET", "/api/v1/organisations", plain3).status_code == 401
+
+
+def test_every_call_is_in_the_audit_trail_even_a_refused_one(client, world):
+    key = key_for(world.ours.org, world.ours.director)
+    call(client, "GET", "/api/v1/organisations", key)
+    call(client, "GET", f"/api/v1/rounds/999999/results", key)
+    calls = _db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "api_call")
+                                .order_by(AuditEntry.id)).all()
+    assert [(c.detail["method"], c.detail["status"]) for c in calls] == [("GET", 200), ("GET", 404)]
+    assert all(c.actor_id == world.ours.director.id for c in calls)
+
+
+def test_lists_are_paged_with_an_opaque_cursor(client, world):
+    for i in range(5):
+        services.create_round(world.ours.org, services.RoundSettings(
+            title=f"R{i}", opens_on=date.today(), closes_on=date.today() + timedelta(days=5)))
+    key = key_for(world.ours.org, world.ours.director)
+    seen, cursor = [], None
+    while True:
+        url = f"/api/v1/organisations/{world.ours.org.id}/rounds?limit=2" + (f"&cursor={cursor}" if cursor else "")
+        body = call(client, "GET", url, key).json
+        seen += [r["title"] for r in body["items"]]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [f"R{i}" for i in range(5)]
+    bad = call(client, "GET", f"/api/v1/organisations/{world.ours.org.id}/rounds?cursor=bm9wZQ", key)
+    assert bad.status_code == 422 and "cursor" in bad.json["errors"]["query"]
+
+
+def test_a_script_creates_people_and_runs_a_round(app, client, world):
+    key = key_for(world.ours.org, world.ours.director)
+    org = world.ours.org.id
+    made = []
+    for i in range(6):
+        response = call(client, "POST", f"/api/v1/organisations/{org}/people", key,
+                        json={"name": f"Mens {i}", "email": f"mens{i}@ons.example.nl", "department": "Klantcontact"})
+        assert response.status_code == 201, response.json
+        made.append(response.json["id"])
+    twice = call(client, "POST", f"/api/v1/organisations/{org}/people", key,
+                 json={"name": "Mens 0", "email": "mens0@ons.example.nl"})
+    assert twice.status_code == 409
+    bad = call(client, "POST", f"/api/v1/organisations/{org}/people", key, json={"name": "X", "email": "geen-adres"})
+    assert bad.status_code == 422 and "email" in bad.json["errors"]["json"]
+    wrong_dates = call(client, "POST", f"/api/v1/organisations/{org}/rounds", key,
+                       json={"title": "Voorjaar", "opens_on": "2027-03-10", "closes_on": "2027-03-01"})
+    assert wrong_dates.status_code == 422 and "closes_on" in wrong_dates.json["errors"]["json"]
+    created = call(client, "POST", f"/api/v1/organisations/{org}/rounds", key,
+                   json={"title": "Voorjaar", "opens_on": date.today().isoformat(),
+                         "closes_on": (date.today() + timedelta(days=14)).isoformat()})
+    assert created.status_code == 201 and created.json["status"] == "draft"
+    round_id = created.json["id"]
+    assert call(client, "POST", f"/api/v1/rounds/{round_id}/invite", key).status_code == 409
+    assert call(client, "POST", f"/api/v1/rounds/{round_id}/open", key).json["status"] == "open"
+    invited = call(client, "POST", f"/api/v1/rounds/{round_id}/invite", key).json["invited"]
+    assert invited >= 6
+    left = call(client, "DELETE", f"/api/v1/people/{made[0]}", key)
+    assert left.json == {"left": True}
+    assert _db.session.get(OrganisationMembership, made[0]) is None
+    closing = call(client, "POST", f"/api/v1/rounds/{round_id}/close", key)
+    assert closing.status_code == 202
+    assert call(client, "GET", f"/api/v1/rounds/{round_id}", key).json["status"] == "published"
