@@ -17,6 +17,10 @@ password_sign_in = Namespace().signal("password-sign-in")
 #: our own two-step sign-in is not asked for again in that session (docs/security.md).
 SECOND_FACTOR_BY_PROVIDER = "second_factor_by_provider"
 
+#: In the session, for one showing of the login page: the address typed in a sign-in that was
+#: refused elsewhere (by the identity provider's way in), so that the person need not type it again.
+TYPED_ADDRESS = "login_typed_address"
+
 
 def password_barred(user: User):
     """The identity provider this person must sign in with, if a password is not theirs to use."""

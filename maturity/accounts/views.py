@@ -127,6 +127,9 @@ def login():
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
+        typed = session.pop(sign_in_policy.TYPED_ADDRESS, None)  # after a refused sign-in, once
+        if isinstance(typed, str):
+            form.email.data = typed
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is None or not user.is_active:

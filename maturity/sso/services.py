@@ -61,6 +61,8 @@ class Refused(Exception):
                  email: str | None = None):
         super().__init__(reason)
         self.reason, self.provider, self.user, self.email = reason, provider, user, email
+        #: What the person typed on the login page, to show it there again (never audited).
+        self.typed: str | None = None
 
 
 @dataclass
@@ -225,7 +227,7 @@ def begin(provider: IdentityProvider, *, login_hint: str | None, next_url: str |
                                                       code_verifier=verifier, **extra)
     # The token request repeats the redirect URI of the authorization request (RFC 6749 4.1.3).
     flow = {"p": provider.id, "s": state, "n": nonce, "v": verifier, "t": int(time.time()), "next": next_url or "",
-            "r": callback}
+            "r": callback, "h": login_hint or ""}
     session[FLOW] = sealing.seal(json.dumps(flow).encode(), FLOW_PURPOSE)
     return url
 
@@ -292,8 +294,16 @@ def email_verified(claims: dict) -> bool:
 
 def finish(args) -> SignedIn:
     """The provider sent the person back (``args``: the callback's query): check everything and
-    find (or make) their account. Raises Refused."""
+    find (or make) their account. Raises Refused (with the address typed when the flow began)."""
     flow = _pop_flow()
+    try:
+        return _finish(flow, args)
+    except Refused as refused:
+        refused.typed = flow.get("h") or None
+        raise
+
+
+def _finish(flow: dict, args) -> SignedIn:
     if not flow:
         raise Refused("no_flow")
     provider = db.session.get(IdentityProvider, flow.get("p"))

@@ -10,7 +10,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, sessi
 from flask_babel import gettext as _
 
 from ..accounts import second_factor
-from ..accounts.sign_in_policy import SECOND_FACTOR_BY_PROVIDER
+from ..accounts.sign_in_policy import SECOND_FACTOR_BY_PROVIDER, TYPED_ADDRESS
 from ..accounts.views import begin_login, hold_login
 from ..audit import services as audit
 from ..extensions import limiter
@@ -53,6 +53,13 @@ def _refusal_message(refused: services.Refused) -> str:
     return messages.get(refused.reason, _("Signing in with %(name)s did not succeed. Please try again.", name=name))
 
 
+def _back_to_login(typed: str | None):
+    """To the login page, which shows the address typed again (once; never a password)."""
+    if typed:
+        session[TYPED_ADDRESS] = typed[:254]
+    return redirect(url_for("accounts.login"))
+
+
 def _refuse(refused: services.Refused):
     """Every refusal in the audit trail (the tenant's, when the provider is known): the reason,
     the account when there is one, the address's domain (never the address of a stranger)."""
@@ -63,7 +70,7 @@ def _refuse(refused: services.Refused):
         detail["domain"] = services.domain_of(refused.email)
     audit.record("sso_refused", obj=refused.user, **_tenant_ids(refused.provider), **detail)
     flash(_refusal_message(refused), "error")
-    return redirect(url_for("accounts.login"))
+    return _back_to_login(refused.typed)
 
 
 @bp.route("/login/sso", methods=["POST"])
@@ -72,16 +79,17 @@ def start():
     form = SsoLoginForm()
     if not form.validate_on_submit():
         flash(_("Enter your e-mail address to sign in with your organisation's account."), "error")
-        return redirect(url_for("accounts.login"))
+        return _back_to_login(form.sso_email.data if isinstance(form.sso_email.data, str) else None)
     provider = services.provider_for_email(form.sso_email.data)
     if provider is None or not services.offered_here(provider):
         flash(_("Signing in with an organisation's account is not set up for %(domain)s. Sign in with your password.",
                 domain=services.domain_of(form.sso_email.data)), "error")
-        return redirect(url_for("accounts.login"))
+        return _back_to_login(form.sso_email.data)
     try:
         url = services.begin(provider, login_hint=form.sso_email.data, next_url=form.next.data)
     except services.Refused as refused:
         refused.provider = refused.provider or provider
+        refused.typed = form.sso_email.data
         return _refuse(refused)
     return redirect(url)
 

@@ -6,6 +6,7 @@ a browser would; our side with the test client. Nothing of the protocol is mocke
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -407,3 +408,31 @@ def test_a_consultant_signs_in_on_the_consultancys_own_host_through_its_provider
         assert response.status_code == 302 and urlsplit(response.headers["Location"]).path == "/login"
     finally:
         sso_app.config["BASE_URL"] = ""
+
+
+def _typed_back(page: str) -> list[str]:
+    """The values the login page's two address fields carry."""
+    tags = re.findall(r'<input[^>]*name="(?:email|sso_email)"[^>]*>', page)
+    assert len(tags) == 2
+    return [html.unescape(found.group(1)) if (found := re.search(r'value="([^"]*)"', tag)) else "" for tag in tags]
+
+
+def test_the_login_page_keeps_the_typed_address_after_a_refusal_never_the_password(sso_app, db, client, idp):
+    org = factories.OrganisationFactory()
+    factories.member(org, OrgRole.DIRECTOR, email="anna@gemeente.example")
+    _provider(idp, organisation=org, create_accounts=False, required=True)
+
+    # Refused at the callback (no account): the address typed is in both fields again, once.
+    assert sso_sign_in(client, "nieuw@gemeente.example").headers["Location"].endswith("/login")
+    page = client.get("/login").get_data(as_text=True)
+    assert "Er is nog geen account" in page and _typed_back(page) == ["nieuw@gemeente.example"] * 2
+    assert _typed_back(client.get("/login").get_data(as_text=True)) == ["", ""]
+    # Refused at the start (no provider for the domain; not an address at all).
+    for typed in ("iemand@nergens.example", "geen adres"):
+        assert client.submit("/login/sso", {"sso_email": typed}).headers["Location"].endswith("/login")
+        assert _typed_back(client.get("/login").get_data(as_text=True)) == [typed] * 2
+    # A password refused because the organisation requires its provider: the address stays, the password not.
+    response = client.submit("/login", {"email": "anna@gemeente.example", "password": factories.PASSWORD})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 403 and _typed_back(page) == ["anna@gemeente.example"] * 2
+    assert factories.PASSWORD not in page
