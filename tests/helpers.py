@@ -23,6 +23,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
 
 from maturity.accounts.models import User
+from maturity.api.keys import create_key as create_api_key
 from maturity.core import DONT_KNOW, DimensionStats, GroupProfile, actions
 from maturity.core.actions import PlanInput
 from maturity.extensions import db
@@ -511,6 +512,7 @@ OWN_CHILD = {
     "service_id": lambda w: w.ours.service.id,
     "token_id": lambda w: create_scim_token(w.ours.org, "Entra ID", by=None)[0].id,
     "path": lambda w: "Users",
+    "key_id": lambda w: create_api_key(w.ours.org, "Power BI", [], 30, by=w.ours.director)[0].id,
 }
 
 

@@ -9,6 +9,7 @@ import copy
 import pytest
 import sqlalchemy as sa
 
+from maturity.api.keys import create_key as create_api_key
 from maturity.extensions import db
 from maturity.tenancy.models import ConsultantMembership, Department, Organisation, OrganisationMembership
 from tests.conftest import sign_in
@@ -36,6 +37,7 @@ FOREIGN_CHILD = {
     "segment_id": lambda w: w.theirs.segment.id,
     "value_id": lambda w: w.theirs.value.id,
     "token_id": lambda w: create_scim_token(w.theirs.org, "Okta", by=None)[0].id,
+    "key_id": lambda w: create_api_key(w.theirs.org, "Power BI", [], 30, by=w.theirs.director)[0].id,
 }
 POST_DATA = {
     "name": "Indringer", "email": "indringer@example.nl", "role": "director", "department": "X",
