@@ -46,10 +46,15 @@ class KlantspiegelApi(Api):
         self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
 
 
-api = KlantspiegelApi()
+#: The API's blueprints, guarded once (a key, the rate limit, the audit trail, no CSRF) for every
+#: app the process builds (the tests build several).
+BLUEPRINTS = (organisations.blp, rounds.blp, results.blp, plans.blp, people.blp)
+for _blueprint in BLUEPRINTS:
+    auth.guard(_blueprint)
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask) -> KlantspiegelApi:
+    """The API on ``app``: its own flask-smorest Api (and OpenAPI document) per app."""
     app.config.setdefault("API_TITLE", "Klantspiegel API")
     app.config.setdefault("API_VERSION", VERSION)
     app.config.setdefault("OPENAPI_VERSION", "3.1.0")
@@ -59,17 +64,17 @@ def init_app(app: Flask) -> None:
         "info": {"description": DESCRIPTION, "contact": {"name": "Klantspiegel"}},
         "security": [{"apiKey": []}],
     })
-    api.init_app(app)
+    api = KlantspiegelApi(app)
     api.spec.components.security_scheme("apiKey", {
         "type": "http", "scheme": "bearer", "bearerFormat": "ksk_…",
         "description": "An API key made on the consultancy's or organisation's API page."})
-    for blueprint in (organisations.blp, rounds.blp, results.blp, plans.blp, people.blp):
-        auth.guard(blueprint)
+    for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
     docs.register(app)
     # The pages where people make and revoke keys (with the session and CSRF, as every page).
     app.register_blueprint(views.consultancy_bp)
     app.register_blueprint(views.org_bp)
+    return api
 
 
 DESCRIPTION = """The figures, rounds, people and action plans of Klantspiegel, for a consultancy's

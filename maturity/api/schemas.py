@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from .auth import CURSOR_PATTERN
+
 
 
 class ProblemSchema(Schema):
@@ -21,7 +23,7 @@ class ProblemSchema(Schema):
 class PageArgs(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200),
                            metadata={"description": "How many items per page (1–200)."})
-    cursor = fields.String(load_default=None, validate=validate.Length(max=200),
+    cursor = fields.String(load_default=None, validate=validate.Regexp(CURSOR_PATTERN),
                            metadata={"description": "The `next_cursor` of the previous page."})
 
 
@@ -77,7 +79,7 @@ class RoundPage(PageSchema):
 class RoundCreateSchema(Schema):
     """Checked further by the round form of the page, with its messages (3–50, closing after opening, …)."""
 
-    title = fields.String(required=True, validate=validate.Length(max=500))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=120))
     opens_on = fields.Date(required=True)
     closes_on = fields.Date(required=True)
     min_group_size = fields.Integer(load_default=5, validate=validate.Range(min=-10**6, max=10**6))
@@ -178,7 +180,7 @@ class PlanSchema(Schema):
 
 
 class ActionPatchSchema(Schema):
-    status = fields.String(validate=validate.Length(max=20))
+    status = fields.String(validate=validate.OneOf(["open", "in_progress", "done"]))
     owner = fields.String(allow_none=True, validate=validate.Length(max=120))
     due_on = fields.Date(allow_none=True)
 

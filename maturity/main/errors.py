@@ -39,11 +39,13 @@ def problem(status: int, title: str, detail: str | None = None, *, errors=None, 
 
 def register(app: Flask) -> None:
     def page(status: int, title: str, message: str, error: HTTPException | None = None, **kwargs):
+        # What the error says in headers stays (a 405's Allow, a 401's WWW-Authenticate).
+        headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"} if error is not None else {}
         if is_api_request():
             # A refusal that says why (the API's own words) keeps them; else the page's message.
             said = error is not None and error.description and error.description != type(error).description
-            return problem(status, title, error.description if said else message)
-        return render_template("errors/error.html", status=status, title=title, message=message, **kwargs), status
+            return problem(status, title, error.description if said else message, headers=headers)
+        return render_template("errors/error.html", status=status, title=title, message=message, **kwargs), status, headers
 
     @app.errorhandler(HTTPException)
     def any_http_error(e: HTTPException):
