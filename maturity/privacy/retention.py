@@ -13,7 +13,9 @@ docs/privacy.md), how long it keeps for its clients:
   the result), from the close;
 - **mail**: the address and text of a message in the outbox, from when it was written;
 - **sessions**: a login, however active, from when it started;
-- **audit entries**, from when they were written.
+- **audit entries**, from when they were written;
+- what features above privacy keep and hand to ``hooks.retention_due``: a client directory's
+  record of a person it deactivated follows the sessions' period, from the deactivation.
 
 The purge runs nightly in the worker (``prune_job`` below) and is itself audited per
 consultancy, with counts only. Platform-wide data that belongs to no consultancy (an admin's
@@ -43,6 +45,7 @@ from ..rounds.models import CustomerAnswer, CustomerResponse, Invitation, Respon
 from ..tasks import app_periodic_task, exclusive, huey
 from ..tenancy.models import ConsultantMembership, Consultancy, Organisation, OrganisationMembership
 from ..tenancy.retention import PLATFORM_AUDIT_MONTHS, PLATFORM_MAIL_DAYS, months_before
+from . import hooks
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +111,10 @@ def purge_consultancy(consultancy, now: datetime) -> dict[str, int]:
         AuditEntry.consultancy_id.is_(None), AuditEntry.organisation_id.is_(None), AuditEntry.at < audit_before,
         sa.or_(AuditEntry.actor_id.in_(person_ids),
                sa.and_(AuditEntry.object_type == "User", AuditEntry.object_id.in_(person_ids))))).rowcount
+    # What features above privacy keep under this consultancy's periods (the directory's records).
+    for _receiver, more in hooks.retention_due.send(consultancy, now=now, organisations=organisations):
+        for kind, n in (more or {}).items():
+            counts[kind] = counts.get(kind, 0) + n
     return counts
 
 

@@ -1,7 +1,8 @@
 """What the platform holds about one person, for their data-subject access request (AVG art. 15):
 the account (with two-step sign-in and login sessions), memberships (with the name and
 department each organisation gave them), invitations with their status, the messages sent to
-them, and the audit entries about them.
+them, the audit entries about them, and what features above this one hold (``hooks``: the
+directory's records of them).
 Answers are not in it: they are stored without any link to the person (docs/privacy.md)."""
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from ..reports.models import ReportVersion
 from ..rounds.documents import forget_personal_pdfs
 from ..rounds.models import Invitation, Round
 from ..tenancy.models import ConsultantMembership, Consultancy, Department, Organisation, OrganisationMembership, OrgRole
+from . import hooks
 
 
 def _iso(value):
@@ -80,10 +82,18 @@ def subject_data(user: User) -> dict:
                           for at, action, actor, object_type, object_id in audit],
         "messages": [{"written": _iso(written), "subject": subject, "kind": kind, "status": status, "sent": _iso(sent)}
                      for written, subject, kind, status, sent in messages],
+        **_sections_of_other_features(user),
         "answers": _("Your answers to questionnaires are stored without any link to you, in a group of at least "
                      "the round's minimum, so they cannot be found, exported or told apart from others' answers. "
                      "Before a round closes they are sealed, and only the round can open them."),
     }
+
+
+def _sections_of_other_features(user: User) -> dict:
+    sections: dict = {}
+    for _receiver, section in hooks.subject_data_collected.send(user):
+        sections.update(section or {})
+    return sections
 
 
 def erase_person(user: User, *, by: User | None) -> None:
@@ -154,6 +164,7 @@ def _erase_everything(user: User) -> None:
 
     email = user.email
     db.session.flush()
+    hooks.person_erased.send(user, organisation_ids=None)  # e.g. the directory's record of them
     _clear_owner_mentions(user, sa.select(OrganisationMembership.organisation_id).where(
         OrganisationMembership.user_id == user.id))  # a subquery: no list fetched first
     db.session.execute(sa.update(Invitation).where(Invitation.user_id == user.id)
@@ -207,6 +218,7 @@ def erase_from_organisation(user: User, organisation_id: int, *, by: User | None
         _erase_everything(user)
         return True
     db.session.flush()
+    hooks.person_erased.send(user, organisation_ids=[organisation_id])
     _clear_owner_mentions(user, [organisation_id])
     db.session.execute(sa.update(Invitation).where(Invitation.user_id == user.id,
                                                    Invitation.organisation_id == organisation_id)

@@ -28,6 +28,7 @@ from ..extensions import db, limiter
 from ..forms_common import ActionForm
 from ..segments.services import segments_of
 from ..tenancy.access import CONSULTANT, DIRECTOR, organisation_blueprint, roles_required, scoped_get
+from . import personal_data  # noqa: F401  (connects privacy's hooks: erasure, data download, purge)
 from . import services
 from .forms import SegmentSourcesForm, TokenForm
 from .models import SEGMENT_SOURCES, ScimToken

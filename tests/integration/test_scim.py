@@ -360,3 +360,103 @@ def test_the_segment_sources_are_saved_from_the_page(make_client, world, db):
     assert client.submit("/o/klant-ons/provisioning/segments", {f"segment_{region.id}": "costCenter"}).status_code == 302
     assert db.session.get(ScimSegmentSource, region.id).attribute == "costCenter"
     assert client.submit("/o/klant-ons/provisioning/segments", {f"segment_{region.id}": "password"}).status_code == 400
+
+
+# --- a person's data: erasure, access, retention (docs/privacy.md) -------------------------------
+
+GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
+
+
+def _record_ids(org=None) -> set[str]:
+    query = sa.select(ScimResource.id).where(ScimResource.resource_type == "User")
+    if org is not None:
+        query = query.where(ScimResource.organisation_id == org.id)
+    return set(_db.session.scalars(query))
+
+
+def test_erasing_a_person_removes_their_directory_record_and_a_new_push_is_a_new_person(scim, world, db):
+    from maturity.privacy.subject_data import erase_from_organisation, erase_person
+
+    org, employee = world.ours.org, world.ours.employee
+    user = scim("POST", "/Users", entra_user(employee.email)).json
+    other = scim("POST", "/Users", entra_user("blijft@ons.example.nl")).json
+    group = scim("POST", "/Groups", {"schemas": [GROUP], "displayName": "Reparaties", "members": [
+        {"value": user["id"], "display": "Fien de Vries"}, {"value": other["id"], "display": "Blijft"}]}).json
+    # A person the directory deactivated, whose userName (Entra's UPN) is not their address.
+    gone = scim("POST", "/Users", entra_user("fien.devries@ons.onmicrosoft.com", displayName="Fien Weg", emails=[
+        {"primary": True, "type": "work", "value": "weg@ons.example.nl"}])).json
+    scim("PATCH", f"/Users/{gone['id']}", {"schemas": [PATCH], "Operations": [
+        {"op": "replace", "path": "active", "value": False}]})
+    weg = db.session.scalar(sa.select(services.User).where(services.User.email == "weg@ons.example.nl"))
+    assert db.session.get(ScimResource, gone["id"]).membership_id is None
+
+    erase_from_organisation(db.session.get(services.User, employee.id), org.id, by=world.ours.director)
+    erase_person(weg, by=world.admin)
+    db.session.commit()
+    db.session.expire_all()
+    assert _record_ids(org) == {other["id"]}
+    assert scim("GET", f"/Users/{user['id']}").status_code == 404
+    # The group no longer lists them, not even by the name the directory sent with the member.
+    members = scim("GET", f"/Groups/{group['id']}").json["members"]
+    assert [m["value"] for m in members] == [other["id"]]
+    # The directory pushes them again: a new person, with a new record.
+    again = scim("POST", "/Users", entra_user(employee.email))
+    assert again.status_code == 201 and again.json["id"] != user["id"]
+    assert membership_of(org, employee.email) is not None
+
+
+def test_erasing_a_person_in_one_organisation_keeps_their_record_in_another(scim, world, db):
+    from maturity.privacy.subject_data import erase_from_organisation
+
+    _t, theirs = services.create_token(world.theirs.org, "Okta", by=world.theirs.director)
+    db.session.commit()
+    ours = scim("POST", "/Users", entra_user("beide@example.nl")).json
+    hun = scim("POST", "/Users", entra_user("beide@example.nl"), bearer=theirs, org_slug="klant-hun").json
+    person = db.session.scalar(sa.select(services.User).where(services.User.email == "beide@example.nl"))
+    assert not erase_from_organisation(person, world.ours.org.id, by=world.ours.director)  # ties elsewhere
+    db.session.commit()
+    assert _record_ids() >= {hun["id"]} and ours["id"] not in _record_ids()
+
+
+def test_the_persons_data_download_holds_what_the_directory_sent_about_them(scim, world, db, make_client):
+    employee = world.ours.employee
+    user = scim("POST", "/Users", entra_user(employee.email, phoneNumbers=[{"type": "work", "value": "+31 20 123 4567"}])).json
+    scim("POST", "/Groups", {"schemas": [GROUP], "displayName": "Reparaties", "members": [{"value": user["id"]}]})
+    scim("POST", "/Users", entra_user("iemand.anders@ons.example.nl"))
+    client = make_client()
+    sign_in(client, employee.email)
+    data = client.get("/account/my-data.json").get_json()
+    [record] = data["directory_records"]
+    assert record["organisation"] == world.ours.org.name and record["active"] is True
+    assert record["groups"] == ["Reparaties"] and record["created"] and record["last_changed"]
+    sent = record["as_the_directory_sent_it"]
+    assert sent["userName"] == employee.email and sent["title"] == "Adviseur"
+    assert sent[ENTERPRISE]["department"] == "Wonen" and sent["phoneNumbers"][0]["value"] == "+31 20 123 4567"
+    assert "iemand.anders" not in json.dumps(data)
+
+
+def test_the_purge_removes_a_deactivated_record_after_the_login_session_period(scim, world, db):
+    from datetime import timedelta
+
+    from maturity.models_base import utcnow
+    from maturity.privacy.retention import prune
+
+    world.ours.consultancy.retain_sessions_days = 14
+    active = scim("POST", "/Users", entra_user("actief@ons.example.nl")).json
+    no_address = scim("POST", "/Users", {"schemas": [USER], "userName": "zonder-adres"}).json
+    left_long_ago, left_lately = (scim("POST", "/Users", entra_user(f"weg{i}@ons.example.nl")).json for i in (1, 2))
+    for gone in (left_long_ago, left_lately):
+        scim("PATCH", f"/Users/{gone['id']}", {"schemas": [PATCH], "Operations": [
+            {"op": "replace", "path": "active", "value": False}]})
+    now = utcnow()
+    for record_id, days in ((active["id"], 400), (no_address["id"], 400), (left_long_ago["id"], 15),
+                            (left_lately["id"], 13)):
+        db.session.get(ScimResource, record_id).updated_at = now - timedelta(days=days)
+    db.session.commit()
+    counts = prune()
+    db.session.expire_all()
+    assert _record_ids() == {active["id"], no_address["id"], left_lately["id"]}
+    assert counts["directory_records"] == 1
+    purge = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "retention_purge",
+                                                          AuditEntry.consultancy_id == world.ours.consultancy.id))
+    assert purge.detail["directory_records"] == 1
