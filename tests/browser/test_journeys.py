@@ -484,3 +484,29 @@ def test_a_director_reads_each_service_beside_its_own_customers_and_filters(pers
         radio.check()
     tenant.click("Versturen")
     expect(tenant.page.locator("body")).to_contain_text("Bedankt")
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_a_consultant_makes_an_api_key_copies_it_once_and_revokes_it(person, live, consultancy, width):
+    visit = person(width=width)
+    page = visit.page
+    visit.login(consultancy["consultant"])
+    visit.go(f"/c/{consultancy['slug']}/")
+    visit.click("API", role="link")
+    expect(page.locator("h1")).to_have_text("API-sleutels")
+    visit.fill({"label": "Power BI"})
+    page.get_by_label("Resultaten lezen").check()
+    page.locator("select[name=days]").select_option("30")
+    visit.click("Sleutel maken")
+    key = page.locator("#new-key").input_value()
+    assert key.startswith("ksk_")
+    expect(page.locator("pre.example")).to_contain_text(f"Bearer {key}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width  # nothing off-screen on a phone
+    visit.shot(f"api-key-made-{width}")
+    visit.go(f"/c/{consultancy['slug']}/api/")
+    expect(page.locator("body")).not_to_contain_text(key)
+    page.get_by_text("Intrekken…").first.click()
+    visit.shot(f"api-key-revoke-{width}")
+    visit.click("Deze sleutel intrekken")
+    expect(page.locator(".flash-success")).to_contain_text("„Power BI” is ingetrokken")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
