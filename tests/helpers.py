@@ -491,13 +491,22 @@ PUBLIC = {
     "scim.endpoint",
     # Signing in with the organisation's account: the start (an address typed) and the provider's way back.
     "sso.start", "sso.callback",
+    # The API's description and its interactive documentation: public, as an API's documentation is.
+    "api-docs.openapi_json", "api_docs.page", "api_docs.static",
 }
+#: The JSON API's routes: an API key, never a session (test_isolation walks them with keys).
+API_PREFIX = "/api/v1/"
 #: Any logged-in user, about themselves only.
 OWN_ACCOUNT = {"accounts.account", "accounts.update_profile", "accounts.change_password", "privacy.my_data",
                "accounts.two_step", "accounts.new_recovery_codes", "accounts.two_step_off"}
 #: The same kind of object in *our* tenant, for the routes that must work for us.
 OWN_CHILD = {
     "membership_id": lambda w: w.ours.employee.membership.id,
+    # The API's ids (its routes carry the organisation's id, not its slug).
+    "org_id": lambda w: w.ours.org.id,
+    "action_id": lambda w: w.ours.item.id,
+    "person_id": lambda w: w.ours.employee.membership.id,
+    "name": lambda w: "swagger-ui.css",  # the API documentation's own files
     "round_id": lambda w: w.ours.round.id,
     "item_id": lambda w: w.ours.item.id,
     "consultant_id": lambda w: w.ours.consultant.consultant_membership.id,
@@ -545,6 +554,8 @@ def route_kind(rule) -> str:
         return "admin"
     if rule.endpoint in PUBLIC:
         return "public"
+    if rule.rule.startswith(API_PREFIX):
+        return "api"
     if rule.endpoint in OWN_ACCOUNT:
         return "own"
     return "unclassified"

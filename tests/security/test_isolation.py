@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from maturity.api.keys import create_key as create_api_key
 from maturity.extensions import db
+from maturity.rounds.models import Round
 from maturity.tenancy.models import ConsultantMembership, Department, Organisation, OrganisationMembership
 from tests.conftest import sign_in
 from maturity.plans import services as plans
@@ -83,6 +84,79 @@ def _snapshot():
         .order_by(OrganisationMembership.id)
     ).all())
     return counts
+
+
+#: For each URL variable of an API route: the id of such an object in *their* tenant, and in ours.
+API_FOREIGN = {"org_id": lambda w: w.theirs.org.id, "round_id": lambda w: w.theirs.round.id,
+               "action_id": lambda w: w.theirs.item.id, "person_id": lambda w: w.theirs.employee.membership.id}
+API_OWN = {"org_id": lambda w: w.ours.org.id, "round_id": lambda w: w.ours.round.id,
+           "action_id": lambda w: w.ours.item.id, "person_id": lambda w: w.ours.employee.membership.id}
+#: A body each writing API route accepts, so that a 404 is the tenant check's, not validation's.
+API_BODIES = {"api_rounds.create_round": {"title": "Indringer", "opens_on": "2027-01-04", "closes_on": "2027-01-20"},
+              "api_people.create_person": {"name": "Indringer", "email": "indringer@example.nl"},
+              "api_people.update_person": {"name": "Indringer"},
+              "api_plans.update_action": {"status": "done"}}
+API_METHODS = {"GET", "POST", "PATCH", "DELETE"}
+
+
+def _api_url(rule, world, children) -> str:
+    path = rule.rule
+    for name in rule.arguments:
+        path = path.replace(f"<int:{name}>", str(children[name](world)))
+    return path
+
+
+def _api_keys(world) -> dict[str, str]:
+    every = ["results:read", "people:manage", "rounds:manage", "actions:manage"]
+    return {"consultancy": create_api_key(world.ours.consultancy, "alles", every, 30, by=world.ours.consultant)[1],
+            "organisation": create_api_key(world.ours.org, "alles", every, 30, by=world.ours.director)[1]}
+
+
+@pytest.mark.parametrize("owner", ["consultancy", "organisation"])
+def test_api_keys_never_reach_another_tenant(app, world, make_client, owner):
+    """Every API route and method, with a key of ours holding every scope, and their ids (another
+    consultancy's; for an organisation's key also a sibling client's): 404, nothing changes."""
+    client = make_client()
+    key = _api_keys(world)[owner]
+    db.session.commit()  # in the tests: a savepoint released, so each refused call's rollback keeps the key
+    foreign = [API_FOREIGN]
+    if owner == "organisation":
+        sibling_round = next(iter(db.session.scalars(sa.select(Round).where(Round.organisation_id == world.sibling_org.id))), None)
+        foreign.append({**API_OWN, "org_id": lambda w: w.sibling_org.id,
+                        **({"round_id": lambda w: sibling_round.id} if sibling_round else {})})
+    before = _snapshot()
+    checked = 0
+    for rule in routes(app):
+        if route_kind(rule) != "api" or not rule.arguments:
+            continue
+        for children in foreign:
+            if owner == "organisation" and children is not API_FOREIGN and "org_id" not in rule.arguments:
+                continue  # the sibling's rounds, actions and people: its org_id routes cover it
+            url = _api_url(rule, world, children)
+            for method in sorted(rule.methods & API_METHODS):
+                response = client.open(url, method=method, json=API_BODIES.get(rule.endpoint),
+                                       headers={"Authorization": f"Bearer {key}"})
+                assert response.status_code == 404, f"{owner} key {method} {url} -> {response.status_code}"
+                assert response.mimetype == "application/problem+json"
+                checked += 1
+    assert checked >= 16  # every API route with an id, each method (more for an organisation key)
+    assert _snapshot() == before
+
+
+def test_api_keys_reach_their_own_tenant(app, world, make_client):
+    """The same walk with our ids: no route answers 404 (the walk above proves something)."""
+    client = make_client()
+    key = _api_keys(world)["consultancy"]
+    db.session.commit()
+    for rule in routes(app):
+        if route_kind(rule) != "api" or not rule.arguments or rule.endpoint == "api_people.person_left":
+            continue
+        url = _api_url(rule, world, API_OWN)
+        for method in sorted(rule.methods & API_METHODS):
+            response = client.open(url, method=method, json=API_BODIES.get(rule.endpoint),
+                                   headers={"Authorization": f"Bearer {key}"})
+            assert response.status_code != 404 or rule.endpoint == "api_plans.get_plan", \
+                f"{method} {url} -> {response.status_code} {response.json}"
 
 
 def test_every_route_is_classified(app):
@@ -205,6 +279,8 @@ def test_anonymous_visitors_are_sent_to_login_or_get_404(app, world, make_client
             response = client.open(url, method=method, data=data)
             if kind == "admin":
                 assert response.status_code == 404, f"{method} {url}"
+            elif kind == "api":  # a key, never a login: a problem document, no redirect
+                assert response.status_code == 401 and response.mimetype == "application/problem+json", f"{method} {url}"
             else:
                 assert response.status_code == 302, f"{method} {url} -> {response.status_code}"
                 assert response.location.startswith("/login"), response.location
@@ -219,6 +295,8 @@ def test_every_post_route_refuses_a_missing_csrf_token(app, world, make_client):
         if "POST" not in rule.methods:
             continue
         if rule.endpoint == "scim.endpoint":  # a bearer token, no cookies: exempt on purpose (test_scim: 401 without)
+            continue
+        if route_kind(rule) == "api":  # the same: a key, never the session (test_a_session_cookie_is_not_a_key)
             continue
         url = own_url(rule, world)
         response = client.post(url, data=POST_DATA)
