@@ -103,7 +103,7 @@ def requires(scope: str):
                 abort(403, description=_("This API key may not do this: it needs the scope “%(scope)s”.", scope=scope))
             return view(*args, **kwargs)
 
-        wrapper.__doc__ = (view.__doc__ or "") + f"\n\nNeeds the scope `{scope}`."
+        wrapper.__doc__ = (view.__doc__ or "") + f"\n\n    Needs the scope `{scope}`."
         return wrapper
 
     return decorator

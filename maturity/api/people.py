@@ -85,8 +85,10 @@ def get_person(person_id: int):
 @blp.response(201, PersonSchema)
 @requires("people:manage")
 def create_person(body, org_id: int):
-    """Add a person. A director gets an account invitation by mail; an employee is invited by
-    each round. 409 when the address already belongs to the organisation."""
+    """Add a person.
+
+    A director gets an account invitation by mail; an employee is invited by each round. 409
+    when the address already belongs to the organisation."""
     org = key_organisation(g.api_key, org_id)
     form = MemberForm(formdata=MultiDict({k: body[k] or "" for k in ("name", "email", "department", "role")}),
                       meta={"csrf": False})
@@ -106,8 +108,9 @@ def create_person(body, org_id: int):
 @blp.response(200, PersonSchema)
 @requires("people:manage")
 def update_person(body, person_id: int):
-    """Change a person's name, role, department or segments; fields left out stay as they are.
-    The e-mail address cannot change (add the person again)."""
+    """Change a person's name, role, department or segments.
+
+    Fields left out stay as they are. The e-mail address cannot change (add the person again)."""
     m = key_get(g.api_key, OrganisationMembership, person_id)
     current = {"name": m.name or m.user.name or "", "department": m.department.name if m.department else "",
                "role": m.role.value}
@@ -129,8 +132,10 @@ def update_person(body, person_id: int):
 @blp.response(200, LeftSchema)
 @requires("people:manage")
 def person_left(person_id: int):
-    """The person left: their open invitations are withdrawn (their personal link stops
-    working), their membership ends; their answers stay in the round, unlinked, as every answer
-    is. The organisation's last director is kept (`left`: false)."""
+    """Mark a person as having left.
+
+    Their open invitations are withdrawn (their personal link stops working) and their
+    membership ends; their answers stay in the round, unlinked, as every answer is. The
+    organisation's last director is kept (`left`: false)."""
     m = key_get(g.api_key, OrganisationMembership, person_id)
     return {"left": org_services.leave(m, key=g.api_key.id)}

@@ -29,8 +29,10 @@ def action_document(item: ActionItem, round_id: int, lang: str) -> dict:
 @blp.response(200, PlanSchema)
 @requires("results:read")
 def get_plan(round_id: int):
-    """The round's action plan, in the plan's order (removed actions left out). 404 until the
-    round has one (a plan is made from published results)."""
+    """The round's action plan.
+
+    Its actions in the plan's order (removed actions left out). 404 until the round has one (a
+    plan is made from published results)."""
     round_ = key_get(g.api_key, Round, round_id)
     plan = plan_services.plan_for(round_)
     if plan is None:
@@ -40,13 +42,28 @@ def get_plan(round_id: int):
             "actions": [action_document(i, round_.id, lang) for i in plan_services.visible_items(plan)]}
 
 
+@blp.get("/actions/<int:action_id>")
+@blp.response(200, ActionSchema)
+@requires("results:read")
+def get_action(action_id: int):
+    """One action of a plan.
+
+    The address an "action.changed" webhook points at."""
+    item = key_get(g.api_key, ActionItem, action_id)
+    if item.is_removed:
+        refuse(404, _("This action was removed from the plan."))
+    return action_document(item, item.plan.round_id, get_locale().language)
+
+
 @blp.patch("/actions/<int:action_id>")
 @blp.arguments(ActionPatchSchema)
 @blp.response(200, ActionSchema)
 @requires("actions:manage")
 def update_action(body, action_id: int):
-    """Change an action's status (open, in_progress, done), owner or due date (null clears
-    them). Fields left out stay as they are."""
+    """Change an action's status, owner or due date.
+
+    Status: open, in_progress or done; null clears the owner or the due date; fields left out
+    stay as they are."""
     item = key_get(g.api_key, ActionItem, action_id)
     if item.is_removed:
         refuse(404, _("This action was removed from the plan."))

@@ -59,9 +59,12 @@ def results_document(round_: Round, wanted: list[str]) -> dict:
 @blp.response(200, ResultsSchema)
 @requires("results:read")
 def get_results(args, round_id: int):
-    """A published round's figures: the headline (phase, counts, dimensions) and every figure as
-    a row of the CSV download. 409 while the round is open. Carries an ETag: send it back as
-    `If-None-Match` and an unchanged round answers 304."""
+    """A published round's figures.
+
+    The headline (phase, counts, dimensions, key findings) and every figure as a row of the CSV
+    download, with the disclosure rules applied: a figure resting on fewer responses than the
+    round's minimum is null, with "too few responses" as its text. 409 while the round is open.
+    Carries an ETag: send it back as `If-None-Match` and an unchanged round answers 304."""
     return results_document(key_get(g.api_key, Round, round_id), args["group"])
 
 
@@ -69,8 +72,10 @@ def get_results(args, round_id: int):
 @blp.response(200, ProgressSchema)
 @requires("results:read")
 def get_progress(org_id: int):
-    """The organisation's published rounds in order, each with its phase and dimensions as the
-    progress page shows them (null where too few answered)."""
+    """Progress between the organisation's rounds.
+
+    Its published rounds in the order they were published, each with its phase and dimensions
+    as the progress page shows them (null where too few answered)."""
     org = key_organisation(g.api_key, org_id)
     progress = organisation_progress(org)
     points = []

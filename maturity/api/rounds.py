@@ -50,8 +50,10 @@ def round_document(round_: Round) -> dict:
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, RoundPage)
 def list_rounds(args, org_id: int):
-    """The organisation's rounds, oldest first, with their state and participation (counts only:
-    a round's figures appear when it is published)."""
+    """The organisation's rounds.
+
+    Oldest first, with their state and participation (counts only: a round's figures appear
+    when it is published)."""
     key_organisation(g.api_key, org_id)
     items, cursor = page(scoped_select(Round), Round.id, args)
     return {"items": [round_document(r) for r in items], "next_cursor": cursor}
@@ -73,7 +75,9 @@ def _form_errors(form) -> dict:
 @blp.response(201, RoundSchema)
 @requires("rounds:manage")
 def create_round(body, org_id: int):
-    """A new round, a draft, checked as the round form checks it (the same messages)."""
+    """Create a round (a draft).
+
+    Checked as the round form checks it, with the same messages."""
     org = key_organisation(g.api_key, org_id)
     departments = db.session.scalars(scoped_select(Department)).all()
     data = MultiDict({k: ("" if v is None else str(v)) for k, v in body.items() if k != "department_ids"})
@@ -103,8 +107,10 @@ def _act(round_id: int, do, refused: str):
 @blp.response(200, RoundSchema)
 @requires("rounds:manage")
 def open_round(round_id: int):
-    """Open a draft round (then invite). 409 when it is not a draft, or when the people it would
-    invite could be compared with another round's to single a few out (the page's message)."""
+    """Open a draft round.
+
+    Then invite. 409 when it is not a draft, or when the people it would invite could be
+    compared with another round's to single a few out (the page's message)."""
     round_, _r = _act(round_id, round_services.open_round, _("Only a draft round can be opened."))
     return round_document(round_)
 
@@ -113,7 +119,9 @@ def open_round(round_id: int):
 @blp.response(200, InvitedSchema)
 @requires("rounds:manage")
 def invite(round_id: int):
-    """Invite everyone eligible who has no invitation yet (the mails go out after this call)."""
+    """Invite everyone eligible who has no invitation yet.
+
+    The mails go out after this call, from the organisation's name."""
     _round, n = _act(round_id, inviting.invite_employees, _("Invitations can only be sent while the round is open."))
     return {"invited": n}
 
@@ -122,8 +130,10 @@ def invite(round_id: int):
 @blp.response(202, RoundSchema)
 @requires("rounds:manage")
 def close(round_id: int):
-    """Close the round and publish its results. The worker does it: the round says "closing"
-    until its status is "published" (a "round.published" webhook says so too)."""
+    """Close the round and publish its results.
+
+    The worker does it: the round says "closing" until its status is "published" (a
+    "round.published" webhook says so too)."""
     round_, _r = _act(round_id, round_services.request_close, _("Only an open round can be closed."))
     enqueue(close_job, round_.id)
     return round_document(round_)
