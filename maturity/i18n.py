@@ -13,6 +13,7 @@ from babel import Locale
 from babel.support import NullTranslations, Translations
 from flask import current_app, g, has_request_context, request, session
 from flask_babel import format_decimal, get_locale, get_translations
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup
@@ -119,6 +120,12 @@ def customer_gettext(msgid: str, /, **variables) -> str:
     return text % variables if variables else text
 
 
+def lazy_customer_gettext(msgid: str, /, **variables) -> LazyString:
+    """``customer_gettext`` when the text is shown (a form's label, defined once for every
+    organisation); extracted with its contexts like ``customer_gettext``."""
+    return LazyString(customer_gettext, msgid, **variables)
+
+
 def customer_ngettext(singular: str, plural: str, num: int, /, **variables) -> str:
     variables.setdefault("num", num)
     return _translations().unpgettext(customer_word(), singular, plural, num) % variables
@@ -207,6 +214,22 @@ def _bound_gettext(translations) -> dict:
         return text % variables
 
     return {"_": gettext, "gettext": gettext, "ngettext": ngettext}
+
+
+def customer_aware_gettext():
+    """A gettext for the core's explanations (``core/explanations.py``, which take a gettext): a
+    sentence that names the customer is read in the organisation's word (its message context,
+    which ``make messages`` adds for them: scripts/customer_contexts.py), any other as usual."""
+    translations = get_translations()
+    word = customer_word()
+
+    def gettext(string: str, **variables) -> str:
+        text = translations.upgettext(word, string)
+        if text == string:  # no entry in that context: not a customer sentence
+            text = translations.ugettext(string)
+        return text % variables if variables else text
+
+    return gettext
 
 
 def locale_for(user) -> str:

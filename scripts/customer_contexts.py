@@ -1,8 +1,9 @@
 """Give every sentence that names the customer an entry per customer word in messages.pot.
 
 ``make messages`` runs this after ``pybabel extract``. The sentences are those written with
-``customer_gettext`` / ``customer_ngettext`` (Python and templates), the core's ``NC_`` and the
-instrument's texts that name the customer (``instrument_texts``); each
+``customer_gettext`` / ``lazy_customer_gettext`` / ``customer_ngettext`` (Python and templates), the core's ``NC_``, the
+instrument's texts that name the customer (``instrument_texts``) and the core's explanations of a
+phase that do (``explanation_texts``); each
 gets one entry per message context of ``maturity.i18n.CUSTOMER_WORDS`` ("klant", "huurder", …),
 so that each language can say it with its own word, article and plural ("Beste huurder,",
 "Dear tenant,"). ``pybabel update`` then carries them into the catalogues, where they are
@@ -21,7 +22,7 @@ from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parents[1]
 POT = ROOT / "maturity" / "translations" / "messages.pot"
-KEYWORDS = {"customer_gettext": None, "customer_ngettext": (1, 2), "NC_": None}
+KEYWORDS = {"customer_gettext": None, "lazy_customer_gettext": None, "customer_ngettext": (1, 2), "NC_": None}
 METHOD_MAP = [("maturity/**.py", "python"), ("templates/**.html", "jinja2"), ("templates/**.txt", "jinja2")]
 
 
@@ -63,8 +64,19 @@ def contexts() -> list[str]:
     return list(CUSTOMER_WORDS)
 
 
+def explanation_texts() -> list:
+    """The core's explanations of a phase that name the customer (``core/explanations.py``, read
+    through ``i18n.customer_aware_gettext``)."""
+    found = {}
+    for _file, _line, message, _comments, _context in extract_from_dir(
+            str(ROOT / "maturity" / "core"), method_map=[("explanations.py", "python")], keywords={"_": None}):
+        if isinstance(message, str) and _CUSTOMER.search(_CONCEPT.sub("", message)):
+            found[message] = None
+    return list(found)
+
+
 def add_contexts(catalog: Catalog) -> None:
-    for msgid in customer_msgids() + instrument_texts():
+    for msgid in customer_msgids() + instrument_texts() + explanation_texts():
         for context in contexts():
             catalog.add(msgid, context=context)
 

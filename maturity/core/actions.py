@@ -151,19 +151,19 @@ ROLE = ("board", "managers", "teams", "hr", "service")
 #: customer's context and receiving criticism are seed 003.
 PRACTICE: dict[str, tuple[Message, Message, str, int]] = {
     "mirror": (
-        N_("Let customers look along: hold up the mirror"),
-        N_("Share the mirror with every employee: how we see ourselves and how customers see us. Have every manager speak with five "
+        NC_("Let customers look along: hold up the mirror"),
+        NC_("Share the mirror with every employee: how we see ourselves and how customers see us. Have every manager speak with five "
                 "customers in the coming month with one question, 'Where do we get in your way?', and let employees attend. "
                 "A realistic self-image is the basis of every improvement."),
         "board", 3),
     "estimate": (
-        N_("Share what customers say with every employee"),
-        N_("Employees think customers are more satisfied than they are. Make customer responses and complaints visible: read two out "
+        NC_("Share what customers say with every employee"),
+        NC_("Employees think customers are more satisfied than they are. Make customer responses and complaints visible: read two out "
                 "in every monthly team meeting and discuss what they say about us."),
         "teams", 3),
     "estimate_low": (
-        N_("Let employees hear what customers value"),
-        N_("Employees think customers are less satisfied than they are. Share the positive customer responses too: read two out in "
+        NC_("Let employees hear what customers value"),
+        NC_("Employees think customers are less satisfied than they are. Share the positive customer responses too: read two out in "
                 "every monthly team meeting and discuss what customers value, so that teams know what to keep doing."),
         "teams", 3),
     "leadership": (
@@ -173,7 +173,7 @@ PRACTICE: dict[str, tuple[Message, Message, str, int]] = {
         "managers", 3),
     "learning": (
         N_("A learning culture: discuss what went wrong, without blame"),
-        N_("Hold a short monthly team session on one complaint or miss: what did the customer really ask, what did we do, what will "
+        NC_("Hold a short monthly team session on one complaint or miss: what did the customer really ask, what did we do, what will "
                 "we do differently? Record the agreements and look back after six weeks."),
         "teams", 6),
     "training": (
@@ -182,13 +182,13 @@ PRACTICE: dict[str, tuple[Message, Message, str, int]] = {
                 "examples: taking a complaint, a promise that can't be kept, a question that belongs to another department."),
         "hr", 6),
     "customers": (
-        N_("Improve what customers rate lowest"),
-        N_("Pick the topics customers rate lowest and turn them into an improvement project with an owner, a date and a customer "
+        NC_("Improve what customers rate lowest"),
+        NC_("Pick the topics customers rate lowest and turn them into an improvement project with an owner, a date and a customer "
                 "panel that looks along."),
         "service", 6),
     "collect": (
-        N_("Ask customers for their view"),
-        N_("Without enough customer responses the self-image cannot be checked. Send the customer link after every completed contact, "
+        NC_("Ask customers for their view"),
+        NC_("Without enough customer responses the self-image cannot be checked. Send the customer link after every completed contact, "
                 "put the QR code at the counter and in the waiting area, and ask every employee to invite five customers personally."),
         "service", 2),
     "embed": (
@@ -198,17 +198,17 @@ PRACTICE: dict[str, tuple[Message, Message, str, int]] = {
         "managers", 6),
     "ask": (
         N_("Ask first: 'How can I help you?'"),
-        N_("Make 'How can I help you?' the standard opening of every customer contact, don't decide for the customer, and ask "
+        NC_("Make 'How can I help you?' the standard opening of every customer contact, don't decide for the customer, and ask "
                 "afterwards whether it worked. Customer-friendly is not yet customer-oriented."),
         "teams", 3),
     "reach": (
-        N_("Reachable when customers need us"),
-        N_("Compare your availability with the moments customers need you (such as Friday afternoon) and adapt opening hours, "
+        NC_("Reachable when customers need us"),
+        NC_("Compare your availability with the moments customers need you (such as Friday afternoon) and adapt opening hours, "
                 "staffing and channels, even when that is less convenient internally."),
         "service", 3),
     "criticism": (
         N_("Receive criticism as information"),
-        N_("Record complaints, call every complainant back within two working days and review monthly what you learn. Respond not "
+        NC_("Record complaints, call every complainant back within two working days and review monthly what you learn. Respond not "
                 "by explaining the rules, but by asking what the customer needed."),
         "service", 3),
     "promises": (
@@ -217,21 +217,21 @@ PRACTICE: dict[str, tuple[Message, Message, str, int]] = {
                 "solution together."),
         "service", 3),
     "handoff": (
-        N_("One point of contact: customers never tell their story twice"),
-        N_("Record what the customer has already told at every contact, and let whoever takes the question own it until it is solved."),
+        NC_("One point of contact: customers never tell their story twice"),
+        NC_("Record what the customer has already told at every contact, and let whoever takes the question own it until it is solved."),
         "service", 3),
     "context": (
-        N_("Know the customer's situation"),
-        N_("Let employees accompany colleagues in the neighbourhood or at customers' homes, and start contacts by asking about "
+        NC_("Know the customer's situation"),
+        NC_("Let employees accompany colleagues in the neighbourhood or at customers' homes, and start contacts by asking about "
                 "the customer's situation rather than the file."),
         "teams", 6),
     "choices": (
-        N_("Test decisions against what customers need"),
-        N_("For every decision about service (opening hours, procedures, channels) ask: is this what customers need, or what suits "
+        NC_("Test decisions against what customers need"),
+        NC_("For every decision about service (opening hours, procedures, channels) ask: is this what customers need, or what suits "
                 "us best? Record the trade-off."),
         "managers", 6),
     "keep": (
-        N_("Keep customers looking along"),
+        NC_("Keep customers looking along"),
         N_("Repeat the mirror every year and invite a customer panel to think along about changes. You only stay unconsciously "
                 "competent if you keep looking."),
         "board", 12),
@@ -258,9 +258,9 @@ QUIZ_SITUATION = {
     "quiz.q1": N_("a promise that cannot be kept"),
     "quiz.q2": N_("a complaint that seems unjustified"),
     "quiz.q3": N_("being held to account for a colleague's work"),
-    "quiz.q4": N_("a customer with a different opinion"),
+    "quiz.q4": NC_("a customer with a different opinion"),
     "quiz.q5": N_("what customer orientation means to us"),
-    "quiz.q6": N_("a customer's criticism of our policy"),
+    "quiz.q6": NC_("a customer's criticism of our policy"),
 }
 #: Words that put a customer comment under a theme (Dutch and English, lower case).
 COMMENT_THEMES = {
@@ -385,7 +385,7 @@ def _step_figures(plan: PlanInput, theme: str) -> tuple[Said, Said, tuple[Goal, 
         internal = plan.marks.get({"mirror_self": "self", "mirror_estimate": "estimate"}.get(dimension, ""))
         finding = (NC_("Customers give %(customer)s.", customer=Number(customer))
                    if internal is None else
-                   N_("Employees: %(own)s; customers: %(customer)s.",
+                   NC_("Employees: %(own)s; customers: %(customer)s.",
                       own=Number(internal), customer=Number(customer)))
         if goal <= shown(customer, MARK_DIGITS):  # at the top of the scale: nothing left to raise
             return finding, N_("The customers' rating stays at %(customer)s in the next round.",
@@ -412,7 +412,7 @@ def _customers_first(plan: PlanInput) -> list[Proposal]:
     if customer is None or bar is None or shown(customer, MARK_DIGITS) >= bar[1]:
         return []
     phase, needed = bar
-    return [_focus("dimension.mirror_customer", "customers", N_(
+    return [_focus("dimension.mirror_customer", "customers", NC_(
         "Customers rate the organisation %(customer)s; %(phase)s needs at least %(needed)s.",
         customer=Number(customer), phase=phase.key, needed=Number(needed)),
         N_("The customers' rating from %(customer)s to at least %(needed)s in the next round.",
@@ -442,20 +442,20 @@ def _awareness(plan: PlanInput) -> list[Proposal]:
     for reason in plan.placement.reasons:
         q = reason.params
         if reason.code == "overestimation":
-            out.append(_focus("mirror.gap", "mirror", N_(
+            out.append(_focus("mirror.gap", "mirror", NC_(
                 "Employees rate the organisation %(own)s, customers %(customer)s: %(gap)s higher.",
                 own=Number(q["self"]), customer=Number(q["customer"]), gap=Number(q["gap"])),
-                N_("The difference below %(min)s (now %(gap)s): customers from %(customer)s to at least %(goal)s, and employees who see "
+                NC_("The difference below %(min)s (now %(gap)s): customers from %(customer)s to at least %(goal)s, and employees who see "
                    "what customers miss: their own rating (now %(own)s) then less than %(min)s above the customers'.",
                    min=Number(q["min_gap"]), gap=Number(q["gap"]), goal=Number(_customer_goal(plan, q["customer"], q["self"])),
                    customer=Number(q["customer"]), own=Number(q["self"])), 1,
                 goals=(Goal("gap.self", at_most=_below(q["min_gap"])),
                        Goal("mirror_customer", at_least=_customer_goal(plan, q["customer"], q["self"])))))
         elif reason.code == "estimate_overestimation":
-            out.append(_focus("mirror.estimate", "estimate", N_(
+            out.append(_focus("mirror.estimate", "estimate", NC_(
                 "Employees expect customers to give %(estimate)s, customers give %(customer)s.",
                 estimate=Number(q["estimate"]), customer=Number(q["customer"])),
-                N_("The estimate less than %(min)s above the customers' rating (now %(gap)s): customers from %(customer)s to at "
+                NC_("The estimate less than %(min)s above the customers' rating (now %(gap)s): customers from %(customer)s to at "
                    "least %(goal)s, and employees who know what customers think: their estimate (now %(estimate)s) then less "
                    "than %(min)s above what customers give.",
                    min=Number(q["min_gap"]), gap=Number(q["gap"]), goal=Number(_customer_goal(plan, q["customer"], q["estimate"])),
@@ -487,9 +487,9 @@ def _requirements(plan: PlanInput, instrument: Instrument) -> list[Proposal]:
                    name=DIMENSION_NAMES[dimension], value=Number(q["value"], 0), needed=Number(q["needed"], 0)), 2,
                 goals=(Goal(dimension, at_least=q["needed"]),)))
         elif reason.code == "mirror_required":
-            out.append(_focus("mirror.collect", "collect", N_(
+            out.append(_focus("mirror.collect", "collect", NC_(
                 "Too few customer responses to check the self-image (at least %(n)s needed).", n=q["min_n"]),
-                N_("At least %(n)s customer responses in the next round.",
+                NC_("At least %(n)s customer responses in the next round.",
                    n=q["min_n"]), 2, goals=(Goal("customers", at_least=q["min_n"]),)))
         elif reason.code == "department_below":
             # The responses without a (large enough) department are one group, named as the report names it.
@@ -515,11 +515,11 @@ def _modest_views(plan: PlanInput) -> list[Proposal]:
         view = "estimate" if reason.code == "estimate_too_low" else "self"
         figures = {"own": Number(q[view]), "customer": Number(q["customer"])}
         if view == "estimate":
-            finding = N_("Employees expect %(own)s, customers give %(customer)s.", **figures)
+            finding = NC_("Employees expect %(own)s, customers give %(customer)s.", **figures)
             target = N_("Employees' estimate less than %(min)s below the customers' rating in the next round "
                         "(now %(own)s against %(customer)s).", min=Number(q["min_gap"]), **figures)
         else:
-            finding = N_("Employees themselves give %(own)s, customers give %(customer)s.", **figures)
+            finding = NC_("Employees themselves give %(own)s, customers give %(customer)s.", **figures)
             target = N_("Employees' own rating less than %(min)s below the customers' rating in the next round "
                         "(now %(own)s against %(customer)s).", min=Number(q["min_gap"]), **figures)
         out.append(_focus(f"mirror.{reason.code}", "estimate_low", finding, target, 6,
@@ -558,10 +558,10 @@ def _topics(plan: PlanInput, instrument: Instrument) -> list[Proposal]:
         goal = _customer_goal(plan, customer, own)
         theme = TOPIC_THEME.get(key, f"topic.{key}")
         specific = theme in PRACTICE
-        out.append(_focus(f"topic.{key}", theme, N_(
+        out.append(_focus(f"topic.{key}", theme, NC_(
             "%(topic)s: employees %(own)s, customers %(customer)s (%(gap)s higher).",
             topic=item.topic, own=Number(own), customer=Number(customer), gap=Number(gap)),
-            N_("%(topic)s: customers from %(customer)s to at least %(goal)s (employees give %(own)s).",
+            NC_("%(topic)s: customers from %(customer)s to at least %(goal)s (employees give %(own)s).",
                topic=item.topic, goal=Number(goal), customer=Number(customer), own=Number(own)),
             3, title=None if specific else N_("Mirror topic: %(topic)s", topic=item.topic),
             practice=None if specific else "customers", goals=(Goal(f"topic.{key}.customer", at_least=goal),)))
@@ -576,7 +576,7 @@ def _comments(plan: PlanInput) -> list[Proposal]:
         if len(matching) < MIN_COMMENTS_PER_THEME:
             continue
         example = matching[0] if len(matching[0]) <= 140 else matching[0][:137] + "…"
-        out.append(_focus(f"comments.{theme}", theme, N_(
+        out.append(_focus(f"comments.{theme}", theme, NC_(
             "%(n)s customers wrote about this, for example: “%(example)s”",
             n=len(matching), example=example),
             N_("Fewer than %(n)s customer comments on this in the next round.", n=len(matching)),
@@ -656,7 +656,7 @@ def _quiz(plan: PlanInput, instrument: Instrument) -> list[Proposal]:
                limit=int(QUIZ_WEAK_SHARE * 100), share=percent),
             7, title=N_("Team training: %(situation)s", situation=situation), practice="training",
             goals=(Goal(f"{question_key}.{option_key}", at_most=int(QUIZ_WEAK_SHARE * 100) - 1),))
-        out.append(replace(proposal, description=N_(
+        out.append(replace(proposal, description=NC_(
             "Discuss this topic in every team with a real example from the past month: what did the customer notice of our "
             "approach, and what would have helped the customer most? Agree how you will do it from now on.")))
     return out

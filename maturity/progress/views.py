@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from flask import g, render_template, request
 from flask_babel import get_locale
-from flask_babel import gettext as _
 
 from ..core import dimension_label, phase_name
 from ..instrument import load_instrument
-from ..i18n import number, signed
+from ..i18n import customer_aware_gettext, number, signed
 from ..tenancy.access import CONSULTANT, DIRECTOR, consultancy_blueprint, organisation_blueprint, roles_required
 from ..results.history import TREND_DIMENSIONS, dimension_value
 from .services import organisation_progress, portfolio
@@ -35,7 +34,7 @@ def page():
         "progress/page.html", p=progress, number=number, dimensions=TREND_DIMENSIONS, lang=lang,
         instrument=instrument, moved=moved, signed=signed,
         dim_text=lambda d, stats: "—" if stats is None else number(*dimension_value(d, stats)),
-        dimension_label=lambda d: dimension_label(d, _), phase_name=phase_name,
+        dimension_label=lambda d: dimension_label(d, customer_aware_gettext()), phase_name=phase_name,
     )
 
 

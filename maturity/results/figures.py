@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 
 from ..core import DEFAULT, DIMENSIONS, Phase, dimension_label, explain, explain_next, phase_gloss, phase_name, phase_stage
 from ..core.display import INDEX_DIGITS, MARK_DIGITS, STRONG_STATEMENT, WEAK_STATEMENT, shown, shown_difference
-from ..i18n import bound_gettext, customer_text, number, signed
+from ..i18n import bound_gettext, customer_aware_gettext, customer_gettext, customer_ngettext, customer_text, number, signed
 from .services import DEPARTMENT_DIMENSIONS, RoundResults, oriented_mean, shown_cultures
 
 VIEW_CSS = {"mirror_self": "view-self", "mirror_estimate": "view-estimate", "mirror_customer": "view-customer"}
@@ -346,6 +346,7 @@ def round_figures(results: RoundResults, lang: str, changes: Mapping | None = No
     """Every figure of the round in ``lang`` (the current Flask-Babel locale's language).
     ``changes`` maps statements to their change since the previous round (0..100 index)."""
     _, ngettext = bound_gettext()  # the catalogue looked up once, not for each of ~100 strings
+    explained = customer_aware_gettext()  # the phase's reasons in the organisation's word for its customers
     changes = changes or {}
     base = dict(
         lang=lang, n_responses=results.n_responses, n_invited=results.n_invited, n_customers=results.n_customers,
@@ -355,7 +356,7 @@ def round_figures(results: RoundResults, lang: str, changes: Mapping | None = No
         comments_removed=results.comments_removed, employee_comment_minimum=results.employee_comment_minimum,
         response_rate=int(shown(100 * results.n_responses / results.n_invited, 0)) if results.n_invited else None,
         responses_text=ngettext("%(num)d employee response", "%(num)d employee responses", results.n_responses),
-        customers_text=ngettext("%(num)d customer response", "%(num)d customer responses", results.n_customers)
+        customers_text=customer_ngettext("%(num)d customer response", "%(num)d customer responses", results.n_customers)
         + (" " + _("(%(personal)s through personal links, %(public)s through the public link)",
                    personal=results.n_customers_personal, public=results.n_customers - results.n_customers_personal)
            if results.n_customers_personal else ""),
@@ -382,10 +383,10 @@ def round_figures(results: RoundResults, lang: str, changes: Mapping | None = No
         bars=_bar_rows(dims, own, est, cust, results.departments),
         good_text=number(DEFAULT.klantbekwaam.customer_mark, MARK_DIGITS),
         phase=phase_name(placement.phase), gloss=phase_gloss(placement.phase, _),
-        provisional=None if placement.has_mirror else _(
+        provisional=None if placement.has_mirror else customer_gettext(
             "Provisional: with %(n)s customer responses (at least %(min)s are needed) the self-image could not be "
             "checked against what customers say.", n=results.n_customers, min=results.min_customer_size),
-        reasons=tuple(explain(placement, _, number)), next_steps=tuple(explain_next(placement, _, number)),
+        reasons=tuple(explain(placement, explained, number)), next_steps=tuple(explain_next(placement, explained, number)),
         dims=tuple(dims), headline=headline, has_mirror=cust is not None and est is not None, mirror=tuple(mirror),
         mirror_values=(
             None if own is None else shown(own, MARK_DIGITS), None if est is None else shown(est, MARK_DIGITS),
@@ -396,11 +397,11 @@ def round_figures(results: RoundResults, lang: str, changes: Mapping | None = No
             number(cust, 1) if cust is not None else too_few,
             signed(shown_difference(own, cust, MARK_DIGITS), 1) if own is not None and cust is not None else "—"),
         bands=tuple(bands), quiz=tuple(quiz), sections=tuple(sections),
-        department_columns=tuple(dimension_label(k, _) for k in DEPARTMENT_DIMENSIONS),
+        department_columns=tuple(dimension_label(k, explained) for k in DEPARTMENT_DIMENSIONS),
         departments=tuple(departments), comments=tuple(results.comments) if results.comments is not None else None,
         employee_comments=tuple(results.employee_comments) if results.employee_comments is not None else None,
         reliability=tuple(reliability), key_findings=tuple(key_findings[:3]),
-        legend=(("self", _("Employees' own rating")), ("estimate", _("Employees' estimate")), ("customer", _("Customers"))),
+        legend=(("self", _("Employees' own rating")), ("estimate", _("Employees' estimate")), ("customer", customer_gettext("Customers"))),
     )
 
 
@@ -411,7 +412,7 @@ def _dimension_rows(results: RoundResults, _, too_few: str) -> list[DimensionRow
         s = results.profile.get(d)
         value = shown(s.mean, INDEX_DIGITS) if s else None
         dims.append(DimensionRow(
-            key=d, label=_("Employees' estimate") if d == "mirror_estimate" else dimension_label(d, _),
+            key=d, label=_("Employees' estimate") if d == "mirror_estimate" else dimension_label(d, customer_aware_gettext()),
             value=value, text=number(value, INDEX_DIGITS) if s else too_few,
             n=s.n if s else (results.n_customers if d == "mirror_customer" else 0),
             css=VIEW_CSS.get(d, "bar"), bar=_bar(None if value is None else value / 100, DIMENSIONS_WIDE, DIMENSIONS_NARROW),
@@ -434,12 +435,12 @@ def _mirror_marks(results: RoundResults) -> tuple[float | None, float | None, fl
 def _mirror_headline(results: RoundResults, own, est, cust, _) -> str:
     """The mirror in one sentence, or why there is none."""
     if cust is not None and est is not None:
-        headline = _("Employees think customers rate the organisation %(estimate)s; customers give %(customer)s.",
+        headline = customer_gettext("Employees think customers rate the organisation %(estimate)s; customers give %(customer)s.",
                      estimate=number(est, 1), customer=number(cust, 1))
         if own is not None:
             headline += " " + _("Employees themselves give %(own)s.", own=number(own, 1))
     else:
-        headline = _("There are too few customer responses (%(n)s of at least %(min)s) to compare the self-image "
+        headline = customer_gettext("There are too few customer responses (%(n)s of at least %(min)s) to compare the self-image "
                      "with the customers' view. Share the customer link to complete the mirror.",
                      n=results.n_customers, min=results.min_customer_size)
     return headline
@@ -632,15 +633,15 @@ def _bar_rows(dims, own: float | None, est: float | None, cust: float | None, de
         d = by_key[key]
         rows.append(BarRow(key, d.label, d.text if d.value is not None else "—",
                            tuple(at_least(d.value, getattr(t.bar(p), key), INDEX_DIGITS) for p in phases)))
-    rows.append(BarRow("mirror_customer", _("Customers' rating"), number(cust, MARK_DIGITS) if cust is not None else "—",
+    rows.append(BarRow("mirror_customer", customer_gettext("Customers' rating"), number(cust, MARK_DIGITS) if cust is not None else "—",
                        tuple(at_least(cust, t.bar(p).customer_mark, MARK_DIGITS) for p in phases)))
     limit = number(t.min_gap_marks, MARK_DIGITS)
-    for key, label, view in (("gap_self", _("Own rating minus customers"), own),
-                             ("gap_estimate", _("Estimate minus customers"), est)):
+    for key, label, view in (("gap_self", customer_gettext("Own rating minus customers"), own),
+                             ("gap_estimate", customer_gettext("Estimate minus customers"), est)):
         gap = shown_difference(view, cust, MARK_DIGITS) if view is not None and cust is not None else None
         good = t.klantbekwaam.customer_mark
         # An overestimation counts only while customers find the organisation lacking (below "good").
-        not_over = BarCell(_("< +%(limit)s or customers ≥ %(good)s", limit=limit, good=number(good, MARK_DIGITS)),
+        not_over = BarCell(customer_gettext("< +%(limit)s or customers ≥ %(good)s", limit=limit, good=number(good, MARK_DIGITS)),
                            None if gap is None else gap < t.min_gap_marks or cust >= good)
         rows.append(BarRow(key, label, signed(gap, MARK_DIGITS) if gap is not None else "—", (not_over, not_over, none)))
     cultures = [shown(value, INDEX_DIGITS) for value in shown_cultures(departments).values()]
@@ -703,7 +704,7 @@ def segment_columns() -> tuple[tuple[str, str], ...]:
     """The overview's column heads: short, as the department table's (the text above the
     table says what each is)."""
     labels = {"skills": _("Quiz"), "leadership": _("Leadership"), "culture": _("Culture"),
-              "mirror_self": _("Own rating"), "mirror_estimate": _("Estimate"), "mirror_customer": _("Customers"),
+              "mirror_self": _("Own rating"), "mirror_estimate": _("Estimate"), "mirror_customer": customer_gettext("Customers"),
               "gap": _("Gap"), "favourable": _("Favourable")}
     return tuple((key, labels[key]) for key in SEGMENT_COLUMNS)
 

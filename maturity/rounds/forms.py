@@ -16,6 +16,7 @@ from wtforms import (
 from wtforms.validators import NumberRange, Optional
 
 from ..forms_common import WholeNumberField, max_length, required, sensible_date, strip
+from ..i18n import lazy_customer_gettext
 
 MAX_ROUND_DAYS = 366
 
@@ -40,9 +41,9 @@ class RoundForm(FlaskForm):
         validators=[required(), NumberRange(min=3, max=100, message=_l("Choose a number from %(min)s to %(max)s."))],
     )
     min_customer_group_size = WholeNumberField(
-        _l("Minimum number of customer responses"), default=5,
+        lazy_customer_gettext("Minimum number of customer responses"), default=5,
         validators=[Optional(), NumberRange(min=3, max=100, message=_l("Choose a number from %(min)s to %(max)s."))],
-        description=_l("The customer mirror is shown from this number of customer responses on; "
+        description=lazy_customer_gettext("The customer mirror is shown from this number of customer responses on; "
                        "empty means the minimum group size."),
     )
     departments = MultiCheckboxField(_l("Departments taking part"), coerce=int,
@@ -70,11 +71,11 @@ class RoundForm(FlaskForm):
 
 class CustomerInviteForm(FlaskForm):
     """Customers' e-mail addresses, one per line, for personal single-use links."""
-    emails = TextAreaField(_l("Customers' e-mail addresses"), validators=[required(), max_length(60_000)],
+    emails = TextAreaField(lazy_customer_gettext("Customers' e-mail addresses"), validators=[required(), max_length(60_000)],
                            description=_l("One address per line, at most 500 at a time. The addresses are used only "
                                           "to send the links, and are erased when the round closes."))
     #: Which service these customers dealt with (the organisation's services; none: not said).
-    service = SelectField(_l("These customers dealt with"), choices=[], validate_choice=False,
+    service = SelectField(lazy_customer_gettext("These customers dealt with"), choices=[], validate_choice=False,
                           description=_l("Their answers count for that service too, beside the organisation's."))
     submit = SubmitField(_l("Send personal links"))
     #: After sending: (flash category, how many were sent), shown beside the lines still to correct.

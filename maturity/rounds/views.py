@@ -15,6 +15,7 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..forms_common import ActionForm
+from ..i18n import customer_gettext, customer_ngettext
 from ..instrument import LATEST
 from ..mail.services import delivery_counts
 from ..pdf import documents as made
@@ -239,11 +240,11 @@ def invite_customers(round_id: int):
             n = customer_responses.invite_customers(round_, form.addresses, service_id=chosen)
         except services.RoundStateError:
             db.session.rollback()  # refused: nothing of it is kept
-            flash(_("Customers can only be invited while the round is open."), "error")
+            flash(customer_gettext("Customers can only be invited while the round is open."), "error")
             return redirect(url_for("rounds.detail", round_id=round_.id) + "#customers")
         known = len(dict.fromkeys(form.addresses)) - n  # invited before in this round: not sent again
         sent = " ".join(
-            ([ngettext("%(num)d customer has been sent a personal link.",
+            ([customer_ngettext("%(num)d customer has been sent a personal link.",
                        "%(num)d customers have been sent a personal link.", n)] if n else [])
             + ([ngettext("%(num)d had one in this round already (not sent again).",
                          "%(num)d had one in this round already (not sent again).", known)] if known else []))

@@ -169,7 +169,7 @@ def test_the_dimension_chart_sets_the_other_clients_beside_the_organisation(app,
     assert benchmark["skills"] is not None
     auth.login(world.ours.director)
     slides = _slides(_deck(client, world, round_))
-    [chart] = [c for s in slides for c in s["charts"] if "Andere klanten" in c["series"]]
+    [chart] = [c for s in slides for c in s["charts"] if "Andere organisaties" in c["series"]]
     expected = {"Persoonlijke klantgerichtheid (test)": "skills", "Leiderschap": "leadership", "Cultuur": "culture"}
-    for label, value in zip(chart["categories"], chart["series"]["Andere klanten"]):
+    for label, value in zip(chart["categories"], chart["series"]["Andere organisaties"]):
         assert value == shown(benchmark[expected[label]].mean, 0)

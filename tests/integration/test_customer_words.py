@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import email
 import email.policy
+import html as html_lib
 import re
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -179,3 +181,76 @@ def test_account_mail_comes_from_the_consultancy_and_is_signed_by_it(smtp_server
     text = mail.get_body(("plain",)).get_content()
     assert text.rstrip().splitlines()[-1] == consultancy.name
     assert "/password/reset/" in mail.get_body(("html",)).get_content()
+
+
+#: "klant" or "klanten" as a word of its own in a page's visible text (not "Klantspiegel" or
+#: "klantgerichtheid": names of the product and the concept, which keep their words).
+KLANT = re.compile(r"\bklant(en)?\b", re.IGNORECASE)
+
+
+def _visible(page: str) -> str:
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    return re.sub(r"\s+", " ", html_lib.unescape(re.sub(r"<[^>]+>", " ", page)))
+
+
+def _instrument_texts_nl() -> list[str]:
+    """The instrument's own items in Dutch, longest first (the plan quotes weak statements)."""
+    from maturity.instrument import available_versions, load_instrument
+
+    texts = set()
+    for version in available_versions():
+        instrument = load_instrument(version)
+        for section in instrument.likert_sections:
+            for item in section.items:
+                texts.update(t.get("nl") for t in (item.text, item.aim))
+    return sorted(filter(None, texts), key=len, reverse=True)
+
+
+def _says_klant(page: str) -> list[str]:
+    text = _visible(page)
+    for item in _instrument_texts_nl():  # the instrument's items stay the same for every organisation
+        text = text.replace(item, "…")
+    return [text[max(0, m.start() - 60):m.end() + 40] for m in KLANT.finditer(text)]
+
+
+def test_a_housing_corporations_director_reads_huurders_on_every_page_of_the_journey(app, client, auth, world, db):
+    """The round form, the round page and the personal links' confirmation, the close page, the
+    plan with its generated sentences, the progress page and the results page shared with
+    employees: nowhere "klant(en)" for an organisation that speaks of huurders. The
+    instrument's own items (the quiz's questions) stay the same and are not on these pages."""
+    from ..helpers import filled_round
+
+    org = world.ours.org
+    org.customer_word, org.name = "huurder", "Woonstichting De Linde"
+    measured = filled_round(app, world, {"Wonen": 6, "Verhuur": 7}, customers=3)  # too few: "ask customers"
+    db.session.flush()
+    auth.login(world.ours.director)
+    base = f"/o/{org.slug}"
+    pages = {
+        "round form": client.get(f"{base}/rounds/new").get_data(as_text=True),
+        "progress": client.get(f"{base}/progress/").get_data(as_text=True),
+    }
+    assert client.submit(f"{base}/rounds/{measured.id}/plan/generate").status_code == 302
+    pages["plan"] = client.get(f"{base}/rounds/{measured.id}/plan/").get_data(as_text=True)
+    assert client.submit(f"{base}/rounds/{measured.id}/plan/publish").status_code == 302
+    shared = re.search(r'href="https?://[^/"]+(/shared/[^"]+)"', client.get(f"{base}/rounds/{measured.id}/plan/")
+                       .get_data(as_text=True)).group(1)
+
+    # A second round, open: its page, the customers' personal links, the close page.
+    from maturity.rounds import services as rounds
+
+    second = rounds.create_round(org, rounds.RoundSettings(title="Tweede meting", opens_on=date.today(),
+                                                           closes_on=date.today() + timedelta(days=9)))
+    rounds.open_round(second)
+    db.session.commit()
+    confirmation = client.submit(f"{base}/rounds/{second.id}/customers", {"emails": "a@example.nl\nb@example.nl"},
+                                 follow_redirects=True)
+    pages["round page with the personal links' confirmation"] = confirmation.get_data(as_text=True)
+    pages["close"] = client.get(f"{base}/rounds/{second.id}/close").get_data(as_text=True)
+    auth.logout()
+    pages["shared results"] = client.get(shared).get_data(as_text=True)
+
+    said = {name: _says_klant(page) for name, page in pages.items()}
+    assert {name: found for name, found in said.items() if found} == {}
+    assert "huurders" in _visible(pages["plan"]) and "huurders" in _visible(pages["shared results"])
+    assert "2 huurders" in _visible(pages["round page with the personal links' confirmation"])

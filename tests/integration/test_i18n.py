@@ -15,7 +15,7 @@ from customer_contexts import instrument_texts  # noqa: E402  (the script make m
 PO = ROOT / "maturity" / "translations" / "nl" / "LC_MESSAGES" / "messages.po"
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None, "N_": None,
             # Customer sentences: an entry per customer word (tests/integration/test_customer_words.py).
-            "customer_gettext": None, "customer_ngettext": (1, 2), "NC_": None}
+            "customer_gettext": None, "lazy_customer_gettext": None, "customer_ngettext": (1, 2), "NC_": None}
 
 
 def _catalog():
