@@ -124,6 +124,8 @@ def refuse(status: int, detail: str, **errors) -> None:
 #: A cursor is opaque to clients (the documented pattern says what one looks like): the last id of
 #: the page before, in base 36. Any cursor of that shape is a position in the list.
 CURSOR_PATTERN = r"^[0-9a-z]{1,12}$"
+#: The largest id a row can have (the id columns are 32-bit integers).
+MAX_ID = 2**31 - 1
 
 
 def _decode(cursor: str | None) -> int:
@@ -149,7 +151,10 @@ def _encode(last_id: int) -> str:
 def page(query: sa.Select, id_column, args: dict) -> tuple[list, str | None]:
     """One page of ``query`` in id order after the cursor, and the cursor of the next page."""
     limit = args["limit"]
-    rows = list(db.session.scalars(query.where(id_column > _decode(args.get("cursor")))
+    after = _decode(args.get("cursor"))
+    if after >= MAX_ID:  # past every id (and beyond what an integer column compares with, on PostgreSQL)
+        return [], None
+    rows = list(db.session.scalars(query.where(id_column > after)
                                    .order_by(id_column).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
