@@ -82,6 +82,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Per client address (an office behind one address logs in together; per-account limits
         # stop guessing on one account): see docs/security.md.
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "30 per minute;300 per hour"),
+        # Per API key (docs/api.md): a nightly pull of every round of every client stays far below it.
+        "API_RATE_LIMIT": env.get("API_RATE_LIMIT", "600 per minute"),
         "MAIL_SERVER": env.get("MAIL_SERVER", ""),
         "MAIL_PORT": int(env.get("MAIL_PORT", "587")),
         "MAIL_USERNAME": env.get("MAIL_USERNAME", ""),

@@ -90,7 +90,7 @@ def guard(bp: Blueprint) -> None:
     bp.before_request(_authenticate)
     bp.after_request(_audit)
     csrf.exempt(bp)
-    limiter.limit(lambda: current_app.config.get("API_RATE_LIMIT", "600/minute"), key_func=_rate_key)(bp)
+    limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=_rate_key)(bp)
 
 
 def requires(scope: str):

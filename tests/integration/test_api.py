@@ -176,3 +176,57 @@ def test_a_script_creates_people_and_runs_a_round(app, client, world):
     closing = call(client, "POST", f"/api/v1/rounds/{round_id}/close", key)
     assert closing.status_code == 202
     assert call(client, "GET", f"/api/v1/rounds/{round_id}", key).json["status"] == "published"
+
+
+def test_over_the_limit_a_key_gets_a_429_problem_with_retry_after(app, client, world):
+    key = key_for(world.ours.org, world.ours.director)
+    app.config["API_RATE_LIMIT"] = "3 per minute"
+    try:
+        statuses = [call(client, "GET", "/api/v1/organisations", key).status_code for _ in range(3)]
+        refused = call(client, "GET", "/api/v1/organisations", key)
+    finally:
+        app.config["API_RATE_LIMIT"] = "600 per minute"
+    assert statuses == [200, 200, 200]
+    assert refused.status_code == 429 and refused.mimetype == "application/problem+json"
+    assert int(refused.headers["Retry-After"]) > 0
+    # Another key is counted apart.
+    assert call(client, "GET", "/api/v1/organisations", key_for(world.ours.org, world.ours.director)).status_code == 200
+
+
+def test_an_unknown_query_parameter_is_said_not_ignored(client, world):
+    key = key_for(world.ours.org, world.ours.director)
+    response = call(client, "GET", "/api/v1/organisations?limt=1", key)
+    assert response.status_code == 422
+    assert "limt" in response.json["errors"]["query"]
+
+
+def test_progress_and_plan_read_as_the_pages_show_them(app, client, world):
+    round_ = filled_round(app, world, {"Verkoop": 6}, customers=5)
+    with app.test_request_context():
+        from maturity.plans.services import generate_plan, plan_for
+        from maturity.results.services import round_results
+
+        plan = plan_for(round_) or generate_plan(round_, round_results(round_))
+    _db.session.commit()
+    key = key_for(world.ours.org, world.ours.director)
+    progress = call(client, "GET", f"/api/v1/organisations/{world.ours.org.id}/progress", key).json
+    assert [p["round_id"] for p in progress["rounds"]] == [round_.id]
+    results = call(client, "GET", f"/api/v1/rounds/{round_.id}/results", key).json
+    assert progress["rounds"][0]["phase"] == results["phase"]
+    shown = {d["label"]: d["value"] for d in results["dimensions"]}
+    assert progress["rounds"][0]["dimensions"]["culture"] in shown.values()
+    body = call(client, "GET", f"/api/v1/rounds/{round_.id}/plan", key).json
+    assert body["round_id"] == round_.id and body["actions"]
+    action = body["actions"][0]
+    changed = call(client, "PATCH", f"/api/v1/actions/{action['id']}", key,
+                   json={"status": "in_progress", "owner": "Hoofd Klantcontact", "due_on": "2027-06-30"})
+    assert changed.status_code == 200, changed.json
+    assert (changed.json["status"], changed.json["owner"], changed.json["due_on"]) == \
+        ("in_progress", "Hoofd Klantcontact", "2027-06-30")
+    item = _db.session.get(ActionItem, action["id"])
+    assert item.status.value == "in_progress" and item.owner == "Hoofd Klantcontact"
+    assert call(client, "GET", f"/api/v1/actions/{action['id']}", key).json["status"] == "in_progress"
+    wrong = call(client, "PATCH", f"/api/v1/actions/{action['id']}", key, json={"due_on": "2201-01-01"})
+    assert wrong.status_code == 422 and "due_on" in wrong.json["errors"]["json"]
+    cleared = call(client, "PATCH", f"/api/v1/actions/{action['id']}", key, json={"owner": None})
+    assert cleared.json["owner"] is None and cleared.json["status"] == "in_progress"
