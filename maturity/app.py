@@ -60,6 +60,9 @@ from .tenancy.hosts import inject_brand, refuse_unknown_host
 from .sso.views import bp as sso_bp
 from .sso.views import consultancy_bp as sso_consultancy_bp
 from .sso.views import org_bp as sso_org_bp
+from .webhooks import jobs as webhooks_jobs
+from .webhooks.views import consultancy_bp as webhooks_consultancy_bp
+from .webhooks.views import org_bp as webhooks_org_bp
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -129,14 +132,14 @@ def register_extensions(app: Flask) -> None:
 
 
 #: Every feature's jobs, imported above so that the worker knows every task and the schedule.
-JOBS = (accounts_jobs, mail_jobs, reports_jobs, results_jobs, retention, rounds_jobs)
+JOBS = (accounts_jobs, mail_jobs, reports_jobs, results_jobs, retention, rounds_jobs, webhooks_jobs)
 
 
 def register_blueprints(app: Flask) -> None:
     for bp in (main_bp, accounts_bp, privacy_bp, admin_bp, consultancies_bp, organisations_bp, rounds_bp, results_bp,
                plans_bp, reports_bp, progress_bp, portfolio_bp, respond_link_bp, respond_bp, mirror_bp, mirror_personal_bp,
                audit_org_bp, audit_consultancy_bp, shared_bp, segments_bp, provisioning_bp, scim_bp,
-               sso_bp, sso_consultancy_bp, sso_org_bp):
+               sso_bp, sso_consultancy_bp, sso_org_bp, webhooks_consultancy_bp, webhooks_org_bp):
         app.register_blueprint(bp)
     # The SCIM endpoint is authenticated by a bearer token, never a cookie: no CSRF token to ask for.
     csrf.exempt(scim_bp)

@@ -98,6 +98,13 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "BASE_URL": base_url,
         # Identity providers are reached over https only; the tests' local provider speaks http.
         "SSO_ALLOW_HTTP": _bool(env.get("SSO_ALLOW_HTTP"), False),
+        # Webhooks (maturity/webhooks, docs/webhooks.md): never to a private, loopback, link-local,
+        # multicast or reserved address, and over https only, unless development (or the tests'
+        # local receiver) allows it. docs/security.md.
+        "WEBHOOKS_ALLOW_PRIVATE_TARGETS": _bool(env.get("WEBHOOKS_ALLOW_PRIVATE_TARGETS"), environment == "development"),
+        "WEBHOOKS_ALLOW_HTTP": _bool(env.get("WEBHOOKS_ALLOW_HTTP"), environment == "development"),
+        # Seconds a receiver has to connect and to answer each read.
+        "WEBHOOKS_TIMEOUT": float(env.get("WEBHOOKS_TIMEOUT", "5")),
         # The task queue (maturity/tasks): embedded SQLite by default, Redis in production.
         "TASK_QUEUE_URL": env.get("TASK_QUEUE_URL") or "sqlite:///" + str(Path(instance_path) / "tasks.sqlite3"),
         # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host

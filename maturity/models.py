@@ -33,3 +33,4 @@ from .segments.models import MemberSegment, Segment, SegmentGroup, SegmentTally,
 from .provisioning.models import ScimGroupMember, ScimResource, ScimSegmentSource, ScimToken  # noqa: F401
 from .sso.models import IdentityProvider  # noqa: F401
 from .api.models import ApiKey  # noqa: F401
+from .webhooks.models import Webhook, WebhookDelivery  # noqa: F401

@@ -45,6 +45,9 @@ from maturity.segments import services as segment_services
 from maturity.segments.models import MemberSegment, Segment, SegmentValue
 from maturity.tenancy.access import CONSULTANCY_PREFIX, ORG_PREFIX
 from maturity.tenancy.models import Consultancy, Organisation, OrganisationMembership, OrgRole
+from maturity.webhooks import events as webhook_events
+from maturity.webhooks import services as webhooks
+from maturity.webhooks.models import DeliveryStatus, WebhookDelivery
 
 from .factories import DepartmentFactory, build_tenant, member
 
@@ -522,7 +525,27 @@ OWN_CHILD = {
     "token_id": lambda w: create_scim_token(w.ours.org, "Entra ID", by=None)[0].id,
     "path": lambda w: "Users",
     "key_id": lambda w: create_api_key(w.ours.org, "Power BI", [], 30, by=w.ours.director)[0].id,
+    "webhook_id": lambda w: webhook_of(w.ours).id,
+    "delivery_id": lambda w: webhook_delivery_of(w.ours).id,
 }
+
+
+def webhook_of(tenant):
+    """A webhook of the tenant's organisation (made for the route walks). Its address refuses
+    connections at once (the discard port on this machine, which the tests' config allows)."""
+    return webhooks.create_webhook(url="http://127.0.0.1:9/in", event_types=["round.published"],
+                                   organisation_id=tenant.org.id)[0]
+
+
+def webhook_delivery_of(tenant):
+    """A failed delivery of a test event to a webhook of the tenant's organisation."""
+    hook = webhook_of(tenant)
+    event = webhook_events.envelope(webhook_events.PING, tenant.org, {"object": "webhook", "id": hook.id, "state": "active"})
+    delivery = WebhookDelivery(webhook_id=hook.id, event_id=event["id"], event_type=event["type"], payload=event,
+                               attempts=1, status=DeliveryStatus.FAILED)
+    db.session.add(delivery)
+    db.session.flush()
+    return delivery
 
 
 RESPONDENT_PREFIX = "/r/<token>"

@@ -24,6 +24,8 @@ ACTIONS = (
     "scim_mapping_changed",
     "sso_verified", "sso_refused", "sso_password_refused", "sso_settings_changed",
     "customer_word_changed", "mail_sender_changed", "consultancy_host_changed",
+    "webhook_created", "webhook_changed", "webhook_secret_rolled", "webhook_deleted", "webhook_test_sent",
+    "webhook_redelivered",
     "api_key_created", "api_key_revoked", "api_call", "member_left",
 )
 

@@ -51,6 +51,9 @@ LABELS = {
     "sso_settings_changed": _l("Sign-in with the organisation's account changed"),
     "customer_word_changed": _l("Word for customers changed"), "mail_sender_changed": _l("Sender address for mail changed"),
     "consultancy_host_changed": _l("Own host name of the consultancy changed"),
+    "webhook_created": _l("Webhook added"), "webhook_changed": _l("Webhook paused or resumed"),
+    "webhook_secret_rolled": _l("Webhook given a new secret"), "webhook_deleted": _l("Webhook removed"),
+    "webhook_test_sent": _l("Webhook test event sent"), "webhook_redelivered": _l("Webhook event sent again"),
 }
 
 
@@ -90,6 +93,13 @@ VALUES.update({
     "provider_unreachable": _l("provider unreachable"), "not_https": _l("provider not on https"),
     "discovery_incomplete": _l("discovery document incomplete"),
 })
+
+#: Webhooks (``maturity.webhooks``): the receiver's host (never its full address, which may hold a token).
+DETAILS.update({
+    "host": _l("host"), "events": _l("events"), "active": _l("active"), "event": _l("event"),
+    "delivery": _l("delivery"), "original": _l("sent before as delivery"),
+})
+OBJECTS.update({"Webhook": _l("Webhook")})
 
 
 def describe_entry(entry) -> str:

@@ -261,15 +261,33 @@ def add_item(plan: ActionPlan, *, title: str, description: str, owner: str | Non
     return item
 
 
+#: Sent in the transaction that changes an action's status, owner, due date or title, with the
+#: action and the names of what changed (``changes``). A signal, so that plans need not know who
+#: listens (the webhooks).
+action_changed = Namespace().signal("action-changed")
+
+#: What ``action_changed`` reports: the fields a receiver follows.
+FOLLOWED = ("title", "owner", "due_on", "status")
+
+
+def _followed(item: ActionItem) -> dict:
+    return {"title": item.text("title", "nl"), "owner": item.owner, "due_on": item.due_on, "status": item.status}
+
+
 def update_item(item: ActionItem, *, title: str, description: str, owner: str | None, due_on: date | None,
                 status: ItemStatus, lang: str) -> None:
     """Text equal to the generated text in the reader's language is not an edit."""
+    before = _followed(item)
     title, description = title.strip(), (description or "").strip()
     item.title = None if item.is_generated and title == _generated(item, "title", lang) else title
     item.description = None if item.is_generated and description == _generated(item, "description", lang) else (description or None)
     item.owner = (owner or "").strip() or None
     item.due_on = due_on
     item.status = status
+    after = _followed(item)
+    changes = tuple(field for field in FOLLOWED if before[field] != after[field])
+    if changes:
+        action_changed.send(item, changes=changes)
     log.info("plan item updated item=%s", item.id)
 
 

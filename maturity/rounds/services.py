@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from blinker import Namespace
 from flask_babel import gettext as _
 
 from ..audit import services as audit
@@ -102,6 +103,11 @@ def copy_round(source: Round) -> Round:
     return create_round(org, settings)
 
 
+#: Sent in the transaction that opens a round, with the round. A signal, so that rounds need not
+#: know who listens (the webhooks).
+round_opened = Namespace().signal("round-opened")
+
+
 def open_round(round_: Round) -> None:
     if not round_.is_draft:
         raise RoundStateError("not draft")
@@ -111,6 +117,7 @@ def open_round(round_: Round) -> None:
     round_.status = RoundStatus.OPEN
     audit.record("round_opened", organisation_id=round_.organisation_id, obj=round_, **_minimums(round_))
     round_.opened_at = utcnow()
+    round_opened.send(round_)  # e.g. the webhooks that asked for it (maturity.webhooks)
     log.info("round opened id=%s", round_.id)
 
 

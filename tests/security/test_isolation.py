@@ -19,7 +19,7 @@ from maturity.provisioning.services import create_token as create_scim_token
 from maturity.results.services import round_results
 from maturity.rounds.questionnaire import SECTIONS
 from ..helpers import (OWN_CHILD, R, filled_round, full_answers, opened, own_url, route_kind, route_url, routes,
-                       section_form)
+                       section_form, webhook_delivery_of, webhook_of)
 from ..helpers import world_with_rounds  # noqa: F401  (replaces the world fixture)
 
 
@@ -39,6 +39,8 @@ FOREIGN_CHILD = {
     "value_id": lambda w: w.theirs.value.id,
     "token_id": lambda w: create_scim_token(w.theirs.org, "Okta", by=None)[0].id,
     "key_id": lambda w: create_api_key(w.theirs.org, "Power BI", [], 30, by=w.theirs.director)[0].id,
+    "webhook_id": lambda w: webhook_of(w.theirs).id,
+    "delivery_id": lambda w: webhook_delivery_of(w.theirs).id,
 }
 POST_DATA = {
     "name": "Indringer", "email": "indringer@example.nl", "role": "director", "department": "X",
