@@ -30,6 +30,15 @@ class KlantspiegelApi(Api):
     ERROR_SCHEMA = ProblemSchema
     PROBLEM = "application/problem+json"
 
+    def register_blueprint(self, blp, *, parameters=None, **options):
+        """As flask-smorest's, but the document's tag is the blueprint's title ("Rounds"), not its
+        Flask name ("api_rounds", which must differ from the pages' blueprints)."""
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+        blp.register_views_in_doc(self, self._app, self.spec, name=name, parameters=parameters)
+        self.spec.tag({"name": getattr(blp, "title", name), "description": blp.description})
+
     def _register_error_handlers(self):
         """The app's handlers (main/errors.py) already answer API paths with problem documents."""
 

@@ -40,10 +40,19 @@ class StrictParser(FlaskParser):
 
 class ApiBlueprint(Blueprint):
     ARGUMENTS_PARSER = StrictParser()
+    #: Its name in the documentation (set by ``blueprint``).
+    title = ""
+
+    def route(self, rule, *, parameters=None, tags=None, **options):
+        """Every operation is tagged with the blueprint's title, as the document's tag list says."""
+        return super().route(rule, parameters=parameters, tags=tags or [self.title], **options)
 
 
 def blueprint(name: str, description: str) -> Blueprint:
-    return ApiBlueprint(f"api_{name}", __name__, url_prefix=PREFIX, description=description)
+    """An API blueprint; ``name`` is also its title in the documentation ("rounds": "Rounds")."""
+    blp = ApiBlueprint(f"api_{name}", __name__, url_prefix=PREFIX, description=description)
+    blp.title = name.capitalize()
+    return blp
 
 
 def _rate_key() -> str:
