@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
+from cryptography.fernet import InvalidToken
 from flask import current_app
 
 from ..extensions import db
@@ -93,6 +94,8 @@ def send(url: str, body: bytes, headers: dict[str, str], timeout: float) -> Outc
         except (ConnectionError, OSError, http.client.HTTPException) as exc:
             error = f"{type(exc).__name__}: {exc}"[:300]
             continue  # the next address, if the name has more
+        except Exception as exc:  # noqa: BLE001 — whatever a receiver does, the log says it and the job goes on
+            return Outcome(False, error=f"{type(exc).__name__}: {exc}"[:300])
         finally:
             connection.close()
         if 200 <= status < 300:
@@ -135,7 +138,14 @@ def attempt(delivery_id: int) -> str:
         return "skipped"
     delivery = db.session.get(WebhookDelivery, delivery_id)
     webhook = delivery.webhook
-    secret = unseal(webhook.secret_sealed, SECRET_PURPOSE).decode()
+    try:
+        secret = unseal(webhook.secret_sealed, SECRET_PURPOSE).decode()
+    except InvalidToken:  # sealed under a SECRET_KEY no longer configured: a new secret is needed
+        delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
+        delivery.last_error = "the signing secret cannot be opened: give the webhook a new secret"
+        db.session.commit()
+        log.error("webhook %s: its secret cannot be opened (SECRET_KEY_FALLBACKS?)", webhook.id)
+        return "failed"
     body = body_of(delivery.payload)
     headers = {signing.HEADER: signing.sign(secret, body), "Klantspiegel-Event": delivery.event_type,
                "Klantspiegel-Delivery": str(delivery.id)}

@@ -103,7 +103,7 @@ def _plan_published(round_: Round) -> None:
     org = db.session.get(Organisation, round_.organisation_id)
     plan_id = db.session.scalar(sa.select(ActionPlan.id).where(ActionPlan.round_id == round_.id))
     record(PLAN_PUBLISHED, org, {"object": "plan", "id": plan_id, "round_id": round_.id, "state": "published",
-                                 "url": _api_url(org.consultancy_id, f"organisations/{org.id}/plan")})
+                                 "url": _api_url(org.consultancy_id, f"rounds/{round_.id}/plan")})
 
 
 @action_changed.connect

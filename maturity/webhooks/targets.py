@@ -13,7 +13,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from flask import current_app
 
@@ -77,6 +77,8 @@ def parse(url: str) -> Target:
     except UnicodeError:
         raise TargetRefused("invalid") from None
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    if not path.isascii():  # the request line is ASCII: non-ASCII characters go percent-encoded
+        path = quote(path, safe="/?&=%:@!$'()*+,;~-._")
     return Target(parts.scheme, host, port or (443 if parts.scheme == "https" else 80), path)
 
 

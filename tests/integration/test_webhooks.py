@@ -13,6 +13,7 @@ import threading
 import time
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -157,6 +158,7 @@ def test_a_published_round_reaches_the_receiver_signed_and_a_replay_is_refused(a
     assert event["organisation"] == {"id": world.ours.org.id, "slug": world.ours.org.slug, "name": world.ours.org.name}
     assert event["data"] == {"object": "round", "id": round_.id, "state": "published",
                              "url": f"http://klantspiegel.local/api/v1/rounds/{round_.id}/results"}
+    assert app.url_map.bind("klantspiegel.local").match(f"/api/v1/rounds/{round_.id}/results")[0] == "api_results.get_results"
     (sent,) = _deliveries(hook)
     assert headers["Klantspiegel-Delivery"] == str(sent.id)
     assert (sent.status, sent.attempts, sent.last_status_code, sent.event_id) == (DeliveryStatus.DELIVERED, 1, 200, event["id"])
@@ -173,9 +175,9 @@ def test_a_published_round_reaches_the_receiver_signed_and_a_replay_is_refused(a
     with pytest.raises(SignatureError):
         verify(secret, f"t={timestamp}", body)  # no signature
     # A timestamp moved into the tolerance, without the secret, cannot be signed anew.
-    forged = f"t={int(time.time())},v1=" + headers["Klantspiegel-Signature"].split("v1=")[1]
+    forged = f"t={timestamp + 200},v1=" + headers["Klantspiegel-Signature"].split("v1=")[1]
     with pytest.raises(SignatureError, match="does not match"):
-        verify(secret, forged, body)
+        verify(secret, forged, body, now=timestamp + 250)
 
     # Delivered is delivered: the job does not send it again.
     assert jobs.deliver_webhook.call_local(sent.id) == "skipped"
@@ -220,7 +222,7 @@ def test_every_event_is_thin_and_points_at_the_api(app, world, make_client, rece
     published = receiver.event()
     assert published["type"] == "plan.published"
     assert published["data"] == {"object": "plan", "id": plan.id, "round_id": round_.id, "state": "published",
-                                 "url": f"http://klantspiegel.local/api/v1/organisations/{world.ours.org.id}/plan"}
+                                 "url": f"http://klantspiegel.local/api/v1/rounds/{round_.id}/plan"}
 
     item = plan.items[0]
     seen = len(receiver.requests)
@@ -239,8 +241,12 @@ def test_every_event_is_thin_and_points_at_the_api(app, world, make_client, rece
         "title": item.text("title", "nl"), "description": item.text("description", "nl"), "owner": "Teamleider",
         "due_on": "", "status": "in_progress"})
     assert len(receiver.requests) == seen + 1
+    api = app.url_map.bind("klantspiegel.local")
     for request in receiver.requests:
         verify(secret, request["headers"]["Klantspiegel-Signature"], request["body"])
+        # The address is one the API serves (a GET with a key).
+        endpoint, _args = api.match(urlsplit(json.loads(request["body"])["data"]["url"]).path, method="GET")
+        assert endpoint.startswith("api_")
         # No figure, answer or respondent: the only numbers are ids.
         assert not re.search(rb'"(score|mean|responses|answers|respondents|email|comment)', request["body"])
 
@@ -644,3 +650,28 @@ def test_old_finished_deliveries_are_pruned(world, receiver):
     db.session.flush()
     assert deliveries.prune() == 2
     assert [d.status for d in _deliveries(hook)] == [DeliveryStatus.PENDING]
+
+
+def test_a_secret_that_cannot_be_opened_fails_the_delivery_with_a_reason(app, world, receiver):
+    """After a SECRET_KEY change without the fallback: said in the log, not retried for ever."""
+    hook, _secret = _org_hook(world, receiver.url, ["round.opened"])
+    hook.secret_sealed = b"\x00" * 40
+    db.session.flush()
+    with app.test_request_context():
+        services.send_test(hook)
+    db.session.commit()
+    (delivery,) = _deliveries(hook)
+    assert delivery.status is DeliveryStatus.FAILED and "new secret" in delivery.last_error
+    assert receiver.requests == []
+
+
+def test_an_address_with_non_ascii_characters_is_delivered_percent_encoded(app, world, receiver):
+    url = receiver.url.split("/hooks/")[0] + "/hooks/café?naam=ë"
+    hook, secret = _org_hook(world, url, ["round.opened"])
+    with app.test_request_context():
+        services.send_test(hook)
+    db.session.commit()
+    (received,) = receiver.requests
+    assert received["path"] == "/hooks/caf%C3%A9?naam=%C3%AB"
+    verify(secret, received["headers"]["Klantspiegel-Signature"], received["body"])
+    assert _deliveries(hook)[0].status is DeliveryStatus.DELIVERED
