@@ -23,8 +23,8 @@ from email_validator import EmailNotValidError, validate_email
 from ..accounts.models import User
 from ..audit import services as audit
 from ..extensions import db
-from ..organisations.services import AlreadyMember, NewMember, add_member, count_directors, department_named
-from ..rounds.models import Invitation, Round, RoundStatus
+from ..organisations import services as org_services
+from ..organisations.services import AlreadyMember, NewMember, add_member, department_named
 from ..segments.models import MAX_VALUES, MemberSegment, Segment, SegmentValue
 from ..segments.services import clean_name
 from ..tenancy.models import Organisation, OrganisationMembership, OrgRole
@@ -233,25 +233,7 @@ def _sync_segments(membership: OrganisationMembership, body: dict, row: ScimReso
 
 
 def leave(membership: OrganisationMembership, *, token: ScimToken) -> bool:
-    """The directory says the person left: their open invitations are withdrawn (a new nonce:
-    the personal link stops working; the draft goes; no reminders) and the membership ends.
-    The organisation's last director is kept (the organisation would have no one to run it);
-    their invitations are still withdrawn. Returns whether the membership ended."""
-    open_rounds = sa.select(Round.id).where(Round.organisation_id == membership.organisation_id,
-                                            Round.status != RoundStatus.CLOSED)
-    db.session.execute(
-        sa.update(Invitation).where(Invitation.user_id == membership.user_id,
-                                    Invitation.organisation_id == membership.organisation_id,
-                                    Invitation.submitted_at.is_(None), Invitation.round_id.in_(open_rounds))
-        .values(nonce=secrets.token_hex(8), sealed_draft=None, has_opted_out_of_reminders=True)
-        .execution_options(synchronize_session=False))
-    if membership.role is OrgRole.DIRECTOR and count_directors(db.session.get(Organisation, membership.organisation_id)) <= 1:
-        audit.record("scim_person_left", organisation_id=membership.organisation_id, obj=membership, token=token.id,
-                     kept="last_director")
-        return False
-    audit.record("scim_person_left", organisation_id=membership.organisation_id, obj=membership, token=token.id)
-    db.session.execute(sa.delete(MemberSegment).where(MemberSegment.membership_id == membership.id))
-    db.session.delete(membership)
-    db.session.flush()
-    log.info("scim: member left membership=%s", membership.id)
-    return True
+    """The directory says the person left: handled as every leaver is
+    (``organisations.services.leave``: open invitations withdrawn, the membership ended, the
+    last director kept), audited as the directory's doing."""
+    return org_services.leave(membership, action="scim_person_left", token=token.id)

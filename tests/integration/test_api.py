@@ -7,15 +7,15 @@ import csv
 import io
 from datetime import date, timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from maturity.api import keys
 from maturity.audit.models import AuditEntry
 from maturity.extensions import db as _db
 from maturity.plans.models import ActionItem
+from maturity.plans.services import generate_plan, plan_for
+from maturity.results.services import round_results
 from maturity.rounds import services
-from maturity.rounds.models import Invitation, Round
 from maturity.tenancy.models import ConsultantMembership, OrganisationMembership
 from tests.conftest import sign_in
 from tests.helpers import filled_round, open_round  # noqa: F401 - fixture
@@ -37,11 +37,13 @@ def call(client, method, url, key, **kwargs):
 
 
 def test_without_a_key_the_api_answers_401_as_a_problem_document(client, world):
-    response = client.get("/api/v1/organisations")
+    response = client.get("/api/v1/organisations", headers={"Accept-Language": "en"})
     assert response.status_code == 401
     assert response.mimetype == "application/problem+json"
     assert response.json["status"] == 401 and "API key" in response.json["detail"]
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    dutch = client.get("/api/v1/organisations", headers={"Accept-Language": "nl"})
+    assert dutch.json["detail"].startswith("Een geldige API-sleutel is nodig")
 
 
 def test_a_session_cookie_is_not_a_key(client, world):
@@ -203,10 +205,7 @@ def test_an_unknown_query_parameter_is_said_not_ignored(client, world):
 def test_progress_and_plan_read_as_the_pages_show_them(app, client, world):
     round_ = filled_round(app, world, {"Verkoop": 6}, customers=5)
     with app.test_request_context():
-        from maturity.plans.services import generate_plan, plan_for
-        from maturity.results.services import round_results
-
-        plan = plan_for(round_) or generate_plan(round_, round_results(round_))
+        plan_for(round_) or generate_plan(round_, round_results(round_))
     _db.session.commit()
     key = key_for(world.ours.org, world.ours.director)
     progress = call(client, "GET", f"/api/v1/organisations/{world.ours.org.id}/progress", key).json
