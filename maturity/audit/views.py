@@ -51,6 +51,8 @@ LABELS = {
     "sso_settings_changed": _l("Sign-in with the organisation's account changed"),
     "customer_word_changed": _l("Word for customers changed"), "mail_sender_changed": _l("Sender address for mail changed"),
     "consultancy_host_changed": _l("Own host name of the consultancy changed"),
+    "api_key_created": _l("API key made"), "api_key_revoked": _l("API key revoked"), "api_call": _l("API call"),
+    "member_left": _l("Person left (according to the API)"),
     "webhook_created": _l("Webhook added"), "webhook_changed": _l("Webhook paused or resumed"),
     "webhook_secret_rolled": _l("Webhook given a new secret"), "webhook_deleted": _l("Webhook removed"),
     "webhook_test_sent": _l("Webhook test event sent"), "webhook_redelivered": _l("Webhook event sent again"),
@@ -100,6 +102,14 @@ DETAILS.update({
     "delivery": _l("delivery"), "original": _l("sent before as delivery"),
 })
 OBJECTS.update({"Webhook": _l("Webhook")})
+
+
+#: The JSON API (``maturity.api``): a call's method, path and answer; a key's name and scopes.
+DETAILS.update({
+    "key": _l("API key"), "method": _l("method"), "path": _l("path"), "status": _l("answer"), "label": _l("name"),
+    "scopes": _l("scopes"), "expires": _l("expires"), "directory_records": _l("directory records"),
+})
+OBJECTS.update({"ApiKey": _l("API key")})
 
 
 def describe_entry(entry) -> str:
