@@ -125,6 +125,7 @@ def update_person(body, person_id: int):
     if "segments" in body:
         _set_segments(m, body["segments"])
     db.session.flush()
+    db.session.expire(m, ["department"])  # the department's id changed; its row is read again
     return person_document(m, member_values([m.id]))
 
 

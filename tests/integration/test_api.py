@@ -16,6 +16,7 @@ from maturity.plans.models import ActionItem
 from maturity.plans.services import generate_plan, plan_for
 from maturity.results.services import round_results
 from maturity.rounds import services
+from maturity.segments.services import add_value, create_segment
 from maturity.tenancy.models import ConsultantMembership, OrganisationMembership
 from tests.conftest import sign_in
 from tests.helpers import filled_round, open_round  # noqa: F401 - fixture
@@ -229,3 +230,30 @@ def test_progress_and_plan_read_as_the_pages_show_them(app, client, world):
     assert wrong.status_code == 422 and "due_on" in wrong.json["errors"]["json"]
     cleared = call(client, "PATCH", f"/api/v1/actions/{action['id']}", key, json={"owner": None})
     assert cleared.json["owner"] is None and cleared.json["status"] == "in_progress"
+
+
+def test_people_carry_their_department_and_segments(client, world):
+    segment = create_segment(world.ours.org, "Locatie")
+    add_value(segment, "Noord")
+    add_value(segment, "Zuid")
+    _db.session.commit()
+    key = key_for(world.ours.org, world.ours.director)
+    made = call(client, "POST", f"/api/v1/organisations/{world.ours.org.id}/people", key,
+                json={"name": "Sanne", "email": "sanne@ons.example.nl", "department": "Verhuur",
+                      "segments": {"locatie": "noord"}})
+    assert made.status_code == 201, made.json
+    assert made.json["department"] == "Verhuur" and made.json["segments"] == {"Locatie": "Noord"}
+    moved = call(client, "PATCH", f"/api/v1/people/{made.json['id']}", key, json={"segments": {"Locatie": "Zuid"}})
+    assert moved.json["segments"] == {"Locatie": "Zuid"} and moved.json["department"] == "Verhuur"
+    cleared = call(client, "PATCH", f"/api/v1/people/{made.json['id']}", key,
+                   json={"segments": {"Locatie": None}, "department": None})
+    assert cleared.json["segments"] == {} and cleared.json["department"] is None
+    unknown = call(client, "PATCH", f"/api/v1/people/{made.json['id']}", key,
+                   json={"segments": {"Locatie": "Oost", "Team": "A"}, "name": "Sanne B."})
+    assert unknown.status_code == 422
+    assert set(unknown.json["errors"]["json"]["segments"]) == {"Locatie", "Team"}
+    assert call(client, "GET", f"/api/v1/people/{made.json['id']}", key).json["name"] == "Sanne"  # nothing kept
+    last = _db.session.scalar(sa.select(OrganisationMembership.id).where(
+        OrganisationMembership.user_id == world.ours.director.id))
+    assert call(client, "PATCH", f"/api/v1/people/{last}", key, json={"role": "employee"}).status_code == 409
+    assert call(client, "DELETE", f"/api/v1/people/{last}", key).json == {"left": False}
