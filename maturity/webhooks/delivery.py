@@ -137,6 +137,8 @@ def attempt(delivery_id: int) -> str:
     if not claim(delivery_id):
         return "skipped"
     delivery = db.session.get(WebhookDelivery, delivery_id)
+    if delivery is None:  # removed with its webhook since the claim
+        return "skipped"
     webhook = delivery.webhook
     try:
         secret = unseal(webhook.secret_sealed, SECRET_PURPOSE).decode()
@@ -153,6 +155,8 @@ def attempt(delivery_id: int) -> str:
     db.session.commit()  # no transaction held open while waiting for the receiver
     outcome = send(url, body, headers, float(current_app.config.get("WEBHOOKS_TIMEOUT", 5)))
     delivery = db.session.get(WebhookDelivery, delivery_id)
+    if delivery is None:  # the webhook was removed while its receiver answered
+        return "skipped"
     now = utcnow()
     delivery.last_status_code, delivery.last_error = outcome.status_code, outcome.error
     if outcome.delivered:

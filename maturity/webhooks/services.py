@@ -14,7 +14,7 @@ from ..sealing import seal
 from ..tenancy.models import Organisation
 from . import events
 from .delivery import SECRET_PURPOSE
-from .models import DeliveryStatus, Webhook, WebhookDelivery
+from .models import Webhook, WebhookDelivery
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,3 @@ def latest_deliveries(webhook_ids) -> list[WebhookDelivery]:
     return list(db.session.scalars(
         sa.select(WebhookDelivery).where(WebhookDelivery.webhook_id.in_(webhook_ids))
         .order_by(WebhookDelivery.id.desc()).limit(LOG_SIZE)))
-
-
-def is_waiting(delivery: WebhookDelivery) -> bool:
-    return delivery.status is DeliveryStatus.PENDING

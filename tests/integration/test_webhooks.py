@@ -675,3 +675,17 @@ def test_an_address_with_non_ascii_characters_is_delivered_percent_encoded(app, 
     assert received["path"] == "/hooks/caf%C3%A9?naam=%C3%AB"
     verify(secret, received["headers"]["Klantspiegel-Signature"], received["body"])
     assert _deliveries(hook)[0].status is DeliveryStatus.DELIVERED
+
+
+def test_a_webhook_removed_while_its_delivery_waits_is_simply_skipped(app, world, receiver, monkeypatch):
+    hook, _secret = _org_hook(world, receiver.url, ["round.opened"])
+    monkeypatch.setattr(jobs.deliver_webhook, "call_local", lambda *a, **k: None)  # the worker is busy
+    with app.test_request_context():
+        delivery = services.send_test(hook)
+    db.session.commit()
+    delivery_id = delivery.id
+    services.delete_webhook(hook)
+    db.session.commit()
+    monkeypatch.undo()
+    assert jobs.deliver_webhook.call_local(delivery_id) == "skipped"
+    assert receiver.requests == []
