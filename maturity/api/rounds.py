@@ -9,7 +9,8 @@ from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
 from ..results.jobs import close_job
-from ..results.services import live_counts
+from ..core.display import shown
+from ..results.history import round_points
 from ..rounds import inviting
 from ..rounds import services as round_services
 from ..rounds.forms import RoundForm
@@ -32,18 +33,29 @@ def status_of(round_: Round) -> str:
     return round_.status.value
 
 
+def round_documents(rounds: list[Round]) -> list[dict]:
+    """Rounds as the API gives them, with participation as the pages count it
+    (``results.history.round_points``: a fixed number of grouped queries for any number of
+    rounds; a published round's counts from its published tally, an open round's counted now)."""
+    points = {p.round_id: p for p in round_points(rounds)}
+    out = []
+    for round_ in rounds:
+        p = points[round_.id]
+        responses = p.n if round_.is_published else p.n_submitted
+        out.append({
+            "id": round_.id, "organisation_id": round_.organisation_id, "title": round_.title,
+            "status": status_of(round_), "opens_on": round_.opens_on, "closes_on": round_.closes_on,
+            "min_group_size": round_.min_group_size, "min_comment_group_size": round_.min_comment_group_size,
+            "min_customer_group_size": round_.min_customer_group_size, "opened_at": round_.opened_at,
+            "published_at": round_.closed_at if round_.is_published else None,
+            "participation": {"invited": p.n_invited, "responses": responses, "customers": p.n_customers,
+                              "response_rate": int(shown(100 * responses / p.n_invited, 0)) if p.n_invited else None},
+        })
+    return out
+
+
 def round_document(round_: Round) -> dict:
-    counts = live_counts(round_)
-    return {
-        "id": round_.id, "organisation_id": round_.organisation_id, "title": round_.title,
-        "status": status_of(round_), "opens_on": round_.opens_on, "closes_on": round_.closes_on,
-        "min_group_size": round_.min_group_size, "min_comment_group_size": round_.min_comment_group_size,
-        "min_customer_group_size": round_.min_customer_group_size, "opened_at": round_.opened_at,
-        "published_at": round_.closed_at if round_.is_published else None,
-        "participation": {"invited": counts["invited"], "responses": counts["responses"],
-                          "response_rate": round(100 * counts["responses"] / counts["invited"]) if counts["invited"] else None,
-                          "customers": counts["customers"]},
-    }
+    return round_documents([round_])[0]
 
 
 @blp.get("/organisations/<int:org_id>/rounds")
@@ -56,7 +68,7 @@ def list_rounds(args, org_id: int):
     when it is published)."""
     key_organisation(g.api_key, org_id)
     items, cursor = page(scoped_select(Round), Round.id, args)
-    return {"items": [round_document(r) for r in items], "next_cursor": cursor}
+    return {"items": round_documents(items), "next_cursor": cursor}
 
 
 @blp.get("/rounds/<int:round_id>")

@@ -16,9 +16,10 @@ from maturity.plans.models import ActionItem
 from maturity.plans.services import generate_plan, plan_for
 from maturity.results.services import round_results
 from maturity.rounds import services
-from maturity.segments.services import add_value, create_segment
-from maturity.tenancy.models import ConsultantMembership, OrganisationMembership
+from maturity.segments.services import add_value, create_segment, set_member_value
+from maturity.tenancy.models import ConsultantMembership, OrganisationMembership, OrgRole
 from tests.conftest import sign_in
+from tests.factories import member
 from tests.helpers import filled_round, open_round  # noqa: F401 - fixture
 
 ALL = ["results:read", "people:manage", "rounds:manage", "actions:manage"]
@@ -257,3 +258,46 @@ def test_people_carry_their_department_and_segments(client, world):
         OrganisationMembership.user_id == world.ours.director.id))
     assert call(client, "PATCH", f"/api/v1/people/{last}", key, json={"role": "employee"}).status_code == 409
     assert call(client, "DELETE", f"/api/v1/people/{last}", key).json == {"left": False}
+
+
+def _queries(client, url, key) -> int:
+    statements = []
+
+    def listener(*args):
+        statements.append(1)
+
+    sa.event.listen(_db.engine, "before_cursor_execute", listener)
+    try:
+        assert call(client, "GET", url, key).status_code == 200
+    finally:
+        sa.event.remove(_db.engine, "before_cursor_execute", listener)
+    return len(statements)
+
+
+def test_lists_read_a_fixed_number_of_queries_however_long(client, world):
+    """People and rounds: a page of 40 costs what a page of 4 costs."""
+    segment = create_segment(world.ours.org, "Locatie")
+    value = add_value(segment, "Noord")
+    key = key_for(world.ours.org, world.ours.director)
+    org = world.ours.org
+
+    def grow(n_people, n_rounds, opened):
+        for i in range(n_people):
+            m = member(org, OrgRole.EMPLOYEE, world.ours.department)
+            membership = _db.session.scalar(sa.select(OrganisationMembership).where(OrganisationMembership.user_id == m.id))
+            set_member_value(membership, segment, value)
+        for i in range(n_rounds):
+            round_ = services.create_round(org, services.RoundSettings(
+                title=f"R{i}", opens_on=date.today(), closes_on=date.today() + timedelta(days=5)))
+            if opened and i == 0:  # one open round; the others are drafts
+                services.open_round(round_)
+        _db.session.commit()
+
+    grow(2, 2, opened=True)
+    call(client, "GET", "/api/v1/organisations", key)  # the key's first use is written once (then once a minute)
+    few = (_queries(client, f"/api/v1/organisations/{org.id}/people", key),
+           _queries(client, f"/api/v1/organisations/{org.id}/rounds", key))
+    grow(36, 6, opened=False)  # drafts: an open round beside them would single the newcomers out
+    many = (_queries(client, f"/api/v1/organisations/{org.id}/people", key),
+            _queries(client, f"/api/v1/organisations/{org.id}/rounds", key))
+    assert many == few
