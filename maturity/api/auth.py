@@ -94,10 +94,19 @@ def _audit(response):
     return response
 
 
+def _private(response):
+    """An answer for one key, in one language: never kept by a shared cache, and revalidated
+    (with its ETag where it has one) before a private cache reuses it."""
+    response.headers.setdefault("Cache-Control", "private, no-cache")
+    response.vary.update(("Authorization", "Accept-Language"))
+    return response
+
+
 def guard(bp: Blueprint) -> None:
     """Every route of ``bp``: a key first, the rate limit, the audit trail; no CSRF (no cookies)."""
     bp.before_request(_authenticate)
     bp.after_request(_audit)
+    bp.after_request(_private)
     csrf.exempt(bp)
     limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=_rate_key)(bp)
 

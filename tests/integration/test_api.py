@@ -92,6 +92,8 @@ def test_published_results_are_the_csv_downloads_figures_with_an_etag(app, clien
     assert [[r["section_label"], r["figure"], r["group"], r["text"]] for r in body["rows"]] == \
         [[row[0], row[1], row[2], row[4]] for row in table]
     etag = response.headers["ETag"]
+    assert response.headers["Cache-Control"] == "private, no-cache"  # never in a shared cache
+    assert {"Authorization", "Accept-Language"} <= set(response.vary)
     again = call(client, "GET", f"/api/v1/rounds/{round_.id}/results", key,
                  headers={"Accept-Language": "nl", "If-None-Match": etag})
     assert again.status_code == 304
