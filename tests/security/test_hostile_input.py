@@ -177,7 +177,9 @@ def test_an_id_beyond_any_column_is_not_found_on_every_route(app, world, make_cl
     children = {name: (lambda w, v=too_big: v) for name in ("membership_id", "round_id", "item_id", "consultant_id",
                                                          "user_id", "message_id", "number", "segment_id", "value_id",
                                                          "service_id", "token_id", "consultancy_id", "key_id",
-                                                         "webhook_id", "delivery_id")}
+                                                         "webhook_id", "delivery_id",
+                                                         # the JSON API's ids
+                                                         "org_id", "action_id", "person_id")}
     children |= {"token": lambda w: world.ours.round.customer_token, "section": lambda w: "quiz"}
     tried = 0
     for who, client in _visitors(world, make_client):
