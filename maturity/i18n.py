@@ -135,7 +135,11 @@ def customer_text(text: Text, language: str) -> str:
     """An instrument text that names the customer (``Text``, the same item for scoring) in the
     organisation's word: its English is a customer msgid of the catalogue; the instrument's own
     text where the catalogue has none (or the word is "klant")."""
-    word = customer_word()
+    return _worded(text, language, customer_word())
+
+
+def _worded(text: Text, language: str, word: str) -> str:
+    """``text`` in ``language`` and the customer ``word`` (``customer_text``)."""
     if word == DEFAULT_CUSTOMER_WORD or not text.en:
         return text.get(language)
     found = _catalogue(language).upgettext(word, text.en)
@@ -297,8 +301,8 @@ def _catalogue(language: str) -> NullTranslations:
 def in_language(said: Said, language: str, word: str | None = None) -> str:
     """A core message (``core/messages.py``) in ``language``: the msgid through that language's
     catalogue, formatted with its parameters in the same language (numbers by ``number`` in the
-    language's locale, instrument texts in the language, nested messages likewise); several
-    sentences separated by a space."""
+    language's locale, instrument texts in the language, a mirror topic in the customer word,
+    nested messages likewise); several sentences separated by a space."""
     word = word if word in CUSTOMER_WORDS else customer_word()
     return " ".join(filter(None, (_message(m, language, word) for m in parts(said))))
 
@@ -320,8 +324,8 @@ def _message(message: Message, language: str, word: str = DEFAULT_CUSTOMER_WORD)
 def _parameter(value, language: str, word: str):
     if isinstance(value, Number):
         return number(value.value, value.digits, LOCALE_FOR_LANGUAGE[language])
-    if isinstance(value, Text):
-        return value.get(language)
+    if isinstance(value, Text):  # an instrument text: a mirror topic in the organisation's word
+        return _worded(value, language, word)
     if isinstance(value, Message):
         return _message(value, language, word)
     return value

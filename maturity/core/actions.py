@@ -168,7 +168,7 @@ PRACTICE: dict[str, tuple[Message, Message, str, int]] = {
         "teams", 3),
     "leadership": (
         N_("Leadership: managers set the example"),
-        N_("Agree with the management team which behaviour towards customers you expect of each other and how you hold each other "
+        NC_("Agree with the management team which behaviour towards customers you expect of each other and how you hold each other "
                 "to it. Start every meeting with one customer situation from the past week: managers show what customer orientation means here."),
         "managers", 3),
     "learning": (
@@ -177,8 +177,8 @@ PRACTICE: dict[str, tuple[Message, Message, str, int]] = {
                 "we do differently? Record the agreements and look back after six weeks."),
         "teams", 6),
     "training": (
-        N_("Train skills with real customer situations"),
-        N_("Train customer-facing staff in the customer situations that go wrong most often in your organisation, with real "
+        NC_("Train skills with real customer situations"),
+        NC_("Train customer-facing staff in the customer situations that go wrong most often in your organisation, with real "
                 "examples: taking a complaint, a promise that can't be kept, a question that belongs to another department."),
         "hr", 6),
     "customers": (
@@ -213,7 +213,7 @@ PRACTICE: dict[str, tuple[Message, Message, str, int]] = {
         "service", 3),
     "promises": (
         N_("Keep what we promise"),
-        N_("Only make promises you can keep, record them, and call the customer yourself when one can't be kept, to find a "
+        NC_("Only make promises you can keep, record them, and call the customer yourself when one can't be kept, to find a "
                 "solution together."),
         "service", 3),
     "handoff": (
@@ -232,7 +232,7 @@ PRACTICE: dict[str, tuple[Message, Message, str, int]] = {
         "managers", 6),
     "keep": (
         NC_("Keep customers looking along"),
-        N_("Repeat the mirror every year and invite a customer panel to think along about changes. You only stay unconsciously "
+        NC_("Repeat the mirror every year and invite a customer panel to think along about changes. You only stay unconsciously "
                 "competent if you keep looking."),
         "board", 12),
 }
@@ -388,9 +388,9 @@ def _step_figures(plan: PlanInput, theme: str) -> tuple[Said, Said, tuple[Goal, 
                    NC_("Employees: %(own)s; customers: %(customer)s.",
                       own=Number(internal), customer=Number(customer)))
         if goal <= shown(customer, MARK_DIGITS):  # at the top of the scale: nothing left to raise
-            return finding, N_("The customers' rating stays at %(customer)s in the next round.",
+            return finding, NC_("The customers' rating stays at %(customer)s in the next round.",
                                customer=Number(customer)), (Goal("mirror_customer", at_least=goal),)
-        return finding, N_("The customers' rating from %(customer)s to at least %(goal)s in the next round.",
+        return finding, NC_("The customers' rating from %(customer)s to at least %(goal)s in the next round.",
                            customer=Number(customer), goal=Number(goal)), (Goal("mirror_customer", at_least=goal),)
     if placement.next_phase is None:
         return (N_("Phase %(phase)s.", phase=placement.phase.key),
@@ -415,7 +415,7 @@ def _customers_first(plan: PlanInput) -> list[Proposal]:
     return [_focus("dimension.mirror_customer", "customers", NC_(
         "Customers rate the organisation %(customer)s; %(phase)s needs at least %(needed)s.",
         customer=Number(customer), phase=phase.key, needed=Number(needed)),
-        N_("The customers' rating from %(customer)s to at least %(needed)s in the next round.",
+        NC_("The customers' rating from %(customer)s to at least %(needed)s in the next round.",
            customer=Number(customer), needed=Number(needed)), 0, goals=(Goal("mirror_customer", at_least=needed),))]
 
 
@@ -516,11 +516,11 @@ def _modest_views(plan: PlanInput) -> list[Proposal]:
         figures = {"own": Number(q[view]), "customer": Number(q["customer"])}
         if view == "estimate":
             finding = NC_("Employees expect %(own)s, customers give %(customer)s.", **figures)
-            target = N_("Employees' estimate less than %(min)s below the customers' rating in the next round "
+            target = NC_("Employees' estimate less than %(min)s below the customers' rating in the next round "
                         "(now %(own)s against %(customer)s).", min=Number(q["min_gap"]), **figures)
         else:
             finding = NC_("Employees themselves give %(own)s, customers give %(customer)s.", **figures)
-            target = N_("Employees' own rating less than %(min)s below the customers' rating in the next round "
+            target = NC_("Employees' own rating less than %(min)s below the customers' rating in the next round "
                         "(now %(own)s against %(customer)s).", min=Number(q["min_gap"]), **figures)
         out.append(_focus(f"mirror.{reason.code}", "estimate_low", finding, target, 6,
                           goals=(Goal(f"gap.{view}", at_most=_below(q["min_gap"])),)))
@@ -579,7 +579,7 @@ def _comments(plan: PlanInput) -> list[Proposal]:
         out.append(_focus(f"comments.{theme}", theme, NC_(
             "%(n)s customers wrote about this, for example: “%(example)s”",
             n=len(matching), example=example),
-            N_("Fewer than %(n)s customer comments on this in the next round.", n=len(matching)),
+            NC_("Fewer than %(n)s customer comments on this in the next round.", n=len(matching)),
             4, goals=(Goal(f"comments.{theme}", at_most=len(matching) - 1),)))
     return out
 

@@ -7,6 +7,7 @@ from wtforms.validators import Optional
 
 from ..core.actions import ROLE
 from ..forms_common import max_length, required, sensible_date, strip
+from ..i18n import lazy_customer_gettext
 from .models import ItemStatus
 
 
@@ -61,8 +62,8 @@ class OwnerRolesForm(FlaskForm):
                         description=_l("For example: teamleiders, coördinatoren."))
     hr = StringField(_l("HR and training"), validators=[Optional(), max_length(80)], filters=[strip],
                      description=_l("For example: P&O, HR-adviseur, opleidingscoördinator."))
-    service = StringField(_l("Who organises customer contact"), validators=[Optional(), max_length(80)], filters=[strip],
-                          description=_l("For example: manager KCC, teamleider klantenservice."))
+    service = StringField(lazy_customer_gettext("Who organises customer contact"), validators=[Optional(), max_length(80)],
+                          filters=[strip], description=lazy_customer_gettext("For example: manager KCC, teamleider klantenservice."))
     submit = SubmitField(_l("Save the roles"))
 
     KEYS = tuple(ROLE)  # one field per kind of owner the plan rules name

@@ -14,7 +14,7 @@ from markupsafe import escape
 from ..core import DEFAULT, dimension_label, phase_name
 from ..core.display import CHART_COLORS, STRONG_STATEMENT, WEAK_STATEMENT, shown
 from ..extensions import db
-from ..i18n import number, signed, speaking_of
+from ..i18n import customer_gettext, number, signed, speaking_of
 from ..logos import data_uri
 from ..models_base import utcnow
 from ..pdf import documents
@@ -56,16 +56,22 @@ def house_palette(color: str) -> dict[str, str]:
 
 def report_context(round_: Round, results: RoundResults, *, issued_at=None, version: int | None = None) -> dict:
     """Everything the PDF shows, as strings, numbers, lists and dicts: no ORM objects.
-    ``issued_at`` and ``version``: the date and number of a published report's version."""
-    lang = get_locale().language
+    ``issued_at`` and ``version``: the date and number of a published report's version. Its
+    labels and sentences name the customers in the organisation's word (``customer_word``), also
+    when the worker renders it, outside the organisation's request."""
     org = db.session.get(Organisation, round_.organisation_id)
+    with speaking_of(org.customer_word):
+        return _report_context(round_, results, org, issued_at, version)
+
+
+def _report_context(round_: Round, results: RoundResults, org: Organisation, issued_at, version: int | None) -> dict:
+    lang = get_locale().language
     consultancy = db.session.get(Consultancy, org.consultancy_id)
     inst = results.instrument
     too_few = _("too few responses")
     # Every figure from the one result model, as on the results page and in the exports (the
     # counts, the rate and the minimums too: nothing is computed again here).
-    with speaking_of(org.customer_word):  # the mirror's topics in its word, outside its request too
-        f = round_figures(results, lang, statement_changes(round_) if results.is_shown else {})
+    f = round_figures(results, lang, statement_changes(round_) if results.is_shown else {})
     context = {
         "lang": lang, "title": _("Customer orientation report"), "org_name": org.name, "consultancy_name": consultancy.name,
         "customer_word": org.customer_word,  # its word for its customers (i18n.customer_gettext)
@@ -106,7 +112,7 @@ def report_context(round_: Round, results: RoundResults, *, issued_at=None, vers
 
     continued = {c.item.id: c.continued_in for c in carry_over(round_, plan, lang)[0]}
     context["progress"] = _progress_context(progress, lang, continued)
-    toc = [("dimensions", _("Dimensions")), ("mirror", _("The mirror")), ("comments", _("Customer comments")),
+    toc = [("dimensions", _("Dimensions")), ("mirror", _("The mirror")), ("comments", customer_gettext("Customer comments")),
            ("employee-comments", _("What employees would change")),
            ("quiz", _("Personal customer orientation (quiz)")), ("statements", _("Leadership and culture")),
            ("departments", _("Departments"))]
@@ -226,8 +232,8 @@ def report_key(round_: Round, language: str) -> str:
     """The cache key of a round's report: a digest of everything the report shows, read from a
     few small rows (never from the responses, never by rendering the report): the round's and
     the organisation's other rounds' published results (their results versions), the plans and
-    their actions, the organisation's and the consultancy's name and house style, the other
-    clients' rounds (the benchmark), the language and the code."""
+    their actions, the organisation's name and its word for its customers, the consultancy's
+    name and house style, the other clients' rounds (the benchmark), the language and the code."""
     org = db.session.get(Organisation, round_.organisation_id)
     consultancy = db.session.get(Consultancy, org.consultancy_id)
     logo = db.session.scalar(sa.select(Consultancy.logo).where(Consultancy.id == consultancy.id)) or b""
@@ -247,7 +253,7 @@ def report_key(round_: Round, language: str) -> str:
                   ActionPlan.commentary, ActionPlan.commentary_language)
         .order_by(ActionPlan.round_id)).all()
     parts = [
-        language, round_.id, org.name, consultancy.name, consultancy.primary_color, consultancy.logo_mimetype,
+        language, round_.id, org.name, org.customer_word, consultancy.name, consultancy.primary_color, consultancy.logo_mimetype,
         hashlib.sha256(logo).hexdigest(), org.logo_mimetype,
         hashlib.sha256(db.session.scalar(sa.select(Organisation.logo).where(Organisation.id == org.id)) or b"").hexdigest(),
         [[str(value) for value in row] for row in rounds],

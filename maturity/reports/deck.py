@@ -19,6 +19,8 @@ from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
 from pptx.enum.text import PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
+from ..i18n import customer_gettext, speaking_of
+
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)
 MARGIN = Inches(0.6)
 INK, MUTED, RULE = RGBColor(0x1F, 0x29, 0x33), RGBColor(0x5F, 0x6B, 0x76), RGBColor(0xD0, 0xD5, 0xDA)
@@ -35,18 +37,20 @@ def rgb(color: str) -> RGBColor:
 
 
 def build(ctx: dict, _) -> bytes:
-    """The deck for one round in the context's language (``_`` is that language's gettext)."""
+    """The deck for one round in the context's language (``_`` is that language's gettext), naming
+    the customers in the organisation's word (the context's ``customer_word``)."""
     deck = Deck(ctx, _)
-    deck.cover()
-    if ctx["is_shown"]:
-        deck.phase()
-        deck.findings()
-        deck.dimensions()
-        deck.mirror()
-        deck.segments()
-        deck.departments()
-        deck.progress()
-        deck.plan()
+    with speaking_of(ctx["customer_word"]):
+        deck.cover()
+        if ctx["is_shown"]:
+            deck.phase()
+            deck.findings()
+            deck.dimensions()
+            deck.mirror()
+            deck.segments()
+            deck.departments()
+            deck.progress()
+            deck.plan()
     buffer = io.BytesIO()
     deck.presentation.save(buffer)
     return buffer.getvalue()
@@ -143,7 +147,7 @@ class Deck:
     def mirror(self) -> None:
         ctx, _ = self.ctx, self._
         slide = self._titled(_("The mirror"))
-        views = (_("Employees' own rating"), _("Employees' estimate"), _("Customers"))
+        views = (_("Employees' own rating"), _("Employees' estimate"), customer_gettext("Customers"))
         data = CategoryChartData(number_format="0.0")
         data.categories = [m.label for m in ctx["mirror"]]
         for index, name in enumerate(views):
@@ -157,7 +161,7 @@ class Deck:
         chart.has_legend, chart.legend.position, chart.legend.include_in_layout = True, XL_LEGEND_POSITION.BOTTOM, False
         rows = [[m.label, m.gap_text] for m in ctx["mirror"]]
         self._table(slide, Inches(8.5), Inches(1.3), WIDTH - Inches(8.5) - MARGIN,
-                    [_("Topic"), _("Own rating − customers")], rows, size=11)
+                    [_("Topic"), customer_gettext("Own rating − customers")], rows, size=11)
 
     def segments(self) -> None:
         """The overview per service and segment, as the report shows it (each figure, then its

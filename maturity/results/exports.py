@@ -7,6 +7,7 @@ import io
 import re
 
 from ..extensions import db
+from ..i18n import customer_gettext
 from ..slugs import slugify
 from ..tenancy.models import Organisation
 from ..utils import neutralise
@@ -80,9 +81,9 @@ def tidy(f: RoundFigures, _, *, as_text: bool, segments=(), columns=()) -> list[
                 out.append(("statement_share", [_("Statement (share of the answers)"), text, label, row.n,
                             cell(share, f"{share}%" if as_text else share) if share is not None else too_few]))
     for m in f.mirror:
-        for view, group in zip(m.views, (_("Employees' own rating"), _("Employees' estimate"), _("Customers"))):
+        for view, group in zip(m.views, (_("Employees' own rating"), _("Employees' estimate"), customer_gettext("Customers"))):
             out.append(("mirror", [_("Mirror (1-10)"), m.label, group, view.n, cell(view.value, view.text)]))
-        out.append(("mirror", [_("Mirror (1-10)"), m.label, _("Own rating − customers"), "", cell(m.gap, m.gap_text)]))
+        out.append(("mirror", [_("Mirror (1-10)"), m.label, customer_gettext("Own rating − customers"), "", cell(m.gap, m.gap_text)]))
     for q in f.quiz:
         for option in q.options:
             out.append(("quiz", [_("Quiz answers"), f"{q.number}{option.key}: {option.text}", everyone, f.n_responses,

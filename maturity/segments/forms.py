@@ -6,16 +6,17 @@ from wtforms import BooleanField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 
 from ..forms_common import max_length, required, strip
+from ..i18n import lazy_customer_gettext
 from .services import SEGMENT_NAME_MAX, VALUE_NAME_MAX
 
-SERVICE_LABEL = _l("These are our services: customers can be tied to one of them")
+SERVICE_LABEL = lazy_customer_gettext("These are our services: customers can be tied to one of them")
 ASKED_LABEL = _l("Ask it in the questionnaire of whoever has no value for it")
 ASKED_HELP = _l("Optional for them; their answer is kept with their answers only, never with their name.")
 
 
 class SegmentForm(FlaskForm):
     name = StringField(_l("Name of the segment"), validators=[required(), max_length(SEGMENT_NAME_MAX)],
-                       filters=[strip], description=_l("For example Locatie, Functie or Klantcontact."))
+                       filters=[strip], description=lazy_customer_gettext("For example Locatie, Functie or Klantcontact."))
     is_service = BooleanField(SERVICE_LABEL)
     is_asked = BooleanField(ASKED_LABEL, description=ASKED_HELP)
     submit = SubmitField(_l("Add the segment"))
