@@ -44,8 +44,11 @@ class PopulationConflict(Exception):
 
 
 def period(round_: Round, today: date) -> tuple[date, date]:
-    """When the round actually runs: opened (or opens) to closed (or closes)."""
-    start = round_.opened_at.date() if round_.opened_at else max(round_.opens_on, today)
+    """When the round actually runs — when its people can answer: from its start date, or from
+    the day it was opened if that was later (a round not open yet: from today, if later), to
+    closed (or closes). Opening a round early for a later start does not move its start: the
+    check that let it open is the check its invitations meet."""
+    start = max(round_.opens_on, round_.opened_at.date() if round_.opened_at else today)
     end = round_.closed_at.date() if round_.closed_at else round_.closes_on
     return min(start, end), end
 

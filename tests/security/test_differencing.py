@@ -123,6 +123,29 @@ def test_rounds_a_month_apart_are_free_to_differ(world):
     assert inviting.invite_employees(later) == 8  # 7 employees and the fixture's one
 
 
+def test_a_round_opened_early_for_a_later_start_may_invite_as_it_was_allowed_to_open(world):
+    """A round opened today that starts when the period of the round before it is over: the
+    check that let it open (from its start) is the check its invitations meet, not one from the
+    day the button was pressed (the analyst's finding: it opened, then every invitation was
+    refused with "start from <its own start date>", leaving an open round with nobody in it)."""
+    org = world.ours.org
+    _people(org, world.ours.department, 6)
+    earlier = _new_round(org, "Najaar", opens=date.today() - timedelta(days=20), days=19)
+    services.open_round(earlier)
+    inviting.invite_employees(earlier)
+    earlier.opened_at = utcnow() - timedelta(days=20)
+    publication.close(earlier, at=utcnow() - timedelta(days=1))
+    _people(org, world.ours.department, 2)  # two people joined since
+    free_from = date.today() + timedelta(days=30)
+    too_soon = _new_round(org, "Winter, te vroeg", opens=free_from - timedelta(days=1))
+    with pytest.raises(services.PopulationConflict) as refused:
+        services.open_round(too_soon)
+    assert refused.value.free_from == free_from
+    later = _new_round(org, "Winter", opens=free_from)
+    services.open_round(later)
+    assert inviting.invite_employees(later) == 9  # 8 employees and the fixture's one
+
+
 # The benchmark ---------------------------------------------------------------------------------
 
 def _client(world, n, seed):
