@@ -115,6 +115,18 @@ def _act(round_id: int, do, refused: str):
     return round_, result
 
 
+@blp.delete("/rounds/<int:round_id>")
+@blp.response(204)
+@requires("rounds:manage")
+def delete_round(round_id: int):
+    """Delete a draft round.
+
+    A draft was never open: no one was invited, nothing was answered. 409 for a round that is
+    open or published (those are kept)."""
+    _act(round_id, round_services.delete_draft,
+         _("Only a draft round can be deleted; an open or closed round is kept."))
+
+
 @blp.post("/rounds/<int:round_id>/open")
 @blp.response(200, RoundSchema)
 @requires("rounds:manage")

@@ -27,6 +27,7 @@ ACTIONS = (
     "webhook_created", "webhook_changed", "webhook_secret_rolled", "webhook_deleted", "webhook_test_sent",
     "webhook_redelivered",
     "api_key_created", "api_key_revoked", "api_call", "member_left",
+    "round_deleted",
 )
 
 

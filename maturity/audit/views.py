@@ -53,6 +53,7 @@ LABELS = {
     "consultancy_host_changed": _l("Own host name of the consultancy changed"),
     "api_key_created": _l("API key made"), "api_key_revoked": _l("API key revoked"), "api_call": _l("API call"),
     "member_left": _l("Person left (according to the API)"),
+    "round_deleted": _l("Draft round deleted"),
     "webhook_created": _l("Webhook added"), "webhook_changed": _l("Webhook paused or resumed"),
     "webhook_secret_rolled": _l("Webhook given a new secret"), "webhook_deleted": _l("Webhook removed"),
     "webhook_test_sent": _l("Webhook test event sent"), "webhook_redelivered": _l("Webhook event sent again"),
@@ -108,6 +109,7 @@ OBJECTS.update({"Webhook": _l("Webhook")})
 DETAILS.update({
     "key": _l("API key"), "method": _l("method"), "path": _l("path"), "status": _l("answer"), "label": _l("name"),
     "scopes": _l("scopes"), "expires": _l("expires"), "directory_records": _l("directory records"),
+    "title": _l("title"),
 })
 OBJECTS.update({"ApiKey": _l("API key")})
 

@@ -108,6 +108,16 @@ def copy_round(source: Round) -> Round:
 round_opened = Namespace().signal("round-opened")
 
 
+def delete_draft(round_: Round) -> None:
+    """Throw a draft away: it was never open, so no one was invited and nothing was answered."""
+    if not round_.is_draft:
+        raise RoundStateError("not draft")
+    audit.record("round_deleted", organisation_id=round_.organisation_id, obj=round_, title=round_.title)
+    db.session.delete(round_)
+    db.session.flush()
+    log.info("draft round deleted id=%s", round_.id)
+
+
 def open_round(round_: Round) -> None:
     if not round_.is_draft:
         raise RoundStateError("not draft")

@@ -172,6 +172,22 @@ def open_(round_id: int):
                    _("Only a draft round can be opened."))
 
 
+@bp.route("/<int:round_id>/delete", methods=["POST"])
+@roles_required(*MANAGERS)
+def delete(round_id: int):
+    round_ = scoped_get(Round, round_id)
+    if ActionForm().validate_on_submit():
+        try:
+            services.delete_draft(round_)
+        except services.RoundStateError:
+            db.session.rollback()
+            flash(_("Only a draft round can be deleted; an open or closed round is kept."), "error")
+            return redirect(url_for("rounds.detail", round_id=round_id))
+        flash(_("The draft “%(title)s” has been deleted.", title=round_.title), "success")
+        return redirect(url_for("rounds.index"))
+    return redirect(url_for("rounds.detail", round_id=round_id))
+
+
 @bp.route("/<int:round_id>/invite", methods=["POST"])
 @roles_required(*MANAGERS)
 def invite(round_id: int):

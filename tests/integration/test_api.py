@@ -303,3 +303,20 @@ def test_lists_read_a_fixed_number_of_queries_however_long(client, world):
     many = (_queries(client, f"/api/v1/organisations/{org.id}/people", key),
             _queries(client, f"/api/v1/organisations/{org.id}/rounds", key))
     assert many == few
+
+
+def test_a_draft_round_can_be_deleted_an_open_one_cannot(client, world):
+    key = key_for(world.ours.org, world.ours.director)
+    draft = services.create_round(world.ours.org, services.RoundSettings(
+        title="Vergissing", opens_on=date.today(), closes_on=date.today() + timedelta(days=5)))
+    opened = services.create_round(world.ours.org, services.RoundSettings(
+        title="Echt", opens_on=date.today(), closes_on=date.today() + timedelta(days=5)))
+    services.open_round(opened)
+    _db.session.commit()
+    assert call(client, "DELETE", f"/api/v1/rounds/{draft.id}", key).status_code == 204
+    assert call(client, "GET", f"/api/v1/rounds/{draft.id}", key).status_code == 404
+    refused = call(client, "DELETE", f"/api/v1/rounds/{opened.id}", key, headers={"Accept-Language": "en"})
+    assert refused.status_code == 409 and "draft" in refused.json["detail"].lower()
+    assert call(client, "GET", f"/api/v1/rounds/{opened.id}", key).json["status"] == "open"
+    entry = _db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "round_deleted"))
+    assert entry.detail["title"] == "Vergissing" and entry.actor_id == world.ours.director.id

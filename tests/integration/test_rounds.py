@@ -51,6 +51,25 @@ def test_director_creates_opens_and_invites(client, auth, world):
     assert client.get(f"/o/{org}/rounds/{round_.id}/customer-qr.svg").mimetype == "image/svg+xml"
 
 
+def test_a_director_deletes_a_draft_but_not_an_open_round(client, auth, world, open_round):
+    auth.login(world.ours.director)
+    org = world.ours.org.slug
+    draft = services.create_round(world.ours.org, services.RoundSettings(
+        title="Vergissing", opens_on=date.today(), closes_on=date.today() + timedelta(days=5)))
+    db.session.flush()
+    draft_id = draft.id
+    page = client.get(f"/o/{org}/rounds/{draft_id}").get_data(as_text=True)
+    assert "Concept verwijderen" in page
+    response = client.submit(f"/o/{org}/rounds/{draft_id}/delete", follow_redirects=True)
+    assert "is verwijderd" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Round, draft_id) is None
+    assert "Concept verwijderen" not in client.get(f"/o/{org}/rounds/{open_round.id}").get_data(as_text=True)
+    refused = client.submit(f"/o/{org}/rounds/{open_round.id}/delete", follow_redirects=True)
+    assert "Alleen een concept" in refused.get_data(as_text=True)
+    assert db.session.get(Round, open_round.id) is not None
+
+
 def test_round_form_rejects_bad_input_with_messages(client, auth, world):
     auth.login(world.ours.director)
     response = client.submit(f"/o/{world.ours.org.slug}/rounds/new", {
