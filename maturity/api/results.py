@@ -12,7 +12,8 @@ from flask_babel import gettext as _
 from ..core.display import shown
 from ..progress.services import organisation_progress
 from ..results.exports import export_figures, tidy
-from ..results.figures import segment_columns
+from ..results import segment_tally
+from ..results.figures import group_label, segment_columns
 from ..results.history import TREND_DIMENSIONS, dimension_value
 from ..results.services import ResultsNotPublished
 from ..rounds.models import Round
@@ -21,6 +22,17 @@ from .auth import blueprint, refuse, requires
 from .schemas import ProgressSchema, ResultsArgs, ResultsSchema
 
 blp = blueprint("results", "A published round's figures and the progress between rounds (scope results:read).")
+
+#: The unit of each section's values (a segment row's depends on its column: see its figure).
+UNITS = {"dimension": "0-100", "department": "0-100", "statement": "1-5", "statement_change": "0-100",
+         "statement_share": "%", "mirror": "1-10", "quiz": "count", "alpha": "alpha", "spread": "1-5"}
+
+
+def _groups(family) -> list[dict]:
+    """The segment groups the round shows, as the results page's filter offers them."""
+    return [{"group": key, "label": group_label(label), "responses": n}
+            for key, (label, n) in sorted(segment_tally.filters(family).items(), key=lambda kv: group_label(kv[1][0]))]
+
 
 def _number(value):
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
@@ -38,9 +50,10 @@ def results_document(round_: Round, wanted: list[str]) -> dict:
     columns = segment_columns()  # as the CSV download (reports.views)
     values = tidy(f, _, as_text=False, segments=segments, columns=columns)
     texts = tidy(f, _, as_text=True, segments=segments, columns=columns)
+    too_few = _("too few responses")
     rows = [{"section": key, "section_label": str(v[0]), "figure": str(v[1]), "group": str(v[2]),
              "responses": v[3] if isinstance(v[3], int) and not isinstance(v[3], bool) else None,
-             "value": _number(v[4]), "text": str(t[4])}
+             "value": _number(v[4]), "text": str(t[4]), "hidden": str(t[4]) == too_few, "unit": UNITS.get(key)}
             for (key, v), (_k, t) in zip(values, texts)]
     return {
         "round_id": round_.id, "organisation_id": round_.organisation_id, "language": lang,
@@ -49,7 +62,7 @@ def results_document(round_: Round, wanted: list[str]) -> dict:
         "response_rate": f.response_rate, "customers": f.n_customers,
         "minimums": {"responses": f.min_size, "comments": f.min_comment_size, "customers": f.min_customer_size},
         "dimensions": [{"label": d.label, "responses": d.n, "value": _number(d.value), "text": d.text} for d in f.dims],
-        "key_findings": list(f.key_findings), "rows": rows,
+        "key_findings": list(f.key_findings), "groups": _groups(segment_tally.shown_groups(round_.id)), "rows": rows,
     }
 
 

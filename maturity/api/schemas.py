@@ -118,6 +118,18 @@ class FigureRowSchema(Schema):
     responses = fields.Integer(allow_none=True, required=True)
     value = fields.Float(allow_none=True, required=True, metadata={"description": "The number as shown; null when hidden or a word."})
     text = fields.String(required=True, metadata={"description": "The value as the page shows it (\"too few responses\" when hidden)."})
+    hidden = fields.Boolean(required=True, metadata={"description": "True when the figure is not shown: it rests on fewer "
+                            "responses than the round's minimum, or beside other groups it would let someone work out "
+                            "the answers of fewer people. A row with a word (the phase, a comment) is not hidden."})
+    unit = fields.String(allow_none=True, required=True, validate=validate.OneOf(
+        ["0-100", "1-5", "1-10", "%", "count", "alpha"]),
+        metadata={"description": "The scale of `value`; null for words and for the segment overview (see `figure`)."})
+
+
+class GroupSchema(Schema):
+    group = fields.String(required=True, metadata={"description": "Pass as `?group=` for this group's figures."})
+    label = fields.String(required=True)
+    responses = fields.Integer(required=True)
 
 
 class ResultsSchema(Schema):
@@ -135,13 +147,17 @@ class ResultsSchema(Schema):
     minimums = fields.Nested(MinimumsSchema, required=True)
     dimensions = fields.List(fields.Nested(DimensionSchema), required=True)
     key_findings = fields.List(fields.String(), required=True)
+    groups = fields.List(fields.Nested(GroupSchema), required=True,
+                         metadata={"description": "The segment groups the round shows (the results page's filter)."})
     rows = fields.List(fields.Nested(FigureRowSchema), required=True,
                        metadata={"description": "Every figure, one row each: the CSV download's table."})
 
 
 class ResultsArgs(Schema):
     group = fields.List(fields.String(validate=validate.Length(max=200)), load_default=list,
-                        metadata={"description": "A segment filter as the results page offers it (once or twice)."})
+                        validate=validate.Length(max=2),
+                        metadata={"description": "A group from `groups` (or two single ones, to combine them as the "
+                                  "results page's two filters do)."})
 
 
 # --- progress --------------------------------------------------------------------------------------

@@ -320,3 +320,28 @@ def test_a_draft_round_can_be_deleted_an_open_one_cannot(client, world):
     assert call(client, "GET", f"/api/v1/rounds/{opened.id}", key).json["status"] == "open"
     entry = _db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "round_deleted"))
     assert entry.detail["title"] == "Vergissing" and entry.actor_id == world.ours.director.id
+
+
+def test_results_say_which_figures_are_hidden_and_which_groups_there_are(app, client, world):
+    world.ours.org.customer_word = "huurder"
+    round_ = filled_round(app, world, {"Verkoop": 6, "Service": 6}, customers=3)  # tenants: fewer than 5
+    key = key_for(world.ours.org, world.ours.director)
+    body = call(client, "GET", f"/api/v1/rounds/{round_.id}/results", key, headers={"Accept-Language": "nl"}).json
+    hidden = [r for r in body["rows"] if r["hidden"]]
+    assert hidden and all(r["value"] is None and r["text"] == "te weinig reacties" for r in hidden)
+    assert any(r["section"] == "mirror" and r["group"] == "Huurders" for r in hidden)
+    shown = [r for r in body["rows"] if not r["hidden"] and r["section"] == "dimension"]
+    assert shown and all(r["unit"] == "0-100" and r["value"] is not None for r in shown)
+    phase = next(r for r in body["rows"] if r["section"] == "phase")
+    assert not phase["hidden"] and phase["value"] is None and phase["text"] == body["phase"]
+    # The organisation's own word, as on the page: tenants, not customers.
+    mirror_groups = {r["group"] for r in body["rows"] if r["section"] == "mirror"}
+    assert "Huurders" in mirror_groups and "Klanten" not in mirror_groups
+    # The groups the page's filter offers, each usable as ?group=.
+    assert body["groups"]
+    chosen = body["groups"][0]
+    filtered = call(client, "GET", f"/api/v1/rounds/{round_.id}/results", key,
+                    query_string={"group": chosen["group"]}, headers={"Accept-Language": "nl"})
+    assert filtered.status_code == 200 and filtered.json["group"] == chosen["label"]
+    three = call(client, "GET", f"/api/v1/rounds/{round_.id}/results?group=a&group=b&group=c", key)
+    assert three.status_code == 422 and "group" in three.json["errors"]["query"]
