@@ -78,7 +78,7 @@ def run(code: str, tmp_path: Path, env: dict, *args: str) -> str:
 def test_the_documented_script_pulls_every_published_round_into_a_spreadsheet(served, tmp_path):
     app, base, key, ids = served
     run(script("pull_rounds.py"), tmp_path, {"KLANTSPIEGEL_URL": base, "KLANTSPIEGEL_KEY": key}, "out.csv")
-    with open(tmp_path / "out.csv", encoding="utf-8") as written:
+    with open(tmp_path / "out.csv", encoding="utf-8-sig") as written:
         rows = list(csv.DictReader(written))
     assert rows, "no figures written"
     assert {r["organisation"] for r in rows} == {ids["org_name"]}  # the only published round; never theirs
@@ -86,9 +86,13 @@ def test_the_documented_script_pulls_every_published_round_into_a_spreadsheet(se
     assert rows[0]["phase"] in {"onwetend", "klantgericht", "klantbewust", "klantbekwaam"}
     sections = {r["section"] for r in rows}
     assert {"dimension", "statement", "mirror"} <= sections
-    # Every figure is a shown number or says it is hidden; never a hidden number.
+    assert {r["round_id"] for r in rows} == {str(ids["round"])}
+    # A hidden figure has no number; a shown number has its unit.
     for r in rows:
-        assert r["value"] != "" or r["text"], r
+        if r["hidden"] == "True":
+            assert r["value"] == "" and r["text"], r
+        elif r["section"] in ("dimension", "statement", "mirror"):
+            assert r["value"] != "" and r["unit"], r
 
 
 def test_the_documented_script_adds_people_and_runs_a_round(served, tmp_path):
