@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from flask import request
 from flask_babel import lazy_gettext as _l
@@ -12,8 +13,18 @@ from wtforms.validators import DataRequired, Email, Length
 
 
 
+class _Required(DataRequired):
+    """DataRequired, but a number is given whatever its value: it takes a typed 0 for missing
+    (it tests the data's truth), so "0" was told "required" instead of the range it is outside."""
+
+    def __call__(self, form, field):
+        if isinstance(field.data, (int, float, Decimal)) and not isinstance(field.data, bool):
+            return
+        super().__call__(form, field)
+
+
 def required():
-    return DataRequired(message=_l("This field is required."))
+    return _Required(message=_l("This field is required."))
 
 
 def email_address():

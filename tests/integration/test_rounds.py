@@ -82,6 +82,25 @@ def test_round_form_rejects_bad_input_with_messages(client, auth, world):
         assert message in html
 
 
+def test_a_typed_zero_is_a_number_out_of_range_not_a_missing_field(client, auth, world):
+    """0 was typed: the form says which numbers it takes, not that the field is empty."""
+    auth.login(world.ours.director)
+    response = client.submit(f"/o/{world.ours.org.slug}/rounds/new", {
+        "title": "Voorjaar", "opens_on": "2027-05-01", "closes_on": "2027-05-10", "min_group_size": "0",
+        "min_comment_group_size": "0",
+    })
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Kies een getal van 3 tot 50" in html and "Kies een getal van 3 tot 100" in html
+    assert "Dit veld is verplicht." not in html
+    # Nothing typed is still missing.
+    response = client.submit(f"/o/{world.ours.org.slug}/rounds/new", {
+        "title": "Voorjaar", "opens_on": "2027-05-01", "closes_on": "2027-05-10", "min_group_size": "",
+        "min_comment_group_size": "10",
+    })
+    assert response.status_code == 400 and "Dit veld is verplicht." in response.get_data(as_text=True)
+
+
 def test_minimum_group_size_is_fixed_once_open(client, auth, world, open_round):
     auth.login(world.ours.director)
     response = client.submit(f"/o/{world.ours.org.slug}/rounds/{open_round.id}/edit", {
