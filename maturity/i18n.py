@@ -28,10 +28,18 @@ from .instrument import Text
 LOCALE_FOR_LANGUAGE = {"nl": "nl", "en": "en_GB"}
 
 
+#: Where the JSON API lives (its language comes from Accept-Language alone).
+API_PATH = "/api/"
+
+
 def select_language() -> str:
-    """``?lang=`` (any page, remembered for the session), else the signed-in user's saved choice,
-    else the session's, else what the browser asks for, else Dutch."""
+    """The API: what ``Accept-Language`` asks for, else Dutch. A page: ``?lang=`` (remembered for
+    the session), else the signed-in user's saved choice, else the session's, else what the
+    browser asks for, else Dutch."""
     languages = current_app.config["LANGUAGES"]
+    if has_request_context() and request.path.startswith(API_PATH):
+        # The JSON API speaks what the request asks for, whoever made its key (docs/api.md).
+        return request.accept_languages.best_match(list(languages)) or current_app.config["BABEL_DEFAULT_LOCALE"]
     if has_request_context():
         asked = request.args.get("lang")
         if asked in languages:

@@ -13,9 +13,10 @@ import logging
 from functools import wraps
 
 import sqlalchemy as sa
-from flask import abort, current_app, g, request
+from flask import Response, abort, current_app, g, request
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
+from flask_smorest.exceptions import NotModified
 from marshmallow import RAISE
 from webargs.flaskparser import FlaskParser
 from sqlalchemy.exc import SQLAlchemyError
@@ -40,6 +41,13 @@ class StrictParser(FlaskParser):
 
 class ApiBlueprint(Blueprint):
     ARGUMENTS_PARSER = StrictParser()
+
+    def _check_not_modified(self, etag):
+        """304 when the client has this ETag — compared weakly, as RFC 9110 asks for GET (a proxy
+        that compresses a response may weaken its ETag to W/"…")."""
+        if request.method in self.METHODS_CHECKING_NOT_MODIFIED and request.if_none_match.contains_weak(etag):
+            g.not_modified_etag = etag
+            raise NotModified
     #: Its name in the documentation (set by ``blueprint``).
     title = ""
 
@@ -102,8 +110,16 @@ def _private(response):
     return response
 
 
+def _not_modified(_error):
+    """A 304 has no body, and carries the ETag it confirms (RFC 9110 §15.4.5)."""
+    response = Response(status=304)
+    response.set_etag(g.pop("not_modified_etag"))
+    return response
+
+
 def guard(bp: Blueprint) -> None:
     """Every route of ``bp``: a key first, the rate limit, the audit trail; no CSRF (no cookies)."""
+    bp.register_error_handler(NotModified, _not_modified)
     bp.before_request(_authenticate)
     bp.after_request(_audit)
     bp.after_request(_private)

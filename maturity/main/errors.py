@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import sqlalchemy.exc as sa_exc
 from flask import Flask, jsonify, render_template, request
@@ -20,6 +21,64 @@ API_PREFIX = "/api/"
 
 def is_api_request() -> bool:
     return request.path.startswith(API_PREFIX)
+
+
+#: The API's titles for statuses that have no page of their own (the others use the page's).
+def _api_titles() -> dict[int, str]:
+    return {401: _("An API key is needed"), 409: _("Not possible now"), 415: _("Send JSON"),
+            422: _("Some fields are not right")}
+
+
+def _validation_messages():
+    """marshmallow's and webargs' own messages (English), said in the reader's language: exact
+    ones, then patterns with the numbers or choices they name."""
+    exact = {
+        "Missing data for required field.": _("This field is required."),
+        "Unknown field.": _("Unknown field."),
+        "Field may not be null.": _("May not be null."),
+        "Not a valid integer.": _("Not a whole number."),
+        "Not a valid number.": _("Not a number."),
+        "Not a valid string.": _("Not a text."),
+        "Not a valid date.": _("Not a date (YYYY-MM-DD)."),
+        "Not a valid boolean.": _("Not true or false."),
+        "Not a valid list.": _("Not a list."),
+        "Not a valid mapping type.": _("Not an object."),
+        "Invalid input type.": _("Not the right type."),
+        "Invalid value.": _("Not a valid value."),
+        "String does not match expected pattern.": _("Not in the expected form."),
+        "Invalid JSON body.": _("Not valid JSON."),
+    }
+    patterns = [
+        (r"Must be greater than or equal to (?P<min>\S+) and less than or equal to (?P<max>\S+)\.",
+         lambda m: _("Choose a number from %(min)s to %(max)s.", min=m["min"], max=m["max"])),
+        (r"Must be greater than or equal to (?P<min>\S+)\.", lambda m: _("At least %(min)s.", min=m["min"])),
+        (r"Must be less than or equal to (?P<max>\S+)\.", lambda m: _("At most %(max)s.", max=m["max"])),
+        (r"Length must be between (?P<min>\d+) and (?P<max>\d+)\.",
+         lambda m: _("From %(min)s to %(max)s long.", min=m["min"], max=m["max"])),
+        (r"Shorter than minimum length (?P<min>\d+)\.", lambda m: _("At least %(min)s long.", min=m["min"])),
+        (r"Longer than maximum length (?P<max>\d+)\.", lambda m: _("At most %(max)s long.", max=m["max"])),
+        (r"Must be one of: (?P<choices>.*)\.", lambda m: _("Must be one of: %(choices)s.", choices=m["choices"])),
+    ]
+    return exact, [(re.compile(p), say) for p, say in patterns]
+
+
+def _translated(errors, said=None):
+    """The validation errors (nested dicts and lists of messages), each message in the reader's
+    language where we know it; our own messages are already."""
+    said = said or _validation_messages()
+    if isinstance(errors, dict):
+        return {key: _translated(value, said) for key, value in errors.items()}
+    if isinstance(errors, list):
+        return [_translated(value, said) for value in errors]
+    if isinstance(errors, str):
+        exact, patterns = said
+        if errors in exact:
+            return exact[errors]
+        for pattern, say in patterns:
+            match = pattern.fullmatch(errors)
+            if match:
+                return say(match)
+    return errors
 
 
 def problem(status: int, title: str, detail: str | None = None, *, errors=None, headers=None):
@@ -58,7 +117,8 @@ def register(app: Flask) -> None:
             errors = data.get("messages")  # webargs' validation, or the API's own ``refuse``
             detail = _("Some fields are not right: see “errors”.") if errors and status == 422 and not data.get("own") \
                 else e.description
-            return problem(status, e.name, detail, errors=errors, headers=headers)
+            return problem(status, _api_titles().get(status, e.name), detail,
+                           errors=_translated(errors) if errors else None, headers=headers)
         return page(status, e.name, e.description or "")
 
     @app.errorhandler(400)
@@ -109,7 +169,8 @@ def register(app: Flask) -> None:
                 "sign-in page."))
         if is_api_request():
             headers = {k: v for k, v in e.get_headers() if k.lower() != "content-type"}
-            return problem(429, _("Too many attempts"), _("Please wait a few minutes and try again."), headers=headers)
+            return problem(429, _("Too many calls"), _("This key made more calls than its limit allows: wait the "
+                                                       "seconds of Retry-After, then go on."), headers=headers)
         return page(429, _("Too many attempts"), _("Please wait a few minutes and try again."))
 
 

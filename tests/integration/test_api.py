@@ -20,7 +20,7 @@ from maturity.segments.services import add_value, create_segment, set_member_val
 from maturity.tenancy.models import ConsultantMembership, OrganisationMembership, OrgRole
 from tests.conftest import sign_in
 from tests.factories import member
-from tests.helpers import filled_round, open_round  # noqa: F401 - fixture
+from tests.helpers import corporation, filled_round, open_round  # noqa: F401 - fixture
 
 ALL = ["results:read", "people:manage", "rounds:manage", "actions:manage"]
 
@@ -96,7 +96,13 @@ def test_published_results_are_the_csv_downloads_figures_with_an_etag(app, clien
     assert {"Authorization", "Accept-Language"} <= set(response.vary)
     again = call(client, "GET", f"/api/v1/rounds/{round_.id}/results", key,
                  headers={"Accept-Language": "nl", "If-None-Match": etag})
-    assert again.status_code == 304
+    assert again.status_code == 304 and again.data == b"" and again.headers["ETag"] == etag
+    weak = call(client, "GET", f"/api/v1/rounds/{round_.id}/results", key,
+                headers={"Accept-Language": "nl", "If-None-Match": "W/" + etag})
+    assert weak.status_code == 304  # a proxy that compressed it may have weakened the ETag
+    other = call(client, "GET", f"/api/v1/rounds/{round_.id}/results", key,
+                 headers={"Accept-Language": "en", "If-None-Match": etag})
+    assert other.status_code == 200 and other.headers["ETag"] != etag  # another language, another document
 
 
 def test_a_key_without_the_scope_is_refused_403(client, world):
@@ -345,3 +351,40 @@ def test_results_say_which_figures_are_hidden_and_which_groups_there_are(app, cl
     assert filtered.status_code == 200 and filtered.json["group"] == chosen["label"]
     three = call(client, "GET", f"/api/v1/rounds/{round_.id}/results?group=a&group=b&group=c", key)
     assert three.status_code == 422 and "group" in three.json["errors"]["query"]
+
+
+def test_problems_speak_the_requests_language_titles_and_fields_too(client, world):
+    key = key_for(world.ours.org, world.ours.director)
+    url = f"/api/v1/organisations/{world.ours.org.id}/rounds"
+    dutch = call(client, "POST", url, key, json={"opens_on": "morgen", "min_group_size": 1000, "kleur": "rood"},
+                 headers={"Accept-Language": "nl"})
+    assert dutch.status_code == 422
+    assert dutch.json["title"] == "Enkele velden kloppen niet"
+    fields = dutch.json["errors"]["json"]
+    assert fields["title"] == ["Dit veld is verplicht."]
+    assert fields["kleur"] == ["Onbekend veld."]
+    assert fields["opens_on"] == ["Geen datum (JJJJ-MM-DD)."]
+    english = call(client, "POST", url, key, json={"opens_on": "tomorrow"}, headers={"Accept-Language": "en"})
+    assert english.json["title"] == "Some fields are not right"
+    assert english.json["errors"]["json"]["opens_on"] == ["Not a date (YYYY-MM-DD)."]
+    assert call(client, "GET", "/api/v1/organisations", None, headers={"Accept-Language": "nl"}).json["title"] == \
+        "Een API-sleutel is nodig"
+
+
+def test_a_figure_that_does_not_exist_is_not_hidden(app, client, world):
+    """Customers are split by service only: a location's customers are "not applicable" (null,
+    not hidden: nothing was suppressed), a service's with 3 customers are hidden."""
+    round_, _value = corporation(world.ours.org, app)
+    key = key_for(world.ours.org, world.ours.director)
+    body = call(client, "GET", f"/api/v1/rounds/{round_.id}/results", key, headers={"Accept-Language": "en"}).json
+    segment = {(r["figure"], r["group"]): r for r in body["rows"] if r["section"] == "segment"}
+    north = segment[("Customers", "Locatie: Noord")]
+    assert (north["value"], north["hidden"], north["text"]) == (None, False, "not applicable")
+    wmo = segment[("Customers", "Dienst: Wmo")]
+    assert (wmo["value"], wmo["hidden"], wmo["text"]) == (None, True, "too few responses")
+    repairs = segment[("Customers", "Dienst: Reparaties")]
+    assert repairs["value"] is not None and not repairs["hidden"]
+    # The mirror's headline figures, as the page's "Average of the topics".
+    overall = {r["group"]: r for r in body["rows"] if r["section"] == "mirror" and r["figure"] == "Average of the topics"}
+    assert set(overall) == {"Employees' own rating", "Employees' estimate", "Customers", "Own rating − customers"}
+    assert all(not r["hidden"] and r["value"] is not None and r["unit"] == "1-10" for r in overall.values())
