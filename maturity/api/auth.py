@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import zlib
 from functools import wraps
 
 import sqlalchemy as sa
@@ -156,30 +157,40 @@ def refuse(status: int, detail: str, **errors) -> None:
 # --- cursor pagination -----------------------------------------------------------------------------
 
 #: A cursor is opaque to clients (the documented pattern says what one looks like): the last id of
-#: the page before, in base 36. Any cursor of that shape is a position in the list.
-CURSOR_PATTERN = r"^[0-9a-z]{1,12}$"
+#: the page before in base 36, and two check characters, so that a cursor typed or cut short is
+#: refused (422) instead of quietly reading as the end of the list.
+CURSOR_PATTERN = r"^[0-9a-z]{3,14}$"
 #: The largest id a row can have (the id columns are 32-bit integers).
 MAX_ID = 2**31 - 1
+_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def _base36(n: int, width: int = 1) -> str:
+    out = ""
+    while True:
+        n, rest = divmod(n, 36)
+        out = _DIGITS[rest] + out
+        if not n:
+            return out.rjust(width, "0")
+
+
+def _check(body: str) -> str:
+    return _base36(zlib.crc32(("klantspiegel-cursor:" + body).encode()) % 36**2, 2)
 
 
 def _decode(cursor: str | None) -> int:
     if not cursor:
         return 0
-    try:
-        return int(cursor, 36)
-    except ValueError:  # the schema's pattern stops these first; kept for callers without it
-        refuse(422, _("This cursor is not valid: use the “next_cursor” of the previous page."),
-               query={"cursor": [_("Not a cursor of this list.")]})
+    body, check = cursor[:-2], cursor[-2:]
+    if body and _check(body) == check:
+        return int(body, 36)
+    refuse(422, _("This cursor is not valid: use the “next_cursor” of the previous page."),
+           query={"cursor": [_("Not a cursor of this list.")]})
 
 
 def _encode(last_id: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    out = ""
-    while True:
-        last_id, rest = divmod(last_id, 36)
-        out = digits[rest] + out
-        if not last_id:
-            return out
+    body = _base36(last_id)
+    return body + _check(body)
 
 
 def page(query: sa.Select, id_column, args: dict) -> tuple[list, str | None]:

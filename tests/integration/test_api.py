@@ -143,17 +143,19 @@ def test_lists_are_paged_with_an_opaque_cursor(client, world):
         services.create_round(world.ours.org, services.RoundSettings(
             title=f"R{i}", opens_on=date.today(), closes_on=date.today() + timedelta(days=5)))
     key = key_for(world.ours.org, world.ours.director)
-    seen, cursor = [], None
+    seen, cursor, cursor_seen = [], None, []
     while True:
         url = f"/api/v1/organisations/{world.ours.org.id}/rounds?limit=2" + (f"&cursor={cursor}" if cursor else "")
         body = call(client, "GET", url, key).json
         seen += [r["title"] for r in body["items"]]
         cursor = body["next_cursor"]
+        cursor_seen += [cursor] if cursor else []
         if cursor is None:
             break
     assert seen == [f"R{i}" for i in range(5)]
-    bad = call(client, "GET", f"/api/v1/organisations/{world.ours.org.id}/rounds?cursor=n%C3%B6pe", key)
-    assert bad.status_code == 422 and "cursor" in bad.json["errors"]["query"]
+    for bad_cursor in ("n%C3%B6pe", "xyz", cursor_seen[0][:-1] + ("0" if cursor_seen[0][-1] != "0" else "1")):
+        bad = call(client, "GET", f"/api/v1/organisations/{world.ours.org.id}/rounds?cursor={bad_cursor}", key)
+        assert bad.status_code == 422 and "cursor" in bad.json["errors"]["query"], bad_cursor
 
 
 def test_a_script_creates_people_and_runs_a_round(app, client, world):
