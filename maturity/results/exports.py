@@ -46,14 +46,15 @@ def tidy(f: RoundFigures, _, *, as_text: bool, segments=(), columns=()) -> list[
     Rendered from the one result model: the CSV gets each value exactly as the page shows it
     (in the reader's language, so a Dutch file has decimal commas, as Dutch Excel reads them);
     the XLSX gets the same shown value as a number cell. A hidden figure is the "too few
-    responses" text, never a number."""
-    too_few = _("too few responses")
+    responses" text, never a number; a figure that does not exist where the page shows "—" (a
+    location's customers: customers are split by service only) is "not applicable"."""
+    too_few, not_applicable = _("too few responses"), _("not applicable")
     # A filtered export names its group where the whole round says "All".
     everyone = f.group_name or _("All")
 
-    def cell(value, text):
+    def cell(value, text, is_applicable=True):
         if value is None:
-            return too_few if text in ("—", too_few) else text
+            return not_applicable if not is_applicable else too_few if text in ("—", too_few) else text
         return text if as_text else value
 
     out: list[tuple[str, list]] = []
@@ -80,18 +81,26 @@ def tidy(f: RoundFigures, _, *, as_text: bool, segments=(), columns=()) -> list[
             for label, share in zip(_share_labels(_), row.shares or (None, None, None)):
                 out.append(("statement_share", [_("Statement (share of the answers)"), text, label, row.n,
                             cell(share, f"{share}%" if as_text else share) if share is not None else too_few]))
+    views = (_("Employees' own rating"), _("Employees' estimate"), customer_gettext("Customers"))
+    gap_group = customer_gettext("Own rating − customers")
     for m in f.mirror:
-        for view, group in zip(m.views, (_("Employees' own rating"), _("Employees' estimate"), customer_gettext("Customers"))):
+        for view, group in zip(m.views, views):
             out.append(("mirror", [_("Mirror (1-10)"), m.label, group, view.n, cell(view.value, view.text)]))
-        out.append(("mirror", [_("Mirror (1-10)"), m.label, customer_gettext("Own rating − customers"), "", cell(m.gap, m.gap_text)]))
+        out.append(("mirror", [_("Mirror (1-10)"), m.label, gap_group, "", cell(m.gap, m.gap_text)]))
+    if f.mirror_overall:
+        # The page's "Average of the topics": the marks the phase rule and the headline use.
+        by_key = {d.key: d.n for d in f.dims}
+        counts = (by_key.get("mirror_self", ""), by_key.get("mirror_estimate", ""), by_key.get("mirror_customer", ""), "")
+        for group, n, value, text in zip((*views, gap_group), counts, f.mirror_values, f.mirror_overall):
+            out.append(("mirror", [_("Mirror (1-10)"), _("Average of the topics"), group, n, cell(value, text)]))
     for q in f.quiz:
         for option in q.options:
             out.append(("quiz", [_("Quiz answers"), f"{q.number}{option.key}: {option.text}", everyone, f.n_responses,
                                  cell(option.count, option.count_text)]))
     for r in f.reliability:
-        out.append(("alpha", [_("Reliability (alpha)"), r.title, everyone, r.n, cell(r.value, r.alpha)]))
+        out.append(("alpha", [_("Reliability (alpha)"), r.title, everyone, r.n, cell(r.value, r.alpha, r.is_alpha_defined)]))
         out.append(("alpha", [_("Reliability (alpha)"), r.title, _("Complete answers"), r.complete_n or "",
-                              cell(r.complete_value, r.complete_alpha)]))
+                              cell(r.complete_value, r.complete_alpha, r.is_complete_alpha_defined)]))
         out.append(("spread", [_("Reliability (spread, 1-5)"), r.title, everyone, r.n, cell(r.spread, r.spread_text)]))
     # What employees would change, as typed and in the page's order: only the comments the page
     # shows (none below their minimum, none once removed with the raw answers, which leaves the
@@ -104,7 +113,7 @@ def tidy(f: RoundFigures, _, *, as_text: bool, segments=(), columns=()) -> list[
     for row in segments:
         for (_key, label), c in zip(columns, row.cells):
             out.append(("segment", [_("Per service and segment"), label, row.label, row.n,
-                                    cell(c.value, c.text)]))
+                                    cell(c.value, c.text, c.is_applicable)]))
         for text, c in zip(order, row.statements):
             out.append(("segment", [_("Per service and segment"), text, row.label, row.n, cell(c.value, c.text)]))
     return _neutralised(out)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from flask_babel import gettext as _
 
-from ..core import DEFAULT, DIMENSIONS, Phase, dimension_label, explain, explain_next, phase_gloss, phase_name, phase_stage
+from ..core import DEFAULT, DIMENSIONS, MIN_ALPHA_RESPONDENTS, Phase, dimension_label, explain, explain_next, phase_gloss, phase_name, phase_stage
 from ..core.display import INDEX_DIGITS, MARK_DIGITS, STRONG_STATEMENT, WEAK_STATEMENT, shown, shown_difference
 from ..i18n import bound_gettext, customer_aware_gettext, customer_gettext, customer_ngettext, customer_text, number, signed
 from .services import DEPARTMENT_DIMENSIONS, RoundResults, oriented_mean, shown_cultures
@@ -259,6 +259,10 @@ class ReliabilityRow:
     is_uniform: bool = False
     spread: float | None = None
     spread_text: str = "—"
+    #: False when alpha rests on enough answers but has no value: one statement, or no variance
+    #: at all (a "—" that hides nothing); a "—" on fewer answers is too few.
+    is_alpha_defined: bool = True
+    is_complete_alpha_defined: bool = True
 
     @property
     def deciding_alpha(self) -> str:
@@ -340,6 +344,9 @@ class RoundFigures:
     customers_text: str = ""
     #: A segment group's figures (a filter): its names as published, e.g. "Locatie: Noord".
     group_name: str | None = None
+    #: False for a group whose customers are not counted apart (``RoundResults``): its
+    #: customer figures are not applicable, not too few.
+    has_customer_figures: bool = True
 
 
 def round_figures(results: RoundResults, lang: str, changes: Mapping | None = None) -> RoundFigures:
@@ -354,6 +361,7 @@ def round_figures(results: RoundResults, lang: str, changes: Mapping | None = No
         min_customer_size=results.min_customer_size, is_shown=results.is_shown,
         group_name=group_label(results.group_label) if results.group else None,
         comments_removed=results.comments_removed, employee_comment_minimum=results.employee_comment_minimum,
+        has_customer_figures=results.has_customer_figures,
         response_rate=int(shown(100 * results.n_responses / results.n_invited, 0)) if results.n_invited else None,
         responses_text=ngettext("%(num)d employee response", "%(num)d employee responses", results.n_responses),
         customers_text=customer_ngettext("%(num)d customer response", "%(num)d customer responses", results.n_customers)
@@ -570,6 +578,7 @@ def _reliability_rows(results: RoundResults, lang: str, _) -> list[ReliabilityRo
         spread = shown(r.spread, SPREAD_DIGITS) if r.spread is not None else None
         uniform = spread is not None and spread < MIN_SPREAD
         deciding = complete if complete is not None else value
+        enough = max(results.min_size, MIN_ALPHA_RESPONDENTS, 2)
         reliability.append(ReliabilityRow(
             key=r.section, title=next(s for s in inst.likert_sections if s.key == r.section).title.get(lang),
             k=r.k, n=r.n, value=value, alpha=alpha_text(value),
@@ -577,6 +586,8 @@ def _reliability_rows(results: RoundResults, lang: str, _) -> list[ReliabilityRo
             complete_n=r.complete_n if complete is not None else 0, complete_value=complete,
             complete_alpha=alpha_text(complete), is_uniform=uniform, spread=spread,
             spread_text=number(spread, SPREAD_DIGITS) if spread is not None else "—",
+            is_alpha_defined=value is not None or r.n < enough,
+            is_complete_alpha_defined=complete is not None or r.complete_n < enough,
         ))
     return reliability
 
@@ -676,9 +687,12 @@ def _heat(dimension: str, value: float) -> str:
 class SegmentCell:
     key: str
     value: float | None  # the group's figure as shown
-    text: str  # the group's figure as shown, "—" when hidden
+    text: str  # the group's figure as shown, "—" when hidden or not applicable
     against: str  # its difference with the organisation's, as shown ("+4", "−0,6"), "" when either is hidden
     heat: str  # "0".."4" by the phase rule's bars (dimensions), "" otherwise
+    #: False where the figure does not exist (a location's customers: customers are split by
+    #: service only); a "—" then means nothing was hidden.
+    is_applicable: bool = True
 
 
 @dataclass(frozen=True)
@@ -698,6 +712,8 @@ class SegmentRow:
 #: The columns of the overview of segments, in order.
 SEGMENT_COLUMNS = ("skills", "leadership", "culture", "mirror_self", "mirror_estimate", "mirror_customer", "gap",
                    "favourable")
+#: The columns that rest on the group's own customers.
+CUSTOMER_COLUMNS = ("mirror_customer", "gap")
 
 
 def segment_columns() -> tuple[tuple[str, str], ...]:
@@ -773,7 +789,8 @@ def segment_rows(whole: RoundFigures, groups: list[tuple[str, str, RoundFigures]
                                               + ("%" if key == "favourable" else ""))
             against = "" if value is None or other is None else signed(shown_difference(value, other, digits), digits)
             heat = _heat(key, value) if value is not None and key in ("skills", "leadership", "culture") else ""
-            cells.append(SegmentCell(key, value, text, against, heat))
+            applies = f.has_customer_figures or key not in CUSTOMER_COLUMNS
+            cells.append(SegmentCell(key, value, text, against, heat, applies))
         rows.append(SegmentRow(group, label, f.n_responses, f.phase, tuple(cells), f.n_customers >= f.min_customer_size,
                                _statement_cells(whole, f)))
     return tuple(rows)

@@ -16,8 +16,10 @@ def segment_overview(round_: Round, whole: RoundResults, lang: str):
     if not singles:
         return ()
     rows = segment_tally.single_group_rows(round_.id)
+    services = segment_tally.service_values(round_.organisation_id)
     base = round_figures(whole, lang, {})
     groups = [(grp, group_label(whole.family[grp][0]),
-               round_figures(round_results(round_, grp, family=whole.family, preloaded=rows, with_comments=False), lang, {}))
+               round_figures(round_results(round_, grp, family=whole.family, preloaded=rows, with_comments=False,
+                                           services=services), lang, {}))
               for grp in sorted(singles, key=lambda g: group_label(whole.family[g][0]))]
     return segment_rows(base, groups)

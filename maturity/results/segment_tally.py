@@ -281,6 +281,24 @@ def service_of(group: str) -> str | None:
     return "c" + group[1:] if "+" not in group and group.startswith("s") else None
 
 
+def service_values(organisation_id: int) -> frozenset[int]:
+    """The organisation's values of its service segment: the groups customers are split by."""
+    return frozenset(db.session.scalars(sa.select(SegmentValue.id).join(Segment, Segment.id == SegmentValue.segment_id)
+                                        .where(Segment.organisation_id == organisation_id, Segment.is_service)))
+
+
+def has_customers(organisation_id: int, group: str, family: Mapping[str, tuple[list, int]],
+                  services: frozenset[int] | None = None) -> bool:
+    """Whether a shown group has customers of its own. Customers are split by service only: a
+    service has them (shown beside it, or hidden as too few), a location, a role, a department
+    or two combined have none, so their customer figures do not exist rather than rest on too
+    few. ``services`` (``service_values``) spares the query when many groups are read."""
+    customers = service_of(group)
+    if customers is None or customers in family:
+        return customers is not None
+    return int(group[1:]) in (services if services is not None else service_values(organisation_id))
+
+
 def view_rows(round_id: int, group: str, family: Mapping[str, tuple[list, int]],
               preloaded: Mapping[str, dict] | None = None) -> dict[tuple[str, str], tuple[int, float, float]]:
     """A shown group's aggregates keyed as the round's own tally (the employees as the round,

@@ -154,6 +154,9 @@ class RoundResults:
     group_label: list | None = None
     #: Every shown segment group of the round: key -> (names, size) (``results.segment_tally``).
     family: dict[str, tuple[list, int]] = field(default_factory=dict)
+    #: False for a group whose customers are not counted apart (customers are split by service
+    #: only: a location, a role, a department, two combined): its customer figures do not exist.
+    has_customer_figures: bool = True
 
     @property
     def is_shown(self) -> bool:
@@ -417,13 +420,15 @@ def headline(round_: Round, rows: dict, family: dict) -> Headline:
 
 
 def round_results(round_: Round, group: str | None = None, *, family: dict | None = None,
-                  preloaded: dict | None = None, with_comments: bool = True) -> RoundResults:
+                  preloaded: dict | None = None, with_comments: bool = True,
+                  services: frozenset[int] | None = None) -> RoundResults:
     """The round's results from its published tally (a fixed number of small queries,
     whatever the number of responses), with every disclosure decision made.
 
     With ``group`` (a shown segment group, e.g. "s12" or "d3+s12"): the same results for that
     group alone, from its own published aggregates (``results.segment_tally``); for a service, beside
-    its own customers. ``family`` and ``preloaded`` spare the queries when many groups are read."""
+    its own customers. ``family``, ``preloaded`` and ``services`` (``segment_tally.service_values``)
+    spare the queries when many groups are read."""
     if not round_.is_published:
         raise ResultsNotPublished(round_.id)
     instrument = load_instrument(round_.instrument_version)
@@ -493,6 +498,7 @@ def round_results(round_: Round, group: str | None = None, *, family: dict | Non
         ))
 
     departments = head.departments
+    has_customer_figures = group is None or segment_tally.has_customers(round_.organisation_id, group, family, services)
     results = RoundResults(
         round_id=round_.id, instrument=instrument, n_responses=n, n_invited=n_invited, n_customers=n_customers,
         n_customers_personal=n_customers_personal, min_size=min_size, min_comment_size=round_.min_comment_group_size,
@@ -505,7 +511,7 @@ def round_results(round_: Round, group: str | None = None, *, family: dict | Non
                      for r in _reliability(rows, instrument)],
         comments_removed=round_.answers_purged_at is not None, employee_comments=employee_comments,
         group=group, group_label=family[group][0] if group else None,
-        family=family,
+        family=family, has_customer_figures=has_customer_figures,
     )
     check_disclosure(results)
     return results

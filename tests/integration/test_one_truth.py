@@ -23,8 +23,8 @@ from maturity.rounds import services
 from maturity.rounds import customer_responses, inviting
 from maturity.results import publication
 
-from ..helpers import (LEADERSHIP_REVERSED, download, full_answers, invitations_of, planted_round, round_url,
-                       round_with_people, submit_answers)
+from ..helpers import (LEADERSHIP_REVERSED, corporation, download, full_answers, invitations_of, planted_round,
+                       round_url, round_with_people, submit_answers)
 
 
 class Rows(HTMLParser):
@@ -261,3 +261,72 @@ def test_each_statement_shows_its_change_since_the_previous_round(app, client, a
     assert "Sinds de vorige ronde" in page and "▲ +2,0" in page
     table = _csv_table(client, world, second)
     assert any(k[2] == "Sinds de vorige ronde" and v[1] == "+2,0" for k, v in table.items())
+
+
+def test_the_mirror_overall_row_is_in_the_exports_as_on_the_page(app, client, auth, world):
+    """The page's "Average of the topics" (the marks the phase rule and the headline use) was
+    missing from the CSV and XLSX, and so from the API."""
+    round_ = planted_round(app, world)
+    auth.login(world.ours.director)
+    with app.test_request_context(headers={"Accept-Language": "nl"}):
+        f = round_figures(round_results(round_), "nl")
+    own, estimate, customers, gap = f.mirror_overall
+    assert "—" not in f.mirror_overall and "te weinig reacties" not in f.mirror_overall
+    parser = Rows()
+    parser.feed(client.get(round_url(world, round_, "results")).get_data(as_text=True))
+    assert ["Gemiddelde van de onderwerpen", own, estimate, customers, gap] in parser.rows
+    table = _csv_table(client, world, round_)
+    groups = ("Eigen oordeel van medewerkers", "Inschatting medewerkers", "Klanten", "Eigen oordeel − klanten")
+    by_key = {d.key: d for d in f.dims}
+    for group, text, n in zip(groups, f.mirror_overall, (by_key["mirror_self"].n, by_key["mirror_estimate"].n,
+                                                          by_key["mirror_customer"].n, "")):
+        assert table[("Spiegel (1-10)", "Gemiddelde van de onderwerpen", group)] == (str(n), text)
+    workbook = load_workbook(io.BytesIO(client.get(round_url(world, round_, "results.xlsx")).data))
+    long = {(r[0], r[1], r[2]): r[4] for r in workbook["Alle cijfers (lang)"].iter_rows(min_row=2, values_only=True)}
+    mirror = {(r[0], r[1]): r[3] for r in workbook["Spiegel"].iter_rows(min_row=2, values_only=True)}
+    for group, value in zip(groups, f.mirror_values):
+        assert long[("Spiegel (1-10)", "Gemiddelde van de onderwerpen", group)] == value
+        assert mirror[("Gemiddelde van de onderwerpen", group)] == value
+
+
+def test_a_figure_that_does_not_exist_is_not_too_few_responses(app, client, auth, world):
+    """Customers are split by service only: a location's customers column is "—" on the page
+    because there is no such figure, a service with 3 customers' because it is hidden. The CSV
+    said "too few responses" for both."""
+    round_, value = corporation(world.ours.org, app)
+    auth.login(world.ours.director)
+    page = client.get(round_url(world, round_, "results")).get_data(as_text=True)
+    parser = Rows()
+    parser.feed(page[page.index('id="segments"'):])
+    rows = {row[0]: row for row in parser.rows}
+    # Group, responses, phase, then the columns: quiz, leadership, culture, own, estimate, customers, gap, favourable.
+    assert rows["Locatie: Noord"][8] == "—" and rows["Dienst: Wmo"][8] == "—"
+    assert rows["Dienst: Reparaties"][8] not in ("—", "te weinig reacties")
+    table = _csv_table(client, world, round_)
+    section = "Per dienst en segment"
+    for column in ("Klanten", "Kloof"):
+        assert table[(section, column, "Locatie: Noord")][1] == "niet van toepassing"
+        assert table[(section, column, "Locatie: Zuid")][1] == "niet van toepassing"
+        assert table[(section, column, "Dienst: Wmo")][1] == "te weinig reacties"  # hidden: 3 customers
+    repairs = table[(section, "Klanten", "Dienst: Reparaties")][1]
+    assert repairs[0].isdigit() and rows["Dienst: Reparaties"][8].startswith(repairs)  # its figure, then the difference
+    # A hidden figure of the whole round stays hidden: the round's own customers exist.
+    assert not any(v == "niet van toepassing" for k, (_n, v) in table.items() if k[0] != section)
+
+
+def test_an_alpha_without_variance_is_not_applicable_and_one_on_few_answers_is_too_few(app, client, auth, world):
+    """Twelve people who all give the same answers: alpha has no variance to work with (the page
+    says "—" and explains the spread), which is not a figure hidden for too few answers."""
+    round_ = round_with_people(world, departments={"Wonen": 12})
+    with app.test_request_context():
+        for invitation in invitations_of(round_):
+            submit_answers(invitation, full_answers(likert="4", mark="7"))
+        publication.close(round_)
+    auth.login(world.ours.director)
+    with app.test_request_context(headers={"Accept-Language": "nl"}):
+        f = round_figures(round_results(round_), "nl")
+    assert f.reliability and all(r.alpha == "—" and r.is_uniform for r in f.reliability)
+    table = _csv_table(client, world, round_)
+    for r in f.reliability:
+        assert table[("Betrouwbaarheid (alfa)", r.title, "Iedereen")][1] == "niet van toepassing"
+        assert table[("Betrouwbaarheid (spreiding, 1-5)", r.title, "Iedereen")][1] == "0,0"

@@ -116,7 +116,9 @@ def test_a_figure_answered_by_one_person_is_hidden_on_every_surface(app, client,
     auth.login(world.ours.director)
     rows = _csv(client, world, round_)
     estimate_rows = [r for r in rows if r[2] == "Inschatting medewerkers"]
-    assert len(estimate_rows) == 5 and all(r[-1] == "te weinig reacties" for r in estimate_rows)
+    # The five topics and their average (the page's "Gemiddelde van de onderwerpen"), each hidden.
+    assert len(estimate_rows) == 6 and all(r[-1] == "te weinig reacties" for r in estimate_rows)
+    assert estimate_rows[-1][1] == "Gemiddelde van de onderwerpen"
     # Every number in the export rests on at least the minimum.
     for row in rows[1:]:
         if re.fullmatch(r"-?\d+(\.\d+)?", row[-1]) and row[3]:
