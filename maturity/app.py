@@ -26,7 +26,7 @@ from .core.display import CHART_COLORS, shown_difference
 from .edge import CleanRequest, IdConverter, refuse_nul_in_path
 from . import api
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
-from .i18n import inject_i18n, install_template_gettext, select_locale
+from .i18n import inject_i18n, install_template_gettext, moment, select_locale
 from .logs import install as install_log_redaction
 from .mail import jobs as mail_jobs
 from .main.errors import register as register_error_pages
@@ -165,3 +165,4 @@ def register_hooks(app: Flask) -> None:
     app.before_request(require_second_factor)
     app.context_processor(inject_i18n)
     app.context_processor(inject_brand)
+    app.add_template_filter(moment)

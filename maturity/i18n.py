@@ -12,7 +12,7 @@ from pathlib import Path
 from babel import Locale
 from babel.support import NullTranslations, Translations
 from flask import current_app, g, has_request_context, request, session
-from flask_babel import format_decimal, get_locale, get_translations
+from flask_babel import format_date, format_decimal, format_time, get_locale, get_translations
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from jinja2 import pass_context
@@ -337,3 +337,11 @@ def _parameter(value, language: str, word: str):
     if isinstance(value, Message):
         return _message(value, language, word)
     return value
+
+
+def moment(value) -> str:
+    """A point in time as the pages write it (the ``moment`` filter): the date as their tables
+    write dates ("4 Dec 2026", "4 dec 2026") and the time to the minute, joined as the locale
+    joins them — so a key's expiry date and its last use, on one page, read alike."""
+    joined = str(get_locale().datetime_formats["medium"]).replace("'", "")
+    return joined.replace("{1}", format_date(value, "medium")).replace("{0}", format_time(value, "short"))

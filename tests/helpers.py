@@ -496,6 +496,8 @@ PUBLIC = {
     "sso.start", "sso.callback",
     # The API's description and its interactive documentation: public, as an API's documentation is.
     "api-docs.openapi_json", "api_docs.page", "api_docs.static",
+    # The API and webhooks guides (docs/api.md, docs/webhooks.md) as pages.
+    "api_docs.guide", "api_docs.webhooks",
 }
 #: The JSON API's routes: an API key, never a session (test_isolation walks them with keys).
 API_PREFIX = "/api/v1/"

@@ -6,7 +6,8 @@ with webargs' validation and ETags included. Requests are authenticated by an AP
 (``keys.py``), never by the session cookie, so the blueprints are exempt from CSRF; every tenant
 object is loaded through the access helper (``tenancy.access.key_*``); errors are RFC 9457
 problem documents with the pages' own messages (``main/errors.py``); every call is audited
-(``auth.py``). The interactive documentation is at ``/api/v1/docs``; docs/api.md explains it."""
+(``auth.py``). The interactive documentation is at ``/api/v1/docs``; docs/api.md explains it (served at
+``/api/v1/docs/guide``)."""
 
 from __future__ import annotations
 
@@ -90,4 +91,6 @@ DESCRIPTION = """The figures, rounds, people and action plans of Klantspiegel, f
 and a client's own systems. Authenticate with `Authorization: Bearer ksk_…` (a key made on the
 API page of a consultancy or organisation, with the scopes it needs). Lists are paged with an
 opaque `cursor`; a published round's results carry an `ETag`. Errors are problem documents
-(RFC 9457) in the language of `Accept-Language` (Dutch or English). See docs/api.md."""
+(RFC 9457) in the language of `Accept-Language` (Dutch or English). How to get a key, with
+examples in curl and Python: [the API guide](/api/v1/docs/guide); being told when something
+happens: [webhooks](/api/v1/docs/webhooks)."""

@@ -12,6 +12,7 @@ from flask import g, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
+from ..i18n import lazy_customer_gettext
 from ..utils import neutralise
 from ..tenancy.access import CONSULTANT, DIRECTOR, consultancy_blueprint, organisation_blueprint, roles_required
 from ..forms_common import page_number
@@ -66,7 +67,7 @@ OBJECTS = {
     "ConsultantMembership": _l("Consultant"), "Consultancy": _l("Consultancy"), "Organisation": _l("Organisation"),
 }
 DETAILS = {
-    "min_group_size": _l("minimum group"), "min_customer_group_size": _l("minimum customers"),
+    "min_group_size": _l("minimum group"), "min_customer_group_size": lazy_customer_gettext("minimum customers"),
     "min_comment_group_size": _l("minimum for comments"), "released": _l("responses published"),
     "role": _l("role"), "imported": _l("people imported"), "second_factor": _l("second step"),
     "directors_required": _l("required for directors"), "scope": _l("scope"), "via": _l("via"),
@@ -112,15 +113,20 @@ DETAILS.update({
     "title": _l("title"),
 })
 OBJECTS.update({"ApiKey": _l("API key")})
+#: Written as the API keys page numbers its keys ("#3" beside the name), so an entry names its key.
+NUMBERED_OBJECTS, NUMBERED_DETAILS = {"ApiKey"}, {"key"}
 
 
 def describe_entry(entry) -> str:
     """The Details column: the object and the facts of an entry, in the reader's language."""
     parts = []
     if entry.object_type:
-        parts.append(f"{OBJECTS.get(entry.object_type, entry.object_type)} {entry.object_id or ''}".strip())
+        number = f"#{entry.object_id}" if entry.object_type in NUMBERED_OBJECTS and entry.object_id else entry.object_id
+        parts.append(f"{OBJECTS.get(entry.object_type, entry.object_type)} {number or ''}".strip())
     for key, value in sorted((entry.detail or {}).items()):
         shown = VALUES.get(value, value) if isinstance(value, (bool, str)) else value
+        if key in NUMBERED_DETAILS and isinstance(value, int):
+            shown = f"#{value}"
         parts.append(f"{DETAILS.get(key, key)}: {shown}")
     return " · ".join(str(p) for p in parts)
 

@@ -500,6 +500,10 @@ def test_a_consultant_makes_an_api_key_copies_it_once_and_revokes_it(person, liv
     visit.click("Sleutel maken")
     key = page.locator("#new-key").input_value()
     assert key.startswith("ksk_")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live.url)
+    visit.click("Kopiëren")
+    expect(page.locator("#new-key-copied")).to_have_text("Gekopieerd")
+    assert page.evaluate("navigator.clipboard.readText()") == key
     expect(page.locator("pre.example")).to_contain_text(f"Bearer {key}")
     assert page.evaluate("document.documentElement.scrollWidth") <= width  # nothing off-screen on a phone
     visit.shot(f"api-key-made-{width}")
@@ -507,6 +511,87 @@ def test_a_consultant_makes_an_api_key_copies_it_once_and_revokes_it(person, liv
     expect(page.locator("body")).not_to_contain_text(key)
     page.get_by_text("Intrekken…").first.click()
     visit.shot(f"api-key-revoke-{width}")
+    visit.shot(f"polish-api-keys-{width}")
     visit.click("Deze sleutel intrekken")
     expect(page.locator(".flash-success")).to_contain_text("„Power BI” is ingetrokken")
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+#: Words in a table's cells that a line break splits ("activ e"): each word's client rects, in
+#: the text outside addresses (one long word that breaks where it must).
+BROKEN_WORDS = """(selector) => {
+  const broken = [];
+  for (const cell of document.querySelectorAll(selector)) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (node.parentElement.closest('.address')) continue;
+      for (const match of node.textContent.matchAll(/\\S+/g)) {
+        const range = document.createRange();
+        range.setStart(node, match.index);
+        range.setEnd(node, match.index + match[0].length);
+        const lines = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+        if (lines.size > 1) broken.push(match[0]);
+      }
+    }
+  }
+  return broken;
+}"""
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_a_consultant_registers_a_webhook_copies_its_secret_and_reads_the_log(person, live, consultancy, width):
+    """The webhooks page at a laptop's and a phone's width: the secret copied with the button
+    (announced), the test event in the log, no word broken in two, nothing off-screen; the
+    webhooks guide it links to, with the API guide beside it."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    import threading
+
+    class Ok(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    receiver = ThreadingHTTPServer(("127.0.0.1", 0), Ok)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    allowed = live.app.config["WEBHOOKS_ALLOW_PRIVATE_TARGETS"], live.app.config["WEBHOOKS_ALLOW_HTTP"]
+    live.app.config.update(WEBHOOKS_ALLOW_PRIVATE_TARGETS=True, WEBHOOKS_ALLOW_HTTP=True)
+    try:
+        visit = person(width=width)
+        page = visit.page
+        page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live.url)
+        visit.login(consultancy["consultant"])
+        visit.go(f"/c/{consultancy['slug']}/webhooks/")
+        visit.fill({"url": f"http://127.0.0.1:{receiver.server_port}/hooks/klantspiegel/events?source=klantspiegel"})
+        page.get_by_label("Een ronde is gesloten").check()
+        page.get_by_label("Een actieplan").first.check()
+        visit.click("Webhook toevoegen")
+        secret = page.locator("#new-secret").input_value()
+        visit.click("Kopiëren")
+        expect(page.locator("#new-secret-copied")).to_have_text("Gekopieerd")
+        assert page.evaluate("navigator.clipboard.readText()") == secret
+        visit.shot(f"polish-webhook-secret-{width}")
+        visit.go(f"/c/{consultancy['slug']}/webhooks/")
+        visit.click("Testgebeurtenis sturen")
+        expect(page.locator("body")).to_contain_text("De laatste aflevering.")
+        expect(page.locator("table.webhooks").last).to_contain_text("afgeleverd")
+        assert page.evaluate(BROKEN_WORDS, "table.webhooks td") == []
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        visit.shot(f"polish-webhooks-{width}")
+        visit.click("de webhooks-handleiding", role="link")
+        expect(page.locator("h1")).to_have_text("Webhooks")
+        expect(page.locator("body")).to_contain_text("Deze handleiding is in het Engels")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width  # code scrolls inside its block
+        visit.shot(f"polish-guide-webhooks-{width}")
+        visit.click("API-handleiding", role="link")
+        expect(page.locator("h1")).to_have_text("The Klantspiegel API")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        visit.shot(f"polish-guide-api-{width}")
+    finally:
+        live.app.config.update(WEBHOOKS_ALLOW_PRIVATE_TARGETS=allowed[0], WEBHOOKS_ALLOW_HTTP=allowed[1])
+        receiver.shutdown()
+        receiver.server_close()

@@ -144,3 +144,24 @@ def test_a_key_whose_maker_left_is_shown_as_not_working(client, world):
     sign_in(client, world.ours.consultant)
     page = client.get(f"/c/{world.ours.consultancy.slug}/api/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Oud script" in page and "its maker no longer holds their role" in page
+
+
+def test_the_list_shows_each_keys_number_as_the_audit_trail_names_it(client, world):
+    """An API call's audit entry says "API key: #3": the list shows #3 beside the key's name.
+    Its dates and times read alike (4 dec 2026 and 4 dec 2026, 18:30), and the new key has a
+    copy button that works without inline script (the field stays selectable without it)."""
+    url = f"/c/{world.ours.consultancy.slug}/api/"
+    sign_in(client, world.ours.consultant)
+    made = make_key(client, url).get_data(as_text=True)
+    assert re.search(r'<button type="button" class="copy[^"]*" data-copy="new-key"[^>]*hidden', made)
+    assert 'src="/static/js/copy.js"' in made and "<script>" not in made
+    key = db.session.scalars(sa.select(ApiKey).where(ApiKey.consultancy_id == world.ours.consultancy.id)).one()
+    plain = KEY_ON_PAGE.search(made).group(1)
+    assert api(client, plain).status_code == 200
+    moment = key.created_at.replace(year=2026, month=12, day=4, hour=17, minute=30)  # 18:30 in Amsterdam
+    db.session.execute(sa.update(ApiKey).where(ApiKey.id == key.id).values(created_at=moment, last_used_at=moment))
+    db.session.flush()
+    page = client.get(url).get_data(as_text=True)
+    assert f"#{key.id}" in page and "4 dec 2026, 18:30" in page and "04-12-2026" not in page
+    log = client.get(f"/c/{world.ours.consultancy.slug}/audit/").get_data(as_text=True)
+    assert f"API-sleutel: #{key.id}" in log

@@ -689,3 +689,34 @@ def test_a_webhook_removed_while_its_delivery_waits_is_simply_skipped(app, world
     monkeypatch.undo()
     assert jobs.deliver_webhook.call_local(delivery_id) == "skipped"
     assert receiver.requests == []
+
+
+def test_the_page_writes_every_moment_one_way_and_counts_its_deliveries_in_words(world, make_client, receiver):
+    """One delivery is "the latest delivery", not "the latest 1 deliveries"; the webhook's date
+    and its delivery's time read alike (4 dec 2026, 18:30), as the API keys page writes them."""
+    client = make_client()
+    sign_in(client, world.ours.director)
+    base = f"/o/{world.ours.org.slug}"
+    hook, _secret = _register_ok(client, base, receiver.url, ["round.opened"])
+    client.submit(f"{base}/webhooks/{hook.id}/test")
+    moment = utcnow().replace(year=2026, month=12, day=4, hour=17, minute=30)  # 18:30 in Amsterdam
+    db.session.execute(sa.update(Webhook).where(Webhook.id == hook.id).values(created_at=moment))
+    db.session.execute(sa.update(WebhookDelivery).where(WebhookDelivery.webhook_id == hook.id)
+                       .values(created_at=moment, last_attempt_at=moment))
+    db.session.flush()
+    page = client.get(f"{base}/webhooks/").get_data(as_text=True)
+    assert page.count("4 dec 2026, 18:30") == 2 and "04-12-2026" not in page
+    assert "De laatste aflevering." in page and "1 afleveringen" not in page
+    client.submit("/language", {"locale": "en"})
+    english = client.get(f"{base}/webhooks/").get_data(as_text=True)
+    assert english.count("4 Dec 2026, 18:30") == 2 and "The latest delivery." in english
+    client.submit(f"{base}/webhooks/{hook.id}/test")
+    assert "The latest 2 deliveries." in client.get(f"{base}/webhooks/").get_data(as_text=True)
+
+
+def test_the_secret_has_a_copy_button_that_needs_no_inline_script(world, make_client, receiver):
+    client = make_client()
+    sign_in(client, world.ours.director)
+    page = _register(client, f"/o/{world.ours.org.slug}", receiver.url, ["round.opened"]).get_data(as_text=True)
+    assert re.search(r'<button type="button" class="copy[^"]*" data-copy="new-secret"[^>]*hidden', page)
+    assert 'src="/static/js/copy.js"' in page and "<script>" not in page
