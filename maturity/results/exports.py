@@ -83,16 +83,21 @@ def tidy(f: RoundFigures, _, *, as_text: bool, segments=(), columns=()) -> list[
                             cell(share, f"{share}%" if as_text else share) if share is not None else too_few]))
     views = (_("Employees' own rating"), _("Employees' estimate"), customer_gettext("Customers"))
     gap_group = customer_gettext("Own rating − customers")
+    # A location's, role's or department's figures have no customers of their own (customers are
+    # split by service only): their customers' view and gap are not applicable, not too few.
+    customers_apply = (True, True, f.has_customer_figures, f.has_customer_figures)
     for m in f.mirror:
-        for view, group in zip(m.views, views):
-            out.append(("mirror", [_("Mirror (1-10)"), m.label, group, view.n, cell(view.value, view.text)]))
-        out.append(("mirror", [_("Mirror (1-10)"), m.label, gap_group, "", cell(m.gap, m.gap_text)]))
+        for view, group, applies in zip(m.views, views, customers_apply):
+            out.append(("mirror", [_("Mirror (1-10)"), m.label, group, view.n, cell(view.value, view.text, applies)]))
+        out.append(("mirror", [_("Mirror (1-10)"), m.label, gap_group, "",
+                               cell(m.gap, m.gap_text, f.has_customer_figures)]))
     if f.mirror_overall:
         # The page's "Average of the topics": the marks the phase rule and the headline use.
         by_key = {d.key: d.n for d in f.dims}
         counts = (by_key.get("mirror_self", ""), by_key.get("mirror_estimate", ""), by_key.get("mirror_customer", ""), "")
-        for group, n, value, text in zip((*views, gap_group), counts, f.mirror_values, f.mirror_overall):
-            out.append(("mirror", [_("Mirror (1-10)"), _("Average of the topics"), group, n, cell(value, text)]))
+        for group, n, value, text, applies in zip((*views, gap_group), counts, f.mirror_values, f.mirror_overall,
+                                                  customers_apply):
+            out.append(("mirror", [_("Mirror (1-10)"), _("Average of the topics"), group, n, cell(value, text, applies)]))
     for q in f.quiz:
         for option in q.options:
             out.append(("quiz", [_("Quiz answers"), f"{q.number}{option.key}: {option.text}", everyone, f.n_responses,

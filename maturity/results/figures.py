@@ -447,6 +447,12 @@ def _mirror_headline(results: RoundResults, own, est, cust, _) -> str:
                      estimate=number(est, 1), customer=number(cust, 1))
         if own is not None:
             headline += " " + _("Employees themselves give %(own)s.", own=number(own, 1))
+    elif not results.has_customer_figures:
+        # A location's, role's or department's figures: customers are split by service only.
+        headline = customer_gettext("Customers answer about the organisation or one of its services, not about a "
+                                    "location, role or department: their view is in the mirror of the whole round.")
+        if own is not None:
+            headline += " " + _("Employees themselves give %(own)s.", own=number(own, 1))
     else:
         headline = customer_gettext("There are too few customer responses (%(n)s of at least %(min)s) to compare the self-image "
                      "with the customers' view. Share the customer link to complete the mirror.",

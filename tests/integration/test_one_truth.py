@@ -330,3 +330,21 @@ def test_an_alpha_without_variance_is_not_applicable_and_one_on_few_answers_is_t
     for r in f.reliability:
         assert table[("Betrouwbaarheid (alfa)", r.title, "Iedereen")][1] == "niet van toepassing"
         assert table[("Betrouwbaarheid (spreiding, 1-5)", r.title, "Iedereen")][1] == "0,0"
+
+
+def test_a_locations_own_figures_say_its_customers_are_not_split_that_way(app, client, auth, world):
+    """Filtered to a location, the mirror has no customers of its own (customers are split by
+    service only). The page said there were "too few customer responses (0 of at least 5)" and
+    asked to share the customer link; the exports said "too few responses". Neither was true."""
+    round_, value = corporation(world.ours.org, app)
+    auth.login(world.ours.director)
+    noord = value["Locatie", "Noord"]
+    page = client.get(round_url(world, round_, "results") + f"?f=s{noord.id}").get_data(as_text=True)
+    assert "te weinig reacties van klanten" not in page.lower() and "Deel de klantlink" not in page
+    assert "niet over een locatie, rol of afdeling" in page
+    body = client.get(round_url(world, round_, "results.csv") + f"?f=s{noord.id}").get_data(as_text=True).lstrip("\ufeff")
+    rows = list(csv.reader(io.StringIO(body), delimiter=";"))[1:]
+    customers = [r for r in rows if r[0] == "Spiegel (1-10)" and r[2] in ("Klanten", "Eigen oordeel − klanten")]
+    assert customers and all(r[4] == "niet van toepassing" for r in customers), customers
+    own = [r for r in rows if r[0] == "Spiegel (1-10)" and r[2] == "Eigen oordeel van medewerkers"]
+    assert own and all(r[4] != "niet van toepassing" for r in own)
