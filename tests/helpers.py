@@ -28,7 +28,7 @@ from maturity.core import DONT_KNOW, DimensionStats, GroupProfile, actions
 from maturity.core.actions import PlanInput
 from maturity.extensions import db
 from maturity.i18n import in_every_language
-from maturity.instrument import load_instrument
+from maturity.instrument import available_versions, load_instrument
 from maturity.mail.models import OutboxMessage
 from maturity.models_base import utcnow
 from maturity.organisations.services import department_named
@@ -639,3 +639,41 @@ def own_url(rule, world) -> str:
     if route_kind(rule) in {"public"} and "token" in rule.arguments:
         return rule.rule.replace("<token>", "x")
     return route_url(rule, world, tenant=world.ours, children=OWN_CHILD)
+
+
+# The client's words (#28) ----------------------------------------------------------------------
+
+
+#: The organisation's customers by the default word, also in a compound ("klantcontact",
+#: "klantoordeel"): not "Klantspiegel", "klantgerichtheid" or the phases klantgericht, klantbewust
+#: and klantbekwaam, nor "customer orientation" / "customer-oriented" (the product's, the measured
+#: concept's and the phases' names, which keep their words).
+SAYS_CUSTOMER = {
+    "nl": re.compile(r"\bklant(?!gericht|bewust|bekwaam|spiegel)\w*", re.IGNORECASE),
+    "en": re.compile(r"\bcustomer(s|s'|'s)?(?![-\w]|\s+orient)", re.IGNORECASE),
+}
+
+
+def instrument_items(language: str) -> list[str]:
+    """The instrument's own texts in ``language`` (statements as asked and in their positive
+    wording, the quiz's questions and answers, scales and bands), longest first; not the mirror's
+    topics and questions, which are worded in the organisation's word."""
+    texts = set()
+    for version in available_versions():
+        instrument = load_instrument(version)
+        for label, text in instrument.iter_texts():
+            if not label.startswith("mirror"):
+                texts.add(text.get(language))
+        for section in instrument.likert_sections:
+            for item in section.items:
+                texts.add(item.aim.get(language) if item.aim else None)
+    return sorted((" ".join(t.split()) for t in texts if t), key=len, reverse=True)
+
+
+def strays(text: str, language: str) -> list[str]:
+    """Where ``text`` speaks of customers outside the instrument's own items (each with some
+    words around it)."""
+    text = " ".join(text.split())
+    for item in instrument_items(language):
+        text = text.replace(item, "…")
+    return [text[max(0, m.start() - 50):m.end() + 30] for m in SAYS_CUSTOMER[language].finditer(text)]

@@ -18,6 +18,7 @@ from ..audit.services import record
 from ..collation import ListPage, name_key, sorted_by_name
 from ..extensions import db
 from ..forms_common import ActionForm, page_number
+from ..i18n import customer_gettext
 from ..logos import LOGO_MAX_BYTES, logo_type
 from ..people_csv import decode, parse_people_csv
 from ..plans.models import ActionPlan
@@ -119,7 +120,8 @@ def customer_word():
             g.org.customer_word = form.customer_word.data
             record("customer_word_changed", organisation_id=g.org.id, obj=g.org,
                    before=before, after=g.org.customer_word)
-        flash(_("Saved: your customers are now addressed as you call them."), "success")
+        # In the word just chosen: the page it returns to speaks of them so.
+        flash(customer_gettext("Saved: questions, pages, mails and reports now speak of customers."), "success")
     else:
         flash("; ".join(str(e) for e in form.customer_word.errors) or _("The page had expired, please try again."),
               "error")

@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 
 from ..accounts.models import User
 from ..extensions import db
-from ..i18n import locale_for
+from ..i18n import locale_for, speaking_of
 from ..tenancy.branding import organisation_sender
 from ..tenancy.hosts import consultancy_of, external_url
 from ..mail.services import send_template_mail, write_outbox
@@ -75,7 +75,7 @@ def share(round_: Round, plan: ActionPlan) -> int:
     brand = organisation_sender(org)
     for invitation_id, user_id in sorted(claimed):
         user = users[user_id]
-        with force_locale(locale_for(user)):
+        with force_locale(locale_for(user)), speaking_of(org.customer_word):  # also outside its request
             send_template_mail(
                 user.email, _("What came of “%(title)s”: the results and the plan of %(org)s",
                               title=round_.title, org=org.name),

@@ -168,7 +168,7 @@ def population_message(conflict: services.PopulationConflict) -> str:
 @roles_required(*MANAGERS)
 def open_(round_id: int):
     return _action(round_id, services.open_round,
-                   _("The round is open. Now send the invitations and share the customer link."),
+                   customer_gettext("The round is open. Now send the invitations and share the customer link."),
                    _("Only a draft round can be opened."))
 
 
@@ -299,9 +299,9 @@ def customer_link(round_id: int):
     round_ = scoped_get(Round, round_id)
     pause = not round_.is_customer_link_paused
     return _action(round_id, lambda r: customer_responses.set_customer_link_paused(r, pause),
-                   _("The customer link is paused: it accepts no answers until you resume it.") if pause
-                   else _("The customer link accepts answers again."),
-                   _("The customer link can only be paused while the round is open."))
+                   customer_gettext("The customer link is paused: it accepts no answers until you resume it.") if pause
+                   else customer_gettext("The customer link accepts answers again."),
+                   customer_gettext("The customer link can only be paused while the round is open."))
 
 
 @bp.route("/<int:round_id>/customer-card.pdf", methods=["GET", "POST"])
@@ -352,7 +352,7 @@ def customer_qr(round_id: int):
         link = external_url("mirror.service", g.org.consultancy_id, token=round_.customer_token, service_id=value.id)
     buffer = io.BytesIO()
     segno.make(link, error="m").save(
-        buffer, kind="svg", scale=8, border=2, title=_("QR code of the customer link")
+        buffer, kind="svg", scale=8, border=2, title=customer_gettext("QR code of the customer link")
     )
     return HttpResponse(buffer.getvalue(), mimetype="image/svg+xml",
                         headers={"Content-Disposition": f'inline; filename="klantspiegel-qr-{round_.id}.svg"'})

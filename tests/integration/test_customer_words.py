@@ -58,7 +58,8 @@ def _housing_corporation(client, auth, world, db):
     page = client.get(f"/o/{org.slug}/").get_data(as_text=True)
     assert "Uw woord voor klanten" in page
     response = client.submit(f"/o/{org.slug}/customer-word", {"customer_word": "huurder"}, follow_redirects=True)
-    assert "Opgeslagen: uw klanten worden nu aangesproken" in response.get_data(as_text=True), response.get_data(as_text=True)[-3000:]
+    saved = html_lib.unescape(response.get_data(as_text=True))
+    assert "Opgeslagen: vragen, pagina's, e-mails en rapporten spreken nu van huurders." in saved, saved[-3000:]
     db.session.refresh(org)
     assert org.customer_word == "huurder"
     return org
@@ -230,7 +231,7 @@ def test_a_housing_corporations_director_reads_huurders_on_every_page_of_the_jou
         "round form": client.get(f"{base}/rounds/new").get_data(as_text=True),
         "progress": client.get(f"{base}/progress/").get_data(as_text=True),
     }
-    assert client.submit(f"{base}/rounds/{measured.id}/plan/generate").status_code == 302
+    assert client.submit(f"{base}/rounds/{measured.id}/plan/generate?lang=nl").status_code == 302
     pages["plan"] = client.get(f"{base}/rounds/{measured.id}/plan/").get_data(as_text=True)
     assert client.submit(f"{base}/rounds/{measured.id}/plan/publish").status_code == 302
     shared = re.search(r'href="https?://[^/"]+(/shared/[^"]+)"', client.get(f"{base}/rounds/{measured.id}/plan/")
@@ -254,3 +255,113 @@ def test_a_housing_corporations_director_reads_huurders_on_every_page_of_the_jou
     assert {name: found for name, found in said.items() if found} == {}
     assert "huurders" in _visible(pages["plan"]) and "huurders" in _visible(pages["shared results"])
     assert "2 huurders" in _visible(pages["round page with the personal links' confirmation"])
+
+
+def test_a_housing_corporations_rounds_dashboard_and_mails_speak_of_huurders(app, client, auth, world, db):
+    """The dashboard and the rounds list (before the first round and with one open), an open
+    round's page with its link paused and resumed (buttons, notices, flashes), the card's page and
+    the QR code, and every mail the round sends (the invitation, the reminder, the tenant's
+    invitation, the shared results) and the audit trail of the round's opening, in Dutch and
+    English: nowhere klant(en) or customer(s),
+    compounds too ("klantlink", "klantreacties"). The product's and the concept's names
+    (Klantspiegel, klantgericht) stay; so does the setting where the word is chosen, which names
+    the choice ("Uw woord voor klanten: huurder / huurders")."""
+    import sqlalchemy as sa
+
+    from maturity.accounts.models import User
+    from maturity.mail.models import OutboxMessage
+    from maturity.models_base import utcnow
+    from maturity.rounds import inviting
+    from maturity.rounds import services as rounds
+    from maturity.rounds.models import Invitation
+
+    from ..helpers import filled_round, strays
+
+    org = world.ours.org
+    org.customer_word, org.name = "huurder", "Woonstichting De Linde"
+    world.ours.department.name = "Verhuurteam"  # the factory's "Klantcontact" is a name, not a word of ours
+    db.session.flush()
+    auth.login(world.ours.director)
+    base = f"/o/{org.slug}"
+
+    def read(url: str, **kwargs) -> str:
+        response = client.get(url, **kwargs)
+        assert response.status_code in (200, 202), (url, response.status_code)
+        # The setting names the choice it offers ("klant / klanten", "Your word for customers").
+        return re.sub(r'<article id="customer-word">.*?</article>', " ", response.get_data(as_text=True), flags=re.S)
+
+    pages = {(name, lang): read(f"{url}?lang={lang}") for lang in ("nl", "en")
+             for name, url in (("rounds, none yet", f"{base}/rounds/"), ("dashboard, before the first round", f"{base}/"))}
+    assert "Een ronde is één meting" in pages["rounds, none yet", "nl"]
+    assert "Volgende stap" in pages["dashboard, before the first round", "nl"]
+
+    measured = filled_round(app, world, {"Wonen": 6, "Verhuur": 7}, customers=3)
+    invited = db.session.scalars(sa.select(Invitation.user_id).where(Invitation.round_id == measured.id)).all()
+    for user_id in invited[::2]:  # half the employees read their mail in English
+        db.session.get(User, user_id).locale = "en"
+    db.session.flush()
+    assert client.submit(f"{base}/rounds/{measured.id}/plan/generate").status_code == 302
+    assert client.submit(f"{base}/rounds/{measured.id}/plan/publish").status_code == 302  # mails the results
+
+    second = rounds.create_round(org, rounds.RoundSettings(title="Tweede meting", opens_on=date.today(),
+                                                           closes_on=date.today() + timedelta(days=9)))
+    db.session.commit()
+    for lang in ("nl", "en"):
+        pages["round page, just opened", lang] = (
+            client.submit(f"{base}/rounds/{second.id}/open?lang={lang}", follow_redirects=True).get_data(as_text=True)
+            if lang == "nl" else read(f"{base}/rounds/{second.id}?lang=en"))
+    assert "De ronde is open" in pages["round page, just opened", "nl"]
+    invited_now = client.submit(f"{base}/rounds/{second.id}/invite?lang=nl", follow_redirects=True).get_data(as_text=True)
+    assert "personen uitgenodigd" in invited_now, re.findall(r"flash[^>]*>[^<]*", invited_now)
+    assert client.submit(f"{base}/rounds/{second.id}/customers?lang=nl", {"emails": "a@example.nl"}).status_code == 302
+    db.session.refresh(second)
+    with app.test_request_context():
+        assert inviting.send_reminders(second, now=utcnow() + timedelta(days=4))
+    db.session.commit()
+    for lang in ("nl", "en"):
+        pages["round page, link paused", lang] = client.submit(
+            f"{base}/rounds/{second.id}/customer-link?lang={lang}", follow_redirects=True).get_data(as_text=True)
+        pages["round page, link resumed", lang] = client.submit(
+            f"{base}/rounds/{second.id}/customer-link?lang={lang}", follow_redirects=True).get_data(as_text=True)
+        for name, url in (("dashboard, a round open", f"{base}/"), ("rounds", f"{base}/rounds/"),
+                          ("card", f"{base}/rounds/{second.id}/customer-card"),
+                          ("QR code", f"{base}/rounds/{second.id}/customer-qr.svg")):
+            pages[name, lang] = read(f"{url}?lang={lang}")
+    # The round's minimums, as opened; the filter's "Woord voor klanten gewijzigd" names the setting.
+    pages["audit trail", "nl"] = read(f"{base}/audit/?lang=nl").replace("Woord voor klanten gewijzigd", "…")
+
+    said = {where: strays(_visible(page) + " " + " ".join(re.findall(r'(?:alt|title|aria-label)="([^"]*)"', page)),
+                          where[1]) for where, page in pages.items()}
+    found = [f"{name} ({lang}): {text}" for (name, lang), texts in said.items() for text in texts]
+    assert found == [], "\n".join(found)
+    assert "Link voor huurders weer openen" in pages["round page, link paused", "nl"]
+    assert "Resume the tenant link" in pages["round page, link paused", "en"]
+    assert "0 reacties van huurders" in _visible(pages["dashboard, a round open", "nl"])
+    assert "minimum huurders: 5" in pages["audit trail", "nl"]
+
+    mails = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.organisation_id == org.id)).all()
+    kinds = {m.kind for m in mails}
+    assert {"results-shared", "customer-invitation"} <= kinds and len(kinds) >= 4, kinds
+    languages = {m.id: "en" if re.search(r"\b(Hello|Dear)\b", m.body_text) else "nl" for m in mails}
+    assert set(languages.values()) == {"nl", "en"}
+    wrong = {(m.kind, m.recipient): strays(f"{m.subject}\n{m.body_text}", languages[m.id]) for m in mails}
+    found = [f"{kind} to {recipient}: {text}" for (kind, recipient), texts in wrong.items() for text in texts]
+    assert found == [], "\n".join(found)
+    shared = next(m for m in mails if m.kind == "results-shared" and languages[m.id] == "nl")
+    assert "hoe medewerkers en huurders haar zien" in shared.body_text
+
+
+def test_the_chart_names_the_consultancys_other_clients_organisations_not_klanten(app):
+    """The dimension chart's legend for the benchmark: in Dutch "klanten" would read as the
+    organisation's own customers (the tenants, for a housing corporation); the table beside it
+    says "Andere organisaties"."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    from maturity.results.figures import Bar, BarMark, DimensionRow
+
+    row = DimensionRow("skills", "Vaardigheden", 50, "50", 10, "bar", Bar(175.0, 165.0),
+                       (BarMark("benchmark", Bar(140.0, 132.0)),))
+    with app.test_request_context(), force_locale("nl"):
+        svg = render_template_string('{% from "charts/_charts.html" import hbars %}{{ hbars(rows, "t") }}', rows=[row])
+    assert "andere organisaties (gemiddelde)" in svg and not KLANT.search(svg)

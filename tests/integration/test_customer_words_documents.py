@@ -20,51 +20,17 @@ from pptx import Presentation
 from pypdf import PdfReader
 
 from maturity.extensions import db
-from maturity.instrument import available_versions, load_instrument
 from maturity.reports.context import report_context
 from maturity.results.services import round_results
 
-from ..helpers import corporation, download, round_url
+from ..helpers import SAYS_CUSTOMER, corporation, download, round_url, strays
 
-#: The organisation's customers by the default word, also in a compound ("klantcontact",
-#: "klantoordeel"): not "Klantspiegel", "klantgerichtheid" or the phases klantgericht, klantbewust
-#: and klantbekwaam, nor "customer orientation" / "customer-oriented" (the product's, the measured
-#: concept's and the phases' names, which keep their words).
-SAYS_CUSTOMER = {
-    "nl": re.compile(r"\bklant(?!gericht|bewust|bekwaam|spiegel)\w*", re.IGNORECASE),
-    "en": re.compile(r"\bcustomer(s|s'|'s)?(?![-\w]|\s+orient)", re.IGNORECASE),
-}
 TENANTS = {"nl": re.compile(r"\bhuurders?\b", re.IGNORECASE), "en": re.compile(r"\btenants?\b", re.IGNORECASE)}
-
-
-def _instrument_items(language: str) -> list[str]:
-    """The instrument's own texts in ``language`` (statements as asked and in their positive
-    wording, the quiz's questions and answers, scales and bands), longest first; not the mirror's
-    topics and questions, which are worded in the organisation's word."""
-    texts = set()
-    for version in available_versions():
-        instrument = load_instrument(version)
-        for label, text in instrument.iter_texts():
-            if not label.startswith("mirror"):
-                texts.add(text.get(language))
-        for section in instrument.likert_sections:
-            for item in section.items:
-                texts.add(item.aim.get(language) if item.aim else None)
-    return sorted((" ".join(t.split()) for t in texts if t), key=len, reverse=True)
 
 
 def _visible(page: str) -> str:
     page = re.sub(r"<(script|style|title)\b.*?</\1>", " ", page, flags=re.S)
     return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", page)).split())
-
-
-def strays(text: str, language: str) -> list[str]:
-    """Where ``text`` speaks of customers outside the instrument's own items (each with some
-    words around it)."""
-    text = " ".join(text.split())
-    for item in _instrument_items(language):
-        text = text.replace(item, "…")
-    return [text[max(0, m.start() - 50):m.end() + 30] for m in SAYS_CUSTOMER[language].finditer(text)]
 
 
 @pytest.fixture
