@@ -77,6 +77,9 @@ def main(n: int) -> None:
             for c in customers for j in range(1, 6)])
         with app.test_request_context():
             publication.close(round_)
+        from maturity.api import keys as api_keys
+
+        _key, api_key = api_keys.create_key(org, "bench", ["results:read"], 30, by=director)
         db.session.commit()
         round_id = round_.id
 
@@ -91,6 +94,17 @@ def main(n: int) -> None:
         for _ in range(7):
             start = time.perf_counter()
             assert client.get(url).status_code == 200
+            times.append(time.perf_counter() - start)
+        print(f"  {label:<14} median {statistics.median(times) * 1000:7.1f} ms   (min {min(times) * 1000:.1f})")
+    # The JSON API (docs/api.md): the same figures, and a scheduled refresh that sends the ETag back.
+    api = app.test_client()
+    headers = {"Authorization": f"Bearer {api_key}"}
+    etag = api.get(f"/api/v1/rounds/{round_id}/results", headers=headers).headers["ETag"]
+    for label, extra, status in [("API results", {}, 200), ("API, unchanged", {"If-None-Match": etag}, 304)]:
+        times = []
+        for _ in range(7):
+            start = time.perf_counter()
+            assert api.get(f"/api/v1/rounds/{round_id}/results", headers={**headers, **extra}).status_code == status
             times.append(time.perf_counter() - start)
         print(f"  {label:<14} median {statistics.median(times) * 1000:7.1f} ms   (min {min(times) * 1000:.1f})")
 
