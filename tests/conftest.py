@@ -222,7 +222,7 @@ def link_in(body: str, path_prefix: str) -> str:
     return match.group(1)
 
 
-def count_queries(client, url: str) -> int:
+def count_queries(client, url: str, headers: dict | None = None) -> int:
     """How many SQL statements one GET of ``url`` runs (asserting it succeeds)."""
     statements = []
 
@@ -231,7 +231,7 @@ def count_queries(client, url: str) -> int:
 
     sa.event.listen(_db.engine, "before_cursor_execute", listener)
     try:
-        assert client.get(url).status_code == 200
+        assert client.get(url, headers=headers).status_code == 200
     finally:
         sa.event.remove(_db.engine, "before_cursor_execute", listener)
     return len(statements)

@@ -154,6 +154,13 @@ def refuse(status: int, detail: str, **errors) -> None:
         raise
 
 
+def refuse_form(form) -> None:
+    """Stop with a 422 carrying a page form's own messages per field (the API checks what it is
+    sent with the form the page uses, so both say the same)."""
+    refuse(422, _("Some fields are not right: see “errors”."),
+           json={name: [str(m) for m in messages] for name, messages in form.errors.items()})
+
+
 # --- cursor pagination -----------------------------------------------------------------------------
 
 #: A cursor is opaque to clients (the documented pattern says what one looks like): the last id of

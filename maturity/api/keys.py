@@ -16,8 +16,8 @@ import sqlalchemy as sa
 
 from ..audit import services as audit
 from ..extensions import db
-from ..tenancy.access import organisation_role
-from ..tenancy.models import ConsultantMembership, Consultancy, Organisation
+from ..tenancy.access import CONSULTANT, DIRECTOR, is_consultant_of, organisation_role
+from ..tenancy.models import Consultancy, Organisation
 from ..segments.services import clean_name
 from .models import SCOPES, ApiKey
 
@@ -86,11 +86,9 @@ def maker_still_entitled(key: ApiKey) -> bool:
     if maker is None or not maker.is_active:
         return False
     if key.consultancy_id is not None:
-        return db.session.scalar(sa.select(ConsultantMembership.id).where(
-            ConsultantMembership.consultancy_id == key.consultancy_id,
-            ConsultantMembership.user_id == maker.id)) is not None
+        return is_consultant_of(maker, key.consultancy_id)
     org = db.session.get(Organisation, key.organisation_id)
-    return org is not None and organisation_role(maker, org) in ("director", "consultant")
+    return org is not None and organisation_role(maker, org) in (DIRECTOR, CONSULTANT)
 
 
 def authenticate(authorization: str | None) -> ApiKey | None:

@@ -17,7 +17,7 @@ from ..segments.models import SegmentValue
 from ..segments.services import member_values, segments_of, set_member_value
 from ..tenancy.access import key_get, key_organisation, scoped_select
 from ..tenancy.models import OrganisationMembership, OrgRole
-from .auth import blueprint, page, refuse, requires
+from .auth import blueprint, page, refuse, refuse_form, requires
 from .schemas import LeftSchema, PageArgs, PersonCreateSchema, PersonPage, PersonPatchSchema, PersonSchema
 
 blp = blueprint("people", "An organisation's people (scope people:manage).")
@@ -38,10 +38,6 @@ def person_document(m: OrganisationMembership, values: dict, names: dict) -> dic
             "role": m.role.value, "department": m.department.name if m.department else None,
             "segments": {names[segment_id]: value.name for segment_id, value in values.get(m.id, {}).items()
                          if segment_id in names}}
-
-
-def _form_errors(form) -> dict:
-    return {name: [str(m) for m in messages] for name, messages in form.errors.items()}
 
 
 def _set_segments(membership: OrganisationMembership, wanted: dict) -> None:
@@ -103,7 +99,7 @@ def create_person(body, org_id: int):
     form = MemberForm(formdata=MultiDict({k: body[k] or "" for k in ("name", "email", "department", "role")}),
                       meta={"csrf": False})
     if not form.validate():
-        refuse(422, _("Some fields are not right: see “errors”."), json=_form_errors(form))
+        refuse_form(form)
     try:
         membership = org_services.add_member(org, org_services.NewMember(
             form.name.data, form.email.data, form.department.data or None, OrgRole(form.role.data)), inviter=g.api_key.created_by)
@@ -127,7 +123,7 @@ def update_person(body, person_id: int):
     current.update({k: ("" if body[k] is None else body[k]) for k in ("name", "department", "role") if k in body})
     form = EditMemberForm(formdata=MultiDict(current), meta={"csrf": False})
     if not form.validate():
-        refuse(422, _("Some fields are not right: see “errors”."), json=_form_errors(form))
+        refuse_form(form)
     role = OrgRole(form.role.data)
     if m.role is OrgRole.DIRECTOR and role is not OrgRole.DIRECTOR and org_services.count_directors(g.org) <= 1:
         refuse(409, _("An organisation needs at least one director."))

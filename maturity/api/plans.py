@@ -13,7 +13,7 @@ from ..plans.forms import ItemForm
 from ..plans.models import ActionItem, ItemStatus
 from ..rounds.models import Round
 from ..tenancy.access import key_get
-from .auth import blueprint, refuse, requires
+from .auth import blueprint, refuse, refuse_form, requires
 from .schemas import ActionPatchSchema, ActionSchema, PlanSchema
 
 blp = blueprint("plans", "Action plans and their actions (read: scope results:read; change: actions:manage).")
@@ -77,8 +77,7 @@ def update_action(body, action_id: int):
             current[name] = "" if value is None else (value.isoformat() if name == "due_on" else str(value))
     form = ItemForm(formdata=MultiDict(current), meta={"csrf": False})
     if not form.validate():
-        refuse(422, _("Some fields are not right: see “errors”."),
-               json={name: [str(m) for m in messages] for name, messages in form.errors.items()})
+        refuse_form(form)
     plan_services.update_item(item, title=form.title.data, description=form.description.data, owner=form.owner.data,
                               due_on=form.due_on.data, status=ItemStatus(form.status.data), lang=lang)
     return action_document(item, item.plan.round_id, lang)

@@ -19,7 +19,7 @@ from ..rounds.views import population_message
 from ..tasks import enqueue
 from ..tenancy.access import key_get, key_organisation, scoped_select
 from ..tenancy.models import Department
-from .auth import blueprint, page, refuse, requires
+from .auth import blueprint, page, refuse, refuse_form, requires
 from .schemas import InvitedSchema, PageArgs, RoundCreateSchema, RoundPage, RoundSchema
 
 blp = blueprint("rounds", "Assessment rounds and their participation; creating and running them (scope rounds:manage).")
@@ -78,10 +78,6 @@ def get_round(round_id: int):
     return round_document(key_get(g.api_key, Round, round_id))
 
 
-def _form_errors(form) -> dict:
-    return {name: [str(m) for m in messages] for name, messages in form.errors.items()}
-
-
 @blp.post("/organisations/<int:org_id>/rounds")
 @blp.arguments(RoundCreateSchema)
 @blp.response(201, RoundSchema)
@@ -96,7 +92,7 @@ def create_round(body, org_id: int):
     data.setlist("departments", [str(i) for i in body["department_ids"]])
     form = RoundForm(formdata=data, meta={"csrf": False}, department_choices=[(d.id, d.name) for d in departments])
     if not form.validate():
-        refuse(422, _("Some fields are not right: see “errors”."), json=_form_errors(form))
+        refuse_form(form)
     settings = round_services.RoundSettings(
         title=form.title.data, opens_on=form.opens_on.data, closes_on=form.closes_on.data,
         min_group_size=form.min_group_size.data, min_comment_group_size=form.min_comment_group_size.data,

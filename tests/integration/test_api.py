@@ -18,7 +18,7 @@ from maturity.results.services import round_results
 from maturity.rounds import services
 from maturity.segments.services import add_value, create_segment, set_member_value
 from maturity.tenancy.models import ConsultantMembership, OrganisationMembership, OrgRole
-from tests.conftest import sign_in
+from tests.conftest import count_queries, sign_in
 from tests.factories import member
 from tests.helpers import corporation, filled_round, open_round  # noqa: F401 - fixture
 
@@ -271,17 +271,7 @@ def test_people_carry_their_department_and_segments(client, world):
 
 
 def _queries(client, url, key) -> int:
-    statements = []
-
-    def listener(*args):
-        statements.append(1)
-
-    sa.event.listen(_db.engine, "before_cursor_execute", listener)
-    try:
-        assert call(client, "GET", url, key).status_code == 200
-    finally:
-        sa.event.remove(_db.engine, "before_cursor_execute", listener)
-    return len(statements)
+    return count_queries(client, url, {"Authorization": f"Bearer {key}"})
 
 
 def test_lists_read_a_fixed_number_of_queries_however_long(client, world):
